@@ -1,0 +1,12 @@
+"""Routing: recipients, deliveries, receipts; listens to workflow's signals."""
+
+from __future__ import annotations
+
+
+def connect() -> None:
+    """Subscribe routing to workflow's signals (idempotent: blinker keeps one connection per receiver)."""
+    from routing import services
+    from workflow.services import document_issued, document_recalled
+
+    document_issued.connect(services.on_document_issued, weak=False)
+    document_recalled.connect(services.on_document_recalled, weak=False)

@@ -1,0 +1,181 @@
+"""Routing services: deliveries per recipient, receipts with the national status codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from routing import recipients
+from routing.models import Delivery, DeliveryEvent
+from workflow import outbox
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.models import Agency, Document, Person, Unit
+from workflow.services import audit, get_document
+
+STATUS_LABELS = {
+    "01": "Đã đến",
+    "02": "Từ chối tiếp nhận",
+    "03": "Đã tiếp nhận",
+    "04": "Phân công",
+    "05": "Đang xử lý",
+    "06": "Hoàn thành",
+    "13": "Yêu cầu thu hồi",
+    "15": "Đồng ý thu hồi",
+    "16": "Từ chối thu hồi",
+}
+# Progress order of receipt statuses; 02 (rejected) and 06 (done) end a delivery.
+_RANK = {None: 0, "01": 1, "03": 2, "04": 3, "05": 4, "06": 5}
+RECIPIENT_CODES = ("02", "03", "04", "05", "06")
+FINAL = ("02", "06", "13", "15")
+
+
+def _directory(session: Session, agency_id: int) -> tuple[dict[str, list[Unit]], dict[str, Agency]]:
+    units: dict[str, list[Unit]] = {}
+    for unit in session.scalars(select(Unit).where(Unit.agency_id == agency_id)):
+        for name in [unit.name, unit.code, *unit.aliases.splitlines()]:
+            if name.strip():
+                units.setdefault(recipients.fold(name), []).append(unit)
+    agencies: dict[str, Agency] = {}
+    for agency in session.scalars(select(Agency).where(Agency.id != agency_id)):
+        for name in [agency.name, agency.code, *agency.aliases.splitlines()]:
+            if name.strip():
+                agencies[recipients.fold(name)] = agency
+    return units, agencies
+
+
+def create_deliveries(session: Session, document: Document) -> list[Delivery]:
+    """Resolve the recipients and add one delivery each; unknown names stay visible as unresolved."""
+    units, agencies = _directory(session, document.agency_id)
+    made: list[Delivery] = []
+    seen: set[tuple[str, int]] = set()
+    for line in recipients.parse(document.kinh_gui, document.noi_nhan):
+        key = recipients.fold(line.label)
+        if key in units:
+            for unit in units[key]:
+                # The drafting unit keeps its archive copy ("Lưu: VT, <unit>"), it is not a recipient.
+                if ("unit", unit.id) in seen or unit.id == document.drafting_unit_id:
+                    continue
+                seen.add(("unit", unit.id))
+                made.append(Delivery(document_id=document.id, kind="unit", unit_id=unit.id, label=line.label,
+                                     purpose=line.purpose, channel="internal"))
+        elif key in agencies:
+            agency = agencies[key]
+            if ("agency", agency.id) in seen:
+                continue
+            seen.add(("agency", agency.id))
+            # Carried by the inter-agency exchange; recorded as pending until it runs.
+            made.append(Delivery(document_id=document.id, kind="agency", agency_id=agency.id, label=line.label,
+                                 purpose=line.purpose, channel="edxml"))
+        else:
+            made.append(Delivery(document_id=document.id, kind="unresolved", label=line.label,
+                                 purpose=line.purpose, channel="none", transport="unresolved",
+                                 last_error="Không tìm thấy nơi nhận trong danh bạ."))
+    session.add_all(made)
+    session.flush()
+    for delivery in made:
+        if delivery.channel == "internal":
+            outbox.add(session, "dispatch", "routing.jobs.deliver", delivery_id=delivery.id)
+    return made
+
+
+def on_document_issued(session: Session, document: Document, actor: Person | None) -> int:
+    """Receiver of workflow's document_issued signal."""
+    return len(create_deliveries(session, document))
+
+
+def on_document_recalled(session: Session, document: Document, actor: Person | None, reason: str | None) -> None:
+    """Receiver of document_recalled: every open delivery gets the recall request (13)."""
+    for delivery in session.scalars(select(Delivery).where(Delivery.document_id == document.id)):
+        _record(session, delivery, "13", reason, actor)
+
+
+def _record(session: Session, delivery: Delivery, code: str, reason: str | None, actor: Person | None) -> None:
+    delivery.status_code = code
+    delivery.status_reason = reason
+    session.add(DeliveryEvent(delivery_id=delivery.id, code=code, reason=reason,
+                              actor_id=actor.id if actor else None))
+
+
+def mark_arrived(session: Session, delivery_id: int) -> bool:
+    """An internal delivery arrives in the unit's inbox: status 01, sent by the system."""
+    delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+    if delivery is None or delivery.transport != "pending" or delivery.channel != "internal":
+        return False
+    delivery.transport = "delivered"
+    delivery.attempts += 1
+    if delivery.status_code is None:
+        _record(session, delivery, "01", None, None)
+    return True
+
+
+def update_status(session: Session, actor: Person, delivery_id: int, code: str, reason: str | None) -> Delivery:
+    """A recipient moves its delivery on: 02 (with a reason), 03, 04, 05, 06; never backwards."""
+    delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+    if delivery is None or delivery.kind != "unit" or delivery.unit_id != actor.unit_id:
+        raise NotFound("delivery_not_found", "Không tìm thấy văn bản đến trong hộp thư của đơn vị.")
+    if delivery.document.state == "recalled":
+        raise Conflict("document_recalled", "Văn bản đã bị thu hồi.")
+    if code not in RECIPIENT_CODES:
+        raise Invalid("invalid_status", "Mã trạng thái không hợp lệ (02, 03, 04, 05, 06).", field="status")
+    if delivery.status_code in FINAL:
+        raise Conflict("status_final", "Văn bản đã ở trạng thái cuối, không cập nhật được.",
+                       status=delivery.status_code)
+    if code == "02":
+        if not (reason and reason.strip()):
+            raise Invalid("reason_required", "Từ chối tiếp nhận cần nêu lý do.", field="reason")
+        if _RANK[delivery.status_code] > _RANK["01"]:
+            raise Conflict("stale_status", "Văn bản đã được tiếp nhận, không thể từ chối.")
+    elif _RANK[code] <= _RANK[delivery.status_code]:
+        raise Conflict("stale_status", "Trạng thái mới phải tiến tới so với trạng thái hiện tại.",
+                       status=delivery.status_code)
+    if not actor.unit_id:
+        raise Forbidden("forbidden", "Bạn không thuộc đơn vị nhận.")
+    _record(session, delivery, code, reason, actor)
+    audit(session, actor, f"receipt_{code}", delivery.document, delivery_id=delivery.id)
+    return delivery
+
+
+def deliveries_of(session: Session, actor: Person, document_id: int) -> list[Delivery]:
+    """Every recipient of a document with its status (for the clerk's board)."""
+    document = get_document(session, actor, document_id)
+    query = select(Delivery).where(Delivery.document_id == document.id).order_by(Delivery.id)
+    return list(session.scalars(query))
+
+
+def inbox(session: Session, actor: Person) -> list[Delivery]:
+    """Documents delivered to the person's unit, newest first; recalled ones disappear."""
+    query = (
+        select(Delivery)
+        .join(Document)
+        .where(Delivery.unit_id == actor.unit_id, Delivery.transport == "delivered",
+               Document.state != "recalled")
+        .order_by(Delivery.id.desc())
+        .limit(500)
+    )
+    return list(session.scalars(query))
+
+
+def delivery_json(delivery: Delivery) -> dict[str, Any]:
+    """A delivery as the API shows it."""
+    return {
+        "id": delivery.id,
+        "document_id": delivery.document_id,
+        "recipient": {
+            "kind": delivery.kind,
+            "label": delivery.label,
+            "unit": {"id": delivery.unit.id, "code": delivery.unit.code, "name": delivery.unit.name}
+            if delivery.unit else None,
+            "agency": {"id": delivery.agency.id, "code": delivery.agency.code, "name": delivery.agency.name}
+            if delivery.agency else None,
+        },
+        "purpose": delivery.purpose,
+        "channel": delivery.channel,
+        "transport": delivery.transport,
+        "status": delivery.status_code,
+        "status_label": STATUS_LABELS.get(delivery.status_code or "", "Chưa đến"),
+        "status_reason": delivery.status_reason,
+        "last_error": delivery.last_error,
+        "updated_at": delivery.updated_at.isoformat(),
+    }

@@ -1,0 +1,43 @@
+"""JSON API of routing: deliveries of a document, the unit inbox, receipt status updates."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from routing import services
+from workflow.errors import Invalid
+from workflow.views import _id, body_json, commit, db, ok, person
+
+bp = Blueprint("routing", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/documents/<doc_id>/deliveries")
+def document_deliveries(doc_id: str) -> tuple[Response, int]:
+    deliveries = services.deliveries_of(db(), person(), _id(doc_id))
+    return ok({"deliveries": [services.delivery_json(d) for d in deliveries]})
+
+
+@bp.get("/inbox")
+def inbox() -> tuple[Response, int]:
+    items = []
+    for delivery in services.inbox(db(), person()):
+        document = delivery.document
+        items.append(services.delivery_json(delivery) | {
+            "document": {"id": document.id, "symbol": document.symbol, "summary": document.summary,
+                         "urgency": document.urgency, "issued_at": document.issued_at.isoformat()
+                         if document.issued_at else None},
+        })
+    return ok({"deliveries": items})
+
+
+@bp.post("/deliveries/<delivery_id>/status")
+def update_status(delivery_id: str) -> tuple[Response, int]:
+    actor = person()
+    data = body_json()
+    code = data.get("status")
+    if not isinstance(code, str):
+        raise Invalid("missing_field", "Thiếu mã trạng thái (status).", field="status")
+    reason = data.get("reason")
+    delivery = services.update_status(db(), actor, _id(delivery_id), code, str(reason) if reason else None)
+    commit()
+    return ok(services.delivery_json(delivery))

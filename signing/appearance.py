@@ -1,0 +1,180 @@
+"""Signature and form-field appearances: the prepared Vietnamese font and the stamp styles."""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+from fontTools.ttLib.scaleUpem import scale_upem
+from pyhanko.pdf_utils import content, layout
+from pyhanko.pdf_utils.font.api import FontEngineFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
+from pyhanko.stamp import TextStampStyle
+
+# Serif families in order of preference; Liberation Serif (2.x) is metric-compatible with
+# Times New Roman, the font Decree 30 prescribes. Faces: regular, bold, italic, bold italic.
+SERIF_FAMILIES = (
+    ("/usr/share/fonts/truetype/liberation2", "LiberationSerif-{}.ttf", ("Regular", "Bold", "Italic", "BoldItalic")),
+    ("/usr/share/fonts/truetype/liberation", "LiberationSerif-{}.ttf", ("Regular", "Bold", "Italic", "BoldItalic")),
+    ("/usr/share/fonts/truetype/dejavu", "DejaVuSerif{}.ttf", ("", "-Bold", "-Italic", "-BoldItalic")),
+)
+
+_VIETNAMESE_LETTERS = (
+    "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯư"
+    "ẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợ"
+    "ỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ"
+)
+# Printable ASCII, Vietnamese letters and the typographic punctuation official letters use.
+ALPHABET = "".join(chr(c) for c in range(0x20, 0x7F)) + _VIETNAMESE_LETTERS + "–—‘’“”…"
+
+
+@functools.cache
+def serif_family() -> tuple[str, str, str, str]:
+    """Paths of the first installed serif family whose fonts cover the whole Vietnamese alphabet."""
+    needed = {ord(c) for c in ALPHABET if not c.isspace()}
+    for folder, pattern, suffixes in SERIF_FAMILIES:
+        paths = tuple(str(Path(folder) / pattern.format(s)) for s in suffixes)
+        if all(Path(p).is_file() for p in paths) and needed <= set(TTFont(paths[0]).getBestCmap()):
+            return paths  # type: ignore[return-value]
+    raise FileNotFoundError(
+        "Không tìm thấy phông chữ serif có đủ dấu tiếng Việt (cài gói fonts-liberation2)."
+    )
+
+
+def find_serif_font() -> str:
+    """Path of the regular face of the serif family."""
+    return serif_family()[0]
+
+
+@functools.lru_cache(maxsize=4)
+def prepare_font(path: str) -> bytes:
+    """Subset a TrueType font to the Vietnamese alphabet and rescale it to 1000 units per em."""
+    font = TTFont(path)
+    # pyHanko writes glyph widths in raw font units; PDF expects 1/1000 em.
+    if font["head"].unitsPerEm != 1000:
+        scale_upem(font, 1000)
+    options = subset.Options()
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM"]
+    options.layout_features = []
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    subsetter = subset.Subsetter(options=options)
+    subsetter.populate(unicodes=[ord(c) for c in ALPHABET])
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class PreparedFont(FontEngineFactory):
+    """A font engine factory over a font prepared once and kept in memory."""
+
+    data: bytes
+    font_size: int = 10
+
+    def create_font_engine(
+        self, writer: BasePdfFileWriter, obj_stream: object = None
+    ) -> GlyphAccumulator:
+        return GlyphAccumulator(
+            writer=writer,
+            font_handle=io.BytesIO(self.data),
+            font_size=self.font_size,
+            ot_script_tag="latn",
+            ot_language_tag="VIT ",
+            writing_direction="ltr",
+            obj_stream=obj_stream,
+        )
+
+
+BLUE = (0.0, 0.2, 0.7)
+RED = (0.85, 0.05, 0.05)
+
+
+def text_style(font: bytes, size: int = 10, color: tuple[float, float, float] | None = None) -> TextBoxStyle:
+    """A text box style in the prepared font."""
+    return TextBoxStyle(
+        font=PreparedFont(font, size), font_size=size, leading=size + 2, text_color=color
+    )
+
+
+def leader_style(font: bytes) -> TextStampStyle:
+    """The leader's stamp: 'Ký bởi' and the signing time in +07:00, blue, thin border."""
+    return TextStampStyle(
+        stamp_text="Ký bởi: %(signer_name)s\nCơ quan: %(agency)s\nThời gian ký: %(signed_at)s",
+        text_box_style=text_style(font, 8, BLUE),
+        border_width=1,
+        border_color=BLUE,
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(4, 4, 4, 4),
+        ),
+    )
+
+
+class SealContent(content.PdfContent):
+    """A red round seal drawn as vector art: two rings and a star."""
+
+    def render(self) -> bytes:
+        box = self.box
+        cx, cy = box.width / 2, box.height / 2
+        radius = min(cx, cy) - 1.5
+        ops = [b"q %g %g %g RG 1.8 w" % RED, _circle(cx, cy, radius), b"S"]
+        ops += [b"0.9 w", _circle(cx, cy, radius * 0.72), b"S"]
+        ops += [b"%g %g %g rg" % RED, _star(cx, cy + radius * 0.36, radius * 0.16), b"f Q"]
+        return b" ".join(ops)
+
+
+def _circle(cx: float, cy: float, r: float) -> bytes:
+    k = 0.5523 * r
+    return (
+        b"%g %g m %g %g %g %g %g %g c %g %g %g %g %g %g c "
+        b"%g %g %g %g %g %g c %g %g %g %g %g %g c"
+        % (
+            cx + r, cy,
+            cx + r, cy + k, cx + k, cy + r, cx, cy + r,
+            cx - k, cy + r, cx - r, cy + k, cx - r, cy,
+            cx - r, cy - k, cx - k, cy - r, cx, cy - r,
+            cx + k, cy - r, cx + r, cy - k, cx + r, cy,
+        )
+    )
+
+
+def _star(cx: float, cy: float, r: float) -> bytes:
+    points = []
+    for i in range(10):
+        rr = r if i % 2 == 0 else r * 0.4
+        angle = math.pi / 2 + i * math.pi / 5
+        points.append((cx + rr * math.cos(angle), cy + rr * math.sin(angle)))
+    head, *rest = points
+    return b"%g %g m " % head + b" ".join(b"%g %g l" % p for p in rest) + b" h"
+
+
+def agency_style(font: bytes) -> TextStampStyle:
+    """The agency's stamp: the red seal with the agency name and the signing time."""
+    return TextStampStyle(
+        stamp_text="%(agency)s\n%(signed_at)s",
+        text_box_style=text_style(font, 6, RED),
+        border_width=0,
+        background=SealContent(box=layout.BoxConstraints(100, 100)),
+        background_opacity=1.0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
+        ),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(18, 18, 22, 22),
+        ),
+    )
+

@@ -1,0 +1,304 @@
+"""PDF operations of the signing adapter: check, prepare fields, sign as leader, issue as agency.
+
+Bytes in, bytes out; every change is an incremental update so earlier signatures stay intact.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.form_tools import populate_static_text_field
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+
+from signing import appearance
+from signing.errors import PdfError, SigningError
+from signing.signers import KeySigner
+
+NUMBER_FIELD = "so_ky_hieu"
+DATE_FIELD = "ngay_ban_hanh"
+LEADER_FIELD = "chu_ky_lanh_dao"
+AGENCY_FIELD = "chu_ky_co_quan"
+
+# Fixed reservation for the CMS blob: avoids pyHanko's dry-run signature (SIGNING-NOTES §2).
+BYTES_RESERVED = 16384
+SEAL_SIZE = 100.0  # points: a 35 mm seal
+
+A4_WIDTH, A4_HEIGHT = 595.28, 841.89
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on a page (0-based page index; PDF user space, origin bottom left)."""
+
+    page: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the number, the date and the leader's signature go."""
+
+    number: Box
+    date: Box
+    leader: Box
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    """What the system checks about a PDF it accepts."""
+
+    pages: int
+    signatures: int
+
+
+def _reader(data: bytes) -> PdfFileReader:
+    if not data.startswith(b"%PDF-"):
+        raise PdfError("not_a_pdf", "Tệp không phải là PDF.")
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        if reader.encrypted:
+            raise PdfError("pdf_encrypted", "Tệp PDF được mã hóa; hãy tải lên bản không mật khẩu.")
+        _ = reader.root["/Pages"]
+        return reader
+    except PdfError:
+        raise
+    except (PyHankoPdfError, KeyError, ValueError, TypeError, IndexError, RecursionError) as exc:
+        raise PdfError("pdf_unreadable", "Không đọc được tệp PDF (tệp hỏng hoặc không hợp lệ).") from exc
+
+
+def inspect(data: bytes) -> PdfInfo:
+    """Parse a PDF and return its page and signature counts, or raise PdfError."""
+    reader = _reader(data)
+    try:
+        pages = int(reader.root["/Pages"]["/Count"])
+        signatures = len(reader.embedded_signatures)
+    except (PyHankoPdfError, KeyError, ValueError, TypeError, RecursionError) as exc:
+        raise PdfError("pdf_unreadable", "Không đọc được cấu trúc tệp PDF.") from exc
+    if pages < 1:
+        raise PdfError("pdf_empty", "Tệp PDF không có trang nào.")
+    return PdfInfo(pages=pages, signatures=signatures)
+
+
+def signature_count(data: bytes) -> int:
+    """Number of filled signature fields in a PDF."""
+    return inspect(data).signatures
+
+
+def _text_runs(data: bytes, page_index: int) -> list[tuple[str, float, float, float]]:
+    """Text runs of a page as (text, x, y, font size) using pypdf's text visitor."""
+    import pypdf
+
+    runs: list[tuple[str, float, float, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+        if not text.strip():
+            return
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        runs.append((unicodedata.normalize("NFC", text), x, y, size * abs(tm[0] or 1)))
+
+    try:
+        page = pypdf.PdfReader(io.BytesIO(data)).pages[page_index]
+        page.extract_text(visitor_text=visit)
+    except Exception:  # noqa: BLE001 - text location is best effort; the layout fallback applies
+        return []
+    return runs
+
+
+def locate_layout(data: bytes, signer_name: str) -> Layout:
+    """Find the number, date and signature places from the text, with Decree-30 fallbacks."""
+    pages = inspect(data).pages
+    first = _text_runs(data, 0)
+    number = Box(0, 80, A4_HEIGHT - 150, 260, A4_HEIGHT - 132)
+    date = Box(0, 290, A4_HEIGHT - 150, 560, A4_HEIGHT - 132)
+    for text, x, y, size in first:
+        if re.match(r"^\s*Số\s*:", text):
+            width = 4.2 * (size or 13)
+            number = Box(0, x + width * 0.55, y - 3, x + width * 0.55 + 170, y + (size or 13))
+            break
+    for text, x, y, size in first:
+        if "ngày" in text and "tháng" in text and y > A4_HEIGHT / 2:
+            date = Box(0, x - 2, y - 3, min(x + 290, A4_WIDTH - 20), y + (size or 13))
+            break
+    last = pages - 1
+    leader = Box(last, 330, 120, 530, 190)
+    folded = _fold(signer_name)
+    if folded:
+        for text, x, y, size in _text_runs(data, last):
+            if folded in _fold(text):
+                leader = Box(last, max(x - 40, 300), y + (size or 13) + 4, max(x - 40, 300) + 200, y + 80)
+                break
+    return Layout(number=number, date=date, leader=leader)
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def _rect(box: Box) -> generic.ArrayObject:
+    return generic.ArrayObject(generic.FloatObject(v) for v in (box.x1, box.y1, box.x2, box.y2))
+
+
+def _add_text_field(writer: IncrementalPdfFileWriter, name: str, box: Box) -> None:
+    page_ref = writer.find_page_for_modification(box.page)[0]
+    field = generic.DictionaryObject(
+        {
+            pdf_name("/Type"): pdf_name("/Annot"),
+            pdf_name("/Subtype"): pdf_name("/Widget"),
+            pdf_name("/FT"): pdf_name("/Tx"),
+            pdf_name("/T"): generic.TextStringObject(name),
+            pdf_name("/F"): generic.NumberObject(4),
+            pdf_name("/Ff"): generic.NumberObject(0),
+            pdf_name("/Rect"): _rect(box),
+            pdf_name("/P"): page_ref,
+            pdf_name("/DA"): generic.TextStringObject("/Helv 0 Tf 0 g"),
+        }
+    )
+    field_ref = writer.add_object(field)
+    page = page_ref.get_object()
+    annots = page.get("/Annots")
+    if isinstance(annots, generic.IndirectObject):
+        annots.get_object().append(field_ref)
+        writer.mark_update(annots)
+    elif annots is None:
+        page[pdf_name("/Annots")] = generic.ArrayObject([field_ref])
+    else:
+        annots.append(field_ref)
+    writer.update_container(page)
+    form = writer.root.get("/AcroForm")
+    if form is None:
+        form = generic.DictionaryObject({pdf_name("/Fields"): generic.ArrayObject()})
+        writer.root[pdf_name("/AcroForm")] = writer.add_object(form)
+        writer.update_root()
+        form = writer.root["/AcroForm"]
+    form = form.get_object()
+    form["/Fields"].append(field_ref)
+    writer.update_container(form)
+
+
+def prepare(data: bytes, where: Layout) -> bytes:
+    """Add the empty number and date text fields and the leader's signature field."""
+    reader = _reader(data)
+    existing = {f[0] for f in fields.enumerate_sig_fields(reader)} if "/AcroForm" in reader.root else set()
+    if LEADER_FIELD in existing:
+        raise PdfError("pdf_already_prepared", "Tệp PDF đã có trường chữ ký của lãnh đạo.")
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    _add_text_field(writer, NUMBER_FIELD, where.number)
+    _add_text_field(writer, DATE_FIELD, where.date)
+    box = where.leader
+    fields.append_signature_field(
+        writer,
+        fields.SigFieldSpec(
+            sig_field_name=LEADER_FIELD, on_page=box.page, box=(box.x1, box.y1, box.x2, box.y2)
+        ),
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def vn_time(moment: datetime) -> str:
+    """Format a time the way Vietnamese signature stamps show it: dd.mm.yyyy hh:mm:ss +07:00."""
+    offset = moment.strftime("%z")
+    return moment.strftime("%d.%m.%Y %H:%M:%S ") + f"{offset[:3]}:{offset[3:]}"
+
+
+def _sign(
+    writer: IncrementalPdfFileWriter,
+    signer: KeySigner,
+    field: str,
+    style: object,
+    text: dict[str, str],
+    reason: str,
+    new_field: fields.SigFieldSpec | None = None,
+) -> bytes:
+    meta = signers.PdfSignatureMetadata(
+        field_name=field,
+        reason=reason,
+        location="Việt Nam",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style, new_field_spec=new_field)
+    out = pdf_signer.sign_pdf(
+        writer,
+        bytes_reserved=BYTES_RESERVED,
+        appearance_text_params=text,
+    )
+    return out.getvalue()  # type: ignore[no-any-return]
+
+
+def sign_leader(
+    data: bytes, signer: KeySigner, *, signer_name: str, agency: str, moment: datetime, font: bytes
+) -> bytes:
+    """Apply the leader's approval signature into the prepared signature field."""
+    reader = _reader(data)
+    names = {f[0]: f[1] for f in fields.enumerate_sig_fields(reader)}
+    if LEADER_FIELD not in names:
+        raise PdfError("pdf_not_prepared", "Tệp PDF chưa được chuẩn bị trường chữ ký.")
+    if names[LEADER_FIELD] is not None:
+        raise SigningError("already_signed", "Văn bản đã có chữ ký của lãnh đạo.")
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    text = {"signer_name": signer_name, "agency": agency, "signed_at": vn_time(moment)}
+    return _sign(writer, signer, LEADER_FIELD, appearance.leader_style(font), text, "Phê duyệt, ký ban hành")
+
+
+def _field_rect(writer: IncrementalPdfFileWriter, name: str) -> tuple[int, list[float]]:
+    for field_name, _value, ref in fields.enumerate_sig_fields(writer):
+        if field_name == name:
+            annot = ref.get_object()
+            page_ref = annot.get("/P")
+            page_index = 0
+            if page_ref is not None:
+                for i in range(int(writer.root["/Pages"]["/Count"])):
+                    if writer.find_page_for_modification(i)[0].idnum == page_ref.idnum:
+                        page_index = i
+                        break
+            return page_index, [float(v) for v in annot["/Rect"]]
+    raise PdfError("pdf_not_prepared", "Không tìm thấy trường chữ ký của lãnh đạo.")
+
+
+def issue(
+    data: bytes,
+    signer: KeySigner,
+    *,
+    number_text: str,
+    date_text: str,
+    agency: str,
+    moment: datetime,
+    font: bytes,
+) -> bytes:
+    """Fill the number and date fields and add the agency signature in one incremental update."""
+    reader = _reader(data)
+    filled = {f[0]: f[1] for f in fields.enumerate_sig_fields(reader)}
+    if filled.get(LEADER_FIELD) is None:
+        raise SigningError("not_signed", "Văn bản chưa có chữ ký của lãnh đạo.")
+    if AGENCY_FIELD in filled:
+        raise SigningError("already_issued", "Văn bản đã có chữ ký số của cơ quan.")
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    try:
+        populate_static_text_field(writer, NUMBER_FIELD, appearance.text_style(font, 13), number_text)
+        populate_static_text_field(writer, DATE_FIELD, appearance.text_style(font, 13), date_text)
+    except PyHankoPdfError as exc:
+        raise PdfError("pdf_not_prepared", "Tệp PDF thiếu trường số hoặc ngày ban hành.") from exc
+    page, (x1, y1, x2, y2) = _field_rect(writer, LEADER_FIELD)
+    # The seal covers about one third of the leader's signature, on its left (Decree 30).
+    right = x1 + (x2 - x1) / 3
+    mid = (y1 + y2) / 2
+    seal = (right - SEAL_SIZE, mid - SEAL_SIZE / 2, right, mid + SEAL_SIZE / 2)
+    spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=page, box=seal)
+    text = {"agency": agency.upper(), "signed_at": vn_time(moment)}
+    return _sign(writer, signer, AGENCY_FIELD, appearance.agency_style(font), text, "Ban hành", spec)
+

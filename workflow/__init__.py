@@ -1,0 +1,1 @@
+"""The hub: directory, documents, lifecycle, signing book, registers, audit."""

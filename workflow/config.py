@@ -1,0 +1,46 @@
+"""Configuration: defaults, then CONGVAN_* environment variables, then explicit overrides."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": "sqlite:///instance/congvan.db",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "FILES_DIR": "instance/files",
+    "KEYS_DIR": "instance/keys",
+    "KEY_PASSPHRASE": "",
+    "TIMEZONE": "Asia/Ho_Chi_Minh",
+    "SIGNING_CUTOFF": "16:30",
+    # "rq": enqueue to Redis for `rq worker`; "inline": run jobs right after commit (unit tests).
+    "JOB_MODE": "rq",
+    "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
+    "MAX_PAGES": 500,
+    # Seconds without a heartbeat after which the reconciler re-enqueues a signing batch.
+    "BATCH_LEASE_SECONDS": 60,
+    "SECRET_KEY": "dev-only-change-me",
+}
+
+
+def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Merge defaults, the environment (CONGVAN_<KEY>, JSON-decoded when possible) and overrides."""
+    config = dict(DEFAULTS)
+    for key in DEFAULTS:
+        raw = os.environ.get(f"CONGVAN_{key}")
+        if raw is not None:
+            try:
+                config[key] = json.loads(raw)
+            except ValueError:
+                config[key] = raw
+    config.update(overrides or {})
+    for key in ("FILES_DIR", "KEYS_DIR"):
+        config[key] = str(Path(config[key]).resolve())
+    url = str(config["DATABASE_URL"])
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        path = Path(url.removeprefix("sqlite:///")).resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        config["DATABASE_URL"] = f"sqlite:///{path}"
+    return config

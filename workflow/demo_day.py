@@ -1,0 +1,206 @@
+"""One working day through the JSON API, as the demo users: used by `congvan demo-day` and the tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+PASSWORD = "congvan-demo"
+
+BODIES = [
+    "Thực hiện chỉ đạo của Ủy ban nhân dân tỉnh về tiếp tục thực hiện công tác phòng, chống dịch COVID-19, "
+    "Giám đốc Sở Tài nguyên và Môi trường yêu cầu công chức, viên chức và người lao động tuyệt đối không chủ "
+    "quan, lơ là; thực hiện nghiêm chỉ đạo, hướng dẫn của Chính phủ, Bộ Y tế và Ủy ban nhân dân tỉnh.\n"
+    "Các phòng, đơn vị tăng cường hướng dẫn tổ chức, cá nhân thực hiện thủ tục hành chính qua dịch vụ công "
+    "trực tuyến và dịch vụ bưu chính công ích; báo cáo kết quả về Văn phòng Sở trước ngày 30 hằng tháng./.",
+    "Để thực hiện kịp thời, hiệu quả các biện pháp phòng, chống dịch tại cơ quan Sở, đề nghị công chức, viên "
+    "chức, người lao động khai báo y tế đầy đủ, đeo khẩu trang đúng cách tại cơ quan và nơi công cộng, không "
+    "tụ tập đông người; khuyến khích gửi, nhận văn bản điện tử và ký số trên hệ thống quản lý văn bản./.",
+    "Văn bản đi cần phát hành (trừ văn bản gấp, cần trình ký, ban hành ngay) được tập trung tại Văn thư để "
+    "trình lãnh đạo Sở ký vào cuối giờ làm việc; văn bản được đăng ký, phát hành và gửi ngay trong ngày./.",
+]
+
+SUMMARIES = [
+    ("cong_van", "tiếp tục thực hiện công tác phòng, chống dịch COVID-19"),
+    ("thong_bao", "Về việc tăng cường công tác phòng, chống dịch COVID-19 tại cơ quan Sở"),
+    ("ke_hoach", "Triển khai gửi, nhận văn bản điện tử và ký số năm 2026"),
+    ("cong_van", "đôn đốc báo cáo kết quả cấp giấy chứng nhận quyền sử dụng đất"),
+    ("bao_cao", "Kết quả thực hiện nhiệm vụ tháng 11 năm 2026"),
+    ("giay_moi", "Họp giao ban công tác chuyển đổi số"),
+]
+
+
+class Api(Protocol):
+    """Something that sends one JSON API request as a user and returns (status, body)."""
+
+    def __call__(
+        self, method: str, path: str, token: str | None = None, json: Any = None
+    ) -> tuple[int, Any]: ...
+
+
+class DayFailed(Exception):
+    """A step of the day did not give the expected answer."""
+
+
+@dataclass
+class DayRecord:
+    """What happened during the day, for printing and for the tests to check."""
+
+    tokens: dict[str, str] = field(default_factory=dict)
+    people: dict[str, dict[str, Any]] = field(default_factory=dict)
+    documents: list[int] = field(default_factory=list)
+    urgent: int | None = None
+    returned: list[int] = field(default_factory=list)
+    batch_id: int | None = None
+    issued: dict[int, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _expect(result: tuple[int, Any], status: int, what: str) -> Any:
+    code, body = result
+    if code != status:
+        raise DayFailed(f"{what}: HTTP {code} {body}")
+    return body
+
+
+def run_day(
+    api: Api,
+    drafts: int = 20,
+    returned: int = 2,
+    say: Callable[[str], None] = lambda _: None,
+    batch_timeout: float = 300.0,
+) -> DayRecord:
+    """Drafts, review with returns, one urgent signed at once, one batch, issuance, receipts."""
+    day = DayRecord()
+    users = ["chuyenvien", "truongphong", "giamdoc", "vanthu", "chuyenvien_dd", "truongphong_dd"]
+    for user in users:
+        body = _expect(api("POST", "/api/v1/auth/login", json={"username": user, "password": PASSWORD}), 200,
+                       f"đăng nhập {user}")
+        day.tokens[user], day.people[user] = body["token"], body["person"]
+    tok = day.tokens
+    leader_id = day.people["giamdoc"]["id"]
+    say(f"Đăng nhập {len(users)} người dùng.")
+
+    for i in range(drafts):
+        doc_type, summary = SUMMARIES[i % len(SUMMARIES)]
+        urgent = i == 0
+        payload = {
+            "doc_type": doc_type,
+            "summary": f"{summary} (số {i + 1})",
+            "body": BODIES[i % len(BODIES)],
+            "urgency": "khan" if urgent else "thuong",
+            "signer_id": leader_id,
+            "kinh_gui": ["Các phòng, đơn vị trực thuộc Sở"] if doc_type == "cong_van" else [],
+            "noi_nhan": ["Như trên;", "UBND tỉnh (b/c);", "Lãnh đạo Sở;", "Phòng Quản lý đất đai (thực hiện);",
+                         "Sở Nội vụ;", "Lưu: VT, VP."],
+        }
+        doc = _expect(api("POST", "/api/v1/documents", tok["chuyenvien"], payload), 201, "tạo dự thảo")
+        day.documents.append(doc["id"])
+        if urgent:
+            day.urgent = doc["id"]
+    say(f"Chuyên viên tạo {drafts} dự thảo (1 văn bản khẩn).")
+
+    def action(user: str, doc_id: int, name: str, reason: str | None = None, status: int = 200) -> Any:
+        body = {"reason": reason} if reason else None
+        return _expect(api("POST", f"/api/v1/documents/{doc_id}/actions/{name}", tok[user], body), status,
+                       f"{name} văn bản {doc_id}")
+
+    for doc_id in day.documents:
+        action("chuyenvien", doc_id, "submit")
+    day.returned = day.documents[1:1 + returned]
+    for doc_id in day.returned:
+        action("truongphong", doc_id, "return", "Đề nghị bổ sung thời hạn báo cáo.")
+        _expect(api("POST", f"/api/v1/documents/{doc_id}/versions", tok["chuyenvien"],
+                    {"body": BODIES[0] + "\nThời hạn báo cáo: trước ngày 25/11/2026./."}), 201, "sửa dự thảo")
+        action("chuyenvien", doc_id, "submit")
+    for doc_id in day.documents:
+        action("truongphong", doc_id, "approve")
+    say(f"Lãnh đạo phòng trả lại {len(day.returned)} dự thảo, chuyên viên sửa và trình lại; duyệt tất cả.")
+
+    assert day.urgent is not None
+    started = time.perf_counter()
+    action("giamdoc", day.urgent, "sign")
+    body = action("vanthu", day.urgent, "issue")
+    day.timings["urgent_sign_issue_s"] = time.perf_counter() - started
+    day.issued[day.urgent] = body["document"]["symbol"]
+    say(f"Văn bản khẩn ký và phát hành ngay: {body['document']['symbol']}.")
+
+    batch = _expect(api("POST", "/api/v1/signing-batches", tok["vanthu"], {"leader_id": leader_id}), 201,
+                    "lập lô trình ký")
+    day.batch_id = batch["id"]
+    say(f"Văn thư lập lô trình ký cuối ngày: {batch['count']} văn bản.")
+    started = time.perf_counter()
+    _expect(api("POST", f"/api/v1/signing-batches/{batch['id']}/confirm", tok["giamdoc"]), 202, "xác nhận lô")
+    deadline = time.monotonic() + batch_timeout
+    while True:
+        batch = _expect(api("GET", f"/api/v1/signing-batches/{day.batch_id}", tok["giamdoc"]), 200, "xem lô")
+        if batch["state"] in ("done", "partial"):
+            break
+        if time.monotonic() > deadline:
+            raise DayFailed(f"lô trình ký chưa xong sau {batch_timeout} giây: {batch['counts']}")
+        time.sleep(0.2)
+    day.timings["batch_sign_s"] = time.perf_counter() - started
+    if batch["state"] != "done":
+        raise DayFailed(f"lô trình ký có văn bản lỗi: {batch['counts']}")
+    say(f"Giám đốc xác nhận một lần; ký xong {batch['count']} văn bản trong {day.timings['batch_sign_s']:.2f} s.")
+
+    started = time.perf_counter()
+    for doc_id in day.documents:
+        if doc_id == day.urgent:
+            continue
+        body = action("vanthu", doc_id, "issue")
+        day.issued[doc_id] = body["document"]["symbol"]
+    day.timings["issue_rest_s"] = time.perf_counter() - started
+    say(f"Văn thư phát hành {len(day.issued) - 1} văn bản trong {day.timings['issue_rest_s']:.2f} s: "
+        + ", ".join(list(day.issued.values())[:6]) + " ...")
+
+    inbox = _wait_for_inbox(api, tok["chuyenvien_dd"], len(day.documents))
+    for delivery in inbox[:3]:
+        for code in ("03", "05", "06"):
+            _expect(api("POST", f"/api/v1/deliveries/{delivery['id']}/status", tok["chuyenvien_dd"],
+                        {"status": code}), 200, f"cập nhật trạng thái {code}")
+    say(f"Phòng Quản lý đất đai nhận {len(inbox)} văn bản; hoàn thành xử lý 3 văn bản.")
+    board = _expect(api("GET", f"/api/v1/documents/{day.documents[-1]}/deliveries", tok["vanthu"]), 200,
+                    "bảng theo dõi")
+    for delivery in board["deliveries"]:
+        say(f"  {delivery['recipient']['label']}: {delivery['status_label']} ({delivery['transport']})")
+    return day
+
+
+def _wait_for_inbox(api: Api, token: str, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        inbox: list[dict[str, Any]] = _expect(api("GET", "/api/v1/inbox", token), 200, "hộp thư đơn vị")["deliveries"]
+        if len(inbox) >= count or time.monotonic() > deadline:
+            return inbox
+        time.sleep(0.2)
+
+
+def http_api(base_url: str) -> Api:
+    """An Api over HTTP with requests."""
+    import requests
+
+    session = requests.Session()
+
+    def call(method: str, path: str, token: str | None = None, json: Any = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = session.request(method, base_url.rstrip("/") + path, json=json, headers=headers, timeout=120)
+        return response.status_code, response.json()
+
+    return call
+
+
+def run(base_url: str, drafts: int, say: Callable[[str], None]) -> int:
+    """Run the day against a service; print each step; return an exit code."""
+    try:
+        day = run_day(http_api(base_url), drafts=drafts, returned=min(2, max(drafts - 2, 0)), say=say)
+    except DayFailed as exc:
+        say(f"THẤT BẠI: {exc}")
+        return 1
+    except OSError as exc:
+        say(f"Không kết nối được {base_url}: {exc}")
+        return 1
+    say("Thời gian: " + ", ".join(f"{k} = {v:.2f}" for k, v in day.timings.items()))
+    return 0

@@ -1,0 +1,59 @@
+"""Domain errors with a stable code, a Vietnamese message and the HTTP status they map to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A request the domain refuses; views turn it into JSON once, in one error handler."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, **detail: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail = detail
+
+
+class Invalid(DomainError):
+    """Bad or missing input."""
+
+    status = 400
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials."""
+
+    status = 401
+
+
+class Forbidden(DomainError):
+    """The person may not do this."""
+
+    status = 403
+
+
+class NotFound(DomainError):
+    """No such object (or not visible to this person)."""
+
+    status = 404
+
+
+class Conflict(DomainError):
+    """Not allowed from the current state."""
+
+    status = 409
+
+
+class Unprocessable(DomainError):
+    """Well-formed but refused by a domain rule (e.g. a secret document over the network)."""
+
+    status = 422
+
+
+class TooLarge(DomainError):
+    """The upload is over the size limit."""
+
+    status = 413

@@ -1,0 +1,82 @@
+"""Background jobs of the hub. They take ids, lock rows, re-check state and are idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+
+from workflow import outbox, runtime, services
+from workflow.errors import DomainError
+from workflow.models import Person, SigningBatch, SigningBatchItem
+
+log = logging.getLogger(__name__)
+
+
+def sign_batch(batch_id: int) -> str:
+    """Sign every pending document of a confirmed batch, committing one document at a time."""
+    rt = runtime.current()
+    with rt.sessions() as session:
+        item_ids = list(
+            session.scalars(
+                select(SigningBatchItem.id)
+                .where(SigningBatchItem.batch_id == batch_id, SigningBatchItem.status == "pending")
+                .order_by(SigningBatchItem.id)
+            )
+        )
+    for item_id in item_ids:
+        with rt.sessions() as session, session.begin():
+            batch = session.get(SigningBatch, batch_id)
+            if batch is None or batch.state != "signing":
+                return batch.state if batch else "missing"
+            batch.heartbeat_at = dt.datetime.now(dt.UTC)
+        try:
+            with rt.sessions() as session, session.begin():
+                services.sign_batch_item(session, rt, item_id)
+        except DomainError as exc:
+            # This document fails on its own; the others go on.
+            log.warning("batch %s item %s failed: %s", batch_id, item_id, exc.message)
+            with rt.sessions() as session, session.begin():
+                item = session.get(SigningBatchItem, item_id)
+                if item is not None and item.status == "pending":
+                    item.status, item.error = "failed", exc.message
+    with rt.sessions() as session, session.begin():
+        state = services.finish_batch(session, batch_id).state
+    outbox.relay(rt)
+    return state
+
+
+def create_due_batches() -> list[int]:
+    """At the cut-off time: one batch per leader with non-urgent documents waiting."""
+    rt = runtime.current()
+    created = []
+    with rt.sessions() as session:
+        leaders = [p.id for p in session.scalars(select(Person)) if p.has_role("leader")]
+    for leader_id in leaders:
+        try:
+            with rt.sessions() as session, session.begin():
+                created.append(services.create_batch(session, None, leader_id).id)
+        except DomainError:
+            continue  # nothing waiting for this leader
+    return created
+
+
+def reconcile() -> dict[str, int]:
+    """Re-enqueue what the database says is pending: unrelayed outbox rows, silent batches."""
+    rt = runtime.current()
+    relayed = outbox.relay(rt)
+    lease = dt.timedelta(seconds=int(rt.config["BATCH_LEASE_SECONDS"]))
+    now = dt.datetime.now(dt.UTC)
+    stale = []
+    with rt.sessions() as session, session.begin():
+        for batch in session.scalars(select(SigningBatch).where(SigningBatch.state == "signing")):
+            last = batch.heartbeat_at or batch.confirmed_at
+            if last is not None and last.tzinfo is None:
+                last = last.replace(tzinfo=dt.UTC)
+            if last is None or now - last > lease:
+                batch.heartbeat_at = now  # one re-enqueue per lease period
+                stale.append(batch.id)
+    for batch_id in stale:
+        outbox.enqueue(rt, "signing", "workflow.jobs.sign_batch", {"batch_id": batch_id})
+    return {"relayed": relayed, "batches": len(stale)}

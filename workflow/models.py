@@ -1,0 +1,266 @@
+"""Tables of the hub: directory, documents and versions, audit, registers, signing batches, outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every congvan table."""
+
+    type_annotation_map = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Agency(Base):
+    """An agency: our own (is_self) or another one we send documents to."""
+
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # national id, e.g. 000.00.00.H41
+    name: Mapped[str] = mapped_column(String(255))
+    superior: Mapped[str] = mapped_column(String(255), default="")
+    abbreviation: Mapped[str] = mapped_column(String(32), default="")  # for symbols, e.g. STNMT
+    place: Mapped[str] = mapped_column(String(64), default="")  # for the date line, e.g. Tuyên Quang
+    is_self: Mapped[bool] = mapped_column(Boolean, default=False)
+    aliases: Mapped[str] = mapped_column(Text, default="")  # other names in Nơi nhận, one per line
+    units: Mapped[list[Unit]] = relationship(back_populates="agency")
+
+
+class Unit(Base):
+    """A unit (phòng, văn phòng, đơn vị trực thuộc) of an agency."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("agency_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255))
+    aliases: Mapped[str] = mapped_column(Text, default="")
+    agency: Mapped[Agency] = relationship(back_populates="units")
+
+
+class Person(Base):
+    """A user of the system with a unit, a position and roles."""
+
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    position: Mapped[str] = mapped_column(String(128), default="")  # e.g. Phó Giám đốc
+    # For leaders: the authority line above the position, e.g. "KT. GIÁM ĐỐC" for a deputy.
+    authority: Mapped[str] = mapped_column(String(128), default="")
+    roles: Mapped[str] = mapped_column(String(255), default="")  # space-separated role names
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    unit: Mapped[Unit] = relationship()
+
+    def has_role(self, role: str) -> bool:
+        """True if the person holds the role."""
+        return role in self.roles.split()
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class Document(Base):
+    """An outgoing document (văn bản đi) and its Decree-30 metadata."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    doc_type: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text, default=None)
+    urgency: Mapped[str] = mapped_column(String(16), default="thuong")
+    confidentiality: Mapped[str] = mapped_column(String(16), default="thuong")
+    drafting_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    drafter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    signer_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kinh_gui: Mapped[str] = mapped_column(Text, default="")
+    noi_nhan: Mapped[str] = mapped_column(Text, default="")
+    due_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    state: Mapped[str] = mapped_column(String(32), default="drafting", index=True)
+    return_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    number: Mapped[int | None] = mapped_column(Integer, default=None)
+    symbol: Mapped[str | None] = mapped_column(String(64), default=None)
+    issued_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+    drafting_unit: Mapped[Unit] = relationship()
+    drafter: Mapped[Person] = relationship(foreign_keys=[drafter_id])
+    signer: Mapped[Person] = relationship(foreign_keys=[signer_id])
+    agency: Mapped[Agency] = relationship()
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.seq"
+    )
+
+    @property
+    def current_version(self) -> DocumentVersion:
+        """The newest version of the PDF."""
+        return self.versions[-1]
+
+
+class DocumentVersion(Base):
+    """One version of a document's PDF, identified by its SHA-256; never changed."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))  # uploaded, rendered, prepared, leader_signed, issued
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    # Where the number, date and signature go (signing.pdf.Layout as JSON).
+    layout: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    document: Mapped[Document] = relationship(back_populates="versions")
+
+
+class Comment(Base):
+    """A comment on a document."""
+
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    author: Mapped[Person] = relationship()
+
+
+class AuditEvent(Base):
+    """One audit entry, written in the same transaction as the change it records."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    actor: Mapped[Person | None] = relationship()
+
+
+class Register(Base):
+    """A numbering register (sổ đăng ký văn bản đi) of our agency."""
+
+    __tablename__ = "registers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    # Which documents it numbers: "cong_van", "typed" (every other type) or "confidential".
+    scope: Mapped[str] = mapped_column(String(32))
+    # Symbol patterns after "<number>/"; fields: {type}, {agency}, {unit}.
+    typed_pattern: Mapped[str] = mapped_column(String(64), default="{type}-{agency}")
+    cong_van_pattern: Mapped[str] = mapped_column(String(64), default="{agency}-{unit}")
+
+
+class RegisterCounter(Base):
+    """The last number given by a register in a year; locked for update at issuance."""
+
+    __tablename__ = "register_counters"
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RegisterEntry(Base):
+    """A line of the outgoing register: an issued document, or a number voided with a reason."""
+
+    __tablename__ = "register_entries"
+    __table_args__ = (UniqueConstraint("register_id", "year", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    symbol: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # issued | voided
+    void_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    doc_type: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    signer_name: Mapped[str] = mapped_column(String(255))
+    recipients: Mapped[str] = mapped_column(Text, default="")
+    copies: Mapped[int] = mapped_column(Integer, default=0)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+
+
+class SigningBatch(Base):
+    """A leader's end-of-day signing batch, confirmed once."""
+
+    __tablename__ = "signing_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    leader_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open, signing, done, partial
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Last sign of life from the job; the reconciler re-enqueues a batch whose job went silent.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    leader: Mapped[Person] = relationship(foreign_keys=[leader_id])
+    items: Mapped[list[SigningBatchItem]] = relationship(
+        back_populates="batch", order_by="SigningBatchItem.id"
+    )
+
+
+class SigningBatchItem(Base):
+    """One document of a batch, with the SHA-256 of the version the leader saw."""
+
+    __tablename__ = "signing_batch_items"
+    __table_args__ = (UniqueConstraint("batch_id", "document_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("signing_batches.id"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, signed, failed
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    batch: Mapped[SigningBatch] = relationship(back_populates="items")
+    document: Mapped[Document] = relationship()
+
+
+class OutboxMessage(Base):
+    """A job to enqueue once the transaction that wrote it has committed."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue: Mapped[str] = mapped_column(String(32))
+    func: Mapped[str] = mapped_column(String(128))
+    args: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    relayed_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)

@@ -1,0 +1,65 @@
+"""Enqueue after commit: jobs are written as outbox rows in the transaction, then relayed to RQ."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.models import OutboxMessage
+from workflow.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("signing", "dispatch")
+
+
+def add(session: Session, queue: str, func: str, **args: Any) -> None:
+    """Record a job to run once the current transaction commits."""
+    session.add(OutboxMessage(queue=queue, func=func, args=args))
+
+
+def _call(func: str, args: dict[str, Any]) -> None:
+    module, name = func.rsplit(".", 1)
+    getattr(importlib.import_module(module), name)(**args)
+
+
+def relay(rt: Runtime) -> int:
+    """Send committed outbox rows to their queues; returns how many were relayed."""
+    relayed = 0
+    while True:
+        with rt.sessions() as session, session.begin():
+            query = select(OutboxMessage).where(OutboxMessage.relayed_at.is_(None))
+            query = query.order_by(OutboxMessage.id).limit(100)
+            if rt.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            messages = session.scalars(query).all()
+            if not messages:
+                return relayed
+            batch = [(m.id, m.queue, m.func, dict(m.args)) for m in messages]
+            if rt.config["JOB_MODE"] == "rq":
+                for message_id, queue, func, args in batch:
+                    enqueue(rt, queue, func, args, job_id=f"outbox-{message_id}")
+            for message in messages:
+                message.relayed_at = dt.datetime.now(dt.UTC)
+        relayed += len(batch)
+        if rt.config["JOB_MODE"] == "inline":
+            # Unit-test mode: run right after commit, in this process.
+            for _, _, func, args in batch:
+                _call(func, args)
+
+
+def enqueue(rt: Runtime, queue: str, func: str, args: dict[str, Any], job_id: str | None = None) -> None:
+    """Put one job on an RQ queue (or run it at once in inline mode)."""
+    if rt.config["JOB_MODE"] == "inline":
+        _call(func, args)
+        return
+    from redis import Redis
+    from rq import Queue
+
+    connection = Redis.from_url(rt.config["REDIS_URL"])
+    Queue(queue, connection=connection).enqueue(func, kwargs=args, job_id=job_id, job_timeout=3600)

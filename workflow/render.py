@@ -1,0 +1,204 @@
+"""Render a draft's fields and body text as a Decree-30 PDF (A4, serif with Vietnamese glyphs)."""
+
+from __future__ import annotations
+
+import functools
+import io
+import unicodedata
+from dataclasses import dataclass, field
+
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+from xml.sax.saxutils import escape
+
+from signing.appearance import serif_family
+from signing.pdf import Box, Layout
+
+FACES = ("Serif", "Serif-Bold", "Serif-Italic", "Serif-BoldItalic")
+
+
+@functools.cache
+def register_fonts() -> None:
+    """Register the serif family with reportlab (once per process)."""
+    for face, path in zip(FACES, serif_family(), strict=True):
+        pdfmetrics.registerFont(TTFont(face, path))
+    pdfmetrics.registerFontFamily(
+        "Serif", normal="Serif", bold="Serif-Bold", italic="Serif-Italic", boldItalic="Serif-BoldItalic"
+    )
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the renderer needs to lay out a document."""
+
+    superior: str
+    agency: str
+    place: str
+    type_name: str | None  # None for a công văn
+    summary: str
+    body: str
+    kinh_gui: list[str]
+    noi_nhan: list[str]
+    authority: str  # e.g. "KT. GIÁM ĐỐC" or "GIÁM ĐỐC"
+    position: str  # e.g. "PHÓ GIÁM ĐỐC"; empty when the authority line is the position
+    signer_name: str
+    marks: list[str] = field(default_factory=list)  # urgency / confidentiality marks
+
+
+LEFT_COL = 75 * mm
+PAGE_W, PAGE_H = A4
+MARGINS = {"left": 30 * mm, "right": 20 * mm, "top": 20 * mm, "bottom": 20 * mm}
+
+
+class _Header(Flowable):
+    """The two-column Decree-30 heading with places for the number and the date."""
+
+    def __init__(self, draft: Draft, boxes: dict[str, Box]) -> None:
+        super().__init__()
+        self.draft = draft
+        self.boxes = boxes
+        self.width = PAGE_W - MARGINS["left"] - MARGINS["right"]
+        self.height = 34 * mm
+
+    def draw(self) -> None:
+        c = self.canv
+        d = self.draft
+        left_mid = LEFT_COL / 2
+        right_mid = LEFT_COL + (self.width - LEFT_COL) / 2
+        top = self.height
+        c.setFont("Serif", 12.5)
+        c.drawCentredString(left_mid, top - 12, d.superior.upper())
+        c.setFont("Serif-Bold", 12.5)
+        y = top - 27
+        for line in _wrap(d.agency.upper(), "Serif-Bold", 12.5, LEFT_COL):
+            c.drawCentredString(left_mid, y, line)
+            y -= 14
+        c.line(left_mid - 18 * mm, y + 10, left_mid + 18 * mm, y + 10)
+        c.setFont("Serif-Bold", 12)
+        c.drawCentredString(right_mid, top - 12, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+        c.setFont("Serif-Bold", 13)
+        c.drawCentredString(right_mid, top - 27, "Độc lập - Tự do - Hạnh phúc")
+        half = pdfmetrics.stringWidth("Độc lập - Tự do - Hạnh phúc", "Serif-Bold", 13) / 2
+        c.line(right_mid - half, top - 30, right_mid + half, top - 30)
+        # Number: "Số:" then an empty form field the clerk's issuance fills.
+        number_y = top - 68
+        c.setFont("Serif", 13)
+        label_x = left_mid - 32 * mm
+        c.drawString(label_x, number_y, "Số:")
+        self._mark("number", label_x + 22, number_y - 4, label_x + 22 + 170, number_y + 13)
+        self._mark("date", LEFT_COL + 4, number_y - 4, self.width, number_y + 13)
+        if d.type_name is None:
+            c.setFont("Serif", 12)
+            y = number_y - 17
+            for line in _wrap("V/v " + d.summary, "Serif", 12, LEFT_COL - 6):
+                c.drawCentredString(left_mid, y, line)
+                y -= 14
+
+    def _mark(self, name: str, x1: float, y1: float, x2: float, y2: float) -> None:
+        ax, ay = self.canv.absolutePosition(x1, y1)
+        bx, by = self.canv.absolutePosition(x2, y2)
+        self.boxes[name] = Box(self.canv.getPageNumber() - 1, ax, ay, bx, by)
+
+
+class _SignatureBlock(Flowable):
+    """Nơi nhận on the left, the signing authority, position, signature place and name on the right."""
+
+    def __init__(self, draft: Draft, boxes: dict[str, Box]) -> None:
+        super().__init__()
+        self.draft = draft
+        self.boxes = boxes
+        self.width = PAGE_W - MARGINS["left"] - MARGINS["right"]
+        lines = sum(len(_wrap("- " + r, "Serif", 11, LEFT_COL)) for r in draft.noi_nhan) + 1
+        self.height = max(lines * 13 + 10, 42 * mm)
+
+    def draw(self) -> None:
+        c = self.canv
+        d = self.draft
+        top = self.height
+        c.setFont("Serif-BoldItalic", 12)
+        c.drawString(0, top - 12, "Nơi nhận:")
+        c.setFont("Serif", 11)
+        y = top - 25
+        for recipient in d.noi_nhan:
+            for line in _wrap("- " + recipient, "Serif", 11, LEFT_COL):
+                c.drawString(0, y, line)
+                y -= 13
+        mid = LEFT_COL + (self.width - LEFT_COL) / 2
+        c.setFont("Serif-Bold", 13)
+        c.drawCentredString(mid, top - 12, d.authority.upper())
+        if d.position:
+            c.drawCentredString(mid, top - 27, d.position.upper())
+        name_y = top - 27 - 32 * mm
+        c.drawCentredString(mid, name_y, d.signer_name)
+        ax, ay = c.absolutePosition(mid - 100, name_y + 16)
+        bx, by = c.absolutePosition(mid + 100, top - 33)
+        self.boxes["leader"] = Box(c.getPageNumber() - 1, ax, ay, bx, by)
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    words, lines, current = text.split(), [], ""
+    for word in words:
+        candidate = f"{current} {word}".strip()
+        if pdfmetrics.stringWidth(candidate, font, size) <= width or not current:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    return [*lines, current] if current else lines
+
+
+def render(draft: Draft) -> tuple[bytes, Layout]:
+    """Lay out the draft on A4 and return the PDF and where number, date and signature go."""
+    register_fonts()
+    draft = _nfc(draft)
+    boxes: dict[str, Box] = {}
+    body_style = ParagraphStyle(
+        "body", fontName="Serif", fontSize=13.5, leading=18, alignment=TA_JUSTIFY,
+        firstLineIndent=10 * mm, spaceAfter=6,
+    )
+    centre = ParagraphStyle("centre", parent=body_style, alignment=TA_CENTER, firstLineIndent=0)
+    story: list[Flowable] = [_Header(draft, boxes)]
+    for mark in draft.marks:
+        story.append(Paragraph(f"<b>{escape(mark.upper())}</b>", ParagraphStyle("mark", parent=centre, fontSize=13)))
+    if draft.type_name is not None:
+        story += [
+            Spacer(0, 6 * mm),
+            Paragraph(f"<b>{escape(draft.type_name.upper())}</b>", ParagraphStyle("type", parent=centre, fontSize=14)),
+            Paragraph(f"<b>{escape(draft.summary)}</b>", ParagraphStyle("summary", parent=centre, fontSize=14)),
+            Spacer(0, 4 * mm),
+        ]
+    else:
+        story.append(Spacer(0, 8 * mm))
+    if draft.kinh_gui:
+        lines = "<br/>".join(escape(x) for x in draft.kinh_gui)
+        story.append(Paragraph(f"Kính gửi: {lines}", ParagraphStyle("kg", parent=centre, fontSize=14, spaceAfter=10)))
+    for paragraph in [p.strip() for p in draft.body.split("\n") if p.strip()]:
+        story.append(Paragraph(escape(paragraph), body_style))
+    story.append(Spacer(0, 4 * mm))
+    story.append(KeepTogether([_SignatureBlock(draft, boxes)]))
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out, pagesize=A4, leftMargin=MARGINS["left"], rightMargin=MARGINS["right"],
+        topMargin=MARGINS["top"], bottomMargin=MARGINS["bottom"],
+        title=draft.summary, author=draft.agency, creator="congvan",
+    )
+    doc.build(story)
+    return out.getvalue(), Layout(number=boxes["number"], date=boxes["date"], leader=boxes["leader"])
+
+
+def _nfc(draft: Draft) -> Draft:
+    def n(s: str) -> str:
+        return unicodedata.normalize("NFC", s)
+
+    return Draft(
+        superior=n(draft.superior), agency=n(draft.agency), place=n(draft.place),
+        type_name=n(draft.type_name) if draft.type_name else None, summary=n(draft.summary),
+        body=n(draft.body), kinh_gui=[n(x) for x in draft.kinh_gui], noi_nhan=[n(x) for x in draft.noi_nhan],
+        authority=n(draft.authority), position=n(draft.position), signer_name=n(draft.signer_name),
+        marks=[n(x) for x in draft.marks],
+    )

@@ -1,0 +1,108 @@
+"""The per-process runtime: database sessions, file store, signing keys, job queue.
+
+Built lazily (never at import time) by the web app and by each worker process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from asn1crypto import x509 as asn1_x509
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from signing import appearance, validation
+from signing.errors import SigningError
+from signing.signers import KeySigner, load_pkcs12
+from workflow import config as config_module
+from workflow.db import make_engine, make_session_factory
+from workflow.storage import FileStore
+
+
+class Keyring:
+    """Signing keys kept parsed for the life of the process (PKCS#12 files in KEYS_DIR)."""
+
+    def __init__(self, keys_dir: str, passphrase: str) -> None:
+        self.keys_dir = Path(keys_dir)
+        self._passphrase = passphrase.encode() if passphrase else None
+        self._signers: dict[str, KeySigner] = {}
+
+    def _load(self, relative: str) -> KeySigner:
+        if relative not in self._signers:
+            path = self.keys_dir / relative
+            if not path.is_file():
+                raise SigningError("key_missing", "Chưa cấu hình khóa ký số cho người ký hoặc cơ quan.")
+            self._signers[relative] = load_pkcs12(path.read_bytes(), self._passphrase)
+        return self._signers[relative]
+
+    def person(self, username: str) -> KeySigner:
+        """The signer of a person (their PKCS#12 file)."""
+        return self._load(f"people/{username}.p12")
+
+    def agency(self, code: str) -> KeySigner:
+        """The agency's signer, used by the clerk at issuance."""
+        return self._load(f"agency-{code}.p12")
+
+    @functools.cached_property
+    def trust_roots(self) -> list[asn1_x509.Certificate]:
+        """Certificates trusted when validating our own documents."""
+        path = self.keys_dir / "roots.pem"
+        return validation.load_certs(path.read_bytes()) if path.is_file() else []
+
+
+@dataclass
+class Runtime:
+    """Everything services and jobs need beyond the session."""
+
+    config: dict[str, Any]
+    engine: Engine
+    sessions: sessionmaker[Session]
+    store: FileStore
+    keyring: Keyring
+    tz: ZoneInfo
+    pid: int = field(default_factory=os.getpid)
+
+    @functools.cached_property
+    def font(self) -> bytes:
+        """The prepared Vietnamese font for stamps and form fields."""
+        return appearance.prepare_font(appearance.find_serif_font())
+
+    def now(self) -> dt.datetime:
+        """The current time in the agency's time zone (+07:00)."""
+        return dt.datetime.now(self.tz)
+
+
+def build(config: dict[str, Any]) -> Runtime:
+    """Create a runtime from a loaded configuration."""
+    engine = make_engine(config["DATABASE_URL"])
+    return Runtime(
+        config=config,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        store=FileStore(config["FILES_DIR"]),
+        keyring=Keyring(config["KEYS_DIR"], str(config["KEY_PASSPHRASE"])),
+        tz=ZoneInfo(config["TIMEZONE"]),
+    )
+
+
+_current: Runtime | None = None
+
+
+def current() -> Runtime:
+    """The runtime of this process, built from the environment on first use (jobs, CLI)."""
+    global _current
+    if _current is None or _current.pid != os.getpid():
+        _current = build(config_module.load())
+    return _current
+
+
+def install(runtime: Runtime) -> None:
+    """Make a runtime the current one (the web app and tests do this)."""
+    global _current
+    _current = runtime

@@ -1,0 +1,742 @@
+"""Services of the hub. Each takes a session, checks, changes, writes an audit event; never commits."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from blinker import Namespace
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
+
+from signing import pdf as signing_pdf
+from signing.errors import PdfError, SigningError
+from workflow import catalog, outbox, render
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
+from workflow.models import (
+    Agency,
+    ApiToken,
+    AuditEvent,
+    Comment,
+    Document,
+    DocumentVersion,
+    Person,
+    Register,
+    RegisterCounter,
+    RegisterEntry,
+    SigningBatch,
+    SigningBatchItem,
+    Unit,
+)
+from workflow.runtime import Runtime
+from workflow.states import NEEDS_REASON, next_state
+
+signals = Namespace()
+# Sent inside the issuing transaction; receivers (routing) add their rows to the same session.
+document_issued = signals.signal("document-issued")
+document_recalled = signals.signal("document-recalled")
+
+
+# --- people and tokens -------------------------------------------------------------------
+
+
+def login(session: Session, username: str, password: str) -> tuple[str, Person]:
+    """Check a password and return a new API token for the person."""
+    person = session.scalar(select(Person).where(Person.username == username))
+    if person is None or not person.active or not check_password_hash(person.password_hash, password):
+        raise Unauthenticated("bad_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.")
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(person_id=person.id, token_sha256=hashlib.sha256(token.encode()).hexdigest()))
+    return token, person
+
+
+def person_for_token(session: Session, token: str) -> Person:
+    """The active person a bearer token belongs to."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None))
+    )
+    person = session.get(Person, row.person_id) if row else None
+    if person is None or not person.active:
+        raise Unauthenticated("bad_token", "Phiên làm việc không hợp lệ hoặc đã hết hạn.")
+    return person
+
+
+def own_agency(session: Session) -> Agency:
+    """The agency this instance serves."""
+    agency = session.scalar(select(Agency).where(Agency.is_self.is_(True)))
+    if agency is None:
+        raise NotFound("no_agency", "Chưa cấu hình cơ quan sử dụng hệ thống.")
+    return agency
+
+
+# --- audit -------------------------------------------------------------------------------
+
+
+def audit(
+    session: Session,
+    actor: Person | None,
+    action: str,
+    document: Document | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    **detail: Any,
+) -> AuditEvent:
+    """Write an audit event in the caller's transaction."""
+    event = AuditEvent(
+        document_id=document.id if document else None,
+        actor_id=actor.id if actor else None,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        detail=detail,
+    )
+    session.add(event)
+    return event
+
+
+# --- documents ---------------------------------------------------------------------------
+
+FIELDS = ("doc_type", "summary", "urgency", "confidentiality", "signer_id", "kinh_gui", "noi_nhan", "due_date")
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """Validated fields of a draft."""
+
+    doc_type: str
+    summary: str
+    urgency: str
+    confidentiality: str
+    signer_id: int
+    kinh_gui: str
+    noi_nhan: str
+    due_date: dt.date | None
+    body: str | None
+
+
+def parse_draft(data: dict[str, Any], *, need_body: bool) -> DraftInput:
+    """Check the fields of a draft and return them typed, or raise Invalid in Vietnamese."""
+    doc_type = str(data.get("doc_type") or "")
+    if doc_type not in catalog.DOC_TYPES:
+        raise Invalid("invalid_doc_type", "Loại văn bản không hợp lệ.", field="doc_type")
+    summary = str(data.get("summary") or "").strip()
+    if not summary:
+        raise Invalid("missing_field", "Thiếu trích yếu (summary).", field="summary")
+    if len(summary) > 1000:
+        raise Invalid("field_too_long", "Trích yếu quá dài (tối đa 1000 ký tự).", field="summary")
+    urgency = str(data.get("urgency") or "thuong")
+    if urgency not in catalog.URGENCY:
+        raise Invalid("invalid_urgency", "Độ khẩn không hợp lệ.", field="urgency")
+    confidentiality = str(data.get("confidentiality") or "thuong")
+    if confidentiality not in catalog.CONFIDENTIALITY:
+        raise Invalid("invalid_confidentiality", "Độ mật không hợp lệ.", field="confidentiality")
+    try:
+        signer_id = int(data.get("signer_id") or 0)
+    except (TypeError, ValueError):
+        signer_id = 0
+    if not signer_id:
+        raise Invalid("missing_field", "Thiếu người ký (signer_id).", field="signer_id")
+    due: dt.date | None = None
+    if data.get("due_date"):
+        try:
+            due = dt.date.fromisoformat(str(data["due_date"]))
+        except ValueError as exc:
+            raise Invalid("invalid_date", "Hạn xử lý phải có dạng YYYY-MM-DD.", field="due_date") from exc
+    body = data.get("body")
+    if need_body and not (isinstance(body, str) and body.strip()):
+        raise Invalid("missing_field", "Thiếu nội dung văn bản (body) hoặc tệp PDF (file).", field="body")
+    return DraftInput(
+        doc_type=doc_type,
+        summary=summary,
+        urgency=urgency,
+        confidentiality=confidentiality,
+        signer_id=signer_id,
+        kinh_gui=_lines(data.get("kinh_gui")),
+        noi_nhan=_lines(data.get("noi_nhan")),
+        due_date=due,
+        body=body if isinstance(body, str) else None,
+    )
+
+
+def _lines(value: Any) -> str:
+    if isinstance(value, list):
+        return "\n".join(str(v).strip() for v in value if str(v).strip())
+    return "\n".join(line.strip() for line in str(value or "").splitlines() if line.strip())
+
+
+def _check_pdf(rt: Runtime, data: bytes) -> signing_pdf.PdfInfo:
+    if len(data) > int(rt.config["MAX_UPLOAD_BYTES"]):
+        raise Invalid("file_too_large", "Tệp quá lớn.")
+    try:
+        info = signing_pdf.inspect(data)
+    except PdfError as exc:
+        raise Invalid(exc.code, exc.message) from exc
+    if info.pages > int(rt.config["MAX_PAGES"]):
+        raise Invalid("too_many_pages", "Tệp PDF có quá nhiều trang.")
+    return info
+
+
+def _draft_for_render(session: Session, document: Document) -> render.Draft:
+    agency = document.agency
+    signer = document.signer
+    type_name, _ = catalog.DOC_TYPES[document.doc_type]
+    marks = []
+    if document.confidentiality != "thuong":
+        marks.append(catalog.CONFIDENTIALITY[document.confidentiality])
+    if document.urgency != "thuong":
+        marks.append(catalog.URGENCY[document.urgency][0])
+    noi_nhan = document.noi_nhan.splitlines() or ["Như trên;", "Lưu: VT."]
+    return render.Draft(
+        superior=agency.superior,
+        agency=agency.name,
+        place=agency.place,
+        type_name=None if document.doc_type == "cong_van" else type_name,
+        summary=document.summary,
+        body=document.body or "",
+        kinh_gui=document.kinh_gui.splitlines() if document.doc_type == "cong_van" else [],
+        noi_nhan=noi_nhan,
+        authority=signer.authority or signer.position,
+        position=signer.position if signer.authority else "",
+        signer_name=signer.full_name,
+        marks=marks,
+    )
+
+
+def _add_version(
+    session: Session,
+    rt: Runtime,
+    document: Document,
+    data: bytes,
+    kind: str,
+    actor: Person | None,
+    layout: signing_pdf.Layout | None = None,
+) -> DocumentVersion:
+    digest = rt.store.put(data)
+    version = DocumentVersion(
+        document=document,
+        seq=len(document.versions) + 1,
+        kind=kind,
+        sha256=digest,
+        size=len(data),
+        created_by_id=actor.id if actor else None,
+        layout=dataclasses.asdict(layout) if layout else None,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def _layout(version: DocumentVersion) -> signing_pdf.Layout:
+    raw = version.layout or {}
+    return signing_pdf.Layout(**{k: signing_pdf.Box(**v) for k, v in raw.items()})
+
+
+def _set_content(
+    session: Session, rt: Runtime, actor: Person, document: Document, pdf: bytes | None
+) -> DocumentVersion:
+    if pdf is not None:
+        _check_pdf(rt, pdf)
+        try:
+            where = signing_pdf.locate_layout(pdf, document.signer.full_name)
+        except PdfError as exc:
+            raise Invalid(exc.code, exc.message) from exc
+        return _add_version(session, rt, document, pdf, "uploaded", actor, where)
+    rendered, where = render.render(_draft_for_render(session, document))
+    return _add_version(session, rt, document, rendered, "rendered", actor, where)
+
+
+def _check_signer(session: Session, agency: Agency, signer_id: int) -> Person:
+    signer = session.get(Person, signer_id)
+    if signer is None or not signer.has_role("leader") or signer.unit.agency_id != agency.id:
+        raise Invalid("invalid_signer", "Người ký phải là lãnh đạo của cơ quan.", field="signer_id")
+    return signer
+
+
+def create_document(
+    session: Session, rt: Runtime, actor: Person, data: dict[str, Any], pdf: bytes | None
+) -> Document:
+    """Create a draft from its fields and an uploaded PDF, or render it from the body text."""
+    if not actor.has_role("specialist") and not actor.has_role("unit_head"):
+        raise Forbidden("forbidden", "Chỉ chuyên viên hoặc lãnh đạo phòng được soạn văn bản.")
+    fields = parse_draft(data, need_body=pdf is None)
+    agency = actor.unit.agency
+    _check_signer(session, agency, fields.signer_id)
+    document = Document(
+        agency=agency,
+        doc_type=fields.doc_type,
+        summary=fields.summary,
+        body=fields.body,
+        urgency=fields.urgency,
+        confidentiality=fields.confidentiality,
+        drafting_unit_id=actor.unit_id,
+        drafter=actor,
+        signer_id=fields.signer_id,
+        kinh_gui=fields.kinh_gui,
+        noi_nhan=fields.noi_nhan,
+        due_date=fields.due_date,
+        state="drafting",
+    )
+    session.add(document)
+    session.flush()
+    session.refresh(document, ["signer", "agency", "versions"])
+    version = _set_content(session, rt, actor, document, pdf)
+    audit(session, actor, "create", document, None, "drafting", sha256=version.sha256)
+    return document
+
+
+def add_version(
+    session: Session, rt: Runtime, actor: Person, document_id: int, data: dict[str, Any], pdf: bytes | None
+) -> DocumentVersion:
+    """Store a new draft version (new PDF, or fields/body re-rendered); only while drafting."""
+    document = get_document(session, actor, document_id)
+    if document.state != "drafting":
+        raise Conflict("invalid_state", "Chỉ sửa được văn bản đang soạn thảo.", state=document.state)
+    if actor.id != document.drafter_id:
+        raise Forbidden("forbidden", "Chỉ người soạn thảo được sửa văn bản.")
+    if data:
+        merged = {k: getattr(document, k) for k in FIELDS} | {"body": document.body} | data
+        if merged.get("due_date") is not None:
+            merged["due_date"] = str(merged["due_date"])
+        fields = parse_draft(merged, need_body=pdf is None)
+        _check_signer(session, document.agency, fields.signer_id)
+        for name in FIELDS:
+            setattr(document, name, getattr(fields, name))
+        document.body = fields.body
+        session.flush()
+        session.refresh(document, ["signer"])
+    version = _set_content(session, rt, actor, document, pdf)
+    audit(session, actor, "new_version", document, sha256=version.sha256, seq=version.seq)
+    return version
+
+
+def add_comment(session: Session, actor: Person, document_id: int, body: str) -> Comment:
+    """Add a comment to a document the person can see."""
+    document = get_document(session, actor, document_id)
+    if not body.strip():
+        raise Invalid("missing_field", "Nội dung ý kiến không được để trống.", field="body")
+    comment = Comment(document_id=document.id, author_id=actor.id, body=body.strip())
+    session.add(comment)
+    audit(session, actor, "comment", document)
+    return comment
+
+
+def can_see(session: Session, person: Person, document: Document) -> bool:
+    """Whether a person may see a document (details of per-object rules grow in the security issue)."""
+    if person.unit.agency_id == document.agency_id:
+        return True
+    return False
+
+
+def get_document(session: Session, actor: Person, document_id: int, *, lock: bool = False) -> Document:
+    """Load a document the actor may see, optionally locking its row for update."""
+    query = select(Document).where(Document.id == document_id)
+    if lock:
+        query = query.with_for_update()
+    document = session.scalar(query)
+    if document is None or not can_see(session, actor, document):
+        raise NotFound("document_not_found", "Không tìm thấy văn bản.")
+    return document
+
+
+def list_documents(session: Session, actor: Person, state: str | None = None) -> list[Document]:
+    """Documents of the actor's agency, newest first, optionally in one state."""
+    query = select(Document).where(Document.agency_id == actor.unit.agency_id)
+    if state:
+        query = query.where(Document.state == state)
+    return list(session.scalars(query.order_by(Document.id.desc()).limit(500)))
+
+
+def read_pdf(rt: Runtime, version: DocumentVersion) -> bytes:
+    """The bytes of a version, checked against its recorded SHA-256."""
+    return rt.store.get(version.sha256)
+
+
+# --- transitions -------------------------------------------------------------------------
+
+
+def may_act(person: Person, document: Document, actor_kind: str) -> bool:
+    """Whether a person is the kind of actor a transition needs, for this document."""
+    same_agency = person.unit.agency_id == document.agency_id
+    if actor_kind == "drafter":
+        return person.id == document.drafter_id
+    if actor_kind == "unit_head":
+        return person.has_role("unit_head") and person.unit_id == document.drafting_unit_id
+    if actor_kind == "signer":
+        return person.id == document.signer_id and person.has_role("leader")
+    if actor_kind == "clerk":
+        return person.has_role("clerk") and same_agency
+    return False
+
+
+def transition(
+    session: Session,
+    actor: Person | None,
+    document: Document,
+    action: str,
+    reason: str | None = None,
+    **detail: Any,
+) -> AuditEvent:
+    """Apply (state, action) from the table: 409 if not allowed now, 403 if not this person."""
+    step = next_state(document.state, action)
+    if step is None:
+        raise Conflict(
+            "invalid_transition",
+            f"Không thể thực hiện thao tác '{action}' khi văn bản ở trạng thái '{document.state}'.",
+            state=document.state,
+            action=action,
+        )
+    if actor is not None and not may_act(actor, document, step.actor):
+        raise Forbidden("forbidden_action", "Bạn không có quyền thực hiện thao tác này với văn bản.")
+    if action in NEEDS_REASON and not (reason and reason.strip()):
+        raise Invalid("reason_required", "Cần nêu lý do.", field="reason")
+    before = document.state
+    document.state = step.target
+    if action == "return":
+        document.return_reason = reason
+    if reason:
+        detail["reason"] = reason
+    return audit(session, actor, action, document, before, step.target, **detail)
+
+
+def act(
+    session: Session, rt: Runtime, actor: Person, document_id: int, action: str, reason: str | None = None
+) -> dict[str, Any]:
+    """Take a lifecycle action on a document through the API; returns what happened."""
+    document = get_document(session, actor, document_id, lock=True)
+    if action == "approve":
+        return approve(session, rt, actor, document)
+    if action == "sign":
+        sign_now(session, rt, actor, document)
+        return {}
+    if action == "issue":
+        return issue(session, rt, actor, document)
+    if action in ("submit", "withdraw", "return", "recall"):
+        transition(session, actor, document, action, reason)
+        if action == "recall":
+            document_recalled.send(session, document=document, actor=actor, reason=reason)
+        return {}
+    if action == "dispatch":
+        step = next_state(document.state, "dispatch")
+        if step is None:
+            transition(session, actor, document, action)  # raises the 409
+        if not may_act(actor, document, "clerk"):
+            raise Forbidden("forbidden_action", "Bạn không có quyền thực hiện thao tác này với văn bản.")
+        return dispatch(session, actor, document)
+    raise NotFound("unknown_action", "Thao tác không tồn tại.")
+
+
+def approve(session: Session, rt: Runtime, actor: Person, document: Document) -> dict[str, Any]:
+    """Approve a draft: add the empty number/date fields and the leader's signature field."""
+    version = document.current_version
+    transition(session, actor, document, "approve", sha256_reviewed=version.sha256)
+    try:
+        prepared = signing_pdf.prepare(read_pdf(rt, version), _layout(version))
+    except PdfError as exc:
+        raise Unprocessable(exc.code, exc.message) from exc
+    new = _add_version(session, rt, document, prepared, "prepared", actor, _layout(version))
+    return {"sha256": new.sha256}
+
+
+def _sign_pdf(session: Session, rt: Runtime, document: Document) -> DocumentVersion:
+    signer = document.signer
+    key = rt.keyring.person(signer.username)
+    signed = signing_pdf.sign_leader(
+        read_pdf(rt, document.current_version),
+        key,
+        signer_name=signer.full_name,
+        agency=document.agency.name,
+        moment=rt.now(),
+        font=rt.font,
+    )
+    document.signed_at = dt.datetime.now(dt.UTC)
+    return _add_version(session, rt, document, signed, "leader_signed", signer)
+
+
+def sign_now(session: Session, rt: Runtime, actor: Person | None, document: Document, **detail: Any) -> DocumentVersion:
+    """Sign one document with the designated leader's key (urgent ones, or one at a time)."""
+    seen = document.current_version.sha256
+    transition(session, actor, document, "sign", **detail)
+    try:
+        version = _sign_pdf(session, rt, document)
+    except SigningError as exc:
+        raise Unprocessable(exc.code, exc.message) from exc
+    session.flush()
+    audit(session, actor, "signature_applied", document, sha256_signed=seen, sha256=version.sha256)
+    return version
+
+
+# --- signing batches ---------------------------------------------------------------------
+
+
+def signing_book(session: Session, leader: Person) -> list[Document]:
+    """Documents waiting for this leader's signature."""
+    query = select(Document).where(Document.signer_id == leader.id, Document.state == "awaiting_signature")
+    return list(session.scalars(query.order_by(Document.id)))
+
+
+def create_batch(
+    session: Session, actor: Person | None, leader_id: int, document_ids: list[int] | None = None
+) -> SigningBatch:
+    """Collect a leader's approved non-urgent documents into a batch to confirm once."""
+    leader = session.get(Person, leader_id)
+    if leader is None or not leader.has_role("leader"):
+        raise Invalid("invalid_leader", "Người ký không phải là lãnh đạo.", field="leader_id")
+    if actor is not None and not (actor.has_role("clerk") or actor.id == leader.id):
+        raise Forbidden("forbidden", "Chỉ văn thư hoặc chính lãnh đạo được lập lô trình ký.")
+    busy = select(SigningBatchItem.document_id).join(SigningBatch).where(
+        SigningBatch.state.in_(("open", "signing")), SigningBatchItem.status == "pending"
+    )
+    candidates = [
+        d for d in signing_book(session, leader) if not catalog.is_urgent(d.urgency) and d.id not in set(session.scalars(busy))
+    ]
+    if document_ids is not None:
+        wanted = set(document_ids)
+        candidates = [d for d in candidates if d.id in wanted]
+        missing = wanted - {d.id for d in candidates}
+        if missing:
+            raise Conflict(
+                "not_in_signing_book",
+                "Có văn bản không ở trong sổ trình ký của lãnh đạo này (hoặc đã thuộc lô khác).",
+                document_ids=sorted(missing),
+            )
+    if not candidates:
+        raise Conflict("nothing_to_sign", "Không có văn bản nào chờ ký trong sổ trình ký.")
+    batch = SigningBatch(leader_id=leader.id, created_by_id=actor.id if actor else None)
+    session.add(batch)
+    for document in candidates:
+        batch.items.append(SigningBatchItem(document_id=document.id, sha256=document.current_version.sha256))
+    session.flush()
+    audit(session, actor, "batch_created", None, batch_id=batch.id, documents=[d.id for d in candidates])
+    return batch
+
+
+def get_batch(session: Session, actor: Person, batch_id: int, *, lock: bool = False) -> SigningBatch:
+    """A batch visible to the actor (its leader, or a clerk of the agency)."""
+    query = select(SigningBatch).where(SigningBatch.id == batch_id)
+    if lock:
+        query = query.with_for_update()
+    batch = session.scalar(query)
+    if batch is None or not (actor.id == batch.leader_id or actor.has_role("clerk")):
+        raise NotFound("batch_not_found", "Không tìm thấy lô trình ký.")
+    return batch
+
+
+def confirm_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
+    """The leader confirms the whole batch once; signing runs in the background."""
+    batch = get_batch(session, actor, batch_id, lock=True)
+    if actor.id != batch.leader_id:
+        raise Forbidden("forbidden_action", "Chỉ lãnh đạo ký mới được xác nhận lô trình ký.")
+    if batch.state != "open":
+        return batch  # confirming twice signs nothing twice
+    batch.state = "signing"
+    batch.confirmed_at = dt.datetime.now(dt.UTC)
+    for item in batch.items:
+        if item.document.current_version.sha256 != item.sha256 or item.document.state != "awaiting_signature":
+            item.status = "failed"
+            item.error = "Văn bản đã thay đổi sau khi lập lô; cần lập lô mới."
+    audit(session, actor, "batch_confirmed", None, batch_id=batch.id, count=len(batch.items))
+    outbox.add(session, "signing", "workflow.jobs.sign_batch", batch_id=batch.id)
+    return batch
+
+
+def retry_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
+    """Put the failed documents of a batch back to pending and sign them again (only them)."""
+    batch = get_batch(session, actor, batch_id, lock=True)
+    if actor.id != batch.leader_id:
+        raise Forbidden("forbidden_action", "Chỉ lãnh đạo ký mới được ký lại.")
+    failed = [i for i in batch.items if i.status == "failed" and i.document.state == "awaiting_signature"]
+    if batch.state == "open" or not failed:
+        raise Conflict("nothing_to_retry", "Không có văn bản lỗi nào để ký lại.")
+    for item in failed:
+        item.status, item.error, item.sha256 = "pending", None, item.document.current_version.sha256
+    batch.state = "signing"
+    audit(session, actor, "batch_retry", None, batch_id=batch.id, documents=[i.document_id for i in failed])
+    outbox.add(session, "signing", "workflow.jobs.sign_batch", batch_id=batch.id)
+    return batch
+
+
+def sign_batch_item(session: Session, rt: Runtime, item_id: int) -> str:
+    """Sign one pending item of a confirmed batch in the caller's transaction; idempotent."""
+    item = session.scalar(select(SigningBatchItem).where(SigningBatchItem.id == item_id).with_for_update())
+    if item is None or item.status != "pending":
+        return item.status if item else "missing"
+    document = session.scalar(select(Document).where(Document.id == item.document_id).with_for_update())
+    assert document is not None
+    batch = item.batch
+    if document.state != "awaiting_signature":
+        # Signed meanwhile (e.g. a previous run that died after its commit, or signed singly).
+        item.status = "signed" if document.signed_at else "failed"
+        item.error = None if document.signed_at else "Văn bản không còn chờ ký."
+        return item.status
+    if document.current_version.sha256 != item.sha256:
+        item.status, item.error = "failed", "Văn bản đã thay đổi sau khi lãnh đạo xác nhận."
+        return item.status
+    sign_now(session, rt, batch.leader, document, batch_id=batch.id)
+    item.status = "signed"
+    item.signed_at = dt.datetime.now(dt.UTC)
+    return item.status
+
+
+def finish_batch(session: Session, batch_id: int) -> SigningBatch:
+    """Close a batch when no item is pending: done, or partial if some failed."""
+    batch = session.get(SigningBatch, batch_id)
+    assert batch is not None
+    statuses = {i.status for i in batch.items}
+    if "pending" not in statuses and batch.state == "signing":
+        batch.state = "partial" if "failed" in statuses else "done"
+        batch.finished_at = dt.datetime.now(dt.UTC)
+        audit(session, None, "batch_finished", None, batch_id=batch.id, state=batch.state)
+    return batch
+
+
+# --- issuance ----------------------------------------------------------------------------
+
+
+def choose_register(session: Session, document: Document) -> Register:
+    """Confidential documents have their own series; công văn and typed documents theirs."""
+    if catalog.is_secret(document.confidentiality):
+        scope = "confidential"
+    else:
+        scope = "cong_van" if document.doc_type == "cong_van" else "typed"
+    register = session.scalar(
+        select(Register).where(Register.agency_id == document.agency_id, Register.scope == scope)
+    )
+    if register is None:
+        raise Conflict("no_register", "Chưa cấu hình sổ đăng ký cho loại văn bản này.")
+    return register
+
+
+def take_number(session: Session, register_id: int, year: int) -> int:
+    """Next number of (register, year): one atomic, row-locking UPDATE ... RETURNING."""
+    values = {"register_id": register_id, "year": year, "last_number": 0}
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(pg_insert(RegisterCounter).values(values).on_conflict_do_nothing())
+    else:
+        session.execute(sqlite_insert(RegisterCounter).values(values).on_conflict_do_nothing())
+    number = session.scalar(
+        update(RegisterCounter)
+        .where(RegisterCounter.register_id == register_id, RegisterCounter.year == year)
+        .values(last_number=RegisterCounter.last_number + 1)
+        .returning(RegisterCounter.last_number)
+    )
+    assert number is not None
+    return int(number)
+
+
+def make_symbol(register: Register, document: Document, number: int) -> str:
+    """Number and symbol per Decree 30: 07/STNMT-VP for a công văn, 03/TB-STNMT otherwise."""
+    _, abbreviation = catalog.DOC_TYPES[document.doc_type]
+    pattern = register.cong_van_pattern if abbreviation is None else register.typed_pattern
+    tail = pattern.format(
+        type=abbreviation or "", agency=document.agency.abbreviation, unit=document.drafting_unit.code
+    )
+    return f"{number:02d}/{tail}"
+
+
+def date_line(place: str, day: dt.date) -> str:
+    """The place and date line: 'Tuyên Quang, ngày 05 tháng 01 năm 2026' (leading zeros per Decree 30)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> dict[str, Any]:
+    """Give the next number, fill number and date, add the agency signature, then dispatch."""
+    step = next_state(document.state, "issue")
+    if step is None:
+        transition(session, actor, document, "issue")  # raises the 409
+    if not may_act(actor, document, "clerk"):
+        raise Forbidden("forbidden_action", "Chỉ văn thư được phát hành văn bản.")
+    register = choose_register(session, document)
+    now = rt.now()
+    number = take_number(session, register.id, now.year)
+    symbol = make_symbol(register, document, number)
+    entry = RegisterEntry(
+        register_id=register.id,
+        year=now.year,
+        number=number,
+        symbol=symbol,
+        status="issued",
+        document_id=document.id,
+        issued_at=now,
+        doc_type=document.doc_type,
+        summary=document.summary,
+        signer_name=document.signer.full_name,
+        recipients=document.noi_nhan,
+        copies=len([line for line in document.noi_nhan.splitlines() if line.strip()]),
+        issued_by_id=actor.id,
+    )
+    try:
+        issued = signing_pdf.issue(
+            read_pdf(rt, document.current_version),
+            rt.keyring.agency(document.agency.code),
+            number_text=symbol,
+            date_text=date_line(document.agency.place, now.date()),
+            agency=document.agency.name,
+            moment=now,
+            font=rt.font,
+        )
+    except SigningError as exc:
+        # The number is taken: keep it in the register as voided, with the reason.
+        entry.status = "voided"
+        entry.document_id = document.id
+        entry.void_reason = f"{exc.code}: {exc.message}"
+        session.add(entry)
+        audit(session, actor, "issue_failed", document, number=number, symbol=symbol, error=exc.code)
+        return {"ok": False, "error": {"code": "issue_failed", "message": f"Phát hành thất bại: {exc.message}"},
+                "voided": {"number": number, "symbol": symbol}}
+    warnings = []
+    duplicate = session.scalar(
+        select(func.count()).select_from(RegisterEntry).join(Register).where(
+            Register.agency_id == document.agency_id, RegisterEntry.year == now.year,
+            RegisterEntry.symbol == symbol, RegisterEntry.status == "issued",
+        )
+    )
+    if duplicate:
+        warnings.append({"code": "duplicate_symbol", "message": f"Số, ký hiệu {symbol} đã có trong năm."})
+    session.add(entry)
+    version = _add_version(session, rt, document, issued, "issued", actor)
+    document.number, document.symbol, document.issued_at = number, symbol, now
+    transition(session, actor, document, "issue", number=number, symbol=symbol, sha256=version.sha256,
+               register=register.code)
+    dispatched = dispatch(session, actor, document)
+    return {"ok": True, "number": number, "symbol": symbol, "sha256": version.sha256,
+            "warnings": warnings, "dispatch": dispatched}
+
+
+def dispatch(session: Session, actor: Person | None, document: Document) -> dict[str, Any]:
+    """Hand the issued document to routing; secret documents are never sent over the network."""
+    if catalog.is_secret(document.confidentiality):
+        audit(session, actor, "dispatch_refused", document, reason="confidential")
+        return {"ok": False, "error": {
+            "code": "confidential_no_electronic_dispatch",
+            "message": "Văn bản có nội dung bí mật nhà nước (Mật, Tối mật, Tuyệt mật) không được gửi qua mạng.",
+        }}
+    results = document_issued.send(session, document=document, actor=actor)
+    transition(session, None, document, "dispatch")
+    deliveries = sum(int(r or 0) for _, r in results)
+    return {"ok": True, "deliveries": deliveries}
+
+
+# --- registers ---------------------------------------------------------------------------
+
+
+def register_entries(session: Session, actor: Person, register_id: int, year: int) -> list[RegisterEntry]:
+    """The outgoing register of a year, in number order, voided numbers included."""
+    register = session.get(Register, register_id)
+    if register is None or register.agency_id != actor.unit.agency_id:
+        raise NotFound("register_not_found", "Không tìm thấy sổ đăng ký.")
+    query = select(RegisterEntry).where(RegisterEntry.register_id == register_id, RegisterEntry.year == year)
+    return list(session.scalars(query.order_by(RegisterEntry.number)))
+
+
+def units_of(session: Session, agency_id: int) -> list[Unit]:
+    """Units of an agency by code."""
+    return list(session.scalars(select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.code)))

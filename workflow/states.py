@@ -1,0 +1,68 @@
+"""The lifecycle of an outgoing document as data: (state, action) -> (next state, who may act)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Transition(NamedTuple):
+    """Where an action leads and which actor kind may take it."""
+
+    target: str
+    actor: str  # drafter, unit_head, signer, clerk, system
+
+
+STATES = (
+    "drafting",
+    "in_review",
+    "awaiting_signature",
+    "signed",
+    "issued",
+    "dispatched",
+    "withdrawn",
+    "recalled",
+)
+
+ACTIONS = ("submit", "withdraw", "approve", "return", "sign", "issue", "dispatch", "recall")
+
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    ("drafting", "submit"): Transition("in_review", "drafter"),
+    ("drafting", "withdraw"): Transition("withdrawn", "drafter"),
+    ("in_review", "approve"): Transition("awaiting_signature", "unit_head"),
+    ("in_review", "return"): Transition("drafting", "unit_head"),
+    ("awaiting_signature", "sign"): Transition("signed", "signer"),
+    ("awaiting_signature", "return"): Transition("drafting", "signer"),
+    ("signed", "issue"): Transition("issued", "clerk"),
+    ("issued", "dispatch"): Transition("dispatched", "clerk"),
+    ("dispatched", "recall"): Transition("recalled", "clerk"),
+}
+
+STATE_LABELS = {
+    "drafting": "Đang soạn thảo",
+    "in_review": "Chờ lãnh đạo phòng duyệt",
+    "awaiting_signature": "Chờ lãnh đạo ký",
+    "signed": "Đã ký, chờ phát hành",
+    "issued": "Đã phát hành",
+    "dispatched": "Đã gửi",
+    "withdrawn": "Đã rút",
+    "recalled": "Đã thu hồi",
+}
+
+ACTION_LABELS = {
+    "submit": "trình duyệt",
+    "withdraw": "rút văn bản",
+    "approve": "duyệt",
+    "return": "trả lại",
+    "sign": "ký",
+    "issue": "phát hành",
+    "dispatch": "gửi",
+    "recall": "thu hồi",
+}
+
+# Actions that need a reason from the person who takes them.
+NEEDS_REASON = frozenset({"return", "recall"})
+
+
+def next_state(state: str, action: str) -> Transition | None:
+    """Return the transition for (state, action), or None when it is not allowed."""
+    return TRANSITIONS.get((state, action))

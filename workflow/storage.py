@@ -1,0 +1,40 @@
+"""Content-addressed storage of PDFs: written once under their SHA-256, checked when read."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from workflow.errors import DomainError
+
+
+class FileStore:
+    """Files on the local filesystem, named by SHA-256, never overwritten."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def _path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / f"{sha256}.pdf"
+
+    def put(self, data: bytes) -> str:
+        """Store the bytes and return their SHA-256."""
+        digest = hashlib.sha256(data).hexdigest()
+        path = self._path(digest)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        """Read the bytes stored under the SHA-256 and check they still match it."""
+        data = self._path(sha256).read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise DomainError("file_corrupted", "Tệp lưu trữ không khớp mã băm SHA-256 đã ghi nhận.")
+        return data

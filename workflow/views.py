@@ -1,0 +1,357 @@
+"""JSON API of the hub (/api/v1): parse, call one service, commit once, respond."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, send_file
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow import catalog, openapi, outbox, services
+from workflow.errors import Invalid, NotFound, Unauthenticated
+from workflow.models import (
+    Agency,
+    AuditEvent,
+    Comment,
+    Document,
+    DocumentVersion,
+    Person,
+    Register,
+    RegisterEntry,
+    SigningBatch,
+    Unit,
+)
+from workflow.runtime import Runtime
+from workflow.states import ACTIONS, STATE_LABELS
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+# --- request plumbing (also used by routing's views) ---------------------------------------
+
+
+def runtime() -> Runtime:
+    """The app's runtime."""
+    rt: Runtime = current_app.extensions["congvan"]
+    return rt
+
+
+def db() -> Session:
+    """The request's session, opened on first use and closed at teardown."""
+    if "db" not in g:
+        g.db = runtime().sessions()
+    session: Session = g.db
+    return session
+
+
+def commit() -> None:
+    """Commit the request's one transaction, then relay the jobs it recorded."""
+    db().commit()
+    outbox.relay(runtime())
+
+
+def person() -> Person:
+    """The person behind the request's bearer token."""
+    if "person" not in g:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise Unauthenticated("login_required", "Cần đăng nhập (Authorization: Bearer <token>).")
+        g.person = services.person_for_token(db(), header.removeprefix("Bearer ").strip())
+    found: Person = g.person
+    return found
+
+
+def body_json() -> dict[str, Any]:
+    """The JSON object body of the request, or an empty dict."""
+    if not request.data:
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Invalid("invalid_json", "Nội dung yêu cầu phải là một đối tượng JSON hợp lệ.")
+    return data
+
+
+def ok(payload: Any, status: int = 200) -> tuple[Response, int]:
+    """A JSON response."""
+    return jsonify(payload), status
+
+
+# --- representations ---------------------------------------------------------------------
+
+
+def _iso(value: dt.datetime | dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def person_json(p: Person) -> dict[str, Any]:
+    """A person as the API shows it."""
+    return {"id": p.id, "username": p.username, "full_name": p.full_name, "position": p.position,
+            "authority": p.authority, "roles": p.roles.split(), "unit_id": p.unit_id}
+
+
+def version_json(v: DocumentVersion) -> dict[str, Any]:
+    """A PDF version as the API shows it."""
+    return {"seq": v.seq, "kind": v.kind, "sha256": v.sha256, "size": v.size, "created_at": _iso(v.created_at)}
+
+
+def document_json(d: Document) -> dict[str, Any]:
+    """A document as the API shows it."""
+    type_name, abbreviation = catalog.DOC_TYPES[d.doc_type]
+    return {
+        "id": d.id, "doc_type": d.doc_type, "doc_type_name": type_name, "abbreviation": abbreviation,
+        "summary": d.summary, "urgency": d.urgency, "confidentiality": d.confidentiality,
+        "state": d.state, "state_label": STATE_LABELS[d.state], "return_reason": d.return_reason,
+        "drafting_unit": {"id": d.drafting_unit.id, "code": d.drafting_unit.code, "name": d.drafting_unit.name},
+        "drafter": person_json(d.drafter), "signer": person_json(d.signer),
+        "kinh_gui": d.kinh_gui.splitlines(), "noi_nhan": d.noi_nhan.splitlines(),
+        "due_date": _iso(d.due_date), "number": d.number, "symbol": d.symbol,
+        "issued_at": _iso(d.issued_at), "signed_at": _iso(d.signed_at), "created_at": _iso(d.created_at),
+        "current_version": version_json(d.current_version) if d.versions else None,
+    }
+
+
+def batch_json(b: SigningBatch) -> dict[str, Any]:
+    """A signing batch with its manifest."""
+    counts: dict[str, int] = {}
+    for item in b.items:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    return {
+        "id": b.id, "leader": person_json(b.leader), "state": b.state, "count": len(b.items),
+        "counts": counts, "created_at": _iso(b.created_at), "confirmed_at": _iso(b.confirmed_at),
+        "finished_at": _iso(b.finished_at),
+        "items": [
+            {"document_id": i.document_id, "summary": i.document.summary, "urgency": i.document.urgency,
+             "drafting_unit": i.document.drafting_unit.name, "sha256": i.sha256, "status": i.status,
+             "error": i.error, "signed_at": _iso(i.signed_at)}
+            for i in b.items
+        ],
+    }
+
+
+# --- endpoints ---------------------------------------------------------------------------
+
+
+@bp.post("/auth/login")
+def login() -> tuple[Response, int]:
+    data = body_json()
+    username, password = data.get("username"), data.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+        raise Invalid("missing_field", "Cần nhập tên đăng nhập và mật khẩu.")
+    token, who = services.login(db(), username, password)
+    commit()
+    return ok({"token": token, "person": person_json(who)})
+
+
+@bp.get("/me")
+def me() -> tuple[Response, int]:
+    return ok(person_json(person()))
+
+
+@bp.get("/openapi.json")
+def openapi_spec() -> tuple[Response, int]:
+    return ok(openapi.SPEC)
+
+
+@bp.get("/directory")
+def directory() -> tuple[Response, int]:
+    person()
+    session = db()
+    agencies = session.scalars(select(Agency).order_by(Agency.is_self.desc(), Agency.name)).all()
+    people = session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id)).all()
+    return ok({
+        "agencies": [
+            {"id": a.id, "code": a.code, "name": a.name, "superior": a.superior, "abbreviation": a.abbreviation,
+             "place": a.place, "is_self": a.is_self,
+             "units": [{"id": u.id, "code": u.code, "name": u.name}
+                       for u in session.scalars(select(Unit).where(Unit.agency_id == a.id).order_by(Unit.id))]}
+            for a in agencies
+        ],
+        "people": [person_json(p) for p in people],
+        "doc_types": {k: {"name": n, "abbreviation": a} for k, (n, a) in catalog.DOC_TYPES.items()},
+        "urgency": {k: label for k, (label, _) in catalog.URGENCY.items()},
+        "confidentiality": catalog.CONFIDENTIALITY,
+    })
+
+
+@bp.post("/documents")
+def create_document() -> tuple[Response, int]:
+    actor = person()
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        data: dict[str, Any] = request.form.to_dict()
+        if upload is None:
+            raise Invalid("missing_file", "Thiếu tệp PDF (trường 'file').", field="file")
+        pdf: bytes | None = upload.read()
+    else:
+        data, pdf = body_json(), None
+    document = services.create_document(db(), runtime(), actor, data, pdf)
+    commit()
+    return ok(document_json(document), 201)
+
+
+@bp.get("/documents")
+def list_documents() -> tuple[Response, int]:
+    state = request.args.get("state")
+    return ok({"documents": [document_json(d) for d in services.list_documents(db(), person(), state)]})
+
+
+def _id(value: str) -> int:
+    if not value.isdigit() or len(value) > 12:
+        raise NotFound("not_found", "Không tìm thấy.")
+    return int(value)
+
+
+@bp.get("/documents/<doc_id>")
+def get_document(doc_id: str) -> tuple[Response, int]:
+    return ok(document_json(services.get_document(db(), person(), _id(doc_id))))
+
+
+@bp.post("/documents/<doc_id>/versions")
+def add_version(doc_id: str) -> tuple[Response, int]:
+    actor = person()
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        data: dict[str, Any] = request.form.to_dict()
+        pdf = upload.read() if upload else None
+    else:
+        data, pdf = body_json(), None
+    version = services.add_version(db(), runtime(), actor, _id(doc_id), data, pdf)
+    commit()
+    return ok(version_json(version), 201)
+
+
+@bp.get("/documents/<doc_id>/pdf")
+def get_pdf(doc_id: str) -> Response:
+    document = services.get_document(db(), person(), _id(doc_id))
+    seq = request.args.get("version")
+    version = document.current_version
+    if seq is not None:
+        match = [v for v in document.versions if str(v.seq) == seq]
+        if not match:
+            raise NotFound("version_not_found", "Không tìm thấy phiên bản.")
+        version = match[0]
+    data = services.read_pdf(runtime(), version)
+    name = f"congvan-{document.id}-v{version.seq}.pdf"
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
+    response.headers["X-Content-SHA256"] = version.sha256
+    return response
+
+
+@bp.get("/documents/<doc_id>/versions")
+def list_versions(doc_id: str) -> tuple[Response, int]:
+    document = services.get_document(db(), person(), _id(doc_id))
+    return ok({"versions": [version_json(v) for v in document.versions]})
+
+
+@bp.get("/documents/<doc_id>/events")
+def list_events(doc_id: str) -> tuple[Response, int]:
+    document = services.get_document(db(), person(), _id(doc_id))
+    events = db().scalars(select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id))
+    return ok({"events": [
+        {"id": e.id, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
+         "actor": e.actor.username if e.actor else None, "detail": e.detail, "at": _iso(e.created_at)}
+        for e in events
+    ]})
+
+
+@bp.post("/documents/<doc_id>/comments")
+def add_comment(doc_id: str) -> tuple[Response, int]:
+    comment = services.add_comment(db(), person(), _id(doc_id), str(body_json().get("body") or ""))
+    commit()
+    return ok({"id": comment.id, "body": comment.body}, 201)
+
+
+@bp.get("/documents/<doc_id>/comments")
+def list_comments(doc_id: str) -> tuple[Response, int]:
+    document = services.get_document(db(), person(), _id(doc_id))
+    comments = db().scalars(select(Comment).where(Comment.document_id == document.id).order_by(Comment.id))
+    return ok({"comments": [{"id": c.id, "author": c.author.full_name, "body": c.body, "at": _iso(c.created_at)}
+                            for c in comments]})
+
+
+@bp.post("/documents/<doc_id>/actions/<action>")
+def document_action(doc_id: str, action: str) -> tuple[Response, int]:
+    actor = person()
+    if action not in ACTIONS:
+        raise NotFound("unknown_action", "Thao tác không tồn tại.")
+    reason = body_json().get("reason")
+    result = services.act(db(), runtime(), actor, _id(doc_id), action, str(reason) if reason else None)
+    commit()
+    document = services.get_document(db(), actor, _id(doc_id))
+    payload = {"document": document_json(document), "result": result}
+    if result.get("ok") is False:
+        # Issuance that failed after taking a number (the voided entry is committed), or a refused dispatch.
+        status = 503 if result["error"]["code"] == "issue_failed" else 422
+        return ok({"error": result["error"], **payload}, status)
+    return ok(payload)
+
+
+@bp.get("/signing-book")
+def signing_book() -> tuple[Response, int]:
+    actor = person()
+    docs = services.signing_book(db(), actor)
+    return ok({"documents": [document_json(d) for d in docs]})
+
+
+@bp.post("/signing-batches")
+def create_batch() -> tuple[Response, int]:
+    actor = person()
+    data = body_json()
+    leader_id = data.get("leader_id", actor.id if actor.has_role("leader") else None)
+    ids = data.get("document_ids")
+    if not isinstance(leader_id, int):
+        raise Invalid("missing_field", "Cần chọn lãnh đạo ký (leader_id).", field="leader_id")
+    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) for i in ids)):
+        raise Invalid("invalid_field", "document_ids phải là danh sách số.", field="document_ids")
+    batch = services.create_batch(db(), actor, leader_id, ids)
+    commit()
+    return ok(batch_json(batch), 201)
+
+
+@bp.get("/signing-batches/<batch_id>")
+def get_batch(batch_id: str) -> tuple[Response, int]:
+    return ok(batch_json(services.get_batch(db(), person(), _id(batch_id))))
+
+
+@bp.post("/signing-batches/<batch_id>/confirm")
+def confirm_batch(batch_id: str) -> tuple[Response, int]:
+    batch = services.confirm_batch(db(), person(), _id(batch_id))
+    commit()
+    db().refresh(batch)
+    return ok(batch_json(batch), 202)
+
+
+@bp.post("/signing-batches/<batch_id>/retry")
+def retry_batch(batch_id: str) -> tuple[Response, int]:
+    batch = services.retry_batch(db(), person(), _id(batch_id))
+    commit()
+    db().refresh(batch)
+    return ok(batch_json(batch), 202)
+
+
+@bp.get("/registers")
+def registers() -> tuple[Response, int]:
+    actor = person()
+    rows = db().scalars(select(Register).where(Register.agency_id == actor.unit.agency_id).order_by(Register.id))
+    return ok({"registers": [{"id": r.id, "code": r.code, "name": r.name, "scope": r.scope} for r in rows]})
+
+
+def entry_json(e: RegisterEntry) -> dict[str, Any]:
+    """A register line as the printable outgoing register shows it."""
+    return {"number": e.number, "symbol": e.symbol, "status": e.status, "void_reason": e.void_reason,
+            "issued_at": _iso(e.issued_at), "doc_type": catalog.DOC_TYPES[e.doc_type][0], "summary": e.summary,
+            "signer": e.signer_name, "recipients": e.recipients.splitlines(), "copies": e.copies,
+            "document_id": e.document_id}
+
+
+@bp.get("/registers/<register_id>/entries")
+def register_entries(register_id: str) -> tuple[Response, int]:
+    actor = person()
+    year_arg = request.args.get("year", str(runtime().now().year))
+    if not year_arg.isdigit() or not 1900 < int(year_arg) < 3000:
+        raise Invalid("invalid_year", "Năm không hợp lệ.", field="year")
+    entries = services.register_entries(db(), actor, _id(register_id), int(year_arg))
+    return ok({"year": int(year_arg), "entries": [entry_json(e) for e in entries]})

@@ -1,0 +1,88 @@
+"""The web application: create_app() wires configuration, the runtime and the blueprints.
+
+Serve with: gunicorn "wsgi:create_app()".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+import routing
+from routing import views as routing_views
+from workflow import config as config_module
+from workflow import runtime as runtime_module
+from workflow import views as workflow_views
+from workflow.errors import DomainError
+
+log = logging.getLogger("congvan")
+
+HTTP_MESSAGES = {
+    400: ("bad_request", "Yêu cầu không hợp lệ."),
+    401: ("login_required", "Cần đăng nhập."),
+    403: ("forbidden", "Bạn không có quyền thực hiện thao tác này."),
+    404: ("not_found", "Không tìm thấy."),
+    405: ("method_not_allowed", "Phương thức không được hỗ trợ cho địa chỉ này."),
+    413: ("file_too_large", "Tệp tải lên quá lớn."),
+    415: ("unsupported_media_type", "Kiểu nội dung không được hỗ trợ."),
+}
+
+
+def _error(code: str, message: str, status: int, **detail: Any) -> tuple[Response, int]:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if detail:
+        body["error"]["detail"] = detail
+    return jsonify(body), status
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app from defaults, CONGVAN_* environment variables and test_config."""
+    app = Flask(__name__)
+    config = config_module.load(test_config)
+    app.config.update(
+        SECRET_KEY=config["SECRET_KEY"],
+        # Multipart overhead on top of the largest PDF accepted.
+        MAX_CONTENT_LENGTH=int(config["MAX_UPLOAD_BYTES"]) + 1024 * 1024,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    rt = runtime_module.build(config)
+    runtime_module.install(rt)
+    app.extensions["congvan"] = rt
+    routing.connect()
+    app.register_blueprint(workflow_views.bp)
+    app.register_blueprint(routing_views.bp)
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db", None)
+        if session is not None:
+            session.close()
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError) -> tuple[Response, int]:
+        return _error(exc.code, exc.message, exc.status, **exc.detail)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[Response, int]:
+        status = exc.code or 500
+        code, message = HTTP_MESSAGES.get(status, ("http_error", "Lỗi yêu cầu."))
+        return _error(code, message, status)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[Response, int]:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _error("internal_error", "Lỗi hệ thống; yêu cầu chưa được thực hiện.", 500)
+
+    @app.get("/")
+    def index() -> tuple[Response, int]:
+        return jsonify({"name": "congvan", "api": "/api/v1", "openapi": "/api/v1/openapi.json"}), 200
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        return jsonify({"status": "ok"}), 200
+
+    return app
