@@ -128,3 +128,7 @@ def serve(host: str, port: int, workers: int) -> None:
         [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
          "--access-logfile", "-", "wsgi:create_app()"],
     )
+
+
+if __name__ == "__main__":
+    main()
