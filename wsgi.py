@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 import routing
 from routing import views as routing_views
@@ -31,11 +31,11 @@ HTTP_MESSAGES = {
 }
 
 
-def _error(code: str, message: str, status: int, **detail: Any) -> tuple[Response, int]:
+def _error(code: str, message: str, http_status: int, detail: dict[str, Any] | None = None) -> tuple[Response, int]:
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if detail:
         body["error"]["detail"] = detail
-    return jsonify(body), status
+    return jsonify(body), http_status
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -56,6 +56,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(workflow_views.bp)
     app.register_blueprint(routing_views.bp)
 
+    @app.before_request
+    def _refuse_oversized() -> None:
+        # Refuse before the body is read, so no spooled upload is left behind.
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if request.content_length is not None and request.content_length > limit:
+            raise RequestEntityTooLarge()
+
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db", None)
@@ -64,7 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError) -> tuple[Response, int]:
-        return _error(exc.code, exc.message, exc.status, **exc.detail)
+        return _error(exc.code, exc.message, exc.status, exc.detail)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response, int]:
