@@ -125,8 +125,8 @@ def create_database(server_url: str, name: str) -> str:
 
 def start_congvan(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """Start a `congvan` subcommand (worker, serve, scheduler) in its own process group."""
-    out = open(log, "ab")  # noqa: SIM115 - the child process owns the file from here
-    return subprocess.Popen(
-        [sys.executable, "-m", "workflow.cli", *args], env=env, stdout=out, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "workflow.cli", *args], env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )

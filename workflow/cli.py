@@ -121,12 +121,13 @@ def demo_day(url: str, drafts: int) -> None:
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000)
 @click.option("--workers", default=2)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--threads", default=4)
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web application with gunicorn."""
     os.execvp(  # noqa: S606 - replaces this process with gunicorn on purpose
         sys.executable,
         [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-         "--access-logfile", "-", "wsgi:create_app()"],
+         "--threads", str(threads), "--access-logfile", "-", "wsgi:create_app()"],
     )
 
 

@@ -28,13 +28,16 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # SQLite has no row locks: take the write lock at BEGIN so that a read-then-write
-        # transaction (the register counter) waits for others instead of failing midway.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # SQLite has no row locks: a writing transaction takes the write lock at BEGIN, so a
+        # read-then-write transaction (the register counter) waits instead of failing midway.
+        # Read-only sessions begin deferred and, under WAL, never wait for writers.
+        readonly = conn.get_execution_options().get("congvan_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory whose objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, readonly: bool = False) -> sessionmaker[Session]:
+    """A session factory whose objects stay readable after commit; readonly ones never take write locks."""
+    bind = engine.execution_options(congvan_readonly=True) if readonly else engine
+    return sessionmaker(bind, expire_on_commit=False)

@@ -63,6 +63,7 @@ class Runtime:
     config: dict[str, Any]
     engine: Engine
     sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]
     store: FileStore
     keyring: Keyring
     tz: ZoneInfo
@@ -85,6 +86,7 @@ def build(config: dict[str, Any]) -> Runtime:
         config=config,
         engine=engine,
         sessions=make_session_factory(engine),
+        readers=make_session_factory(engine, readonly=True),
         store=FileStore(config["FILES_DIR"]),
         keyring=Keyring(config["KEYS_DIR"], str(config["KEY_PASSPHRASE"])),
         tz=ZoneInfo(config["TIMEZONE"]),

@@ -40,9 +40,10 @@ def runtime() -> Runtime:
 
 
 def db() -> Session:
-    """The request's session, opened on first use and closed at teardown."""
+    """The request's session, opened on first use and closed at teardown (read-only for GET)."""
     if "db" not in g:
-        g.db = runtime().sessions()
+        rt = runtime()
+        g.db = rt.readers() if request.method in ("GET", "HEAD") else rt.sessions()
     session: Session = g.db
     return session
 

@@ -1,0 +1,72 @@
+"""A real rq worker killed with SIGKILL in the middle of a 50-document batch loses nothing, signs nothing twice."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from signing.pdf import signature_count
+from tests import processes
+from tests.integration.conftest import Deployment, prepare_documents
+
+pytestmark = pytest.mark.integration
+
+
+def wait_for(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_kill_worker_mid_batch(deployment: Deployment) -> None:
+    api = deployment.api
+    doc_ids = prepare_documents(api, 50, "awaiting_signature")
+    leader = api.id_of("giamdoc")
+    batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
+    assert batch["count"] == 50
+    confirm = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm")
+    assert confirm.status_code == 202
+    # Confirming twice signs nothing twice (and enqueues nothing more).
+    assert api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").status_code == 202
+
+    def counts() -> dict[str, int]:
+        return dict(api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()["counts"])
+
+    worker = processes.start_congvan(["worker"], deployment.env, deployment.logs / "worker1.log")
+    try:
+        wait_for(lambda: counts().get("signed", 0) >= 8, 120, "the first signatures")
+    finally:
+        processes.stop(worker, signal.SIGKILL)  # the worker and its work horse, mid-batch
+    killed_at = counts()
+    assert killed_at.get("pending", 0) > 0, "the batch finished before the kill; the test proves nothing"
+
+    # A new worker; the reconciler finds the silent batch (lease 1 s) and re-enqueues it.
+    worker = processes.start_congvan(["worker"], deployment.env, deployment.logs / "worker2.log")
+    try:
+        time.sleep(1.5)
+        env = deployment.env | {"CONGVAN_BATCH_LEASE_SECONDS": "1"}
+        subprocess.run([sys.executable, "-m", "workflow.cli", "reconcile"], env=env, check=True,
+                       capture_output=True, timeout=60)
+        wait_for(lambda: counts() == {"signed": 50}, 180, "the whole batch to be signed")
+        final = api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()
+        assert final["state"] == "done"
+    finally:
+        processes.stop(worker)
+
+    for doc_id in doc_ids:
+        doc = api.as_("vanthu", "GET", f"/api/v1/documents/{doc_id}").get_json()
+        assert doc["state"] == "signed"
+        versions = api.as_("vanthu", "GET", f"/api/v1/documents/{doc_id}/versions").get_json()["versions"]
+        assert [v["kind"] for v in versions].count("leader_signed") == 1
+        events = api.as_("vanthu", "GET", f"/api/v1/documents/{doc_id}/events").get_json()["events"]
+        assert [e["action"] for e in events].count("signature_applied") == 1
+        pdf = api.as_("vanthu", "GET", f"/api/v1/documents/{doc_id}/pdf").data
+        assert signature_count(pdf) == 1
