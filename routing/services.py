@@ -58,20 +58,44 @@ def create_deliveries(session: Session, document: Document) -> list[Delivery]:
                 if ("unit", unit.id) in seen or unit.id == document.drafting_unit_id:
                     continue
                 seen.add(("unit", unit.id))
-                made.append(Delivery(document_id=document.id, kind="unit", unit_id=unit.id, label=line.label,
-                                     purpose=line.purpose, channel="internal"))
+                made.append(
+                    Delivery(
+                        document_id=document.id,
+                        kind="unit",
+                        unit_id=unit.id,
+                        label=line.label,
+                        purpose=line.purpose,
+                        channel="internal",
+                    )
+                )
         elif key in agencies:
             agency = agencies[key]
             if ("agency", agency.id) in seen:
                 continue
             seen.add(("agency", agency.id))
             # Carried by the inter-agency exchange; recorded as pending until it runs.
-            made.append(Delivery(document_id=document.id, kind="agency", agency_id=agency.id, label=line.label,
-                                 purpose=line.purpose, channel="edxml"))
+            made.append(
+                Delivery(
+                    document_id=document.id,
+                    kind="agency",
+                    agency_id=agency.id,
+                    label=line.label,
+                    purpose=line.purpose,
+                    channel="edxml",
+                )
+            )
         else:
-            made.append(Delivery(document_id=document.id, kind="unresolved", label=line.label,
-                                 purpose=line.purpose, channel="none", transport="unresolved",
-                                 last_error="Không tìm thấy nơi nhận trong danh bạ."))
+            made.append(
+                Delivery(
+                    document_id=document.id,
+                    kind="unresolved",
+                    label=line.label,
+                    purpose=line.purpose,
+                    channel="none",
+                    transport="unresolved",
+                    last_error="Không tìm thấy nơi nhận trong danh bạ.",
+                )
+            )
     session.add_all(made)
     session.flush()
     for delivery in made:
@@ -94,8 +118,7 @@ def on_document_recalled(session: Session, document: Document, actor: Person | N
 def _record(session: Session, delivery: Delivery, code: str, reason: str | None, actor: Person | None) -> None:
     delivery.status_code = code
     delivery.status_reason = reason
-    session.add(DeliveryEvent(delivery_id=delivery.id, code=code, reason=reason,
-                              actor_id=actor.id if actor else None))
+    session.add(DeliveryEvent(delivery_id=delivery.id, code=code, reason=reason, actor_id=actor.id if actor else None))
 
 
 def mark_arrived(session: Session, delivery_id: int) -> bool:
@@ -120,16 +143,18 @@ def update_status(session: Session, actor: Person, delivery_id: int, code: str, 
     if code not in RECIPIENT_CODES:
         raise Invalid("invalid_status", "Mã trạng thái không hợp lệ (02, 03, 04, 05, 06).", field="status")
     if delivery.status_code in FINAL:
-        raise Conflict("status_final", "Văn bản đã ở trạng thái cuối, không cập nhật được.",
-                       status=delivery.status_code)
+        raise Conflict(
+            "status_final", "Văn bản đã ở trạng thái cuối, không cập nhật được.", status=delivery.status_code
+        )
     if code == "02":
         if not (reason and reason.strip()):
             raise Invalid("reason_required", "Từ chối tiếp nhận cần nêu lý do.", field="reason")
         if _RANK[delivery.status_code] > _RANK["01"]:
             raise Conflict("stale_status", "Văn bản đã được tiếp nhận, không thể từ chối.")
     elif _RANK[code] <= _RANK[delivery.status_code]:
-        raise Conflict("stale_status", "Trạng thái mới phải tiến tới so với trạng thái hiện tại.",
-                       status=delivery.status_code)
+        raise Conflict(
+            "stale_status", "Trạng thái mới phải tiến tới so với trạng thái hiện tại.", status=delivery.status_code
+        )
     if not actor.unit_id:
         raise Forbidden("forbidden", "Bạn không thuộc đơn vị nhận.")
     _record(session, delivery, code, reason, actor)
@@ -149,8 +174,7 @@ def inbox(session: Session, actor: Person) -> list[Delivery]:
     query = (
         select(Delivery)
         .join(Document)
-        .where(Delivery.unit_id == actor.unit_id, Delivery.transport == "delivered",
-               Document.state != "recalled")
+        .where(Delivery.unit_id == actor.unit_id, Delivery.transport == "delivered", Document.state != "recalled")
         .order_by(Delivery.id.desc())
         .limit(500)
     )
@@ -166,9 +190,11 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
             "kind": delivery.kind,
             "label": delivery.label,
             "unit": {"id": delivery.unit.id, "code": delivery.unit.code, "name": delivery.unit.name}
-            if delivery.unit else None,
+            if delivery.unit
+            else None,
             "agency": {"id": delivery.agency.id, "code": delivery.agency.code, "name": delivery.agency.name}
-            if delivery.agency else None,
+            if delivery.agency
+            else None,
         },
         "purpose": delivery.purpose,
         "channel": delivery.channel,

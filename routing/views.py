@@ -22,11 +22,18 @@ def inbox() -> tuple[Response, int]:
     items = []
     for delivery in services.inbox(db(), person()):
         document = delivery.document
-        items.append(services.delivery_json(delivery) | {
-            "document": {"id": document.id, "symbol": document.symbol, "summary": document.summary,
-                         "urgency": document.urgency, "issued_at": document.issued_at.isoformat()
-                         if document.issued_at else None},
-        })
+        items.append(
+            services.delivery_json(delivery)
+            | {
+                "document": {
+                    "id": document.id,
+                    "symbol": document.symbol,
+                    "summary": document.summary,
+                    "urgency": document.urgency,
+                    "issued_at": document.issued_at.isoformat() if document.issued_at else None,
+                },
+            }
+        )
     return ok({"deliveries": items})
 
 

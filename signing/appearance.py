@@ -43,9 +43,7 @@ def serif_family() -> tuple[str, str, str, str]:
         paths = tuple(str(Path(folder) / pattern.format(s)) for s in suffixes)
         if all(Path(p).is_file() for p in paths) and needed <= set(TTFont(paths[0]).getBestCmap()):
             return paths  # type: ignore[return-value]
-    raise FileNotFoundError(
-        "Không tìm thấy phông chữ serif có đủ dấu tiếng Việt (cài gói fonts-liberation2)."
-    )
+    raise FileNotFoundError("Không tìm thấy phông chữ serif có đủ dấu tiếng Việt (cài gói fonts-liberation2).")
 
 
 def find_serif_font() -> str:
@@ -80,9 +78,7 @@ class PreparedFont(FontEngineFactory):
     data: bytes
     font_size: int = 10
 
-    def create_font_engine(
-        self, writer: BasePdfFileWriter, obj_stream: object = None
-    ) -> GlyphAccumulator:
+    def create_font_engine(self, writer: BasePdfFileWriter, obj_stream: object = None) -> GlyphAccumulator:
         return GlyphAccumulator(
             writer=writer,
             font_handle=io.BytesIO(self.data),
@@ -100,9 +96,7 @@ RED = (0.85, 0.05, 0.05)
 
 def text_style(font: bytes, size: int = 10, color: tuple[float, float, float] | None = None) -> TextBoxStyle:
     """A text box style in the prepared font."""
-    return TextBoxStyle(
-        font=PreparedFont(font, size), font_size=size, leading=size + 2, text_color=color
-    )
+    return TextBoxStyle(font=PreparedFont(font, size), font_size=size, leading=size + 2, text_color=color)
 
 
 def leader_style(font: bytes) -> TextStampStyle:
@@ -135,16 +129,33 @@ class SealContent(content.PdfContent):
 
 def _circle(cx: float, cy: float, r: float) -> bytes:
     k = 0.5523 * r
-    return (
-        b"%g %g m %g %g %g %g %g %g c %g %g %g %g %g %g c "
-        b"%g %g %g %g %g %g c %g %g %g %g %g %g c"
-        % (
-            cx + r, cy,
-            cx + r, cy + k, cx + k, cy + r, cx, cy + r,
-            cx - k, cy + r, cx - r, cy + k, cx - r, cy,
-            cx - r, cy - k, cx - k, cy - r, cx, cy - r,
-            cx + k, cy - r, cx + r, cy - k, cx + r, cy,
-        )
+    return b"%g %g m %g %g %g %g %g %g c %g %g %g %g %g %g c %g %g %g %g %g %g c %g %g %g %g %g %g c" % (
+        cx + r,
+        cy,
+        cx + r,
+        cy + k,
+        cx + k,
+        cy + r,
+        cx,
+        cy + r,
+        cx - k,
+        cy + r,
+        cx - r,
+        cy + k,
+        cx - r,
+        cy,
+        cx - r,
+        cy - k,
+        cx - k,
+        cy - r,
+        cx,
+        cy - r,
+        cx + k,
+        cy - r,
+        cx + r,
+        cy - k,
+        cx + r,
+        cy,
     )
 
 
@@ -177,4 +188,3 @@ def agency_style(font: bytes) -> TextStampStyle:
             margins=layout.Margins(18, 18, 22, 22),
         ),
     )
-

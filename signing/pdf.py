@@ -18,6 +18,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.stamp import BaseStampStyle
 
 from signing import appearance
 from signing.errors import PdfError, SigningError
@@ -147,6 +148,10 @@ def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
+def _int_box(x1: float, y1: float, x2: float, y2: float) -> tuple[int, int, int, int]:
+    return round(x1), round(y1), round(x2), round(y2)
+
+
 def _rect(box: Box) -> generic.ArrayObject:
     return generic.ArrayObject(generic.FloatObject(v) for v in (box.x1, box.y1, box.x2, box.y2))
 
@@ -201,7 +206,7 @@ def prepare(data: bytes, where: Layout) -> bytes:
     fields.append_signature_field(
         writer,
         fields.SigFieldSpec(
-            sig_field_name=LEADER_FIELD, on_page=box.page, box=(box.x1, box.y1, box.x2, box.y2)
+            sig_field_name=LEADER_FIELD, on_page=box.page, box=_int_box(box.x1, box.y1, box.x2, box.y2)
         ),
     )
     out = io.BytesIO()
@@ -219,7 +224,7 @@ def _sign(
     writer: IncrementalPdfFileWriter,
     signer: KeySigner,
     field: str,
-    style: object,
+    style: BaseStampStyle,
     text: dict[str, str],
     reason: str,
     new_field: fields.SigFieldSpec | None = None,
@@ -298,7 +303,6 @@ def issue(
     right = x1 + (x2 - x1) / 3
     mid = (y1 + y2) / 2
     seal = (right - SEAL_SIZE, mid - SEAL_SIZE / 2, right, mid + SEAL_SIZE / 2)
-    spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=page, box=seal)
+    spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=page, box=_int_box(*seal))
     text = {"agency": agency.upper(), "signed_at": vn_time(moment)}
     return _sign(writer, signer, AGENCY_FIELD, appearance.agency_style(font), text, "Ban hành", spec)
-

@@ -44,9 +44,7 @@ def make_root(common_name: str, organization: str, years: int = 10) -> Identity:
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -66,16 +64,10 @@ def issue_signing_cert(ca: Identity, common_name: str, organization: str, years:
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
-        )
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
         .sign(ca.key, hashes.SHA256())
     )
     return Identity(key, cert)
@@ -90,9 +82,7 @@ def to_pkcs12(identity: Identity, chain: list[x509.Certificate], passphrase: byt
         .hmac_hash(hashes.SHA256())
         .build(passphrase)
     )
-    return pkcs12.serialize_key_and_certificates(
-        label.encode(), identity.key, identity.cert, chain, encryption
-    )
+    return pkcs12.serialize_key_and_certificates(label.encode(), identity.key, identity.cert, chain, encryption)
 
 
 def cert_pem(cert: x509.Certificate) -> bytes:

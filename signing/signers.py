@@ -15,7 +15,11 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.errors import SigningError
 
-_HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_HASHES: dict[str, hashes.HashAlgorithm] = {
+    "sha256": hashes.SHA256(),
+    "sha384": hashes.SHA384(),
+    "sha512": hashes.SHA512(),
+}
 
 
 class KeySigner(SimpleSigner):
@@ -35,15 +39,10 @@ class KeySigner(SimpleSigner):
         self._key = key
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        algorithm = _HASHES[digest_algorithm.lower()]()
+        algorithm = _HASHES[digest_algorithm.lower()]
         if isinstance(self._key, rsa.RSAPrivateKey):
             return self._key.sign(data, padding.PKCS1v15(), algorithm)
         return self._key.sign(data, ec.ECDSA(algorithm))
-
-    @property
-    def subject_name(self) -> str:
-        """The common name on the signing certificate."""
-        return str(self.signing_cert.subject.native.get("common_name", ""))
 
 
 def load_pkcs12(data: bytes, passphrase: bytes | None) -> KeySigner:

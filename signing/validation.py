@@ -29,12 +29,7 @@ class SignatureCheck:
     @property
     def ok(self) -> bool:
         """True when the signature is intact, valid, trusted and nothing beyond form filling followed."""
-        return (
-            self.intact
-            and self.valid
-            and self.trusted
-            and self.modification_level in ("NONE", "FORM_FILLING")
-        )
+        return self.intact and self.valid and self.trusted and self.modification_level in ("NONE", "FORM_FILLING")
 
 
 def load_certs(pem_bytes: bytes) -> list[asn1_x509.Certificate]:

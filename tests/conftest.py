@@ -32,8 +32,12 @@ def password_hash() -> str:
 def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo PKI, generated once per test run (keys never live in the repository)."""
     base = tmp_path_factory.mktemp("pki")
-    config = {"DATABASE_URL": f"sqlite:///{base}/pki.db", "FILES_DIR": str(base / "files"),
-              "KEYS_DIR": str(base / "keys"), "KEY_PASSPHRASE": KEY_PASSPHRASE}
+    config = {
+        "DATABASE_URL": f"sqlite:///{base}/pki.db",
+        "FILES_DIR": str(base / "files"),
+        "KEYS_DIR": str(base / "keys"),
+        "KEY_PASSPHRASE": KEY_PASSPHRASE,
+    }
     from workflow import config as config_module
 
     rt = runtime.build(config_module.load(config))
@@ -78,7 +82,7 @@ def build_app(db_url: str, tmp_path: Path, keys_dir: Path, password_hash: str, *
         "TESTING": True,
         **overrides,
     }
-    upgrade_database(db_url if "://" in db_url else db_url)
+    upgrade_database(db_url)
     app = create_app(config)
     rt = app.extensions["congvan"]
     with rt.sessions() as session, session.begin():
@@ -146,16 +150,23 @@ class Api:
         return dict(response.get_json())
 
     def act(self, user: str, doc_id: int, action: str, reason: str | None = None) -> Any:
-        return self.as_(user, "POST", f"/api/v1/documents/{doc_id}/actions/{action}",
-                        json={"reason": reason} if reason else None)
+        return self.as_(
+            user, "POST", f"/api/v1/documents/{doc_id}/actions/{action}", json={"reason": reason} if reason else None
+        )
 
     def advance(self, doc_id: int, state: str) -> None:
         """Drive a document along the main path until it reaches the state."""
-        path = [("submit", "chuyenvien", "in_review"), ("approve", "truongphong", "awaiting_signature"),
-                ("sign", "giamdoc", "signed"), ("issue", "vanthu", "dispatched")]
-        alternatives = {"withdrawn": [("withdraw", "chuyenvien", "withdrawn")],
-                        "issued": path[:3] + [("issue", "vanthu", "issued")],
-                        "recalled": [*path, ("recall", "vanthu", "recalled")]}
+        path = [
+            ("submit", "chuyenvien", "in_review"),
+            ("approve", "truongphong", "awaiting_signature"),
+            ("sign", "giamdoc", "signed"),
+            ("issue", "vanthu", "dispatched"),
+        ]
+        alternatives = {
+            "withdrawn": [("withdraw", "chuyenvien", "withdrawn")],
+            "issued": [*path[:3], ("issue", "vanthu", "issued")],
+            "recalled": [*path, ("recall", "vanthu", "recalled")],
+        }
         steps = alternatives.get(state) or path
         for action, user, reached in steps:
             current = self.as_("vanthu", "GET", f"/api/v1/documents/{doc_id}").get_json()["state"]

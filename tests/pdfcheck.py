@@ -16,8 +16,21 @@ def nss_db(keys_dir: Path, workdir: Path) -> Path:
     workdir.mkdir(parents=True, exist_ok=True)
     if not (workdir / "cert9.db").exists():
         subprocess.run(["certutil", "-N", "-d", f"sql:{workdir}", "--empty-password"], check=True)
-        subprocess.run(["certutil", "-A", "-d", f"sql:{workdir}", "-n", "congvan-demo-root", "-t", "CT,C,C",
-                        "-i", str(keys_dir / "roots.pem")], check=True)
+        subprocess.run(
+            [
+                "certutil",
+                "-A",
+                "-d",
+                f"sql:{workdir}",
+                "-n",
+                "congvan-demo-root",
+                "-t",
+                "CT,C,C",
+                "-i",
+                str(keys_dir / "roots.pem"),
+            ],
+            check=True,
+        )
     return workdir
 
 

@@ -58,9 +58,9 @@ def redis_server(workdir: Path) -> Iterator[str]:
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL, start_new_session=True,
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         wait_for_port(port)
@@ -92,12 +92,42 @@ def postgres_server() -> Iterator[str]:
         user = pwd.getpwnam("postgres")
         os.chown(workdir, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*prefix, _pg_bin("initdb"), "-D", str(data), "-U", "congvan", "--auth=trust",
-                    "-E", "UTF8", "--locale=C.UTF-8"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            *prefix,
+            _pg_bin("initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "congvan",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     process = subprocess.Popen(
-        [*prefix, _pg_bin("postgres"), "-D", str(data), "-p", str(port), "-k", str(workdir),
-         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            *prefix,
+            _pg_bin("postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(workdir),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "max_connections=200",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         url = f"postgresql://congvan@127.0.0.1:{port}/postgres"
@@ -127,6 +157,9 @@ def start_congvan(args: list[str], env: dict[str, str], log: Path) -> subprocess
     """Start a `congvan` subcommand (worker, serve, scheduler) in its own process group."""
     with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "workflow.cli", *args], env=env, stdout=out, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "workflow.cli", *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )

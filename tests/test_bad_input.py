@@ -33,17 +33,25 @@ def encrypted_pdf() -> bytes:
 
 @pytest.fixture
 def small_app(tmp_path: Path, keys_dir: Path, password_hash: str) -> Iterator[Flask]:
-    application = build_app(f"sqlite:///{tmp_path}/c.db", tmp_path, keys_dir, password_hash,
-                            MAX_UPLOAD_BYTES=64 * 1024)
+    application = build_app(f"sqlite:///{tmp_path}/c.db", tmp_path, keys_dir, password_hash, MAX_UPLOAD_BYTES=64 * 1024)
     yield application
     application.extensions["congvan"].engine.dispose()
 
 
 def upload(api: Api, data: bytes, name: str = "vb.pdf", **fields: str) -> tuple[int, dict]:
-    form = {"doc_type": "cong_van", "summary": "thử tải tệp", "signer_id": str(api.id_of("giamdoc")),
-            "noi_nhan": "Như trên;\nLưu: VT, VP."} | fields
-    response = api.as_("chuyenvien", "POST", "/api/v1/documents",
-                       data={**form, "file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    form = {
+        "doc_type": "cong_van",
+        "summary": "thử tải tệp",
+        "signer_id": str(api.id_of("giamdoc")),
+        "noi_nhan": "Như trên;\nLưu: VT, VP.",
+    } | fields
+    response = api.as_(
+        "chuyenvien",
+        "POST",
+        "/api/v1/documents",
+        data={**form, "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
     return response.status_code, response.get_json()
 
 
@@ -74,11 +82,18 @@ def test_bad_uploads(small_app: Flask, data: bytes, status: int, code: str) -> N
 def test_request_over_the_limit_is_413(small_app: Flask) -> None:
     api = Api(small_app.test_client())
     boundary = "congvan-boundary"
-    raw = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n"
-           f"Content-Type: application/pdf\r\n\r\n").encode() + b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024) + (
-           f"\r\n--{boundary}--\r\n").encode()
-    response = api.as_("chuyenvien", "POST", "/api/v1/documents", data=raw,
-                       content_type=f"multipart/form-data; boundary={boundary}")
+    raw = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + b"%PDF-1.4\n"
+        + b"0" * (2 * 1024 * 1024)
+        + (f"\r\n--{boundary}--\r\n").encode()
+    )
+    response = api.as_(
+        "chuyenvien", "POST", "/api/v1/documents", data=raw, content_type=f"multipart/form-data; boundary={boundary}"
+    )
     assert response.status_code == 413 and response.get_json()["error"]["code"] == "file_too_large"
 
 
@@ -95,8 +110,11 @@ def test_good_upload_is_accepted(api: Api) -> None:
         ({"doc_type": "cong_van", "body": "y"}, "missing_field", "summary"),
         ({"doc_type": "cong_van", "summary": "x"}, "missing_field", "body"),
         ({"doc_type": "cong_van", "summary": "x", "body": "y", "urgency": "gap"}, "invalid_urgency", "urgency"),
-        ({"doc_type": "cong_van", "summary": "x", "body": "y", "confidentiality": "x"}, "invalid_confidentiality",
-         "confidentiality"),
+        (
+            {"doc_type": "cong_van", "summary": "x", "body": "y", "confidentiality": "x"},
+            "invalid_confidentiality",
+            "confidentiality",
+        ),
         ({"doc_type": "cong_van", "summary": "x", "body": "y", "due_date": "31/12/2026"}, "invalid_date", "due_date"),
     ],
 )
@@ -109,14 +127,19 @@ def test_missing_or_invalid_fields(api: Api, payload: dict, code: str, field: st
 
 
 def test_signer_must_be_a_leader(api: Api) -> None:
-    response = api.as_("chuyenvien", "POST", "/api/v1/documents",
-                       json={"doc_type": "cong_van", "summary": "x", "body": "y", "signer_id": api.id_of("vanthu")})
+    response = api.as_(
+        "chuyenvien",
+        "POST",
+        "/api/v1/documents",
+        json={"doc_type": "cong_van", "summary": "x", "body": "y", "signer_id": api.id_of("vanthu")},
+    )
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_signer"
 
 
 def test_multipart_without_file(api: Api) -> None:
-    response = api.as_("chuyenvien", "POST", "/api/v1/documents", data={"doc_type": "cong_van"},
-                       content_type="multipart/form-data")
+    response = api.as_(
+        "chuyenvien", "POST", "/api/v1/documents", data={"doc_type": "cong_van"}, content_type="multipart/form-data"
+    )
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "missing_file"
 
 
@@ -125,13 +148,26 @@ def test_body_that_is_not_json(api: Api) -> None:
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_json"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/documents/999999", "/api/v1/documents/abc", "/api/v1/documents/999/pdf",
-                                  "/api/v1/signing-batches/42", "/api/v1/registers/77/entries", "/api/v1/nowhere"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/documents/999999",
+        "/api/v1/documents/abc",
+        "/api/v1/documents/999/pdf",
+        "/api/v1/signing-batches/42",
+        "/api/v1/registers/77/entries",
+        "/api/v1/nowhere",
+    ],
+)
 def test_unknown_ids_are_404(api: Api, path: str) -> None:
     response = api.as_("vanthu", "GET", path)
     assert response.status_code == 404
-    assert response.get_json()["error"]["code"] in {"document_not_found", "not_found", "batch_not_found",
-                                                     "register_not_found"}
+    assert response.get_json()["error"]["code"] in {
+        "document_not_found",
+        "not_found",
+        "batch_not_found",
+        "register_not_found",
+    }
 
 
 def test_unknown_action_and_method(api: Api) -> None:
@@ -181,7 +217,9 @@ def test_delivery_status_rules(api: Api) -> None:
     delivery = inbox[0]["id"]
     path = f"/api/v1/deliveries/{delivery}/status"
     assert api.as_("chuyenvien_dd", "POST", path, json={"status": "99"}).get_json()["error"]["code"] == "invalid_status"
-    assert api.as_("chuyenvien_dd", "POST", path, json={"status": "02"}).get_json()["error"]["code"] == "reason_required"
+    assert (
+        api.as_("chuyenvien_dd", "POST", path, json={"status": "02"}).get_json()["error"]["code"] == "reason_required"
+    )
     assert api.as_("chuyenvien_dd", "POST", path, json={}).status_code == 400
     assert api.as_("chuyenvien", "POST", path, json={"status": "03"}).status_code == 404  # not their unit
     assert api.as_("chuyenvien_dd", "POST", path, json={"status": "05"}).status_code == 200
@@ -196,8 +234,12 @@ def test_rejected_delivery_keeps_its_reason(api: Api) -> None:
     doc = api.draft()
     api.advance(doc["id"], "dispatched")
     delivery = api.as_("chuyenvien_dd", "GET", "/api/v1/inbox").get_json()["deliveries"][0]["id"]
-    response = api.as_("chuyenvien_dd", "POST", f"/api/v1/deliveries/{delivery}/status",
-                       json={"status": "02", "reason": "Không thuộc thẩm quyền của phòng."})
+    response = api.as_(
+        "chuyenvien_dd",
+        "POST",
+        f"/api/v1/deliveries/{delivery}/status",
+        json={"status": "02", "reason": "Không thuộc thẩm quyền của phòng."},
+    )
     assert response.status_code == 200
     board = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/deliveries").get_json()["deliveries"]
     rejected = next(d for d in board if d["id"] == delivery)

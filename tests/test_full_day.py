@@ -13,8 +13,18 @@ from tests.pdfcheck import assert_issued_pdf, nss_db
 from workflow.demo_day import run_day
 
 MAIN_PATH = ["create", "submit", "approve", "sign", "signature_applied", "issue", "dispatch"]
-RETURNED_PATH = ["create", "submit", "return", "new_version", "submit", "approve", "sign", "signature_applied",
-                 "issue", "dispatch"]
+RETURNED_PATH = [
+    "create",
+    "submit",
+    "return",
+    "new_version",
+    "submit",
+    "approve",
+    "sign",
+    "signature_applied",
+    "issue",
+    "dispatch",
+]
 
 
 def test_full_day(any_app: Flask, any_api: Api, keys_dir: Path, tmp_path: Path) -> None:
@@ -72,8 +82,11 @@ def test_full_day(any_app: Flask, any_api: Api, keys_dir: Path, tmp_path: Path) 
         units = {d["recipient"]["unit"]["code"] for d in deliveries["deliveries"] if d["recipient"]["unit"]}
         expected_units = {"BGD", "QLDD"} | ({"TNN", "CNTT"} if doc["doc_type"] == "cong_van" else set())
         assert units == expected_units  # the drafting unit VP keeps its archive copy only
-        assert all(d["transport"] == "delivered" and d["status"] in ("01", "03", "05", "06")
-                   for d in deliveries["deliveries"] if d["channel"] == "internal")
+        assert all(
+            d["transport"] == "delivered" and d["status"] in ("01", "03", "05", "06")
+            for d in deliveries["deliveries"]
+            if d["channel"] == "internal"
+        )
 
     # The receiving unit's updates are visible to the clerk per recipient, with their history.
     status, inbox = api("GET", "/api/v1/inbox", api.token("chuyenvien_dd"))

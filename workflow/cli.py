@@ -126,8 +126,20 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web application with gunicorn."""
     os.execvp(  # noqa: S606 - replaces this process with gunicorn on purpose
         sys.executable,
-        [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-         "--threads", str(threads), "--access-logfile", "-", "wsgi:create_app()"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--access-logfile",
+            "-",
+            "wsgi:create_app()",
+        ],
     )
 
 

@@ -12,7 +12,7 @@ from signing import pki
 from workflow.models import Agency, Person, Register, Unit
 from workflow.runtime import Runtime
 
-DEMO_PASSWORD = "congvan-demo"
+DEMO_PASSWORD = "congvan-demo"  # noqa: S105 - the demo password the README documents
 
 SELF = {
     "code": "000.00.12.H57",
@@ -34,7 +34,12 @@ UNITS = [
 ]
 
 OTHERS = [
-    ("000.00.00.H57", "Ủy ban nhân dân tỉnh Tuyên Quang", "UBND tỉnh\nUBND tỉnh Tuyên Quang\nỦy ban nhân dân tỉnh", "UBND"),
+    (
+        "000.00.00.H57",
+        "Ủy ban nhân dân tỉnh Tuyên Quang",
+        "UBND tỉnh\nUBND tỉnh Tuyên Quang\nỦy ban nhân dân tỉnh",
+        "UBND",
+    ),
     ("000.00.09.H57", "Sở Nội vụ tỉnh Tuyên Quang", "Sở Nội vụ", "SNV"),
     ("000.00.04.H57", "Sở Tài chính tỉnh Tuyên Quang", "Sở Tài chính", "STC"),
     ("000.00.05.H57", "Sở Kế hoạch và Đầu tư tỉnh Tuyên Quang", "Sở Kế hoạch và Đầu tư\nSở KH&ĐT", "SKHĐT"),
@@ -73,12 +78,22 @@ def load_directory(session: Session, password_hash: str | None = None) -> Agency
         units[code] = Unit(agency=agency, code=code, name=name, aliases=aliases)
     session.add_all(units.values())
     for code, name, aliases, abbreviation in OTHERS:
-        session.add(Agency(code=code, name=name, aliases=aliases, abbreviation=abbreviation,
-                           superior="", place="Tuyên Quang"))
+        session.add(
+            Agency(code=code, name=name, aliases=aliases, abbreviation=abbreviation, superior="", place="Tuyên Quang")
+        )
     hashed = password_hash or generate_password_hash(DEMO_PASSWORD)
     for username, full_name, unit, position, authority, roles in PEOPLE:
-        session.add(Person(username=username, full_name=full_name, unit=units[unit], position=position,
-                           authority=authority, roles=roles, password_hash=hashed))
+        session.add(
+            Person(
+                username=username,
+                full_name=full_name,
+                unit=units[unit],
+                position=position,
+                authority=authority,
+                roles=roles,
+                password_hash=hashed,
+            )
+        )
     session.flush()
     for code, name, scope in REGISTERS:
         session.add(Register(agency_id=agency.id, code=code, name=name, scope=scope))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-PASSWORD = "congvan-demo"
+PASSWORD = "congvan-demo"  # noqa: S105 - the demo password the README documents
 
 BODIES = [
     "Thực hiện chỉ đạo của Ủy ban nhân dân tỉnh về tiếp tục thực hiện công tác phòng, chống dịch COVID-19, "
@@ -35,9 +35,7 @@ SUMMARIES = [
 class Api(Protocol):
     """Something that sends one JSON API request as a user and returns (status, body)."""
 
-    def __call__(
-        self, method: str, path: str, token: str | None = None, json: Any = None
-    ) -> tuple[int, Any]: ...
+    def __call__(self, method: str, path: str, token: str | None = None, json: Any = None) -> tuple[int, Any]: ...
 
 
 class DayFailed(Exception):
@@ -65,6 +63,135 @@ def _expect(result: tuple[int, Any], status: int, what: str) -> Any:
     return body
 
 
+@dataclass
+class _Day:
+    """The API, the record and the step helpers of one run."""
+
+    api: Api
+    say: Callable[[str], None]
+    record: DayRecord = field(default_factory=DayRecord)
+
+    def call(self, method: str, path: str, user: str | None, body: Any, status: int, what: str) -> Any:
+        token = self.record.tokens[user] if user else None
+        return _expect(self.api(method, path, token, body), status, what)
+
+    def action(self, user: str, doc_id: int, name: str, reason: str | None = None) -> Any:
+        body = {"reason": reason} if reason else None
+        return self.call(
+            "POST", f"/api/v1/documents/{doc_id}/actions/{name}", user, body, 200, f"{name} văn bản {doc_id}"
+        )
+
+    def login(self, users: list[str]) -> None:
+        for user in users:
+            body = self.call(
+                "POST", "/api/v1/auth/login", None, {"username": user, "password": PASSWORD}, 200, f"đăng nhập {user}"
+            )
+            self.record.tokens[user], self.record.people[user] = body["token"], body["person"]
+        self.say(f"Đăng nhập {len(users)} người dùng.")
+
+    def draft(self, count: int) -> None:
+        leader_id = self.record.people["giamdoc"]["id"]
+        for i in range(count):
+            doc_type, summary = SUMMARIES[i % len(SUMMARIES)]
+            payload = {
+                "doc_type": doc_type,
+                "summary": f"{summary} (số {i + 1})",
+                "body": BODIES[i % len(BODIES)],
+                "urgency": "khan" if i == 0 else "thuong",
+                "signer_id": leader_id,
+                "kinh_gui": ["Các phòng, đơn vị trực thuộc Sở"] if doc_type == "cong_van" else [],
+                "noi_nhan": [
+                    "Như trên;",
+                    "UBND tỉnh (b/c);",
+                    "Lãnh đạo Sở;",
+                    "Phòng Quản lý đất đai (thực hiện);",
+                    "Sở Nội vụ;",
+                    "Lưu: VT, VP.",
+                ],
+            }
+            doc = self.call("POST", "/api/v1/documents", "chuyenvien", payload, 201, "tạo dự thảo")
+            self.record.documents.append(doc["id"])
+        self.record.urgent = self.record.documents[0]
+        self.say(f"Chuyên viên tạo {count} dự thảo (1 văn bản khẩn).")
+
+    def review(self, returned: int) -> None:
+        day = self.record
+        for doc_id in day.documents:
+            self.action("chuyenvien", doc_id, "submit")
+        day.returned = day.documents[1 : 1 + returned]
+        for doc_id in day.returned:
+            self.action("truongphong", doc_id, "return", "Đề nghị bổ sung thời hạn báo cáo.")
+            body = {"body": BODIES[0] + "\nThời hạn báo cáo: trước ngày 25/11/2026./."}
+            self.call("POST", f"/api/v1/documents/{doc_id}/versions", "chuyenvien", body, 201, "sửa dự thảo")
+            self.action("chuyenvien", doc_id, "submit")
+        for doc_id in day.documents:
+            self.action("truongphong", doc_id, "approve")
+        self.say(f"Lãnh đạo phòng trả lại {len(day.returned)} dự thảo, chuyên viên sửa và trình lại; duyệt tất cả.")
+
+    def urgent(self) -> None:
+        day = self.record
+        assert day.urgent is not None
+        started = time.perf_counter()
+        self.action("giamdoc", day.urgent, "sign")
+        body = self.action("vanthu", day.urgent, "issue")
+        day.timings["urgent_sign_issue_s"] = time.perf_counter() - started
+        day.issued[day.urgent] = body["document"]["symbol"]
+        self.say(f"Văn bản khẩn ký và phát hành ngay: {body['document']['symbol']}.")
+
+    def batch(self, timeout: float) -> None:
+        day = self.record
+        leader_id = day.people["giamdoc"]["id"]
+        batch = self.call("POST", "/api/v1/signing-batches", "vanthu", {"leader_id": leader_id}, 201, "lập lô trình ký")
+        day.batch_id = batch["id"]
+        self.say(f"Văn thư lập lô trình ký cuối ngày: {batch['count']} văn bản.")
+        started = time.perf_counter()
+        self.call("POST", f"/api/v1/signing-batches/{day.batch_id}/confirm", "giamdoc", None, 202, "xác nhận lô")
+        deadline = time.monotonic() + timeout
+        while batch["state"] not in ("done", "partial"):
+            if time.monotonic() > deadline:
+                raise DayFailed(f"lô trình ký chưa xong sau {timeout} giây: {batch['counts']}")
+            time.sleep(0.1)
+            batch = self.call("GET", f"/api/v1/signing-batches/{day.batch_id}", "giamdoc", None, 200, "xem lô")
+        day.timings["batch_sign_s"] = time.perf_counter() - started
+        if batch["state"] != "done":
+            raise DayFailed(f"lô trình ký có văn bản lỗi: {batch['counts']}")
+        self.say(
+            f"Giám đốc xác nhận một lần; ký xong {batch['count']} văn bản trong {day.timings['batch_sign_s']:.2f} s."
+        )
+
+    def issue(self) -> None:
+        day = self.record
+        started = time.perf_counter()
+        for doc_id in day.documents:
+            if doc_id != day.urgent:
+                day.issued[doc_id] = self.action("vanthu", doc_id, "issue")["document"]["symbol"]
+        day.timings["issue_rest_s"] = time.perf_counter() - started
+        shown = ", ".join(list(day.issued.values())[:6])
+        self.say(
+            f"Văn thư phát hành {len(day.issued) - 1} văn bản trong {day.timings['issue_rest_s']:.2f} s: {shown} ..."
+        )
+
+    def receipts(self) -> None:
+        day = self.record
+        inbox = _wait_for_inbox(self.api, day.tokens["chuyenvien_dd"], len(day.documents))
+        for delivery in inbox[:3]:
+            for code in ("03", "05", "06"):
+                self.call(
+                    "POST",
+                    f"/api/v1/deliveries/{delivery['id']}/status",
+                    "chuyenvien_dd",
+                    {"status": code},
+                    200,
+                    f"cập nhật trạng thái {code}",
+                )
+        self.say(f"Phòng Quản lý đất đai nhận {len(inbox)} văn bản; hoàn thành xử lý 3 văn bản.")
+        board = self.call(
+            "GET", f"/api/v1/documents/{day.documents[-1]}/deliveries", "vanthu", None, 200, "bảng theo dõi"
+        )
+        for delivery in board["deliveries"]:
+            self.say(f"  {delivery['recipient']['label']}: {delivery['status_label']} ({delivery['transport']})")
+
+
 def run_day(
     api: Api,
     drafts: int = 20,
@@ -73,100 +200,15 @@ def run_day(
     batch_timeout: float = 300.0,
 ) -> DayRecord:
     """Drafts, review with returns, one urgent signed at once, one batch, issuance, receipts."""
-    day = DayRecord()
-    users = ["chuyenvien", "truongphong", "giamdoc", "vanthu", "chuyenvien_dd", "truongphong_dd"]
-    for user in users:
-        body = _expect(api("POST", "/api/v1/auth/login", json={"username": user, "password": PASSWORD}), 200,
-                       f"đăng nhập {user}")
-        day.tokens[user], day.people[user] = body["token"], body["person"]
-    tok = day.tokens
-    leader_id = day.people["giamdoc"]["id"]
-    say(f"Đăng nhập {len(users)} người dùng.")
-
-    for i in range(drafts):
-        doc_type, summary = SUMMARIES[i % len(SUMMARIES)]
-        urgent = i == 0
-        payload = {
-            "doc_type": doc_type,
-            "summary": f"{summary} (số {i + 1})",
-            "body": BODIES[i % len(BODIES)],
-            "urgency": "khan" if urgent else "thuong",
-            "signer_id": leader_id,
-            "kinh_gui": ["Các phòng, đơn vị trực thuộc Sở"] if doc_type == "cong_van" else [],
-            "noi_nhan": ["Như trên;", "UBND tỉnh (b/c);", "Lãnh đạo Sở;", "Phòng Quản lý đất đai (thực hiện);",
-                         "Sở Nội vụ;", "Lưu: VT, VP."],
-        }
-        doc = _expect(api("POST", "/api/v1/documents", tok["chuyenvien"], payload), 201, "tạo dự thảo")
-        day.documents.append(doc["id"])
-        if urgent:
-            day.urgent = doc["id"]
-    say(f"Chuyên viên tạo {drafts} dự thảo (1 văn bản khẩn).")
-
-    def action(user: str, doc_id: int, name: str, reason: str | None = None, status: int = 200) -> Any:
-        body = {"reason": reason} if reason else None
-        return _expect(api("POST", f"/api/v1/documents/{doc_id}/actions/{name}", tok[user], body), status,
-                       f"{name} văn bản {doc_id}")
-
-    for doc_id in day.documents:
-        action("chuyenvien", doc_id, "submit")
-    day.returned = day.documents[1:1 + returned]
-    for doc_id in day.returned:
-        action("truongphong", doc_id, "return", "Đề nghị bổ sung thời hạn báo cáo.")
-        _expect(api("POST", f"/api/v1/documents/{doc_id}/versions", tok["chuyenvien"],
-                    {"body": BODIES[0] + "\nThời hạn báo cáo: trước ngày 25/11/2026./."}), 201, "sửa dự thảo")
-        action("chuyenvien", doc_id, "submit")
-    for doc_id in day.documents:
-        action("truongphong", doc_id, "approve")
-    say(f"Lãnh đạo phòng trả lại {len(day.returned)} dự thảo, chuyên viên sửa và trình lại; duyệt tất cả.")
-
-    assert day.urgent is not None
-    started = time.perf_counter()
-    action("giamdoc", day.urgent, "sign")
-    body = action("vanthu", day.urgent, "issue")
-    day.timings["urgent_sign_issue_s"] = time.perf_counter() - started
-    day.issued[day.urgent] = body["document"]["symbol"]
-    say(f"Văn bản khẩn ký và phát hành ngay: {body['document']['symbol']}.")
-
-    batch = _expect(api("POST", "/api/v1/signing-batches", tok["vanthu"], {"leader_id": leader_id}), 201,
-                    "lập lô trình ký")
-    day.batch_id = batch["id"]
-    say(f"Văn thư lập lô trình ký cuối ngày: {batch['count']} văn bản.")
-    started = time.perf_counter()
-    _expect(api("POST", f"/api/v1/signing-batches/{batch['id']}/confirm", tok["giamdoc"]), 202, "xác nhận lô")
-    deadline = time.monotonic() + batch_timeout
-    while True:
-        batch = _expect(api("GET", f"/api/v1/signing-batches/{day.batch_id}", tok["giamdoc"]), 200, "xem lô")
-        if batch["state"] in ("done", "partial"):
-            break
-        if time.monotonic() > deadline:
-            raise DayFailed(f"lô trình ký chưa xong sau {batch_timeout} giây: {batch['counts']}")
-        time.sleep(0.2)
-    day.timings["batch_sign_s"] = time.perf_counter() - started
-    if batch["state"] != "done":
-        raise DayFailed(f"lô trình ký có văn bản lỗi: {batch['counts']}")
-    say(f"Giám đốc xác nhận một lần; ký xong {batch['count']} văn bản trong {day.timings['batch_sign_s']:.2f} s.")
-
-    started = time.perf_counter()
-    for doc_id in day.documents:
-        if doc_id == day.urgent:
-            continue
-        body = action("vanthu", doc_id, "issue")
-        day.issued[doc_id] = body["document"]["symbol"]
-    day.timings["issue_rest_s"] = time.perf_counter() - started
-    say(f"Văn thư phát hành {len(day.issued) - 1} văn bản trong {day.timings['issue_rest_s']:.2f} s: "
-        + ", ".join(list(day.issued.values())[:6]) + " ...")
-
-    inbox = _wait_for_inbox(api, tok["chuyenvien_dd"], len(day.documents))
-    for delivery in inbox[:3]:
-        for code in ("03", "05", "06"):
-            _expect(api("POST", f"/api/v1/deliveries/{delivery['id']}/status", tok["chuyenvien_dd"],
-                        {"status": code}), 200, f"cập nhật trạng thái {code}")
-    say(f"Phòng Quản lý đất đai nhận {len(inbox)} văn bản; hoàn thành xử lý 3 văn bản.")
-    board = _expect(api("GET", f"/api/v1/documents/{day.documents[-1]}/deliveries", tok["vanthu"]), 200,
-                    "bảng theo dõi")
-    for delivery in board["deliveries"]:
-        say(f"  {delivery['recipient']['label']}: {delivery['status_label']} ({delivery['transport']})")
-    return day
+    day = _Day(api, say)
+    day.login(["chuyenvien", "truongphong", "giamdoc", "vanthu", "chuyenvien_dd", "truongphong_dd"])
+    day.draft(drafts)
+    day.review(returned)
+    day.urgent()
+    day.batch(batch_timeout)
+    day.issue()
+    day.receipts()
+    return day.record
 
 
 def _wait_for_inbox(api: Api, token: str, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:

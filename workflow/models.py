@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 class Base(DeclarativeBase):
     """Declarative base of every congvan table."""
 
-    type_annotation_map = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JSON}
 
 
 def _now() -> dt.datetime:
@@ -118,9 +118,7 @@ class Document(Base):
     drafter: Mapped[Person] = relationship(foreign_keys=[drafter_id])
     signer: Mapped[Person] = relationship(foreign_keys=[signer_id])
     agency: Mapped[Agency] = relationship()
-    versions: Mapped[list[DocumentVersion]] = relationship(
-        back_populates="document", order_by="DocumentVersion.seq"
-    )
+    versions: Mapped[list[DocumentVersion]] = relationship(back_populates="document", order_by="DocumentVersion.seq")
 
     @property
     def current_version(self) -> DocumentVersion:
@@ -233,9 +231,7 @@ class SigningBatch(Base):
     # Last sign of life from the job; the reconciler re-enqueues a batch whose job went silent.
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     leader: Mapped[Person] = relationship(foreign_keys=[leader_id])
-    items: Mapped[list[SigningBatchItem]] = relationship(
-        back_populates="batch", order_by="SigningBatchItem.id"
-    )
+    items: Mapped[list[SigningBatchItem]] = relationship(back_populates="batch", order_by="SigningBatchItem.id")
 
 
 class SigningBatchItem(Base):

@@ -13,7 +13,10 @@ def _op(summary: str, status: str = "200", body: dict[str, Any] | None = None, *
         "summary": summary,
         "responses": {
             status: {"description": "OK"},
-            "4XX": {"description": "Lỗi", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "4XX": {
+                "description": "Lỗi",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
         },
     }
     if body is not None:
@@ -46,33 +49,69 @@ DRAFT = {
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
-    "info": {"title": "congvan API", "version": "1", "description": "Quản lý văn bản đi: soạn, duyệt, ký, phát hành, gửi."},
+    "info": {
+        "title": "congvan API",
+        "version": "1",
+        "description": "Quản lý văn bản đi: soạn, duyệt, ký, phát hành, gửi.",
+    },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
             "Error": {
                 "type": "object",
-                "properties": {"error": {"type": "object", "properties": {
-                    "code": {"type": "string"}, "message": {"type": "string", "description": "Tiếng Việt"}}}},
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "string"},
+                            "message": {"type": "string", "description": "Tiếng Việt"},
+                        },
+                    }
+                },
             },
             "Draft": DRAFT,
         },
     },
     "security": [{"bearer": []}],
     "paths": {
-        "/api/v1/auth/login": {"post": _op("Đăng nhập, nhận token", body=_json({
-            "type": "object", "required": ["username", "password"],
-            "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}), security=[])},
+        "/api/v1/auth/login": {
+            "post": _op(
+                "Đăng nhập, nhận token",
+                body=_json(
+                    {
+                        "type": "object",
+                        "required": ["username", "password"],
+                        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                    }
+                ),
+                security=[],
+            )
+        },
         "/api/v1/directory": {"get": _op("Danh bạ: cơ quan, đơn vị, người dùng, danh mục")},
         "/api/v1/documents": {
-            "get": _op("Danh sách văn bản", parameters=[
-                {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)}}]),
-            "post": _op("Tạo dự thảo (JSON có body, hoặc multipart có tệp PDF 'file')", "201", body={
-                **_json({"$ref": "#/components/schemas/Draft"}),
-                "multipart/form-data": {"schema": {"allOf": [{"$ref": "#/components/schemas/Draft"}, {
-                    "type": "object", "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}}}]}},
-            }),
+            "get": _op(
+                "Danh sách văn bản",
+                parameters=[{"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)}}],
+            ),
+            "post": _op(
+                "Tạo dự thảo (JSON có body, hoặc multipart có tệp PDF 'file')",
+                "201",
+                body={
+                    **_json({"$ref": "#/components/schemas/Draft"}),
+                    "multipart/form-data": {
+                        "schema": {
+                            "allOf": [
+                                {"$ref": "#/components/schemas/Draft"},
+                                {
+                                    "type": "object",
+                                    "required": ["file"],
+                                    "properties": {"file": {"type": "string", "format": "binary"}},
+                                },
+                            ]
+                        }
+                    },
+                },
+            ),
         },
         "/api/v1/documents/{id}": {"get": _op("Chi tiết văn bản", parameters=ID)},
         "/api/v1/documents/{id}/pdf": {"get": _op("Tệp PDF hiện tại (hoặc ?version=N)", parameters=ID)},
@@ -83,25 +122,75 @@ SPEC: dict[str, Any] = {
         "/api/v1/documents/{id}/events": {"get": _op("Nhật ký thao tác", parameters=ID)},
         "/api/v1/documents/{id}/comments": {
             "get": _op("Ý kiến", parameters=ID),
-            "post": _op("Thêm ý kiến", "201", parameters=ID, body=_json({"type": "object", "properties": {"body": {"type": "string"}}})),
+            "post": _op(
+                "Thêm ý kiến",
+                "201",
+                parameters=ID,
+                body=_json({"type": "object", "properties": {"body": {"type": "string"}}}),
+            ),
         },
-        "/api/v1/documents/{id}/actions/{action}": {"post": _op(
-            "Thao tác theo vòng đời (409 nếu trạng thái không cho phép, 403 nếu không có quyền)",
-            parameters=[*ID, {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": list(ACTIONS)}}],
-            body=_json({"type": "object", "properties": {"reason": {"type": "string"}}}))},
+        "/api/v1/documents/{id}/actions/{action}": {
+            "post": _op(
+                "Thao tác theo vòng đời (409 nếu trạng thái không cho phép, 403 nếu không có quyền)",
+                parameters=[
+                    *ID,
+                    {
+                        "name": "action",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": list(ACTIONS)},
+                    },
+                ],
+                body=_json({"type": "object", "properties": {"reason": {"type": "string"}}}),
+            )
+        },
         "/api/v1/documents/{id}/deliveries": {"get": _op("Tình trạng nhận của từng nơi nhận", parameters=ID)},
         "/api/v1/signing-book": {"get": _op("Sổ trình ký của lãnh đạo đang đăng nhập")},
-        "/api/v1/signing-batches": {"post": _op("Lập lô trình ký", "201", body=_json({
-            "type": "object", "properties": {"leader_id": {"type": "integer"}, "document_ids": {"type": "array", "items": {"type": "integer"}}}}))},
-        "/api/v1/signing-batches/{id}": {"get": _op("Danh mục lô: số văn bản, trích yếu, SHA-256, kết quả", parameters=ID)},
-        "/api/v1/signing-batches/{id}/confirm": {"post": _op("Lãnh đạo xác nhận ký cả lô (một lần)", "202", parameters=ID)},
+        "/api/v1/signing-batches": {
+            "post": _op(
+                "Lập lô trình ký",
+                "201",
+                body=_json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "leader_id": {"type": "integer"},
+                            "document_ids": {"type": "array", "items": {"type": "integer"}},
+                        },
+                    }
+                ),
+            )
+        },
+        "/api/v1/signing-batches/{id}": {
+            "get": _op("Danh mục lô: số văn bản, trích yếu, SHA-256, kết quả", parameters=ID)
+        },
+        "/api/v1/signing-batches/{id}/confirm": {
+            "post": _op("Lãnh đạo xác nhận ký cả lô (một lần)", "202", parameters=ID)
+        },
         "/api/v1/signing-batches/{id}/retry": {"post": _op("Ký lại các văn bản lỗi", "202", parameters=ID)},
         "/api/v1/inbox": {"get": _op("Hộp thư văn bản đến của đơn vị")},
-        "/api/v1/deliveries/{id}/status": {"post": _op("Cập nhật trạng thái xử lý (02 cần lý do; 03, 04, 05, 06)", parameters=ID,
-            body=_json({"type": "object", "required": ["status"], "properties": {
-                "status": {"type": "string", "enum": ["02", "03", "04", "05", "06"]}, "reason": {"type": "string"}}}))},
+        "/api/v1/deliveries/{id}/status": {
+            "post": _op(
+                "Cập nhật trạng thái xử lý (02 cần lý do; 03, 04, 05, 06)",
+                parameters=ID,
+                body=_json(
+                    {
+                        "type": "object",
+                        "required": ["status"],
+                        "properties": {
+                            "status": {"type": "string", "enum": ["02", "03", "04", "05", "06"]},
+                            "reason": {"type": "string"},
+                        },
+                    }
+                ),
+            )
+        },
         "/api/v1/registers": {"get": _op("Sổ đăng ký văn bản đi")},
-        "/api/v1/registers/{id}/entries": {"get": _op("Các dòng của sổ theo năm (kể cả số hủy)", parameters=[
-            *ID, {"name": "year", "in": "query", "schema": {"type": "integer"}}])},
+        "/api/v1/registers/{id}/entries": {
+            "get": _op(
+                "Các dòng của sổ theo năm (kể cả số hủy)",
+                parameters=[*ID, {"name": "year", "in": "query", "schema": {"type": "integer"}}],
+            )
+        },
     },
 }

@@ -6,6 +6,7 @@ import functools
 import io
 import unicodedata
 from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
 from reportlab.lib.pagesizes import A4
@@ -14,7 +15,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
-from xml.sax.saxutils import escape
 
 from signing.appearance import serif_family
 from signing.pdf import Box, Layout
@@ -158,8 +158,13 @@ def render(draft: Draft) -> tuple[bytes, Layout]:
     draft = _nfc(draft)
     boxes: dict[str, Box] = {}
     body_style = ParagraphStyle(
-        "body", fontName="Serif", fontSize=13.5, leading=18, alignment=TA_JUSTIFY,
-        firstLineIndent=10 * mm, spaceAfter=6,
+        "body",
+        fontName="Serif",
+        fontSize=13.5,
+        leading=18,
+        alignment=TA_JUSTIFY,
+        firstLineIndent=10 * mm,
+        spaceAfter=6,
     )
     centre = ParagraphStyle("centre", parent=body_style, alignment=TA_CENTER, firstLineIndent=0)
     story: list[Flowable] = [_Header(draft, boxes)]
@@ -183,9 +188,15 @@ def render(draft: Draft) -> tuple[bytes, Layout]:
     story.append(KeepTogether([_SignatureBlock(draft, boxes)]))
     out = io.BytesIO()
     doc = SimpleDocTemplate(
-        out, pagesize=A4, leftMargin=MARGINS["left"], rightMargin=MARGINS["right"],
-        topMargin=MARGINS["top"], bottomMargin=MARGINS["bottom"],
-        title=draft.summary, author=draft.agency, creator="congvan",
+        out,
+        pagesize=A4,
+        leftMargin=MARGINS["left"],
+        rightMargin=MARGINS["right"],
+        topMargin=MARGINS["top"],
+        bottomMargin=MARGINS["bottom"],
+        title=draft.summary,
+        author=draft.agency,
+        creator="congvan",
     )
     doc.build(story)
     return out.getvalue(), Layout(number=boxes["number"], date=boxes["date"], leader=boxes["leader"])
@@ -196,9 +207,16 @@ def _nfc(draft: Draft) -> Draft:
         return unicodedata.normalize("NFC", s)
 
     return Draft(
-        superior=n(draft.superior), agency=n(draft.agency), place=n(draft.place),
-        type_name=n(draft.type_name) if draft.type_name else None, summary=n(draft.summary),
-        body=n(draft.body), kinh_gui=[n(x) for x in draft.kinh_gui], noi_nhan=[n(x) for x in draft.noi_nhan],
-        authority=n(draft.authority), position=n(draft.position), signer_name=n(draft.signer_name),
+        superior=n(draft.superior),
+        agency=n(draft.agency),
+        place=n(draft.place),
+        type_name=n(draft.type_name) if draft.type_name else None,
+        summary=n(draft.summary),
+        body=n(draft.body),
+        kinh_gui=[n(x) for x in draft.kinh_gui],
+        noi_nhan=[n(x) for x in draft.noi_nhan],
+        authority=n(draft.authority),
+        position=n(draft.position),
+        signer_name=n(draft.signer_name),
         marks=[n(x) for x in draft.marks],
     )

@@ -60,9 +60,7 @@ def login(session: Session, username: str, password: str) -> tuple[str, Person]:
 def person_for_token(session: Session, token: str) -> Person:
     """The active person a bearer token belongs to."""
     digest = hashlib.sha256(token.encode()).hexdigest()
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None))
-    )
+    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None)))
     person = session.get(Person, row.person_id) if row else None
     if person is None or not person.active:
         raise Unauthenticated("bad_token", "Phiên làm việc không hợp lệ hoặc đã hết hạn.")
@@ -260,9 +258,7 @@ def _check_signer(session: Session, agency: Agency, signer_id: int) -> Person:
     return signer
 
 
-def create_document(
-    session: Session, rt: Runtime, actor: Person, data: dict[str, Any], pdf: bytes | None
-) -> Document:
+def create_document(session: Session, rt: Runtime, actor: Person, data: dict[str, Any], pdf: bytes | None) -> Document:
     """Create a draft from its fields and an uploaded PDF, or render it from the body text."""
     if not actor.has_role("specialist") and not actor.has_role("unit_head"):
         raise Forbidden("forbidden", "Chỉ chuyên viên hoặc lãnh đạo phòng được soạn văn bản.")
@@ -328,11 +324,9 @@ def add_comment(session: Session, actor: Person, document_id: int, body: str) ->
     return comment
 
 
-def can_see(session: Session, person: Person, document: Document) -> bool:
+def can_see(person: Person, document: Document) -> bool:
     """Whether a person may see a document (details of per-object rules grow in the security issue)."""
-    if person.unit.agency_id == document.agency_id:
-        return True
-    return False
+    return person.unit.agency_id == document.agency_id
 
 
 def get_document(session: Session, actor: Person, document_id: int, *, lock: bool = False) -> Document:
@@ -341,7 +335,7 @@ def get_document(session: Session, actor: Person, document_id: int, *, lock: boo
     if lock:
         query = query.with_for_update()
     document = session.scalar(query)
-    if document is None or not can_see(session, actor, document):
+    if document is None or not can_see(actor, document):
         raise NotFound("document_not_found", "Không tìm thấy văn bản.")
     return document
 
@@ -491,11 +485,15 @@ def create_batch(
         raise Invalid("invalid_leader", "Người ký không phải là lãnh đạo.", field="leader_id")
     if actor is not None and not (actor.has_role("clerk") or actor.id == leader.id):
         raise Forbidden("forbidden", "Chỉ văn thư hoặc chính lãnh đạo được lập lô trình ký.")
-    busy = select(SigningBatchItem.document_id).join(SigningBatch).where(
-        SigningBatch.state.in_(("open", "signing")), SigningBatchItem.status == "pending"
+    busy = (
+        select(SigningBatchItem.document_id)
+        .join(SigningBatch)
+        .where(SigningBatch.state.in_(("open", "signing")), SigningBatchItem.status == "pending")
     )
     candidates = [
-        d for d in signing_book(session, leader) if not catalog.is_urgent(d.urgency) and d.id not in set(session.scalars(busy))
+        d
+        for d in signing_book(session, leader)
+        if not catalog.is_urgent(d.urgency) and d.id not in set(session.scalars(busy))
     ]
     if document_ids is not None:
         wanted = set(document_ids)
@@ -606,9 +604,7 @@ def choose_register(session: Session, document: Document) -> Register:
         scope = "confidential"
     else:
         scope = "cong_van" if document.doc_type == "cong_van" else "typed"
-    register = session.scalar(
-        select(Register).where(Register.agency_id == document.agency_id, Register.scope == scope)
-    )
+    register = session.scalar(select(Register).where(Register.agency_id == document.agency_id, Register.scope == scope))
     if register is None:
         raise Conflict("no_register", "Chưa cấu hình sổ đăng ký cho loại văn bản này.")
     return register
@@ -690,13 +686,21 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
         entry.void_reason = f"{exc.code}: {exc.message}"
         session.add(entry)
         audit(session, actor, "issue_failed", document, number=number, symbol=symbol, error=exc.code)
-        return {"ok": False, "error": {"code": "issue_failed", "message": f"Phát hành thất bại: {exc.message}"},
-                "voided": {"number": number, "symbol": symbol}}
+        return {
+            "ok": False,
+            "error": {"code": "issue_failed", "message": f"Phát hành thất bại: {exc.message}"},
+            "voided": {"number": number, "symbol": symbol},
+        }
     warnings = []
     duplicate = session.scalar(
-        select(func.count()).select_from(RegisterEntry).join(Register).where(
-            Register.agency_id == document.agency_id, RegisterEntry.year == now.year,
-            RegisterEntry.symbol == symbol, RegisterEntry.status == "issued",
+        select(func.count())
+        .select_from(RegisterEntry)
+        .join(Register)
+        .where(
+            Register.agency_id == document.agency_id,
+            RegisterEntry.year == now.year,
+            RegisterEntry.symbol == symbol,
+            RegisterEntry.status == "issued",
         )
     )
     if duplicate:
@@ -704,21 +708,31 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
     session.add(entry)
     version = _add_version(session, rt, document, issued, "issued", actor)
     document.number, document.symbol, document.issued_at = number, symbol, now
-    transition(session, actor, document, "issue", number=number, symbol=symbol, sha256=version.sha256,
-               register=register.code)
+    transition(
+        session, actor, document, "issue", number=number, symbol=symbol, sha256=version.sha256, register=register.code
+    )
     dispatched = dispatch(session, actor, document)
-    return {"ok": True, "number": number, "symbol": symbol, "sha256": version.sha256,
-            "warnings": warnings, "dispatch": dispatched}
+    return {
+        "ok": True,
+        "number": number,
+        "symbol": symbol,
+        "sha256": version.sha256,
+        "warnings": warnings,
+        "dispatch": dispatched,
+    }
 
 
 def dispatch(session: Session, actor: Person | None, document: Document) -> dict[str, Any]:
     """Hand the issued document to routing; secret documents are never sent over the network."""
     if catalog.is_secret(document.confidentiality):
         audit(session, actor, "dispatch_refused", document, reason="confidential")
-        return {"ok": False, "error": {
-            "code": "confidential_no_electronic_dispatch",
-            "message": "Văn bản có nội dung bí mật nhà nước (Mật, Tối mật, Tuyệt mật) không được gửi qua mạng.",
-        }}
+        return {
+            "ok": False,
+            "error": {
+                "code": "confidential_no_electronic_dispatch",
+                "message": "Văn bản có nội dung bí mật nhà nước (Mật, Tối mật, Tuyệt mật) không được gửi qua mạng.",
+            },
+        }
     results = document_issued.send(session, document=document, actor=actor)
     transition(session, None, document, "dispatch")
     deliveries = sum(int(r or 0) for _, r in results)

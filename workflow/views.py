@@ -89,8 +89,15 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
 
 def person_json(p: Person) -> dict[str, Any]:
     """A person as the API shows it."""
-    return {"id": p.id, "username": p.username, "full_name": p.full_name, "position": p.position,
-            "authority": p.authority, "roles": p.roles.split(), "unit_id": p.unit_id}
+    return {
+        "id": p.id,
+        "username": p.username,
+        "full_name": p.full_name,
+        "position": p.position,
+        "authority": p.authority,
+        "roles": p.roles.split(),
+        "unit_id": p.unit_id,
+    }
 
 
 def version_json(v: DocumentVersion) -> dict[str, Any]:
@@ -102,14 +109,27 @@ def document_json(d: Document) -> dict[str, Any]:
     """A document as the API shows it."""
     type_name, abbreviation = catalog.DOC_TYPES[d.doc_type]
     return {
-        "id": d.id, "doc_type": d.doc_type, "doc_type_name": type_name, "abbreviation": abbreviation,
-        "summary": d.summary, "urgency": d.urgency, "confidentiality": d.confidentiality,
-        "state": d.state, "state_label": STATE_LABELS[d.state], "return_reason": d.return_reason,
+        "id": d.id,
+        "doc_type": d.doc_type,
+        "doc_type_name": type_name,
+        "abbreviation": abbreviation,
+        "summary": d.summary,
+        "urgency": d.urgency,
+        "confidentiality": d.confidentiality,
+        "state": d.state,
+        "state_label": STATE_LABELS[d.state],
+        "return_reason": d.return_reason,
         "drafting_unit": {"id": d.drafting_unit.id, "code": d.drafting_unit.code, "name": d.drafting_unit.name},
-        "drafter": person_json(d.drafter), "signer": person_json(d.signer),
-        "kinh_gui": d.kinh_gui.splitlines(), "noi_nhan": d.noi_nhan.splitlines(),
-        "due_date": _iso(d.due_date), "number": d.number, "symbol": d.symbol,
-        "issued_at": _iso(d.issued_at), "signed_at": _iso(d.signed_at), "created_at": _iso(d.created_at),
+        "drafter": person_json(d.drafter),
+        "signer": person_json(d.signer),
+        "kinh_gui": d.kinh_gui.splitlines(),
+        "noi_nhan": d.noi_nhan.splitlines(),
+        "due_date": _iso(d.due_date),
+        "number": d.number,
+        "symbol": d.symbol,
+        "issued_at": _iso(d.issued_at),
+        "signed_at": _iso(d.signed_at),
+        "created_at": _iso(d.created_at),
         "current_version": version_json(d.current_version) if d.versions else None,
     }
 
@@ -120,13 +140,25 @@ def batch_json(b: SigningBatch) -> dict[str, Any]:
     for item in b.items:
         counts[item.status] = counts.get(item.status, 0) + 1
     return {
-        "id": b.id, "leader": person_json(b.leader), "state": b.state, "count": len(b.items),
-        "counts": counts, "created_at": _iso(b.created_at), "confirmed_at": _iso(b.confirmed_at),
+        "id": b.id,
+        "leader": person_json(b.leader),
+        "state": b.state,
+        "count": len(b.items),
+        "counts": counts,
+        "created_at": _iso(b.created_at),
+        "confirmed_at": _iso(b.confirmed_at),
         "finished_at": _iso(b.finished_at),
         "items": [
-            {"document_id": i.document_id, "summary": i.document.summary, "urgency": i.document.urgency,
-             "drafting_unit": i.document.drafting_unit.name, "sha256": i.sha256, "status": i.status,
-             "error": i.error, "signed_at": _iso(i.signed_at)}
+            {
+                "document_id": i.document_id,
+                "summary": i.document.summary,
+                "urgency": i.document.urgency,
+                "drafting_unit": i.document.drafting_unit.name,
+                "sha256": i.sha256,
+                "status": i.status,
+                "error": i.error,
+                "signed_at": _iso(i.signed_at),
+            }
             for i in b.items
         ],
     }
@@ -162,19 +194,30 @@ def directory() -> tuple[Response, int]:
     session = db()
     agencies = session.scalars(select(Agency).order_by(Agency.is_self.desc(), Agency.name)).all()
     people = session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id)).all()
-    return ok({
-        "agencies": [
-            {"id": a.id, "code": a.code, "name": a.name, "superior": a.superior, "abbreviation": a.abbreviation,
-             "place": a.place, "is_self": a.is_self,
-             "units": [{"id": u.id, "code": u.code, "name": u.name}
-                       for u in session.scalars(select(Unit).where(Unit.agency_id == a.id).order_by(Unit.id))]}
-            for a in agencies
-        ],
-        "people": [person_json(p) for p in people],
-        "doc_types": {k: {"name": n, "abbreviation": a} for k, (n, a) in catalog.DOC_TYPES.items()},
-        "urgency": {k: label for k, (label, _) in catalog.URGENCY.items()},
-        "confidentiality": catalog.CONFIDENTIALITY,
-    })
+    return ok(
+        {
+            "agencies": [
+                {
+                    "id": a.id,
+                    "code": a.code,
+                    "name": a.name,
+                    "superior": a.superior,
+                    "abbreviation": a.abbreviation,
+                    "place": a.place,
+                    "is_self": a.is_self,
+                    "units": [
+                        {"id": u.id, "code": u.code, "name": u.name}
+                        for u in session.scalars(select(Unit).where(Unit.agency_id == a.id).order_by(Unit.id))
+                    ],
+                }
+                for a in agencies
+            ],
+            "people": [person_json(p) for p in people],
+            "doc_types": {k: {"name": n, "abbreviation": a} for k, (n, a) in catalog.DOC_TYPES.items()},
+            "urgency": {k: label for k, (label, _) in catalog.URGENCY.items()},
+            "confidentiality": catalog.CONFIDENTIALITY,
+        }
+    )
 
 
 @bp.post("/documents")
@@ -251,11 +294,22 @@ def list_versions(doc_id: str) -> tuple[Response, int]:
 def list_events(doc_id: str) -> tuple[Response, int]:
     document = services.get_document(db(), person(), _id(doc_id))
     events = db().scalars(select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id))
-    return ok({"events": [
-        {"id": e.id, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
-         "actor": e.actor.username if e.actor else None, "detail": e.detail, "at": _iso(e.created_at)}
-        for e in events
-    ]})
+    return ok(
+        {
+            "events": [
+                {
+                    "id": e.id,
+                    "action": e.action,
+                    "from_state": e.from_state,
+                    "to_state": e.to_state,
+                    "actor": e.actor.username if e.actor else None,
+                    "detail": e.detail,
+                    "at": _iso(e.created_at),
+                }
+                for e in events
+            ]
+        }
+    )
 
 
 @bp.post("/documents/<doc_id>/comments")
@@ -269,8 +323,13 @@ def add_comment(doc_id: str) -> tuple[Response, int]:
 def list_comments(doc_id: str) -> tuple[Response, int]:
     document = services.get_document(db(), person(), _id(doc_id))
     comments = db().scalars(select(Comment).where(Comment.document_id == document.id).order_by(Comment.id))
-    return ok({"comments": [{"id": c.id, "author": c.author.full_name, "body": c.body, "at": _iso(c.created_at)}
-                            for c in comments]})
+    return ok(
+        {
+            "comments": [
+                {"id": c.id, "author": c.author.full_name, "body": c.body, "at": _iso(c.created_at)} for c in comments
+            ]
+        }
+    )
 
 
 @bp.post("/documents/<doc_id>/actions/<action>")
@@ -342,10 +401,19 @@ def registers() -> tuple[Response, int]:
 
 def entry_json(e: RegisterEntry) -> dict[str, Any]:
     """A register line as the printable outgoing register shows it."""
-    return {"number": e.number, "symbol": e.symbol, "status": e.status, "void_reason": e.void_reason,
-            "issued_at": _iso(e.issued_at), "doc_type": catalog.DOC_TYPES[e.doc_type][0], "summary": e.summary,
-            "signer": e.signer_name, "recipients": e.recipients.splitlines(), "copies": e.copies,
-            "document_id": e.document_id}
+    return {
+        "number": e.number,
+        "symbol": e.symbol,
+        "status": e.status,
+        "void_reason": e.void_reason,
+        "issued_at": _iso(e.issued_at),
+        "doc_type": catalog.DOC_TYPES[e.doc_type][0],
+        "summary": e.summary,
+        "signer": e.signer_name,
+        "recipients": e.recipients.splitlines(),
+        "copies": e.copies,
+        "document_id": e.document_id,
+    }
 
 
 @bp.get("/registers/<register_id>/entries")

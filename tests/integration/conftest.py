@@ -24,8 +24,9 @@ class Deployment:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def deployment(request: pytest.FixtureRequest, tmp_path: Path, keys_dir: Path, password_hash: str,
-               redis_url: str) -> Iterator[Deployment]:
+def deployment(
+    request: pytest.FixtureRequest, tmp_path: Path, keys_dir: Path, password_hash: str, redis_url: str
+) -> Iterator[Deployment]:
     url = database_url(request.param, tmp_path, request)
     app = build_app(url, tmp_path, keys_dir, password_hash, JOB_MODE="rq", REDIS_URL=redis_url)
     from redis import Redis

@@ -19,17 +19,22 @@ def test_fifty_concurrent_issuances(deployment: Deployment) -> None:
     api = deployment.api
     doc_ids = prepare_documents(api, 50, "signed")
     port = processes.free_port()
-    server = processes.start_congvan(["serve", "--port", str(port), "--workers", "3", "--threads", "8"],
-                                     deployment.env, deployment.logs / "gunicorn.log")
+    server = processes.start_congvan(
+        ["serve", "--port", str(port), "--workers", "3", "--threads", "8"],
+        deployment.env,
+        deployment.logs / "gunicorn.log",
+    )
     try:
         processes.wait_for_port(port)
         base = f"http://127.0.0.1:{port}/api/v1"
-        token = requests.post(f"{base}/auth/login", json={"username": "vanthu", "password": "congvan-demo"},
-                              timeout=30).json()["token"]
+        token = requests.post(
+            f"{base}/auth/login", json={"username": "vanthu", "password": "congvan-demo"}, timeout=30
+        ).json()["token"]
 
         def issue(doc_id: int) -> tuple[int, dict]:
-            response = requests.post(f"{base}/documents/{doc_id}/actions/issue",
-                                     headers={"Authorization": f"Bearer {token}"}, timeout=120)
+            response = requests.post(
+                f"{base}/documents/{doc_id}/actions/issue", headers={"Authorization": f"Bearer {token}"}, timeout=120
+            )
             return response.status_code, response.json()
 
         with ThreadPoolExecutor(max_workers=50) as pool:
@@ -42,8 +47,9 @@ def test_fifty_concurrent_issuances(deployment: Deployment) -> None:
     symbols = {body["document"]["symbol"] for _, body in results}
     assert symbols == {f"{n:02d}/STNMT-VP" for n in range(1, 51)}
     year = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
-    register = next(r for r in api.as_("vanthu", "GET", "/api/v1/registers").get_json()["registers"]
-                    if r["scope"] == "cong_van")
+    register = next(
+        r for r in api.as_("vanthu", "GET", "/api/v1/registers").get_json()["registers"] if r["scope"] == "cong_van"
+    )
     entries = api.as_("vanthu", "GET", f"/api/v1/registers/{register['id']}/entries?year={year}").get_json()
     assert [e["number"] for e in entries["entries"]] == list(range(1, 51))
     assert {e["document_id"] for e in entries["entries"]} == set(doc_ids)

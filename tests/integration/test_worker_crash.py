@@ -53,8 +53,9 @@ def test_kill_worker_mid_batch(deployment: Deployment) -> None:
     try:
         time.sleep(1.5)
         env = deployment.env | {"CONGVAN_BATCH_LEASE_SECONDS": "1"}
-        subprocess.run([sys.executable, "-m", "workflow.cli", "reconcile"], env=env, check=True,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [sys.executable, "-m", "workflow.cli", "reconcile"], env=env, check=True, capture_output=True, timeout=60
+        )
         wait_for(lambda: counts() == {"signed": 50}, 180, "the whole batch to be signed")
         final = api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()
         assert final["state"] == "done"
