@@ -34,13 +34,13 @@ def sign_batch(batch_id: int) -> str:
         try:
             with rt.sessions() as session, session.begin():
                 services.sign_batch_item(session, rt, item_id)
-        except DomainError as exc:
-            # This document fails on its own; the others go on.
-            log.warning("batch %s item %s failed: %s", batch_id, item_id, exc.message)
+        except Exception as exc:  # noqa: BLE001 - each document fails on its own; the others go on
+            message = exc.message if isinstance(exc, DomainError) else "Lỗi hệ thống khi ký văn bản này."
+            log.warning("batch %s item %s failed", batch_id, item_id, exc_info=not isinstance(exc, DomainError))
             with rt.sessions() as session, session.begin():
                 item = session.get(SigningBatchItem, item_id)
                 if item is not None and item.status == "pending":
-                    item.status, item.error = "failed", exc.message
+                    item.status, item.error = "failed", message
     with rt.sessions() as session, session.begin():
         state = services.finish_batch(session, batch_id).state
     outbox.relay(rt)
