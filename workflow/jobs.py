@@ -34,7 +34,7 @@ def sign_batch(batch_id: int) -> str:
         try:
             with rt.sessions() as session, session.begin():
                 services.sign_batch_item(session, rt, item_id)
-        except Exception as exc:  # noqa: BLE001 - each document fails on its own; the others go on
+        except Exception as exc:  # each document fails on its own; the others go on
             message = exc.message if isinstance(exc, DomainError) else "Lỗi hệ thống khi ký văn bản này."
             log.warning("batch %s item %s failed", batch_id, item_id, exc_info=not isinstance(exc, DomainError))
             with rt.sessions() as session, session.begin():
