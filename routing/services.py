@@ -45,55 +45,44 @@ def _directory(session: Session, agency_id: int) -> tuple[dict[str, list[Unit]],
     return units, agencies
 
 
+# How each kind of recipient is reached: our units by their inbox, other agencies by the
+# inter-agency exchange (pending until it runs), unknown names by nothing (shown to the clerk).
+CHANNELS = {"unit": "internal", "agency": "edxml", "unresolved": "none"}
+
+
+def _targets(
+    key: str, units: dict[str, list[Unit]], agencies: dict[str, Agency], drafting_unit_id: int
+) -> list[tuple[str, int | None]]:
+    if key in units:
+        # The drafting unit keeps its archive copy ("Lưu: VT, <unit>"); it is not a recipient.
+        return [("unit", u.id) for u in units[key] if u.id != drafting_unit_id]
+    if key in agencies:
+        return [("agency", agencies[key].id)]
+    return [("unresolved", None)]
+
+
 def create_deliveries(session: Session, document: Document) -> list[Delivery]:
     """Resolve the recipients and add one delivery each; unknown names stay visible as unresolved."""
     units, agencies = _directory(session, document.agency_id)
     made: list[Delivery] = []
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[str, int | None]] = set()
     for line in recipients.parse(document.kinh_gui, document.noi_nhan):
-        key = recipients.fold(line.label)
-        if key in units:
-            for unit in units[key]:
-                # The drafting unit keeps its archive copy ("Lưu: VT, <unit>"), it is not a recipient.
-                if ("unit", unit.id) in seen or unit.id == document.drafting_unit_id:
-                    continue
-                seen.add(("unit", unit.id))
-                made.append(
-                    Delivery(
-                        document_id=document.id,
-                        kind="unit",
-                        unit_id=unit.id,
-                        label=line.label,
-                        purpose=line.purpose,
-                        channel="internal",
-                    )
-                )
-        elif key in agencies:
-            agency = agencies[key]
-            if ("agency", agency.id) in seen:
+        for kind, target in _targets(recipients.fold(line.label), units, agencies, document.drafting_unit_id):
+            if target is not None and (kind, target) in seen:
                 continue
-            seen.add(("agency", agency.id))
-            # Carried by the inter-agency exchange; recorded as pending until it runs.
+            seen.add((kind, target))
+            unresolved = kind == "unresolved"
             made.append(
                 Delivery(
                     document_id=document.id,
-                    kind="agency",
-                    agency_id=agency.id,
+                    kind=kind,
+                    unit_id=target if kind == "unit" else None,
+                    agency_id=target if kind == "agency" else None,
                     label=line.label,
                     purpose=line.purpose,
-                    channel="edxml",
-                )
-            )
-        else:
-            made.append(
-                Delivery(
-                    document_id=document.id,
-                    kind="unresolved",
-                    label=line.label,
-                    purpose=line.purpose,
-                    channel="none",
-                    transport="unresolved",
-                    last_error="Không tìm thấy nơi nhận trong danh bạ.",
+                    channel=CHANNELS[kind],
+                    transport="unresolved" if unresolved else "pending",
+                    last_error="Không tìm thấy nơi nhận trong danh bạ." if unresolved else None,
                 )
             )
     session.add_all(made)

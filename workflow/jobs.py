@@ -43,7 +43,7 @@ def sign_batch(batch_id: int) -> str:
                     item.status, item.error = "failed", message
     with rt.sessions() as session, session.begin():
         state = services.finish_batch(session, batch_id).state
-    outbox.relay(rt)
+    outbox.relay_quietly(rt)
     return state
 
 

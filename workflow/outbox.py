@@ -41,16 +41,26 @@ def relay(rt: Runtime) -> int:
             if not messages:
                 return relayed
             batch = [(m.id, m.queue, m.func, dict(m.args)) for m in messages]
-            if rt.config["JOB_MODE"] == "rq":
-                for message_id, queue, func, args in batch:
-                    enqueue(rt, queue, func, args, job_id=f"outbox-{message_id}")
             for message in messages:
+                if rt.config["JOB_MODE"] == "rq":
+                    # If Redis fails midway the marks roll back and every row is relayed again later;
+                    # a job may then run twice, which jobs allow (they are idempotent).
+                    enqueue(rt, message.queue, message.func, dict(message.args), job_id=f"outbox-{message.id}")
                 message.relayed_at = dt.datetime.now(dt.UTC)
         relayed += len(batch)
         if rt.config["JOB_MODE"] == "inline":
             # Unit-test mode: run right after commit, in this process.
             for _, _, func, args in batch:
                 _call(func, args)
+
+
+def relay_quietly(rt: Runtime) -> int:
+    """Relay, but never fail the caller: what cannot be relayed now stays in the outbox for the reconciler."""
+    try:
+        return relay(rt)
+    except Exception:  # the transaction is committed; Redis being down must not turn it into an error
+        log.warning("outbox relay failed; the reconciler will retry", exc_info=True)
+        return 0
 
 
 def enqueue(rt: Runtime, queue: str, func: str, args: dict[str, Any], job_id: str | None = None) -> None:

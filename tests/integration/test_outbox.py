@@ -1,0 +1,40 @@
+"""Enqueue after commit: with Redis down the request still succeeds and the reconciler relays later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import Queue
+from sqlalchemy import func, select
+
+from tests import processes
+from tests.conftest import Api, build_app
+from workflow import jobs
+from workflow.models import OutboxMessage
+
+pytestmark = pytest.mark.integration
+
+
+def test_redis_down_loses_nothing(tmp_path: Path, keys_dir: Path, password_hash: str, redis_url: str) -> None:
+    dead = f"redis://127.0.0.1:{processes.free_port()}/0"
+    app = build_app(f"sqlite:///{tmp_path}/c.db", tmp_path, keys_dir, password_hash, JOB_MODE="rq", REDIS_URL=dead)
+    api = Api(app.test_client())
+    doc = api.draft()
+    api.advance(doc["id"], "awaiting_signature")
+    batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")}).get_json()
+    confirmed = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm")
+    assert confirmed.status_code == 202  # committed, although the job could not be enqueued
+    rt = app.extensions["congvan"]
+    with rt.sessions() as session:
+        pending = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.relayed_at.is_(None))
+        assert session.scalar(pending) == 1
+
+    Redis.from_url(redis_url).flushdb()
+    rt.config["REDIS_URL"] = redis_url  # Redis is back
+    assert jobs.reconcile()["relayed"] == 1
+    assert Queue("signing", connection=Redis.from_url(redis_url)).count == 1
+    with rt.sessions() as session:
+        assert session.scalar(pending) == 0
+    rt.engine.dispose()

@@ -1,0 +1,27 @@
+"""Deliveries per recipient: internal inbox, pending exchange, unresolved names kept visible."""
+
+from __future__ import annotations
+
+from tests.conftest import Api
+
+
+def test_unknown_recipient_is_kept_visible(api: Api) -> None:
+    doc = api.draft(kinh_gui=["Sở Tài chính"], noi_nhan=["Như trên;", "Công ty ABC (để biết);", "Lưu: VT, VP."])
+    api.advance(doc["id"], "dispatched")
+    board = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/deliveries").get_json()["deliveries"]
+    assert [(d["recipient"]["label"], d["recipient"]["kind"], d["transport"], d["purpose"]) for d in board] == [
+        ("Sở Tài chính", "agency", "pending", "action"),
+        ("Công ty ABC", "unresolved", "unresolved", "info"),
+    ]
+    assert board[1]["last_error"] == "Không tìm thấy nơi nhận trong danh bạ."
+
+
+def test_group_of_units_reaches_every_unit_but_the_drafting_one(api: Api) -> None:
+    doc = api.draft()
+    api.advance(doc["id"], "dispatched")
+    board = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/deliveries").get_json()["deliveries"]
+    units = sorted(d["recipient"]["unit"]["code"] for d in board if d["recipient"]["unit"])
+    assert units == ["CNTT", "QLDD", "TNN"]
+    inbox = api.as_("chuyenvien_cntt", "GET", "/api/v1/inbox").get_json()["deliveries"]
+    assert [d["document"]["symbol"] for d in inbox] == ["01/STNMT-VP"]
+    assert inbox[0]["status"] == "01" and inbox[0]["status_label"] == "Đã đến"
