@@ -1,0 +1,17 @@
+"""The Alembic history builds exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+
+import routing.models  # noqa: F401 - registers routing's tables on the shared metadata
+from workflow.models import Base
+
+
+def test_migrations_match_models(any_app: Flask) -> None:
+    engine = any_app.extensions["congvan"].engine
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
