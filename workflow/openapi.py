@@ -186,6 +186,12 @@ SPEC: dict[str, Any] = {
             )
         },
         "/api/v1/registers": {"get": _op("Sổ đăng ký văn bản đi")},
+        "/api/v1/registers/{id}/entries.pdf": {
+            "get": _op(
+                "Sổ đăng ký văn bản đi của năm, bản in PDF",
+                parameters=[*ID, {"name": "year", "in": "query", "schema": {"type": "integer"}}],
+            )
+        },
         "/api/v1/registers/{id}/entries": {
             "get": _op(
                 "Các dòng của sổ theo năm (kể cả số hủy)",

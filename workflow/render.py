@@ -220,3 +220,73 @@ def _nfc(draft: Draft) -> Draft:
         signer_name=n(draft.signer_name),
         marks=[n(x) for x in draft.marks],
     )
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    """One line of the printed outgoing register."""
+
+    symbol: str
+    date: str
+    type_and_summary: str
+    signer: str
+    recipients: str
+    copies: int
+    note: str
+
+
+def render_register(agency: str, superior: str, title: str, year: int, lines: list[RegisterLine]) -> bytes:
+    """The outgoing register of a year as a printable A4 landscape PDF (Decree 30, appendix VI)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import landscape
+    from reportlab.platypus import LongTable, TableStyle
+
+    register_fonts()
+    cell = ParagraphStyle("cell", fontName="Serif", fontSize=10, leading=12)
+    head = ParagraphStyle("head", parent=cell, fontName="Serif-Bold", alignment=TA_CENTER)
+    centre = ParagraphStyle("title", fontName="Serif-Bold", fontSize=14, leading=18, alignment=TA_CENTER)
+    header = [
+        "Số, ký hiệu văn bản",
+        "Ngày tháng văn bản",
+        "Tên loại và trích yếu nội dung văn bản",
+        "Người ký",
+        "Nơi nhận văn bản",
+        "Số lượng bản",
+        "Ghi chú",
+    ]
+    rows = [[Paragraph(escape(h), head) for h in header]]
+    for line in lines:
+        values = [
+            line.symbol,
+            line.date,
+            line.type_and_summary,
+            line.signer,
+            line.recipients,
+            str(line.copies),
+            line.note,
+        ]
+        rows.append([Paragraph(escape(unicodedata.normalize("NFC", v)).replace("\n", "<br/>"), cell) for v in values])
+    widths = [x * mm for x in (32, 24, 80, 35, 62, 16, 28)]
+    table = LongTable(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story: list[Flowable] = [
+        Paragraph(escape(superior.upper()), ParagraphStyle("s", parent=centre, fontName="Serif", fontSize=12)),
+        Paragraph(escape(agency.upper()), ParagraphStyle("a", parent=centre, fontSize=12)),
+        Spacer(0, 6 * mm),
+        Paragraph(escape(title.upper()), centre),
+        Paragraph(f"Năm {year}", ParagraphStyle("y", parent=centre, fontName="Serif")),
+        Spacer(0, 6 * mm),
+        table,
+    ]
+    out = io.BytesIO()
+    SimpleDocTemplate(
+        out,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"{title} {year}",
+        creator="congvan",
+    ).build(story)
+    return out.getvalue()

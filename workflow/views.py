@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, send_fi
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow import catalog, openapi, outbox, services
+from workflow import catalog, openapi, outbox, render, services
 from workflow.errors import Invalid, NotFound, Unauthenticated
 from workflow.models import (
     Agency,
@@ -416,11 +416,40 @@ def entry_json(e: RegisterEntry) -> dict[str, Any]:
     }
 
 
-@bp.get("/registers/<register_id>/entries")
-def register_entries(register_id: str) -> tuple[Response, int]:
-    actor = person()
+def _year() -> int:
     year_arg = request.args.get("year", str(runtime().now().year))
     if not year_arg.isdigit() or not 1900 < int(year_arg) < 3000:
         raise Invalid("invalid_year", "Năm không hợp lệ.", field="year")
-    entries = services.register_entries(db(), actor, _id(register_id), int(year_arg))
-    return ok({"year": int(year_arg), "entries": [entry_json(e) for e in entries]})
+    return int(year_arg)
+
+
+@bp.get("/registers/<register_id>/entries")
+def register_entries(register_id: str) -> tuple[Response, int]:
+    year = _year()
+    entries = services.register_entries(db(), person(), _id(register_id), year)
+    return ok({"year": year, "entries": [entry_json(e) for e in entries]})
+
+
+@bp.get("/registers/<register_id>/entries.pdf")
+def register_pdf(register_id: str) -> Response:
+    year = _year()
+    actor = person()
+    entries = services.register_entries(db(), actor, _id(register_id), year)
+    register = db().get(Register, _id(register_id))
+    assert register is not None
+    tz = runtime().tz
+    lines = [
+        render.RegisterLine(
+            symbol=e.symbol,
+            date=e.issued_at.astimezone(tz).strftime("%d/%m/%Y"),
+            type_and_summary=f"{catalog.DOC_TYPES[e.doc_type][0]}: {e.summary}",
+            signer=e.signer_name,
+            recipients=e.recipients,
+            copies=e.copies,
+            note=f"Số hủy: {e.void_reason}" if e.status == "voided" else "",
+        )
+        for e in entries
+    ]
+    agency = actor.unit.agency
+    data = render.render_register(agency.name, agency.superior, register.name, year, lines)
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"so-{register.code}-{year}.pdf")

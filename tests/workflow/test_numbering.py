@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -69,3 +70,26 @@ def test_failed_issuance_voids_the_number(tmp_path: Path, keys_dir: Path, passwo
     assert [(e["number"], e["status"]) for e in entries["entries"]] == [(1, "voided"), (2, "issued")]
     assert "key_missing" in entries["entries"][0]["void_reason"]
     app.extensions["congvan"].engine.dispose()
+
+
+def test_printed_register(api: Api, tmp_path: Path) -> None:
+    doc = api.draft(summary="đôn đốc báo cáo kết quả cấp giấy chứng nhận quyền sử dụng đất")
+    api.advance(doc["id"], "dispatched")
+    register = api.as_("vanthu", "GET", "/api/v1/registers").get_json()["registers"][0]
+    year = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+    response = api.as_("vanthu", "GET", f"/api/v1/registers/{register['id']}/entries.pdf?year={year}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    path = tmp_path / "register.pdf"
+    path.write_bytes(response.data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    for part in (
+        "SỔ ĐĂNG KÝ CÔNG VĂN ĐI",
+        f"Năm {year}",
+        "01/STNMT-VP",
+        "Công văn: đôn đốc báo cáo",
+        "Phạm Mạnh Duyệt",
+        "UBND tỉnh (b/c);",
+    ):
+        assert part in text, part
+    bad = api.as_("vanthu", "GET", f"/api/v1/registers/{register['id']}/entries.pdf?year=abc")
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_year"
