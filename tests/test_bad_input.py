@@ -253,3 +253,44 @@ def test_recalled_document_leaves_the_inbox(api: Api) -> None:
     assert api.act("vanthu", doc["id"], "recall").status_code == 400  # needs a reason
     assert api.act("vanthu", doc["id"], "recall", "Ban hành nhầm.").status_code == 200
     assert api.as_("chuyenvien_dd", "GET", "/api/v1/inbox").get_json()["deliveries"] == []
+
+
+def test_duplicate_symbol_is_warned(api: Api) -> None:
+    normal = api.draft()
+    api.advance(normal["id"], "dispatched")
+    secret = api.draft(confidentiality="mat")
+    api.advance(secret["id"], "signed")
+    body = api.act("vanthu", secret["id"], "issue").get_json()
+    assert body["document"]["symbol"] == "01/STNMT-VP"  # the confidential series starts at 01 as well
+    assert [w["code"] for w in body["result"]["warnings"]] == ["duplicate_symbol"]
+
+
+def test_comments_and_versions(api: Api) -> None:
+    doc = api.draft()
+    assert (
+        api.as_("truongphong", "POST", f"/api/v1/documents/{doc['id']}/comments", json={"body": " "}).status_code == 400
+    )
+    added = api.as_(
+        "truongphong",
+        "POST",
+        f"/api/v1/documents/{doc['id']}/comments",
+        json={"body": "Đề nghị bổ sung căn cứ pháp lý."},
+    )
+    assert added.status_code == 201
+    comments = api.as_("chuyenvien", "GET", f"/api/v1/documents/{doc['id']}/comments").get_json()["comments"]
+    assert [(c["author"], c["body"]) for c in comments] == [("Trần Văn Hùng", "Đề nghị bổ sung căn cứ pháp lý.")]
+    changed = api.as_(
+        "chuyenvien",
+        "POST",
+        f"/api/v1/documents/{doc['id']}/versions",
+        json={"summary": "tiếp tục thực hiện công tác phòng, chống dịch (bổ sung)"},
+    )
+    assert changed.status_code == 201
+    assert api.as_("truongphong", "POST", f"/api/v1/documents/{doc['id']}/versions", json={}).status_code == 403
+    versions = api.as_("chuyenvien", "GET", f"/api/v1/documents/{doc['id']}/versions").get_json()["versions"]
+    assert [v["seq"] for v in versions] == [1, 2] and versions[0]["sha256"] != versions[1]["sha256"]
+    first = api.as_("chuyenvien", "GET", f"/api/v1/documents/{doc['id']}/pdf?version=1")
+    assert first.headers["X-Content-SHA256"] == versions[0]["sha256"]
+    api.advance(doc["id"], "in_review")
+    frozen = api.as_("chuyenvien", "POST", f"/api/v1/documents/{doc['id']}/versions", json={})
+    assert frozen.status_code == 409

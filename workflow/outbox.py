@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.models import OutboxMessage
-from workflow.runtime import Runtime
+from workflow.runtime import Runtime, install
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ def relay(rt: Runtime) -> int:
                 message.relayed_at = dt.datetime.now(dt.UTC)
         relayed += len(batch)
         if rt.config["JOB_MODE"] == "inline":
-            # Unit-test mode: run right after commit, in this process.
+            # Unit-test mode: run right after commit, in this process, with this runtime.
+            install(rt)
             for _, _, func, args in batch:
                 _call(func, args)
 

@@ -78,7 +78,7 @@ class _Header(Flowable):
         for line in _wrap(d.agency.upper(), "Serif-Bold", 12.5, LEFT_COL):
             c.drawCentredString(left_mid, y, line)
             y -= 14
-        c.line(left_mid - 18 * mm, y + 10, left_mid + 18 * mm, y + 10)
+        c.line(left_mid - 18 * mm, y + 6, left_mid + 18 * mm, y + 6)
         c.setFont("Serif-Bold", 12)
         c.drawCentredString(right_mid, top - 12, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
         c.setFont("Serif-Bold", 13)
