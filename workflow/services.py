@@ -36,7 +36,7 @@ from workflow.models import (
     Unit,
 )
 from workflow.runtime import Runtime
-from workflow.states import NEEDS_REASON, next_state
+from workflow.states import NEEDS_REASON, Transition, next_state
 
 signals = Namespace()
 # Sent inside the issuing transaction; receivers (routing) add their rows to the same session.
@@ -370,15 +370,8 @@ def may_act(person: Person, document: Document, actor_kind: str) -> bool:
     return False
 
 
-def transition(
-    session: Session,
-    actor: Person | None,
-    document: Document,
-    action: str,
-    reason: str | None = None,
-    **detail: Any,
-) -> AuditEvent:
-    """Apply (state, action) from the table: 409 if not allowed now, 403 if not this person."""
+def check(actor: Person | None, document: Document, action: str) -> Transition:
+    """The transition an action would take, or 409 if not allowed now, 403 if not this person."""
     step = next_state(document.state, action)
     if step is None:
         raise Conflict(
@@ -389,6 +382,19 @@ def transition(
         )
     if actor is not None and not may_act(actor, document, step.actor):
         raise Forbidden("forbidden_action", "Bạn không có quyền thực hiện thao tác này với văn bản.")
+    return step
+
+
+def transition(
+    session: Session,
+    actor: Person | None,
+    document: Document,
+    action: str,
+    reason: str | None = None,
+    **detail: Any,
+) -> AuditEvent:
+    """Apply (state, action) from the table: 409 if not allowed now, 403 if not this person."""
+    step = check(actor, document, action)
     if action in NEEDS_REASON and not (reason and reason.strip()):
         raise Invalid("reason_required", "Cần nêu lý do.", field="reason")
     before = document.state
@@ -418,11 +424,7 @@ def act(
             document_recalled.send(session, document=document, actor=actor, reason=reason)
         return {}
     if action == "dispatch":
-        step = next_state(document.state, "dispatch")
-        if step is None:
-            transition(session, actor, document, action)  # raises the 409
-        if not may_act(actor, document, "clerk"):
-            raise Forbidden("forbidden_action", "Bạn không có quyền thực hiện thao tác này với văn bản.")
+        check(actor, document, "dispatch")
         return dispatch(session, actor, document)
     raise NotFound("unknown_action", "Thao tác không tồn tại.")
 
@@ -645,11 +647,7 @@ def date_line(place: str, day: dt.date) -> str:
 
 def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> dict[str, Any]:
     """Give the next number, fill number and date, add the agency signature, then dispatch."""
-    step = next_state(document.state, "issue")
-    if step is None:
-        transition(session, actor, document, "issue")  # raises the 409
-    if not may_act(actor, document, "clerk"):
-        raise Forbidden("forbidden_action", "Chỉ văn thư được phát hành văn bản.")
+    check(actor, document, "issue")  # before a number is taken
     register = choose_register(session, document)
     now = rt.now()
     number = take_number(session, register.id, now.year)
