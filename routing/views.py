@@ -6,19 +6,21 @@ from flask import Blueprint, Response
 
 from routing import services
 from workflow.errors import Invalid
-from workflow.views import _id, body_json, commit, db, ok, person
+from workflow.views import body_json, commit, db, ok, path_id, person
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/documents/<doc_id>/deliveries")
 def document_deliveries(doc_id: str) -> tuple[Response, int]:
-    deliveries = services.deliveries_of(db(), person(), _id(doc_id))
+    """Every recipient of a document with its receipt status."""
+    deliveries = services.deliveries_of(db(), person(), path_id(doc_id))
     return ok({"deliveries": [services.delivery_json(d) for d in deliveries]})
 
 
 @bp.get("/inbox")
 def inbox() -> tuple[Response, int]:
+    """Documents delivered to the person's unit."""
     items = []
     for delivery in services.inbox(db(), person()):
         document = delivery.document
@@ -39,12 +41,13 @@ def inbox() -> tuple[Response, int]:
 
 @bp.post("/deliveries/<delivery_id>/status")
 def update_status(delivery_id: str) -> tuple[Response, int]:
+    """A recipient moves its delivery to the next status."""
     actor = person()
     data = body_json()
     code = data.get("status")
     if not isinstance(code, str):
         raise Invalid("missing_field", "Thiếu mã trạng thái (status).", field="status")
     reason = data.get("reason")
-    delivery = services.update_status(db(), actor, _id(delivery_id), code, str(reason) if reason else None)
+    delivery = services.update_status(db(), actor, path_id(delivery_id), code, str(reason) if reason else None)
     commit()
     return ok(services.delivery_json(delivery))

@@ -169,6 +169,7 @@ def batch_json(b: SigningBatch) -> dict[str, Any]:
 
 @bp.post("/auth/login")
 def login() -> tuple[Response, int]:
+    """Exchange a username and password for a bearer token."""
     data = body_json()
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
@@ -180,16 +181,19 @@ def login() -> tuple[Response, int]:
 
 @bp.get("/me")
 def me() -> tuple[Response, int]:
+    """The person behind the token."""
     return ok(person_json(person()))
 
 
 @bp.get("/openapi.json")
 def openapi_spec() -> tuple[Response, int]:
+    """The OpenAPI description of this API."""
     return ok(openapi.SPEC)
 
 
 @bp.get("/directory")
 def directory() -> tuple[Response, int]:
+    """Agencies, units, people and the Decree-30 vocabularies."""
     person()
     session = db()
     agencies = session.scalars(select(Agency).order_by(Agency.is_self.desc(), Agency.name)).all()
@@ -222,6 +226,7 @@ def directory() -> tuple[Response, int]:
 
 @bp.post("/documents")
 def create_document() -> tuple[Response, int]:
+    """Create a draft from JSON fields and body text, or from an uploaded PDF."""
     actor = person()
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
@@ -238,11 +243,13 @@ def create_document() -> tuple[Response, int]:
 
 @bp.get("/documents")
 def list_documents() -> tuple[Response, int]:
+    """Documents of the person's agency, optionally in one state."""
     state = request.args.get("state")
     return ok({"documents": [document_json(d) for d in services.list_documents(db(), person(), state)]})
 
 
-def _id(value: str) -> int:
+def path_id(value: str) -> int:
+    """A numeric id from the URL; anything else is an unknown id (404)."""
     if not value.isdigit() or len(value) > 12:
         raise NotFound("not_found", "Không tìm thấy.")
     return int(value)
@@ -250,11 +257,13 @@ def _id(value: str) -> int:
 
 @bp.get("/documents/<doc_id>")
 def get_document(doc_id: str) -> tuple[Response, int]:
-    return ok(document_json(services.get_document(db(), person(), _id(doc_id))))
+    """One document with its metadata and current version."""
+    return ok(document_json(services.get_document(db(), person(), path_id(doc_id))))
 
 
 @bp.post("/documents/<doc_id>/versions")
 def add_version(doc_id: str) -> tuple[Response, int]:
+    """A new draft version while the document is being drafted."""
     actor = person()
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
@@ -262,14 +271,15 @@ def add_version(doc_id: str) -> tuple[Response, int]:
         pdf = upload.read() if upload else None
     else:
         data, pdf = body_json(), None
-    version = services.add_version(db(), runtime(), actor, _id(doc_id), data, pdf)
+    version = services.add_version(db(), runtime(), actor, path_id(doc_id), data, pdf)
     commit()
     return ok(version_json(version), 201)
 
 
 @bp.get("/documents/<doc_id>/pdf")
 def get_pdf(doc_id: str) -> Response:
-    document = services.get_document(db(), person(), _id(doc_id))
+    """The current PDF (or ?version=N), with its SHA-256 in a header."""
+    document = services.get_document(db(), person(), path_id(doc_id))
     seq = request.args.get("version")
     version = document.current_version
     if seq is not None:
@@ -286,13 +296,15 @@ def get_pdf(doc_id: str) -> Response:
 
 @bp.get("/documents/<doc_id>/versions")
 def list_versions(doc_id: str) -> tuple[Response, int]:
-    document = services.get_document(db(), person(), _id(doc_id))
+    """Every version of the PDF with its SHA-256."""
+    document = services.get_document(db(), person(), path_id(doc_id))
     return ok({"versions": [version_json(v) for v in document.versions]})
 
 
 @bp.get("/documents/<doc_id>/events")
 def list_events(doc_id: str) -> tuple[Response, int]:
-    document = services.get_document(db(), person(), _id(doc_id))
+    """The audit trail of a document."""
+    document = services.get_document(db(), person(), path_id(doc_id))
     events = db().scalars(select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id))
     return ok(
         {
@@ -314,14 +326,16 @@ def list_events(doc_id: str) -> tuple[Response, int]:
 
 @bp.post("/documents/<doc_id>/comments")
 def add_comment(doc_id: str) -> tuple[Response, int]:
-    comment = services.add_comment(db(), person(), _id(doc_id), str(body_json().get("body") or ""))
+    """Add a comment to a document."""
+    comment = services.add_comment(db(), person(), path_id(doc_id), str(body_json().get("body") or ""))
     commit()
     return ok({"id": comment.id, "body": comment.body}, 201)
 
 
 @bp.get("/documents/<doc_id>/comments")
 def list_comments(doc_id: str) -> tuple[Response, int]:
-    document = services.get_document(db(), person(), _id(doc_id))
+    """The comments on a document."""
+    document = services.get_document(db(), person(), path_id(doc_id))
     comments = db().scalars(select(Comment).where(Comment.document_id == document.id).order_by(Comment.id))
     return ok(
         {
@@ -334,13 +348,14 @@ def list_comments(doc_id: str) -> tuple[Response, int]:
 
 @bp.post("/documents/<doc_id>/actions/<action>")
 def document_action(doc_id: str, action: str) -> tuple[Response, int]:
+    """Take a lifecycle action: submit, approve, return, sign, issue, withdraw, dispatch, recall."""
     actor = person()
     if action not in ACTIONS:
         raise NotFound("unknown_action", "Thao tác không tồn tại.")
     reason = body_json().get("reason")
-    result = services.act(db(), runtime(), actor, _id(doc_id), action, str(reason) if reason else None)
+    result = services.act(db(), runtime(), actor, path_id(doc_id), action, str(reason) if reason else None)
     commit()
-    document = services.get_document(db(), actor, _id(doc_id))
+    document = services.get_document(db(), actor, path_id(doc_id))
     payload = {"document": document_json(document), "result": result}
     if result.get("ok") is False:
         # Issuance that failed after taking a number (the voided entry is committed), or a refused dispatch.
@@ -351,6 +366,7 @@ def document_action(doc_id: str, action: str) -> tuple[Response, int]:
 
 @bp.get("/signing-book")
 def signing_book() -> tuple[Response, int]:
+    """The documents waiting for the signature of the leader who asks."""
     actor = person()
     docs = services.signing_book(db(), actor)
     return ok({"documents": [document_json(d) for d in docs]})
@@ -358,6 +374,7 @@ def signing_book() -> tuple[Response, int]:
 
 @bp.post("/signing-batches")
 def create_batch() -> tuple[Response, int]:
+    """Collect a leader's waiting documents into a signing batch."""
     actor = person()
     data = body_json()
     leader_id = data.get("leader_id", actor.id if actor.has_role("leader") else None)
@@ -373,12 +390,14 @@ def create_batch() -> tuple[Response, int]:
 
 @bp.get("/signing-batches/<batch_id>")
 def get_batch(batch_id: str) -> tuple[Response, int]:
-    return ok(batch_json(services.get_batch(db(), person(), _id(batch_id))))
+    """A batch's manifest and per-document results."""
+    return ok(batch_json(services.get_batch(db(), person(), path_id(batch_id))))
 
 
 @bp.post("/signing-batches/<batch_id>/confirm")
 def confirm_batch(batch_id: str) -> tuple[Response, int]:
-    batch = services.confirm_batch(db(), person(), _id(batch_id))
+    """The leader confirms the whole batch once; signing runs in the background."""
+    batch = services.confirm_batch(db(), person(), path_id(batch_id))
     commit()
     db().refresh(batch)
     return ok(batch_json(batch), 202)
@@ -386,7 +405,8 @@ def confirm_batch(batch_id: str) -> tuple[Response, int]:
 
 @bp.post("/signing-batches/<batch_id>/retry")
 def retry_batch(batch_id: str) -> tuple[Response, int]:
-    batch = services.retry_batch(db(), person(), _id(batch_id))
+    """Sign the failed documents of a batch again."""
+    batch = services.retry_batch(db(), person(), path_id(batch_id))
     commit()
     db().refresh(batch)
     return ok(batch_json(batch), 202)
@@ -394,6 +414,7 @@ def retry_batch(batch_id: str) -> tuple[Response, int]:
 
 @bp.get("/registers")
 def registers() -> tuple[Response, int]:
+    """The outgoing registers of the person's agency."""
     actor = person()
     rows = db().scalars(select(Register).where(Register.agency_id == actor.unit.agency_id).order_by(Register.id))
     return ok({"registers": [{"id": r.id, "code": r.code, "name": r.name, "scope": r.scope} for r in rows]})
@@ -425,17 +446,19 @@ def _year() -> int:
 
 @bp.get("/registers/<register_id>/entries")
 def register_entries(register_id: str) -> tuple[Response, int]:
+    """The lines of a register for a year, voided numbers included."""
     year = _year()
-    entries = services.register_entries(db(), person(), _id(register_id), year)
+    entries = services.register_entries(db(), person(), path_id(register_id), year)
     return ok({"year": year, "entries": [entry_json(e) for e in entries]})
 
 
 @bp.get("/registers/<register_id>/entries.pdf")
 def register_pdf(register_id: str) -> Response:
+    """The register of a year as a printable PDF."""
     year = _year()
     actor = person()
-    entries = services.register_entries(db(), actor, _id(register_id), year)
-    register = db().get(Register, _id(register_id))
+    entries = services.register_entries(db(), actor, path_id(register_id), year)
+    register = db().get(Register, path_id(register_id))
     assert register is not None
     tz = runtime().tz
     lines = [
