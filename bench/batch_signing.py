@@ -109,7 +109,9 @@ def main() -> None:
     _ = rt.font
     started = time.perf_counter()
     for data in pdfs:
-        signing_pdf.sign_leader(data, key, signer_name="Phạm Mạnh Duyệt", agency="Sở", moment=rt.now(), font=rt.font)
+        signing_pdf.sign_leader(
+            data, key, signer_name="Phạm Mạnh Duyệt", position="Giám đốc", agency="Sở", moment=rt.now(), font=rt.font
+        )
     adapter = (time.perf_counter() - started) / n * 1000
 
     started = time.perf_counter()

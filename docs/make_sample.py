@@ -47,6 +47,7 @@ def main() -> None:
         pdf.prepare(data, layout),
         leader_signer,
         signer_name="Hoàng Văn Minh",
+        position="KT. GIÁM ĐỐC, Phó Giám đốc",
         agency="Sở Tài nguyên và Môi trường",
         moment=now,
         font=font,

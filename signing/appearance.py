@@ -100,9 +100,9 @@ def text_style(font: bytes, size: int = 10, color: tuple[float, float, float] | 
 
 
 def leader_style(font: bytes) -> TextStampStyle:
-    """The leader's stamp: 'Ký bởi' and the signing time in +07:00, blue, thin border."""
+    """The leader's stamp: who signed, in which capacity (KT. …), the agency and the time in +07:00."""
     return TextStampStyle(
-        stamp_text="Ký bởi: %(signer_name)s\nCơ quan: %(agency)s\nThời gian ký: %(signed_at)s",
+        stamp_text="Ký bởi: %(signer_name)s\nChức vụ: %(position)s\nCơ quan: %(agency)s\nThời gian ký: %(signed_at)s",
         text_box_style=text_style(font, 8, BLUE),
         border_width=1,
         border_color=BLUE,
@@ -173,7 +173,7 @@ def agency_style(font: bytes) -> TextStampStyle:
     """The agency's stamp: the red seal with the agency name and the signing time."""
     return TextStampStyle(
         stamp_text="%(agency)s\n%(signed_at)s",
-        text_box_style=text_style(font, 6, RED),
+        text_box_style=text_style(font, 7, RED),
         border_width=0,
         background=SealContent(box=layout.BoxConstraints(100, 100)),
         background_opacity=1.0,
@@ -185,6 +185,6 @@ def agency_style(font: bytes) -> TextStampStyle:
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MID,
             y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins(18, 18, 22, 22),
+            margins=layout.Margins(20, 20, 26, 20),
         ),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -246,7 +247,14 @@ def _sign(
 
 
 def sign_leader(
-    data: bytes, signer: KeySigner, *, signer_name: str, agency: str, moment: datetime, font: bytes
+    data: bytes,
+    signer: KeySigner,
+    *,
+    signer_name: str,
+    position: str,
+    agency: str,
+    moment: datetime,
+    font: bytes,
 ) -> bytes:
     """Apply the leader's approval signature into the prepared signature field."""
     reader = _reader(data)
@@ -256,7 +264,7 @@ def sign_leader(
     if names[LEADER_FIELD] is not None:
         raise SigningError("already_signed", "Văn bản đã có chữ ký của lãnh đạo.")
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    text = {"signer_name": signer_name, "agency": agency, "signed_at": vn_time(moment)}
+    text = {"signer_name": signer_name, "position": position, "agency": agency, "signed_at": vn_time(moment)}
     return _sign(writer, signer, LEADER_FIELD, appearance.leader_style(font), text, "Phê duyệt, ký ban hành")
 
 
@@ -304,5 +312,5 @@ def issue(
     mid = (y1 + y2) / 2
     seal = (right - SEAL_SIZE, mid - SEAL_SIZE / 2, right, mid + SEAL_SIZE / 2)
     spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=page, box=_int_box(*seal))
-    text = {"agency": agency.upper(), "signed_at": vn_time(moment)}
+    text = {"agency": "\n".join(textwrap.wrap(agency.upper(), 14)), "signed_at": vn_time(moment).replace(" ", "\n", 1)}
     return _sign(writer, signer, AGENCY_FIELD, appearance.agency_style(font), text, "Ban hành", spec)

@@ -448,6 +448,7 @@ def _sign_pdf(session: Session, rt: Runtime, document: Document) -> DocumentVers
         read_pdf(rt, document.current_version),
         key,
         signer_name=signer.full_name,
+        position=", ".join(x for x in (signer.authority, signer.position) if x),
         agency=document.agency.name,
         moment=rt.now(),
         font=rt.font,

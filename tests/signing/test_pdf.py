@@ -95,12 +95,13 @@ def test_leader_then_agency_signatures_validate(identities: dict, font: bytes, t
         prepared,
         identities["leader"],
         signer_name="Hoàng Văn Minh",
+        position="KT. GIÁM ĐỐC, Phó Giám đốc",
         agency="Sở Tài nguyên và Môi trường",
         moment=NOW,
         font=font,
     )
     with pytest.raises(SigningError) as twice:
-        pdf.sign_leader(signed, identities["leader"], signer_name="x", agency="y", moment=NOW, font=font)
+        pdf.sign_leader(signed, identities["leader"], signer_name="x", position="p", agency="y", moment=NOW, font=font)
     assert twice.value.code == "already_signed"
     issued = pdf.issue(
         signed,
