@@ -70,12 +70,18 @@ def worker(burst: bool) -> None:
     Worker(queues, connection=connection).work(burst=burst, with_scheduler=False)
 
 
-@main.command("reconcile")
-def reconcile() -> None:
-    """Re-enqueue pending work once (outbox rows, silent signing batches)."""
+def reconcile_all() -> dict[str, int]:
+    """Re-enqueue what the database says is pending, in the hub and in routing."""
+    from routing import jobs as routing_jobs
     from workflow import jobs
 
-    click.echo(jobs.reconcile())
+    return jobs.reconcile() | {"deliveries": routing_jobs.reconcile()}
+
+
+@main.command("reconcile")
+def reconcile() -> None:
+    """Re-enqueue pending work once (outbox rows, silent signing batches, undelivered deliveries)."""
+    click.echo(reconcile_all())
 
 
 @main.command("create-batches")
@@ -101,7 +107,7 @@ def scheduler(interval: float) -> None:
             last_cutoff = now.date()
             click.echo(f"{now.isoformat()} cut-off: {jobs.create_due_batches()}")
         try:
-            jobs.reconcile()
+            reconcile_all()
         except Exception as exc:  # noqa: BLE001 - a scheduler must outlive a Redis or database outage
             click.echo(f"reconcile failed: {exc}", err=True)
         time.sleep(interval)

@@ -38,3 +38,22 @@ def test_redis_down_loses_nothing(tmp_path: Path, keys_dir: Path, password_hash:
     with rt.sessions() as session:
         assert session.scalar(pending) == 0
     rt.engine.dispose()
+
+
+def test_lost_delivery_job_is_enqueued_again(
+    tmp_path: Path, keys_dir: Path, password_hash: str, redis_url: str
+) -> None:
+    from routing import jobs as routing_jobs
+
+    app = build_app(f"sqlite:///{tmp_path}/c.db", tmp_path, keys_dir, password_hash, JOB_MODE="rq", REDIS_URL=redis_url)
+    api = Api(app.test_client())
+    doc = api.draft()
+    api.advance(doc["id"], "dispatched")
+    connection = Redis.from_url(redis_url)
+    connection.flushdb()  # Redis restarted empty: the delivery jobs are gone
+    board = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/deliveries").get_json()["deliveries"]
+    internal = [d for d in board if d["channel"] == "internal"]
+    assert internal and all(d["transport"] == "pending" for d in internal)
+    assert routing_jobs.reconcile(older_than=0) == len(internal)
+    assert Queue("dispatch", connection=connection).count == len(internal)
+    app.extensions["congvan"].engine.dispose()
