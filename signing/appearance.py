@@ -11,9 +11,10 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.scaleUpem import scale_upem
-from pyhanko.pdf_utils import content, layout
+from pyhanko.pdf_utils import content, generic, layout
 from pyhanko.pdf_utils.font.api import FontEngineFactory
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+from pyhanko.pdf_utils.generic import IndirectObject
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.stamp import TextStampStyle
@@ -167,6 +168,38 @@ def _star(cx: float, cy: float, r: float) -> bytes:
         points.append((cx + rr * math.cos(angle), cy + rr * math.sin(angle)))
     head, *rest = points
     return b"%g %g m " % head + b" ".join(b"%g %g l" % p for p in rest) + b" h"
+
+
+def field_appearance(writer: BasePdfFileWriter, font: bytes, value: str, width: float, height: float) -> IndirectObject:
+    """A filled number or date field: the text on its line's baseline, on white, shrunk to fit.
+
+    Field boxes reach 0.3 em below the baseline and 1.05 em above it (signing.pdf.line_box); the
+    white ground hides a placeholder the page had there (an uploaded "Số: /STNMT-VP").
+    """
+    nominal = height / 1.35
+    engine = PreparedFont(font, round(nominal)).create_font_engine(writer)
+    shaped = engine.shape(value)
+    size = min(nominal, (width - 2) / max(shaped.x_advance, 0.01))
+    ops = b"q 1 g 0 0 %g %g re f Q BT /F1 %g Tf 1 0 0 1 1 %g Tm %s ET" % (
+        width,
+        height,
+        size,
+        0.3 * nominal,
+        shaped.graphics_ops,
+    )
+    engine.prepare_write()
+    stream = generic.StreamObject(
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+            generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
+            generic.pdf_name("/BBox"): generic.ArrayObject(generic.FloatObject(v) for v in (0, 0, width, height)),
+            generic.pdf_name("/Resources"): generic.DictionaryObject(
+                {generic.pdf_name("/Font"): generic.DictionaryObject({generic.pdf_name("/F1"): engine.as_resource()})}
+            ),
+        },
+        stream_data=ops,
+    )
+    return writer.add_object(stream)
 
 
 def agency_style(font: bytes) -> TextStampStyle:

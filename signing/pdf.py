@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.form_tools import populate_static_text_field
+from pyhanko.pdf_utils.form_tools import annot_width_height, find_existing_empty_field, get_single_field_annot
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
@@ -127,12 +127,13 @@ def locate_layout(data: bytes, signer_name: str) -> Layout:
     date = Box(0, 290, A4_HEIGHT - 150, 560, A4_HEIGHT - 132)
     for text, x, y, size in first:
         if re.match(r"^\s*Số\s*:", text):
-            width = 4.2 * (size or 13)
-            number = Box(0, x + width * 0.55, y - 3, x + width * 0.55 + 170, y + (size or 13))
+            # The field covers the placeholder after "Số:" ("/STNMT-VP"): "Số:" is about 1.45 em wide.
+            start = x + 1.45 * (size or 13)
+            number = line_box(0, start, y, size, start + 170)
             break
     for text, x, y, size in first:
         if "ngày" in text and "tháng" in text and y > A4_HEIGHT / 2:
-            date = Box(0, x - 2, y - 3, min(x + 290, A4_WIDTH - 20), y + (size or 13))
+            date = line_box(0, x - 1, y, size, min(x + 290, A4_WIDTH - 20))
             break
     last = pages - 1
     leader = Box(last, 330, 120, 530, 190)
@@ -143,6 +144,12 @@ def locate_layout(data: bytes, signer_name: str) -> Layout:
                 leader = Box(last, max(x - 40, 300), y + (size or 13) + 4, max(x - 40, 300) + 200, y + 80)
                 break
     return Layout(number=number, date=date, leader=leader)
+
+
+def line_box(page: int, x1: float, baseline: float, size: float, x2: float) -> Box:
+    """A field box around one line of text: room for descenders below the baseline."""
+    size = size or 13
+    return Box(page, x1, baseline - 0.3 * size, x2, baseline + 1.05 * size)
 
 
 def _fold(text: str) -> str:
@@ -283,6 +290,22 @@ def _field_rect(writer: IncrementalPdfFileWriter, name: str) -> tuple[int, list[
     raise PdfError("pdf_not_prepared", "Không tìm thấy trường chữ ký của lãnh đạo.")
 
 
+def _fill(writer: IncrementalPdfFileWriter, name: str, value: str, font: bytes) -> None:
+    """Fill a prepared text field read-only; a permitted change after the leader's approval signature."""
+    field_ref = find_existing_empty_field(writer, name, field_type="/Tx")
+    field = field_ref.get_object()
+    assert isinstance(field, generic.DictionaryObject)
+    annot = get_single_field_annot(field)
+    width, height = (float(v) for v in annot_width_height(annot))
+    normal = appearance.field_appearance(writer, font, value, width, height)
+    annot[pdf_name("/AP")] = generic.DictionaryObject({pdf_name("/N"): normal})
+    writer.update_container(annot)
+    field[pdf_name("/V")] = generic.TextStringObject(value)
+    field[pdf_name("/Ff")] = generic.NumberObject(int(field.get("/Ff", 0)) | 1)  # read-only
+    field.pop("/DA", None)
+    writer.mark_update(field_ref)
+
+
 def issue(
     data: bytes,
     signer: KeySigner,
@@ -302,8 +325,8 @@ def issue(
         raise SigningError("already_issued", "Văn bản đã có chữ ký số của cơ quan.")
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     try:
-        populate_static_text_field(writer, NUMBER_FIELD, appearance.text_style(font, 13), number_text)
-        populate_static_text_field(writer, DATE_FIELD, appearance.text_style(font, 13), date_text)
+        _fill(writer, NUMBER_FIELD, number_text, font)
+        _fill(writer, DATE_FIELD, date_text, font)
     except PyHankoPdfError as exc:
         raise PdfError("pdf_not_prepared", "Tệp PDF thiếu trường số hoặc ngày ban hành.") from exc
     page, (x1, y1, x2, y2) = _field_rect(writer, LEADER_FIELD)

@@ -17,7 +17,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 
 from signing.appearance import serif_family
-from signing.pdf import Box, Layout
+from signing.pdf import Box, Layout, line_box
 
 FACES = ("Serif", "Serif-Bold", "Serif-Italic", "Serif-BoldItalic")
 
@@ -90,8 +90,8 @@ class _Header(Flowable):
         c.setFont("Serif", 13)
         label_x = left_mid - 32 * mm
         c.drawString(label_x, number_y, "Số:")
-        self._mark("number", label_x + 22, number_y - 4, label_x + 22 + 170, number_y + 13)
-        self._mark("date", LEFT_COL + 4, number_y - 4, self.width, number_y + 13)
+        self._mark("number", label_x + 22, number_y, label_x + 22 + 170)
+        self._mark("date", LEFT_COL + 4, number_y, self.width)
         if d.type_name is None:
             c.setFont("Serif", 12)
             y = number_y - 17
@@ -99,10 +99,10 @@ class _Header(Flowable):
                 c.drawCentredString(left_mid, y, line)
                 y -= 14
 
-    def _mark(self, name: str, x1: float, y1: float, x2: float, y2: float) -> None:
-        ax, ay = self.canv.absolutePosition(x1, y1)
-        bx, by = self.canv.absolutePosition(x2, y2)
-        self.boxes[name] = Box(self.canv.getPageNumber() - 1, ax, ay, bx, by)
+    def _mark(self, name: str, x1: float, baseline: float, x2: float) -> None:
+        ax, ay = self.canv.absolutePosition(x1, baseline)
+        bx, _ = self.canv.absolutePosition(x2, baseline)
+        self.boxes[name] = line_box(self.canv.getPageNumber() - 1, ax, ay, 13, bx)
 
 
 class _SignatureBlock(Flowable):

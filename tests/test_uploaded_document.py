@@ -1,0 +1,54 @@
+"""An uploaded PDF (made elsewhere) goes through review, signing and issuance like a rendered one."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from reportlab.pdfgen import canvas
+
+from tests.conftest import Api
+from tests.pdfcheck import assert_issued_pdf, nss_db
+from workflow.render import register_fonts
+
+
+def letter() -> bytes:
+    """A one-page công văn laid out like sample 002, as another editor would produce it."""
+    register_fonts()
+    out = io.BytesIO()
+    c = canvas.Canvas(out)
+    c.setFont("Serif", 12)
+    c.drawCentredString(150, 790, "UBND TỈNH TUYÊN QUANG")
+    c.drawCentredString(150, 775, "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG")
+    c.drawCentredString(420, 790, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    c.drawCentredString(420, 775, "Độc lập - Tự do - Hạnh phúc")
+    c.drawString(90, 740, "Số: /STNMT-VP")
+    c.drawString(330, 740, "Tuyên Quang, ngày tháng năm 2026")
+    c.drawString(90, 700, "Kính gửi: Phòng Quản lý đất đai")
+    c.drawString(90, 670, "Đề nghị Phòng Quản lý đất đai báo cáo kết quả trước ngày 30/11/2026./.")
+    c.drawString(380, 600, "GIÁM ĐỐC")
+    c.drawString(370, 520, "Phạm Mạnh Duyệt")
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def test_uploaded_pdf_is_issued_with_both_signatures_valid(api: Api, keys_dir: Path, tmp_path: Path) -> None:
+    form = {
+        "doc_type": "cong_van",
+        "summary": "đôn đốc báo cáo",
+        "signer_id": str(api.id_of("giamdoc")),
+        "kinh_gui": "Phòng Quản lý đất đai",
+        "noi_nhan": "Như trên;\nLưu: VT, VP.",
+        "file": (io.BytesIO(letter()), "cong-van.pdf"),
+    }
+    response = api.as_("chuyenvien", "POST", "/api/v1/documents", data=form, content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    doc = response.get_json()
+    api.advance(doc["id"], "dispatched")
+    issued = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}").get_json()
+    assert issued["symbol"] == "01/STNMT-VP"
+    pdf = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/pdf").data
+    assert_issued_pdf(pdf, keys_dir, nss_db(keys_dir, tmp_path / "nss"), tmp_path, "01/STNMT-VP")
+    inbox = api.as_("chuyenvien_dd", "GET", "/api/v1/inbox").get_json()["deliveries"]
+    assert [(d["document"]["symbol"], d["purpose"]) for d in inbox] == [("01/STNMT-VP", "action")]
