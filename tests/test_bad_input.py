@@ -14,6 +14,12 @@ from reportlab.pdfgen import canvas
 from tests.conftest import Api, build_app
 
 
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """These tests run on SQLite and on PostgreSQL."""
+    return any_api
+
+
 def small_pdf(text: str = "Số: /STNMT-VP") -> bytes:
     out = io.BytesIO()
     c = canvas.Canvas(out)

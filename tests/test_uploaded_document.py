@@ -5,11 +5,18 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from reportlab.pdfgen import canvas
 
 from tests.conftest import Api
 from tests.pdfcheck import assert_issued_pdf, nss_db
 from workflow.render import register_fonts
+
+
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """These tests run on SQLite and on PostgreSQL."""
+    return any_api
 
 
 def letter() -> bytes:

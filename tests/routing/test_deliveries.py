@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import Api
+
+
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """These tests run on SQLite and on PostgreSQL."""
+    return any_api
 
 
 def test_unknown_recipient_is_kept_visible(api: Api) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -11,6 +12,18 @@ from signing.pdf import signature_count
 from tests.conftest import Api
 from workflow import jobs
 from workflow.models import SigningBatch
+
+
+@pytest.fixture
+def app(any_app: Flask) -> Flask:
+    """These tests run on SQLite and on PostgreSQL."""
+    return any_app
+
+
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """The API of the same app."""
+    return any_api
 
 
 def book(api: Api, count: int, **overrides: object) -> list[int]:

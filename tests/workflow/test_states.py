@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import Api, build_app
+from tests.conftest import Api, build_app, database_url
 from workflow.states import ACTIONS, STATES, TRANSITIONS, next_state
 
 EXPECTED = {
@@ -42,10 +42,12 @@ def test_table_is_exactly_the_design() -> None:
         assert all(next_state(state, action) is None for action in ACTIONS)
 
 
-@pytest.fixture(scope="module")
-def matrix_app(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path, password_hash: str) -> Iterator[Flask]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def matrix_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, keys_dir: Path, password_hash: str
+) -> Iterator[Flask]:
     base = tmp_path_factory.mktemp("matrix")
-    application = build_app(f"sqlite:///{base}/congvan.db", base, keys_dir, password_hash)
+    application = build_app(database_url(request.param, base, request), base, keys_dir, password_hash)
     yield application
     application.extensions["congvan"].engine.dispose()
 
@@ -55,19 +57,20 @@ def matrix_api(matrix_app: Flask) -> Api:
     return Api(matrix_app.test_client())
 
 
-_documents: dict[str, int] = {}
+_documents: dict[tuple[int, str], int] = {}
 
 
 def document_in(api: Api, state: str, fresh: bool = False) -> int:
-    """A document in the state; shared by the calls that must not change it."""
-    if fresh or state not in _documents:
+    """A document in the state; shared (per app) by the calls that must not change it."""
+    key = (id(api), state)
+    if fresh or key not in _documents:
         # 'issued' is only a resting state for secret documents, which are never dispatched over the network.
         doc = api.draft(confidentiality="mat" if state == "issued" else "thuong")
         api.advance(doc["id"], state)
         if fresh:
             return int(doc["id"])
-        _documents[state] = int(doc["id"])
-    return _documents[state]
+        _documents[key] = int(doc["id"])
+    return _documents[key]
 
 
 @pytest.mark.parametrize("user", list(USERS))
