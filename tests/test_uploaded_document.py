@@ -57,5 +57,10 @@ def test_uploaded_pdf_is_issued_with_both_signatures_valid(api: Api, keys_dir: P
     assert issued["symbol"] == "01/STNMT-VP"
     pdf = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/pdf").data
     assert_issued_pdf(pdf, keys_dir, nss_db(keys_dir, tmp_path / "nss"), tmp_path, "01/STNMT-VP")
+    report = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/signatures").get_json()
+    assert [(s["field"], s["ok"], s["modification_level"]) for s in report["signatures"]] == [
+        ("chu_ky_lanh_dao", True, "FORM_FILLING"),
+        ("chu_ky_co_quan", True, "NONE"),
+    ]
     inbox = api.as_("chuyenvien_dd", "GET", "/api/v1/inbox").get_json()["deliveries"]
     assert [(d["document"]["symbol"], d["purpose"]) for d in inbox] == [("01/STNMT-VP", "action")]

@@ -119,6 +119,7 @@ SPEC: dict[str, Any] = {
             "get": _op("Các phiên bản với SHA-256", parameters=ID),
             "post": _op("Phiên bản mới khi đang soạn (JSON trường sửa, hoặc multipart 'file')", "201", parameters=ID),
         },
+        "/api/v1/documents/{id}/signatures": {"get": _op("Kiểm tra các chữ ký số của tệp PDF hiện tại", parameters=ID)},
         "/api/v1/documents/{id}/events": {"get": _op("Nhật ký thao tác", parameters=ID)},
         "/api/v1/documents/{id}/comments": {
             "get": _op("Ý kiến", parameters=ID),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from signing import pdf as signing_pdf
+from signing import validation
 from signing.errors import PdfError, SigningError
 from workflow import catalog, outbox, render
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
@@ -33,10 +34,9 @@ from workflow.models import (
     RegisterEntry,
     SigningBatch,
     SigningBatchItem,
-    Unit,
 )
 from workflow.runtime import Runtime
-from workflow.states import NEEDS_REASON, Transition, next_state
+from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, Transition, next_state
 
 signals = Namespace()
 # Sent inside the issuing transaction; receivers (routing) add their rows to the same session.
@@ -65,14 +65,6 @@ def person_for_token(session: Session, token: str) -> Person:
     if person is None or not person.active:
         raise Unauthenticated("bad_token", "Phiên làm việc không hợp lệ hoặc đã hết hạn.")
     return person
-
-
-def own_agency(session: Session) -> Agency:
-    """The agency this instance serves."""
-    agency = session.scalar(select(Agency).where(Agency.is_self.is_(True)))
-    if agency is None:
-        raise NotFound("no_agency", "Chưa cấu hình cơ quan sử dụng hệ thống.")
-    return agency
 
 
 # --- audit -------------------------------------------------------------------------------
@@ -348,6 +340,14 @@ def list_documents(session: Session, actor: Person, state: str | None = None) ->
     return list(session.scalars(query.order_by(Document.id.desc()).limit(500)))
 
 
+def check_signatures(rt: Runtime, document: Document) -> list[validation.SignatureCheck]:
+    """Validate the signatures of a document's current PDF against the trusted roots."""
+    try:
+        return validation.validate(read_pdf(rt, document.current_version), rt.keyring.trust_roots)
+    except PdfError as exc:
+        raise Unprocessable(exc.code, exc.message) from exc
+
+
 def read_pdf(rt: Runtime, version: DocumentVersion) -> bytes:
     """The bytes of a version, checked against its recorded SHA-256."""
     return rt.store.get(version.sha256)
@@ -376,7 +376,8 @@ def check(actor: Person | None, document: Document, action: str) -> Transition:
     if step is None:
         raise Conflict(
             "invalid_transition",
-            f"Không thể thực hiện thao tác '{action}' khi văn bản ở trạng thái '{document.state}'.",
+            f"Không thể {ACTION_LABELS.get(action, action)} khi văn bản đang ở trạng thái "
+            f"“{STATE_LABELS[document.state]}”.",
             state=document.state,
             action=action,
         )
@@ -748,8 +749,3 @@ def register_entries(session: Session, actor: Person, register_id: int, year: in
         raise NotFound("register_not_found", "Không tìm thấy sổ đăng ký.")
     query = select(RegisterEntry).where(RegisterEntry.register_id == register_id, RegisterEntry.year == year)
     return list(session.scalars(query.order_by(RegisterEntry.number)))
-
-
-def units_of(session: Session, agency_id: int) -> list[Unit]:
-    """Units of an agency by code."""
-    return list(session.scalars(select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.code)))

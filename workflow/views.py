@@ -220,6 +220,7 @@ def directory() -> tuple[Response, int]:
             "doc_types": {k: {"name": n, "abbreviation": a} for k, (n, a) in catalog.DOC_TYPES.items()},
             "urgency": {k: label for k, (label, _) in catalog.URGENCY.items()},
             "confidentiality": catalog.CONFIDENTIALITY,
+            "roles": catalog.ROLES,
         }
     )
 
@@ -292,6 +293,32 @@ def get_pdf(doc_id: str) -> Response:
     response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
     response.headers["X-Content-SHA256"] = version.sha256
     return response
+
+
+@bp.get("/documents/<doc_id>/signatures")
+def list_signatures(doc_id: str) -> tuple[Response, int]:
+    """Validate every signature in the current PDF against the agency's trust roots."""
+    document = services.get_document(db(), person(), path_id(doc_id))
+    checks = services.check_signatures(runtime(), document)
+    return ok(
+        {
+            "sha256": document.current_version.sha256,
+            "signatures": [
+                {
+                    "field": c.field,
+                    "signer": c.signer,
+                    "ok": c.ok,
+                    "intact": c.intact,
+                    "valid": c.valid,
+                    "trusted": c.trusted,
+                    "coverage": c.coverage,
+                    "modification_level": c.modification_level,
+                    "signing_time": c.signing_time,
+                }
+                for c in checks
+            ],
+        }
+    )
 
 
 @bp.get("/documents/<doc_id>/versions")
