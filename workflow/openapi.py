@@ -146,7 +146,12 @@ SPEC: dict[str, Any] = {
             )
         },
         "/api/v1/documents/{id}/deliveries": {"get": _op("Tình trạng nhận của từng nơi nhận", parameters=ID)},
-        "/api/v1/signing-book": {"get": _op("Sổ trình ký của lãnh đạo đang đăng nhập")},
+        "/api/v1/signing-book": {
+            "get": _op(
+                "Sổ trình ký của lãnh đạo đang đăng nhập (văn thư: ?leader_id=)",
+                parameters=[{"name": "leader_id", "in": "query", "schema": {"type": "integer"}}],
+            )
+        },
         "/api/v1/signing-batches": {
             "post": _op(
                 "Lập lô trình ký",

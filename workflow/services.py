@@ -489,16 +489,14 @@ def create_batch(
         raise Invalid("invalid_leader", "Người ký không phải là lãnh đạo.", field="leader_id")
     if actor is not None and not (actor.has_role("clerk") or actor.id == leader.id):
         raise Forbidden("forbidden", "Chỉ văn thư hoặc chính lãnh đạo được lập lô trình ký.")
-    busy = (
-        select(SigningBatchItem.document_id)
-        .join(SigningBatch)
-        .where(SigningBatch.state.in_(("open", "signing")), SigningBatchItem.status == "pending")
+    busy = set(
+        session.scalars(
+            select(SigningBatchItem.document_id)
+            .join(SigningBatch)
+            .where(SigningBatch.state.in_(("open", "signing")), SigningBatchItem.status == "pending")
+        )
     )
-    candidates = [
-        d
-        for d in signing_book(session, leader)
-        if not catalog.is_urgent(d.urgency) and d.id not in set(session.scalars(busy))
-    ]
+    candidates = [d for d in signing_book(session, leader) if not catalog.is_urgent(d.urgency) and d.id not in busy]
     if document_ids is not None:
         wanted = set(document_ids)
         candidates = [d for d in candidates if d.id in wanted]

@@ -393,10 +393,16 @@ def document_action(doc_id: str, action: str) -> tuple[Response, int]:
 
 @bp.get("/signing-book")
 def signing_book() -> tuple[Response, int]:
-    """The documents waiting for the signature of the leader who asks."""
+    """The documents waiting for a leader's signature: the one who asks, or ?leader_id= for a clerk."""
     actor = person()
-    docs = services.signing_book(db(), actor)
-    return ok({"documents": [document_json(d) for d in docs]})
+    leader = actor
+    if request.args.get("leader_id"):
+        found = db().get(Person, path_id(request.args["leader_id"]))
+        if found is None or not found.has_role("leader") or not actor.has_role("clerk"):
+            raise NotFound("leader_not_found", "Không tìm thấy sổ trình ký của lãnh đạo này.")
+        leader = found
+    docs = services.signing_book(db(), leader)
+    return ok({"leader": person_json(leader), "documents": [document_json(d) for d in docs]})
 
 
 @bp.post("/signing-batches")

@@ -40,6 +40,9 @@ def test_manifest_excludes_urgent_and_needs_the_leader(api: Api) -> None:
     urgent = book(api, 1, urgency="hoa_toc")
     signing_book = api.as_("giamdoc", "GET", "/api/v1/signing-book").get_json()["documents"]
     assert {d["id"] for d in signing_book} == {*normal, *urgent}
+    seen_by_clerk = api.as_("vanthu", "GET", f"/api/v1/signing-book?leader_id={api.id_of('giamdoc')}").get_json()
+    assert [d["id"] for d in seen_by_clerk["documents"]] == [d["id"] for d in signing_book]
+    assert api.as_("chuyenvien", "GET", f"/api/v1/signing-book?leader_id={api.id_of('giamdoc')}").status_code == 404
     assert (
         api.as_("chuyenvien", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")}).status_code
         == 403
