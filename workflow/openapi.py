@@ -87,6 +87,8 @@ SPEC: dict[str, Any] = {
                 security=[],
             )
         },
+        "/api/v1/me": {"get": _op("Người đang đăng nhập")},
+        "/api/v1/openapi.json": {"get": _op("Mô tả OpenAPI của API này", security=[])},
         "/api/v1/directory": {"get": _op("Danh bạ: cơ quan, đơn vị, người dùng, danh mục")},
         "/api/v1/documents": {
             "get": _op(
