@@ -300,3 +300,13 @@ def test_comments_and_versions(api: Api) -> None:
     api.advance(doc["id"], "in_review")
     frozen = api.as_("chuyenvien", "POST", f"/api/v1/documents/{doc['id']}/versions", json={})
     assert frozen.status_code == 409
+
+
+def test_a_stored_file_that_changed_is_never_served(api: Api) -> None:
+    doc = api.draft()
+    sha = doc["current_version"]["sha256"]
+    path = Path(api.client.application.extensions["congvan"].config["FILES_DIR"]) / sha[:2] / f"{sha}.pdf"
+    path.write_bytes(path.read_bytes() + b"%tampered")
+    response = api.as_("chuyenvien", "GET", f"/api/v1/documents/{doc['id']}/pdf")
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "file_corrupted"

@@ -53,6 +53,12 @@ class Unprocessable(DomainError):
     status = 422
 
 
+class Corrupted(DomainError):
+    """Stored data no longer matches its recorded hash: a fault of the system, not of the request."""
+
+    status = 500
+
+
 class TooLarge(DomainError):
     """The upload is over the size limit."""
 

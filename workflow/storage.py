@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from workflow.errors import DomainError
+from workflow.errors import Corrupted
 
 
 class FileStore:
@@ -36,5 +36,5 @@ class FileStore:
         """Read the bytes stored under the SHA-256 and check they still match it."""
         data = self._path(sha256).read_bytes()
         if hashlib.sha256(data).hexdigest() != sha256:
-            raise DomainError("file_corrupted", "Tệp lưu trữ không khớp mã băm SHA-256 đã ghi nhận.")
+            raise Corrupted("file_corrupted", "Tệp lưu trữ không khớp mã băm SHA-256 đã ghi nhận.")
         return data
