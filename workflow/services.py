@@ -174,7 +174,7 @@ def _check_pdf(rt: Runtime, data: bytes) -> signing_pdf.PdfInfo:
     return info
 
 
-def _draft_for_render(session: Session, document: Document) -> render.Draft:
+def _draft_for_render(document: Document) -> render.Draft:
     agency = document.agency
     signer = document.signer
     type_name, _ = catalog.DOC_TYPES[document.doc_type]
@@ -191,7 +191,7 @@ def _draft_for_render(session: Session, document: Document) -> render.Draft:
         type_name=None if document.doc_type == "cong_van" else type_name,
         summary=document.summary,
         body=document.body or "",
-        kinh_gui=document.kinh_gui.splitlines() if document.doc_type == "cong_van" else [],
+        kinh_gui=document.kinh_gui.splitlines(),  # công văn, tờ trình and others that address someone
         noi_nhan=noi_nhan,
         authority=signer.authority or signer.position,
         position=signer.position if signer.authority else "",
@@ -239,7 +239,7 @@ def _set_content(
         except PdfError as exc:
             raise Invalid(exc.code, exc.message) from exc
         return _add_version(session, rt, document, pdf, "uploaded", actor, where)
-    rendered, where = render.render(_draft_for_render(session, document))
+    rendered, where = render.render(_draft_for_render(document))
     return _add_version(session, rt, document, rendered, "rendered", actor, where)
 
 
