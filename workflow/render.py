@@ -63,7 +63,9 @@ class _Header(Flowable):
         self.draft = draft
         self.boxes = boxes
         self.width = PAGE_W - MARGINS["left"] - MARGINS["right"]
-        self.height = 34 * mm
+        subject_lines = len(_wrap("V/v " + draft.summary, "Serif", 12, LEFT_COL - 6)) if draft.type_name is None else 0
+        # Quốc hiệu and number lines, then the V/v lines and the boxed marks drawn under the number.
+        self.height = 80 + 14 * subject_lines + 26 * len(draft.marks)
 
     def draw(self) -> None:
         c = self.canv
@@ -92,12 +94,20 @@ class _Header(Flowable):
         c.drawString(label_x, number_y, "Số:")
         self._mark("number", label_x + 22, number_y, label_x + 22 + 170)
         self._mark("date", LEFT_COL + 4, number_y, self.width)
+        y = number_y - 17
         if d.type_name is None:
             c.setFont("Serif", 12)
-            y = number_y - 17
             for line in _wrap("V/v " + d.summary, "Serif", 12, LEFT_COL - 6):
                 c.drawCentredString(left_mid, y, line)
                 y -= 14
+        # Urgency and confidentiality marks go under the number, on the left, boxed (Decree 30).
+        c.setFont("Serif-Bold", 13)
+        for mark in d.marks:
+            y -= 10
+            half = pdfmetrics.stringWidth(mark.upper(), "Serif-Bold", 13) / 2 + 6
+            c.rect(left_mid - half, y - 5, 2 * half, 19)
+            c.drawCentredString(left_mid, y, mark.upper())
+            y -= 16
 
     def _mark(self, name: str, x1: float, baseline: float, x2: float) -> None:
         ax, ay = self.canv.absolutePosition(x1, baseline)
@@ -168,8 +178,6 @@ def render(draft: Draft) -> tuple[bytes, Layout]:
     )
     centre = ParagraphStyle("centre", parent=body_style, alignment=TA_CENTER, firstLineIndent=0)
     story: list[Flowable] = [_Header(draft, boxes)]
-    for mark in draft.marks:
-        story.append(Paragraph(f"<b>{escape(mark.upper())}</b>", ParagraphStyle("mark", parent=centre, fontSize=13)))
     if draft.type_name is not None:
         story += [
             Spacer(0, 6 * mm),
