@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
 import routing
 from routing import views as routing_views
@@ -55,13 +55,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     routing.connect()
     app.register_blueprint(workflow_views.bp)
     app.register_blueprint(routing_views.bp)
-
-    @app.before_request
-    def _refuse_oversized() -> None:
-        # Refuse before the body is read, so no spooled upload is left behind.
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        if request.content_length is not None and request.content_length > limit:
-            raise RequestEntityTooLarge()
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def sign_batch(batch_id: int) -> str:
     """Sign every pending document of a confirmed batch, committing one document at a time."""
     rt = runtime.current()
-    with rt.sessions() as session:
+    with rt.readers() as session:
         item_ids = list(
             session.scalars(
                 select(SigningBatchItem.id)
@@ -26,11 +26,6 @@ def sign_batch(batch_id: int) -> str:
             )
         )
     for item_id in item_ids:
-        with rt.sessions() as session, session.begin():
-            batch = session.get(SigningBatch, batch_id)
-            if batch is None or batch.state != "signing":
-                return batch.state if batch else "missing"
-            batch.heartbeat_at = dt.datetime.now(dt.UTC)
         try:
             with rt.sessions() as session, session.begin():
                 services.sign_batch_item(session, rt, item_id)
@@ -42,16 +37,14 @@ def sign_batch(batch_id: int) -> str:
                 if item is not None and item.status == "pending":
                     item.status, item.error = "failed", message
     with rt.sessions() as session, session.begin():
-        state = services.finish_batch(session, batch_id).state
-    outbox.relay_quietly(rt)
-    return state
+        return services.finish_batch(session, batch_id).state
 
 
 def create_due_batches() -> list[int]:
     """At the cut-off time: one batch per leader with non-urgent documents waiting."""
     rt = runtime.current()
     created = []
-    with rt.sessions() as session:
+    with rt.readers() as session:
         leaders = [p.id for p in session.scalars(select(Person)) if p.has_role("leader")]
     for leader_id in leaders:
         try:

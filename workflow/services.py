@@ -564,13 +564,17 @@ def retry_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
 
 
 def sign_batch_item(session: Session, rt: Runtime, item_id: int) -> str:
-    """Sign one pending item of a confirmed batch in the caller's transaction; idempotent."""
+    """Sign one pending item of a signing batch in the caller's transaction; idempotent.
+
+    Also records the batch's heartbeat, which the reconciler reads to find a batch whose job died.
+    """
     item = session.scalar(select(SigningBatchItem).where(SigningBatchItem.id == item_id).with_for_update())
-    if item is None or item.status != "pending":
+    if item is None or item.status != "pending" or item.batch.state != "signing":
         return item.status if item else "missing"
+    batch = item.batch
+    batch.heartbeat_at = dt.datetime.now(dt.UTC)
     document = session.scalar(select(Document).where(Document.id == item.document_id).with_for_update())
     assert document is not None
-    batch = item.batch
     if document.state != "awaiting_signature":
         # Signed meanwhile (e.g. a previous run that died after its commit, or signed singly).
         item.status = "signed" if document.signed_at else "failed"
