@@ -1,4 +1,8 @@
-"""Render a sample issued công văn (leader and agency signatures) to docs/sample-*.png with pdftoppm.
+"""Render a sample issued công văn and an appendix to docs/sample-*.png with pdftoppm.
+
+The pages at 80 dpi, and the signature block at 150 dpi, to look at the Decree-30 appearances:
+the leader's blue signature image with "Ký bởi" and the time, the agency's red seal over its left third,
+the number and date in their places, and the appendix's signature text at the top right.
 
 Usage: .venv/bin/python docs/make_sample.py
 """
@@ -6,6 +10,7 @@ Usage: .venv/bin/python docs/make_sample.py
 from __future__ import annotations
 
 import datetime as dt
+import io
 import subprocess
 import sys
 import tempfile
@@ -14,10 +19,35 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
 from signing import appearance, pdf, pki, signers
+from workflow.demo import seal_png, signature_png
 from workflow.demo_day import BODIES
-from workflow.render import Draft, render
+from workflow.render import Draft, register_fonts, render
 from workflow.services import date_line
+
+
+def appendix_pdf(now: dt.datetime) -> bytes:
+    """A one-page appendix in its own file, as drafters attach them."""
+    register_fonts()
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4)
+    page.setFont("Serif-Bold", 14)
+    page.drawCentredString(297.6, 760, "PHỤ LỤC")
+    page.setFont("Serif-Bold", 13)
+    page.drawCentredString(297.6, 740, "Danh sách đơn vị kiểm tra công tác phòng, chống dịch")
+    page.setFont("Serif-Italic", 13)
+    page.drawCentredString(
+        297.6, 720, f"(Kèm theo Công văn số 07/STNMT-VP ngày {now:%d/%m/%Y} của Sở Tài nguyên và Môi trường)"
+    )
+    page.setFont("Serif", 13)
+    for i, unit in enumerate(["Văn phòng Sở", "Phòng Quản lý đất đai", "Phòng Tài nguyên nước - Khoáng sản"]):
+        page.drawString(90, 680 - 22 * i, f"{i + 1}. {unit}: kiểm tra trước ngày 30/11/{now.year}.")
+    page.showPage()
+    page.save()
+    return out.getvalue()
 
 
 def main() -> None:
@@ -51,6 +81,7 @@ def main() -> None:
         agency="Sở Tài nguyên và Môi trường",
         moment=now,
         font=font,
+        image=signature_png("Hoàng Văn Minh"),
     )
     issued = pdf.issue(
         signed,
@@ -60,13 +91,22 @@ def main() -> None:
         agency="Sở Tài nguyên và Môi trường",
         moment=now,
         font=font,
+        seal=seal_png("Sở Tài nguyên và Môi trường", "UBND tỉnh Tuyên Quang"),
     )
+    appendix_data = appendix_pdf(now)
+    appendix = pdf.sign_appendix(appendix_data, agency_signer, symbol="07/STNMT-VP", moment=now, font=font)
     out = Path(__file__).resolve().parent
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sample.pdf"
         path.write_bytes(issued)
         subprocess.run(["pdftoppm", "-r", "80", "-png", str(path), str(out / "sample-cong-van")], check=True)
-    print(sorted(p.name for p in out.glob("sample-cong-van*.png")))
+        last = str(pdf.inspect(issued).pages)
+        block = ["-r", "150", "-f", last, "-l", last, "-x", "560", "-y", "1080", "-W", "620", "-H", "330"]
+        subprocess.run(["pdftoppm", *block, "-png", "-singlefile", str(path), str(out / "sample-chu-ky")], check=True)
+        path.write_bytes(appendix)
+        top = ["-r", "100", "-f", "1", "-l", "1", "-png", "-singlefile"]
+        subprocess.run(["pdftoppm", *top, str(path), str(out / "sample-phu-luc")], check=True)
+    print(sorted(p.name for p in out.glob("sample-*.png")))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import io
 import math
+import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,9 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.generic import IndirectObject
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import BaseStampStyle, StaticStampStyle, TextStampStyle
+
+from signing.errors import SigningError
 
 # Serif families in order of preference; Liberation Serif (2.x) is metric-compatible with
 # Times New Roman, the font Decree 30 prescribes. Faces: regular, bold, italic, bold italic.
@@ -97,20 +101,55 @@ RED = (0.85, 0.05, 0.05)
 
 def text_style(font: bytes, size: int = 10, color: tuple[float, float, float] | None = None) -> TextBoxStyle:
     """A text box style in the prepared font."""
-    return TextBoxStyle(font=PreparedFont(font, size), font_size=size, leading=size + 2, text_color=color)
+    return TextBoxStyle(
+        font=PreparedFont(font, size),
+        font_size=size,
+        leading=size + 2,
+        text_color=color,
+        # pyHanko's default text box margin is 10 pt a side, which would shrink small stamps' text.
+        box_layout_rule=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins.uniform(1),
+        ),
+    )
 
 
-def leader_style(font: bytes) -> TextStampStyle:
-    """The leader's stamp: who signed, in which capacity (KT. …), the agency and the time in +07:00."""
+def leader_style(font: bytes, image: PreparedImage | None = None) -> BaseStampStyle:
+    """The leader's stamp: the handwritten signature image with who signed and when, small, below it.
+
+    Without an image, a framed text stamp names the signer, the capacity (KT. …), the agency and the time.
+    """
+    if image is None:
+        return TextStampStyle(
+            stamp_text=(
+                "Ký bởi: %(signer_name)s\nChức vụ: %(position)s\nCơ quan: %(agency)s\nThời gian ký: %(signed_at)s"
+            ),
+            text_box_style=text_style(font, 8, BLUE),
+            border_width=1,
+            border_color=BLUE,
+            inner_content_layout=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MID,
+                y_align=layout.AxisAlignment.ALIGN_MID,
+                margins=layout.Margins(4, 4, 4, 4),
+            ),
+        )
     return TextStampStyle(
-        stamp_text="Ký bởi: %(signer_name)s\nChức vụ: %(position)s\nCơ quan: %(agency)s\nThời gian ký: %(signed_at)s",
-        text_box_style=text_style(font, 8, BLUE),
-        border_width=1,
-        border_color=BLUE,
-        inner_content_layout=layout.SimpleBoxLayoutRule(
+        stamp_text="Ký bởi: %(signer_name)s\nThời gian ký: %(signed_at)s",
+        text_box_style=text_style(font, 6, BLUE),
+        border_width=0,
+        background=ImageContent(image),
+        background_opacity=1.0,
+        background_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MID,
             y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins(4, 4, 4, 4),
+            margins=layout.Margins(left=2, right=2, top=1, bottom=18),
+            inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
+        ),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=layout.Margins(1, 1, 0, 0),
         ),
     )
 
@@ -202,8 +241,19 @@ def field_appearance(writer: BasePdfFileWriter, font: bytes, value: str, width: 
     return writer.add_object(stream)
 
 
-def agency_style(font: bytes) -> TextStampStyle:
-    """The agency's stamp: the red seal with the agency name and the signing time."""
+def agency_style(font: bytes, seal: PreparedImage | None = None) -> BaseStampStyle:
+    """The agency's stamp: its red seal image at real size; without one, a drawn seal with name and time."""
+    if seal is not None:
+        return StaticStampStyle(
+            background=ImageContent(seal),
+            border_width=0,
+            background_opacity=1.0,
+            background_layout=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MID,
+                y_align=layout.AxisAlignment.ALIGN_MID,
+                inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
+            ),
+        )
     return TextStampStyle(
         stamp_text="%(agency)s\n%(signed_at)s",
         text_box_style=text_style(font, 7, RED),
@@ -221,3 +271,99 @@ def agency_style(font: bytes) -> TextStampStyle:
             margins=layout.Margins(20, 20, 26, 20),
         ),
     )
+
+
+def appendix_style(font: bytes) -> TextStampStyle:
+    """The agency's signature on an appendix file: number/symbol and ISO 8601 time, 10 pt, no image."""
+    return TextStampStyle(
+        stamp_text="%(symbol)s\n%(signed_at)s",
+        text_box_style=text_style(font, 10, RED),
+        border_width=0,
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MAX,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(2, 2, 2, 2),
+        ),
+    )
+
+
+# --- images: handwritten signatures and seals -----------------------------------------------
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_IMAGE_SIDE = 3000
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """A transparent PNG decoded once: its size and Flate-compressed colour and alpha planes."""
+
+    width: int
+    height: int
+    color: bytes
+    alpha: bytes
+
+
+def check_image(png: bytes) -> tuple[int, int]:
+    """Check that the bytes are a transparent PNG of sensible size; return its width and height."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(png) > MAX_IMAGE_BYTES:
+        raise SigningError("image_too_large", "Ảnh quá lớn (tối đa 2 MB).")
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise SigningError("image_not_png", "Ảnh phải là tệp PNG nền trong suốt.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(png))
+            width, height = image.size
+            if max(width, height) > MAX_IMAGE_SIDE or min(width, height) < 16:
+                raise SigningError("image_size", "Kích thước ảnh phải từ 16 đến 3000 điểm ảnh mỗi chiều.")
+            image.load()
+    except SigningError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombWarning) as exc:
+        raise SigningError("image_unreadable", "Không đọc được ảnh PNG (tệp hỏng).") from exc
+    if not (image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info):
+        raise SigningError("image_not_transparent", "Ảnh chữ ký/con dấu phải có nền trong suốt (PNG có kênh alpha).")
+    return width, height
+
+
+@functools.lru_cache(maxsize=64)
+def prepare_image(png: bytes) -> PreparedImage:
+    """Decode a checked PNG once into the planes an image XObject needs (kept for every later document)."""
+    from PIL import Image
+
+    check_image(png)
+    image = Image.open(io.BytesIO(png)).convert("RGBA")
+    color = zlib.compress(image.convert("RGB").tobytes(), 6)
+    alpha = zlib.compress(image.getchannel("A").tobytes(), 6)
+    return PreparedImage(width=image.width, height=image.height, color=color, alpha=alpha)
+
+
+class ImageContent(content.PdfContent):
+    """A prepared image drawn into its box; the compressed planes are copied, never re-encoded."""
+
+    def __init__(self, image: PreparedImage) -> None:
+        super().__init__(box=layout.BoxConstraints(image.width, image.height))
+        self.image = image
+
+    def _plane(self, data: bytes, space: str, extra: dict[str, generic.PdfObject]) -> IndirectObject:
+        assert self.writer is not None
+        n = generic.pdf_name
+        header = {
+            n("/Type"): n("/XObject"),
+            n("/Subtype"): n("/Image"),
+            n("/Width"): generic.NumberObject(self.image.width),
+            n("/Height"): generic.NumberObject(self.image.height),
+            n("/ColorSpace"): n(space),
+            n("/BitsPerComponent"): generic.NumberObject(8),
+            n("/Filter"): n("/FlateDecode"),
+            **extra,
+        }
+        return self.writer.add_object(generic.StreamObject(header, encoded_data=data))
+
+    def render(self) -> bytes:
+        mask = self._plane(self.image.alpha, "/DeviceGray", {})
+        ref = self._plane(self.image.color, "/DeviceRGB", {generic.pdf_name("/SMask"): mask})
+        self.set_resource(category=content.ResourceType.XOBJECT, name=generic.pdf_name("/Img"), value=ref)
+        return b"%g 0 0 %g 0 0 cm /Img Do" % (self.box.width, self.box.height)

@@ -262,8 +262,12 @@ def sign_leader(
     agency: str,
     moment: datetime,
     font: bytes,
+    image: bytes | None = None,
 ) -> bytes:
-    """Apply the leader's approval signature into the prepared signature field."""
+    """Apply the leader's approval signature into the prepared signature field.
+
+    The stamp shows the leader's handwritten signature image (when given) with "Ký bởi" and the time.
+    """
     reader = _reader(data)
     names = {f[0]: f[1] for f in fields.enumerate_sig_fields(reader)}
     if LEADER_FIELD not in names:
@@ -272,7 +276,8 @@ def sign_leader(
         raise SigningError("already_signed", "Văn bản đã có chữ ký của lãnh đạo.")
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     text = {"signer_name": signer_name, "position": position, "agency": agency, "signed_at": vn_time(moment)}
-    return _sign(writer, signer, LEADER_FIELD, appearance.leader_style(font), text, "Phê duyệt, ký ban hành")
+    style = appearance.leader_style(font, appearance.prepare_image(image) if image else None)
+    return _sign(writer, signer, LEADER_FIELD, style, text, "Phê duyệt, ký ban hành")
 
 
 def _field_rect(writer: IncrementalPdfFileWriter, name: str) -> tuple[int, list[float]]:
@@ -315,8 +320,12 @@ def issue(
     agency: str,
     moment: datetime,
     font: bytes,
+    seal: bytes | None = None,
 ) -> bytes:
-    """Fill the number and date fields and add the agency signature in one incremental update."""
+    """Fill the number and date fields and add the agency signature in one incremental update.
+
+    The agency's stamp is its red seal image (when given) at real size over the left third of the leader's.
+    """
     reader = _reader(data)
     filled = {f[0]: f[1] for f in fields.enumerate_sig_fields(reader)}
     if filled.get(LEADER_FIELD) is None:
@@ -330,10 +339,34 @@ def issue(
     except PyHankoPdfError as exc:
         raise PdfError("pdf_not_prepared", "Tệp PDF thiếu trường số hoặc ngày ban hành.") from exc
     page, (x1, y1, x2, y2) = _field_rect(writer, LEADER_FIELD)
-    # The seal covers about one third of the leader's signature, on its left (Decree 30).
-    right = x1 + (x2 - x1) / 3
+    # The seal covers about one third of the leader's signature, on its left (Decree 30); the
+    # signature image is centred in its field and narrower than it, hence a little more than 1/3.
+    right = x1 + 0.42 * (x2 - x1)
     mid = (y1 + y2) / 2
-    seal = (right - SEAL_SIZE, mid - SEAL_SIZE / 2, right, mid + SEAL_SIZE / 2)
-    spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=page, box=_int_box(*seal))
+    seal_box = (right - SEAL_SIZE, mid - SEAL_SIZE / 2, right, mid + SEAL_SIZE / 2)
+    spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=page, box=_int_box(*seal_box))
     text = {"agency": "\n".join(textwrap.wrap(agency.upper(), 14)), "signed_at": vn_time(moment).replace(" ", "\n", 1)}
-    return _sign(writer, signer, AGENCY_FIELD, appearance.agency_style(font), text, "Ban hành", spec)
+    style = appearance.agency_style(font, appearance.prepare_image(seal) if seal else None)
+    return _sign(writer, signer, AGENCY_FIELD, style, text, "Ban hành", spec)
+
+
+APPENDIX_BOX = (380, 800, 575, 832)  # top right of an A4 page 1, inside the margins
+
+
+def sign_appendix(data: bytes, signer: KeySigner, *, symbol: str, moment: datetime, font: bytes) -> bytes:
+    """Sign an appendix file as the agency: number/symbol and ISO 8601 time at the top right of page 1."""
+    reader = _reader(data)
+    if "/AcroForm" in reader.root and any(name == AGENCY_FIELD for name, *_ in fields.enumerate_sig_fields(reader)):
+        raise SigningError("already_issued", "Phụ lục đã có chữ ký số của cơ quan.")
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    page = writer.find_page_for_modification(0)[0].get_object()
+    try:
+        media = page["/MediaBox"]
+        width, height = float(media[2]), float(media[3])
+    except (KeyError, TypeError, ValueError, IndexError):
+        width, height = A4_WIDTH, A4_HEIGHT  # inherited or odd media box: assume A4
+    x1, y1, x2, y2 = APPENDIX_BOX
+    dx, dy = width - A4_WIDTH, height - A4_HEIGHT  # keep the distance to the top right corner
+    spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=0, box=_int_box(x1 + dx, y1 + dy, x2 + dx, y2 + dy))
+    text = {"symbol": symbol, "signed_at": moment.isoformat(timespec="seconds")}
+    return _sign(writer, signer, AGENCY_FIELD, appearance.appendix_style(font), text, "Ban hành phụ lục", spec)

@@ -42,7 +42,7 @@ def init_db() -> None:
 
 @main.command("setup-demo")
 def setup_demo() -> None:
-    """Create the schema, the demo directory (password congvan-demo) and the demo PKI."""
+    """Create the schema, the demo directory (password congvan-demo), the demo PKI and images."""
     from workflow import demo
 
     rt = runtime_module.current()
@@ -50,6 +50,7 @@ def setup_demo() -> None:
     with rt.sessions() as session, session.begin():
         agency = demo.load_directory(session)
         written = demo.make_pki(rt, session)
+        demo.load_images(rt, session)
     click.echo(f"Cơ quan: {agency.name} ({agency.code}); khóa ký mới: {len(written)} tệp.")
 
 

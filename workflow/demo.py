@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import io
+import math
+import textwrap
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from signing import pki
+from signing import appearance, pki
 from workflow.models import Agency, Person, Register, Unit
 from workflow.runtime import Runtime
 
@@ -128,3 +132,83 @@ def make_pki(rt: Runtime, session: Session) -> list[Path]:
         item.chmod(0o600)
     roots.write_bytes(pki.cert_pem(root.cert))
     return [*written, roots]
+
+
+def load_images(rt: Runtime, session: Session) -> None:
+    """Give each leader a handwritten signature image and the agency its seal image (where missing)."""
+    agency = session.scalar(select(Agency).where(Agency.is_self.is_(True)))
+    assert agency is not None
+    if agency.seal_image is None:
+        agency.seal_image = rt.store.put(seal_png(agency.name, agency.superior), ".png")
+    for person in session.scalars(select(Person)):
+        if person.has_role("leader") and person.signature_image is None:
+            person.signature_image = rt.store.put(signature_png(person.full_name), ".png")
+
+
+@functools.cache
+def signature_png(full_name: str) -> bytes:
+    """A handwritten-looking blue signature on a transparent ground, different for each name."""
+    from PIL import Image, ImageDraw
+
+    scale, width, height = 4, 600, 240
+    canvas = Image.new("RGBA", (width * scale, height * scale), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(canvas)
+    seed = sum(ord(c) * (i + 1) for i, c in enumerate(full_name))
+    points = []
+    for step in range(400):
+        t = step / 399
+        # A drifting loop: x backtracks where the cosine term outruns the drift, drawing loops.
+        x = 50 + 470 * t + 30 * math.sin(2 * math.pi * (5 + seed % 3) * t)
+        y = (
+            115
+            + (60 - 40 * t) * math.sin(2 * math.pi * 2.5 * t + seed % 5)
+            + 30 * math.cos(2 * math.pi * (5 + seed % 3) * t)
+        )
+        points.append((x * scale, y * scale))
+    draw.line(points, fill=(18, 45, 165, 255), width=5 * scale, joint="curve")
+    tail = [(x * scale, (186 + 6 * math.sin(x / 40)) * scale) for x in range(120, 560, 4)]
+    draw.line(tail, fill=(18, 45, 165, 255), width=4 * scale, joint="curve")
+    out = io.BytesIO()
+    canvas.resize((width, height), Image.Resampling.LANCZOS).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+@functools.cache
+def seal_png(name: str, superior: str) -> bytes:
+    """A round red seal: the superior's name around the ring, the agency's name and a star inside."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    size, red = 600, (215, 25, 30, 255)
+    bold = appearance.serif_family()[1]
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    c = size / 2
+    draw.ellipse((8, 8, size - 8, size - 8), outline=red, width=14)
+    draw.ellipse((c - 200, c - 200, c + 200, c + 200), outline=red, width=6)
+    ring = ImageFont.truetype(bold, 46)
+    text = superior.upper()
+    span = min(300.0, 13.0 * len(text))  # degrees of arc the ring text takes
+    for i, char in enumerate(text):
+        angle = -90 - span / 2 + span * (i + 0.5) / len(text)
+        glyph = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+        ImageDraw.Draw(glyph).text((32, 32), char, font=ring, fill=red, anchor="mm")
+        glyph = glyph.rotate(-angle - 90, resample=Image.Resampling.BICUBIC)
+        x = c + 245 * math.cos(math.radians(angle)) - 32
+        y = c + 245 * math.sin(math.radians(angle)) - 32
+        image.alpha_composite(glyph, (round(x), round(y)))
+    inner = ImageFont.truetype(bold, 40)
+    lines = textwrap.wrap(name.upper(), 14)
+    top = c - 24 * len(lines)
+    for i, line in enumerate(lines):
+        draw.text((c, top + 48 * i), line, font=inner, fill=red, anchor="mm")
+    star = [
+        (
+            c + (34 if k % 2 == 0 else 14) * math.cos(math.radians(-90 + 36 * k)),
+            c + 130 + (34 if k % 2 == 0 else 14) * math.sin(math.radians(-90 + 36 * k)),
+        )
+        for k in range(10)
+    ]
+    draw.polygon(star, fill=red)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -41,6 +41,7 @@ class Agency(Base):
     place: Mapped[str] = mapped_column(String(64), default="")  # for the date line, e.g. Tuyên Quang
     is_self: Mapped[bool] = mapped_column(Boolean, default=False)
     aliases: Mapped[str] = mapped_column(Text, default="")  # other names in Nơi nhận, one per line
+    seal_image: Mapped[str | None] = mapped_column(String(64), default=None)  # SHA-256 of the red seal PNG
     units: Mapped[list[Unit]] = relationship(back_populates="agency")
 
 
@@ -71,6 +72,11 @@ class Person(Base):
     authority: Mapped[str] = mapped_column(String(128), default="")
     roles: Mapped[str] = mapped_column(String(255), default="")  # space-separated role names
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    signature_image: Mapped[str | None] = mapped_column(String(64), default=None)  # SHA-256 of the blue PNG
+    # Where the person's signing key lives: "pkcs12" (file), "pkcs11" (token/HSM), "csc" (remote service).
+    signer_kind: Mapped[str] = mapped_column(String(16), default="pkcs12")
+    # For pkcs11 the key label on the token; for csc the credential id; empty for pkcs12.
+    signer_ref: Mapped[str] = mapped_column(String(255), default="")
     unit: Mapped[Unit] = relationship()
 
     def has_role(self, role: str) -> bool:
@@ -119,6 +125,7 @@ class Document(Base):
     signer: Mapped[Person] = relationship(foreign_keys=[signer_id])
     agency: Mapped[Agency] = relationship()
     versions: Mapped[list[DocumentVersion]] = relationship(back_populates="document", order_by="DocumentVersion.seq")
+    appendices: Mapped[list[Appendix]] = relationship(order_by="Appendix.seq")
 
     @property
     def current_version(self) -> DocumentVersion:
@@ -142,6 +149,22 @@ class DocumentVersion(Base):
     # Where the number, date and signature go (signing.pdf.Layout as JSON).
     layout: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     document: Mapped[Document] = relationship(back_populates="versions")
+
+
+class Appendix(Base):
+    """An appendix in a separate PDF file; at issuance it gets the agency's signature (Decree 30)."""
+
+    __tablename__ = "appendices"
+    __table_args__ = (UniqueConstraint("document_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))  # as uploaded
+    size: Mapped[int] = mapped_column(Integer)
+    issued_sha256: Mapped[str | None] = mapped_column(String(64), default=None)  # with the agency signature
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
 
 class Comment(Base):

@@ -30,6 +30,12 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+SEQ = {"name": "seq", "in": "path", "required": True, "schema": {"type": "integer"}}
+BINARY = {"type": "string", "format": "binary"}
+PNG = {
+    "image/png": {"schema": BINARY},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {"file": BINARY}}},
+}
 
 DRAFT = {
     "type": "object",
@@ -120,6 +126,26 @@ SPEC: dict[str, Any] = {
         "/api/v1/documents/{id}/versions": {
             "get": _op("Các phiên bản với SHA-256", parameters=ID),
             "post": _op("Phiên bản mới khi đang soạn (JSON trường sửa, hoặc multipart 'file')", "201", parameters=ID),
+        },
+        "/api/v1/documents/{id}/appendices": {
+            "post": _op(
+                "Thêm phụ lục (tệp PDF riêng, multipart 'file'); cơ quan ký số khi phát hành",
+                "201",
+                parameters=ID,
+                body={"multipart/form-data": {"schema": {"type": "object", "properties": {"file": BINARY}}}},
+            )
+        },
+        "/api/v1/documents/{id}/appendices/{seq}/pdf": {
+            "get": _op("Tệp PDF phụ lục (bản đã ký số khi đã phát hành)", parameters=[*ID, SEQ])
+        },
+        "/api/v1/documents/{id}/appendices/{seq}": {"delete": _op("Bỏ phụ lục khi đang soạn", parameters=[*ID, SEQ])},
+        "/api/v1/people/{id}/signature-image": {
+            "get": _op("Ảnh chữ ký của lãnh đạo", parameters=ID),
+            "put": _op("Quản trị: tải ảnh chữ ký (PNG nền trong suốt)", parameters=ID, body=PNG),
+        },
+        "/api/v1/agency/seal-image": {
+            "get": _op("Ảnh con dấu của cơ quan"),
+            "put": _op("Quản trị: tải ảnh con dấu (PNG nền trong suốt)", body=PNG),
         },
         "/api/v1/documents/{id}/signatures": {"get": _op("Kiểm tra các chữ ký số của tệp PDF hiện tại", parameters=ID)},
         "/api/v1/documents/{id}/events": {"get": _op("Nhật ký thao tác", parameters=ID)},

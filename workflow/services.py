@@ -16,14 +16,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from signing import appearance, validation
 from signing import pdf as signing_pdf
-from signing import validation
 from signing.errors import PdfError, SigningError
 from workflow import catalog, outbox, render
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
 from workflow.models import (
     Agency,
     ApiToken,
+    Appendix,
     AuditEvent,
     Comment,
     Document,
@@ -353,6 +354,91 @@ def read_pdf(rt: Runtime, version: DocumentVersion) -> bytes:
     return rt.store.get(version.sha256)
 
 
+# --- appendices, signature and seal images ------------------------------------------------
+
+MAX_APPENDICES = 20
+
+
+def add_appendix(session: Session, rt: Runtime, actor: Person, document_id: int, filename: str, pdf: bytes) -> Appendix:
+    """Attach an appendix PDF to a draft (it is signed by the agency at issuance)."""
+    document = get_document(session, actor, document_id, lock=True)
+    if document.state != "drafting":
+        raise Conflict("invalid_state", "Chỉ thêm phụ lục khi văn bản đang soạn thảo.", state=document.state)
+    if actor.id != document.drafter_id:
+        raise Forbidden("forbidden", "Chỉ người soạn thảo được thêm phụ lục.")
+    if len(document.appendices) >= MAX_APPENDICES:
+        raise Conflict("too_many_appendices", f"Mỗi văn bản có tối đa {MAX_APPENDICES} phụ lục.")
+    _check_pdf(rt, pdf)
+    name = " ".join(filename.replace("\\", "/").rsplit("/", 1)[-1].split())[:200] or "phu-luc.pdf"
+    appendix = Appendix(
+        document_id=document.id,
+        seq=max((a.seq for a in document.appendices), default=0) + 1,
+        filename=name,
+        sha256=rt.store.put(pdf),
+        size=len(pdf),
+        created_by_id=actor.id,
+    )
+    session.add(appendix)
+    session.flush()
+    audit(session, actor, "appendix_added", document, seq=appendix.seq, sha256=appendix.sha256, filename=name)
+    return appendix
+
+
+def get_appendix(session: Session, actor: Person, document_id: int, seq: int) -> Appendix:
+    """One appendix of a document the actor may see."""
+    document = get_document(session, actor, document_id)
+    for appendix in document.appendices:
+        if appendix.seq == seq:
+            return appendix
+    raise NotFound("appendix_not_found", "Không tìm thấy phụ lục.")
+
+
+def remove_appendix(session: Session, actor: Person, document_id: int, seq: int) -> None:
+    """Remove an appendix from a draft."""
+    appendix = get_appendix(session, actor, document_id, seq)
+    document = get_document(session, actor, document_id, lock=True)
+    if document.state != "drafting" or actor.id != document.drafter_id:
+        raise Conflict("invalid_state", "Chỉ người soạn thảo bỏ được phụ lục khi văn bản đang soạn thảo.")
+    session.delete(appendix)
+    audit(session, actor, "appendix_removed", document, seq=seq, sha256=appendix.sha256)
+
+
+def _check_image(png: bytes) -> None:
+    try:
+        appearance.check_image(png)
+    except SigningError as exc:
+        raise Invalid(exc.code, exc.message) from exc
+
+
+def set_signature_image(session: Session, rt: Runtime, actor: Person, person_id: int, png: bytes) -> Person:
+    """An admin sets a leader's handwritten signature image (transparent PNG)."""
+    if not actor.has_role("admin"):
+        raise Forbidden("forbidden", "Chỉ quản trị viên được cập nhật ảnh chữ ký.")
+    target = session.get(Person, person_id)
+    if target is None or target.unit.agency_id != actor.unit.agency_id:
+        raise NotFound("person_not_found", "Không tìm thấy người dùng.")
+    _check_image(png)
+    target.signature_image = rt.store.put(png, ".png")
+    audit(session, actor, "signature_image_set", None, person_id=target.id, sha256=target.signature_image)
+    return target
+
+
+def set_seal_image(session: Session, rt: Runtime, actor: Person, png: bytes) -> Agency:
+    """An admin sets the red seal image (transparent PNG) of their own agency."""
+    if not actor.has_role("admin"):
+        raise Forbidden("forbidden", "Chỉ quản trị viên được cập nhật ảnh con dấu.")
+    _check_image(png)
+    agency = actor.unit.agency
+    agency.seal_image = rt.store.put(png, ".png")
+    audit(session, actor, "seal_image_set", None, agency_id=agency.id, sha256=agency.seal_image)
+    return agency
+
+
+def image(rt: Runtime, sha256: str | None) -> bytes | None:
+    """A stored signature or seal image, checked against its SHA-256; None when not set."""
+    return rt.store.get(sha256, ".png") if sha256 else None
+
+
 # --- transitions -------------------------------------------------------------------------
 
 
@@ -453,6 +539,7 @@ def _sign_pdf(session: Session, rt: Runtime, document: Document) -> DocumentVers
         agency=document.agency.name,
         moment=rt.now(),
         font=rt.font,
+        image=image(rt, signer.signature_image),
     )
     document.signed_at = dt.datetime.now(dt.UTC)
     return _add_version(session, rt, document, signed, "leader_signed", signer)
@@ -680,7 +767,14 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
             agency=document.agency.name,
             moment=now,
             font=rt.font,
+            seal=image(rt, document.agency.seal_image),
         )
+        signed_appendices = [
+            signing_pdf.sign_appendix(
+                rt.store.get(a.sha256), rt.keyring.agency(document.agency.code), symbol=symbol, moment=now, font=rt.font
+            )
+            for a in document.appendices
+        ]
     except SigningError as exc:
         # The number is taken: keep it in the register as voided, with the reason.
         entry.status = "voided"
@@ -709,6 +803,8 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
         warnings.append({"code": "duplicate_symbol", "message": f"Số, ký hiệu {symbol} đã có trong năm."})
     session.add(entry)
     version = _add_version(session, rt, document, issued, "issued", actor)
+    for appendix, signed in zip(document.appendices, signed_appendices, strict=True):
+        appendix.issued_sha256 = rt.store.put(signed)
     document.number, document.symbol, document.issued_at = number, symbol, now
     transition(
         session, actor, document, "issue", number=number, symbol=symbol, sha256=version.sha256, register=register.code
@@ -719,6 +815,7 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
         "number": number,
         "symbol": symbol,
         "sha256": version.sha256,
+        "appendices": [{"seq": a.seq, "sha256": a.issued_sha256} for a in document.appendices],
         "warnings": warnings,
         "dispatch": dispatched,
     }

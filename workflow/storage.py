@@ -15,13 +15,13 @@ class FileStore:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
-    def _path(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}.pdf"
+    def _path(self, sha256: str, suffix: str) -> Path:
+        return self.root / sha256[:2] / f"{sha256}{suffix}"
 
-    def put(self, data: bytes) -> str:
+    def put(self, data: bytes, suffix: str = ".pdf") -> str:
         """Store the bytes and return their SHA-256."""
         digest = hashlib.sha256(data).hexdigest()
-        path = self._path(digest)
+        path = self._path(digest, suffix)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -32,9 +32,9 @@ class FileStore:
             os.replace(tmp, path)
         return digest
 
-    def get(self, sha256: str) -> bytes:
+    def get(self, sha256: str, suffix: str = ".pdf") -> bytes:
         """Read the bytes stored under the SHA-256 and check they still match it."""
-        data = self._path(sha256).read_bytes()
+        data = self._path(sha256, suffix).read_bytes()
         if hashlib.sha256(data).hexdigest() != sha256:
             raise Corrupted("file_corrupted", "Tệp lưu trữ không khớp mã băm SHA-256 đã ghi nhận.")
         return data

@@ -14,6 +14,7 @@ from workflow import catalog, openapi, outbox, render, services
 from workflow.errors import Invalid, NotFound, Unauthenticated
 from workflow.models import (
     Agency,
+    Appendix,
     AuditEvent,
     Comment,
     Document,
@@ -97,6 +98,8 @@ def person_json(p: Person) -> dict[str, Any]:
         "authority": p.authority,
         "roles": p.roles.split(),
         "unit_id": p.unit_id,
+        "signer_kind": p.signer_kind,
+        "has_signature_image": p.signature_image is not None,
     }
 
 
@@ -131,6 +134,19 @@ def document_json(d: Document) -> dict[str, Any]:
         "signed_at": _iso(d.signed_at),
         "created_at": _iso(d.created_at),
         "current_version": version_json(d.current_version) if d.versions else None,
+        "appendices": [appendix_json(a) for a in d.appendices],
+    }
+
+
+def appendix_json(a: Appendix) -> dict[str, Any]:
+    """An appendix file as the API shows it."""
+    return {
+        "seq": a.seq,
+        "filename": a.filename,
+        "sha256": a.sha256,
+        "size": a.size,
+        "issued_sha256": a.issued_sha256,
+        "created_at": _iso(a.created_at),
     }
 
 
@@ -293,6 +309,88 @@ def get_pdf(doc_id: str) -> Response:
     response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
     response.headers["X-Content-SHA256"] = version.sha256
     return response
+
+
+@bp.post("/documents/<doc_id>/appendices")
+def add_appendix(doc_id: str) -> tuple[Response, int]:
+    """Attach an appendix PDF (multipart field 'file') to a draft."""
+    actor = person()
+    upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
+    if upload is None:
+        raise Invalid("missing_file", "Thiếu tệp PDF phụ lục (trường 'file').", field="file")
+    appendix = services.add_appendix(db(), runtime(), actor, path_id(doc_id), upload.filename or "", upload.read())
+    commit()
+    return ok(appendix_json(appendix), 201)
+
+
+@bp.get("/documents/<doc_id>/appendices/<seq>/pdf")
+def get_appendix_pdf(doc_id: str, seq: str) -> Response:
+    """An appendix PDF: the issued one (with the agency signature) once the document is issued."""
+    appendix = services.get_appendix(db(), person(), path_id(doc_id), path_id(seq))
+    sha256 = appendix.issued_sha256 or appendix.sha256
+    response = send_file(
+        io.BytesIO(runtime().store.get(sha256)),
+        mimetype="application/pdf",
+        download_name=f"congvan-{appendix.document_id}-phu-luc-{appendix.seq}.pdf",
+    )
+    response.headers["X-Content-SHA256"] = sha256
+    return response
+
+
+@bp.delete("/documents/<doc_id>/appendices/<seq>")
+def remove_appendix(doc_id: str, seq: str) -> tuple[Response, int]:
+    """Remove an appendix from a draft."""
+    services.remove_appendix(db(), person(), path_id(doc_id), path_id(seq))
+    commit()
+    return ok({"ok": True})
+
+
+def _png_response(png: bytes | None, name: str) -> Response:
+    if png is None:
+        raise NotFound("image_not_set", "Chưa có ảnh.")
+    return send_file(io.BytesIO(png), mimetype="image/png", download_name=name)
+
+
+def _png_body() -> bytes:
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise Invalid("missing_file", "Thiếu tệp ảnh PNG (trường 'file').", field="file")
+        return upload.read()
+    return request.get_data()
+
+
+@bp.put("/people/<person_id>/signature-image")
+def set_signature_image(person_id: str) -> tuple[Response, int]:
+    """An admin uploads a leader's handwritten signature (transparent PNG)."""
+    target = services.set_signature_image(db(), runtime(), person(), path_id(person_id), _png_body())
+    commit()
+    return ok(person_json(target))
+
+
+@bp.get("/people/<person_id>/signature-image")
+def get_signature_image(person_id: str) -> Response:
+    """A person's signature image."""
+    actor = person()
+    target = db().get(Person, path_id(person_id))
+    if target is None or target.unit.agency_id != actor.unit.agency_id:
+        raise NotFound("person_not_found", "Không tìm thấy người dùng.")
+    return _png_response(services.image(runtime(), target.signature_image), f"chu-ky-{target.id}.png")
+
+
+@bp.put("/agency/seal-image")
+def set_seal_image() -> tuple[Response, int]:
+    """An admin uploads the agency's red seal (transparent PNG)."""
+    agency = services.set_seal_image(db(), runtime(), person(), _png_body())
+    commit()
+    return ok({"agency_id": agency.id, "seal_image": agency.seal_image})
+
+
+@bp.get("/agency/seal-image")
+def get_seal_image() -> Response:
+    """The agency's seal image."""
+    agency = person().unit.agency
+    return _png_response(services.image(runtime(), agency.seal_image), "con-dau.png")
 
 
 @bp.get("/documents/<doc_id>/signatures")

@@ -14,7 +14,11 @@ def test_every_route_is_documented(app: Flask, api: Api) -> None:
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and rule.endpoint != "static":
-            path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{action}" if m.group(1) == "action" else "{id}", rule.rule)
+            path = re.sub(
+                r"<(?:\w+:)?(\w+)>",
+                lambda m: f"{{{m.group(1)}}}" if m.group(1) in ("action", "seq") else "{id}",
+                rule.rule,
+            )
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 routes.add((path, method.lower()))
     documented = {(path, method) for path, item in spec["paths"].items() for method in item}
