@@ -86,7 +86,7 @@ def main() -> None:
             ids.append(doc.id)
     with rt.sessions() as session:
         pdfs = [services.read_pdf(rt, session.get(Document, i).current_version) for i in ids]
-    key = rt.keyring.person("giamdoc")
+        key = rt.keyring.person(person(session, "giamdoc"))
     pages = signing_pdf.inspect(pdfs[0]).pages
     print(f"{n} công văn, {pages} trang, {statistics.mean(len(p) for p in pdfs) / 1024:.0f} KB mỗi tệp")
 

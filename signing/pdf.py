@@ -23,7 +23,7 @@ from pyhanko.stamp import BaseStampStyle
 
 from signing import appearance
 from signing.errors import PdfError, SigningError
-from signing.signers import KeySigner
+from signing.signers import Signer
 
 NUMBER_FIELD = "so_ky_hieu"
 DATE_FIELD = "ngay_ban_hanh"
@@ -230,7 +230,7 @@ def vn_time(moment: datetime) -> str:
 
 def _sign(
     writer: IncrementalPdfFileWriter,
-    signer: KeySigner,
+    signer: Signer,
     field: str,
     style: BaseStampStyle,
     text: dict[str, str],
@@ -255,7 +255,7 @@ def _sign(
 
 def sign_leader(
     data: bytes,
-    signer: KeySigner,
+    signer: Signer,
     *,
     signer_name: str,
     position: str,
@@ -313,7 +313,7 @@ def _fill(writer: IncrementalPdfFileWriter, name: str, value: str, font: bytes) 
 
 def issue(
     data: bytes,
-    signer: KeySigner,
+    signer: Signer,
     *,
     number_text: str,
     date_text: str,
@@ -353,7 +353,7 @@ def issue(
 APPENDIX_BOX = (380, 800, 575, 832)  # top right of an A4 page 1, inside the margins
 
 
-def sign_appendix(data: bytes, signer: KeySigner, *, symbol: str, moment: datetime, font: bytes) -> bytes:
+def sign_appendix(data: bytes, signer: Signer, *, symbol: str, moment: datetime, font: bytes) -> bytes:
     """Sign an appendix file as the agency: number/symbol and ISO 8601 time at the top right of page 1."""
     reader = _reader(data)
     if "/AcroForm" in reader.root and any(name == AGENCY_FIELD for name, *_ in fields.enumerate_sig_fields(reader)):

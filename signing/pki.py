@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 
 @dataclass(frozen=True)
@@ -52,25 +52,42 @@ def make_root(common_name: str, organization: str, years: int = 10) -> Identity:
 
 
 def issue_signing_cert(ca: Identity, common_name: str, organization: str, years: int = 3) -> Identity:
-    """Issue an end-entity certificate for document signing (digital signature, non-repudiation)."""
+    """Create a key and an end-entity certificate for document signing."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return Identity(key, certify(ca, key.public_key(), common_name, organization, years))
+
+
+def certify(
+    ca: Identity,
+    public_key: rsa.RSAPublicKey,
+    common_name: str,
+    organization: str,
+    years: int = 3,
+    ocsp_url: str | None = None,
+) -> x509.Certificate:
+    """Certify a public key for document signing (digital signature, non-repudiation).
+
+    With an OCSP URL the certificate names its responder (AIA), so B-LT can embed revocation data.
+    """
     now = dt.datetime.now(dt.UTC)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(_name(common_name, organization))
         .issuer_name(ca.cert.subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
-        .sign(ca.key, hashes.SHA256())
     )
-    return Identity(key, cert)
+    if ocsp_url:
+        access = x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url))
+        builder = builder.add_extension(x509.AuthorityInformationAccess([access]), critical=False)
+    return builder.sign(ca.key, hashes.SHA256())
 
 
 def to_pkcs12(identity: Identity, chain: list[x509.Certificate], passphrase: bytes, label: str) -> bytes:

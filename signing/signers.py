@@ -6,11 +6,14 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.keys.internal import (
     translate_pyca_cryptography_cert_to_asn1,
     translate_pyca_cryptography_key_to_asn1,
 )
-from pyhanko.sign.signers.pdf_cms import SimpleSigner
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+from pyhanko.sign.signers.pdf_cms import Signer, SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.errors import SigningError
@@ -57,3 +60,25 @@ def load_pkcs12(data: bytes, passphrase: bytes | None) -> KeySigner:
         raise SigningError("key_unsupported", "Loại khóa không được hỗ trợ (chỉ RSA, ECDSA).")
     chain = [translate_pyca_cryptography_cert_to_asn1(c) for c in others or []]
     return KeySigner(key, translate_pyca_cryptography_cert_to_asn1(cert), chain)
+
+
+def open_pkcs11(module: str, token_label: str, pin: str, key_label: str) -> PKCS11Signer:
+    """Open a session on a PKCS#11 token (HSM, USB token, SoftHSM2) and sign with the labelled key.
+
+    The key never leaves the token; the certificate is read from the token under the same label, and
+    every other certificate on the token is taken as the chain.
+    """
+    import pkcs11
+
+    if not module:
+        raise SigningError("pkcs11_not_configured", "Chưa cấu hình thư viện PKCS#11 (CONGVAN_PKCS11_MODULE).")
+    try:
+        session = open_pkcs11_session(module, token_criteria=TokenCriteria(label=token_label), user_pin=pin)
+        signer = PKCS11Signer(session, key_label=key_label, cert_label=key_label, other_certs_to_pull=None)
+        _ = signer.signing_cert  # fail here, not in the middle of a batch, when the label is wrong
+    except (pkcs11.PKCS11Error, PyHankoSigningError, OSError, ValueError) as exc:
+        raise SigningError("pkcs11_unavailable", "Không mở được khóa ký trên thiết bị PKCS#11 (token/HSM).") from exc
+    return signer
+
+
+__all__ = ["KeySigner", "Signer", "load_pkcs12", "open_pkcs11"]

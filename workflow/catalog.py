@@ -66,3 +66,11 @@ def is_urgent(urgency: str) -> bool:
 def is_secret(confidentiality: str) -> bool:
     """Documents with state secrets must never be sent over the network."""
     return confidentiality != "thuong"
+
+
+# Where a leader's signing key lives (Person.signer_kind).
+SIGNER_KINDS = {
+    "pkcs12": "Tệp khóa PKCS#12 lưu mã hóa trên máy chủ",
+    "pkcs11": "Thiết bị ký số PKCS#11 (USB token, HSM)",
+    "csc": "Dịch vụ ký số từ xa (chuẩn CSC, như SmartCA, MySign)",
+}

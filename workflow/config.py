@@ -22,7 +22,14 @@ DEFAULTS: dict[str, Any] = {
     # Seconds without a heartbeat after which the reconciler re-enqueues a signing batch.
     "BATCH_LEASE_SECONDS": 60,
     "SECRET_KEY": "dev-only-change-me",
+    # PKCS#11 token/HSM for people whose profile says "pkcs11" (the key label is in the profile).
+    "PKCS11_MODULE": "",
+    "PKCS11_TOKEN": "",
+    "PKCS11_PIN": "",
 }
+
+# Secrets may come from a file instead (CONGVAN_<KEY>_FILE, e.g. a Docker or systemd secret).
+SECRETS = ("KEY_PASSPHRASE", "SECRET_KEY", "PKCS11_PIN", "DATABASE_URL")
 
 
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -35,6 +42,10 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
                 config[key] = json.loads(raw)
             except ValueError:
                 config[key] = raw
+    for key in SECRETS:
+        secret_file = os.environ.get(f"CONGVAN_{key}_FILE")
+        if secret_file and f"CONGVAN_{key}" not in os.environ:
+            config[key] = Path(secret_file).read_text(encoding="utf-8").strip()
     config.update(overrides or {})
     for key in ("FILES_DIR", "KEYS_DIR"):
         config[key] = str(Path(config[key]).resolve())

@@ -143,6 +143,22 @@ SPEC: dict[str, Any] = {
             "get": _op("Ảnh chữ ký của lãnh đạo", parameters=ID),
             "put": _op("Quản trị: tải ảnh chữ ký (PNG nền trong suốt)", parameters=ID, body=PNG),
         },
+        "/api/v1/people/{id}/signer": {
+            "put": _op(
+                "Quản trị: nơi giữ khóa ký của lãnh đạo (tệp PKCS#12, thiết bị PKCS#11, dịch vụ ký từ xa CSC)",
+                parameters=ID,
+                body=_json(
+                    {
+                        "type": "object",
+                        "required": ["kind"],
+                        "properties": {
+                            "kind": {"type": "string", "enum": list(catalog.SIGNER_KINDS)},
+                            "ref": {"type": "string", "description": "Nhãn khóa trên token, hoặc credentialID"},
+                        },
+                    }
+                ),
+            )
+        },
         "/api/v1/agency/seal-image": {
             "get": _op("Ảnh con dấu của cơ quan"),
             "put": _op("Quản trị: tải ảnh con dấu (PNG nền trong suốt)", body=PNG),

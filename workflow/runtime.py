@@ -19,21 +19,27 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from signing import appearance, validation
 from signing.errors import SigningError
-from signing.signers import KeySigner, load_pkcs12
+from signing.signers import Signer, load_pkcs12, open_pkcs11
 from workflow import config as config_module
 from workflow.db import make_engine, make_session_factory
+from workflow.models import Person
 from workflow.storage import FileStore
 
 
 class Keyring:
-    """Signing keys kept parsed for the life of the process (PKCS#12 files in KEYS_DIR)."""
+    """Signing keys kept ready for the life of the process, per person's profile.
 
-    def __init__(self, keys_dir: str, passphrase: str) -> None:
-        self.keys_dir = Path(keys_dir)
+    PKCS#12 files in KEYS_DIR (parsed once), keys on a PKCS#11 token (one session per process).
+    """
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.keys_dir = Path(config["KEYS_DIR"])
+        passphrase = str(config["KEY_PASSPHRASE"])
         self._passphrase = passphrase.encode() if passphrase else None
-        self._signers: dict[str, KeySigner] = {}
+        self._pkcs11 = (str(config["PKCS11_MODULE"]), str(config["PKCS11_TOKEN"]), str(config["PKCS11_PIN"]))
+        self._signers: dict[str, Signer] = {}
 
-    def _load(self, relative: str) -> KeySigner:
+    def _load(self, relative: str) -> Signer:
         if relative not in self._signers:
             path = self.keys_dir / relative
             if not path.is_file():
@@ -41,11 +47,19 @@ class Keyring:
             self._signers[relative] = load_pkcs12(path.read_bytes(), self._passphrase)
         return self._signers[relative]
 
-    def person(self, username: str) -> KeySigner:
-        """The signer of a person (their PKCS#12 file)."""
-        return self._load(f"people/{username}.p12")
+    def person(self, person: Person) -> Signer:
+        """The signer of a person, from the backend their profile names."""
+        if person.signer_kind == "pkcs12":
+            return self._load(f"people/{person.username}.p12")
+        if person.signer_kind == "pkcs11":
+            cache_key = f"pkcs11:{person.signer_ref}"
+            if cache_key not in self._signers:
+                module, token, pin = self._pkcs11
+                self._signers[cache_key] = open_pkcs11(module, token, pin, person.signer_ref)
+            return self._signers[cache_key]
+        raise SigningError("signer_remote", "Người ký dùng dịch vụ ký số từ xa; chỉ ký được theo lô có phê duyệt.")
 
-    def agency(self, code: str) -> KeySigner:
+    def agency(self, code: str) -> Signer:
         """The agency's signer, used by the clerk at issuance."""
         return self._load(f"agency-{code}.p12")
 
@@ -88,7 +102,7 @@ def build(config: dict[str, Any]) -> Runtime:
         sessions=make_session_factory(engine),
         readers=make_session_factory(engine, readonly=True),
         store=FileStore(config["FILES_DIR"]),
-        keyring=Keyring(config["KEYS_DIR"], str(config["KEY_PASSPHRASE"])),
+        keyring=Keyring(config),
         tz=ZoneInfo(config["TIMEZONE"]),
     )
 

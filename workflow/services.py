@@ -434,6 +434,25 @@ def set_seal_image(session: Session, rt: Runtime, actor: Person, png: bytes) -> 
     return agency
 
 
+def set_signer(session: Session, actor: Person, person_id: int, kind: Any, ref: Any) -> Person:
+    """An admin chooses where a leader's signing key lives: PKCS#12 file, PKCS#11 token, or remote (CSC)."""
+    if not actor.has_role("admin"):
+        raise Forbidden("forbidden", "Chỉ quản trị viên được cấu hình khóa ký số.")
+    target = session.get(Person, person_id)
+    if target is None or target.unit.agency_id != actor.unit.agency_id:
+        raise NotFound("person_not_found", "Không tìm thấy người dùng.")
+    if kind not in catalog.SIGNER_KINDS:
+        raise Invalid("invalid_signer_kind", "Loại khóa ký không hợp lệ (pkcs12, pkcs11, csc).", field="kind")
+    ref = str(ref or "").strip()
+    if kind != "pkcs12" and not ref:
+        raise Invalid("missing_field", "Cần nhãn khóa trên thiết bị hoặc mã chứng thư của dịch vụ ký.", field="ref")
+    if len(ref) > 255:
+        raise Invalid("invalid_field", "Nhãn khóa quá dài.", field="ref")
+    target.signer_kind, target.signer_ref = kind, ref if kind != "pkcs12" else ""
+    audit(session, actor, "signer_set", None, person_id=target.id, kind=kind, ref=target.signer_ref)
+    return target
+
+
 def image(rt: Runtime, sha256: str | None) -> bytes | None:
     """A stored signature or seal image, checked against its SHA-256; None when not set."""
     return rt.store.get(sha256, ".png") if sha256 else None
@@ -530,7 +549,7 @@ def approve(session: Session, rt: Runtime, actor: Person, document: Document) ->
 
 def _sign_pdf(session: Session, rt: Runtime, document: Document) -> DocumentVersion:
     signer = document.signer
-    key = rt.keyring.person(signer.username)
+    key = rt.keyring.person(signer)
     signed = signing_pdf.sign_leader(
         read_pdf(rt, document.current_version),
         key,

@@ -368,6 +368,15 @@ def set_signature_image(person_id: str) -> tuple[Response, int]:
     return ok(person_json(target))
 
 
+@bp.put("/people/<person_id>/signer")
+def set_signer(person_id: str) -> tuple[Response, int]:
+    """An admin sets where a leader's key lives (kind pkcs12 / pkcs11 / csc, with the key label or credential)."""
+    data = body_json()
+    target = services.set_signer(db(), person(), path_id(person_id), data.get("kind"), data.get("ref"))
+    commit()
+    return ok(person_json(target) | {"signer_ref": target.signer_ref})
+
+
 @bp.get("/people/<person_id>/signature-image")
 def get_signature_image(person_id: str) -> Response:
     """A person's signature image."""

@@ -1,0 +1,91 @@
+"""A leader whose key lives on a real PKCS#11 token (SoftHSM2): a batch of 50 signed and valid."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from signing import pki
+from tests.conftest import Api, build_app
+from tests.tokens import Token, add_signing_key, softhsm_token
+
+
+@pytest.fixture(scope="module")
+def hsm(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> Iterator[tuple[Token, Path]]:
+    """A token holding the leader's key, and a keys directory that trusts the token's CA too."""
+    work = tmp_path_factory.mktemp("hsm")
+    token = softhsm_token(work / "softhsm")
+    ca = pki.make_root("congvan HSM Test CA", "congvan tests")
+    add_signing_key(token, "giamdoc", ca, "Phạm Mạnh Duyệt", "Sở Tài nguyên và Môi trường")
+    keys = work / "keys"
+    shutil.copytree(keys_dir, keys)
+    (keys / "hsm-ca.pem").write_bytes(pki.cert_pem(ca.cert))
+    (keys / "roots.pem").write_bytes((keys_dir / "roots.pem").read_bytes() + pki.cert_pem(ca.cert))
+    yield token, keys
+
+
+@pytest.fixture
+def hsm_app(hsm: tuple[Token, Path], tmp_path: Path, password_hash: str) -> Iterator[Flask]:
+    token, keys = hsm
+    app = build_app(
+        f"sqlite:///{tmp_path}/congvan.db",
+        tmp_path,
+        keys,
+        password_hash,
+        PKCS11_MODULE=token.module,
+        PKCS11_TOKEN=token.label,
+        PKCS11_PIN=token.pin,
+    )
+    yield app
+    app.extensions["congvan"].engine.dispose()
+
+
+def test_the_key_cannot_leave_the_token(hsm: tuple[Token, Path]) -> None:
+    import pkcs11
+    from pkcs11 import Attribute, ObjectClass
+
+    token, _ = hsm
+    with pkcs11.lib(token.module).get_token(token_label=token.label).open(user_pin=token.pin) as session:
+        key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label="giamdoc")
+        assert key[Attribute.EXTRACTABLE] is False and key[Attribute.SENSITIVE] is True
+        with pytest.raises(pkcs11.exceptions.AttributeSensitive):
+            _ = key[Attribute.PRIVATE_EXPONENT]
+
+
+def test_batch_of_50_signed_on_the_token(hsm_app: Flask, hsm: tuple[Token, Path], tmp_path: Path) -> None:
+    api = Api(hsm_app.test_client())
+    leader = api.id_of("giamdoc")
+    profile = api.as_("admin", "PUT", f"/api/v1/people/{leader}/signer", json={"kind": "pkcs11", "ref": "giamdoc"})
+    assert profile.status_code == 200 and profile.get_json()["signer_kind"] == "pkcs11"
+    bad = api.as_("admin", "PUT", f"/api/v1/people/{leader}/signer", json={"kind": "usb"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_signer_kind"
+    ids = []
+    for i in range(50):
+        doc = api.draft(summary=f"kiểm tra số {i + 1} về công tác phòng, chống dịch")
+        api.advance(doc["id"], "awaiting_signature")
+        ids.append(doc["id"])
+    batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
+    confirmed = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm")
+    assert confirmed.status_code == 202
+    done = api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()
+    assert done["state"] == "done" and done["counts"] == {"signed": 50}, done
+    _, keys = hsm
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+    subprocess.run(
+        ["certutil", "-A", "-d", f"sql:{nss}", "-n", "hsm", "-t", "CT,C,C", "-i", str(keys / "hsm-ca.pem")], check=True
+    )
+    for doc_id in ids:
+        (check,) = api.as_("giamdoc", "GET", f"/api/v1/documents/{doc_id}/signatures").get_json()["signatures"]
+        assert check["ok"] and check["signer"] == "Phạm Mạnh Duyệt" and check["trusted"], check
+    for doc_id in ids[:5]:
+        path = tmp_path / f"{doc_id}.pdf"
+        path.write_bytes(api.as_("giamdoc", "GET", f"/api/v1/documents/{doc_id}/pdf").data)
+        out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True, check=True)
+        assert "Signature is Valid." in out.stdout and "Certificate is Trusted." in out.stdout, out.stdout
