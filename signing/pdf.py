@@ -19,7 +19,14 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from pyhanko.stamp import BaseStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from signing import appearance
 from signing.errors import PdfError, SigningError
@@ -30,8 +37,48 @@ DATE_FIELD = "ngay_ban_hanh"
 LEADER_FIELD = "chu_ky_lanh_dao"
 AGENCY_FIELD = "chu_ky_co_quan"
 
-# Fixed reservation for the CMS blob: avoids pyHanko's dry-run signature (SIGNING-NOTES §2).
+# Fixed reservation for the CMS blob: avoids pyHanko's dry-run signature (SIGNING-NOTES §2);
+# a signature timestamp token with the TSA's chain needs room of its own.
 BYTES_RESERVED = 16384
+BYTES_RESERVED_TIMESTAMPED = 32768
+
+LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+
+
+@dataclass(frozen=True)
+class Pades:
+    """The PAdES baseline level to sign at, with what the higher levels need.
+
+    B-T adds an RFC 3161 signature timestamp; B-LT also embeds the chain's revocation data (OCSP/CRL,
+    fetched with the trust roots) in the DSS; B-LTA then adds a document timestamp over everything.
+    """
+
+    level: str = "B-B"
+    timestamper: TimeStamper | None = None
+    trust_roots: tuple[object, ...] = ()
+
+    @property
+    def timestamped(self) -> bool:
+        """Whether this level needs a TSA."""
+        return self.level != "B-B"
+
+    def validation_context(self) -> ValidationContext:
+        """A context that fetches revocation data from the URLs in the certificates (for B-LT/B-LTA)."""
+        return ValidationContext(
+            trust_roots=list(self.trust_roots),
+            allow_fetching=True,
+            fetcher_backend=RequestsFetcherBackend(per_request_timeout=10),
+        )
+
+
+B_B = Pades()
+
+
+def http_timestamper(url: str, timeout: float = 10) -> TimeStamper:
+    """An RFC 3161 client of the configured TSA."""
+    return RequestsHTTPTimeStamper(url, timeout=timeout)
+
+
 SEAL_SIZE = 100.0  # points: a 35 mm seal
 
 A4_WIDTH, A4_HEIGHT = 595.28, 841.89
@@ -236,20 +283,55 @@ def _sign(
     text: dict[str, str],
     reason: str,
     new_field: fields.SigFieldSpec | None = None,
+    pades: Pades = B_B,
 ) -> bytes:
+    long_term = pades.level in ("B-LT", "B-LTA")
     meta = signers.PdfSignatureMetadata(
         field_name=field,
         reason=reason,
         location="Việt Nam",
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
+        embed_validation_info=long_term,
+        validation_context=pades.validation_context() if long_term else None,
+        use_pades_lta=pades.level == "B-LTA",
     )
-    pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style, new_field_spec=new_field)
-    out = pdf_signer.sign_pdf(
-        writer,
-        bytes_reserved=BYTES_RESERVED,
-        appearance_text_params=text,
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer=signer,
+        stamp_style=style,
+        new_field_spec=new_field,
+        timestamper=pades.timestamper if pades.timestamped else None,
     )
+    if pades.timestamped and pades.timestamper is None:
+        raise SigningError("tsa_not_configured", f"Mức {pades.level} cần máy chủ cấp dấu thời gian (TSA_URL).")
+    try:
+        out = pdf_signer.sign_pdf(
+            writer,
+            bytes_reserved=BYTES_RESERVED_TIMESTAMPED if pades.timestamped else BYTES_RESERVED,
+            appearance_text_params=text,
+        )
+    except TimestampRequestError as exc:
+        raise SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.") from exc
+    except (PathBuildingError, PathValidationError) as exc:
+        raise SigningError("certificate_untrusted", "Không xác thực được chứng thư số của người ký.") from exc
+    except PyHankoSigningError as exc:
+        if isinstance(exc.__cause__, TimestampRequestError):
+            raise SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.") from exc
+        raise SigningError("revocation_unavailable", "Không lấy được thông tin thu hồi chứng thư (OCSP/CRL).") from exc
+    return out.getvalue()  # type: ignore[no-any-return]
+
+
+def add_document_timestamp(data: bytes, timestamper: TimeStamper) -> bytes:
+    """Append a document timestamp covering every signature before it (a deferred B-T, or LTA renewal)."""
+    _reader(data)
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    try:
+        out = signers.PdfTimeStamper(timestamper).timestamp_pdf(
+            writer, md_algorithm="sha256", bytes_reserved=BYTES_RESERVED
+        )
+    except (TimestampRequestError, PyHankoSigningError) as exc:
+        raise SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.") from exc
     return out.getvalue()  # type: ignore[no-any-return]
 
 
@@ -263,6 +345,7 @@ def sign_leader(
     moment: datetime,
     font: bytes,
     image: bytes | None = None,
+    pades: Pades = B_B,
 ) -> bytes:
     """Apply the leader's approval signature into the prepared signature field.
 
@@ -277,7 +360,7 @@ def sign_leader(
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     text = {"signer_name": signer_name, "position": position, "agency": agency, "signed_at": vn_time(moment)}
     style = appearance.leader_style(font, appearance.prepare_image(image) if image else None)
-    return _sign(writer, signer, LEADER_FIELD, style, text, "Phê duyệt, ký ban hành")
+    return _sign(writer, signer, LEADER_FIELD, style, text, "Phê duyệt, ký ban hành", pades=pades)
 
 
 def _field_rect(writer: IncrementalPdfFileWriter, name: str) -> tuple[int, list[float]]:
@@ -321,6 +404,7 @@ def issue(
     moment: datetime,
     font: bytes,
     seal: bytes | None = None,
+    pades: Pades = B_B,
 ) -> bytes:
     """Fill the number and date fields and add the agency signature in one incremental update.
 
@@ -347,13 +431,15 @@ def issue(
     spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=page, box=_int_box(*seal_box))
     text = {"agency": "\n".join(textwrap.wrap(agency.upper(), 14)), "signed_at": vn_time(moment).replace(" ", "\n", 1)}
     style = appearance.agency_style(font, appearance.prepare_image(seal) if seal else None)
-    return _sign(writer, signer, AGENCY_FIELD, style, text, "Ban hành", spec)
+    return _sign(writer, signer, AGENCY_FIELD, style, text, "Ban hành", spec, pades)
 
 
 APPENDIX_BOX = (380, 800, 575, 832)  # top right of an A4 page 1, inside the margins
 
 
-def sign_appendix(data: bytes, signer: Signer, *, symbol: str, moment: datetime, font: bytes) -> bytes:
+def sign_appendix(
+    data: bytes, signer: Signer, *, symbol: str, moment: datetime, font: bytes, pades: Pades = B_B
+) -> bytes:
     """Sign an appendix file as the agency: number/symbol and ISO 8601 time at the top right of page 1."""
     reader = _reader(data)
     if "/AcroForm" in reader.root and any(name == AGENCY_FIELD for name, *_ in fields.enumerate_sig_fields(reader)):
@@ -369,4 +455,5 @@ def sign_appendix(data: bytes, signer: Signer, *, symbol: str, moment: datetime,
     dx, dy = width - A4_WIDTH, height - A4_HEIGHT  # keep the distance to the top right corner
     spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=0, box=_int_box(x1 + dx, y1 + dy, x2 + dx, y2 + dy))
     text = {"symbol": symbol, "signed_at": moment.isoformat(timespec="seconds")}
-    return _sign(writer, signer, AGENCY_FIELD, appearance.appendix_style(font), text, "Ban hành phụ lục", spec)
+    style = appearance.appendix_style(font)
+    return _sign(writer, signer, AGENCY_FIELD, style, text, "Ban hành phụ lục", spec, pades)

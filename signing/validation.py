@@ -1,21 +1,36 @@
-"""Validation of the signatures in a PDF with pyHanko, reported as plain data."""
+"""Validation of the signatures in a PDF with pyHanko, reported as plain data with our own verdict.
+
+Policy (SIGNING-NOTES §6): pyHanko's `bottom_line` is never taken alone. A signature is good only
+when it is intact, cryptographically valid, chained to a configured trust root, covers the whole
+file or a whole revision, and nothing beyond form filling, or long-term validation updates (DSS,
+document timestamps), was added after it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 
 from signing.pdf import _reader
 
+ALLOWED_AFTER = ("NONE", "LTA_UPDATES", "FORM_FILLING")
+GOOD_COVERAGE = ("ENTIRE_FILE", "ENTIRE_REVISION")
+
 
 @dataclass(frozen=True)
 class SignatureCheck:
-    """The outcome of validating one signature."""
+    """The outcome of validating one signature, with the reasons it is not good (in Vietnamese)."""
 
     field: str
     signer: str
@@ -25,11 +40,56 @@ class SignatureCheck:
     coverage: str
     modification_level: str | None
     signing_time: str | None
+    timestamp: str | None = None
+    timestamp_ok: bool | None = None
+    level: str = "B-B"
+    chain: list[str] = dataclasses.field(default_factory=list)
+    certificate: dict[str, str] = dataclasses.field(default_factory=dict)
+    problems: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when the signature is intact, valid, trusted and nothing beyond form filling followed."""
-        return self.intact and self.valid and self.trusted and self.modification_level in ("NONE", "FORM_FILLING")
+        """True when nothing in the policy above is violated."""
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self) | {"ok": self.ok}
+
+
+@dataclass(frozen=True)
+class TimestampCheck:
+    """A document timestamp (/DocTimeStamp) found in the file."""
+
+    field: str
+    time: str | None
+    intact: bool
+    valid: bool
+    trusted: bool
+    tsa: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every signature and document timestamp of a file, and the verdict on the whole."""
+
+    signatures: list[SignatureCheck]
+    timestamps: list[TimestampCheck]
+
+    @property
+    def verdict(self) -> str:
+        """ "valid" when there are signatures and all are good; "invalid"; or "unsigned"."""
+        if not self.signatures:
+            return "unsigned"
+        return "valid" if all(s.ok for s in self.signatures) else "invalid"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "verdict": self.verdict,
+            "signatures": [s.as_dict() for s in self.signatures],
+            "timestamps": [asdict(t) for t in self.timestamps],
+        }
 
 
 def load_certs(pem_bytes: bytes) -> list[asn1_x509.Certificate]:
@@ -37,27 +97,152 @@ def load_certs(pem_bytes: bytes) -> list[asn1_x509.Certificate]:
     return [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(pem_bytes, multiple=True)]
 
 
+def _name(cert: asn1_x509.Certificate) -> str:
+    return str(cert.subject.native.get("common_name", "") or cert.subject.human_friendly)
+
+
+def _context(reader: PdfFileReader, roots: list[asn1_x509.Certificate], require_revocation: bool) -> ValidationContext:
+    """A context that never goes to the network: trust roots plus what the file's DSS carries."""
+    kwargs: dict[str, Any] = {
+        "trust_roots": roots,
+        "allow_fetching": False,
+        "revocation_mode": "hard-fail" if require_revocation else "soft-fail",
+    }
+    try:
+        return DocumentSecurityStore.read_dss(reader).as_validation_context(kwargs)
+    except (KeyError, ValueError, TypeError, PyHankoPdfError):
+        return ValidationContext(**kwargs, crls=[], ocsps=[])
+
+
+def _has_dss_at(reader: PdfFileReader, revision: int) -> bool:
+    try:
+        root = reader.get_historical_root(revision)
+        if "/DSS" not in root:
+            return False
+        dss = root["/DSS"]
+    except (PyHankoPdfError, KeyError, IndexError):
+        return False
+    return "/OCSPs" in dss or "/CRLs" in dss
+
+
+def _level(
+    reader: PdfFileReader, embedded: EmbeddedPdfSignature, signature_ts: bool, doc_ts: list[EmbeddedPdfSignature]
+) -> str:
+    """The PAdES baseline level the file reaches for this signature (EN 319 142-1)."""
+    later = [t for t in doc_ts if t.signed_revision > embedded.signed_revision]
+    if not (signature_ts or later):
+        return "B-B"
+    revisions = reader.xrefs.total_revisions
+    dss_revisions = [r for r in range(embedded.signed_revision, revisions) if _has_dss_at(reader, r)]
+    if not dss_revisions:
+        return "B-T"
+    first_dss = min(dss_revisions)
+    if any(t.signed_revision >= first_dss for t in later):
+        return "B-LTA"
+    return "B-LT"
+
+
+def _check(
+    reader: PdfFileReader,
+    embedded: EmbeddedPdfSignature,
+    context: ValidationContext,
+    doc_ts: list[EmbeddedPdfSignature],
+    stray_tail: bool,
+) -> SignatureCheck:
+    problems = []
+    try:
+        status = validate_pdf_signature(embedded, signer_validation_context=context, ts_validation_context=context)
+    except (SignatureValidationError, PyHankoPdfError, ValueError, KeyError, TypeError) as exc:
+        return SignatureCheck(
+            field=str(embedded.field_name),
+            signer="",
+            intact=False,
+            valid=False,
+            trusted=False,
+            coverage="UNKNOWN",
+            modification_level=None,
+            signing_time=None,
+            problems=[f"Không kiểm tra được chữ ký: {type(exc).__name__}."],
+        )
+    coverage = status.coverage.name if status.coverage else "UNKNOWN"
+    level_after = status.modification_level.name if status.modification_level is not None else None
+    if not status.intact:
+        problems.append("Nội dung đã bị thay đổi sau khi ký (mã băm không khớp).")
+    if not status.valid:
+        problems.append("Chữ ký số không hợp lệ về mật mã.")
+    if not status.trusted:
+        problems.append("Chứng thư số không chuỗi được tới tổ chức chứng thực tin cậy.")
+    if coverage not in GOOD_COVERAGE:
+        problems.append("Chữ ký không bao phủ toàn bộ tệp hoặc một phiên bản trọn vẹn.")
+    elif coverage != "ENTIRE_FILE" and (stray_tail or embedded.signed_revision >= reader.xrefs.total_revisions - 1):
+        # Bytes after the signed range that no later revision accounts for: pyHanko reports the
+        # revision as fully covered, but the file is not what was signed.
+        problems.append("Sau phạm vi được ký có dữ liệu không thuộc phiên bản hợp lệ nào của tệp.")
+    if level_after not in ALLOWED_AFTER:
+        problems.append("Sau khi ký, tệp đã bị sửa vượt quá điền biểu mẫu hoặc bổ sung dữ liệu xác thực dài hạn.")
+    ts = status.timestamp_validity
+    timestamp_ok = None
+    if ts is not None:
+        timestamp_ok = bool(ts.intact and ts.valid and ts.trusted)
+        if not timestamp_ok:
+            problems.append("Dấu thời gian của chữ ký không hợp lệ hoặc không tin cậy.")
+    cert = status.signing_cert
+    path = status.validation_path
+    chain = [_name(c) for c in path] if path is not None else [_name(cert)]
+    return SignatureCheck(
+        field=str(embedded.field_name),
+        signer=_name(cert),
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        coverage=coverage,
+        modification_level=level_after,
+        signing_time=status.signer_reported_dt.isoformat() if status.signer_reported_dt else None,
+        timestamp=ts.timestamp.isoformat() if ts is not None else None,
+        timestamp_ok=timestamp_ok,
+        level=_level(reader, embedded, ts is not None, doc_ts),
+        chain=chain,
+        certificate={
+            "subject": cert.subject.human_friendly,
+            "issuer": cert.issuer.human_friendly,
+            "serial": format(cert.serial_number, "x"),
+            "not_before": cert.not_valid_before.isoformat(),
+            "not_after": cert.not_valid_after.isoformat(),
+        },
+        problems=problems,
+    )
+
+
+def _timestamp(embedded: EmbeddedPdfSignature, context: ValidationContext) -> TimestampCheck:
+    try:
+        status = validate_pdf_timestamp(embedded, validation_context=context)
+    except (SignatureValidationError, PyHankoPdfError, ValueError, KeyError, TypeError):
+        return TimestampCheck(str(embedded.field_name), None, False, False, False, "")
+    return TimestampCheck(
+        field=str(embedded.field_name),
+        time=status.timestamp.isoformat(),
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        tsa=_name(status.signing_cert),
+    )
+
+
+def report(data: bytes, trust_roots: list[asn1_x509.Certificate], *, require_revocation: bool = False) -> Report:
+    """Validate every signature and document timestamp of a PDF, offline, against the trust roots."""
+    reader = _reader(data)
+    context = _context(reader, trust_roots, require_revocation)
+    doc_ts = list(reader.embedded_timestamp_signatures)
+    stray_tail = bool(data[data.rfind(b"%%EOF") + 5 :].strip())
+    return Report(
+        signatures=[_check(reader, e, context, doc_ts, stray_tail) for e in reader.embedded_regular_signatures],
+        timestamps=[_timestamp(t, context) for t in doc_ts],
+    )
+
+
 def validate(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> list[SignatureCheck]:
     """Validate every signature in the PDF against the given trust roots."""
-    reader: PdfFileReader = _reader(data)
-    checks = []
-    for embedded in reader.embedded_signatures:
-        context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
-        status = validate_pdf_signature(embedded, signer_validation_context=context)
-        level = status.modification_level
-        checks.append(
-            SignatureCheck(
-                field=embedded.field_name,
-                signer=str(status.signing_cert.subject.native.get("common_name", "")),
-                intact=status.intact,
-                valid=status.valid,
-                trusted=status.trusted,
-                coverage=status.coverage.name if status.coverage else "UNKNOWN",
-                modification_level=level.name if level is not None else None,
-                signing_time=status.signer_reported_dt.isoformat() if status.signer_reported_dt else None,
-            )
-        )
-    return checks
+    return report(data, trust_roots).signatures
 
 
-__all__ = ["SignatureCheck", "load_certs", "validate"]
+__all__ = ["Report", "SignatureCheck", "TimestampCheck", "load_certs", "report", "validate"]

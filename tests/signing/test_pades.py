@@ -1,0 +1,146 @@
+"""PAdES levels B-T, B-LT and B-LTA against a real local TSA and OCSP responder; validated offline."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from signing import appearance, pdf, validation
+from signing.errors import SigningError
+from tests.signing.test_pdf import NOW, draft
+from tests.trust_services import TrustServices, trust_services
+from workflow.demo import seal_png, signature_png
+from workflow.render import render
+
+
+@pytest.fixture(scope="module")
+def services() -> Iterator[TrustServices]:
+    with trust_services() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _services_up(services: TrustServices) -> None:
+    services.tsa_up = services.ocsp_up = True
+
+
+@pytest.fixture(scope="module")
+def font() -> bytes:
+    return appearance.prepare_font(appearance.find_serif_font())
+
+
+def _pades(services: TrustServices, level: str) -> pdf.Pades:
+    roots = tuple(validation.load_certs(services.root_pem()))
+    return pdf.Pades(level=level, timestamper=pdf.http_timestamper(services.tsa_url), trust_roots=roots)
+
+
+def _leader_signed(services: TrustServices, font: bytes, level: str) -> bytes:
+    data, layout = render(draft())
+    return pdf.sign_leader(
+        pdf.prepare(data, layout),
+        services.signer("Hoàng Văn Minh"),
+        signer_name="Hoàng Văn Minh",
+        position="KT. GIÁM ĐỐC, Phó Giám đốc",
+        agency="Sở Tài nguyên và Môi trường",
+        moment=NOW,
+        font=font,
+        image=signature_png("Hoàng Văn Minh"),
+        pades=_pades(services, level),
+    )
+
+
+def _pdfsig_agrees(data: bytes, report: validation.Report, tmp_path: Path) -> None:
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    # pdfsig checks regular signatures only; it lists document timestamps as "not yet verified".
+    assert out.count("Signature is Valid.") == len(report.signatures), out
+    assert "Signature is Invalid" not in out
+
+
+def test_b_t_has_a_trusted_signature_timestamp(services: TrustServices, font: bytes, tmp_path: Path) -> None:
+    before = services.hits["tsa"]
+    signed = _leader_signed(services, font, "B-T")
+    assert services.hits["tsa"] == before + 1
+    report = validation.report(signed, validation.load_certs(services.root_pem()))
+    (check,) = report.signatures
+    assert check.ok and check.level == "B-T" and check.timestamp_ok, check
+    assert check.timestamp is not None and check.timestamp[:10] == check.signing_time[:10]  # type: ignore[index]
+    _pdfsig_agrees(signed, report, tmp_path)
+
+
+def test_b_lt_validates_offline_with_embedded_revocation_data(
+    services: TrustServices, font: bytes, tmp_path: Path
+) -> None:
+    roots = validation.load_certs(services.root_pem())
+    long_term = _leader_signed(services, font, "B-LT")
+    plain = _leader_signed(services, font, "B-T")
+    services.ocsp_up = services.tsa_up = False  # offline from here on: only what the files carry
+    (check,) = validation.report(long_term, roots, require_revocation=True).signatures
+    assert check.ok and check.level == "B-LT", check
+    (without,) = validation.report(plain, roots, require_revocation=True).signatures
+    assert not without.trusted  # without embedded OCSP responses, revocation cannot be checked offline
+    _pdfsig_agrees(long_term, validation.report(long_term, roots), tmp_path)
+
+
+def test_b_lta_adds_a_document_timestamp_and_survives_issuance(
+    services: TrustServices, font: bytes, tmp_path: Path
+) -> None:
+    roots = validation.load_certs(services.root_pem())
+    signed = _leader_signed(services, font, "B-LTA")
+    report = validation.report(signed, roots, require_revocation=True)
+    assert report.signatures[0].level == "B-LTA" and report.signatures[0].ok
+    assert len(report.timestamps) == 1 and report.timestamps[0].trusted
+    issued = pdf.issue(
+        signed,
+        services.signer("Sở Tài nguyên và Môi trường"),
+        number_text="07/STNMT-VP",
+        date_text="Tuyên Quang, ngày 22 tháng 11 năm 2026",
+        agency="Sở Tài nguyên và Môi trường",
+        moment=NOW,
+        font=font,
+        seal=seal_png("Sở Tài nguyên và Môi trường", "UBND tỉnh Tuyên Quang"),
+        pades=_pades(services, "B-LTA"),
+    )
+    services.ocsp_up = services.tsa_up = False
+    report = validation.report(issued, roots, require_revocation=True)
+    leader, agency = report.signatures
+    assert leader.ok and leader.modification_level == "FORM_FILLING" and leader.level == "B-LTA", leader
+    assert agency.ok and agency.modification_level == "LTA_UPDATES" and agency.level == "B-LTA", agency
+    assert report.verdict == "valid" and len(report.timestamps) == 2
+    _pdfsig_agrees(issued, report, tmp_path)
+
+
+def test_tsa_down_is_an_error_not_a_weaker_signature(services: TrustServices, font: bytes) -> None:
+    services.tsa_up = False
+    with pytest.raises(SigningError) as down:
+        _leader_signed(services, font, "B-T")
+    assert down.value.code == "tsa_unavailable"
+    nothing = pdf.Pades(level="B-T", timestamper=pdf.http_timestamper("http://127.0.0.1:9/tsa", timeout=2))
+    data, layout = render(draft())
+    with pytest.raises(SigningError) as refused:
+        pdf.sign_leader(
+            pdf.prepare(data, layout),
+            services.signer("Hoàng Văn Minh"),
+            signer_name="x",
+            position="p",
+            agency="a",
+            moment=NOW,
+            font=font,
+            pades=nothing,
+        )
+    assert refused.value.code == "tsa_unavailable"
+
+
+def test_a_deferred_document_timestamp_raises_b_b_to_b_t(services: TrustServices, font: bytes) -> None:
+    roots = validation.load_certs(services.root_pem())
+    plain = _leader_signed(services, font, "B-B")
+    assert validation.report(plain, roots).signatures[0].level == "B-B"
+    stamped = pdf.add_document_timestamp(plain, pdf.http_timestamper(services.tsa_url))
+    report = validation.report(stamped, roots)
+    assert report.signatures[0].level == "B-T" and report.signatures[0].ok
+    assert report.signatures[0].modification_level in ("NONE", "LTA_UPDATES")
+    assert report.timestamps[0].trusted
