@@ -9,11 +9,17 @@ document timestamps), was added after it.
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
+import sys
+import tempfile
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.misc import PdfDecodeLimitError
 from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
@@ -22,6 +28,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 
+from signing.errors import PdfError, SigningError
 from signing.pdf import _reader
 
 ALLOWED_AFTER = ("NONE", "LTA_UPDATES", "FORM_FILLING")
@@ -95,6 +102,11 @@ class Report:
 def load_certs(pem_bytes: bytes) -> list[asn1_x509.Certificate]:
     """Parse one or more PEM certificates."""
     return [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(pem_bytes, multiple=True)]
+
+
+def cert_pem(cert: asn1_x509.Certificate) -> bytes:
+    """PEM encoding of a parsed certificate."""
+    return pem.armor("CERTIFICATE", cert.dump())
 
 
 def _name(cert: asn1_x509.Certificate) -> str:
@@ -188,7 +200,7 @@ def _check(
             problems.append("Dấu thời gian của chữ ký không hợp lệ hoặc không tin cậy.")
     cert = status.signing_cert
     path = status.validation_path
-    chain = [_name(c) for c in path] if path is not None else [_name(cert)]
+    chain = [_name(c) for c in reversed(list(path))] if path is not None else [_name(cert)]  # signer first
     return SignatureCheck(
         field=str(embedded.field_name),
         signer=_name(cert),
@@ -245,4 +257,60 @@ def validate(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> list[Sign
     return report(data, trust_roots).signatures
 
 
-__all__ = ["Report", "SignatureCheck", "TimestampCheck", "load_certs", "report", "validate"]
+# --- untrusted files: validated in a child process with memory and CPU limits -----------------
+
+ISOLATED_MEMORY = 768 * 1024 * 1024  # address space of the child, bytes
+ISOLATED_SECONDS = 20
+
+
+def report_isolated(
+    data: bytes, roots_pem: bytes, *, seconds: int = ISOLATED_SECONDS, memory: int = ISOLATED_MEMORY
+) -> dict[str, Any]:
+    """Validate a PDF from outside in a separate process, so a hostile file costs at most its limits.
+
+    Returns the report as data; raises SigningError (PdfError for files that are not PDFs we can read).
+    """
+    with tempfile.TemporaryDirectory(prefix="congvan-validate-") as work:
+        roots = Path(work) / "roots.pem"
+        roots.write_bytes(roots_pem)
+        try:
+            done = subprocess.run(  # noqa: S603 - our own interpreter, fixed argv; the file goes to stdin
+                [sys.executable, "-m", "signing.validation", str(roots), str(seconds), str(memory)],
+                input=data,
+                capture_output=True,
+                timeout=seconds + 5,
+                check=False,
+                cwd=Path(__file__).resolve().parents[1],
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise SigningError(
+                "validation_timeout", "Kiểm tra chữ ký quá thời gian cho phép (tệp quá phức tạp)."
+            ) from exc
+    if done.returncode != 0:
+        raise SigningError("validation_aborted", "Tệp vượt giới hạn tài nguyên khi kiểm tra chữ ký (tệp quá phức tạp).")
+    answer: dict[str, Any] = json.loads(done.stdout)
+    if "error" in answer:
+        raise PdfError(answer["error"]["code"], answer["error"]["message"])
+    return answer
+
+
+def _child(roots_path: str, seconds: int, memory: int) -> None:
+    """Entry point of the child: limits first, then read stdin, validate, print JSON."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+    data = sys.stdin.buffer.read()
+    try:
+        answer = report(data, load_certs(Path(roots_path).read_bytes())).as_dict()
+    except PdfError as exc:
+        answer = {"error": {"code": exc.code, "message": exc.message}}
+    except (PdfDecodeLimitError, RecursionError) as exc:
+        answer = {
+            "error": {"code": "pdf_too_complex", "message": f"Tệp PDF quá phức tạp để kiểm tra ({type(exc).__name__})."}
+        }
+    sys.stdout.write(json.dumps(answer, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

@@ -26,6 +26,13 @@ DEFAULTS: dict[str, Any] = {
     "PKCS11_MODULE": "",
     "PKCS11_TOKEN": "",
     "PKCS11_PIN": "",
+    # PAdES baseline level of every signature: B-B, B-T (needs TSA_URL), B-LT, B-LTA.
+    "PADES_LEVEL": "B-B",
+    "TSA_URL": "",
+    "TSA_TIMEOUT": 10,
+    # When the TSA does not answer: "fail" the signature (the batch shows it, retry later), or
+    # "defer": sign at B-B, flag the document, and add a document timestamp when the TSA is back.
+    "TSA_FAILURE": "fail",
 }
 
 # Secrets may come from a file instead (CONGVAN_<KEY>_FILE, e.g. a Docker or systemd secret).

@@ -7,9 +7,10 @@ import logging
 
 from sqlalchemy import select
 
+from signing.errors import SigningError
 from workflow import outbox, runtime, services
 from workflow.errors import DomainError
-from workflow.models import Person, SigningBatch, SigningBatchItem
+from workflow.models import Document, Person, SigningBatch, SigningBatchItem
 
 log = logging.getLogger(__name__)
 
@@ -72,4 +73,24 @@ def reconcile() -> dict[str, int]:
                 stale.append(batch.id)
     for batch_id in stale:
         outbox.enqueue(rt, "signing", "workflow.jobs.sign_batch", {"batch_id": batch_id})
-    return {"relayed": relayed, "batches": len(stale)}
+    return {"relayed": relayed, "batches": len(stale), "timestamps": add_due_timestamps()}
+
+
+def add_due_timestamps(limit: int = 500) -> int:
+    """Give documents signed while the TSA was down their document timestamp; stop at the first TSA failure."""
+    rt = runtime.current()
+    with rt.readers() as session:
+        due = list(
+            session.scalars(
+                select(Document.id).where(Document.timestamp_due.is_(True)).order_by(Document.id).limit(limit)
+            )
+        )
+    added = 0
+    for document_id in due:
+        try:
+            with rt.sessions() as session, session.begin():
+                added += services.add_due_timestamp(session, rt, document_id)
+        except SigningError as exc:
+            log.warning("document timestamps still owed (%s): %s", exc.code, exc.message)
+            break
+    return added

@@ -118,6 +118,8 @@ class Document(Base):
     symbol: Mapped[str | None] = mapped_column(String(64), default=None)
     issued_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     signed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Signed at B-B because the TSA was down (TSA_FAILURE=defer): a document timestamp is owed.
+    timestamp_due: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
     drafting_unit: Mapped[Unit] = relationship()

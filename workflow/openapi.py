@@ -164,6 +164,17 @@ SPEC: dict[str, Any] = {
             "put": _op("Quản trị: tải ảnh con dấu (PNG nền trong suốt)", body=PNG),
         },
         "/api/v1/documents/{id}/signatures": {"get": _op("Kiểm tra các chữ ký số của tệp PDF hiện tại", parameters=ID)},
+        "/api/v1/validate": {
+            "post": _op(
+                "Kiểm tra chữ ký số của một tệp PDF bất kỳ (xử lý trong tiến trình riêng có giới hạn): "
+                "từng chữ ký (người ký, chuỗi chứng thư, thời điểm, dấu thời gian, mức PAdES, phạm vi, "
+                "thay đổi sau khi ký) và kết luận",
+                body={
+                    "application/pdf": {"schema": BINARY},
+                    "multipart/form-data": {"schema": {"type": "object", "properties": {"file": BINARY}}},
+                },
+            )
+        },
         "/api/v1/documents/{id}/events": {"get": _op("Nhật ký thao tác", parameters=ID)},
         "/api/v1/documents/{id}/comments": {
             "get": _op("Ý kiến", parameters=ID),

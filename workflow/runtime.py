@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from signing import appearance, validation
+from signing import pdf as signing_pdf
 from signing.errors import SigningError
 from signing.signers import Signer, load_pkcs12, open_pkcs11
 from workflow import config as config_module
@@ -87,6 +88,16 @@ class Runtime:
     def font(self) -> bytes:
         """The prepared Vietnamese font for stamps and form fields."""
         return appearance.prepare_font(appearance.find_serif_font())
+
+    @functools.cached_property
+    def pades(self) -> signing_pdf.Pades:
+        """The configured PAdES level with its TSA client and trust roots."""
+        level = str(self.config["PADES_LEVEL"])
+        if level not in signing_pdf.LEVELS:
+            raise SigningError("invalid_pades_level", f"Mức PAdES không hợp lệ: {level} (B-B, B-T, B-LT, B-LTA).")
+        url = str(self.config["TSA_URL"])
+        timestamper = signing_pdf.http_timestamper(url, float(self.config["TSA_TIMEOUT"])) if url else None
+        return signing_pdf.Pades(level=level, timestamper=timestamper, trust_roots=tuple(self.keyring.trust_roots))
 
     def now(self) -> dt.datetime:
         """The current time in the agency's time zone (+07:00)."""

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from werkzeug.security import check_password_hash
 from signing import appearance, validation
 from signing import pdf as signing_pdf
 from signing.errors import PdfError, SigningError
+from signing.pdf import Pades
 from workflow import catalog, outbox, render
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
 from workflow.models import (
@@ -341,12 +343,32 @@ def list_documents(session: Session, actor: Person, state: str | None = None) ->
     return list(session.scalars(query.order_by(Document.id.desc()).limit(500)))
 
 
-def check_signatures(rt: Runtime, document: Document) -> list[validation.SignatureCheck]:
-    """Validate the signatures of a document's current PDF against the trusted roots."""
+def check_signatures(rt: Runtime, document: Document) -> validation.Report:
+    """Validate the signatures of a document's current PDF against the trusted roots (our own file)."""
     try:
-        return validation.validate(read_pdf(rt, document.current_version), rt.keyring.trust_roots)
+        return validation.report(read_pdf(rt, document.current_version), rt.keyring.trust_roots)
     except PdfError as exc:
         raise Unprocessable(exc.code, exc.message) from exc
+
+
+def validate_upload(rt: Runtime, data: bytes) -> dict[str, Any]:
+    """Validate any signed PDF from outside, in an isolated process, against the configured trust list."""
+    if not data:
+        raise Invalid("missing_file", "Thiếu tệp PDF cần kiểm tra.", field="file")
+    if len(data) > int(rt.config["MAX_UPLOAD_BYTES"]):
+        raise Invalid("file_too_large", "Tệp quá lớn.")
+    roots = rt.keyring.trust_roots
+    try:
+        answer = validation.report_isolated(data, b"".join(validation.cert_pem(c) for c in roots))
+    except PdfError as exc:
+        raise Invalid(exc.code, exc.message) from exc
+    except SigningError as exc:
+        raise Unprocessable(exc.code, exc.message) from exc
+    return {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        **answer,
+        "trust_list": [c.subject.human_friendly for c in roots],
+    }
 
 
 def read_pdf(rt: Runtime, version: DocumentVersion) -> bytes:
@@ -547,18 +569,45 @@ def approve(session: Session, rt: Runtime, actor: Person, document: Document) ->
     return {"sha256": new.sha256}
 
 
+def with_tsa_policy(
+    session: Session, rt: Runtime, actor: Person | None, document: Document, make: Callable[[Pades], bytes]
+) -> bytes:
+    """Sign at the configured PAdES level; if the TSA is down, fail or (TSA_FAILURE=defer) sign B-B and flag it.
+
+    Never silently weaker: a deferred document carries timestamp_due and an audit event until the
+    reconciler adds its document timestamp.
+    """
+    try:
+        return make(rt.pades)
+    except SigningError as exc:
+        if exc.code != "tsa_unavailable" or rt.config["TSA_FAILURE"] != "defer":
+            raise
+    data = make(signing_pdf.B_B)
+    document.timestamp_due = True
+    audit(session, actor, "timestamp_deferred", document, level=rt.pades.level)
+    return data
+
+
 def _sign_pdf(session: Session, rt: Runtime, document: Document) -> DocumentVersion:
     signer = document.signer
     key = rt.keyring.person(signer)
-    signed = signing_pdf.sign_leader(
-        read_pdf(rt, document.current_version),
-        key,
-        signer_name=signer.full_name,
-        position=", ".join(x for x in (signer.authority, signer.position) if x),
-        agency=document.agency.name,
-        moment=rt.now(),
-        font=rt.font,
-        image=image(rt, signer.signature_image),
+    data = read_pdf(rt, document.current_version)
+    signed = with_tsa_policy(
+        session,
+        rt,
+        signer,
+        document,
+        lambda pades: signing_pdf.sign_leader(
+            data,
+            key,
+            signer_name=signer.full_name,
+            position=", ".join(x for x in (signer.authority, signer.position) if x),
+            agency=document.agency.name,
+            moment=rt.now(),
+            font=rt.font,
+            image=image(rt, signer.signature_image),
+            pades=pades,
+        ),
     )
     document.signed_at = dt.datetime.now(dt.UTC)
     return _add_version(session, rt, document, signed, "leader_signed", signer)
@@ -707,6 +756,20 @@ def finish_batch(session: Session, batch_id: int) -> SigningBatch:
     return batch
 
 
+def add_due_timestamp(session: Session, rt: Runtime, document_id: int) -> bool:
+    """Add the owed document timestamp to a document signed while the TSA was down; idempotent."""
+    document = session.scalar(select(Document).where(Document.id == document_id).with_for_update())
+    if document is None or not document.timestamp_due:
+        return False
+    if rt.pades.timestamper is None:
+        raise SigningError("tsa_not_configured", "Chưa cấu hình máy chủ cấp dấu thời gian (TSA_URL).")
+    stamped = signing_pdf.add_document_timestamp(read_pdf(rt, document.current_version), rt.pades.timestamper)
+    version = _add_version(session, rt, document, stamped, "timestamped", None)
+    document.timestamp_due = False
+    audit(session, None, "timestamp_added", document, sha256=version.sha256)
+    return True
+
+
 # --- issuance ----------------------------------------------------------------------------
 
 
@@ -778,19 +841,33 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
         issued_by_id=actor.id,
     )
     try:
-        issued = signing_pdf.issue(
-            read_pdf(rt, document.current_version),
-            rt.keyring.agency(document.agency.code),
-            number_text=symbol,
-            date_text=date_line(document.agency.place, now.date()),
-            agency=document.agency.name,
-            moment=now,
-            font=rt.font,
-            seal=image(rt, document.agency.seal_image),
+        agency_key = rt.keyring.agency(document.agency.code)
+        data = read_pdf(rt, document.current_version)
+        issued = with_tsa_policy(
+            session,
+            rt,
+            actor,
+            document,
+            lambda pades: signing_pdf.issue(
+                data,
+                agency_key,
+                number_text=symbol,
+                date_text=date_line(document.agency.place, now.date()),
+                agency=document.agency.name,
+                moment=now,
+                font=rt.font,
+                seal=image(rt, document.agency.seal_image),
+                pades=pades,
+            ),
         )
         signed_appendices = [
             signing_pdf.sign_appendix(
-                rt.store.get(a.sha256), rt.keyring.agency(document.agency.code), symbol=symbol, moment=now, font=rt.font
+                rt.store.get(a.sha256),
+                agency_key,
+                symbol=symbol,
+                moment=now,
+                font=rt.font,
+                pades=signing_pdf.B_B if document.timestamp_due else rt.pades,
             )
             for a in document.appendices
         ]

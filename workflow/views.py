@@ -132,6 +132,7 @@ def document_json(d: Document) -> dict[str, Any]:
         "symbol": d.symbol,
         "issued_at": _iso(d.issued_at),
         "signed_at": _iso(d.signed_at),
+        "timestamp_due": d.timestamp_due,
         "created_at": _iso(d.created_at),
         "current_version": version_json(d.current_version) if d.versions else None,
         "appendices": [appendix_json(a) for a in d.appendices],
@@ -406,26 +407,20 @@ def get_seal_image() -> Response:
 def list_signatures(doc_id: str) -> tuple[Response, int]:
     """Validate every signature in the current PDF against the agency's trust roots."""
     document = services.get_document(db(), person(), path_id(doc_id))
-    checks = services.check_signatures(runtime(), document)
-    return ok(
-        {
-            "sha256": document.current_version.sha256,
-            "signatures": [
-                {
-                    "field": c.field,
-                    "signer": c.signer,
-                    "ok": c.ok,
-                    "intact": c.intact,
-                    "valid": c.valid,
-                    "trusted": c.trusted,
-                    "coverage": c.coverage,
-                    "modification_level": c.modification_level,
-                    "signing_time": c.signing_time,
-                }
-                for c in checks
-            ],
-        }
-    )
+    report = services.check_signatures(runtime(), document)
+    return ok({"sha256": document.current_version.sha256, **report.as_dict()})
+
+
+@bp.post("/validate")
+def validate() -> tuple[Response, int]:
+    """Validate any signed PDF (raw body or multipart 'file'): per-signature report and a verdict."""
+    person()
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+    else:
+        data = request.get_data()
+    return ok(services.validate_upload(runtime(), data))
 
 
 @bp.get("/documents/<doc_id>/versions")

@@ -1,4 +1,4 @@
-"""signing profiles, images, appendices
+"""signing profiles, images, appendices, deferred timestamps
 
 Revision ID: 0002
 Revises: 0001
@@ -40,6 +40,10 @@ def upgrade() -> None:
     with op.batch_alter_table('agencies', schema=None) as batch_op:
         batch_op.add_column(sa.Column('seal_image', sa.String(length=64), nullable=True))
 
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('timestamp_due', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.create_index(batch_op.f('ix_documents_timestamp_due'), ['timestamp_due'], unique=False)
+
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signature_image', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('signer_kind', sa.String(length=16), nullable=False, server_default='pkcs12'))
@@ -54,6 +58,10 @@ def downgrade() -> None:
         batch_op.drop_column('signer_ref')
         batch_op.drop_column('signer_kind')
         batch_op.drop_column('signature_image')
+
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_documents_timestamp_due'))
+        batch_op.drop_column('timestamp_due')
 
     with op.batch_alter_table('agencies', schema=None) as batch_op:
         batch_op.drop_column('seal_image')
