@@ -9,6 +9,7 @@ import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fontTools import subset
 from fontTools.ttLib import TTFont
@@ -123,7 +124,7 @@ def leader_style(font: bytes, image: PreparedImage | None = None) -> BaseStampSt
     if image is None:
         return TextStampStyle(
             stamp_text=(
-                "Ký bởi: %(signer_name)s\nChức vụ: %(position)s\nCơ quan: %(agency)s\nThời gian ký: %(signed_at)s"
+                "Ký bởi: %(signer_name)s\nChức vụ: %(position)s\nCơ quan: %(agency)s\n%(time_label)s: %(signed_at)s"
             ),
             text_box_style=text_style(font, 8, BLUE),
             border_width=1,
@@ -135,7 +136,7 @@ def leader_style(font: bytes, image: PreparedImage | None = None) -> BaseStampSt
             ),
         )
     return TextStampStyle(
-        stamp_text="Ký bởi: %(signer_name)s\nThời gian ký: %(signed_at)s",
+        stamp_text="Ký bởi: %(signer_name)s\n%(time_label)s: %(signed_at)s",
         text_box_style=text_style(font, 6, BLUE),
         border_width=0,
         background=ImageContent(image),
@@ -152,6 +153,17 @@ def leader_style(font: bytes, image: PreparedImage | None = None) -> BaseStampSt
             margins=layout.Margins(1, 1, 0, 0),
         ),
     )
+
+
+@dataclass(frozen=True)
+class Untimed(BaseStampStyle):
+    """A stamp style that asks pyHanko for no signing time; for signatures prepared ahead (no /M)."""
+
+    inner: BaseStampStyle | None = None
+
+    def create_stamp(self, writer: BasePdfFileWriter, box: layout.BoxConstraints, text_params: dict) -> Any:
+        assert self.inner is not None
+        return self.inner.create_stamp(writer, box, text_params)
 
 
 class SealContent(content.PdfContent):

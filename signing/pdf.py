@@ -5,13 +5,17 @@ Bytes in, bytes out; every change is an incremental update so earlier signatures
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import io
 import re
 import textwrap
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
+from asn1crypto import cms as asn1_cms
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.form_tools import annot_width_height, find_existing_empty_field, get_single_field_annot
 from pyhanko.pdf_utils.generic import pdf_name
@@ -20,6 +24,8 @@ from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
@@ -322,6 +328,145 @@ def _sign(
     return out.getvalue()  # type: ignore[no-any-return]
 
 
+# --- two-phase signing: prepare (digest) / sign all digests / finish --------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Phase 1 done: the PDF with its signature placeholder, and the /ByteRange digest to sign."""
+
+    data: bytes
+    digest: bytes
+    start: int
+    end: int
+
+
+class _ClaimedTimePdfSigner(signers.PdfSigner):
+    """A PdfSigner whose signature dictionary claims a chosen signing time (/M), or none at all."""
+
+    def __init__(self, *args: Any, claimed: datetime | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.claimed = claimed
+
+    def init_signing_session(self, pdf_out: Any, existing_fields_only: bool = False) -> Any:
+        session = super().init_signing_session(pdf_out, existing_fields_only)
+        # The leader's confirmation is the moment of signing, not when this process got to the file;
+        # None leaves /M out (the signature timestamp and the audit trail then tell the time).
+        session.system_time = self.claimed  # type: ignore[assignment]
+        return session
+
+
+def prepare_leader(
+    data: bytes,
+    signer: Signer,
+    *,
+    signer_name: str,
+    position: str,
+    agency: str,
+    moment: datetime | None,
+    day: date,
+    font: bytes,
+    image: bytes | None = None,
+    timestamped: bool = False,
+) -> Prepared:
+    """Phase 1 for the leader's signature: appearance, placeholder and digest; the key is not used.
+
+    With `moment` (prepared after the leader confirmed) the stamp and /M show that time. Without it
+    (prepared ahead, while the document waits in the signing book) the stamp shows only the day and
+    /M is left out: nothing claims a time before the leader's confirmation.
+    """
+    reader = _reader(data)
+    names = {f[0]: f[1] for f in fields.enumerate_sig_fields(reader)}
+    if LEADER_FIELD not in names:
+        raise PdfError("pdf_not_prepared", "Tệp PDF chưa được chuẩn bị trường chữ ký.")
+    if names[LEADER_FIELD] is not None:
+        raise SigningError("already_signed", "Văn bản đã có chữ ký của lãnh đạo.")
+    text = {
+        "signer_name": signer_name,
+        "position": position,
+        "agency": agency,
+        "time_label": "Thời gian ký" if moment else "Ngày ký",
+        "signed_at": vn_time(moment) if moment else day.strftime("%d.%m.%Y"),
+    }
+    meta = signers.PdfSignatureMetadata(
+        field_name=LEADER_FIELD,
+        reason="Phê duyệt, ký ban hành",
+        location="Việt Nam",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    style = appearance.leader_style(font, appearance.prepare_image(image) if image else None)
+    if moment is None:
+        style = appearance.Untimed(inner=style)
+    pdf_signer = _ClaimedTimePdfSigner(meta, signer=signer, stamp_style=style, claimed=moment)
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    reserved = BYTES_RESERVED_TIMESTAMPED if timestamped else BYTES_RESERVED
+    digest, _tbs, output = asyncio.run(
+        pdf_signer.async_digest_doc_for_signing(writer, bytes_reserved=reserved, appearance_text_params=text)
+    )
+    output.seek(0)
+    return Prepared(output.read(), digest.document_digest, digest.reserved_region_start, digest.reserved_region_end)
+
+
+def sign_digests(prepared: list[Prepared], signer: Signer, pades: Pades = B_B) -> list[bytes]:
+    """Phase 2: one CMS signature per prepared document, the raw signatures requested all together.
+
+    pyHanko builds the CMS once, as a template (dry run, no key use); each document's CMS is that
+    template with its own message digest and signature, so the costly structure (certificates,
+    signer identifier, ESS attribute) is encoded once per batch, not once per document. A remote
+    signer (signing.remote.CscSigner) receives every hash in one request with one approval.
+    Only B-B and B-T are made this way; long-term levels need the one-shot path.
+    """
+    if pades.level not in ("B-B", "B-T"):
+        raise SigningError("level_not_two_phase", f"Mức {pades.level} không ký theo hai pha.")
+    timestamper = pades.timestamper if pades.timestamped else None
+    if pades.timestamped and timestamper is None:
+        raise SigningError("tsa_not_configured", f"Mức {pades.level} cần máy chủ cấp dấu thời gian (TSA_URL).")
+    if not prepared:
+        return []
+
+    async def run() -> list[bytes]:
+        template = await signer.async_sign(
+            prepared[0].digest, "sha256", dry_run=True, use_pades=True, signed_attr_settings=PdfCMSSignedAttributes()
+        )
+        template_der = template.dump()
+        containers = [_with_digest(template_der, p.digest) for p in prepared]
+        to_sign = [b"\x31" + c["content"]["signer_infos"][0]["signed_attrs"].dump()[1:] for c in containers]
+        values = await asyncio.gather(*(signer.async_sign_raw(tbs, "sha256") for tbs in to_sign))
+        for container, value in zip(containers, values, strict=True):
+            info = container["content"]["signer_infos"][0]
+            info["signature"] = value
+            if timestamper is not None:
+                token = await timestamper.async_timestamp(hashlib.sha256(value).digest(), "sha256")
+                info["unsigned_attrs"] = asn1_cms.CMSAttributes(
+                    [{"type": "signature_time_stamp_token", "values": [token]}]
+                )
+        return [c.dump() for c in containers]
+
+    try:
+        return asyncio.run(run())
+    except TimestampRequestError as exc:
+        raise SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.") from exc
+
+
+def _with_digest(template_der: bytes, digest: bytes) -> asn1_cms.ContentInfo:
+    container = asn1_cms.ContentInfo.load(template_der)
+    for attribute in container["content"]["signer_infos"][0]["signed_attrs"]:
+        if attribute["type"].native == "message_digest":
+            attribute["values"] = [digest]
+            return container
+    raise SigningError("cms_template", "Mẫu chữ ký CMS thiếu thuộc tính message-digest.")
+
+
+def finish(prepared: Prepared, signature: bytes) -> bytes:
+    """Phase 3: write the CMS signature into the placeholder of its prepared document."""
+    if len(signature) * 2 > prepared.end - prepared.start - 2:
+        raise SigningError("signature_too_large", "Chữ ký số lớn hơn chỗ đã dành trong tệp PDF.")
+    out = io.BytesIO(prepared.data)
+    PreparedByteRangeDigest(prepared.digest, prepared.start, prepared.end).fill_with_cms(out, signature)
+    return out.getvalue()
+
+
 def add_document_timestamp(data: bytes, timestamper: TimeStamper) -> bytes:
     """Append a document timestamp covering every signature before it (a deferred B-T, or LTA renewal)."""
     _reader(data)
@@ -358,7 +503,13 @@ def sign_leader(
     if names[LEADER_FIELD] is not None:
         raise SigningError("already_signed", "Văn bản đã có chữ ký của lãnh đạo.")
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    text = {"signer_name": signer_name, "position": position, "agency": agency, "signed_at": vn_time(moment)}
+    text = {
+        "signer_name": signer_name,
+        "position": position,
+        "agency": agency,
+        "time_label": "Thời gian ký",
+        "signed_at": vn_time(moment),
+    }
     style = appearance.leader_style(font, appearance.prepare_image(image) if image else None)
     return _sign(writer, signer, LEADER_FIELD, style, text, "Phê duyệt, ký ban hành", pades=pades)
 
