@@ -271,6 +271,15 @@ class SigningBatchItem(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, signed, failed
     error: Mapped[str | None] = mapped_column(Text, default=None)
     signed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Phase 1 done ahead, while the document waited for the leader's confirmation (signing.pdf.Prepared):
+    # the file with its placeholder, the digest, the reserved region, the day its stamp shows and the
+    # SHA-256 of the certificate it was prepared for. Used only if all still hold at confirmation.
+    prepared_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    prepared_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    prepared_start: Mapped[int | None] = mapped_column(Integer, default=None)
+    prepared_end: Mapped[int | None] = mapped_column(Integer, default=None)
+    prepared_day: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    prepared_cert: Mapped[str | None] = mapped_column(String(64), default=None)
     batch: Mapped[SigningBatch] = relationship(back_populates="items")
     document: Mapped[Document] = relationship()
 

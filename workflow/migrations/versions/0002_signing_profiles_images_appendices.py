@@ -1,4 +1,4 @@
-"""signing profiles, images, appendices, deferred timestamps
+"""signing profiles, images, appendices, deferred timestamps, batches prepared ahead
 
 Revision ID: 0002
 Revises: 0001
@@ -44,6 +44,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('timestamp_due', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.create_index(batch_op.f('ix_documents_timestamp_due'), ['timestamp_due'], unique=False)
 
+    with op.batch_alter_table('signing_batch_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('prepared_sha256', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('prepared_digest', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('prepared_start', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('prepared_end', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('prepared_day', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('prepared_cert', sa.String(length=64), nullable=True))
+
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signature_image', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('signer_kind', sa.String(length=16), nullable=False, server_default='pkcs12'))
@@ -58,6 +66,10 @@ def downgrade() -> None:
         batch_op.drop_column('signer_ref')
         batch_op.drop_column('signer_kind')
         batch_op.drop_column('signature_image')
+
+    with op.batch_alter_table('signing_batch_items', schema=None) as batch_op:
+        for column in ('prepared_cert', 'prepared_day', 'prepared_end', 'prepared_start', 'prepared_digest', 'prepared_sha256'):
+            batch_op.drop_column(column)
 
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documents_timestamp_due'))
