@@ -13,7 +13,7 @@ from pyhanko.keys.internal import (
 )
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
-from pyhanko.sign.signers.pdf_cms import Signer, SimpleSigner
+from pyhanko.sign.signers.pdf_cms import ExternalSigner, Signer, SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.errors import SigningError
@@ -81,4 +81,14 @@ def open_pkcs11(module: str, token_label: str, pin: str, key_label: str) -> PKCS
     return signer
 
 
-__all__ = ["KeySigner", "Signer", "load_pkcs12", "open_pkcs11"]
+def certificate_only(certificates: tuple[bytes, ...]) -> Signer:
+    """A signer that knows the certificate and chain but holds no key: enough to prepare (phase 1)."""
+    certs = [asn1_x509.Certificate.load(der) for der in certificates]
+    return ExternalSigner(
+        signing_cert=certs[0],
+        cert_registry=SimpleCertificateStore.from_certs(certs),
+        signature_value=bytes(certs[0].public_key.bit_size // 8),
+    )
+
+
+__all__ = ["KeySigner", "Signer", "certificate_only", "load_pkcs12", "open_pkcs11"]

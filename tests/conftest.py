@@ -96,7 +96,7 @@ def app(tmp_path: Path, keys_dir: Path, password_hash: str) -> Iterator[Flask]:
     """The app on SQLite with jobs run inline after commit."""
     application = build_app(f"sqlite:///{tmp_path}/congvan.db", tmp_path, keys_dir, password_hash)
     yield application
-    application.extensions["congvan"].engine.dispose()
+    application.extensions["congvan"].close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -105,7 +105,7 @@ def any_app(request: pytest.FixtureRequest, tmp_path: Path, keys_dir: Path, pass
     url = database_url(request.param, tmp_path, request)
     application = build_app(url, tmp_path, keys_dir, password_hash)
     yield application
-    application.extensions["congvan"].engine.dispose()
+    application.extensions["congvan"].close()
 
 
 class Api:

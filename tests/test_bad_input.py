@@ -41,7 +41,7 @@ def encrypted_pdf() -> bytes:
 def small_app(tmp_path: Path, keys_dir: Path, password_hash: str) -> Iterator[Flask]:
     application = build_app(f"sqlite:///{tmp_path}/c.db", tmp_path, keys_dir, password_hash, MAX_UPLOAD_BYTES=64 * 1024)
     yield application
-    application.extensions["congvan"].engine.dispose()
+    application.extensions["congvan"].close()
 
 
 def upload(api: Api, data: bytes, name: str = "vb.pdf", **fields: str) -> tuple[int, dict]:

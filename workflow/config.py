@@ -33,10 +33,20 @@ DEFAULTS: dict[str, Any] = {
     # When the TSA does not answer: "fail" the signature (the batch shows it, retry later), or
     # "defer": sign at B-B, flag the document, and add a document timestamp when the TSA is back.
     "TSA_FAILURE": "fail",
+    # Remote signing service (CSC API v2) for people whose profile says "csc" (credential id in the profile).
+    "CSC_URL": "",
+    "CSC_USERNAME": "",
+    "CSC_PASSWORD": "",
+    "CSC_APPROVAL_TIMEOUT": 120,
+    "CSC_POLL_INTERVAL": 2,
+    # Processes that prepare a batch's documents in parallel (0: one per core).
+    "SIGNING_PROCESSES": 0,
+    # Prepare a batch's signatures when it is created, so confirmation only signs the digests.
+    "PREPARE_AHEAD": True,
 }
 
 # Secrets may come from a file instead (CONGVAN_<KEY>_FILE, e.g. a Docker or systemd secret).
-SECRETS = ("KEY_PASSPHRASE", "SECRET_KEY", "PKCS11_PIN", "DATABASE_URL")
+SECRETS = ("KEY_PASSPHRASE", "SECRET_KEY", "PKCS11_PIN", "CSC_PASSWORD", "DATABASE_URL")
 
 
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import os
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from signing import pdf as signing_pdf
+from signing import signers
 from signing.errors import SigningError
+from signing.remote import CscSigner
+from signing.signers import Signer
 from workflow import outbox, runtime, services
 from workflow.errors import DomainError
 from workflow.models import Document, Person, SigningBatch, SigningBatchItem
@@ -15,17 +22,216 @@ from workflow.models import Document, Person, SigningBatch, SigningBatchItem
 log = logging.getLogger(__name__)
 
 
-def sign_batch(batch_id: int) -> str:
-    """Sign every pending document of a confirmed batch, committing one document at a time."""
-    rt = runtime.current()
+# --- signing batches: prepare (parallel) / sign all digests (one request) / finish and commit ----
+
+CHUNK = 50  # documents committed per transaction
+POOL_THRESHOLD = 8  # smaller batches are prepared in the job's own process
+
+
+@dataclass(frozen=True)
+class Work:
+    """One document of a batch as the job needs it, read before any signing starts."""
+
+    item_id: int
+    data: bytes
+    stamp: dict[str, str]
+    prepared: signing_pdf.Prepared | None
+
+
+@dataclass(frozen=True)
+class PrepareTask:
+    """Phase 1 of one document, sent to a signing process (everything picklable)."""
+
+    data: bytes
+    stamp: dict[str, str]
+    moment: dt.datetime | None
+    day: dt.date
+    image: bytes | None
+    timestamped: bool
+    certificates: tuple[bytes, ...]  # the signer's certificate first, then its chain (DER)
+
+
+_process: dict[str, bytes] = {}  # what a signing process keeps between tasks
+
+
+def init_signing_process(font: bytes) -> None:
+    """Initializer of a signing process: keep the prepared font for every document it will prepare."""
+    _process["font"] = font
+
+
+def prepare_task(task: PrepareTask) -> signing_pdf.Prepared | tuple[str, str]:
+    """Run phase 1 in a signing process; errors come back as (code, message)."""
+    try:
+        return _prepare(task, signers.certificate_only(task.certificates), _process["font"])
+    except SigningError as exc:
+        return exc.code, exc.message
+
+
+def _prepare(task: PrepareTask, signer: Signer, font: bytes) -> signing_pdf.Prepared:
+    return signing_pdf.prepare_leader(
+        task.data,
+        signer,
+        moment=task.moment,
+        day=task.day,
+        font=font,
+        image=task.image,
+        timestamped=task.timestamped,
+        **task.stamp,
+    )
+
+
+def _prepare_all(
+    rt: runtime.Runtime, signer: Signer, tasks: list[PrepareTask]
+) -> list[signing_pdf.Prepared | tuple[str, str]]:
+    """Phase 1 for many documents: on every core when the batch is large enough."""
+    processes = int(rt.config["SIGNING_PROCESSES"]) or os.cpu_count() or 1
+    if len(tasks) < POOL_THRESHOLD or processes == 1:
+        results: list[signing_pdf.Prepared | tuple[str, str]] = []
+        for task in tasks:
+            try:
+                results.append(_prepare(task, signer, rt.font))
+            except SigningError as exc:
+                results.append((exc.code, exc.message))
+        return results
+    chunk = max(1, len(tasks) // (4 * processes))  # a few chunks per process: even load, little overhead
+    return list(rt.signing_pool.map(prepare_task, tasks, chunksize=chunk))
+
+
+def _certificates(signer: Signer) -> tuple[bytes, ...]:
+    cert = signer.signing_cert
+    assert cert is not None
+    chain = [c for c in signer.cert_registry if c.dump() != cert.dump()]
+    return (cert.dump(), *(c.dump() for c in chain))
+
+
+def _load_work(
+    rt: runtime.Runtime, batch_id: int, *, unprepared_only: bool = False
+) -> tuple[SigningBatch | None, list[Work], Person | None]:
+    """The pending documents of a batch with their PDFs; a document whose file cannot be read fails alone."""
     with rt.readers() as session:
-        item_ids = list(
-            session.scalars(
-                select(SigningBatchItem.id)
-                .where(SigningBatchItem.batch_id == batch_id, SigningBatchItem.status == "pending")
-                .order_by(SigningBatchItem.id)
+        batch = session.get(SigningBatch, batch_id)
+        if batch is None or batch.state not in ("open", "signing"):
+            return batch, [], None
+        leader = batch.leader
+        wanted = [
+            (item.id, item.document.current_version.sha256, services.leader_stamp(item.document))
+            for item in batch.items
+            if item.status == "pending" and not (unprepared_only and item.prepared_sha256)
+        ]
+        session.expunge(leader)
+        session.expunge(batch)
+    work, unreadable = [], []
+    for item_id, sha256, stamp in wanted:
+        try:
+            work.append(Work(item_id, rt.store.get(sha256), stamp, None))
+        except (OSError, DomainError):
+            unreadable.append(item_id)
+    if unreadable and not unprepared_only:
+        _fail(rt, unreadable, "Không đọc được tệp PDF đã lưu của văn bản này.")
+    return batch, work, leader
+
+
+def sign_batch(batch_id: int) -> str:
+    """Sign every pending document of a confirmed batch: prepare on every core, sign all digests at once.
+
+    Each document that cannot be prepared fails alone; a refused approval, an unreachable TSA (policy
+    "fail") or a key problem fails every document still pending, visibly. Documents are committed in
+    chunks; a re-run after a crash signs only what was not committed.
+    """
+    rt = runtime.current()
+    batch, work, leader = _load_work(rt, batch_id)
+    if batch is None or leader is None or batch.state != "signing":
+        return batch.state if batch else "missing"
+    if work and rt.pades.level in ("B-LT", "B-LTA"):
+        _sign_one_by_one(rt, batch_id, [w.item_id for w in work])  # long-term levels: pyHanko's one-shot path
+    elif work:
+        _sign_two_phase(rt, batch, leader, work)
+    with rt.sessions() as session, session.begin():
+        return services.finish_batch(session, batch_id).state
+
+
+def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: list[Work]) -> None:
+    description = f"Ký {len(work)} văn bản (lô trình ký số {batch.id})"
+    try:
+        signer = rt.keyring.for_batch(leader, len(work), description)
+        certificates = _certificates(signer)
+    except SigningError as exc:
+        _fail(rt, [w.item_id for w in work], exc.message)
+        return
+    moment = (batch.confirmed_at or dt.datetime.now(dt.UTC)).astimezone(rt.tz)
+    day = rt.now().date()
+    reserved = signing_pdf.BYTES_RESERVED_TIMESTAMPED if rt.pades.timestamped else signing_pdf.BYTES_RESERVED
+    cert_id = hashlib.sha256(certificates[0]).hexdigest()
+    with rt.readers() as session:
+        ahead = {
+            item.id: services.prepared_of(rt, item, day, cert_id, reserved)
+            for item in session.scalars(
+                select(SigningBatchItem).where(SigningBatchItem.id.in_([w.item_id for w in work]))
             )
-        )
+        }
+    image = services.image(rt, leader.signature_image)
+    fresh = [w for w in work if ahead.get(w.item_id) is None]
+    tasks = [PrepareTask(w.data, w.stamp, moment, day, image, rt.pades.timestamped, certificates) for w in fresh]
+    prepared: dict[int, signing_pdf.Prepared] = {i: p for i, p in ahead.items() if p is not None}
+    for w, result in zip(fresh, _prepare_all(rt, signer, tasks), strict=True):
+        if isinstance(result, signing_pdf.Prepared):
+            prepared[w.item_id] = result
+        else:
+            _fail(rt, [w.item_id], result[1])
+    order = [w.item_id for w in work if w.item_id in prepared]
+    if not order:
+        return
+    if isinstance(signer, CscSigner):
+        signer.expected = len(order)  # one approval for exactly the documents that reached phase 2
+    try:
+        values, deferred = _sign_with_policy(rt, [prepared[i] for i in order], signer)
+    except SigningError as exc:
+        _fail(rt, order, exc.message)
+        return
+    for start in range(0, len(order), CHUNK):
+        chunk = order[start : start + CHUNK]
+        signed = {i: signing_pdf.finish(prepared[i], values[start + k]) for k, i in enumerate(chunk)}
+        _commit(rt, batch.id, signed, deferred)
+
+
+def _sign_with_policy(
+    rt: runtime.Runtime, prepared: list[signing_pdf.Prepared], signer: Signer
+) -> tuple[list[bytes], bool]:
+    """Phase 2 at the configured level; with TSA_FAILURE=defer a TSA outage gives B-B, flagged."""
+    try:
+        return signing_pdf.sign_digests(prepared, signer, rt.pades), False
+    except SigningError as exc:
+        if exc.code != "tsa_unavailable" or rt.config["TSA_FAILURE"] != "defer":
+            raise
+    if isinstance(signer, CscSigner):
+        raise SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.")  # approval spent
+    return signing_pdf.sign_digests(prepared, signer, signing_pdf.B_B), True
+
+
+def _commit(rt: runtime.Runtime, batch_id: int, signed: dict[int, bytes], deferred: bool) -> None:
+    """Record a chunk in one transaction; if that fails, one document at a time so each fails alone."""
+    try:
+        with rt.sessions() as session, session.begin():
+            for item_id, data in signed.items():
+                services.record_signature(session, rt, item_id, data, deferred=deferred)
+        return
+    except Exception:
+        log.warning("batch %s: chunk commit failed, committing one by one", batch_id, exc_info=True)
+    for item_id, data in signed.items():
+        try:
+            with rt.sessions() as session, session.begin():
+                services.record_signature(session, rt, item_id, data, deferred=deferred)
+        except Exception as exc:  # noqa: BLE001 - each document fails on its own
+            message = exc.message if isinstance(exc, DomainError) else "Lỗi hệ thống khi ký văn bản này."
+            _fail(rt, [item_id], message)
+
+
+def _fail(rt: runtime.Runtime, item_ids: list[int], message: str) -> None:
+    with rt.sessions() as session, session.begin():
+        services.fail_items(session, item_ids, message)
+
+
+def _sign_one_by_one(rt: runtime.Runtime, batch_id: int, item_ids: list[int]) -> None:
     for item_id in item_ids:
         try:
             with rt.sessions() as session, session.begin():
@@ -33,12 +239,30 @@ def sign_batch(batch_id: int) -> str:
         except Exception as exc:  # each document fails on its own; the others go on
             message = exc.message if isinstance(exc, DomainError) else "Lỗi hệ thống khi ký văn bản này."
             log.warning("batch %s item %s failed", batch_id, item_id, exc_info=not isinstance(exc, DomainError))
-            with rt.sessions() as session, session.begin():
-                item = session.get(SigningBatchItem, item_id)
-                if item is not None and item.status == "pending":
-                    item.status, item.error = "failed", message
+            _fail(rt, [item_id], message)
+
+
+def prepare_batch(batch_id: int) -> int:
+    """Prepare a batch's signatures while it waits for the leader (PREPARE_AHEAD); returns how many.
+
+    The stamps show the day only and claim no signing time: the leader has not confirmed yet.
+    """
+    rt = runtime.current()
+    _batch, work, leader = _load_work(rt, batch_id, unprepared_only=True)
+    if not work or leader is None:
+        return 0
+    signer = rt.keyring.for_batch(leader, len(work), "")
+    certificates = _certificates(signer)
+    day = rt.now().date()
+    image = services.image(rt, leader.signature_image)
+    tasks = [PrepareTask(w.data, w.stamp, None, day, image, rt.pades.timestamped, certificates) for w in work]
+    stored = 0
+    cert_id = hashlib.sha256(certificates[0]).hexdigest()
     with rt.sessions() as session, session.begin():
-        return services.finish_batch(session, batch_id).state
+        for w, result in zip(work, _prepare_all(rt, signer, tasks), strict=True):
+            if isinstance(result, signing_pdf.Prepared):
+                stored += services.store_prepared(session, rt, w.item_id, result, day, cert_id)
+    return stored
 
 
 def create_due_batches() -> list[int]:
@@ -50,7 +274,9 @@ def create_due_batches() -> list[int]:
     for leader_id in leaders:
         try:
             with rt.sessions() as session, session.begin():
-                created.append(services.create_batch(session, None, leader_id).id)
+                created.append(
+                    services.create_batch(session, None, leader_id, prepare_ahead=bool(rt.config["PREPARE_AHEAD"])).id
+                )
         except DomainError:
             continue  # nothing waiting for this leader
     return created

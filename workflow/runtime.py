@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from signing import appearance, validation
 from signing import pdf as signing_pdf
 from signing.errors import SigningError
+from signing.remote import Credential, CscClient, CscSigner
 from signing.signers import Signer, load_pkcs12, open_pkcs11
 from workflow import config as config_module
 from workflow.db import make_engine, make_session_factory
@@ -38,7 +40,9 @@ class Keyring:
         passphrase = str(config["KEY_PASSPHRASE"])
         self._passphrase = passphrase.encode() if passphrase else None
         self._pkcs11 = (str(config["PKCS11_MODULE"]), str(config["PKCS11_TOKEN"]), str(config["PKCS11_PIN"]))
+        self._csc = config
         self._signers: dict[str, Signer] = {}
+        self._credentials: dict[str, Credential] = {}
 
     def _load(self, relative: str) -> Signer:
         if relative not in self._signers:
@@ -59,6 +63,24 @@ class Keyring:
                 self._signers[cache_key] = open_pkcs11(module, token, pin, person.signer_ref)
             return self._signers[cache_key]
         raise SigningError("signer_remote", "Người ký dùng dịch vụ ký số từ xa; chỉ ký được theo lô có phê duyệt.")
+
+    def for_batch(self, person: Person, expected: int, description: str) -> Signer:
+        """The signer for a batch of `expected` documents; a remote one asks for one approval for all."""
+        if person.signer_kind != "csc":
+            return self.person(person)
+        config = self._csc
+        if not config["CSC_URL"]:
+            raise SigningError("csc_not_configured", "Chưa cấu hình dịch vụ ký số từ xa (CONGVAN_CSC_URL).")
+        client = CscClient(
+            str(config["CSC_URL"]),
+            str(config["CSC_USERNAME"]),
+            str(config["CSC_PASSWORD"]),
+            poll_interval=float(config["CSC_POLL_INTERVAL"]),
+            approval_timeout=float(config["CSC_APPROVAL_TIMEOUT"]),
+        )
+        if person.signer_ref not in self._credentials:
+            self._credentials[person.signer_ref] = client.credential(person.signer_ref)
+        return CscSigner(client, self._credentials[person.signer_ref], expected=expected, description=description)
 
     def agency(self, code: str) -> Signer:
         """The agency's signer, used by the clerk at issuance."""
@@ -98,6 +120,30 @@ class Runtime:
         url = str(self.config["TSA_URL"])
         timestamper = signing_pdf.http_timestamper(url, float(self.config["TSA_TIMEOUT"])) if url else None
         return signing_pdf.Pades(level=level, timestamper=timestamper, trust_roots=tuple(self.keyring.trust_roots))
+
+    @functools.cached_property
+    def signing_pool(self) -> ProcessPoolExecutor:
+        """Long-lived processes, one per core, that prepare signatures (phase 1) with the font loaded once.
+
+        Started from a fork server, so they inherit neither database connections nor threads.
+        """
+        import multiprocessing
+
+        from workflow import jobs
+
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["signing.pdf", "workflow.jobs"])
+        count = int(self.config["SIGNING_PROCESSES"]) or os.cpu_count() or 1
+        return ProcessPoolExecutor(
+            max_workers=count, mp_context=context, initializer=jobs.init_signing_process, initargs=(self.font,)
+        )
+
+    def close(self) -> None:
+        """Stop the signing processes and close database connections (tests, shutdown)."""
+        if "signing_pool" in self.__dict__:
+            self.signing_pool.shutdown(cancel_futures=True)
+            del self.__dict__["signing_pool"]
+        self.engine.dispose()
 
     def now(self) -> dt.datetime:
         """The current time in the agency's time zone (+07:00)."""

@@ -542,6 +542,8 @@ def act(
     if action == "approve":
         return approve(session, rt, actor, document)
     if action == "sign":
+        if document.signer.signer_kind == "csc":
+            return sign_remotely(session, actor, document)
         sign_now(session, rt, actor, document)
         return {}
     if action == "issue":
@@ -626,6 +628,22 @@ def sign_now(session: Session, rt: Runtime, actor: Person | None, document: Docu
     return version
 
 
+def sign_remotely(session: Session, actor: Person, document: Document) -> dict[str, Any]:
+    """Sign one document (an urgent one) with a remote key: a batch of one, confirmed at once.
+
+    The leader approves on their phone; the document is signed when the job gets the approval.
+    """
+    check(actor, document, "sign")
+    batch = SigningBatch(leader_id=document.signer_id, created_by_id=actor.id, state="signing")
+    batch.confirmed_at = dt.datetime.now(dt.UTC)
+    batch.items.append(SigningBatchItem(document_id=document.id, sha256=document.current_version.sha256))
+    session.add(batch)
+    session.flush()
+    audit(session, actor, "batch_confirmed", document, batch_id=batch.id, count=1, remote=True)
+    outbox.add(session, "signing", "workflow.jobs.sign_batch", batch_id=batch.id)
+    return {"batch_id": batch.id, "awaiting_approval": True}
+
+
 # --- signing batches ---------------------------------------------------------------------
 
 
@@ -636,9 +654,17 @@ def signing_book(session: Session, leader: Person) -> list[Document]:
 
 
 def create_batch(
-    session: Session, actor: Person | None, leader_id: int, document_ids: list[int] | None = None
+    session: Session,
+    actor: Person | None,
+    leader_id: int,
+    document_ids: list[int] | None = None,
+    *,
+    prepare_ahead: bool = False,
 ) -> SigningBatch:
-    """Collect a leader's approved non-urgent documents into a batch to confirm once."""
+    """Collect a leader's approved non-urgent documents into a batch to confirm once.
+
+    With prepare_ahead, a job prepares the signatures while the batch waits for the leader.
+    """
     leader = session.get(Person, leader_id)
     if leader is None or not leader.has_role("leader"):
         raise Invalid("invalid_leader", "Người ký không phải là lãnh đạo.", field="leader_id")
@@ -670,6 +696,8 @@ def create_batch(
         batch.items.append(SigningBatchItem(document_id=document.id, sha256=document.current_version.sha256))
     session.flush()
     audit(session, actor, "batch_created", None, batch_id=batch.id, documents=[d.id for d in candidates])
+    if prepare_ahead:
+        outbox.add(session, "signing", "workflow.jobs.prepare_batch", batch_id=batch.id)
     return batch
 
 
@@ -718,30 +746,107 @@ def retry_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
     return batch
 
 
-def sign_batch_item(session: Session, rt: Runtime, item_id: int) -> str:
-    """Sign one pending item of a signing batch in the caller's transaction; idempotent.
+def _claim_item(session: Session, item_id: int) -> SigningBatchItem | None:
+    """Lock a pending item and its document and re-check them; None (item settled) when there is nothing to sign.
 
     Also records the batch's heartbeat, which the reconciler reads to find a batch whose job died.
     """
     item = session.scalar(select(SigningBatchItem).where(SigningBatchItem.id == item_id).with_for_update())
     if item is None or item.status != "pending" or item.batch.state != "signing":
-        return item.status if item else "missing"
-    batch = item.batch
-    batch.heartbeat_at = dt.datetime.now(dt.UTC)
+        return None
+    item.batch.heartbeat_at = dt.datetime.now(dt.UTC)
     document = session.scalar(select(Document).where(Document.id == item.document_id).with_for_update())
     assert document is not None
     if document.state != "awaiting_signature":
         # Signed meanwhile (e.g. a previous run that died after its commit, or signed singly).
         item.status = "signed" if document.signed_at else "failed"
         item.error = None if document.signed_at else "Văn bản không còn chờ ký."
-        return item.status
+        return None
     if document.current_version.sha256 != item.sha256:
         item.status, item.error = "failed", "Văn bản đã thay đổi sau khi lãnh đạo xác nhận."
-        return item.status
-    sign_now(session, rt, batch.leader, document, batch_id=batch.id)
+        return None
+    return item
+
+
+def sign_batch_item(session: Session, rt: Runtime, item_id: int) -> str:
+    """Sign one pending item of a signing batch in the caller's transaction, one-shot; idempotent."""
+    item = _claim_item(session, item_id)
+    if item is None:
+        settled = session.get(SigningBatchItem, item_id)
+        return settled.status if settled else "missing"
+    sign_now(session, rt, item.batch.leader, item.document, batch_id=item.batch_id)
     item.status = "signed"
     item.signed_at = dt.datetime.now(dt.UTC)
     return item.status
+
+
+def record_signature(session: Session, rt: Runtime, item_id: int, signed: bytes, *, deferred: bool) -> str:
+    """Record a signature made by the batch job (two-phase) for one item, in the caller's transaction."""
+    item = _claim_item(session, item_id)
+    if item is None:
+        settled = session.get(SigningBatchItem, item_id)
+        return settled.status if settled else "missing"
+    document, leader = item.document, item.batch.leader
+    transition(session, leader, document, "sign", batch_id=item.batch_id)
+    document.signed_at = dt.datetime.now(dt.UTC)
+    version = _add_version(session, rt, document, signed, "leader_signed", document.signer)
+    if deferred:
+        document.timestamp_due = True
+        audit(session, leader, "timestamp_deferred", document, level=rt.pades.level)
+    audit(session, leader, "signature_applied", document, sha256_signed=item.sha256, sha256=version.sha256)
+    item.status, item.signed_at = "signed", document.signed_at
+    return item.status
+
+
+def fail_items(session: Session, item_ids: list[int], message: str) -> None:
+    """Mark still-pending items of a batch failed with the reason the leader will see."""
+    for item in session.scalars(
+        select(SigningBatchItem).where(SigningBatchItem.id.in_(item_ids), SigningBatchItem.status == "pending")
+    ):
+        item.status, item.error = "failed", message
+
+
+def leader_stamp(document: Document) -> dict[str, str]:
+    """What the leader's stamp says besides the time: name, capacity (KT. …) and position, agency."""
+    signer = document.signer
+    return {
+        "signer_name": signer.full_name,
+        "position": ", ".join(x for x in (signer.authority, signer.position) if x),
+        "agency": document.agency.name,
+    }
+
+
+def store_prepared(
+    session: Session, rt: Runtime, item_id: int, prepared: signing_pdf.Prepared, day: dt.date, cert: str
+) -> bool:
+    """Keep phase 1 of an item's signature, made ahead while it waits for the leader's confirmation."""
+    item = session.scalar(select(SigningBatchItem).where(SigningBatchItem.id == item_id).with_for_update())
+    if item is None or item.status != "pending" or item.document.current_version.sha256 != item.sha256:
+        return False
+    item.prepared_sha256 = rt.store.put(prepared.data)
+    item.prepared_digest = prepared.digest.hex()
+    item.prepared_start, item.prepared_end = prepared.start, prepared.end
+    item.prepared_day, item.prepared_cert = day, cert
+    return True
+
+
+def prepared_of(
+    rt: Runtime, item: SigningBatchItem, day: dt.date, cert: str, reserved: int
+) -> signing_pdf.Prepared | None:
+    """An item's phase 1 made ahead, if it still holds: same day, same certificate, room enough."""
+    if (
+        item.prepared_sha256 is None
+        or item.prepared_digest is None
+        or item.prepared_start is None
+        or item.prepared_end is None
+        or item.prepared_day != day
+        or item.prepared_cert != cert
+        or item.prepared_end - item.prepared_start < reserved  # the region holds the hex CMS: bytes_reserved chars
+    ):
+        return None
+    return signing_pdf.Prepared(
+        rt.store.get(item.prepared_sha256), bytes.fromhex(item.prepared_digest), item.prepared_start, item.prepared_end
+    )
 
 
 def finish_batch(session: Session, batch_id: int) -> SigningBatch:

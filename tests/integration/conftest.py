@@ -44,7 +44,7 @@ def deployment(
     logs = tmp_path / "logs"
     logs.mkdir()
     yield Deployment(app, Api(app.test_client()), env, logs)
-    app.extensions["congvan"].engine.dispose()
+    app.extensions["congvan"].close()
 
 
 def prepare_documents(api: Api, count: int, state: str, **overrides: object) -> list[int]:

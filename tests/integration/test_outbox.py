@@ -56,4 +56,4 @@ def test_lost_delivery_job_is_enqueued_again(
     assert internal and all(d["transport"] == "pending" for d in internal)
     assert routing_jobs.reconcile(older_than=0) == len(internal)
     assert Queue("dispatch", connection=connection).count == len(internal)
-    app.extensions["congvan"].engine.dispose()
+    app.extensions["congvan"].close()

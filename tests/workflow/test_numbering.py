@@ -69,7 +69,7 @@ def test_failed_issuance_voids_the_number(tmp_path: Path, keys_dir: Path, passwo
     entries = api.as_("vanthu", "GET", f"/api/v1/registers/{register['id']}/entries?year={year}").get_json()
     assert [(e["number"], e["status"]) for e in entries["entries"]] == [(1, "voided"), (2, "issued")]
     assert "key_missing" in entries["entries"][0]["void_reason"]
-    app.extensions["congvan"].engine.dispose()
+    app.extensions["congvan"].close()
 
 
 def test_printed_register(api: Api, tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def hsm_app(hsm: tuple[Token, Path], tmp_path: Path, password_hash: str) -> Iter
         PKCS11_PIN=token.pin,
     )
     yield app
-    app.extensions["congvan"].engine.dispose()
+    app.extensions["congvan"].close()
 
 
 def test_the_key_cannot_leave_the_token(hsm: tuple[Token, Path]) -> None:

@@ -49,7 +49,7 @@ def matrix_app(
     base = tmp_path_factory.mktemp("matrix")
     application = build_app(database_url(request.param, base, request), base, keys_dir, password_hash)
     yield application
-    application.extensions["congvan"].engine.dispose()
+    application.extensions["congvan"].close()
 
 
 @pytest.fixture(scope="module")
