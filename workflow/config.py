@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "CSC_POLL_INTERVAL": 2,
     # Processes that prepare a batch's documents in parallel (0: one per core).
     "SIGNING_PROCESSES": 0,
+    # Signed documents committed per transaction at the end of a batch (1: each on its own).
+    "SIGNING_CHUNK": 25,
     # Prepare a batch's signatures when it is created, so confirmation only signs the digests.
     "PREPARE_AHEAD": True,
 }

@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 # --- signing batches: prepare (parallel) / sign all digests (one request) / finish and commit ----
 
-CHUNK = 50  # documents committed per transaction
 POOL_THRESHOLD = 8  # smaller batches are prepared in the job's own process
 
 
@@ -188,8 +187,9 @@ def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, wo
     except SigningError as exc:
         _fail(rt, order, exc.message)
         return
-    for start in range(0, len(order), CHUNK):
-        chunk = order[start : start + CHUNK]
+    size = max(1, int(rt.config["SIGNING_CHUNK"]))
+    for start in range(0, len(order), size):
+        chunk = order[start : start + size]
         signed = {i: signing_pdf.finish(prepared[i], values[start + k]) for k, i in enumerate(chunk)}
         _commit(rt, batch.id, signed, deferred)
 

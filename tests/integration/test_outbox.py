@@ -29,12 +29,12 @@ def test_redis_down_loses_nothing(tmp_path: Path, keys_dir: Path, password_hash:
     rt = app.extensions["congvan"]
     with rt.sessions() as session:
         pending = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.relayed_at.is_(None))
-        assert session.scalar(pending) == 1
+        assert session.scalar(pending) == 2  # preparing the batch ahead, and signing it
 
     Redis.from_url(redis_url).flushdb()
     rt.config["REDIS_URL"] = redis_url  # Redis is back
-    assert jobs.reconcile()["relayed"] == 1
-    assert Queue("signing", connection=Redis.from_url(redis_url)).count == 1
+    assert jobs.reconcile()["relayed"] == 2
+    assert Queue("signing", connection=Redis.from_url(redis_url)).count == 2
     with rt.sessions() as session:
         assert session.scalar(pending) == 0
     rt.engine.dispose()

@@ -40,21 +40,26 @@ def test_kill_worker_mid_batch(deployment: Deployment) -> None:
     def counts() -> dict[str, int]:
         return dict(api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()["counts"])
 
-    worker = processes.start_congvan(["worker"], deployment.env, deployment.logs / "worker1.log")
+    # One document per commit, so the kill lands between commits of the same batch.
+    env = deployment.env | {"CONGVAN_SIGNING_CHUNK": "1"}
+    worker = processes.start_congvan(["worker"], env, deployment.logs / "worker1.log")
     try:
-        wait_for(lambda: counts().get("signed", 0) >= 8, 120, "the first signatures")
+        wait_for(lambda: counts().get("signed", 0) >= 3, 120, "the first signatures")
     finally:
         processes.stop(worker, signal.SIGKILL)  # the worker and its work horse, mid-batch
     killed_at = counts()
     assert killed_at.get("pending", 0) > 0, "the batch finished before the kill; the test proves nothing"
 
     # A new worker; the reconciler finds the silent batch (lease 1 s) and re-enqueues it.
-    worker = processes.start_congvan(["worker"], deployment.env, deployment.logs / "worker2.log")
+    worker = processes.start_congvan(["worker"], env, deployment.logs / "worker2.log")
     try:
         time.sleep(1.5)
-        env = deployment.env | {"CONGVAN_BATCH_LEASE_SECONDS": "1"}
         subprocess.run(
-            [sys.executable, "-m", "workflow.cli", "reconcile"], env=env, check=True, capture_output=True, timeout=60
+            [sys.executable, "-m", "workflow.cli", "reconcile"],
+            env=env | {"CONGVAN_BATCH_LEASE_SECONDS": "1"},
+            check=True,
+            capture_output=True,
+            timeout=60,
         )
         wait_for(lambda: counts() == {"signed": 50}, 180, "the whole batch to be signed")
         final = api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()
