@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import os
 import re
 import textwrap
 import unicodedata
@@ -429,19 +430,21 @@ def sign_digests(prepared: list[Prepared], signer: Signer, pades: Pades = B_B) -
         template = await signer.async_sign(
             prepared[0].digest, "sha256", dry_run=True, use_pades=True, signed_attr_settings=PdfCMSSignedAttributes()
         )
-        template_der = template.dump()
-        containers = [_with_digest(template_der, p.digest) for p in prepared]
-        to_sign = [b"\x31" + c["content"]["signer_infos"][0]["signed_attrs"].dump()[1:] for c in containers]
+        batch = _CmsTemplate(template, prepared[0].digest)
+        to_sign = [batch.signed_attrs(p.digest) for p in prepared]
         values = await asyncio.gather(*(signer.async_sign_raw(tbs, "sha256") for tbs in to_sign))
-        for container, value in zip(containers, values, strict=True):
-            info = container["content"]["signer_infos"][0]
-            info["signature"] = value
-            if timestamper is not None:
-                token = await timestamper.async_timestamp(hashlib.sha256(value).digest(), "sha256")
-                info["unsigned_attrs"] = asn1_cms.CMSAttributes(
-                    [{"type": "signature_time_stamp_token", "values": [token]}]
-                )
-        return [c.dump() for c in containers]
+        signed = [batch.cms(p.digest, value) for p, value in zip(prepared, values, strict=True)]
+        if timestamper is None:
+            return signed
+        stamped = []
+        for der, value in zip(signed, values, strict=True):
+            container = asn1_cms.ContentInfo.load(der)
+            token = await timestamper.async_timestamp(hashlib.sha256(value).digest(), "sha256")
+            container["content"]["signer_infos"][0]["unsigned_attrs"] = asn1_cms.CMSAttributes(
+                [{"type": "signature_time_stamp_token", "values": [token]}]
+            )
+            stamped.append(container.dump())
+        return stamped
 
     try:
         return asyncio.run(run())
@@ -449,13 +452,36 @@ def sign_digests(prepared: list[Prepared], signer: Signer, pades: Pades = B_B) -
         raise SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.") from exc
 
 
-def _with_digest(template_der: bytes, digest: bytes) -> asn1_cms.ContentInfo:
-    container = asn1_cms.ContentInfo.load(template_der)
-    for attribute in container["content"]["signer_infos"][0]["signed_attrs"]:
-        if attribute["type"].native == "message_digest":
-            attribute["values"] = [digest]
-            return container
-    raise SigningError("cms_template", "Mẫu chữ ký CMS thiếu thuộc tính message-digest.")
+class _CmsTemplate:
+    """One CMS SignedData encoded once; each document's is the same bytes with its digest and signature.
+
+    The message digest (32 bytes) and the signature value sit at fixed offsets of the DER, and an
+    RSA signature always has the key's length, so both are spliced in without re-encoding anything.
+    """
+
+    def __init__(self, template: asn1_cms.ContentInfo, digest: bytes) -> None:
+        info = template["content"]["signer_infos"][0]
+        self.length = len(info["signature"].native)
+        marker = os.urandom(self.length)  # a signature value that occurs nowhere else in the DER
+        info["signature"] = marker
+        self.der = template.dump()  # re-encodes only what changed: the signer info
+        attrs = info["signed_attrs"].dump()
+        self.attrs = b"\x31" + attrs[1:]  # signed as a SET OF, stored with the [0] tag
+        self.digest_at = attrs.index(digest)
+        self.attrs_at = self.der.index(attrs)
+        self.signature_at = self.der.index(marker)
+
+    def signed_attrs(self, digest: bytes) -> bytes:
+        """The DER of the signed attributes for a document digest: what the key signs."""
+        at = self.digest_at
+        return self.attrs[:at] + digest + self.attrs[at + len(digest) :]
+
+    def cms(self, digest: bytes, value: bytes) -> bytes:
+        """The document's CMS: the template with its digest and its signature value."""
+        if len(value) != self.length:
+            raise SigningError("signature_length", "Độ dài chữ ký số không đúng với khóa.")
+        at, sig = self.attrs_at + self.digest_at, self.signature_at
+        return self.der[:at] + digest + self.der[at + len(digest) : sig] + value + self.der[sig + self.length :]
 
 
 def finish(prepared: Prepared, signature: bytes) -> bytes:

@@ -8,6 +8,7 @@ the decision is taken, then returns the SAD (bound to exactly those hashes, sing
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 import threading
 import time
@@ -167,6 +168,7 @@ def csc_server() -> Iterator[CscServer]:
     port = free_port()
     server = CscServer(url=f"http://127.0.0.1:{port}/csc/v2")
     http = make_server("127.0.0.1", port, _app(server), threaded=True)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -140,6 +141,7 @@ def trust_services() -> Iterator[TrustServices]:
         return Response("not found", status=404)(environ, start_response)
 
     server = make_server("127.0.0.1", port, app, threaded=True)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

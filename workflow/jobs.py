@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from signing import pdf as signing_pdf
 from signing import signers
@@ -191,6 +192,7 @@ def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, wo
     for start in range(0, len(order), size):
         chunk = order[start : start + size]
         signed = {i: signing_pdf.finish(prepared[i], values[start + k]) for k, i in enumerate(chunk)}
+        rt.store.put_many(list(signed.values()))  # durable before the commit that records them
         _commit(rt, batch.id, signed, deferred)
 
 
@@ -212,6 +214,15 @@ def _commit(rt: runtime.Runtime, batch_id: int, signed: dict[int, bytes], deferr
     """Record a chunk in one transaction; if that fails, one document at a time so each fails alone."""
     try:
         with rt.sessions() as session, session.begin():
+            # Load the chunk's items, documents and versions in three queries instead of three per document.
+            session.scalars(
+                select(SigningBatchItem)
+                .where(SigningBatchItem.id.in_(list(signed)))
+                .options(
+                    joinedload(SigningBatchItem.batch),
+                    selectinload(SigningBatchItem.document).selectinload(Document.versions),
+                )
+            ).all()
             for item_id, data in signed.items():
                 services.record_signature(session, rt, item_id, data, deferred=deferred)
         return

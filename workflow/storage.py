@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from workflow.errors import Corrupted
@@ -31,6 +32,13 @@ class FileStore:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
         return digest
+
+    def put_many(self, items: list[bytes], suffix: str = ".pdf") -> list[str]:
+        """Store many files at once; their fsyncs run concurrently so the filesystem commits them together."""
+        if len(items) < 2:
+            return [self.put(data, suffix) for data in items]
+        with ThreadPoolExecutor(max_workers=min(16, len(items))) as pool:
+            return list(pool.map(lambda data: self.put(data, suffix), items))
 
     def get(self, sha256: str, suffix: str = ".pdf") -> bytes:
         """Read the bytes stored under the SHA-256 and check they still match it."""
