@@ -430,16 +430,21 @@ def sign_digests(prepared: list[Prepared], signer: Signer, pades: Pades = B_B) -
         template = await signer.async_sign(
             prepared[0].digest, "sha256", dry_run=True, use_pades=True, signed_attr_settings=PdfCMSSignedAttributes()
         )
-        batch = _CmsTemplate(template, prepared[0].digest)
+        cert = signer.signing_cert
+        assert cert is not None
+        batch = _CmsTemplate(template, prepared[0].digest, cert.public_key.bit_size)
         to_sign = [batch.signed_attrs(p.digest) for p in prepared]
         values = await asyncio.gather(*(signer.async_sign_raw(tbs, "sha256") for tbs in to_sign))
         signed = [batch.cms(p.digest, value) for p, value in zip(prepared, values, strict=True)]
         if timestamper is None:
             return signed
+        # Signature timestamps are requested concurrently (the client runs each request in a thread).
+        tokens = await asyncio.gather(
+            *(timestamper.async_timestamp(hashlib.sha256(value).digest(), "sha256") for value in values)
+        )
         stamped = []
-        for der, value in zip(signed, values, strict=True):
+        for der, token in zip(signed, tokens, strict=True):
             container = asn1_cms.ContentInfo.load(der)
-            token = await timestamper.async_timestamp(hashlib.sha256(value).digest(), "sha256")
             container["content"]["signer_infos"][0]["unsigned_attrs"] = asn1_cms.CMSAttributes(
                 [{"type": "signature_time_stamp_token", "values": [token]}]
             )
@@ -459,9 +464,9 @@ class _CmsTemplate:
     RSA signature always has the key's length, so both are spliced in without re-encoding anything.
     """
 
-    def __init__(self, template: asn1_cms.ContentInfo, digest: bytes) -> None:
+    def __init__(self, template: asn1_cms.ContentInfo, digest: bytes, key_bits: int) -> None:
         info = template["content"]["signer_infos"][0]
-        self.length = len(info["signature"].native)
+        self.length = key_bits // 8  # an RSA signature has the modulus length (dry runs may say otherwise)
         marker = os.urandom(self.length)  # a signature value that occurs nowhere else in the DER
         info["signature"] = marker
         self.der = template.dump()  # re-encodes only what changed: the signer info
@@ -478,8 +483,14 @@ class _CmsTemplate:
 
     def cms(self, digest: bytes, value: bytes) -> bytes:
         """The document's CMS: the template with its digest and its signature value."""
-        if len(value) != self.length:
-            raise SigningError("signature_length", "Độ dài chữ ký số không đúng với khóa.")
+        if len(value) != self.length:  # ECDSA: the DER signature's length varies, encode this one fully
+            container = asn1_cms.ContentInfo.load(self.der)
+            info = container["content"]["signer_infos"][0]
+            info["signature"] = value
+            for attribute in info["signed_attrs"]:
+                if attribute["type"].native == "message_digest":
+                    attribute["values"] = [digest]
+            return container.dump(force=True)
         at, sig = self.attrs_at + self.digest_at, self.signature_at
         return self.der[:at] + digest + self.der[at + len(digest) : sig] + value + self.der[sig + self.length :]
 

@@ -59,7 +59,7 @@ def setup_demo() -> None:
 def worker(burst: bool) -> None:
     """Run an RQ worker on the signing and dispatch queues."""
     from redis import Redis
-    from rq import Queue, Worker
+    from rq import Queue, SimpleWorker
 
     import routing
     from workflow.outbox import QUEUES
@@ -68,7 +68,10 @@ def worker(burst: bool) -> None:
     rt = runtime_module.current()
     connection = Redis.from_url(rt.config["REDIS_URL"])
     queues = [Queue(name, connection=connection) for name in QUEUES]
-    Worker(queues, connection=connection).work(burst=burst, with_scheduler=False)
+    rt.warm()
+    # Jobs run in this process (no fork per job), so the parsed keys, the font, the token session and
+    # the signing processes stay warm from one batch to the next.
+    SimpleWorker(queues, connection=connection).work(burst=burst, with_scheduler=False)
 
 
 def reconcile_all() -> dict[str, int]:

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from signing import pdf as signing_pdf
 from signing import signers
@@ -113,9 +113,15 @@ def _load_work(
         if batch is None or batch.state not in ("open", "signing"):
             return batch, [], None
         leader = batch.leader
+        items = session.scalars(
+            select(SigningBatchItem)
+            .where(SigningBatchItem.batch_id == batch_id)
+            .options(selectinload(SigningBatchItem.document).selectinload(Document.versions))
+            .order_by(SigningBatchItem.id)
+        ).all()
         wanted = [
             (item.id, item.document.current_version.sha256, services.leader_stamp(item.document))
-            for item in batch.items
+            for item in items
             if item.status == "pending" and not (unprepared_only and item.prepared_sha256)
         ]
         session.expunge(leader)
@@ -214,24 +220,16 @@ def _commit(rt: runtime.Runtime, batch_id: int, signed: dict[int, bytes], deferr
     """Record a chunk in one transaction; if that fails, one document at a time so each fails alone."""
     try:
         with rt.sessions() as session, session.begin():
-            # Load the chunk's items, documents and versions in three queries instead of three per document.
-            session.scalars(
-                select(SigningBatchItem)
-                .where(SigningBatchItem.id.in_(list(signed)))
-                .options(
-                    joinedload(SigningBatchItem.batch),
-                    selectinload(SigningBatchItem.document).selectinload(Document.versions),
-                )
-            ).all()
-            for item_id, data in signed.items():
-                services.record_signature(session, rt, item_id, data, deferred=deferred)
+            for item in services.lock_items(session, list(signed)):
+                services.record_signature(session, rt, item, signed[item.id], deferred=deferred)
         return
-    except Exception:
+    except Exception:  # fall back to single commits to find the document at fault
         log.warning("batch %s: chunk commit failed, committing one by one", batch_id, exc_info=True)
     for item_id, data in signed.items():
         try:
             with rt.sessions() as session, session.begin():
-                services.record_signature(session, rt, item_id, data, deferred=deferred)
+                for item in services.lock_items(session, [item_id]):
+                    services.record_signature(session, rt, item, data, deferred=deferred)
         except Exception as exc:  # noqa: BLE001 - each document fails on its own
             message = exc.message if isinstance(exc, DomainError) else "Lỗi hệ thống khi ký văn bản này."
             _fail(rt, [item_id], message)

@@ -138,6 +138,12 @@ class Runtime:
             max_workers=count, mp_context=context, initializer=jobs.init_signing_process, initargs=(self.font,)
         )
 
+    def warm(self) -> None:
+        """Load the font and start the signing processes now, so the first batch does not wait for them."""
+        _ = self.font
+        pool = self.signing_pool
+        list(pool.map(len, [b""] * (int(self.config["SIGNING_PROCESSES"]) or os.cpu_count() or 1)))
+
     def close(self) -> None:
         """Stop the signing processes and close database connections (tests, shutdown)."""
         if "signing_pool" in self.__dict__:

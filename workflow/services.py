@@ -14,7 +14,7 @@ from blinker import Namespace
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.security import check_password_hash
 
 from signing import appearance, validation
@@ -721,7 +721,13 @@ def confirm_batch(session: Session, actor: Person, batch_id: int) -> SigningBatc
         return batch  # confirming twice signs nothing twice
     batch.state = "signing"
     batch.confirmed_at = dt.datetime.now(dt.UTC)
-    for item in batch.items:
+    items = session.scalars(  # the documents and their versions in two queries, not two per document
+        select(SigningBatchItem)
+        .where(SigningBatchItem.batch_id == batch.id)
+        .options(selectinload(SigningBatchItem.document).selectinload(Document.versions))
+        .execution_options(populate_existing=True)
+    ).all()
+    for item in items:
         if item.document.current_version.sha256 != item.sha256 or item.document.state != "awaiting_signature":
             item.status = "failed"
             item.error = "Văn bản đã thay đổi sau khi lập lô; cần lập lô mới."
@@ -746,46 +752,61 @@ def retry_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
     return batch
 
 
-def _claim_item(session: Session, item_id: int) -> SigningBatchItem | None:
-    """Lock a pending item and its document and re-check them; None (item settled) when there is nothing to sign.
+def lock_items(session: Session, item_ids: list[int]) -> list[SigningBatchItem]:
+    """Lock batch items and their documents (documents first, as every signing path does), loaded eagerly."""
+    document_ids = select(SigningBatchItem.document_id).where(SigningBatchItem.id.in_(item_ids))
+    session.scalars(select(Document.id).where(Document.id.in_(document_ids)).with_for_update()).all()
+    query = (
+        select(SigningBatchItem)
+        .where(SigningBatchItem.id.in_(item_ids))
+        .options(
+            joinedload(SigningBatchItem.batch).joinedload(SigningBatch.leader),
+            selectinload(SigningBatchItem.document).selectinload(Document.versions),
+        )
+        .with_for_update(of=SigningBatchItem)
+        .order_by(SigningBatchItem.id)
+    )
+    return list(session.scalars(query).unique())
+
+
+def _claim_item(item: SigningBatchItem) -> bool:
+    """Re-check a locked item and its document: True when it is still to be signed.
 
     Also records the batch's heartbeat, which the reconciler reads to find a batch whose job died.
     """
-    item = session.scalar(select(SigningBatchItem).where(SigningBatchItem.id == item_id).with_for_update())
-    if item is None or item.status != "pending" or item.batch.state != "signing":
-        return None
+    if item.status != "pending" or item.batch.state != "signing":
+        return False
     item.batch.heartbeat_at = dt.datetime.now(dt.UTC)
-    document = session.scalar(select(Document).where(Document.id == item.document_id).with_for_update())
-    assert document is not None
+    document = item.document
     if document.state != "awaiting_signature":
         # Signed meanwhile (e.g. a previous run that died after its commit, or signed singly).
         item.status = "signed" if document.signed_at else "failed"
         item.error = None if document.signed_at else "Văn bản không còn chờ ký."
-        return None
+        return False
     if document.current_version.sha256 != item.sha256:
         item.status, item.error = "failed", "Văn bản đã thay đổi sau khi lãnh đạo xác nhận."
-        return None
-    return item
+        return False
+    return True
 
 
 def sign_batch_item(session: Session, rt: Runtime, item_id: int) -> str:
     """Sign one pending item of a signing batch in the caller's transaction, one-shot; idempotent."""
-    item = _claim_item(session, item_id)
-    if item is None:
-        settled = session.get(SigningBatchItem, item_id)
-        return settled.status if settled else "missing"
+    items = lock_items(session, [item_id])
+    if not items:
+        return "missing"
+    item = items[0]
+    if not _claim_item(item):
+        return item.status
     sign_now(session, rt, item.batch.leader, item.document, batch_id=item.batch_id)
     item.status = "signed"
     item.signed_at = dt.datetime.now(dt.UTC)
     return item.status
 
 
-def record_signature(session: Session, rt: Runtime, item_id: int, signed: bytes, *, deferred: bool) -> str:
-    """Record a signature made by the batch job (two-phase) for one item, in the caller's transaction."""
-    item = _claim_item(session, item_id)
-    if item is None:
-        settled = session.get(SigningBatchItem, item_id)
-        return settled.status if settled else "missing"
+def record_signature(session: Session, rt: Runtime, item: SigningBatchItem, signed: bytes, *, deferred: bool) -> str:
+    """Record a signature made by the batch job (two-phase) for an item locked with lock_items."""
+    if not _claim_item(item):
+        return item.status
     document, leader = item.document, item.batch.leader
     transition(session, leader, document, "sign", batch_id=item.batch_id)
     document.signed_at = dt.datetime.now(dt.UTC)
