@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
+from asn1crypto import cms as asn1_cms
+from asn1crypto import core as asn1_core
 from asn1crypto import keys as asn1_keys
 from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.sign.general import as_signing_certificate
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -50,6 +56,30 @@ def _tsa_identity(root: pki.Identity, ocsp_url: str) -> pki.Identity:
         .sign(root.key, hashes.SHA256())
     )
     return pki.Identity(key, cert)
+
+
+class _Stamper(DummyTimeStamper):
+    """pyHanko's test TSA with its key parsed once (the stock one re-parses it for every timestamp)."""
+
+    def __init__(self, identity: pki.Identity, chain: list[asn1_x509.Certificate]) -> None:
+        key_info = asn1_keys.PrivateKeyInfo.load(
+            identity.key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        super().__init__(tsa_cert=_der(identity.cert), tsa_key=key_info, certs_to_embed=chain)  # type: ignore[arg-type]
+        self._key = identity.key
+
+    def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: datetime) -> tuple[bytes, Any]:
+        attributes = asn1_cms.CMSAttributes(
+            [
+                {"type": "content_type", "values": ["tst_info"]},
+                {"type": "signing_time", "values": [asn1_cms.Time({"utc_time": asn1_core.UTCTime(dt)})]},
+                {"type": "signing_certificate", "values": [as_signing_certificate(self.tsa_cert)]},
+                {"type": "message_digest", "values": [hashlib.sha256(tst_info_data).digest()]},
+            ]
+        )
+        return self._key.sign(attributes.dump(), padding.PKCS1v15(), hashes.SHA256()), attributes
 
 
 @dataclass
@@ -93,15 +123,7 @@ def trust_services() -> Iterator[TrustServices]:
     services = TrustServices(url=f"http://127.0.0.1:{port}", root=root)
     tsa = _tsa_identity(root, services.ocsp_url)
     services.issued[tsa.cert.serial_number] = tsa.cert
-    stamper = DummyTimeStamper(
-        tsa_cert=_der(tsa.cert),
-        tsa_key=asn1_keys.PrivateKeyInfo.load(
-            tsa.key.private_bytes(
-                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        ),
-        certs_to_embed=[_der(root.cert)],  # type: ignore[arg-type]
-    )
+    stamper = _Stamper(tsa, [_der(root.cert)])
 
     def app(environ: dict, start_response: object) -> object:
         request = Request(environ)
