@@ -196,13 +196,14 @@ def batch(rt: runtime.Runtime, ids: list[int], prepare_ahead: bool) -> tuple[flo
 
 
 def big_pdf(path: Path) -> None:
-    """A one-page PDF of about 20 MB: a scanned page of incompressible noise."""
+    """A one-page PDF of about 20 MB: a scanned page of incompressible noise, as an image XObject."""
     from PIL import Image
+    from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
     noise = Image.frombytes("RGB", (2600, 2600), os.urandom(2600 * 2600 * 3))
     page = canvas.Canvas(str(path))
-    page.drawInlineImage(noise, 50, 300, 500, 500)
+    page.drawImage(ImageReader(noise), 50, 300, 500, 500)
     page.showPage()
     page.save()
 

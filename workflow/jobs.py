@@ -30,12 +30,11 @@ POOL_THRESHOLD = 8  # smaller batches are prepared in the job's own process
 
 @dataclass(frozen=True)
 class Work:
-    """One document of a batch as the job needs it, read before any signing starts."""
+    """One pending document of a batch as the job needs it: its version and what its stamp says."""
 
     item_id: int
-    data: bytes
+    sha256: str
     stamp: dict[str, str]
-    prepared: signing_pdf.Prepared | None
 
 
 @dataclass(frozen=True)
@@ -126,15 +125,20 @@ def _load_work(
         ]
         session.expunge(leader)
         session.expunge(batch)
-    work, unreadable = [], []
-    for item_id, sha256, stamp in wanted:
+    return batch, [Work(*w) for w in wanted], leader
+
+
+def _read(rt: runtime.Runtime, work: list[Work], *, fail: bool) -> list[tuple[Work, bytes]]:
+    """The PDFs of the documents; one whose stored file cannot be read fails alone (if `fail`)."""
+    found, unreadable = [], []
+    for w in work:
         try:
-            work.append(Work(item_id, rt.store.get(sha256), stamp, None))
+            found.append((w, rt.store.get(w.sha256)))
         except (OSError, DomainError):
-            unreadable.append(item_id)
-    if unreadable and not unprepared_only:
+            unreadable.append(w.item_id)
+    if unreadable and fail:
         _fail(rt, unreadable, "Không đọc được tệp PDF đã lưu của văn bản này.")
-    return batch, work, leader
+    return found
 
 
 def sign_batch(batch_id: int) -> str:
@@ -176,10 +180,10 @@ def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, wo
             )
         }
     image = services.image(rt, leader.signature_image)
-    fresh = [w for w in work if ahead.get(w.item_id) is None]
-    tasks = [PrepareTask(w.data, w.stamp, moment, day, image, rt.pades.timestamped, certificates) for w in fresh]
+    fresh = _read(rt, [w for w in work if ahead.get(w.item_id) is None], fail=True)
+    tasks = [PrepareTask(data, w.stamp, moment, day, image, rt.pades.timestamped, certificates) for w, data in fresh]
     prepared: dict[int, signing_pdf.Prepared] = {i: p for i, p in ahead.items() if p is not None}
-    for w, result in zip(fresh, _prepare_all(rt, signer, tasks), strict=True):
+    for (w, _data), result in zip(fresh, _prepare_all(rt, signer, tasks), strict=True):
         if isinstance(result, signing_pdf.Prepared):
             prepared[w.item_id] = result
         else:
@@ -264,11 +268,12 @@ def prepare_batch(batch_id: int) -> int:
     certificates = _certificates(signer)
     day = rt.now().date()
     image = services.image(rt, leader.signature_image)
-    tasks = [PrepareTask(w.data, w.stamp, None, day, image, rt.pades.timestamped, certificates) for w in work]
+    found = _read(rt, work, fail=False)  # an unreadable file fails at confirmation, not before
+    tasks = [PrepareTask(data, w.stamp, None, day, image, rt.pades.timestamped, certificates) for w, data in found]
     stored = 0
     cert_id = hashlib.sha256(certificates[0]).hexdigest()
     with rt.sessions() as session, session.begin():
-        for w, result in zip(work, _prepare_all(rt, signer, tasks), strict=True):
+        for (w, _data), result in zip(found, _prepare_all(rt, signer, tasks), strict=True):
             if isinstance(result, signing_pdf.Prepared):
                 stored += services.store_prepared(session, rt, w.item_id, result, day, cert_id)
     return stored

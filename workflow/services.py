@@ -211,6 +211,8 @@ def _add_version(
     kind: str,
     actor: Person | None,
     layout: signing_pdf.Layout | None = None,
+    *,
+    flush: bool = True,
 ) -> DocumentVersion:
     digest = rt.store.put(data)
     version = DocumentVersion(
@@ -223,7 +225,8 @@ def _add_version(
         layout=dataclasses.asdict(layout) if layout else None,
     )
     session.add(version)
-    session.flush()
+    if flush:  # a batch records many versions in one transaction and flushes once, at commit
+        session.flush()
     return version
 
 
@@ -810,7 +813,7 @@ def record_signature(session: Session, rt: Runtime, item: SigningBatchItem, sign
     document, leader = item.document, item.batch.leader
     transition(session, leader, document, "sign", batch_id=item.batch_id)
     document.signed_at = dt.datetime.now(dt.UTC)
-    version = _add_version(session, rt, document, signed, "leader_signed", document.signer)
+    version = _add_version(session, rt, document, signed, "leader_signed", document.signer, flush=False)
     if deferred:
         document.timestamp_due = True
         audit(session, leader, "timestamp_deferred", document, level=rt.pades.level)
