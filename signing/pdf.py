@@ -357,6 +357,15 @@ class _ClaimedTimePdfSigner(signers.PdfSigner):
         return session
 
 
+def _check_leader_field(data: bytes) -> None:
+    """The PDF has the leader's signature field from approval, and it is still empty."""
+    names = {f[0]: f[1] for f in fields.enumerate_sig_fields(_reader(data))}
+    if LEADER_FIELD not in names:
+        raise PdfError("pdf_not_prepared", "Tệp PDF chưa được chuẩn bị trường chữ ký.")
+    if names[LEADER_FIELD] is not None:
+        raise SigningError("already_signed", "Văn bản đã có chữ ký của lãnh đạo.")
+
+
 def prepare_leader(
     data: bytes,
     signer: Signer,
@@ -376,12 +385,7 @@ def prepare_leader(
     (prepared ahead, while the document waits in the signing book) the stamp shows only the day and
     /M is left out: nothing claims a time before the leader's confirmation.
     """
-    reader = _reader(data)
-    names = {f[0]: f[1] for f in fields.enumerate_sig_fields(reader)}
-    if LEADER_FIELD not in names:
-        raise PdfError("pdf_not_prepared", "Tệp PDF chưa được chuẩn bị trường chữ ký.")
-    if names[LEADER_FIELD] is not None:
-        raise SigningError("already_signed", "Văn bản đã có chữ ký của lãnh đạo.")
+    _check_leader_field(data)
     text = {
         "signer_name": signer_name,
         "position": position,
@@ -533,12 +537,7 @@ def sign_leader(
 
     The stamp shows the leader's handwritten signature image (when given) with "Ký bởi" and the time.
     """
-    reader = _reader(data)
-    names = {f[0]: f[1] for f in fields.enumerate_sig_fields(reader)}
-    if LEADER_FIELD not in names:
-        raise PdfError("pdf_not_prepared", "Tệp PDF chưa được chuẩn bị trường chữ ký.")
-    if names[LEADER_FIELD] is not None:
-        raise SigningError("already_signed", "Văn bản đã có chữ ký của lãnh đạo.")
+    _check_leader_field(data)
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     text = {
         "signer_name": signer_name,

@@ -8,9 +8,7 @@ the decision is taken, then returns the SAD (bound to exactly those hashes, sing
 from __future__ import annotations
 
 import base64
-import logging
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +18,9 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
 
 from signing import pki
-from tests.processes import free_port
+from tests.processes import free_port, serve_in_thread
 
 
 @dataclass
@@ -167,12 +164,5 @@ def csc_server() -> Iterator[CscServer]:
     """Run the reference server in a thread on 127.0.0.1."""
     port = free_port()
     server = CscServer(url=f"http://127.0.0.1:{port}/csc/v2")
-    http = make_server("127.0.0.1", port, _app(server), threaded=True)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_in_thread(_app(server), port):
         yield server
-    finally:
-        http.shutdown()
-        thread.join(timeout=5)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,11 +22,10 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.general import as_signing_certificate
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from signing import pki, signers
-from tests.processes import free_port
+from tests.processes import free_port, serve_in_thread
 
 
 def _der(cert: x509.Certificate) -> asn1_x509.Certificate:
@@ -162,12 +159,5 @@ def trust_services() -> Iterator[TrustServices]:
             return Response(body, mimetype="application/ocsp-response")(environ, start_response)
         return Response("not found", status=404)(environ, start_response)
 
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_in_thread(app, port):
         yield services
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)

@@ -11,46 +11,19 @@ from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 from reportlab.pdfgen import canvas
 
-from signing import appearance, pdf, pki, signers, validation
+from signing import appearance, pdf, validation
 from signing.errors import SigningError
-from tests.signing.test_pdf import NOW, draft
+from tests.signing.conftest import leader_signed
+from tests.signing.test_pdf import NOW
 from workflow.demo import seal_png, signature_png
-from workflow.render import render
 
 
 @pytest.fixture(scope="module")
-def keys() -> dict[str, object]:
-    root = pki.make_root("Test Root", "congvan tests")
-    leader = pki.issue_signing_cert(root, "Hoàng Văn Minh", "Sở Tài nguyên và Môi trường")
-    agency = pki.issue_signing_cert(root, "Sở Tài nguyên và Môi trường", "Sở Tài nguyên và Môi trường")
-    return {
-        "leader": signers.load_pkcs12(pki.to_pkcs12(leader, [root.cert], b"pw", "l"), b"pw"),
-        "agency": signers.load_pkcs12(pki.to_pkcs12(agency, [root.cert], b"pw", "a"), b"pw"),
-        "roots": validation.load_certs(pki.cert_pem(root.cert)),
-    }
-
-
-@pytest.fixture(scope="module")
-def font() -> bytes:
-    return appearance.prepare_font(appearance.find_serif_font())
-
-
-@pytest.fixture(scope="module")
-def issued(keys: dict, font: bytes) -> bytes:
-    data, layout = render(draft())
-    signed = pdf.sign_leader(
-        pdf.prepare(data, layout),
-        keys["leader"],
-        signer_name="Hoàng Văn Minh",
-        position="KT. GIÁM ĐỐC, Phó Giám đốc",
-        agency="Sở Tài nguyên và Môi trường",
-        moment=NOW,
-        font=font,
-        image=signature_png("Hoàng Văn Minh"),
-    )
+def issued(identities: dict, font: bytes) -> bytes:
+    signed = leader_signed(identities["leader"], font, image=signature_png("Hoàng Văn Minh"))
     return pdf.issue(
         signed,
-        keys["agency"],
+        identities["agency"],
         number_text="07/STNMT-VP",
         date_text="Tuyên Quang, ngày 22 tháng 11 năm 2026",
         agency="Sở Tài nguyên và Môi trường",
@@ -100,7 +73,7 @@ def _red(p: tuple) -> bool:
     return p[0] > 150 and p[1] < 90 and p[2] < 90
 
 
-def test_leader_stamp_shows_image_name_and_time(issued: bytes, keys: dict, tmp_path: Path) -> None:
+def test_leader_stamp_shows_image_name_and_time(issued: bytes, identities: dict, tmp_path: Path) -> None:
     path = tmp_path / "issued.pdf"
     path.write_bytes(issued)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
@@ -115,7 +88,7 @@ def test_leader_stamp_shows_image_name_and_time(issued: bytes, keys: dict, tmp_p
     assert images and "/SMask" in images[0]  # the transparent PNG keeps its alpha
     pixels = _pixels(issued, tmp_path, 1, (x1 + (x2 - x1) / 2, y1 + 18, x2, y2))
     assert sum(map(_blue, pixels)) > 100  # the blue handwriting is drawn right of the seal
-    checks = validation.validate(issued, keys["roots"])
+    checks = validation.validate(issued, identities["roots"])
     assert [c.ok for c in checks] == [True, True]
 
 
@@ -163,9 +136,9 @@ def _appendix() -> bytes:
     return out.getvalue()
 
 
-def test_appendix_signed_top_right_with_symbol_and_iso_time(keys: dict, font: bytes, tmp_path: Path) -> None:
-    signed = pdf.sign_appendix(_appendix(), keys["agency"], symbol="07/STNMT-VP", moment=NOW, font=font)
-    (check,) = validation.validate(signed, keys["roots"])
+def test_appendix_signed_top_right_with_symbol_and_iso_time(identities: dict, font: bytes, tmp_path: Path) -> None:
+    signed = pdf.sign_appendix(_appendix(), identities["agency"], symbol="07/STNMT-VP", moment=NOW, font=font)
+    (check,) = validation.validate(signed, identities["roots"])
     assert check.ok and check.coverage == "ENTIRE_FILE"
     widget = _widgets(signed)["chu_ky_co_quan"]
     x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
@@ -181,7 +154,7 @@ def test_appendix_signed_top_right_with_symbol_and_iso_time(keys: dict, font: by
     assert "07/STNMT-VP" in text and "2026-11-22T16:45:03+07:00" in text
     assert sum(map(_red, _pixels(signed, tmp_path, 1, (x1, y1, x2, y2)))) > 30
     with pytest.raises(SigningError) as twice:
-        pdf.sign_appendix(signed, keys["agency"], symbol="x", moment=NOW, font=font)
+        pdf.sign_appendix(signed, identities["agency"], symbol="x", moment=NOW, font=font)
     assert twice.value.code == "already_issued"
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from signing import appearance, pdf, validation
+from signing import pdf, validation
 from signing.errors import SigningError
+from tests.signing.conftest import leader_signed
 from tests.signing.test_pdf import NOW, draft
 from tests.trust_services import TrustServices, trust_services
 from workflow.demo import seal_png, signature_png
@@ -27,29 +28,14 @@ def _services_up(services: TrustServices) -> None:
     services.tsa_up = services.ocsp_up = True
 
 
-@pytest.fixture(scope="module")
-def font() -> bytes:
-    return appearance.prepare_font(appearance.find_serif_font())
-
-
 def _pades(services: TrustServices, level: str) -> pdf.Pades:
     roots = tuple(validation.load_certs(services.root_pem()))
     return pdf.Pades(level=level, timestamper=pdf.http_timestamper(services.tsa_url), trust_roots=roots)
 
 
 def _leader_signed(services: TrustServices, font: bytes, level: str) -> bytes:
-    data, layout = render(draft())
-    return pdf.sign_leader(
-        pdf.prepare(data, layout),
-        services.signer("Hoàng Văn Minh"),
-        signer_name="Hoàng Văn Minh",
-        position="KT. GIÁM ĐỐC, Phó Giám đốc",
-        agency="Sở Tài nguyên và Môi trường",
-        moment=NOW,
-        font=font,
-        image=signature_png("Hoàng Văn Minh"),
-        pades=_pades(services, level),
-    )
+    key = services.signer("Hoàng Văn Minh")
+    return leader_signed(key, font, image=signature_png("Hoàng Văn Minh"), pades=_pades(services, level))
 
 
 def _pdfsig_agrees(data: bytes, report: validation.Report, tmp_path: Path) -> None:

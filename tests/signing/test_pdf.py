@@ -12,29 +12,11 @@ import pytest
 from fontTools.ttLib import TTFont
 from reportlab.pdfgen import canvas
 
-from signing import appearance, pdf, pki, signers, validation
+from signing import pdf, validation
 from signing.errors import PdfError, SigningError
 from workflow.render import Draft, register_fonts, render
 
 NOW = dt.datetime(2026, 11, 22, 16, 45, 3, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-
-
-@pytest.fixture(scope="module")
-def identities() -> dict[str, object]:
-    root = pki.make_root("Test Root", "congvan tests")
-    leader = pki.issue_signing_cert(root, "Hoàng Văn Minh", "Sở Tài nguyên và Môi trường")
-    agency = pki.issue_signing_cert(root, "Sở Tài nguyên và Môi trường", "Sở Tài nguyên và Môi trường")
-    return {
-        "root": root,
-        "leader": signers.load_pkcs12(pki.to_pkcs12(leader, [root.cert], b"pw", "l"), b"pw"),
-        "agency": signers.load_pkcs12(pki.to_pkcs12(agency, [root.cert], b"pw", "a"), b"pw"),
-        "roots": validation.load_certs(pki.cert_pem(root.cert)),
-    }
-
-
-@pytest.fixture(scope="module")
-def font() -> bytes:
-    return appearance.prepare_font(appearance.find_serif_font())
 
 
 def draft() -> Draft:

@@ -11,27 +11,15 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from signing import appearance, pdf, pki, signers, validation
-from tests.signing.test_pdf import NOW, draft
+from signing import validation
+from tests.signing.conftest import leader_signed
+from tests.signing.test_pdf import draft
 from workflow.render import render
 
 
 @pytest.fixture(scope="module")
-def signed() -> tuple[bytes, list]:
-    root = pki.make_root("Test Root", "congvan tests")
-    leader = pki.issue_signing_cert(root, "Hoàng Văn Minh", "Sở Tài nguyên và Môi trường")
-    key = signers.load_pkcs12(pki.to_pkcs12(leader, [root.cert], b"pw", "l"), b"pw")
-    data, layout = render(draft())
-    out = pdf.sign_leader(
-        pdf.prepare(data, layout),
-        key,
-        signer_name="Hoàng Văn Minh",
-        position="KT. GIÁM ĐỐC, Phó Giám đốc",
-        agency="Sở Tài nguyên và Môi trường",
-        moment=NOW,
-        font=appearance.prepare_font(appearance.find_serif_font()),
-    )
-    return out, validation.load_certs(pki.cert_pem(root.cert))
+def signed(identities: dict, font: bytes) -> tuple[bytes, list]:
+    return leader_signed(identities["leader"], font), identities["roots"]
 
 
 def _pdfsig(data: bytes, tmp_path: Path) -> str:

@@ -33,6 +33,10 @@ def _stamp_text(api: Api, doc_id: int, tmp_path: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
+def _csc(server: CscServer) -> dict[str, object]:
+    return {"CSC_URL": server.url, "CSC_USERNAME": "stnmt", "CSC_PASSWORD": "app-secret", "CSC_POLL_INTERVAL": 0.1}
+
+
 def _app(tmp_path: Path, keys: Path, password_hash: str, **config: object) -> Flask:
     return build_app(f"sqlite:///{tmp_path}/congvan.db", tmp_path, keys, password_hash, **config)
 
@@ -99,10 +103,7 @@ def test_remote_signing_fifty_documents_one_approval(
         keys,
         password_hash,
         PREPARE_AHEAD=ahead,
-        CSC_URL=server.url,
-        CSC_USERNAME="stnmt",
-        CSC_PASSWORD="app-secret",
-        CSC_POLL_INTERVAL=0.1,
+        **_csc(server),
     )
     api = Api(app.test_client())
     leader = api.id_of("giamdoc")
@@ -127,10 +128,7 @@ def test_refused_approval_leaves_every_document_unsigned(
         tmp_path,
         keys,
         password_hash,
-        CSC_URL=server.url,
-        CSC_USERNAME="stnmt",
-        CSC_PASSWORD="app-secret",
-        CSC_POLL_INTERVAL=0.1,
+        **_csc(server),
     )
     api = Api(app.test_client())
     leader = api.id_of("giamdoc")
@@ -157,8 +155,7 @@ def test_an_urgent_document_signed_remotely_alone(
 ) -> None:
     server, keys = csc
     server.decision = "approve"
-    config = {"CSC_URL": server.url, "CSC_USERNAME": "stnmt", "CSC_PASSWORD": "app-secret", "CSC_POLL_INTERVAL": 0.1}
-    app = _app(tmp_path, keys, password_hash, **config)
+    app = _app(tmp_path, keys, password_hash, **_csc(server))
     api = Api(app.test_client())
     leader = api.id_of("giamdoc")
     api.as_("admin", "PUT", f"/api/v1/people/{leader}/signer", json={"kind": "csc", "ref": "cred-giamdoc"})
