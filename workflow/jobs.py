@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -60,13 +61,21 @@ def init_signing_process(font: bytes) -> None:
 
 def prepare_task(task: PrepareTask) -> signing_pdf.Prepared | tuple[str, str]:
     """Run phase 1 in a signing process; errors come back as (code, message)."""
+    return _prepare(task, signers.certificate_only(task.certificates), _process["font"])
+
+
+def _prepare(task: PrepareTask, signer: Signer, font: bytes) -> signing_pdf.Prepared | tuple[str, str]:
+    """Phase 1 of one document; any failure is that document's alone, reported as (code, message)."""
     try:
-        return _prepare(task, signers.certificate_only(task.certificates), _process["font"])
+        return _prepare_leader(task, signer, font)
     except SigningError as exc:
         return exc.code, exc.message
+    except Exception:  # a PDF pyHanko cannot lay out must not stop the batch
+        log.warning("preparing a signature failed", exc_info=True)
+        return "prepare_failed", "Không chuẩn bị được chữ ký số cho tệp PDF này."
 
 
-def _prepare(task: PrepareTask, signer: Signer, font: bytes) -> signing_pdf.Prepared:
+def _prepare_leader(task: PrepareTask, signer: Signer, font: bytes) -> signing_pdf.Prepared:
     return signing_pdf.prepare_leader(
         task.data,
         signer,
@@ -84,16 +93,14 @@ def _prepare_all(
 ) -> list[signing_pdf.Prepared | tuple[str, str]]:
     """Phase 1 for many documents: on every core when the batch is large enough."""
     processes = int(rt.config["SIGNING_PROCESSES"]) or os.cpu_count() or 1
-    if len(tasks) < POOL_THRESHOLD or processes == 1:
-        results: list[signing_pdf.Prepared | tuple[str, str]] = []
-        for task in tasks:
-            try:
-                results.append(_prepare(task, signer, rt.font))
-            except SigningError as exc:
-                results.append((exc.code, exc.message))
-        return results
-    chunk = max(1, len(tasks) // (4 * processes))  # a few chunks per process: even load, little overhead
-    return list(rt.signing_pool.map(prepare_task, tasks, chunksize=chunk))
+    if len(tasks) >= POOL_THRESHOLD and processes > 1:
+        chunk = max(1, len(tasks) // (4 * processes))  # a few chunks per process: even load, little overhead
+        try:
+            return list(rt.signing_pool.map(prepare_task, tasks, chunksize=chunk))
+        except BrokenProcessPool:  # a signing process died (out of memory, killed): start again, here
+            log.warning("signing processes died; preparing in the job's process", exc_info=True)
+            rt.close_pool()
+    return [_prepare(task, signer, rt.font) for task in tasks]
 
 
 def _certificates(signer: Signer) -> tuple[bytes, ...]:
@@ -106,7 +113,7 @@ def _certificates(signer: Signer) -> tuple[bytes, ...]:
 def _load_work(
     rt: runtime.Runtime, batch_id: int, *, unprepared_only: bool = False
 ) -> tuple[SigningBatch | None, list[Work], Person | None]:
-    """The pending documents of a batch with their PDFs; a document whose file cannot be read fails alone."""
+    """The batch, its pending documents (version, stamp text) and its leader, read in one go."""
     with rt.readers() as session:
         batch = session.get(SigningBatch, batch_id)
         if batch is None or batch.state not in ("open", "signing"):
@@ -197,6 +204,10 @@ def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, wo
         values, deferred = _sign_with_policy(rt, [prepared[i] for i in order], signer)
     except SigningError as exc:
         _fail(rt, order, exc.message)
+        return
+    except Exception:  # a token or library error: the batch shows it and can be retried
+        log.warning("batch %s: signing the digests failed", batch.id, exc_info=True)
+        _fail(rt, order, "Lỗi của thiết bị hoặc thư viện ký số khi ký; hãy ký lại các văn bản lỗi.")
         return
     size = max(1, int(rt.config["SIGNING_CHUNK"]))
     for start in range(0, len(order), size):

@@ -144,11 +144,15 @@ class Runtime:
         pool = self.signing_pool
         list(pool.map(len, [b""] * (int(self.config["SIGNING_PROCESSES"]) or os.cpu_count() or 1)))
 
-    def close(self) -> None:
-        """Stop the signing processes and close database connections (tests, shutdown)."""
+    def close_pool(self) -> None:
+        """Stop the signing processes (a new pool starts on next use)."""
         if "signing_pool" in self.__dict__:
             self.signing_pool.shutdown(cancel_futures=True)
             del self.__dict__["signing_pool"]
+
+    def close(self) -> None:
+        """Stop the signing processes and close database connections (tests, shutdown)."""
+        self.close_pool()
         self.engine.dispose()
 
     def now(self) -> dt.datetime:
