@@ -63,18 +63,22 @@ def test_fifty_documents_with_one_approval(server: tuple[CscServer, pki.Identity
         assert check.ok and check.signer == "Phạm Mạnh Duyệt", check
 
 
-@pytest.mark.parametrize(("decision", "code"), [("refuse", "approval_refused"), ("ignore", "approval_timeout")])
-def test_refused_or_unanswered_approval_signs_nothing(
-    server: tuple[CscServer, pki.Identity], decision: str, code: str
+@pytest.mark.parametrize(
+    ("decision", "expires", "code"),
+    [("refuse", 30.0, "approval_refused"), ("ignore", 30.0, "approval_timeout"), ("ignore", 0.3, "approval_expired")],
+)
+def test_refused_unanswered_or_expired_approval_signs_nothing(
+    server: tuple[CscServer, pki.Identity], decision: str, expires: float, code: str
 ) -> None:
     running, _ = server
-    running.decision = decision
+    running.decision, running.expires_after = decision, expires
     client = _client(running, approval_timeout=1.0)
     signer = remote.CscSigner(client, client.credential("cred-giamdoc"), expected=3, description="x")
     calls = len(running.sign_calls)
     started = dt.datetime.now()
     with pytest.raises(SigningError) as failed:
         pdf.sign_digests(_prepared(signer, 3), signer)
+    running.expires_after = 30.0
     assert failed.value.code == code and len(running.sign_calls) == calls
     assert (dt.datetime.now() - started).total_seconds() < 10
 
