@@ -152,6 +152,8 @@ def test_appendix_signed_top_right_with_symbol_and_iso_time(identities: dict, fo
         ["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "07/STNMT-VP" in text and "2026-11-22T16:45:03+07:00" in text
+    verified = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    assert "Signature is Valid." in verified, verified  # poppler agrees
     assert sum(map(_red, _pixels(signed, tmp_path, 1, (x1, y1, x2, y2)))) > 30
     with pytest.raises(SigningError) as twice:
         pdf.sign_appendix(signed, identities["agency"], symbol="x", moment=NOW, font=font)

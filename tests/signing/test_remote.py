@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -46,7 +48,7 @@ def _prepared(signer: remote.CscSigner, count: int) -> list[pdf.Prepared]:
     ]
 
 
-def test_fifty_documents_with_one_approval(server: tuple[CscServer, pki.Identity]) -> None:
+def test_fifty_documents_with_one_approval(server: tuple[CscServer, pki.Identity], tmp_path: Path) -> None:
     running, ca = server
     running.decision = "approve"
     client = _client(running)
@@ -61,6 +63,10 @@ def test_fifty_documents_with_one_approval(server: tuple[CscServer, pki.Identity
     for data in signed:
         (check,) = validation.report(data, roots).signatures
         assert check.ok and check.signer == "Phạm Mạnh Duyệt", check
+    path = tmp_path / "remote.pdf"
+    path.write_bytes(signed[-1])
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    assert "Signature is Valid." in out, out  # poppler agrees
 
 
 @pytest.mark.parametrize(
