@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing import recipients
+from routing import edxml, recipients
 from routing.models import Delivery, DeliveryEvent
-from workflow import outbox
-from workflow.errors import Conflict, Invalid, NotFound
+from signing import pdf as signing_pdf
+from workflow import catalog, outbox
+from workflow.errors import Conflict, Invalid, NotFound, Unprocessable
 from workflow.models import Agency, Document, Person, Unit
-from workflow.services import audit, get_document
+from workflow.runtime import Runtime
+from workflow.services import audit, get_document, read_pdf
 
 STATUS_LABELS = {
     "01": "Đã đến",
@@ -192,3 +195,45 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
         "last_error": delivery.last_error,
         "updated_at": delivery.updated_at.isoformat(),
     }
+
+
+def edxml_package(session: Session, rt: Runtime, actor: Person, document_id: int) -> edxml.Package:
+    """An issued document as the edXML package its recipient agencies receive (QCVN 102:2016)."""
+    document = get_document(session, actor, document_id)
+    if document.state not in ("issued", "dispatched") or document.number is None or document.symbol is None:
+        raise Conflict("not_issued", "Chỉ văn bản đã phát hành mới đóng gói edXML được.", state=document.state)
+    if catalog.is_secret(document.confidentiality):
+        raise Unprocessable(
+            "confidential_no_electronic_dispatch", "Văn bản mật không được gửi qua mạng (liên thông điện tử)."
+        )
+    agency = document.agency
+    signer = document.signer
+    issued_at = (document.issued_at or dt.datetime.now(dt.UTC)).astimezone(rt.tz)
+    pdf = read_pdf(rt, document.current_version)
+    files = [edxml.Attachment(f"{document.symbol.replace('/', '-')}.pdf", pdf, description="Văn bản")]
+    files += [
+        edxml.Attachment(a.filename, rt.store.get(a.issued_sha256 or a.sha256), description=f"Phụ lục {a.seq}")
+        for a in document.appendices
+    ]
+    external = [d.agency for d in deliveries_of(session, actor, document.id) if d.kind == "agency" and d.agency]
+    type_name, _ = catalog.DOC_TYPES[document.doc_type]
+    return edxml.Package(
+        sender=edxml.Organ(agency.code, agency.name, in_charge=agency.superior),
+        recipients=tuple(edxml.Organ(a.code, a.name) for a in external),
+        code_number=document.number,
+        code_notation=document.symbol.split("/", 1)[1],
+        place=agency.place,
+        promulgation_date=issued_at.date(),
+        type_code=document.doc_type,
+        type_name=type_name,
+        subject=document.summary,
+        signer_competence=signer.authority,
+        signer_position=signer.position,
+        signer_name=signer.full_name,
+        attachments=tuple(files),
+        priority=catalog.URGENCY[document.urgency][1],
+        due_date=document.due_date,
+        to_places=tuple(line for line in document.noi_nhan.splitlines() if line.strip()),
+        traces=((agency.code, issued_at),),
+        page_amount=signing_pdf.inspect(pdf).pages,
+    )

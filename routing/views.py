@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from routing import services
+from routing import edxml, services
 from workflow.errors import Invalid
-from workflow.views import body_json, commit, db, ok, path_id, person
+from workflow.views import body_json, commit, db, ok, path_id, person, runtime
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
 
@@ -16,6 +16,16 @@ def document_deliveries(doc_id: str) -> tuple[Response, int]:
     """Every recipient of a document with its receipt status."""
     deliveries = services.deliveries_of(db(), person(), path_id(doc_id))
     return ok({"deliveries": [services.delivery_json(d) for d in deliveries]})
+
+
+@bp.get("/documents/<doc_id>/edxml")
+def document_edxml(doc_id: str) -> Response:
+    """The issued document as an edXML package (QCVN 102:2016) for its recipient agencies."""
+    package = services.edxml_package(db(), runtime(), person(), path_id(doc_id))
+    response = Response(edxml.build(package), mimetype="application/xml")
+    name = f"{package.document_id.replace('/', '-').replace(',', '_')}.edxml"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @bp.get("/inbox")

@@ -200,6 +200,9 @@ SPEC: dict[str, Any] = {
                 body=_json({"type": "object", "properties": {"reason": {"type": "string"}}}),
             )
         },
+        "/api/v1/documents/{id}/edxml": {
+            "get": _op("Gói tin edXML (QCVN 102:2016) của văn bản đã phát hành, gửi các cơ quan nhận", parameters=ID)
+        },
         "/api/v1/documents/{id}/deliveries": {"get": _op("Tình trạng nhận của từng nơi nhận", parameters=ID)},
         "/api/v1/signing-book": {
             "get": _op(
