@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from routing import edxml, recipients
 from routing.models import Delivery, DeliveryEvent
 from signing import pdf as signing_pdf
+from signing import signers
 from workflow import catalog, outbox
 from workflow.errors import Conflict, Invalid, NotFound, Unprocessable
 from workflow.models import Agency, Document, Person, Unit
@@ -237,3 +238,8 @@ def edxml_package(session: Session, rt: Runtime, actor: Person, document_id: int
         traces=((agency.code, issued_at),),
         page_amount=signing_pdf.inspect(pdf).pages,
     )
+
+
+def sign_package(rt: Runtime, package: edxml.Package, data: bytes) -> bytes:
+    """The sending agency's detached signature over a package's bytes."""
+    return signers.sign_detached(data, rt.keyring.agency(package.sender.organ_id))

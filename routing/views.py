@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from flask import Blueprint, Response
 
 from routing import edxml, services
@@ -21,8 +23,12 @@ def document_deliveries(doc_id: str) -> tuple[Response, int]:
 @bp.get("/documents/<doc_id>/edxml")
 def document_edxml(doc_id: str) -> Response:
     """The issued document as an edXML package (QCVN 102:2016) for its recipient agencies."""
-    package = services.edxml_package(db(), runtime(), person(), path_id(doc_id))
-    response = Response(edxml.build(package), mimetype="application/xml")
+    rt = runtime()
+    package = services.edxml_package(db(), rt, person(), path_id(doc_id))
+    data = edxml.build(package)
+    response = Response(data, mimetype="application/xml")
+    # The sending agency's detached CMS signature over the package bytes, verified by the receiver.
+    response.headers["Edxml-Signature"] = base64.b64encode(services.sign_package(rt, package, data)).decode()
     name = f"{package.document_id.replace('/', '-').replace(',', '_')}.edxml"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -8,6 +8,7 @@ document timestamps), was added after it.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import subprocess
@@ -17,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from asn1crypto import cms as asn1_cms
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError
@@ -25,6 +27,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 
@@ -255,6 +258,26 @@ def report(data: bytes, trust_roots: list[asn1_x509.Certificate], *, require_rev
 def validate(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> list[SignatureCheck]:
     """Validate every signature in the PDF against the given trust roots."""
     return report(data, trust_roots).signatures
+
+
+def verify_detached(data: bytes, signature: bytes, trust_roots: list[asn1_x509.Certificate]) -> str:
+    """Check a detached CMS signature over bytes; return the signer's name, or raise SigningError."""
+    try:
+        content = asn1_cms.ContentInfo.load(signature)
+        status = asyncio.run(
+            async_validate_detached_cms(
+                data,
+                content["content"],
+                signer_validation_context=ValidationContext(trust_roots=trust_roots, allow_fetching=False),
+            )
+        )
+    except (ValueError, KeyError, TypeError, SignatureValidationError) as exc:
+        raise SigningError("signature_unreadable", "Chữ ký của gói tin không đọc được.") from exc
+    if not (status.intact and status.valid):
+        raise SigningError("signature_invalid", "Chữ ký của gói tin không hợp lệ (nội dung đã bị sửa).")
+    if not status.trusted:
+        raise SigningError("signature_untrusted", "Chữ ký của gói tin không chuỗi được tới tổ chức chứng thực tin cậy.")
+    return _name(status.signing_cert)
 
 
 # --- untrusted files: validated in a child process with memory and CPU limits -----------------

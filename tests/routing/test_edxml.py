@@ -10,7 +10,8 @@ import pytest
 from lxml import etree
 
 from routing import edxml
-from signing import validation
+from signing import pki, validation
+from signing.errors import SigningError
 from tests.conftest import Api
 
 GOLDEN = Path(__file__).with_name("golden")
@@ -129,6 +130,19 @@ def test_an_issued_document_exported_as_edxml(api: Api, keys_dir: Path) -> None:
     roots = validation.load_certs((keys_dir / "roots.pem").read_bytes())
     assert validation.report(package.attachments[0].data, roots).verdict == "valid"
     assert base64.b64encode(pdf).decode() in response.data.decode()
+    signature = base64.b64decode(response.headers["Edxml-Signature"])
+    assert validation.verify_detached(response.data, signature, roots).startswith("Sở Tài nguyên và Môi trường")
+    tampered = response.data.replace(b"<edXML:Priority>0<", b"<edXML:Priority>3<")
+    with pytest.raises(SigningError) as changed:
+        validation.verify_detached(tampered, signature, roots)
+    assert changed.value.code == "signature_invalid"
+    stranger = validation.load_certs(pki.cert_pem(pki.make_root("Other CA", "x").cert))
+    with pytest.raises(SigningError) as untrusted:
+        validation.verify_detached(response.data, signature, stranger)
+    assert untrusted.value.code == "signature_untrusted"
+    with pytest.raises(SigningError) as garbage:
+        validation.verify_detached(response.data, b"not a signature", roots)
+    assert garbage.value.code == "signature_unreadable"
 
 
 def test_a_secret_document_is_never_packaged(api: Api) -> None:
