@@ -81,6 +81,11 @@ class Pades:
 B_B = Pades()
 
 
+def tsa_down() -> SigningError:
+    """The error every signing path raises when the TSA does not answer (callers apply TSA_FAILURE)."""
+    return SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.")
+
+
 def http_timestamper(url: str, timeout: float = 10) -> TimeStamper:
     """An RFC 3161 client of the configured TSA."""
     return RequestsHTTPTimeStamper(url, timeout=timeout)
@@ -319,12 +324,12 @@ def _sign(
             appearance_text_params=text,
         )
     except TimestampRequestError as exc:
-        raise SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.") from exc
+        raise tsa_down() from exc
     except (PathBuildingError, PathValidationError) as exc:
         raise SigningError("certificate_untrusted", "Không xác thực được chứng thư số của người ký.") from exc
     except PyHankoSigningError as exc:
         if isinstance(exc.__cause__, TimestampRequestError):
-            raise SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.") from exc
+            raise tsa_down() from exc
         raise SigningError("revocation_unavailable", "Không lấy được thông tin thu hồi chứng thư (OCSP/CRL).") from exc
     return out.getvalue()  # type: ignore[no-any-return]
 
@@ -357,13 +362,34 @@ class _ClaimedTimePdfSigner(signers.PdfSigner):
         return session
 
 
-def _check_leader_field(data: bytes) -> None:
-    """The PDF has the leader's signature field from approval, and it is still empty."""
-    names = {f[0]: f[1] for f in fields.enumerate_sig_fields(_reader(data))}
+def _leader_text(signer_name: str, position: str, agency: str, moment: datetime | None, day: date) -> dict[str, str]:
+    """What the leader's stamp says: the exact time when known, else only the day (prepared ahead)."""
+    return {
+        "signer_name": signer_name,
+        "position": position,
+        "agency": agency,
+        "time_label": "Thời gian ký" if moment else "Ngày ký",
+        "signed_at": vn_time(moment) if moment else day.strftime("%d.%m.%Y"),
+    }
+
+
+def _leader_writer(data: bytes) -> IncrementalPdfFileWriter:
+    """A writer over a PDF whose leader's signature field (added at approval) is still empty.
+
+    The fields are read through the writer: parsing the file once per signature, not twice.
+    """
+    if not data.startswith(b"%PDF-"):
+        raise PdfError("not_a_pdf", "Tệp không phải là PDF.")
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        names = {f[0]: f[1] for f in fields.enumerate_sig_fields(writer)}
+    except (PyHankoPdfError, KeyError, ValueError, TypeError, IndexError, RecursionError) as exc:
+        raise PdfError("pdf_unreadable", "Không đọc được tệp PDF (tệp hỏng hoặc không hợp lệ).") from exc
     if LEADER_FIELD not in names:
         raise PdfError("pdf_not_prepared", "Tệp PDF chưa được chuẩn bị trường chữ ký.")
     if names[LEADER_FIELD] is not None:
         raise SigningError("already_signed", "Văn bản đã có chữ ký của lãnh đạo.")
+    return writer
 
 
 def prepare_leader(
@@ -385,14 +411,8 @@ def prepare_leader(
     (prepared ahead, while the document waits in the signing book) the stamp shows only the day and
     /M is left out: nothing claims a time before the leader's confirmation.
     """
-    _check_leader_field(data)
-    text = {
-        "signer_name": signer_name,
-        "position": position,
-        "agency": agency,
-        "time_label": "Thời gian ký" if moment else "Ngày ký",
-        "signed_at": vn_time(moment) if moment else day.strftime("%d.%m.%Y"),
-    }
+    writer = _leader_writer(data)
+    text = _leader_text(signer_name, position, agency, moment, day)
     meta = signers.PdfSignatureMetadata(
         field_name=LEADER_FIELD,
         reason="Phê duyệt, ký ban hành",
@@ -404,7 +424,6 @@ def prepare_leader(
     if moment is None:
         style = appearance.Untimed(inner=style)
     pdf_signer = _ClaimedTimePdfSigner(meta, signer=signer, stamp_style=style, claimed=moment)
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     reserved = BYTES_RESERVED_TIMESTAMPED if timestamped else BYTES_RESERVED
     digest, _tbs, output = asyncio.run(
         pdf_signer.async_digest_doc_for_signing(writer, bytes_reserved=reserved, appearance_text_params=text)
@@ -458,7 +477,7 @@ def sign_digests(prepared: list[Prepared], signer: Signer, pades: Pades = B_B) -
     try:
         return asyncio.run(run())
     except TimestampRequestError as exc:
-        raise SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.") from exc
+        raise tsa_down() from exc
 
 
 class _CmsTemplate:
@@ -517,7 +536,7 @@ def add_document_timestamp(data: bytes, timestamper: TimeStamper) -> bytes:
             writer, md_algorithm="sha256", bytes_reserved=BYTES_RESERVED
         )
     except (TimestampRequestError, PyHankoSigningError) as exc:
-        raise SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.") from exc
+        raise tsa_down() from exc
     return out.getvalue()  # type: ignore[no-any-return]
 
 
@@ -537,15 +556,8 @@ def sign_leader(
 
     The stamp shows the leader's handwritten signature image (when given) with "Ký bởi" and the time.
     """
-    _check_leader_field(data)
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    text = {
-        "signer_name": signer_name,
-        "position": position,
-        "agency": agency,
-        "time_label": "Thời gian ký",
-        "signed_at": vn_time(moment),
-    }
+    writer = _leader_writer(data)
+    text = _leader_text(signer_name, position, agency, moment, moment.date())
     style = appearance.leader_style(font, appearance.prepare_image(image) if image else None)
     return _sign(writer, signer, LEADER_FIELD, style, text, "Phê duyệt, ký ban hành", pades=pades)
 

@@ -220,15 +220,14 @@ def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, wo
 def _sign_with_policy(
     rt: runtime.Runtime, prepared: list[signing_pdf.Prepared], signer: Signer
 ) -> tuple[list[bytes], bool]:
-    """Phase 2 at the configured level; with TSA_FAILURE=defer a TSA outage gives B-B, flagged."""
-    try:
-        return signing_pdf.sign_digests(prepared, signer, rt.pades), False
-    except SigningError as exc:
-        if exc.code != "tsa_unavailable" or rt.config["TSA_FAILURE"] != "defer":
-            raise
-    if isinstance(signer, CscSigner):
-        raise SigningError("tsa_unavailable", "Máy chủ cấp dấu thời gian (TSA) không phản hồi.")  # approval spent
-    return signing_pdf.sign_digests(prepared, signer, signing_pdf.B_B), True
+    """Phase 2 under the TSA policy (services.at_pades_level); True when deferred to B-B."""
+
+    def sign(pades: signing_pdf.Pades) -> list[bytes]:
+        if pades is signing_pdf.B_B and isinstance(signer, CscSigner) and rt.pades.timestamped:
+            raise signing_pdf.tsa_down()  # the leader's one approval is spent: fail, do not ask again
+        return signing_pdf.sign_digests(prepared, signer, pades)
+
+    return services.at_pades_level(rt, sign)
 
 
 def _commit(rt: runtime.Runtime, batch_id: int, signed: dict[int, bytes], deferred: bool) -> None:

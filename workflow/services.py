@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from blinker import Namespace
 from sqlalchemy import func, select, update
@@ -40,6 +40,8 @@ from workflow.models import (
 )
 from workflow.runtime import Runtime
 from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, Transition, next_state
+
+T = TypeVar("T")
 
 signals = Namespace()
 # Sent inside the issuing transaction; receivers (routing) add their rows to the same session.
@@ -574,22 +576,28 @@ def approve(session: Session, rt: Runtime, actor: Person, document: Document) ->
     return {"sha256": new.sha256}
 
 
-def with_tsa_policy(
-    session: Session, rt: Runtime, actor: Person | None, document: Document, make: Callable[[Pades], bytes]
-) -> bytes:
-    """Sign at the configured PAdES level; if the TSA is down, fail or (TSA_FAILURE=defer) sign B-B and flag it.
+def at_pades_level(rt: Runtime, make: Callable[[Pades], T]) -> tuple[T, bool]:
+    """Sign at the configured PAdES level; if the TSA is down, raise, or (TSA_FAILURE=defer) sign B-B.
 
-    Never silently weaker: a deferred document carries timestamp_due and an audit event until the
-    reconciler adds its document timestamp.
+    Returns the result and whether it was deferred, so the caller flags the documents: never
+    silently weaker.
     """
     try:
-        return make(rt.pades)
+        return make(rt.pades), False
     except SigningError as exc:
         if exc.code != "tsa_unavailable" or rt.config["TSA_FAILURE"] != "defer":
             raise
-    data = make(signing_pdf.B_B)
-    document.timestamp_due = True
-    audit(session, actor, "timestamp_deferred", document, level=rt.pades.level)
+    return make(signing_pdf.B_B), True
+
+
+def with_tsa_policy(
+    session: Session, rt: Runtime, actor: Person | None, document: Document, make: Callable[[Pades], bytes]
+) -> bytes:
+    """Sign one document under the TSA policy; a deferred one carries timestamp_due and an audit event."""
+    data, deferred = at_pades_level(rt, make)
+    if deferred:
+        document.timestamp_due = True
+        audit(session, actor, "timestamp_deferred", document, level=rt.pades.level)
     return data
 
 
