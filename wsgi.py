@@ -55,6 +55,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     routing.connect()
     app.register_blueprint(workflow_views.bp)
     app.register_blueprint(routing_views.bp)
+    app.register_blueprint(routing_views.exchange_bp)
+    if config["HUB_MODE"]:
+        app.register_blueprint(routing_views.hub_bp)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

@@ -126,7 +126,8 @@ def _date(value: dt.date) -> str:
 
 
 def _time(value: dt.datetime) -> str:
-    return value.isoformat(timespec="seconds")
+    # Microseconds kept: statuses of one document can follow each other within a second.
+    return value.isoformat(timespec="seconds" if value.microsecond == 0 else "microseconds")
 
 
 def build(package: Package) -> bytes:
@@ -212,7 +213,7 @@ def _schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMA)))
 
 
-def _load(data: bytes, root_tag: str) -> etree._Element:
+def _load(data: bytes, *root_tags: str) -> etree._Element:
     if len(data) > MAX_PACKAGE_BYTES:
         raise EdxmlError("edxml_too_large", "Gói tin edXML quá lớn.")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -223,8 +224,8 @@ def _load(data: bytes, root_tag: str) -> etree._Element:
     if root.getroottree().docinfo.doctype:
         # No DTDs, hence no entities: nothing in a package may point outside it or expand.
         raise EdxmlError("edxml_doctype", "Gói tin không được chứa khai báo DOCTYPE hay thực thể (entity).")
-    if root.tag != E + root_tag:
-        raise EdxmlError("edxml_unexpected", f"Gói tin không phải edXML {root_tag} (QCVN 102:2016).")
+    if root.tag not in {E + tag for tag in root_tags}:
+        raise EdxmlError("edxml_unexpected", f"Gói tin không phải edXML {' / '.join(root_tags)} (QCVN 102:2016).")
     schema = _schema()
     try:
         valid = schema.validate(root)
@@ -261,9 +262,18 @@ def _parse_date(value: str) -> dt.date:
     return dt.datetime.strptime(value, "%Y/%m/%d").date()
 
 
+def parse_message(data: bytes) -> Package | Status:
+    """Parse a package or a status message, whichever the bytes hold."""
+    root = _load(data, "edXMLEnvelope", "Status")
+    return _package(root) if root.tag == E + "edXMLEnvelope" else _status(root)
+
+
 def parse(data: bytes) -> Package:
     """Parse and check an edXML package; raise EdxmlError (Vietnamese message) when it is not acceptable."""
-    root = _load(data, "edXMLEnvelope")
+    return _package(_load(data, "edXMLEnvelope"))
+
+
+def _package(root: etree._Element) -> Package:
     header = root.find(f"{E}edXMLHeader/{E}MessageHeader")
     traces = root.find(f"{E}edXMLHeader/{E}TraceHeaderList")
     assert header is not None and traces is not None  # the schema requires them
@@ -324,7 +334,10 @@ def parse(data: bytes) -> Package:
 
 def parse_status(data: bytes) -> Status:
     """Parse and check a status message; raise EdxmlError when it is not acceptable."""
-    root = _load(data, "Status")
+    return _status(_load(data, "Status"))
+
+
+def _status(root: etree._Element) -> Status:
     header = root.find(f"{E}Header/{E}MessageHeader")
     assert header is not None
     code = _get(header, "StatusCode")

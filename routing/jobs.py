@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from routing import services
+from routing import exchange, hub, services, webhooks
 from routing.models import Delivery
 from workflow import outbox, runtime
 
@@ -18,18 +18,84 @@ def deliver(delivery_id: int) -> bool:
         return services.mark_arrived(session, delivery_id)
 
 
-def reconcile(older_than: float = 30.0) -> int:
-    """Re-enqueue internal deliveries still pending after a while (their job was lost with Redis, say)."""
+def send_document(document_id: int) -> int:
+    """Package an issued document once and queue it to each recipient agency that has not had it."""
+    rt = runtime.current()
+    with rt.sessions() as session, session.begin():
+        queued = exchange.send_document(session, rt, document_id)
+    outbox.relay_quietly(rt)
+    return queued
+
+
+def send_message(message_id: int) -> str:
+    """One attempt to deliver an outgoing edXML message (the reconciler re-enqueues it when due)."""
+    rt = runtime.current()
+    result = exchange.attempt(rt, message_id)
+    outbox.relay_quietly(rt)  # a failure may have queued webhooks
+    return result
+
+
+def push_hub_message(hub_message_id: int) -> str:
+    """Hub mode: one attempt to push a stored message to its recipient's instance."""
+    return hub.push_attempt(runtime.current(), hub_message_id)
+
+
+def post_webhook(delivery_id: int) -> str:
+    """One attempt to post a webhook delivery."""
+    return webhooks.attempt(runtime.current(), delivery_id)
+
+
+def pull_hub() -> int:
+    """Take the messages waiting for us at the hub."""
+    return hub.pull(runtime.current())
+
+
+def reconcile(older_than: float = 30.0) -> dict[str, int]:
+    """Re-enqueue what the database says is due: stuck internal deliveries, unsent packages, retries."""
     rt = runtime.current()
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than)
     with rt.readers() as session:
-        ids = list(
+        internal = list(
             session.scalars(
                 select(Delivery.id).where(
                     Delivery.channel == "internal", Delivery.transport == "pending", Delivery.created_at < cutoff
                 )
             )
         )
-    for delivery_id in ids:
+        unpackaged = list(
+            session.scalars(
+                select(Delivery.document_id)
+                .where(
+                    Delivery.kind == "agency",
+                    Delivery.transport == "pending",
+                    Delivery.exchange_id.is_(None),
+                    Delivery.created_at < cutoff,
+                )
+                .distinct()
+            )
+        )
+        messages = exchange.due_messages(session)
+        hooks = webhooks.due(session)
+        pushes = hub.due_pushes(session) if rt.config["HUB_MODE"] else []
+    for delivery_id in internal:
         outbox.enqueue(rt, "dispatch", "routing.jobs.deliver", {"delivery_id": delivery_id})
-    return len(ids)
+    for document_id in unpackaged:
+        outbox.enqueue(rt, "exchange", "routing.jobs.send_document", {"document_id": document_id})
+    for message_id in messages:
+        outbox.enqueue(rt, "exchange", "routing.jobs.send_message", {"message_id": message_id})
+    for delivery_id in hooks:
+        outbox.enqueue(rt, "webhooks", "routing.jobs.post_webhook", {"delivery_id": delivery_id})
+    for hub_message_id in pushes:
+        outbox.enqueue(rt, "exchange", "routing.jobs.push_hub_message", {"hub_message_id": hub_message_id})
+    pulled = 0
+    if rt.config["EXCHANGE_HUB_URL"] and rt.config["EXCHANGE_PULL"] and not rt.config["HUB_MODE"]:
+        outbox.enqueue(rt, "exchange", "routing.jobs.pull_hub", {})
+        pulled = 1
+    return {
+        "deliveries": len(internal),
+        "packages": len(unpackaged),
+        "messages": len(messages),
+        "webhooks": len(hooks),
+        "pushes": len(pushes),
+        "pulls": pulled,
+    }

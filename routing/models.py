@@ -1,10 +1,11 @@
-"""Tables of routing: one delivery per (document, recipient) and its status history."""
+"""Tables of routing: deliveries, exchange with other agencies, incoming documents, webhooks, the hub."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.models import Agency, Base, Document, Person, Unit
@@ -32,6 +33,10 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     status_code: Mapped[str | None] = mapped_column(String(2), default=None)
     status_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # For other agencies: the edXML DocumentId sent, and the receiver's time of the recorded status
+    # (a status message older than it is ignored).
+    exchange_id: Mapped[str | None] = mapped_column(String(160), default=None, index=True)
+    remote_status_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
     document: Mapped[Document] = relationship()
@@ -49,4 +54,164 @@ class DeliveryEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    # The status's own time as the recipient stated it (other agencies); None for our units.
+    remote_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     actor: Mapped[Person | None] = relationship()
+
+
+class Peer(Base):
+    """How we reach another agency directly and recognise its signature."""
+
+    __tablename__ = "exchange_peers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), unique=True)
+    url: Mapped[str] = mapped_column(String(255), default="")  # its congvan instance; empty: through the hub
+    token: Mapped[str] = mapped_column(String(255), default="")  # secret shared with it, both ways
+    certificate: Mapped[str] = mapped_column(Text, default="")  # PEM of its agency certificate (pinned)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+    agency: Mapped[Agency] = relationship()
+
+
+class ExchangeMessage(Base):
+    """An edXML package or status message sent to or received from another agency."""
+
+    __tablename__ = "exchange_messages"
+    __table_args__ = (UniqueConstraint("direction", "message_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str] = mapped_column(String(3))  # out | in
+    kind: Mapped[str] = mapped_column(String(8))  # package | status
+    organ_id: Mapped[str] = mapped_column(String(32))  # the other agency: recipient (out) or sender (in)
+    document_key: Mapped[str] = mapped_column(String(160))  # edXML DocumentId the message is about
+    code: Mapped[str | None] = mapped_column(String(2), default=None)  # status code of a status message
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), default=None, index=True)
+    incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_documents.id"), default=None, index=True)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(Text)  # base64 detached CMS by the sending agency
+    # out: pending, sent, failed; in: accepted, rejected, ignored (older than the recorded status).
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    done_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class IncomingDocument(Base):
+    """A document received from another agency (văn bản đến) and its handling."""
+
+    __tablename__ = "incoming_documents"
+    __table_args__ = (UniqueConstraint("agency_id", "incoming_year", "incoming_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))  # ours
+    sender_code: Mapped[str] = mapped_column(String(32))
+    sender_name: Mapped[str] = mapped_column(String(255))
+    document_key: Mapped[str] = mapped_column(String(160), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    symbol: Mapped[str] = mapped_column(String(64))
+    promulgation_date: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(64), default="")
+    type_name: Mapped[str] = mapped_column(String(128), default="")
+    subject: Mapped[str] = mapped_column(Text)
+    signer_name: Mapped[str] = mapped_column(String(255), default="")
+    signer_position: Mapped[str] = mapped_column(String(128), default="")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    due_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    signatures: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the validation report's summary
+    # received (01), returned (02), registered (03), assigned (04), in_progress (05), done (06),
+    # recalled (15), replaced (by a newer package).
+    state: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # update packages applied
+    recall_reason: Mapped[str | None] = mapped_column(Text, default=None)  # an open recall request (13)
+    return_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    incoming_year: Mapped[int | None] = mapped_column(Integer, default=None)
+    incoming_number: Mapped[int | None] = mapped_column(Integer, default=None)
+    registered_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), default=None, index=True)
+    supporting_unit_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    deadline: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_documents.id"), default=None)
+    received_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+    lead_unit: Mapped[Unit | None] = relationship()
+
+
+class IncomingEvent(Base):
+    """One step in an incoming document's handling (arrival, registration, assignment, ...)."""
+
+    __tablename__ = "incoming_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incoming_id: Mapped[int] = mapped_column(ForeignKey("incoming_documents.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str | None] = mapped_column(String(2), default=None)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    actor: Mapped[Person | None] = relationship()
+
+
+class WebhookEndpoint(Base):
+    """Another system of the agency that wants to hear about events."""
+
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(255))
+    secret: Mapped[str] = mapped_column(String(128))  # whsec_<base64>, shown once at creation
+    events: Mapped[str] = mapped_column(Text)  # space-separated event types
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: the delivery log, retried with backoff, replayable."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
+    message_id: Mapped[str] = mapped_column(String(64))  # webhook-id: the same on every retry
+    event: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    response_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    done_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    endpoint: Mapped[WebhookEndpoint] = relationship()
+
+
+class HubOrgan(Base):
+    """An agency registered at the hub (hub mode only)."""
+
+    __tablename__ = "hub_organs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organ_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    token: Mapped[str] = mapped_column(String(255))  # its credentials at the hub (also used to push to it)
+    certificate: Mapped[str] = mapped_column(Text)  # PEM, pinned: its messages must be signed with it
+    push_url: Mapped[str] = mapped_column(String(255), default="")  # empty: it pulls
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class HubMessage(Base):
+    """A package or status message stored at the hub for one recipient until it is delivered."""
+
+    __tablename__ = "hub_messages"
+    __table_args__ = (UniqueConstraint("message_id", "to_organ"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))
+    from_organ: Mapped[str] = mapped_column(String(32))
+    to_organ: Mapped[str] = mapped_column(String(32), index=True)
+    document_key: Mapped[str] = mapped_column(String(160))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    done_at: Mapped[dt.datetime | None] = mapped_column(default=None)

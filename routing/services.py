@@ -8,15 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing import edxml, recipients
+from routing import edxml, exchange, recipients, webhooks
 from routing.models import Delivery, DeliveryEvent
-from signing import pdf as signing_pdf
 from signing import signers
-from workflow import catalog, outbox
-from workflow.errors import Conflict, Invalid, NotFound, Unprocessable
+from workflow import outbox
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Agency, Document, Person, Unit
-from workflow.runtime import Runtime
-from workflow.services import audit, get_document, read_pdf
+from workflow.runtime import Runtime, current
+from workflow.services import audit, get_document
 
 STATUS_LABELS = {
     "01": "Đã đến",
@@ -98,20 +97,36 @@ def create_deliveries(session: Session, document: Document) -> list[Delivery]:
 
 
 def on_document_issued(session: Session, document: Document, actor: Person | None) -> int:
-    """Receiver of workflow's document_issued signal."""
-    return len(create_deliveries(session, document))
+    """Receiver of workflow's document_issued signal: deliveries, the package job, the webhook."""
+    made = create_deliveries(session, document)
+    if any(d.kind == "agency" for d in made):
+        outbox.add(session, "exchange", "routing.jobs.send_document", document_id=document.id)
+    webhooks.emit(session, "document.issued", webhooks.document_payload(document))
+    return len(made)
 
 
 def on_document_recalled(session: Session, document: Document, actor: Person | None, reason: str | None) -> None:
-    """Receiver of document_recalled: every open delivery gets the recall request (13)."""
+    """Receiver of document_recalled: every delivery gets the recall request (13), agencies by a status message."""
+    rt = current()
     for delivery in session.scalars(select(Delivery).where(Delivery.document_id == document.id)):
         _record(session, delivery, "13", reason, actor)
+        if delivery.kind == "agency" and delivery.agency is not None and delivery.exchange_id:
+            exchange.send_status(
+                session,
+                rt,
+                organ_id=delivery.agency.code,
+                key=delivery.exchange_id,
+                code="13",
+                description=reason or "Đề nghị thu hồi văn bản.",
+                staff={"department": "Văn thư", "staff": actor.full_name if actor else ""},
+            )
 
 
 def _record(session: Session, delivery: Delivery, code: str, reason: str | None, actor: Person | None) -> None:
     delivery.status_code = code
     delivery.status_reason = reason
     session.add(DeliveryEvent(delivery_id=delivery.id, code=code, reason=reason, actor_id=actor.id if actor else None))
+    webhooks.emit(session, "delivery.status_changed", webhooks.delivery_payload(delivery))
 
 
 def mark_arrived(session: Session, delivery_id: int) -> bool:
@@ -203,43 +218,86 @@ def edxml_package(session: Session, rt: Runtime, actor: Person, document_id: int
     document = get_document(session, actor, document_id)
     if document.state not in ("issued", "dispatched") or document.number is None or document.symbol is None:
         raise Conflict("not_issued", "Chỉ văn bản đã phát hành mới đóng gói edXML được.", state=document.state)
-    if catalog.is_secret(document.confidentiality):
-        raise Unprocessable(
-            "confidential_no_electronic_dispatch", "Văn bản mật không được gửi qua mạng (liên thông điện tử)."
-        )
-    agency = document.agency
-    signer = document.signer
-    issued_at = (document.issued_at or dt.datetime.now(dt.UTC)).astimezone(rt.tz)
-    pdf = read_pdf(rt, document.current_version)
-    files = [edxml.Attachment(f"{document.symbol.replace('/', '-')}.pdf", pdf, description="Văn bản")]
-    files += [
-        edxml.Attachment(a.filename, rt.store.get(a.issued_sha256 or a.sha256), description=f"Phụ lục {a.seq}")
-        for a in document.appendices
-    ]
-    external = [d.agency for d in deliveries_of(session, actor, document.id) if d.kind == "agency" and d.agency]
-    type_name, _ = catalog.DOC_TYPES[document.doc_type]
-    return edxml.Package(
-        sender=edxml.Organ(agency.code, agency.name, in_charge=agency.superior),
-        recipients=tuple(edxml.Organ(a.code, a.name) for a in external),
-        code_number=document.number,
-        code_notation=document.symbol.split("/", 1)[1],
-        place=agency.place,
-        promulgation_date=issued_at.date(),
-        type_code=document.doc_type,
-        type_name=type_name,
-        subject=document.summary,
-        signer_competence=signer.authority,
-        signer_position=signer.position,
-        signer_name=signer.full_name,
-        attachments=tuple(files),
-        priority=catalog.URGENCY[document.urgency][1],
-        due_date=document.due_date,
-        to_places=tuple(line for line in document.noi_nhan.splitlines() if line.strip()),
-        traces=((agency.code, issued_at),),
-        page_amount=signing_pdf.inspect(pdf).pages,
-    )
+    return exchange.package_of(session, rt, document)
 
 
 def sign_package(rt: Runtime, package: edxml.Package, data: bytes) -> bytes:
     """The sending agency's detached signature over a package's bytes."""
     return signers.sign_detached(data, rt.keyring.agency(package.sender.organ_id))
+
+
+def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now: dt.datetime) -> list[str]:
+    """Why a delivery needs the clerk's attention: failed, no 01 in time, no 03 by the end of the working day."""
+    if delivery.transport == "failed":
+        return ["failed"]
+    if issued_at is None or delivery.channel == "none" or delivery.status_code not in (None, "01"):
+        return []
+    issued_at = issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=dt.UTC)
+    flags = []
+    if delivery.status_code is None and now - issued_at > dt.timedelta(
+        minutes=int(rt.config["ARRIVAL_DEADLINE_MINUTES"])
+    ):
+        flags.append("no_arrival")
+    hour, minute = (int(x) for x in str(rt.config["WORKDAY_END"]).split(":"))
+    local = issued_at.astimezone(rt.tz)
+    if now > local.replace(hour=hour, minute=minute, second=0, microsecond=0):
+        flags.append("not_registered")
+    return flags
+
+
+def board(session: Session, rt: Runtime, actor: Person, days: int = 30) -> list[dict[str, Any]]:
+    """The clerk's dispatch board: issued documents, every recipient, its status, times and overdue flags."""
+    if not (actor.has_role("clerk") or actor.has_role("leader") or actor.has_role("admin")):
+        raise Forbidden("forbidden", "Chỉ văn thư và lãnh đạo xem bảng theo dõi gửi nhận.")
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    documents = session.scalars(
+        select(Document)
+        .where(Document.agency_id == actor.unit.agency_id, Document.number.is_not(None), Document.issued_at >= since)
+        .order_by(Document.issued_at.desc())
+        .limit(500)
+    ).all()
+    ids = [d.id for d in documents]
+    deliveries: dict[int, list[Delivery]] = {}
+    for delivery in session.scalars(select(Delivery).where(Delivery.document_id.in_(ids)).order_by(Delivery.id)):
+        deliveries.setdefault(delivery.document_id, []).append(delivery)
+    events: dict[int, list[DeliveryEvent]] = {}
+    delivery_ids = [d.id for rows in deliveries.values() for d in rows]
+    query = select(DeliveryEvent).where(DeliveryEvent.delivery_id.in_(delivery_ids)).order_by(DeliveryEvent.id)
+    for event in session.scalars(query):
+        events.setdefault(event.delivery_id, []).append(event)
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for document in documents:
+        recipients = []
+        for delivery in deliveries.get(document.id, []):
+            flags = overdue(rt, delivery, document.issued_at, now)
+            recipients.append(
+                delivery_json(delivery)
+                | {
+                    "attempts": delivery.attempts,
+                    "overdue": flags,
+                    "history": [
+                        {
+                            "status": e.code,
+                            "label": STATUS_LABELS.get(e.code, e.code),
+                            "reason": e.reason,
+                            "at": (e.remote_at or e.created_at).isoformat(),
+                        }
+                        for e in events.get(delivery.id, [])
+                    ],
+                }
+            )
+        rows.append(
+            {
+                "document": {
+                    "id": document.id,
+                    "symbol": document.symbol,
+                    "summary": document.summary,
+                    "state": document.state,
+                    "issued_at": document.issued_at.isoformat() if document.issued_at else None,
+                },
+                "recipients": recipients,
+                "attention": sum(1 for r in recipients if r["overdue"]),
+            }
+        )
+    return rows

@@ -1,16 +1,23 @@
-"""JSON API of routing: deliveries of a document, the unit inbox, receipt status updates."""
+"""HTTP of routing: the JSON API (deliveries, inbox, incoming documents, board, webhooks), the
+exchange endpoint other agencies and the hub post to, and the hub's own endpoints (hub mode)."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
+from sqlalchemy.orm import Session
 
-from routing import edxml, services
-from workflow.errors import Invalid
+from routing import edxml, exchange, hub, incoming, services, transport, webhooks
+from workflow.errors import Forbidden, Invalid, TooLarge
+from workflow.services import get_document
 from workflow.views import body_json, commit, db, ok, path_id, person, runtime
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
+exchange_bp = Blueprint("exchange", __name__, url_prefix="/exchange/v1")
+hub_bp = Blueprint("hub", __name__, url_prefix="/hub/v1")
 
 
 @bp.get("/documents/<doc_id>/deliveries")
@@ -67,3 +74,198 @@ def update_status(delivery_id: str) -> tuple[Response, int]:
     delivery = services.update_status(db(), actor, path_id(delivery_id), code, str(reason) if reason else None)
     commit()
     return ok(services.delivery_json(delivery))
+
+
+@bp.get("/dispatch-board")
+def dispatch_board() -> tuple[Response, int]:
+    """The clerk's board: every recipient of recent documents, its status, times, overdue and failed."""
+    days = request.args.get("days", "30")
+    if not days.isdigit() or not 0 < int(days) <= 366:
+        raise Invalid("invalid_days", "Số ngày (days) phải từ 1 đến 366.", field="days")
+    rows = services.board(db(), runtime(), person(), int(days))
+    return ok({"documents": rows, "attention": sum(r["attention"] for r in rows)})
+
+
+@bp.post("/documents/<doc_id>/exchange-update")
+def exchange_update(doc_id: str) -> tuple[Response, int]:
+    """Send an update package (BussinessDocType 2) of an issued document to its recipient agencies."""
+    actor = person()
+    if not actor.has_role("clerk"):
+        raise Forbidden("forbidden", "Chỉ văn thư gửi cập nhật văn bản.")
+    data = body_json()
+    due = None
+    if data.get("due_date"):
+        try:
+            due = dt.date.fromisoformat(str(data["due_date"]))
+        except ValueError as exc:
+            raise Invalid("invalid_date", "Hạn xử lý phải có dạng YYYY-MM-DD.", field="due_date") from exc
+    document = get_document(db(), actor, path_id(doc_id), lock=True)
+    count = exchange.resend(db(), runtime(), actor, document, due, str(data.get("reason") or ""))
+    commit()
+    return ok({"recipients": count}, 202)
+
+
+# --- incoming documents ----------------------------------------------------------------------
+
+
+def _year(default_now: bool) -> int | None:
+    raw = request.args.get("year")
+    if raw is None:
+        return runtime().now().year if default_now else None
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        raise Invalid("invalid_year", "Năm không hợp lệ.", field="year")
+    return int(raw)
+
+
+@bp.get("/incoming")
+def incoming_list() -> tuple[Response, int]:
+    """Incoming documents the person may see (?state=, ?year= of registration)."""
+    state = request.args.get("state") or None
+    if state is not None and state not in incoming.STATE_LABELS:
+        raise Invalid("invalid_state", "Trạng thái không hợp lệ.", field="state")
+    rows = incoming.listing(db(), person(), state, _year(default_now=False))
+    return ok({"incoming": [incoming.incoming_json(r) for r in rows]})
+
+
+@bp.get("/incoming-register")
+def incoming_register() -> tuple[Response, int]:
+    """The incoming register of a year (?year=, default this year), in number order."""
+    year = _year(default_now=True)
+    assert year is not None
+    rows = incoming.register_of_year(db(), person(), year)
+    return ok({"year": year, "entries": [incoming.incoming_json(r) for r in rows]})
+
+
+@bp.get("/incoming/<incoming_id>")
+def incoming_detail(incoming_id: str) -> tuple[Response, int]:
+    """One incoming document with its history."""
+    session = db()
+    found = incoming.get(session, person(), path_id(incoming_id))
+    history = [incoming.event_json(e) for e in incoming.events(session, found)]
+    return ok(incoming.incoming_json(found) | {"history": history})
+
+
+@bp.get("/incoming/<incoming_id>/pdf")
+def incoming_pdf(incoming_id: str) -> Response:
+    """The received, signed PDF."""
+    found = incoming.get(db(), person(), path_id(incoming_id))
+    response = Response(incoming.pdf(runtime(), found), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="van-ban-den-{found.id}.pdf"'
+    return response
+
+
+@bp.post("/incoming/<incoming_id>/actions/<action>")
+def incoming_action(incoming_id: str, action: str) -> tuple[Response, int]:
+    """register (03), return (02, reason), assign (04: lead_unit_id, supporting_unit_ids, deadline),
+    start (05), finish (06), accept_recall (15), refuse_recall (16, reason)."""
+    found = incoming.act(db(), runtime(), person(), path_id(incoming_id), action, body_json())
+    commit()
+    return ok(incoming.incoming_json(found))
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+
+@bp.get("/webhooks")
+def webhook_list() -> tuple[Response, int]:
+    """Webhook endpoints (admin)."""
+    return ok({"webhooks": [webhooks.endpoint_json(e) for e in webhooks.endpoints(db(), person())]})
+
+
+@bp.post("/webhooks")
+def webhook_create() -> tuple[Response, int]:
+    """Subscribe a URL to events; the answer holds the signing secret, shown only now."""
+    data = body_json()
+    endpoint = webhooks.create_endpoint(db(), person(), data.get("url"), data.get("events"))
+    commit()
+    return ok(webhooks.endpoint_json(endpoint, with_secret=True), 201)
+
+
+@bp.get("/webhooks/<endpoint_id>/deliveries")
+def webhook_log(endpoint_id: str) -> tuple[Response, int]:
+    """The delivery log of an endpoint."""
+    rows = webhooks.log(db(), person(), path_id(endpoint_id))
+    return ok({"deliveries": [webhooks.delivery_log_json(r) for r in rows]})
+
+
+@bp.post("/webhook-deliveries/<delivery_id>/replay")
+def webhook_replay(delivery_id: str) -> tuple[Response, int]:
+    """Send a logged event again (same webhook-id)."""
+    row = webhooks.replay(db(), person(), path_id(delivery_id))
+    commit()
+    return ok(webhooks.delivery_log_json(row), 202)
+
+
+# --- the exchange endpoint: other agencies' instances and the hub post here ----------------------
+
+
+def _read_envelope() -> transport.Envelope:
+    # An edXML package carries base64 files: allow it more than a PDF upload, up to the parser's cap.
+    request.max_content_length = edxml.MAX_PACKAGE_BYTES
+    if request.content_length is not None and request.content_length > edxml.MAX_PACKAGE_BYTES:
+        raise TooLarge("edxml_too_large", "Gói tin edXML quá lớn.")
+    try:
+        return transport.envelope_from(dict(request.headers), request.get_data())
+    except transport.EnvelopeError as exc:
+        raise Invalid("exchange_bad_envelope", str(exc)) from exc
+
+
+@exchange_bp.post("/messages")
+def exchange_receive() -> tuple[Response, int]:
+    """Receive a signed edXML package or status message (directly from a peer, or pushed by the hub)."""
+    envelope = _read_envelope()
+    answer = exchange.receive(db(), runtime(), transport.bearer(dict(request.headers)), envelope)
+    commit()
+    return ok(answer)
+
+
+# --- the hub (HUB_MODE) --------------------------------------------------------------------------
+
+
+def _organ(session: Session) -> Any:
+    return hub.authenticate(session, request.headers.get(transport.FROM, ""), transport.bearer(dict(request.headers)))
+
+
+@hub_bp.post("/messages")
+def hub_send() -> tuple[Response, int]:
+    """send: an agency hands the hub a signed message for one recipient."""
+    envelope = _read_envelope()
+    session = db()
+    answer = hub.accept(session, runtime(), _organ(session), envelope)
+    commit()
+    return ok(answer, 202)
+
+
+@hub_bp.get("/messages")
+def hub_waiting() -> tuple[Response, int]:
+    """getReceivedEdocList: the messages waiting for the calling agency."""
+    session = db()
+    return ok({"messages": [hub.message_json(m) for m in hub.waiting(session, _organ(session))]})
+
+
+@hub_bp.get("/messages/<message_id>")
+def hub_fetch(message_id: str) -> Response:
+    """getEdoc: one waiting message, as the envelope it came in."""
+    session = db()
+    found = hub.fetch(session, _organ(session), path_id(message_id))
+    envelope = hub.envelope_of(runtime(), found)
+    headers = envelope.headers("")
+    del headers["Authorization"]
+    return Response(envelope.body, mimetype="application/xml", headers=headers)
+
+
+@hub_bp.post("/messages/<message_id>/ack")
+def hub_ack(message_id: str) -> tuple[Response, int]:
+    """updateStatus: the calling agency took the message (with what its system said)."""
+    session = db()
+    found = hub.ack(session, _organ(session), path_id(message_id), body_json())
+    commit()
+    return ok(hub.message_json(found))
+
+
+@hub_bp.get("/directory")
+def hub_directory() -> tuple[Response, int]:
+    """The registered agencies and their certificates (for pinning)."""
+    session = db()
+    _organ(session)
+    return ok({"organs": hub.directory(session)})

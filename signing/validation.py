@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import json
 import subprocess
 import sys
@@ -260,8 +261,16 @@ def validate(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> list[Sign
     return report(data, trust_roots).signatures
 
 
-def verify_detached(data: bytes, signature: bytes, trust_roots: list[asn1_x509.Certificate]) -> str:
-    """Check a detached CMS signature over bytes; return the signer's name, or raise SigningError."""
+@dataclass(frozen=True)
+class DetachedSigner:
+    """Who made a valid detached signature: name and SHA-256 of the certificate (for pinning)."""
+
+    name: str
+    cert_sha256: str
+
+
+def verify_detached(data: bytes, signature: bytes, trust_roots: list[asn1_x509.Certificate]) -> DetachedSigner:
+    """Check a detached CMS signature over bytes; return its signer, or raise SigningError."""
     try:
         content = asn1_cms.ContentInfo.load(signature)
         status = asyncio.run(
@@ -277,7 +286,12 @@ def verify_detached(data: bytes, signature: bytes, trust_roots: list[asn1_x509.C
         raise SigningError("signature_invalid", "Chữ ký của gói tin không hợp lệ (nội dung đã bị sửa).")
     if not status.trusted:
         raise SigningError("signature_untrusted", "Chữ ký của gói tin không chuỗi được tới tổ chức chứng thực tin cậy.")
-    return _name(status.signing_cert)
+    return DetachedSigner(_name(status.signing_cert), hashlib.sha256(status.signing_cert.dump()).hexdigest())
+
+
+def pem_sha256(pem: bytes) -> str:
+    """SHA-256 of the (first) certificate in a PEM text, as verify_detached reports it."""
+    return hashlib.sha256(load_certs(pem)[0].dump()).hexdigest()
 
 
 # --- untrusted files: validated in a child process with memory and CPU limits -----------------

@@ -41,14 +41,15 @@ def init_db() -> None:
 
 
 @main.command("setup-demo")
-def setup_demo() -> None:
+@click.option("--agency", "agency_code", default="000.00.12.H57", help="Which demo agency this instance is.")
+def setup_demo(agency_code: str) -> None:
     """Create the schema, the demo directory (password congvan-demo), the demo PKI and images."""
     from workflow import demo
 
     rt = runtime_module.current()
     upgrade_database(rt.config["DATABASE_URL"])
     with rt.sessions() as session, session.begin():
-        agency = demo.load_directory(session)
+        agency = demo.load_directory(session, self_code=agency_code)
         written = demo.make_pki(rt, session)
         demo.load_images(rt, session)
     click.echo(f"Cơ quan: {agency.name} ({agency.code}); khóa ký mới: {len(written)} tệp.")
@@ -79,7 +80,7 @@ def reconcile_all() -> dict[str, int]:
     from routing import jobs as routing_jobs
     from workflow import jobs
 
-    return jobs.reconcile() | {"deliveries": routing_jobs.reconcile()}
+    return jobs.reconcile() | routing_jobs.reconcile()
 
 
 @main.command("reconcile")
@@ -115,6 +116,67 @@ def scheduler(interval: float) -> None:
         except Exception as exc:  # noqa: BLE001 - a scheduler must outlive a Redis or database outage
             click.echo(f"reconcile failed: {exc}", err=True)
         time.sleep(interval)
+
+
+@main.group("exchange")
+def exchange_group() -> None:
+    """Connect this agency to other agencies (directly) or to a hub."""
+
+
+@exchange_group.command("identity")
+def exchange_identity() -> None:
+    """Print what another agency or the hub needs to recognise us (organ id, name, certificate), as JSON."""
+    import json
+
+    from routing import exchange
+
+    rt = runtime_module.current()
+    with rt.readers() as session:
+        click.echo(json.dumps(exchange.identity(rt, exchange.self_agency(session)), ensure_ascii=False, indent=2))
+
+
+@exchange_group.command("add-peer")
+@click.argument("identity_file", type=click.File("r", encoding="utf-8"))
+@click.option("--url", default="", help="Its congvan instance, for direct exchange (empty: through the hub).")
+@click.option("--token", default="", help="The secret shared with it (both ways), for direct exchange.")
+def exchange_add_peer(identity_file: object, url: str, token: str) -> None:
+    """Add another agency to our exchange directory from its `congvan exchange identity` output."""
+    import json
+
+    from routing import exchange
+
+    peer_identity = json.load(identity_file)  # type: ignore[arg-type]
+    rt = runtime_module.current()
+    with rt.sessions() as session, session.begin():
+        exchange.add_peer(
+            session, peer_identity["organ_id"], peer_identity["name"], peer_identity["certificate"], url, token
+        )
+    click.echo(
+        f"Đã thêm {peer_identity['name']} ({peer_identity['organ_id']}) {'trực tiếp: ' + url if url else 'qua trục'}."
+    )
+
+
+@main.group("hub")
+def hub_group() -> None:
+    """Administer the exchange hub (an instance run with CONGVAN_HUB_MODE=true)."""
+
+
+@hub_group.command("register")
+@click.argument("identity_file", type=click.File("r", encoding="utf-8"))
+@click.option("--token", required=True, help="The agency's credentials at the hub (the hub also uses it to push).")
+@click.option("--push-url", default="", help="The agency's instance, if the hub should push to it (else it pulls).")
+def hub_register(identity_file: object, token: str, push_url: str) -> None:
+    """Register an agency at the hub from its `congvan exchange identity` output."""
+    import json
+
+    from routing import hub
+
+    organ = json.load(identity_file)  # type: ignore[arg-type]
+    rt = runtime_module.current()
+    with rt.sessions() as session, session.begin():
+        hub.register_organ(session, organ["organ_id"], organ["name"], token, organ["certificate"], push_url)
+    mode = f"trục đẩy tới {push_url}" if push_url else "cơ quan tự lấy"
+    click.echo(f"Đã đăng ký {organ['name']} ({organ['organ_id']}) với trục; {mode}.")
 
 
 @main.command("demo-day")

@@ -45,10 +45,26 @@ DEFAULTS: dict[str, Any] = {
     "SIGNING_CHUNK": 25,
     # Prepare a batch's signatures when it is created, so confirmation only signs the digests.
     "PREPARE_AHEAD": True,
+    # Exchange with other agencies. Agencies with a direct peer URL are reached directly; the others
+    # through the hub at EXCHANGE_HUB_URL, where this agency authenticates with EXCHANGE_HUB_TOKEN.
+    "EXCHANGE_HUB_URL": "",
+    "EXCHANGE_HUB_TOKEN": "",
+    # Fetch waiting messages from the hub on every scheduler tick (off if the hub pushes to us).
+    "EXCHANGE_PULL": True,
+    "EXCHANGE_TIMEOUT": 15,
+    # Retries of packages, status messages, hub relays and webhooks: base * 2^(attempt-1), capped.
+    "RETRY_BASE_SECONDS": 5,
+    "RETRY_CAP_SECONDS": 900,
+    "RETRY_MAX_ATTEMPTS": 12,
+    # The clerk's board flags a recipient with no 01 this long after issuance, or no 03 by day's end.
+    "ARRIVAL_DEADLINE_MINUTES": 60,
+    "WORKDAY_END": "17:00",
+    # Run as the exchange hub: a directory of agencies, store and relay (push or pull).
+    "HUB_MODE": False,
 }
 
 # Secrets may come from a file instead (CONGVAN_<KEY>_FILE, e.g. a Docker or systemd secret).
-SECRETS = ("KEY_PASSPHRASE", "SECRET_KEY", "PKCS11_PIN", "CSC_PASSWORD", "DATABASE_URL")
+SECRETS = ("KEY_PASSPHRASE", "SECRET_KEY", "PKCS11_PIN", "CSC_PASSWORD", "DATABASE_URL", "EXCHANGE_HUB_TOKEN")
 
 
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -70,21 +70,37 @@ REGISTERS = [
 ]
 
 
-def load_directory(session: Session, password_hash: str | None = None) -> Agency:
-    """Create the demo agency, units, people, other agencies and registers (once)."""
+def load_directory(session: Session, password_hash: str | None = None, self_code: str = SELF["code"]) -> Agency:
+    """Create the demo agency, units, people, other agencies and registers (once).
+
+    `self_code` picks which of the demo agencies this instance is (a second instance, say Sở Nội vụ,
+    to try the exchange between agencies); the others are in its directory.
+    """
     existing = session.scalar(select(Agency).where(Agency.is_self.is_(True)))
     if existing is not None:
         return existing
-    agency = Agency(is_self=True, **SELF)
-    session.add(agency)
+    everyone = [(SELF["code"], SELF["name"], SELF["aliases"], SELF["abbreviation"]), *OTHERS]
+    if self_code not in {code for code, *_ in everyone}:
+        raise ValueError(f"unknown demo agency {self_code}")
+    agency = None
+    for code, name, aliases, abbreviation in everyone:
+        ours = code == self_code
+        row = Agency(
+            code=code,
+            name=name.removesuffix(" tỉnh Tuyên Quang") if ours else name,
+            aliases=aliases,
+            abbreviation=abbreviation,
+            superior=SELF["superior"] if ours else "",
+            place=SELF["place"],
+            is_self=ours,
+        )
+        session.add(row)
+        agency = row if ours else agency
+    assert agency is not None
     units = {}
     for code, name, aliases in UNITS:
         units[code] = Unit(agency=agency, code=code, name=name, aliases=aliases)
     session.add_all(units.values())
-    for code, name, aliases, abbreviation in OTHERS:
-        session.add(
-            Agency(code=code, name=name, aliases=aliases, abbreviation=abbreviation, superior="", place="Tuyên Quang")
-        )
     hashed = password_hash or generate_password_hash(DEMO_PASSWORD)
     for username, full_name, unit, position, authority, roles in PEOPLE:
         session.add(

@@ -118,6 +118,8 @@ class Document(Base):
     symbol: Mapped[str | None] = mapped_column(String(64), default=None)
     issued_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     signed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # A document that replaces an issued one (sent to other agencies as a replacement, BussinessDocType 3).
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None)
     # Signed at B-B because the TSA was down (TSA_FAILURE=defer): a document timestamp is owed.
     timestamp_due: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
@@ -294,3 +296,17 @@ class OutboxMessage(Base):
     args: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     relayed_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
+
+
+class Notification(Base):
+    """Something a person must see: a delivery that failed, a recall to answer."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    read_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -249,6 +249,113 @@ SPEC: dict[str, Any] = {
                 ),
             )
         },
+        "/api/v1/documents/{id}/exchange-update": {
+            "post": _op(
+                "Gửi gói cập nhật (BussinessDocType 2) tới các cơ quan nhận",
+                "202",
+                parameters=ID,
+                body=_json(
+                    {
+                        "type": "object",
+                        "required": ["reason"],
+                        "properties": {"reason": {"type": "string"}, "due_date": {"type": "string", "format": "date"}},
+                    }
+                ),
+            )
+        },
+        "/api/v1/dispatch-board": {
+            "get": _op(
+                "Bảng theo dõi gửi nhận: từng nơi nhận, trạng thái, thời điểm, quá hạn, gửi lỗi",
+                parameters=[{"name": "days", "in": "query", "schema": {"type": "integer"}}],
+            )
+        },
+        "/api/v1/incoming": {
+            "get": _op(
+                "Văn bản đến mà người dùng được xem",
+                parameters=[
+                    {"name": "state", "in": "query", "schema": {"type": "string"}},
+                    {"name": "year", "in": "query", "schema": {"type": "integer"}},
+                ],
+            )
+        },
+        "/api/v1/incoming-register": {
+            "get": _op(
+                "Sổ đăng ký văn bản đến của năm",
+                parameters=[{"name": "year", "in": "query", "schema": {"type": "integer"}}],
+            )
+        },
+        "/api/v1/incoming/{id}": {"get": _op("Văn bản đến và quá trình xử lý", parameters=ID)},
+        "/api/v1/incoming/{id}/pdf": {"get": _op("Tệp PDF đã ký của văn bản đến", parameters=ID)},
+        "/api/v1/incoming/{id}/actions/{action}": {
+            "post": _op(
+                "Vào sổ (03), trả lại (02), phân công (04), xử lý (05), hoàn thành (06), trả lời thu hồi (15/16)",
+                parameters=[
+                    *ID,
+                    {
+                        "name": "action",
+                        "in": "path",
+                        "required": True,
+                        "schema": {
+                            "type": "string",
+                            "enum": [
+                                "register",
+                                "return",
+                                "assign",
+                                "start",
+                                "finish",
+                                "accept_recall",
+                                "refuse_recall",
+                            ],
+                        },
+                    },
+                ],
+                body=_json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "reason": {"type": "string"},
+                            "lead_unit_id": {"type": "integer"},
+                            "supporting_unit_ids": {"type": "array", "items": {"type": "integer"}},
+                            "deadline": {"type": "string", "format": "date"},
+                        },
+                    }
+                ),
+            )
+        },
+        "/api/v1/notifications": {
+            "get": _op(
+                "Thông báo của người dùng (gửi lỗi, đề nghị thu hồi, văn bản đến)",
+                parameters=[{"name": "unread", "in": "query", "schema": {"type": "integer"}}],
+            )
+        },
+        "/api/v1/notifications/{id}/read": {"post": _op("Đánh dấu đã đọc", parameters=ID)},
+        "/api/v1/webhooks": {
+            "get": _op("Các webhook (quản trị)"),
+            "post": _op(
+                "Đăng ký webhook (trả về khóa ký một lần duy nhất)",
+                "201",
+                body=_json(
+                    {
+                        "type": "object",
+                        "required": ["url"],
+                        "properties": {
+                            "url": {"type": "string"},
+                            "events": {
+                                "type": "array",
+                                "items": {
+                                    "type": "string",
+                                    "enum": ["document.issued", "delivery.status_changed", "incoming.received"],
+                                },
+                            },
+                        },
+                    }
+                ),
+            ),
+        },
+        "/api/v1/webhooks/{id}/deliveries": {"get": _op("Nhật ký gửi của một webhook", parameters=ID)},
+        "/api/v1/webhook-deliveries/{id}/replay": {
+            "post": _op("Gửi lại một sự kiện (cùng webhook-id)", "202", parameters=ID)
+        },
         "/api/v1/registers": {"get": _op("Sổ đăng ký văn bản đi")},
         "/api/v1/registers/{id}/entries.pdf": {
             "get": _op(

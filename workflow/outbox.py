@@ -15,7 +15,7 @@ from workflow.runtime import Runtime, install
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("signing", "dispatch")
+QUEUES = ("signing", "dispatch", "exchange", "webhooks")
 
 
 def add(session: Session, queue: str, func: str, **args: Any) -> None:

@@ -31,12 +31,14 @@ from workflow.models import (
     Comment,
     Document,
     DocumentVersion,
+    Notification,
     Person,
     Register,
     RegisterCounter,
     RegisterEntry,
     SigningBatch,
     SigningBatchItem,
+    Unit,
 )
 from workflow.runtime import Runtime
 from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, Transition, next_state
@@ -97,6 +99,47 @@ def audit(
     return event
 
 
+# --- notifications -----------------------------------------------------------------------
+
+
+def notify_role(
+    session: Session, agency_id: int, role: str, kind: str, message: str, document: Document | None, **detail: Any
+) -> int:
+    """Notify every active person of the agency who holds the role; returns how many were notified."""
+    people = session.scalars(
+        select(Person).join(Unit).where(Unit.agency_id == agency_id, Person.active.is_(True))
+    ).all()
+    chosen = [p for p in people if p.has_role(role)]
+    for person in chosen:
+        session.add(
+            Notification(
+                person_id=person.id,
+                kind=kind,
+                message=message,
+                document_id=document.id if document else None,
+                detail=detail,
+            )
+        )
+    return len(chosen)
+
+
+def notifications(session: Session, actor: Person, unread_only: bool = False) -> list[Notification]:
+    """The person's notifications, newest first."""
+    query = select(Notification).where(Notification.person_id == actor.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(session.scalars(query.order_by(Notification.id.desc()).limit(200)))
+
+
+def mark_read(session: Session, actor: Person, notification_id: int) -> Notification:
+    """Mark one of the person's notifications as read."""
+    found = session.get(Notification, notification_id)
+    if found is None or found.person_id != actor.id:
+        raise NotFound("notification_not_found", "Không tìm thấy thông báo.")
+    found.read_at = found.read_at or dt.datetime.now(dt.UTC)
+    return found
+
+
 # --- documents ---------------------------------------------------------------------------
 
 FIELDS = ("doc_type", "summary", "urgency", "confidentiality", "signer_id", "kinh_gui", "noi_nhan", "due_date")
@@ -115,6 +158,7 @@ class DraftInput:
     noi_nhan: str
     due_date: dt.date | None
     body: str | None
+    replaces_id: int | None = None
 
 
 def parse_draft(data: dict[str, Any], *, need_body: bool) -> DraftInput:
@@ -145,6 +189,11 @@ def parse_draft(data: dict[str, Any], *, need_body: bool) -> DraftInput:
             due = dt.date.fromisoformat(str(data["due_date"]))
         except ValueError as exc:
             raise Invalid("invalid_date", "Hạn xử lý phải có dạng YYYY-MM-DD.", field="due_date") from exc
+    replaces = data.get("replaces_id")
+    if replaces is not None and (not isinstance(replaces, int) or isinstance(replaces, bool) or replaces <= 0):
+        raise Invalid(
+            "invalid_replaces", "Văn bản được thay thế (replaces_id) phải là mã số văn bản.", field="replaces_id"
+        )
     body = data.get("body")
     if need_body and not (isinstance(body, str) and body.strip()):
         raise Invalid("missing_field", "Thiếu nội dung văn bản (body) hoặc tệp PDF (file).", field="body")
@@ -158,6 +207,7 @@ def parse_draft(data: dict[str, Any], *, need_body: bool) -> DraftInput:
         noi_nhan=_lines(data.get("noi_nhan")),
         due_date=due,
         body=body if isinstance(body, str) else None,
+        replaces_id=replaces,
     )
 
 
@@ -265,6 +315,14 @@ def create_document(session: Session, rt: Runtime, actor: Person, data: dict[str
     fields = parse_draft(data, need_body=pdf is None)
     agency = actor.unit.agency
     _check_signer(session, agency, fields.signer_id)
+    if fields.replaces_id is not None:
+        replaced = session.get(Document, fields.replaces_id)
+        if replaced is None or replaced.agency_id != agency.id or replaced.number is None:
+            raise Invalid(
+                "invalid_replaces",
+                "Văn bản được thay thế phải là văn bản đã phát hành của cơ quan.",
+                field="replaces_id",
+            )
     document = Document(
         agency=agency,
         doc_type=fields.doc_type,
@@ -278,6 +336,7 @@ def create_document(session: Session, rt: Runtime, actor: Person, data: dict[str
         kinh_gui=fields.kinh_gui,
         noi_nhan=fields.noi_nhan,
         due_date=fields.due_date,
+        replaces_id=fields.replaces_id,
         state="drafting",
     )
     session.add(document)

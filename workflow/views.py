@@ -128,6 +128,7 @@ def document_json(d: Document) -> dict[str, Any]:
         "kinh_gui": d.kinh_gui.splitlines(),
         "noi_nhan": d.noi_nhan.splitlines(),
         "due_date": _iso(d.due_date),
+        "replaces_id": d.replaces_id,
         "number": d.number,
         "symbol": d.symbol,
         "issued_at": _iso(d.issued_at),
@@ -611,3 +612,37 @@ def register_pdf(register_id: str) -> Response:
     agency = actor.unit.agency
     data = render.render_register(agency.name, agency.superior, register.name, year, lines)
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"so-{register.code}-{year}.pdf")
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+@bp.get("/notifications")
+def notifications() -> tuple[Response, int]:
+    """The person's notifications, newest first (?unread=1 for unread only)."""
+    rows = services.notifications(db(), person(), unread_only=request.args.get("unread") == "1")
+    return ok(
+        {
+            "notifications": [
+                {
+                    "id": n.id,
+                    "kind": n.kind,
+                    "message": n.message,
+                    "document_id": n.document_id,
+                    "detail": n.detail,
+                    "created_at": _iso(n.created_at),
+                    "read": n.read_at is not None,
+                }
+                for n in rows
+            ],
+            "unread": sum(1 for n in rows if n.read_at is None),
+        }
+    )
+
+
+@bp.post("/notifications/<notification_id>/read")
+def notification_read(notification_id: str) -> tuple[Response, int]:
+    """Mark a notification as read."""
+    found = services.mark_read(db(), person(), path_id(notification_id))
+    commit()
+    return ok({"id": found.id, "read": True})

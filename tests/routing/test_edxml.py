@@ -131,7 +131,7 @@ def test_an_issued_document_exported_as_edxml(api: Api, keys_dir: Path) -> None:
     assert validation.report(package.attachments[0].data, roots).verdict == "valid"
     assert base64.b64encode(pdf).decode() in response.data.decode()
     signature = base64.b64decode(response.headers["Edxml-Signature"])
-    assert validation.verify_detached(response.data, signature, roots).startswith("Sở Tài nguyên và Môi trường")
+    assert validation.verify_detached(response.data, signature, roots).name.startswith("Sở Tài nguyên và Môi trường")
     tampered = response.data.replace(b"<edXML:Priority>0<", b"<edXML:Priority>3<")
     with pytest.raises(SigningError) as changed:
         validation.verify_detached(tampered, signature, roots)

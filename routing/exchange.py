@@ -1,0 +1,473 @@
+"""Exchange with other agencies: signed edXML messages out (at least once) and in (once).
+
+Sending: a message row is written in the transaction that decides it (outbox), a job makes one
+HTTP attempt, and the reconciler re-enqueues what is due, with exponential backoff and a cap;
+after the last attempt the message and its delivery are `failed` and the clerks are notified.
+Receiving: the caller is authenticated (a direct peer's token or the hub's), the sending
+agency's signature is checked against its pinned certificate, duplicates (same message id)
+are answered without effect, and a status older than the recorded one is ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hmac
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from routing import edxml, transport, webhooks
+from routing.models import Delivery, DeliveryEvent, ExchangeMessage, Peer
+from signing import signers, validation
+from signing.errors import SigningError
+from workflow import catalog, outbox
+from workflow.errors import Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
+from workflow.models import Agency, Document
+from workflow.runtime import Runtime
+from workflow.services import audit, notify_role, read_pdf
+
+# Order of a recipient's statuses, to break ties between statuses stamped with the same time.
+RANK = {None: 0, "01": 1, "02": 2, "03": 2, "04": 3, "05": 4, "06": 5, "16": 6, "15": 7}
+RECEIVER_CODES = ("01", "02", "03", "04", "05", "06", "15", "16")
+
+
+def self_agency(session: Session) -> Agency:
+    """Our own agency."""
+    agency = session.scalar(select(Agency).where(Agency.is_self.is_(True)))
+    assert agency is not None, "the directory has no agency of our own"
+    return agency
+
+
+def organ(agency: Agency) -> edxml.Organ:
+    """An agency as an edXML organ."""
+    return edxml.Organ(agency.code, agency.name, in_charge=agency.superior)
+
+
+def retry_delay(config: dict[str, Any], attempts: int) -> dt.timedelta:
+    """Wait before the next attempt: base * 2^(attempts-1) seconds, never more than the cap."""
+    base, cap = float(config["RETRY_BASE_SECONDS"]), float(config["RETRY_CAP_SECONDS"])
+    return dt.timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def identity(rt: Runtime, agency: Agency) -> dict[str, str]:
+    """What another agency or the hub needs to recognise us: organ id, name, certificate with its chain."""
+    signer = rt.keyring.agency(agency.code)
+    own = signer.signing_cert
+    assert own is not None
+    chain = [c for c in signer.cert_registry if c.dump() != own.dump()]
+    pem = b"".join(validation.cert_pem(c) for c in [own, *chain])
+    return {"organ_id": agency.code, "name": agency.name, "certificate": pem.decode("ascii")}
+
+
+def add_peer(session: Session, organ_id: str, name: str, certificate: str, url: str = "", token: str = "") -> Peer:
+    """Put an agency in our exchange directory (direct URL and shared token optional: else via the hub)."""
+    if certificate:
+        validation.pem_sha256(certificate.encode())  # refuses what is not a certificate
+    agency = session.scalar(select(Agency).where(Agency.code == organ_id))
+    if agency is None:
+        agency = Agency(code=organ_id, name=name)
+        session.add(agency)
+        session.flush()
+    peer = session.scalar(select(Peer).where(Peer.agency_id == agency.id))
+    if peer is None:
+        peer = Peer(agency_id=agency.id)
+        session.add(peer)
+    peer.url, peer.token, peer.certificate = url, token, certificate
+    session.flush()
+    return peer
+
+
+def peer_of(session: Session, organ_id: str) -> Peer | None:
+    """How we reach and recognise an agency, if it is in our directory."""
+    return session.scalar(select(Peer).join(Agency).where(Agency.code == organ_id))
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+def queue_message(
+    session: Session,
+    rt: Runtime,
+    *,
+    kind: str,
+    organ_id: str,
+    document_key: str,
+    body: bytes,
+    code: str | None = None,
+    delivery_id: int | None = None,
+    incoming_id: int | None = None,
+) -> ExchangeMessage:
+    """Sign and store an outgoing message and record the job that sends it after commit."""
+    sender = self_agency(session)
+    signature = signers.sign_detached(body, rt.keyring.agency(sender.code))
+    message = ExchangeMessage(
+        message_id=uuid.uuid4().hex,
+        direction="out",
+        kind=kind,
+        organ_id=organ_id,
+        document_key=document_key,
+        code=code,
+        delivery_id=delivery_id,
+        incoming_id=incoming_id,
+        body_sha256=rt.store.put(body, ".xml"),
+        signature=base64.b64encode(signature).decode("ascii"),
+        state="pending",
+        next_attempt_at=dt.datetime.now(dt.UTC),
+    )
+    session.add(message)
+    session.flush()
+    outbox.add(session, "exchange", "routing.jobs.send_message", message_id=message.id)
+    return message
+
+
+def package_of(
+    session: Session, rt: Runtime, document: Document, business_type: int = edxml.NEW, reason: str = ""
+) -> edxml.Package:
+    """An issued document as the edXML package its recipient agencies receive (QCVN 102:2016)."""
+    if catalog.is_secret(document.confidentiality):
+        raise Unprocessable(
+            "confidential_no_electronic_dispatch", "Văn bản mật không được gửi qua mạng (liên thông điện tử)."
+        )
+    assert document.number is not None and document.symbol is not None
+    agency = document.agency
+    signer = document.signer
+    issued_at = (document.issued_at or dt.datetime.now(dt.UTC)).astimezone(rt.tz)
+    pdf = read_pdf(rt, document.current_version)
+    files = [edxml.Attachment(f"{document.symbol.replace('/', '-')}.pdf", pdf, description="Văn bản")]
+    files += [
+        edxml.Attachment(a.filename, rt.store.get(a.issued_sha256 or a.sha256), description=f"Phụ lục {a.seq}")
+        for a in document.appendices
+    ]
+    query = select(Delivery).where(Delivery.document_id == document.id, Delivery.kind == "agency")
+    external = [d.agency for d in session.scalars(query.order_by(Delivery.id)) if d.agency]
+    replaced = session.get(Document, document.replaces_id) if document.replaces_id else None
+    type_name, _ = catalog.DOC_TYPES[document.doc_type]
+    from signing import pdf as signing_pdf
+
+    return edxml.Package(
+        sender=organ(agency),
+        recipients=tuple(organ(a) for a in external),
+        code_number=document.number,
+        code_notation=document.symbol.split("/", 1)[1],
+        place=agency.place,
+        promulgation_date=issued_at.date(),
+        type_code=document.doc_type,
+        type_name=type_name,
+        subject=document.summary,
+        signer_competence=signer.authority,
+        signer_position=signer.position,
+        signer_name=signer.full_name,
+        attachments=tuple(files),
+        priority=catalog.URGENCY[document.urgency][1],
+        due_date=document.due_date,
+        to_places=tuple(line for line in document.noi_nhan.splitlines() if line.strip()),
+        business_type=edxml.REPLACE if replaced is not None and business_type == edxml.NEW else business_type,
+        business_reason=reason,
+        response_for=(document_key(rt, replaced),) if replaced is not None else (),
+        traces=((agency.code, issued_at),),
+        page_amount=signing_pdf.inspect(pdf).pages,
+    )
+
+
+def document_key(rt: Runtime, document: Document) -> str:
+    """The edXML DocumentId of one of our issued documents."""
+    assert document.number is not None and document.symbol is not None and document.issued_at is not None
+    day = document.issued_at.astimezone(rt.tz).date()
+    return f"{document.agency.code},{day:%Y/%m/%d},{document.number}/{document.symbol.split('/', 1)[1]}"
+
+
+def send_document(session: Session, rt: Runtime, document_id: int, business_type: int = edxml.NEW) -> int:
+    """Queue the package of an issued document to every recipient agency that has not had it yet."""
+    document = session.get(Document, document_id)
+    if document is None or document.number is None:
+        return 0
+    query = select(Delivery).where(
+        Delivery.document_id == document_id, Delivery.kind == "agency", Delivery.transport == "pending"
+    )
+    waiting = [d for d in session.scalars(query.with_for_update()) if business_type != edxml.NEW or not d.exchange_id]
+    if not waiting:
+        return 0
+    package = package_of(session, rt, document, business_type)
+    body = edxml.build(package)
+    for delivery in waiting:
+        assert delivery.agency is not None
+        delivery.exchange_id = package.document_id
+        queue_message(
+            session,
+            rt,
+            kind="package",
+            organ_id=delivery.agency.code,
+            document_key=package.document_id,
+            body=body,
+            delivery_id=delivery.id,
+        )
+    return len(waiting)
+
+
+def resend(session: Session, rt: Runtime, actor: Any, document: Document, due_date: dt.date | None, reason: str) -> int:
+    """Send an update package (BussinessDocType 2) of an issued document to its recipient agencies."""
+    if document.state not in ("dispatched", "issued"):
+        raise Unprocessable("not_dispatched", "Chỉ gửi cập nhật được cho văn bản đã phát hành.")
+    if not reason.strip():
+        raise Invalid("reason_required", "Cần nêu lý do cập nhật.", field="reason")
+    if due_date is not None:
+        document.due_date = due_date
+    deliveries = list(
+        session.scalars(select(Delivery).where(Delivery.document_id == document.id, Delivery.kind == "agency"))
+    )
+    if not deliveries:
+        raise Unprocessable("no_external_recipients", "Văn bản không có nơi nhận là cơ quan khác.")
+    package = package_of(session, rt, document, edxml.UPDATE, reason.strip())
+    body = edxml.build(package)
+    for delivery in deliveries:
+        assert delivery.agency is not None
+        queue_message(
+            session,
+            rt,
+            kind="package",
+            organ_id=delivery.agency.code,
+            document_key=package.document_id,
+            body=body,
+            delivery_id=delivery.id,
+        )
+    audit(session, actor, "exchange_update", document, reason=reason.strip(), recipients=len(deliveries))
+    return len(deliveries)
+
+
+def send_status(
+    session: Session, rt: Runtime, *, organ_id: str, key: str, code: str, description: str, staff: dict[str, str]
+) -> ExchangeMessage:
+    """Queue a status message about a document (ours or theirs) to another agency."""
+    status = edxml.Status(
+        document_id=key,
+        sender=organ(self_agency(session)),
+        code=code,
+        timestamp=rt.now(),
+        description=description,
+        staff=staff,
+    )
+    return queue_message(
+        session, rt, kind="status", organ_id=organ_id, document_key=key, body=edxml.build_status(status), code=code
+    )
+
+
+def route(session: Session, rt: Runtime, organ_id: str) -> tuple[str, str] | None:
+    """Where a message to an agency goes (URL, bearer token): its instance directly, else the hub."""
+    peer = peer_of(session, organ_id)
+    if peer is not None and peer.url:
+        return peer.url.rstrip("/") + transport.INBOX_PATH, peer.token
+    hub = str(rt.config["EXCHANGE_HUB_URL"])
+    if hub:
+        return hub.rstrip("/") + transport.HUB_PATH, str(rt.config["EXCHANGE_HUB_TOKEN"])
+    return None
+
+
+def attempt(rt: Runtime, message_row_id: int) -> str:
+    """One delivery attempt of an outgoing message (no transaction is held during the HTTP call)."""
+    now = dt.datetime.now(dt.UTC)
+    with rt.readers() as session:
+        message = session.get(ExchangeMessage, message_row_id)
+        if message is None or message.state != "pending":
+            return "done"
+        if message.next_attempt_at is not None and _aware(message.next_attempt_at) > now + dt.timedelta(seconds=1):
+            return "not_due"
+        target = route(session, rt, message.organ_id)
+        envelope = transport.Envelope(
+            message.message_id,
+            self_agency(session).code,
+            message.organ_id,
+            rt.store.get(message.body_sha256),
+            base64.b64decode(message.signature),
+        )
+    if target is None:
+        outcome = transport.Outcome(False, False, f"Chưa cấu hình đường gửi tới cơ quan {envelope.recipient}.")
+    else:
+        outcome = transport.post(target[0], target[1], envelope, float(rt.config["EXCHANGE_TIMEOUT"]))
+    with rt.sessions() as session, session.begin():
+        return record_outcome(session, rt, message_row_id, outcome)
+
+
+def record_outcome(session: Session, rt: Runtime, message_row_id: int, outcome: transport.Outcome) -> str:
+    """Record an attempt: sent, due again later, or failed for good (visible, clerks notified)."""
+    message = session.scalar(select(ExchangeMessage).where(ExchangeMessage.id == message_row_id).with_for_update())
+    if message is None or message.state != "pending":
+        return "done"
+    now = dt.datetime.now(dt.UTC)
+    message.attempts += 1
+    message.last_error = outcome.error
+    delivery = session.get(Delivery, message.delivery_id) if message.delivery_id else None
+    if outcome.delivered:
+        message.state, message.done_at = "sent", now
+        if delivery is not None and delivery.transport == "pending":
+            delivery.transport = "delivered"
+            delivery.attempts = message.attempts
+            delivery.last_error = None
+        return "sent"
+    if outcome.retry and message.attempts < int(rt.config["RETRY_MAX_ATTEMPTS"]):
+        message.next_attempt_at = now + retry_delay(rt.config, message.attempts)
+        if delivery is not None:
+            delivery.attempts, delivery.last_error = message.attempts, outcome.error
+        return "retry"
+    message.state, message.done_at = "failed", now
+    if delivery is not None:
+        delivery.transport, delivery.attempts, delivery.last_error = "failed", message.attempts, outcome.error
+        document = delivery.document
+        label = delivery.agency.name if delivery.agency else delivery.label
+        notify_role(
+            session,
+            document.agency_id,
+            "clerk",
+            "delivery_failed",
+            f"Gửi văn bản {document.symbol} tới {label} thất bại: {outcome.error}",
+            document,
+            delivery_id=delivery.id,
+        )
+        audit(session, None, "delivery_failed", document, delivery_id=delivery.id, error=outcome.error)
+        webhooks.emit(session, "delivery.status_changed", webhooks.delivery_payload(delivery))
+    return "failed"
+
+
+def due_messages(session: Session, limit: int = 500) -> list[int]:
+    """Outgoing messages whose next attempt is due (the reconciler enqueues them)."""
+    now = dt.datetime.now(dt.UTC)
+    query = select(ExchangeMessage.id).where(
+        ExchangeMessage.direction == "out",
+        ExchangeMessage.state == "pending",
+        ExchangeMessage.next_attempt_at <= now,
+    )
+    return list(session.scalars(query.order_by(ExchangeMessage.id).limit(limit)))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes for timezone-aware columns; they were stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+# --- receiving -------------------------------------------------------------------------------
+
+
+def authenticate(session: Session, rt: Runtime, token: str, envelope: transport.Envelope) -> str:
+    """Who hands us the message: 'hub' (our hub credentials) or 'direct' (the sending peer's token)."""
+    hub_token = str(rt.config["EXCHANGE_HUB_TOKEN"])
+    if token and hub_token and hmac.compare_digest(token.encode(), hub_token.encode()):
+        return "hub"
+    peer = peer_of(session, envelope.sender)
+    if token and peer is not None and peer.token and hmac.compare_digest(token.encode(), peer.token.encode()):
+        return "direct"
+    raise Unauthenticated(
+        "exchange_unauthorized", "Cơ quan gửi không xác thực được (sai mã định danh cơ quan hoặc khóa truy cập)."
+    )
+
+
+def chain_of(certificate: str) -> list[Any]:
+    """The CA certificates that come with a peer's pinned certificate (its issuers, up to its root)."""
+    return validation.load_certs(certificate.encode())[1:] if certificate else []
+
+
+def sender_roots(rt: Runtime, peer: Peer | None) -> list[Any]:
+    """Roots trusted for a sender's signatures: ours plus the chain it registered with."""
+    return [*rt.keyring.trust_roots, *chain_of(peer.certificate if peer else "")]
+
+
+def verify(session: Session, rt: Runtime, envelope: transport.Envelope) -> None:
+    """The message must be signed by the sending agency's own certificate (pinned in our directory)."""
+    peer = peer_of(session, envelope.sender)
+    if (peer is None or not peer.certificate) and rt.config["EXCHANGE_HUB_URL"]:
+        from routing import hub
+
+        hub.sync_directory(session, rt)
+        peer = peer_of(session, envelope.sender)
+    if peer is None or not peer.certificate:
+        raise Forbidden("exchange_unknown_sender", f"Cơ quan gửi {envelope.sender} chưa có trong danh bạ liên thông.")
+    try:
+        signer = validation.verify_detached(envelope.body, envelope.signature, sender_roots(rt, peer))
+    except SigningError as exc:
+        raise Forbidden("exchange_bad_signature", exc.message) from exc
+    if signer.cert_sha256 != validation.pem_sha256(peer.certificate.encode()):
+        raise Forbidden(
+            "exchange_wrong_signer", f"Gói tin không được ký bằng chứng thư số của cơ quan gửi {envelope.sender}."
+        )
+
+
+def receive(session: Session, rt: Runtime, token: str, envelope: transport.Envelope) -> dict[str, Any]:
+    """Take a message handed to us; a duplicate message id is answered again without effect."""
+    authenticate(session, rt, token, envelope)
+    done = session.scalar(
+        select(ExchangeMessage).where(
+            ExchangeMessage.direction == "in", ExchangeMessage.message_id == envelope.message_id
+        )
+    )
+    if done is not None:
+        return {"message_id": envelope.message_id, "result": done.state, "duplicate": True}
+    ours = self_agency(session)
+    if envelope.recipient and envelope.recipient != ours.code:
+        raise Unprocessable("exchange_not_addressee", f"Thông điệp không gửi cho cơ quan này ({ours.code}).")
+    try:
+        message = edxml.parse_message(envelope.body)
+    except edxml.EdxmlError as exc:
+        raise Invalid(exc.code, exc.message) from exc
+    claimed = message.sender.organ_id
+    if claimed != envelope.sender:
+        raise Forbidden("exchange_wrong_sender", "Cơ quan gửi trong gói tin khác cơ quan đã xác thực.")
+    verify(session, rt, envelope)
+    row = ExchangeMessage(
+        message_id=envelope.message_id,
+        direction="in",
+        kind="package" if isinstance(message, edxml.Package) else "status",
+        organ_id=claimed,
+        document_key=message.document_id,
+        code=message.code if isinstance(message, edxml.Status) else None,
+        body_sha256=rt.store.put(envelope.body, ".xml"),
+        signature=base64.b64encode(envelope.signature).decode("ascii"),
+        state="accepted",
+        done_at=dt.datetime.now(dt.UTC),
+    )
+    session.add(row)
+    session.flush()
+    from routing import incoming
+
+    if isinstance(message, edxml.Package):
+        if ours.code not in {r.organ_id for r in message.recipients}:
+            raise Unprocessable("exchange_not_addressee", f"Cơ quan này ({ours.code}) không có trong nơi nhận.")
+        result = incoming.accept_package(session, rt, message, row)
+    elif message.code == "13":
+        result = incoming.recall_requested(session, rt, message, row)
+    else:
+        result = status_received(session, rt, message, row)
+    return {"message_id": envelope.message_id, "duplicate": False, **result}
+
+
+def status_received(session: Session, rt: Runtime, status: edxml.Status, row: ExchangeMessage) -> dict[str, Any]:
+    """A recipient agency's status about a document we sent; older than the recorded one: ignored."""
+    if status.code not in RECEIVER_CODES:
+        raise Unprocessable("edxml_status_code", f"Mã trạng thái {status.code} không dùng cho cơ quan nhận.")
+    delivery = session.scalar(
+        select(Delivery)
+        .join(Agency, Delivery.agency_id == Agency.id)
+        .where(Delivery.exchange_id == status.document_id, Agency.code == status.sender.organ_id)
+        .with_for_update()
+    )
+    if delivery is None:
+        raise NotFound("exchange_unknown_document", "Không có văn bản đã gửi tới cơ quan này với mã định danh đó.")
+    row.delivery_id = delivery.id
+    moment = status.timestamp if status.timestamp.tzinfo else status.timestamp.replace(tzinfo=rt.tz)
+    recorded = _aware(delivery.remote_status_at) if delivery.remote_status_at else None
+    if recorded is not None and (
+        moment < recorded or (moment == recorded and RANK.get(status.code, 0) <= RANK.get(delivery.status_code, 0))
+    ):
+        row.state = "ignored"  # kept in the message log; the delivery's history shows what counted
+        return {"result": "ignored", "status": delivery.status_code}
+    delivery.status_code = status.code
+    delivery.status_reason = status.description or None
+    delivery.remote_status_at = moment
+    if delivery.transport == "pending":
+        delivery.transport = "delivered"
+    session.add(
+        DeliveryEvent(delivery_id=delivery.id, code=status.code, reason=status.description or None, remote_at=moment)
+    )
+    audit(session, None, f"receipt_{status.code}", delivery.document, delivery_id=delivery.id, remote=True)
+    webhooks.emit(session, "delivery.status_changed", webhooks.delivery_payload(delivery))
+    return {"result": "accepted", "status": status.code}

@@ -1,0 +1,455 @@
+"""Incoming documents (văn bản đến): arrival, registration, assignment, handling, recall.
+
+Every step that changes the national status sends it back to the sender agency (status message
+queued in the same transaction). The incoming register numbers documents per year,
+consecutively, with the same atomic counter as the outgoing registers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from routing import edxml, exchange, webhooks
+from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
+from signing import validation
+from signing.errors import PdfError, SigningError
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.models import Person, Register, Unit
+from workflow.runtime import Runtime
+from workflow.services import notify_role, take_number
+
+STATE_LABELS = {
+    "received": "Đã đến, chờ vào sổ",
+    "returned": "Đã trả lại",
+    "registered": "Đã vào sổ văn bản đến",
+    "assigned": "Đã phân công",
+    "in_progress": "Đang xử lý",
+    "done": "Hoàn thành",
+    "recalled": "Đã thu hồi",
+    "replaced": "Đã được thay thế",
+}
+# States in which a document is gone from everyone's lists (kept for the record).
+GONE = ("recalled", "replaced")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One allowed step: where it leads, the status sent back, and who may take it."""
+
+    to_state: str
+    code: str
+    who: str  # clerk | leader | lead_unit
+
+
+# (state, action) -> step: the incoming lifecycle as a table.
+STEPS: dict[tuple[str, str], Step] = {
+    ("received", "register"): Step("registered", "03", "clerk"),
+    ("received", "return"): Step("returned", "02", "clerk"),
+    ("registered", "assign"): Step("assigned", "04", "leader"),
+    ("assigned", "start"): Step("in_progress", "05", "lead_unit"),
+    ("in_progress", "finish"): Step("done", "06", "lead_unit"),
+}
+RECALL_ANSWERS = {"accept_recall": "15", "refuse_recall": "16"}
+
+
+# --- arrival -----------------------------------------------------------------------------------
+
+
+def _check_pdf(rt: Runtime, data: bytes, roots_of_sender: list[Any]) -> tuple[bool, dict[str, Any], str]:
+    """Validate the signatures of a received PDF in the isolated validator: (valid, summary, reason)."""
+    roots = b"".join(validation.cert_pem(c) for c in roots_of_sender)
+    try:
+        report = validation.report_isolated(data, roots)
+    except (PdfError, SigningError) as exc:
+        return False, {"verdict": "invalid", "error": exc.code}, exc.message
+    summary = {
+        "verdict": report["verdict"],
+        "signers": [s.get("signer") for s in report.get("signatures", [])],
+        "levels": [s.get("level") for s in report.get("signatures", [])],
+    }
+    if report["verdict"] == "valid":
+        return True, summary, ""
+    problems = [p for s in report.get("signatures", []) for p in s.get("problems", [])]
+    reason = "; ".join(problems) or "Văn bản không có chữ ký số hợp lệ."
+    return False, summary, f"Chữ ký số trên văn bản không hợp lệ: {reason}"
+
+
+def _fields(rt: Runtime, package: edxml.Package) -> dict[str, Any]:
+    files = []
+    for attachment in package.attachments[1:]:
+        files.append(
+            {"name": attachment.name, "description": attachment.description, "sha256": rt.store.put(attachment.data)}
+        )
+    return {
+        "subject": package.subject,
+        "type_name": package.type_name,
+        "signer_name": package.signer_name,
+        "signer_position": package.signer_position,
+        "priority": package.priority,
+        "due_date": package.due_date,
+        "pdf_sha256": rt.store.put(package.attachments[0].data),
+        "attachments": files,
+    }
+
+
+def accept_package(session: Session, rt: Runtime, package: edxml.Package, message: ExchangeMessage) -> dict[str, Any]:
+    """A new, update or replacement package arrives: check the PDF's signatures, then keep it and send 01.
+
+    A PDF whose signatures do not validate is refused with 02 and nothing is registered.
+    """
+    ours = exchange.self_agency(session)
+    peer = exchange.peer_of(session, package.sender.organ_id)
+    valid, summary, reason = _check_pdf(rt, package.attachments[0].data, exchange.sender_roots(rt, peer))
+    staff = {"department": "Văn thư"}
+    if not valid:
+        message.state = "rejected"
+        message.last_error = reason
+        exchange.send_status(
+            session,
+            rt,
+            organ_id=package.sender.organ_id,
+            key=package.document_id,
+            code="02",
+            description=reason,
+            staff=staff,
+        )
+        return {"result": "rejected", "status": "02", "reason": reason}
+    existing = session.scalar(
+        select(IncomingDocument).where(
+            IncomingDocument.agency_id == ours.id,
+            IncomingDocument.document_key == package.document_id,
+            IncomingDocument.state.not_in(GONE),
+        )
+    )
+    if package.business_type == edxml.UPDATE and existing is not None:
+        for name, value in _fields(rt, package).items():
+            setattr(existing, name, value)
+        existing.signatures = summary
+        existing.revision += 1
+        message.incoming_id = existing.id
+        _event(session, existing, "updated", None, None, reason=package.business_reason, revision=existing.revision)
+        return {"result": "updated", "incoming_id": existing.id, "revision": existing.revision}
+    if existing is not None:
+        # The same document again under a new message id (e.g. resent by hand): one incoming document.
+        message.incoming_id = existing.id
+        return {"result": "already_received", "incoming_id": existing.id, "status": existing.state}
+    incoming = IncomingDocument(
+        agency_id=ours.id,
+        sender_code=package.sender.organ_id,
+        sender_name=package.sender.name,
+        document_key=package.document_id,
+        number=package.code_number,
+        symbol=f"{package.code_number:02d}/{package.code_notation}",
+        promulgation_date=package.promulgation_date,
+        place=package.place,
+        signatures=summary,
+        received_at=dt.datetime.now(dt.UTC),
+        **_fields(rt, package),
+    )
+    session.add(incoming)
+    session.flush()
+    message.incoming_id = incoming.id
+    _event(session, incoming, "received", "01", None, message_id=message.message_id)
+    if package.business_type == edxml.REPLACE:
+        for key in package.response_for:
+            old = session.scalar(
+                select(IncomingDocument).where(
+                    IncomingDocument.agency_id == ours.id,
+                    IncomingDocument.document_key == key,
+                    IncomingDocument.sender_code == package.sender.organ_id,
+                    IncomingDocument.state.not_in(GONE),
+                )
+            )
+            if old is not None:
+                old.state = "replaced"
+                incoming.replaces_id = old.id
+                _event(session, old, "replaced", None, None, by=incoming.id, reason=package.business_reason)
+    exchange.send_status(
+        session,
+        rt,
+        organ_id=incoming.sender_code,
+        key=incoming.document_key,
+        code="01",
+        description="Văn bản đã đến.",
+        staff=staff,
+    )
+    notify_role(
+        session,
+        ours.id,
+        "clerk",
+        "incoming_received",
+        f"Văn bản đến: {incoming.symbol} — {incoming.subject}",
+        None,
+        incoming_id=incoming.id,
+    )
+    webhooks.emit(session, "incoming.received", webhooks.incoming_payload(incoming))
+    return {"result": "received", "incoming_id": incoming.id, "status": "01"}
+
+
+def recall_requested(session: Session, rt: Runtime, status: edxml.Status, message: ExchangeMessage) -> dict[str, Any]:
+    """The sender asks to recall a document it sent us (13): the clerk accepts (15) or refuses (16)."""
+    incoming = session.scalar(
+        select(IncomingDocument).where(
+            IncomingDocument.document_key == status.document_id,
+            IncomingDocument.sender_code == status.sender.organ_id,
+            IncomingDocument.state.not_in(GONE),
+        )
+    )
+    if incoming is None:
+        raise NotFound("exchange_unknown_document", "Không có văn bản đến nào với mã định danh đó.")
+    message.incoming_id = incoming.id
+    incoming.recall_reason = status.description or "Cơ quan gửi đề nghị thu hồi."
+    _event(session, incoming, "recall_requested", "13", None, reason=incoming.recall_reason)
+    notify_role(
+        session,
+        incoming.agency_id,
+        "clerk",
+        "recall_requested",
+        f"{incoming.sender_name} đề nghị thu hồi văn bản {incoming.symbol}: {incoming.recall_reason}",
+        None,
+        incoming_id=incoming.id,
+    )
+    return {"result": "recall_requested", "incoming_id": incoming.id}
+
+
+# --- handling ----------------------------------------------------------------------------------
+
+
+def _event(
+    session: Session, incoming: IncomingDocument, action: str, code: str | None, actor: Person | None, **detail: Any
+) -> None:
+    session.add(
+        IncomingEvent(
+            incoming_id=incoming.id, action=action, code=code, actor_id=actor.id if actor else None, detail=detail
+        )
+    )
+
+
+def can_see(actor: Person, incoming: IncomingDocument) -> bool:
+    """Clerks and leaders see every incoming document of the agency; units see what they were given."""
+    if actor.unit.agency_id != incoming.agency_id:
+        return False
+    if actor.has_role("clerk") or actor.has_role("leader"):
+        return True
+    return incoming.state not in GONE and (
+        actor.unit_id == incoming.lead_unit_id or actor.unit_id in (incoming.supporting_unit_ids or [])
+    )
+
+
+def get(session: Session, actor: Person, incoming_id: int, *, lock: bool = False) -> IncomingDocument:
+    """An incoming document the actor may see."""
+    query = select(IncomingDocument).where(IncomingDocument.id == incoming_id)
+    found = session.scalar(query.with_for_update() if lock else query)
+    if found is None or not can_see(actor, found):
+        raise NotFound("incoming_not_found", "Không tìm thấy văn bản đến.")
+    return found
+
+
+def _may(actor: Person, incoming: IncomingDocument, who: str) -> bool:
+    if who == "lead_unit":
+        return actor.unit_id == incoming.lead_unit_id
+    return actor.has_role(who)
+
+
+def _staff(actor: Person) -> dict[str, str]:
+    return {"department": actor.unit.name, "staff": actor.full_name}
+
+
+def act(
+    session: Session, rt: Runtime, actor: Person, incoming_id: int, action: str, data: dict[str, Any]
+) -> IncomingDocument:
+    """Take one step on an incoming document and send its status to the sender."""
+    incoming = get(session, actor, incoming_id, lock=True)
+    if action in RECALL_ANSWERS:
+        return _answer_recall(session, rt, actor, incoming, action, str(data.get("reason") or "").strip())
+    if incoming.state in GONE:
+        raise Conflict("incoming_gone", "Văn bản đến đã bị thu hồi hoặc thay thế.", state=incoming.state)
+    step = STEPS.get((incoming.state, action))
+    if step is None:
+        if action not in {a for _, a in STEPS}:
+            raise NotFound("unknown_action", "Thao tác không tồn tại.")
+        raise Conflict(
+            "invalid_transition",
+            f"Không thể thực hiện thao tác này khi văn bản ở trạng thái «{STATE_LABELS[incoming.state]}».",
+            state=incoming.state,
+        )
+    if not _may(actor, incoming, step.who):
+        raise Forbidden("forbidden", "Bạn không có quyền thực hiện thao tác này với văn bản đến.")
+    description = ""
+    detail: dict[str, Any] = {}
+    if action == "register":
+        now = rt.now()
+        incoming.incoming_year = now.year
+        incoming.incoming_number = take_number(session, _incoming_register(session, incoming.agency_id).id, now.year)
+        incoming.registered_at = now
+        description = f"Đã vào sổ văn bản đến số {incoming.incoming_number}."
+        detail = {"number": incoming.incoming_number, "year": incoming.incoming_year}
+    elif action == "return":
+        reason = str(data.get("reason") or "").strip()
+        if not reason:
+            raise Invalid("reason_required", "Trả lại văn bản cần nêu lý do.", field="reason")
+        incoming.return_reason = description = reason
+        detail = {"reason": reason}
+    elif action == "assign":
+        detail = _assignment(session, incoming, data)
+        description = f"Giao {incoming.lead_unit.name if incoming.lead_unit else ''} chủ trì xử lý."
+    incoming.state = step.to_state
+    _event(session, incoming, action, step.code, actor, **detail)
+    exchange.send_status(
+        session,
+        rt,
+        organ_id=incoming.sender_code,
+        key=incoming.document_key,
+        code=step.code,
+        description=description,
+        staff=_staff(actor),
+    )
+    return incoming
+
+
+def _assignment(session: Session, incoming: IncomingDocument, data: dict[str, Any]) -> dict[str, Any]:
+    lead = session.get(Unit, data.get("lead_unit_id")) if isinstance(data.get("lead_unit_id"), int) else None
+    if lead is None or lead.agency_id != incoming.agency_id:
+        raise Invalid("invalid_unit", "Đơn vị chủ trì (lead_unit_id) không hợp lệ.", field="lead_unit_id")
+    supporting = data.get("supporting_unit_ids") or []
+    if not isinstance(supporting, list) or not all(isinstance(u, int) for u in supporting):
+        raise Invalid("invalid_unit", "Đơn vị phối hợp phải là danh sách mã đơn vị.", field="supporting_unit_ids")
+    units = session.scalars(select(Unit).where(Unit.id.in_(supporting))).all()
+    if len(units) != len(set(supporting)) or any(u.agency_id != incoming.agency_id for u in units):
+        raise Invalid("invalid_unit", "Đơn vị phối hợp không hợp lệ.", field="supporting_unit_ids")
+    deadline = None
+    if data.get("deadline"):
+        try:
+            deadline = dt.date.fromisoformat(str(data["deadline"]))
+        except ValueError as exc:
+            raise Invalid("invalid_date", "Hạn xử lý phải có dạng YYYY-MM-DD.", field="deadline") from exc
+    incoming.lead_unit_id = lead.id
+    incoming.lead_unit = lead
+    incoming.supporting_unit_ids = sorted(set(supporting) - {lead.id})
+    incoming.deadline = deadline
+    return {
+        "lead_unit_id": lead.id,
+        "supporting_unit_ids": incoming.supporting_unit_ids,
+        "deadline": data.get("deadline"),
+    }
+
+
+def _answer_recall(
+    session: Session, rt: Runtime, actor: Person, incoming: IncomingDocument, action: str, reason: str
+) -> IncomingDocument:
+    if not actor.has_role("clerk"):
+        raise Forbidden("forbidden", "Chỉ văn thư trả lời đề nghị thu hồi.")
+    if incoming.recall_reason is None:
+        raise Conflict("no_recall_request", "Văn bản không có đề nghị thu hồi nào đang chờ.")
+    code = RECALL_ANSWERS[action]
+    if code == "16" and not reason:
+        raise Invalid("reason_required", "Từ chối thu hồi cần nêu lý do.", field="reason")
+    if code == "15":
+        incoming.state = "recalled"
+    incoming.recall_reason = None
+    _event(session, incoming, action, code, actor, reason=reason or None)
+    exchange.send_status(
+        session,
+        rt,
+        organ_id=incoming.sender_code,
+        key=incoming.document_key,
+        code=code,
+        description=reason or "Đồng ý thu hồi.",
+        staff=_staff(actor),
+    )
+    return incoming
+
+
+def _incoming_register(session: Session, agency_id: int) -> Register:
+    register = session.scalar(select(Register).where(Register.agency_id == agency_id, Register.scope == "incoming"))
+    if register is None:
+        register = Register(agency_id=agency_id, code="DEN", name="Sổ đăng ký văn bản đến", scope="incoming")
+        session.add(register)
+        session.flush()
+    return register
+
+
+def listing(
+    session: Session, actor: Person, state: str | None = None, year: int | None = None
+) -> list[IncomingDocument]:
+    """Incoming documents the actor may see, newest first; recalled and replaced ones only on request."""
+    query = select(IncomingDocument).where(IncomingDocument.agency_id == actor.unit.agency_id)
+    query = query.where(IncomingDocument.state == state) if state else query.where(IncomingDocument.state.not_in(GONE))
+    if year:
+        query = query.where(IncomingDocument.incoming_year == year)
+    rows = session.scalars(query.order_by(IncomingDocument.id.desc()).limit(500))
+    return [row for row in rows if can_see(actor, row)]
+
+
+def register_of_year(session: Session, actor: Person, year: int) -> list[IncomingDocument]:
+    """The incoming register of a year in number order (clerks and leaders)."""
+    if not (actor.has_role("clerk") or actor.has_role("leader")):
+        raise Forbidden("forbidden", "Chỉ văn thư và lãnh đạo xem sổ văn bản đến.")
+    query = select(IncomingDocument).where(
+        IncomingDocument.agency_id == actor.unit.agency_id,
+        IncomingDocument.incoming_year == year,
+        IncomingDocument.incoming_number.is_not(None),
+    )
+    return list(session.scalars(query.order_by(IncomingDocument.incoming_number)))
+
+
+def events(session: Session, incoming: IncomingDocument) -> list[IncomingEvent]:
+    """The incoming document's history in order."""
+    query = select(IncomingEvent).where(IncomingEvent.incoming_id == incoming.id).order_by(IncomingEvent.id)
+    return list(session.scalars(query))
+
+
+def pdf(rt: Runtime, incoming: IncomingDocument) -> bytes:
+    """The received PDF, checked against its recorded SHA-256."""
+    data = rt.store.get(incoming.pdf_sha256)
+    assert hashlib.sha256(data).hexdigest() == incoming.pdf_sha256
+    return data
+
+
+def incoming_json(incoming: IncomingDocument) -> dict[str, Any]:
+    """An incoming document as the API shows it."""
+    return {
+        "id": incoming.id,
+        "sender": {"code": incoming.sender_code, "name": incoming.sender_name},
+        "document_key": incoming.document_key,
+        "symbol": incoming.symbol,
+        "number": incoming.number,
+        "promulgation_date": incoming.promulgation_date.isoformat(),
+        "type_name": incoming.type_name,
+        "subject": incoming.subject,
+        "signer": {"name": incoming.signer_name, "position": incoming.signer_position},
+        "priority": incoming.priority,
+        "due_date": incoming.due_date.isoformat() if incoming.due_date else None,
+        "state": incoming.state,
+        "state_label": STATE_LABELS[incoming.state],
+        "revision": incoming.revision,
+        "signatures": incoming.signatures,
+        "attachments": incoming.attachments,
+        "recall_request": incoming.recall_reason,
+        "return_reason": incoming.return_reason,
+        "incoming_number": incoming.incoming_number,
+        "incoming_year": incoming.incoming_year,
+        "registered_at": incoming.registered_at.isoformat() if incoming.registered_at else None,
+        "lead_unit_id": incoming.lead_unit_id,
+        "supporting_unit_ids": incoming.supporting_unit_ids,
+        "deadline": incoming.deadline.isoformat() if incoming.deadline else None,
+        "replaces_id": incoming.replaces_id,
+        "received_at": incoming.received_at.isoformat(),
+    }
+
+
+def event_json(event: IncomingEvent) -> dict[str, Any]:
+    """One step of an incoming document's history."""
+    return {
+        "action": event.action,
+        "code": event.code,
+        "actor": event.actor.full_name if event.actor else None,
+        "detail": event.detail,
+        "at": event.created_at.isoformat(),
+    }
