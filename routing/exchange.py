@@ -279,7 +279,7 @@ def attempt(rt: Runtime, message_row_id: int) -> str:
             message.message_id,
             self_agency(session).code,
             message.organ_id,
-            rt.store.get(message.body_sha256),
+            rt.store.get(message.body_sha256, ".xml"),
             base64.b64decode(message.signature),
         )
     if target is None:

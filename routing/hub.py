@@ -128,7 +128,7 @@ def envelope_of(rt: Runtime, message: HubMessage) -> transport.Envelope:
         message.message_id,
         message.from_organ,
         message.to_organ,
-        rt.store.get(message.body_sha256),
+        rt.store.get(message.body_sha256, ".xml"),
         base64.b64decode(message.signature),
     )
 

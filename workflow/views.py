@@ -85,6 +85,8 @@ def ok(payload: Any, status: int = 200) -> tuple[Response, int]:
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(runtime().tz).isoformat()  # times are shown in +07:00
     return value.isoformat() if value else None
 
 
