@@ -463,8 +463,7 @@ def status_received(session: Session, rt: Runtime, status: edxml.Status, row: Ex
     delivery.status_code = status.code
     delivery.status_reason = status.description or None
     delivery.remote_status_at = moment
-    if delivery.transport == "pending":
-        delivery.transport = "delivered"
+    delivery.transport = "delivered"  # it answered, so it has the document
     session.add(
         DeliveryEvent(delivery_id=delivery.id, code=status.code, reason=status.description or None, remote_at=moment)
     )

@@ -61,13 +61,12 @@ class Instance:
         """Base URL of the instance."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
-        """Start gunicorn, an rq worker and a fast scheduler."""
+    def start(self, web_workers: int = 1, workers: int = 1) -> None:
+        """Start gunicorn, rq workers and a fast scheduler."""
+        serve = ["serve", "--port", str(self.port), "--workers", str(web_workers), "--threads", "4"]
         self.started = [
-            processes.start_congvan(
-                ["serve", "--port", str(self.port), "--workers", "1", "--threads", "4"], self.env, self.logs / "web.log"
-            ),
-            processes.start_congvan(["worker"], self.env, self.logs / "worker.log"),
+            processes.start_congvan(serve, self.env, self.logs / "web.log"),
+            *(processes.start_congvan(["worker"], self.env, self.logs / f"worker{n}.log") for n in range(workers)),
             processes.start_congvan(["scheduler", "--interval", "0.3"], self.env, self.logs / "scheduler.log"),
         ]
         processes.wait_for_port(self.port)

@@ -1,0 +1,103 @@
+"""Another agency (Sở Nội vụ) as the tests play it: its own CA and agency key, registered as a
+peer of the app; and how it posts messages to the app's exchange endpoint."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from routing import edxml, exchange
+from signing import pki, signers
+from tests.conftest import Api
+from tests.routing.test_edxml import sample
+
+SNV, STNMT = "000.00.09.H57", "000.00.12.H57"
+VN = dt.timezone(dt.timedelta(hours=7))
+
+
+@dataclass
+class Foreign:
+    """Another agency as the test plays it: its signer and the secret it shares with us."""
+
+    signer: signers.Signer
+    other_signer: signers.Signer  # a key of the same CA that is not the agency's
+    token: str = "secret-of-snv"
+
+
+def _identity(root: pki.Identity, name: str) -> signers.Signer:
+    identity = pki.issue_signing_cert(root, name, "Sở Nội vụ tỉnh Tuyên Quang")
+    return signers.load_pkcs12(pki.to_pkcs12(identity, [root.cert], b"x", "snv"), b"x")
+
+
+@pytest.fixture(scope="module")
+def foreign_ca() -> tuple[pki.Identity, signers.Signer, signers.Signer]:
+    root = pki.make_root("CA của Sở Nội vụ (thử)", "Sở Nội vụ")
+    return root, _identity(root, "Sở Nội vụ tỉnh Tuyên Quang"), _identity(root, "Người khác")
+
+
+@pytest.fixture
+def foreign(app: Flask, foreign_ca: tuple[pki.Identity, signers.Signer, signers.Signer]) -> Foreign:
+    root, signer, other = foreign_ca
+    rt = app.extensions["congvan"]
+    assert signer.signing_cert is not None
+    pem = (pki.cert_pem(cert_of(signer)) + pki.cert_pem(root.cert)).decode()
+    with rt.sessions() as session, session.begin():
+        exchange.add_peer(session, SNV, "Sở Nội vụ tỉnh Tuyên Quang", pem, "", "secret-of-snv")
+    return Foreign(signer, other)
+
+
+def cert_of(signer: signers.Signer) -> Any:
+    from cryptography import x509
+
+    assert signer.signing_cert is not None
+    return x509.load_der_x509_certificate(signer.signing_cert.dump())
+
+
+def post(
+    app: Flask,
+    body: bytes,
+    signer: signers.Signer,
+    *,
+    message_id: str | None = None,
+    token: str = "secret-of-snv",
+    sender: str = SNV,
+    signature: bytes | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """POST a message to the exchange endpoint as another agency would."""
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Message-Id": message_id or uuid.uuid4().hex,
+        "X-Organ-Id": sender,
+        "To-Organ-Id": STNMT,
+        "Edxml-Signature": base64.b64encode(signature or signers.sign_detached(body, signer)).decode(),
+        "Content-Type": "application/xml",
+    }
+    response = app.test_client().post("/exchange/v1/messages", data=body, headers=headers)
+    return response.status_code, response.get_json()
+
+
+def package_from_snv(pdf: bytes, **changes: Any) -> bytes:
+    """A package Sở Nội vụ sends us, carrying the given PDF."""
+    base = sample()
+    fields = {
+        "sender": edxml.Organ(SNV, "Sở Nội vụ tỉnh Tuyên Quang"),
+        "recipients": (edxml.Organ(STNMT, "Sở Tài nguyên và Môi trường"),),
+        "code_notation": "SNV-TCBC",
+        "attachments": (edxml.Attachment("12-SNV-TCBC.pdf", pdf, description="Văn bản"),),
+    } | changes
+    return edxml.build(dataclasses.replace(base, **fields))
+
+
+@pytest.fixture
+def signed_pdf(api: Api) -> bytes:
+    """A PDF with valid signatures trusted by this instance (one of its own issued documents)."""
+    doc = api.draft(kinh_gui=["Các phòng, đơn vị trực thuộc Sở"], noi_nhan=["Như trên;", "Lưu: VT, VP."])
+    api.advance(doc["id"], "dispatched")
+    return bytes(api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/pdf").data)

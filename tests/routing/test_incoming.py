@@ -1,0 +1,113 @@
+"""Incoming documents in one instance: the register per year, return with a reason, who may do
+what, and the clerk's board flags (overdue, failed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from routing import services
+from routing.models import Delivery, ExchangeMessage
+from tests.conftest import Api
+from tests.routing.foreign import Foreign, package_from_snv, post
+from workflow import config as config_module
+
+
+@pytest.fixture
+def arrived(app: Flask, foreign: Foreign, signed_pdf: bytes) -> list[int]:
+    """Three documents received from Sở Nội vụ."""
+    ids = []
+    for number in (12, 13, 14):
+        status, answer = post(app, package_from_snv(signed_pdf, code_number=number), foreign.signer)
+        assert status == 200 and answer["result"] == "received", answer
+        ids.append(int(answer["incoming_id"]))
+    return ids
+
+
+def _act(api: Api, user: str, incoming_id: int, action: str, body: dict[str, Any] | None = None) -> Any:
+    return api.as_(user, "POST", f"/api/v1/incoming/{incoming_id}/actions/{action}", json=body)
+
+
+def _sent(app: Flask) -> list[tuple[str | None, str]]:
+    with app.extensions["congvan"].readers() as session:
+        rows = session.scalars(select(ExchangeMessage).where(ExchangeMessage.direction == "out"))
+        return [(m.code, m.organ_id) for m in rows]
+
+
+def test_register_numbers_are_consecutive_per_year_and_return_needs_a_reason(
+    app: Flask, api: Api, arrived: list[int]
+) -> None:
+    first, second, third = arrived
+    assert _act(api, "chuyenvien", first, "register").status_code == 404  # not even visible to a specialist
+    assert _act(api, "giamdoc", first, "register").status_code == 403  # visible to a leader, registered by the clerk
+    response = _act(api, "vanthu", second, "return")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "reason_required"
+    returned = _act(api, "vanthu", second, "return", {"reason": "Gửi nhầm cơ quan."}).get_json()
+    assert returned["state"] == "returned" and returned["incoming_number"] is None
+    numbers = [_act(api, "vanthu", i, "register").get_json()["incoming_number"] for i in (third, first)]
+    assert numbers == [1, 2]
+    again = _act(api, "vanthu", first, "register")
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "invalid_transition"
+    year = dt.datetime.now(app.extensions["congvan"].tz).year
+    register = api.as_("vanthu", "GET", f"/api/v1/incoming-register?year={year}").get_json()
+    assert [(e["incoming_number"], e["id"]) for e in register["entries"]] == [(1, third), (2, first)]
+    assert api.as_("chuyenvien", "GET", "/api/v1/incoming-register").status_code == 403
+    # Every step went back to the sender: 01 three times, 02 with the reason, 03 twice.
+    codes = sorted(code or "" for code, organ in _sent(app) if organ == "000.00.09.H57")
+    assert codes == ["01", "01", "01", "02", "03", "03"]
+
+
+def test_assignment_rules_and_who_sees_what(app: Flask, api: Api, arrived: list[int]) -> None:
+    incoming_id = arrived[0]
+    response = _act(api, "giamdoc", incoming_id, "assign", {"lead_unit_id": 1})
+    assert response.status_code == 409  # not registered yet
+    _act(api, "vanthu", incoming_id, "register")
+    assert _act(api, "vanthu", incoming_id, "assign", {"lead_unit_id": 3}).status_code == 403  # leaders assign
+    for bad in ({}, {"lead_unit_id": 999}, {"lead_unit_id": 3, "supporting_unit_ids": [999]}):
+        response = _act(api, "giamdoc", incoming_id, "assign", bad)
+        assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_unit"
+    response = _act(api, "giamdoc", incoming_id, "assign", {"lead_unit_id": 3, "deadline": "31/12/2026"})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_date"
+    # Before the assignment the land unit does not see it; after it, it does.
+    assert api.as_("chuyenvien_dd", "GET", f"/api/v1/incoming/{incoming_id}").status_code == 404
+    body = {"lead_unit_id": 3, "supporting_unit_ids": [5], "deadline": "2026-12-31"}
+    assigned = _act(api, "giamdoc", incoming_id, "assign", body).get_json()
+    assert assigned["state"] == "assigned" and assigned["deadline"] == "2026-12-31"
+    assert api.as_("chuyenvien_dd", "GET", f"/api/v1/incoming/{incoming_id}").status_code == 200
+    assert [i["id"] for i in api.as_("chuyenvien_cntt", "GET", "/api/v1/incoming").get_json()["incoming"]] == [
+        incoming_id
+    ]
+    assert _act(api, "chuyenvien_cntt", incoming_id, "start").status_code == 403  # supporting unit
+    assert _act(api, "chuyenvien_dd", incoming_id, "finish").status_code == 409  # start first
+    assert _act(api, "chuyenvien_dd", incoming_id, "start").get_json()["state"] == "in_progress"
+    assert _act(api, "chuyenvien_dd", incoming_id, "finish").get_json()["state"] == "done"
+    assert _act(api, "chuyenvien_dd", incoming_id, "fly").status_code == 404
+    assert _act(api, "vanthu", incoming_id, "accept_recall").status_code == 409  # nothing to answer
+    assert api.as_("vanthu", "GET", "/api/v1/incoming/abc").status_code == 404
+    assert api.as_("vanthu", "GET", "/api/v1/incoming?state=x").status_code == 400
+
+
+def test_board_flags(app: Flask) -> None:
+    config = config_module.load({"ARRIVAL_DEADLINE_MINUTES": 60, "WORKDAY_END": "17:00"})
+    rt = app.extensions["congvan"]
+    rt_config, rt.config = rt.config, config
+    try:
+        issued = dt.datetime(2026, 11, 23, 9, 0, tzinfo=rt.tz)
+
+        def flags(status: str | None, transport: str, minutes: int) -> list[str]:
+            delivery = Delivery(channel="edxml", transport=transport, status_code=status)
+            return services.overdue(rt, delivery, issued, issued + dt.timedelta(minutes=minutes))
+
+        assert flags(None, "pending", 30) == []
+        assert flags(None, "delivered", 61) == ["no_arrival"]
+        assert flags("01", "delivered", 61) == []
+        assert flags("01", "delivered", 8 * 60 + 1) == ["not_registered"]  # 17:01, still only 01
+        assert flags(None, "pending", 8 * 60 + 1) == ["no_arrival", "not_registered"]
+        assert flags("03", "delivered", 24 * 60) == []
+        assert flags(None, "failed", 1) == ["failed"]
+    finally:
+        rt.config = rt_config
