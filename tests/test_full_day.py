@@ -69,14 +69,16 @@ def test_full_day(any_app: Flask, any_api: Api, keys_dir: Path, tmp_path: Path) 
         assert response.headers["X-Content-SHA256"] == versions["versions"][-1]["sha256"]
 
         status, events = api("GET", f"/api/v1/documents/{doc_id}/events", vanthu)
-        actions = [e["action"] for e in events["events"] if not e["action"].startswith("receipt_")]
+        actions = [e["action"] for e in events["events"] if not e["action"].startswith(("receipt_", "delivery_"))]
         assert actions == (RETURNED_PATH if doc_id in day.returned else MAIN_PATH)
 
         status, deliveries = api("GET", f"/api/v1/documents/{doc_id}/deliveries", vanthu)
         by_label = {d["recipient"]["label"]: d for d in deliveries["deliveries"]}
         assert by_label["UBND tỉnh"]["recipient"]["kind"] == "agency"
         assert by_label["UBND tỉnh"]["purpose"] == "report"
-        assert by_label["UBND tỉnh"]["transport"] == "pending"  # waits for the inter-agency exchange
+        # No hub and no direct route in this deployment: a visible failure, not a silent wait.
+        assert by_label["UBND tỉnh"]["transport"] == "failed"
+        assert by_label["UBND tỉnh"]["last_error"] == "Chưa cấu hình đường gửi tới cơ quan 000.00.00.H57."
         assert by_label["Sở Nội vụ"]["channel"] == "edxml"
         assert by_label["Lãnh đạo Sở"]["recipient"]["unit"]["code"] == "BGD"
         units = {d["recipient"]["unit"]["code"] for d in deliveries["deliveries"] if d["recipient"]["unit"]}
