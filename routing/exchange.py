@@ -46,6 +46,10 @@ def organ(agency: Agency) -> edxml.Organ:
     return edxml.Organ(agency.code, agency.name, in_charge=agency.superior)
 
 
+# A message its own job sends at once is leased this long before the reconciler may retry it.
+SEND_LEASE = dt.timedelta(seconds=60)
+
+
 def retry_delay(config: dict[str, Any], attempts: int) -> dt.timedelta:
     """Wait before the next attempt: base * 2^(attempts-1) seconds, never more than the cap."""
     base, cap = float(config["RETRY_BASE_SECONDS"]), float(config["RETRY_CAP_SECONDS"])
@@ -99,10 +103,17 @@ def queue_message(
     code: str | None = None,
     delivery_id: int | None = None,
     incoming_id: int | None = None,
+    signature: bytes | None = None,
+    send_now: bool = False,
 ) -> ExchangeMessage:
-    """Sign and store an outgoing message and record the job that sends it after commit."""
-    sender = self_agency(session)
-    signature = signers.sign_detached(body, rt.keyring.agency(sender.code))
+    """Store a signed outgoing message and record the job that sends it after commit.
+
+    With send_now the caller sends it itself right after commit; the message is leased meanwhile,
+    and the reconciler retries it only if the lease runs out with the message still pending.
+    """
+    if signature is None:
+        signature = signers.sign_detached(body, rt.keyring.agency(self_agency(session).code))
+    now = dt.datetime.now(dt.UTC)
     message = ExchangeMessage(
         message_id=uuid.uuid4().hex,
         direction="out",
@@ -115,11 +126,12 @@ def queue_message(
         body_sha256=rt.store.put(body, ".xml"),
         signature=base64.b64encode(signature).decode("ascii"),
         state="pending",
-        next_attempt_at=dt.datetime.now(dt.UTC),
+        next_attempt_at=now + SEND_LEASE if send_now else now,
     )
     session.add(message)
     session.flush()
-    outbox.add(session, "exchange", "routing.jobs.send_message", message_id=message.id)
+    if not send_now:
+        outbox.add(session, "exchange", "routing.jobs.send_message", message_id=message.id)
     return message
 
 
@@ -179,23 +191,32 @@ def document_key(rt: Runtime, document: Document) -> str:
     return f"{document.agency.code},{day:%Y/%m/%d},{document.number}/{document.symbol.split('/', 1)[1]}"
 
 
-def send_document(session: Session, rt: Runtime, document_id: int, business_type: int = edxml.NEW) -> int:
-    """Queue the package of an issued document to every recipient agency that has not had it yet."""
+def send_document(session: Session, rt: Runtime, document_id: int) -> list[int]:
+    """Store the package of an issued document for every recipient agency that has not had it yet.
+
+    One package and one signature serve every recipient (the signature covers the package bytes);
+    returns the message rows, which the caller sends at once after commit.
+    """
     document = session.get(Document, document_id)
     if document is None or document.number is None:
-        return 0
+        return []
     query = select(Delivery).where(
-        Delivery.document_id == document_id, Delivery.kind == "agency", Delivery.transport == "pending"
+        Delivery.document_id == document_id,
+        Delivery.kind == "agency",
+        Delivery.transport == "pending",
+        Delivery.exchange_id.is_(None),
     )
-    waiting = [d for d in session.scalars(query.with_for_update()) if business_type != edxml.NEW or not d.exchange_id]
+    waiting = list(session.scalars(query.with_for_update()))
     if not waiting:
-        return 0
-    package = package_of(session, rt, document, business_type)
+        return []
+    package = package_of(session, rt, document)
     body = edxml.build(package)
+    signature = signers.sign_detached(body, rt.keyring.agency(document.agency.code))
+    made = []
     for delivery in waiting:
         assert delivery.agency is not None
         delivery.exchange_id = package.document_id
-        queue_message(
+        message = queue_message(
             session,
             rt,
             kind="package",
@@ -203,8 +224,11 @@ def send_document(session: Session, rt: Runtime, document_id: int, business_type
             document_key=package.document_id,
             body=body,
             delivery_id=delivery.id,
+            signature=signature,
+            send_now=True,
         )
-    return len(waiting)
+        made.append(message.id)
+    return made
 
 
 def resend(session: Session, rt: Runtime, actor: Any, document: Document, due_date: dt.date | None, reason: str) -> int:
@@ -265,14 +289,18 @@ def route(session: Session, rt: Runtime, organ_id: str) -> tuple[str, str] | Non
     return None
 
 
-def attempt(rt: Runtime, message_row_id: int) -> str:
-    """One delivery attempt of an outgoing message (no transaction is held during the HTTP call)."""
+def attempt(rt: Runtime, message_row_id: int, *, leased: bool = False) -> str:
+    """One delivery attempt of an outgoing message (no transaction is held during the HTTP call).
+
+    `leased`: the caller stored the message for sending at once (send_now), so it is due now.
+    """
     now = dt.datetime.now(dt.UTC)
     with rt.readers() as session:
         message = session.get(ExchangeMessage, message_row_id)
         if message is None or message.state != "pending":
             return "done"
-        if message.next_attempt_at is not None and _aware(message.next_attempt_at) > now + dt.timedelta(seconds=1):
+        due = message.next_attempt_at is None or message.next_attempt_at <= now + dt.timedelta(seconds=1)
+        if not (due or leased):
             return "not_due"
         target = route(session, rt, message.organ_id)
         envelope = transport.Envelope(
@@ -339,11 +367,6 @@ def due_messages(session: Session, limit: int = 500) -> list[int]:
         ExchangeMessage.next_attempt_at <= now,
     )
     return list(session.scalars(query.order_by(ExchangeMessage.id).limit(limit)))
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; they were stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # --- receiving -------------------------------------------------------------------------------
@@ -454,7 +477,7 @@ def status_received(session: Session, rt: Runtime, status: edxml.Status, row: Ex
         raise NotFound("exchange_unknown_document", "Không có văn bản đã gửi tới cơ quan này với mã định danh đó.")
     row.delivery_id = delivery.id
     moment = status.timestamp if status.timestamp.tzinfo else status.timestamp.replace(tzinfo=rt.tz)
-    recorded = _aware(delivery.remote_status_at) if delivery.remote_status_at else None
+    recorded = delivery.remote_status_at
     if recorded is not None and (
         moment < recorded or (moment == recorded and RANK.get(status.code, 0) <= RANK.get(delivery.status_code, 0))
     ):

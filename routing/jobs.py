@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
@@ -19,12 +20,16 @@ def deliver(delivery_id: int) -> bool:
 
 
 def send_document(document_id: int) -> int:
-    """Package an issued document once and queue it to each recipient agency that has not had it."""
+    """Package an issued document once and send it to each recipient agency that has not had it."""
     rt = runtime.current()
     with rt.sessions() as session, session.begin():
-        queued = exchange.send_document(session, rt, document_id)
+        message_ids = exchange.send_document(session, rt, document_id)
+    # Side by side, so one slow or unreachable agency does not hold up the others; what fails here
+    # is retried by the reconciler with backoff, like any message.
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(message_ids)))) as pool:
+        list(pool.map(lambda message_id: exchange.attempt(rt, message_id, leased=True), message_ids))
     outbox.relay_quietly(rt)
-    return queued
+    return len(message_ids)
 
 
 def send_message(message_id: int) -> str:

@@ -232,7 +232,6 @@ def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now:
         return ["failed"]
     if issued_at is None or delivery.channel == "none" or delivery.status_code not in (None, "01"):
         return []
-    issued_at = issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=dt.UTC)
     flags = []
     if delivery.status_code is None and now - issued_at > dt.timedelta(
         minutes=int(rt.config["ARRIVAL_DEADLINE_MINUTES"])

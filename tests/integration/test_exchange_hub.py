@@ -1,5 +1,5 @@
-"""Three instances on 127.0.0.1 — a hub and agencies A (Sở TN&MT) and B (Sở Nội vụ) — exchange
-documents and statuses: the hub pushes to A and B pulls from the hub."""
+"""Three instances on 127.0.0.1 — a hub (PostgreSQL) and agencies A (Sở TN&MT) and B (Sở Nội vụ) —
+exchange documents and statuses: the hub pushes to A and B pulls from the hub."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests import processes
 from tests.network import SNV, STNMT, Instance, make_instance, register_at_hub, wait_for
 
 pytestmark = pytest.mark.integration
@@ -23,10 +24,14 @@ class Network:
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_hash: str) -> Iterator[Network]:
+def network(
+    tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_hash: str, pg_server: str
+) -> Iterator[Network]:
     base = tmp_path_factory.mktemp("hub-network")
     root = redis_url.rsplit("/", 1)[0]
-    hub_instance, _ = make_instance(base, "hub", f"{root}/11", password_hash, None, {"CONGVAN_HUB_MODE": "true"})
+    # The hub on PostgreSQL, as in production; the agencies on the embedded SQLite.
+    hub_db = {"CONGVAN_HUB_MODE": "true", "CONGVAN_DATABASE_URL": processes.create_database(pg_server, "hub")}
+    hub_instance, _ = make_instance(base, "hub", f"{root}/11", password_hash, None, hub_db)
     hub_env = {"CONGVAN_EXCHANGE_HUB_URL": hub_instance.url}
     a, a_identity = make_instance(
         base,

@@ -1,5 +1,5 @@
-"""Incoming documents in one instance: the register per year, return with a reason, who may do
-what, and the clerk's board flags (overdue, failed)."""
+"""Incoming documents in one instance, on SQLite and PostgreSQL: received once, the register per
+year, return with a reason, who may do what, and the clerk's board flags (overdue, failed)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,18 @@ from routing.models import Delivery, ExchangeMessage
 from tests.conftest import Api
 from tests.routing.foreign import Foreign, package_from_snv, post
 from workflow import config as config_module
+
+
+@pytest.fixture
+def app(any_app: Flask) -> Flask:
+    """These tests run on SQLite and on PostgreSQL."""
+    return any_app
+
+
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """The API of the same app."""
+    return any_api
 
 
 @pytest.fixture
