@@ -25,7 +25,7 @@ from signing import signers, validation
 from signing.errors import SigningError
 from workflow import catalog, outbox
 from workflow.errors import Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
-from workflow.models import Agency, Document
+from workflow.models import Agency, Document, Person
 from workflow.runtime import Runtime
 from workflow.services import audit, notify_role, read_pdf
 
@@ -209,11 +209,17 @@ def send_document(session: Session, rt: Runtime, document_id: int) -> list[int]:
     waiting = list(session.scalars(query.with_for_update()))
     if not waiting:
         return []
-    package = package_of(session, rt, document)
+    return _queue_package(session, rt, package_of(session, rt, document), waiting, send_now=True)
+
+
+def _queue_package(
+    session: Session, rt: Runtime, package: edxml.Package, deliveries: list[Delivery], *, send_now: bool
+) -> list[int]:
     body = edxml.build(package)
-    signature = signers.sign_detached(body, rt.keyring.agency(document.agency.code))
+    # One signature serves every recipient: it covers the package bytes, which are the same for all.
+    signature = signers.sign_detached(body, rt.keyring.agency(package.sender.organ_id))
     made = []
-    for delivery in waiting:
+    for delivery in deliveries:
         assert delivery.agency is not None
         delivery.exchange_id = package.document_id
         message = queue_message(
@@ -225,14 +231,18 @@ def send_document(session: Session, rt: Runtime, document_id: int) -> list[int]:
             body=body,
             delivery_id=delivery.id,
             signature=signature,
-            send_now=True,
+            send_now=send_now,
         )
         made.append(message.id)
     return made
 
 
-def resend(session: Session, rt: Runtime, actor: Any, document: Document, due_date: dt.date | None, reason: str) -> int:
+def resend(
+    session: Session, rt: Runtime, actor: Person, document: Document, due_date: dt.date | None, reason: str
+) -> int:
     """Send an update package (BussinessDocType 2) of an issued document to its recipient agencies."""
+    if not actor.has_role("clerk"):
+        raise Forbidden("forbidden", "Chỉ văn thư gửi cập nhật văn bản.")
     if document.state not in ("dispatched", "issued"):
         raise Unprocessable("not_dispatched", "Chỉ gửi cập nhật được cho văn bản đã phát hành.")
     if not reason.strip():
@@ -244,19 +254,13 @@ def resend(session: Session, rt: Runtime, actor: Any, document: Document, due_da
     )
     if not deliveries:
         raise Unprocessable("no_external_recipients", "Văn bản không có nơi nhận là cơ quan khác.")
-    package = package_of(session, rt, document, edxml.UPDATE, reason.strip())
-    body = edxml.build(package)
     for delivery in deliveries:
-        assert delivery.agency is not None
-        queue_message(
-            session,
-            rt,
-            kind="package",
-            organ_id=delivery.agency.code,
-            document_key=package.document_id,
-            body=body,
-            delivery_id=delivery.id,
-        )
+        if delivery.transport == "failed":
+            # A recipient that never got the document takes the update as its first arrival.
+            delivery.transport, delivery.last_error = "pending", None
+    _queue_package(
+        session, rt, package_of(session, rt, document, edxml.UPDATE, reason.strip()), deliveries, send_now=False
+    )
     audit(session, actor, "exchange_update", document, reason=reason.strip(), recipients=len(deliveries))
     return len(deliveries)
 
@@ -372,12 +376,12 @@ def due_messages(session: Session, limit: int = 500) -> list[int]:
 # --- receiving -------------------------------------------------------------------------------
 
 
-def authenticate(session: Session, rt: Runtime, token: str, envelope: transport.Envelope) -> str:
+def authenticate(session: Session, rt: Runtime, token: str, sender: str) -> str:
     """Who hands us the message: 'hub' (our hub credentials) or 'direct' (the sending peer's token)."""
     hub_token = str(rt.config["EXCHANGE_HUB_TOKEN"])
     if token and hub_token and hmac.compare_digest(token.encode(), hub_token.encode()):
         return "hub"
-    peer = peer_of(session, envelope.sender)
+    peer = peer_of(session, sender)
     if token and peer is not None and peer.token and hmac.compare_digest(token.encode(), peer.token.encode()):
         return "direct"
     raise Unauthenticated(
@@ -417,7 +421,7 @@ def verify(session: Session, rt: Runtime, envelope: transport.Envelope) -> None:
 
 def receive(session: Session, rt: Runtime, token: str, envelope: transport.Envelope) -> dict[str, Any]:
     """Take a message handed to us; a duplicate message id is answered again without effect."""
-    authenticate(session, rt, token, envelope)
+    authenticate(session, rt, token, envelope.sender)
     done = session.scalar(
         select(ExchangeMessage).where(
             ExchangeMessage.direction == "in", ExchangeMessage.message_id == envelope.message_id

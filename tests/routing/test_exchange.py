@@ -103,8 +103,11 @@ def test_unknown_callers_and_wrong_addressees_are_refused(app: Flask, foreign: F
     elsewhere = package_from_snv(signed_pdf, recipients=(edxml.Organ("000.00.00.H57", "UBND tỉnh"),))
     status, answer = post(app, elsewhere, foreign.signer)
     assert status == 422 and answer["error"]["code"] == "exchange_not_addressee"
-    # No envelope headers.
+    # No credentials at all; then credentials but no message id or signature.
     response = app.test_client().post("/exchange/v1/messages", data=body)
+    assert response.status_code == 401
+    credentials = {"Authorization": "Bearer secret-of-snv", "X-Organ-Id": SNV}
+    response = app.test_client().post("/exchange/v1/messages", data=body, headers=credentials)
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "exchange_bad_envelope"
     assert _count(app, IncomingDocument) == 0
 
@@ -196,3 +199,16 @@ def test_duplicated_and_reordered_statuses_leave_the_last_one(
         assert final is not None
         assert final.status_code == history[-1]
         assert final.remote_status_at == moments[-1]
+
+
+def test_package_size_limits(app: Flask, foreign: Foreign) -> None:
+    headers = {"Authorization": "Bearer secret-of-snv", "X-Organ-Id": SNV, "Message-Id": "m", "Edxml-Signature": "YQ=="}
+    client = app.test_client()
+    # Larger than a PDF upload may be, still within a package's cap: read, and refused as not XML.
+    response = client.post("/exchange/v1/messages", data=b"x" * (25 * 1024 * 1024), headers=headers)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "edxml_malformed"
+    response = client.post("/exchange/v1/messages", data=b"x" * (65 * 1024 * 1024), headers=headers)
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "edxml_too_large"
+    # A stranger is refused before anything else.
+    response = client.post("/exchange/v1/messages", data=b"x" * 100, headers=headers | {"Authorization": "Bearer x"})
+    assert response.status_code == 401
