@@ -50,12 +50,6 @@ def organ(agency: Agency) -> edxml.Organ:
 SEND_LEASE = dt.timedelta(seconds=60)
 
 
-def retry_delay(config: dict[str, Any], attempts: int) -> dt.timedelta:
-    """Wait before the next attempt: base * 2^(attempts-1) seconds, never more than the cap."""
-    base, cap = float(config["RETRY_BASE_SECONDS"]), float(config["RETRY_CAP_SECONDS"])
-    return dt.timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
-
-
 def identity(rt: Runtime, agency: Agency) -> dict[str, str]:
     """What another agency or the hub needs to recognise us: organ id, name, certificate with its chain."""
     signer = rt.keyring.agency(agency.code)
@@ -339,7 +333,7 @@ def record_outcome(session: Session, rt: Runtime, message_row_id: int, outcome: 
             delivery.last_error = None
         return "sent"
     if outcome.retry and message.attempts < int(rt.config["RETRY_MAX_ATTEMPTS"]):
-        message.next_attempt_at = now + retry_delay(rt.config, message.attempts)
+        message.next_attempt_at = now + transport.retry_delay(rt.config, message.attempts)
         if delivery is not None:
             delivery.attempts, delivery.last_error = message.attempts, outcome.error
         return "retry"
@@ -400,23 +394,40 @@ def sender_roots(rt: Runtime, peer: Peer | None) -> list[Any]:
 
 
 def verify(session: Session, rt: Runtime, envelope: transport.Envelope) -> None:
-    """The message must be signed by the sending agency's own certificate (pinned in our directory)."""
-    peer = peer_of(session, envelope.sender)
-    if (peer is None or not peer.certificate) and rt.config["EXCHANGE_HUB_URL"]:
+    """The message must be signed by the sending agency's own certificate (pinned in our directory).
+
+    With a hub, an unknown sender or a renewed certificate sends us to the hub's directory once.
+    """
+    problem = _check_signer(session, rt, envelope)
+    if problem is not None and rt.config["EXCHANGE_HUB_URL"]:
         from routing import hub
 
         hub.sync_directory(session, rt)
-        peer = peer_of(session, envelope.sender)
+        problem = _check_signer(session, rt, envelope)
+    if problem is not None:
+        raise problem
+
+
+def _check_signer(session: Session, rt: Runtime, envelope: transport.Envelope) -> Forbidden | None:
+    peer = peer_of(session, envelope.sender)
     if peer is None or not peer.certificate:
-        raise Forbidden("exchange_unknown_sender", f"Cơ quan gửi {envelope.sender} chưa có trong danh bạ liên thông.")
+        return Forbidden("exchange_unknown_sender", f"Cơ quan gửi {envelope.sender} chưa có trong danh bạ liên thông.")
+    return signature_problem(rt, envelope, peer.certificate)
+
+
+def signature_problem(rt: Runtime, envelope: transport.Envelope, certificate: str) -> Forbidden | None:
+    """Why the envelope is not signed by the holder of the pinned certificate (PEM with its chain), or None."""
     try:
-        signer = validation.verify_detached(envelope.body, envelope.signature, sender_roots(rt, peer))
+        signer = validation.verify_detached(
+            envelope.body, envelope.signature, [*rt.keyring.trust_roots, *chain_of(certificate)]
+        )
     except SigningError as exc:
-        raise Forbidden("exchange_bad_signature", exc.message) from exc
-    if signer.cert_sha256 != validation.pem_sha256(peer.certificate.encode()):
-        raise Forbidden(
+        return Forbidden("exchange_bad_signature", exc.message)
+    if signer.cert_sha256 != validation.pem_sha256(certificate.encode()):
+        return Forbidden(
             "exchange_wrong_signer", f"Gói tin không được ký bằng chứng thư số của cơ quan gửi {envelope.sender}."
         )
+    return None
 
 
 def receive(session: Session, rt: Runtime, token: str, envelope: transport.Envelope) -> dict[str, Any]:

@@ -17,12 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing import edxml, transport
+from routing import edxml, exchange, transport
 from routing.models import HubMessage, HubOrgan
 from signing import validation
-from signing.errors import SigningError
 from workflow import outbox
-from workflow.errors import Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
+from workflow.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
 from workflow.runtime import Runtime
 
 
@@ -73,13 +72,9 @@ def accept(session: Session, rt: Runtime, organ: HubOrgan, envelope: transport.E
         raise Forbidden("hub_wrong_sender", "Cơ quan gửi trong gói tin khác cơ quan đã xác thực.")
     if isinstance(message, edxml.Package) and recipient.organ_id not in {r.organ_id for r in message.recipients}:
         raise Unprocessable("hub_not_addressee", "Cơ quan nhận không có trong nơi nhận của gói tin.")
-    try:
-        roots = [*rt.keyring.trust_roots, *validation.load_certs(organ.certificate.encode())[1:]]
-        signer = validation.verify_detached(envelope.body, envelope.signature, roots)
-    except SigningError as exc:
-        raise Forbidden("exchange_bad_signature", exc.message) from exc
-    if signer.cert_sha256 != validation.pem_sha256(organ.certificate.encode()):
-        raise Forbidden("exchange_wrong_signer", "Gói tin không được ký bằng chứng thư số đã đăng ký của cơ quan gửi.")
+    problem = exchange.signature_problem(rt, envelope, organ.certificate)
+    if problem is not None:
+        raise problem
     stored = HubMessage(
         message_id=envelope.message_id,
         kind="package" if isinstance(message, edxml.Package) else "status",
@@ -135,8 +130,6 @@ def envelope_of(rt: Runtime, message: HubMessage) -> transport.Envelope:
 
 def push_attempt(rt: Runtime, hub_message_id: int) -> str:
     """One push of a stored message to its recipient's instance, with retries like any delivery."""
-    from routing.exchange import retry_delay
-
     with rt.readers() as session:
         message = session.get(HubMessage, hub_message_id)
         if message is None or message.state != "pending":
@@ -157,7 +150,7 @@ def push_attempt(rt: Runtime, hub_message_id: int) -> str:
         if outcome.delivered:
             message.state, message.done_at = "delivered", now
         elif outcome.retry and message.attempts < int(rt.config["RETRY_MAX_ATTEMPTS"]):
-            message.next_attempt_at = now + retry_delay(rt.config, message.attempts)
+            message.next_attempt_at = now + transport.retry_delay(rt.config, message.attempts)
         else:
             message.state, message.done_at = "failed", now
         return message.state
@@ -209,18 +202,16 @@ def _hub(rt: Runtime) -> tuple[str, str, float]:
 
 def sync_directory(session: Session, rt: Runtime) -> int:
     """Pin the certificates of the agencies registered at our hub (new agencies join our directory)."""
-    from routing.exchange import add_peer, peer_of, self_agency
-
     url, token, timeout = _hub(rt)
-    ours = self_agency(session)
+    ours = exchange.self_agency(session)
     entries = transport.get(url + "/hub/v1/directory", token, ours.code, timeout).json()["organs"]
     changed = 0
     for entry in entries:
-        peer = peer_of(session, entry["organ_id"])
+        peer = exchange.peer_of(session, entry["organ_id"])
         if entry["organ_id"] == ours.code or (peer is not None and peer.certificate == entry["certificate"]):
             continue
         # A direct route, where we have one, stays; the hub only supplies the certificate.
-        add_peer(
+        exchange.add_peer(
             session,
             entry["organ_id"],
             entry["name"],
@@ -234,9 +225,6 @@ def sync_directory(session: Session, rt: Runtime) -> int:
 
 def pull(rt: Runtime) -> int:
     """Fetch, take and acknowledge the messages waiting for us at the hub; returns how many were taken."""
-    from routing import exchange
-    from workflow.errors import DomainError
-
     url, token, timeout = _hub(rt)
     with rt.readers() as session:
         ours = exchange.self_agency(session).code
@@ -254,9 +242,7 @@ def pull(rt: Runtime) -> int:
         except DomainError as exc:
             # Refused for good (bad signature, malformed): acknowledged with the reason, never retried.
             result = {"error": f"{exc.code}: {exc.message}"}
-        from workflow.outbox import relay_quietly
-
-        relay_quietly(rt)
+        outbox.relay_quietly(rt)
         transport.ack(f"{url}{transport.HUB_PATH}/{item['id']}/ack", token, ours, result, timeout)
         taken += 1
     return taken

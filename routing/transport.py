@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,12 @@ def bearer(headers: Mapping[str, str]) -> str:
     """The bearer token of a request, or ''."""
     value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
     return value[7:].strip() if value.startswith("Bearer ") else ""
+
+
+def retry_delay(config: dict[str, Any], attempts: int) -> dt.timedelta:
+    """Wait before the next attempt: base * 2^(attempts-1) seconds, never more than the cap."""
+    base, cap = float(config["RETRY_BASE_SECONDS"]), float(config["RETRY_CAP_SECONDS"])
+    return dt.timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
 @dataclass(frozen=True)

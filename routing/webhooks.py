@@ -23,6 +23,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from routing import transport
 from routing.models import Delivery, IncomingDocument, WebhookDelivery, WebhookEndpoint
 from workflow import outbox
 from workflow.errors import Forbidden, Invalid, NotFound
@@ -113,8 +114,6 @@ def replay(session: Session, actor: Person, delivery_id: int) -> WebhookDelivery
 
 def attempt(rt: Runtime, delivery_id: int) -> str:
     """Post one webhook delivery once; record delivered, retry later, or failed after the last attempt."""
-    from routing.exchange import retry_delay
-
     with rt.readers() as session:
         row = session.get(WebhookDelivery, delivery_id)
         if row is None or row.state != "pending":
@@ -147,7 +146,7 @@ def attempt(rt: Runtime, delivery_id: int) -> str:
         elif row.attempts >= int(rt.config["RETRY_MAX_ATTEMPTS"]):
             row.state, row.done_at = "failed", now
         else:
-            row.next_attempt_at = now + retry_delay(rt.config, row.attempts)
+            row.next_attempt_at = now + transport.retry_delay(rt.config, row.attempts)
         return str(row.state)
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from routing import edxml, exchange
+from routing import edxml, exchange, transport
 from routing.models import Delivery, ExchangeMessage, IncomingDocument
 from signing import pki, signers
 from tests.conftest import Api, build_app
@@ -124,7 +124,7 @@ def test_confidential_document_is_never_exchanged(app: Flask, api: Api) -> None:
 
 def test_retry_delay_doubles_up_to_the_cap() -> None:
     config = config_module.load({"RETRY_BASE_SECONDS": 2, "RETRY_CAP_SECONDS": 60})
-    assert [exchange.retry_delay(config, n).total_seconds() for n in range(1, 8)] == [2, 4, 8, 16, 32, 60, 60]
+    assert [transport.retry_delay(config, n).total_seconds() for n in range(1, 8)] == [2, 4, 8, 16, 32, 60, 60]
 
 
 # --- duplicated and reordered statuses (property) -----------------------------------------------
