@@ -14,9 +14,11 @@ import base64
 import datetime as dt
 import hmac
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from routing import edxml, transport, webhooks
@@ -402,7 +404,8 @@ def verify(session: Session, rt: Runtime, envelope: transport.Envelope) -> None:
     if problem is not None and rt.config["EXCHANGE_HUB_URL"]:
         from routing import hub
 
-        hub.sync_directory(session, rt)
+        hub.sync_directory(rt)
+        session.rollback()  # a new read transaction sees what the sync wrote
         problem = _check_signer(session, rt, envelope)
     if problem is not None:
         raise problem
@@ -430,16 +433,33 @@ def signature_problem(rt: Runtime, envelope: transport.Envelope, certificate: st
     return None
 
 
-def receive(session: Session, rt: Runtime, token: str, envelope: transport.Envelope) -> dict[str, Any]:
-    """Take a message handed to us; a duplicate message id is answered again without effect."""
+@dataclass(frozen=True)
+class Checked:
+    """A received message that passed every check that needs no write: ready to be taken."""
+
+    envelope: transport.Envelope
+    message: edxml.Package | edxml.Status | None  # None: a message id we already took
+    pdf: PdfCheck | None = None  # for packages: what the validation service said of the PDF
+
+
+@dataclass(frozen=True)
+class PdfCheck:
+    """The validation service's verdict on a received PDF."""
+
+    valid: bool
+    summary: dict[str, Any]
+    reason: str
+
+
+def check(session: Session, rt: Runtime, token: str, envelope: transport.Envelope) -> Checked:
+    """Authenticate, parse and verify a message, and validate a package's PDF, in a read-only session.
+
+    The slow parts (signature checks, the PDF's validation in its own process) run here, so the
+    write transaction that takes the message stays short.
+    """
     authenticate(session, rt, token, envelope.sender)
-    done = session.scalar(
-        select(ExchangeMessage).where(
-            ExchangeMessage.direction == "in", ExchangeMessage.message_id == envelope.message_id
-        )
-    )
-    if done is not None:
-        return {"message_id": envelope.message_id, "result": done.state, "duplicate": True}
+    if _taken(session, envelope.message_id) is not None:
+        return Checked(envelope, None)
     ours = self_agency(session)
     if envelope.recipient and envelope.recipient != ours.code:
         raise Unprocessable("exchange_not_addressee", f"Thông điệp không gửi cho cơ quan này ({ours.code}).")
@@ -447,15 +467,51 @@ def receive(session: Session, rt: Runtime, token: str, envelope: transport.Envel
         message = edxml.parse_message(envelope.body)
     except edxml.EdxmlError as exc:
         raise Invalid(exc.code, exc.message) from exc
-    claimed = message.sender.organ_id
-    if claimed != envelope.sender:
+    if message.sender.organ_id != envelope.sender:
         raise Forbidden("exchange_wrong_sender", "Cơ quan gửi trong gói tin khác cơ quan đã xác thực.")
     verify(session, rt, envelope)
+    if not isinstance(message, edxml.Package):
+        return Checked(envelope, message)
+    if ours.code not in {r.organ_id for r in message.recipients}:
+        raise Unprocessable("exchange_not_addressee", f"Cơ quan này ({ours.code}) không có trong nơi nhận.")
+    roots = sender_roots(rt, peer_of(session, envelope.sender))
+    return Checked(envelope, message, validate_pdf(rt, message.attachments[0].data, roots))
+
+
+def validate_pdf(rt: Runtime, data: bytes, roots: list[Any]) -> PdfCheck:
+    """Validate the signatures of a received PDF in the isolated validator."""
+    try:
+        report = validation.report_isolated(data, b"".join(validation.cert_pem(c) for c in roots))
+    except SigningError as exc:  # PdfError included: not a PDF we can read
+        return PdfCheck(False, {"verdict": "invalid", "error": exc.code}, exc.message)
+    summary = {
+        "verdict": report["verdict"],
+        "signers": [s.get("signer") for s in report.get("signatures", [])],
+        "levels": [s.get("level") for s in report.get("signatures", [])],
+    }
+    if report["verdict"] == "valid":
+        return PdfCheck(True, summary, "")
+    problems = [p for s in report.get("signatures", []) for p in s.get("problems", [])]
+    reason = "; ".join(problems) or "Văn bản không có chữ ký số hợp lệ."
+    return PdfCheck(False, summary, f"Chữ ký số trên văn bản không hợp lệ: {reason}")
+
+
+def _taken(session: Session, message_id: str) -> ExchangeMessage | None:
+    query = select(ExchangeMessage).where(ExchangeMessage.direction == "in", ExchangeMessage.message_id == message_id)
+    return session.scalar(query)
+
+
+def receive(session: Session, rt: Runtime, checked: Checked) -> dict[str, Any]:
+    """Take a checked message; a message id taken before is answered again without effect."""
+    envelope, message = checked.envelope, checked.message
+    done = _taken(session, envelope.message_id)
+    if done is not None or message is None:
+        return {"message_id": envelope.message_id, "result": done.state if done else "accepted", "duplicate": True}
     row = ExchangeMessage(
         message_id=envelope.message_id,
         direction="in",
         kind="package" if isinstance(message, edxml.Package) else "status",
-        organ_id=claimed,
+        organ_id=envelope.sender,
         document_key=message.document_id,
         code=message.code if isinstance(message, edxml.Status) else None,
         body_sha256=rt.store.put(envelope.body, ".xml"),
@@ -463,14 +519,16 @@ def receive(session: Session, rt: Runtime, token: str, envelope: transport.Envel
         state="accepted",
         done_at=dt.datetime.now(dt.UTC),
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # the same message taken at this moment by a concurrent request
+        return {"message_id": envelope.message_id, "result": "accepted", "duplicate": True}
     from routing import incoming
 
     if isinstance(message, edxml.Package):
-        if ours.code not in {r.organ_id for r in message.recipients}:
-            raise Unprocessable("exchange_not_addressee", f"Cơ quan này ({ours.code}) không có trong nơi nhận.")
-        result = incoming.accept_package(session, rt, message, row)
+        assert checked.pdf is not None
+        result = incoming.accept_package(session, rt, message, row, checked.pdf)
     elif message.code == "13":
         result = incoming.recall_requested(session, rt, message, row)
     else:

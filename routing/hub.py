@@ -200,15 +200,21 @@ def _hub(rt: Runtime) -> tuple[str, str, float]:
     )
 
 
-def sync_directory(session: Session, rt: Runtime) -> int:
+def sync_directory(rt: Runtime) -> int:
     """Pin the certificates of the agencies registered at our hub (new agencies join our directory)."""
     url, token, timeout = _hub(rt)
-    ours = exchange.self_agency(session)
-    entries = transport.get(url + "/hub/v1/directory", token, ours.code, timeout).json()["organs"]
+    with rt.readers() as session:
+        ours = exchange.self_agency(session).code
+    entries = transport.get(url + "/hub/v1/directory", token, ours, timeout).json()["organs"]
+    with rt.sessions() as session, session.begin():
+        return _pin(session, ours, entries)
+
+
+def _pin(session: Session, ours: str, entries: list[dict[str, str]]) -> int:
     changed = 0
     for entry in entries:
         peer = exchange.peer_of(session, entry["organ_id"])
-        if entry["organ_id"] == ours.code or (peer is not None and peer.certificate == entry["certificate"]):
+        if entry["organ_id"] == ours or (peer is not None and peer.certificate == entry["certificate"]):
             continue
         # A direct route, where we have one, stays; the hub only supplies the certificate.
         exchange.add_peer(
@@ -235,8 +241,10 @@ def pull(rt: Runtime) -> int:
         result: dict[str, Any]
         try:
             envelope = transport.envelope_from(dict(response.headers), response.content)
+            with rt.readers() as reader:
+                checked = exchange.check(reader, rt, token, envelope)
             with rt.sessions() as session, session.begin():
-                result = exchange.receive(session, rt, token, envelope)
+                result = exchange.receive(session, rt, checked)
         except transport.EnvelopeError as exc:
             result = {"error": str(exc)}
         except DomainError as exc:

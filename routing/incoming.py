@@ -17,8 +17,6 @@ from sqlalchemy.orm import Session
 
 from routing import edxml, exchange, webhooks
 from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
-from signing import validation
-from signing.errors import PdfError, SigningError
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Person, Register, Unit
 from workflow.runtime import Runtime
@@ -61,25 +59,6 @@ RECALL_ANSWERS = {"accept_recall": "15", "refuse_recall": "16"}
 # --- arrival -----------------------------------------------------------------------------------
 
 
-def _check_pdf(rt: Runtime, data: bytes, roots_of_sender: list[Any]) -> tuple[bool, dict[str, Any], str]:
-    """Validate the signatures of a received PDF in the isolated validator: (valid, summary, reason)."""
-    roots = b"".join(validation.cert_pem(c) for c in roots_of_sender)
-    try:
-        report = validation.report_isolated(data, roots)
-    except (PdfError, SigningError) as exc:
-        return False, {"verdict": "invalid", "error": exc.code}, exc.message
-    summary = {
-        "verdict": report["verdict"],
-        "signers": [s.get("signer") for s in report.get("signatures", [])],
-        "levels": [s.get("level") for s in report.get("signatures", [])],
-    }
-    if report["verdict"] == "valid":
-        return True, summary, ""
-    problems = [p for s in report.get("signatures", []) for p in s.get("problems", [])]
-    reason = "; ".join(problems) or "Văn bản không có chữ ký số hợp lệ."
-    return False, summary, f"Chữ ký số trên văn bản không hợp lệ: {reason}"
-
-
 def _fields(rt: Runtime, package: edxml.Package) -> dict[str, Any]:
     files = []
     for attachment in package.attachments[1:]:
@@ -98,16 +77,17 @@ def _fields(rt: Runtime, package: edxml.Package) -> dict[str, Any]:
     }
 
 
-def accept_package(session: Session, rt: Runtime, package: edxml.Package, message: ExchangeMessage) -> dict[str, Any]:
-    """A new, update or replacement package arrives: check the PDF's signatures, then keep it and send 01.
+def accept_package(
+    session: Session, rt: Runtime, package: edxml.Package, message: ExchangeMessage, pdf_check: exchange.PdfCheck
+) -> dict[str, Any]:
+    """A new, update or replacement package arrives with its PDF validated: keep it and send 01.
 
     A PDF whose signatures do not validate is refused with 02 and nothing is registered.
     """
     ours = exchange.self_agency(session)
-    peer = exchange.peer_of(session, package.sender.organ_id)
-    valid, summary, reason = _check_pdf(rt, package.attachments[0].data, exchange.sender_roots(rt, peer))
+    summary, reason = pdf_check.summary, pdf_check.reason
     staff = {"department": "Văn thư"}
-    if not valid:
+    if not pdf_check.valid:
         message.state = "rejected"
         message.last_error = reason
         exchange.send_status(

@@ -211,10 +211,12 @@ def _read_envelope() -> transport.Envelope:
 @exchange_bp.post("/messages")
 def exchange_receive() -> tuple[Response, int]:
     """Receive a signed edXML package or status message (directly from a peer, or pushed by the hub)."""
-    token = transport.bearer(dict(request.headers))
-    # Strangers are turned away before their body is read.
-    exchange.authenticate(db(), runtime(), token, request.headers.get(transport.FROM, ""))
-    answer = exchange.receive(db(), runtime(), token, _read_envelope())
+    rt, token = runtime(), transport.bearer(dict(request.headers))
+    with rt.readers() as reader:
+        # Strangers are turned away before their body is read; the slow checks need no write lock.
+        exchange.authenticate(reader, rt, token, request.headers.get(transport.FROM, ""))
+        checked = exchange.check(reader, rt, token, _read_envelope())
+    answer = exchange.receive(db(), rt, checked)
     commit()
     return ok(answer)
 
