@@ -8,12 +8,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 import routing
+from routing import pages as routing_pages
 from routing import views as routing_views
 from workflow import config as config_module
+from workflow import pages as workflow_pages
 from workflow import runtime as runtime_module
 from workflow import views as workflow_views
 from workflow.errors import DomainError
@@ -47,6 +50,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Multipart overhead on top of the largest PDF accepted.
         MAX_CONTENT_LENGTH=int(config["MAX_UPLOAD_BYTES"]) + 1024 * 1024,
         JSON_AS_ASCII=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     rt = runtime_module.build(config)
@@ -58,6 +64,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(routing_views.exchange_bp)
     if config["HUB_MODE"]:
         app.register_blueprint(routing_views.hub_bp)
+    app.register_blueprint(workflow_pages.bp)
+    app.register_blueprint(routing_pages.bp)
+    # Every form of the pages carries a CSRF token; the JSON API and the exchange authenticate with
+    # bearer tokens and signatures instead, so cookies alone can never act there.
+    csrf = CSRFProtect(app)
+    for blueprint in (workflow_views.bp, routing_views.bp, routing_views.exchange_bp, routing_views.hub_bp):
+        csrf.exempt(blueprint)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
@@ -69,6 +82,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _domain_error(exc: DomainError) -> tuple[Response, int]:
         return _error(exc.code, exc.message, exc.status, exc.detail)
 
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+        message = "Phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ; hãy tải lại trang và thử lại."
+        return render_template("workflow/error.html", message=message), 400
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response, int]:
         status = exc.code or 500
@@ -79,10 +97,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _unexpected(exc: Exception) -> tuple[Response, int]:
         log.exception("unexpected error on %s %s", request.method, request.path)
         return _error("internal_error", "Lỗi hệ thống; yêu cầu chưa được thực hiện.", 500)
-
-    @app.get("/")
-    def index() -> tuple[Response, int]:
-        return jsonify({"name": "congvan", "api": "/api/v1", "openapi": "/api/v1/openapi.json"}), 200
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:

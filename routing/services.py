@@ -280,7 +280,7 @@ def board(session: Session, rt: Runtime, actor: Person, days: int = 30) -> list[
                             "status": e.code,
                             "label": STATUS_LABELS.get(e.code, e.code),
                             "reason": e.reason,
-                            "at": (e.remote_at or e.created_at).isoformat(),
+                            "at": (e.remote_at or e.created_at).astimezone(rt.tz).isoformat(),
                         }
                         for e in events.get(delivery.id, [])
                     ],

@@ -298,3 +298,28 @@ def render_register(agency: str, superior: str, title: str, year: int, lines: li
         creator="congvan",
     ).build(story)
     return out.getvalue()
+
+
+PREVIEW_DPI = 100  # an A4 page 827 px wide: sharp in the page, light enough for a phone
+
+
+def page_png(pdf: bytes, page: int, dpi: int = PREVIEW_DPI) -> bytes:
+    """One page of a PDF as a PNG (poppler's pdftoppm), for reading a document in the page and on phones."""
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    binary = shutil.which("pdftoppm")
+    if binary is None:
+        raise RuntimeError("pdftoppm (poppler-utils) is not installed")
+    with tempfile.TemporaryDirectory(prefix="congvan-page-") as work:
+        source, target = Path(work) / "in.pdf", Path(work) / "page"
+        source.write_bytes(pdf)
+        subprocess.run(  # noqa: S603 - fixed argv on our own file
+            [binary, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", str(source), str(target)],
+            capture_output=True,
+            timeout=30,
+            check=True,
+        )
+        return target.with_suffix(".png").read_bytes()

@@ -54,11 +54,17 @@ document_recalled = signals.signal("document-recalled")
 # --- people and tokens -------------------------------------------------------------------
 
 
-def login(session: Session, username: str, password: str) -> tuple[str, Person]:
-    """Check a password and return a new API token for the person."""
+def authenticate(session: Session, username: str, password: str) -> Person:
+    """The active person with this username and password."""
     person = session.scalar(select(Person).where(Person.username == username))
     if person is None or not person.active or not check_password_hash(person.password_hash, password):
         raise Unauthenticated("bad_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.")
+    return person
+
+
+def login(session: Session, username: str, password: str) -> tuple[str, Person]:
+    """Check a password and return a new API token for the person."""
+    person = authenticate(session, username, password)
     token = secrets.token_urlsafe(32)
     session.add(ApiToken(person_id=person.id, token_sha256=hashlib.sha256(token.encode()).hexdigest()))
     return token, person
@@ -397,6 +403,27 @@ def get_document(session: Session, actor: Person, document_id: int, *, lock: boo
     if document is None or not can_see(actor, document):
         raise NotFound("document_not_found", "Không tìm thấy văn bản.")
     return document
+
+
+def waiting_counts(session: Session, person: Person) -> dict[str, int]:
+    """What waits for the person in the workflow, by kind (the counters of the menu)."""
+    agency = Document.agency_id == person.unit.agency_id
+    counts: dict[str, int] = {}
+
+    def count(*where: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(Document).where(agency, *where)) or 0)
+
+    if person.has_role("specialist"):
+        counts["returned"] = count(
+            Document.drafter_id == person.id, Document.state == "drafting", Document.return_reason.is_not(None)
+        )
+    if person.has_role("unit_head"):
+        counts["review"] = count(Document.state == "in_review", Document.drafting_unit_id == person.unit_id)
+    if person.has_role("leader"):
+        counts["signing"] = count(Document.state == "awaiting_signature", Document.signer_id == person.id)
+    if person.has_role("clerk"):
+        counts["issue"] = count(Document.state == "signed")
+    return counts
 
 
 def list_documents(session: Session, actor: Person, state: str | None = None) -> list[Document]:

@@ -1,0 +1,158 @@
+"""The working day in a real browser (Debian's Chromium driven by Playwright) against the service
+as it runs: gunicorn, an rq worker and the scheduler on 127.0.0.1, SQLite.
+
+Screenshots of each main page at desktop and phone width go to a temporary folder, or to
+docs/screenshots/ with CONGVAN_SCREENSHOTS=docs/screenshots (how the README's pictures are made).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.network import STNMT, Instance, make_instance
+from workflow.demo_day import PASSWORD
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = "/usr/bin/chromium"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_hash: str) -> Iterator[Instance]:
+    base = tmp_path_factory.mktemp("web")
+    instance, _ = make_instance(base, "web", redis_url.rsplit("/", 1)[0] + "/9", password_hash, STNMT)
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError("chromium is not installed: run the README's test command")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = os.environ.get("CONGVAN_SCREENSHOTS")
+    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def sign_in(browser: Browser, site: Instance, user: str, viewport: dict[str, int] = DESKTOP) -> Page:
+    """A new browser session signed in as a demo user."""
+    page = browser.new_context(viewport=viewport, locale="vi-VN").new_page()
+    page.goto(f"{site.url}/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.get_by_label("Tên đăng nhập").fill(user)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", name="Việc của tôi")).to_be_visible()
+    return page
+
+
+def snap(page: Page, shots: Path, name: str) -> None:
+    """Save the page at desktop and phone width."""
+    viewport = page.viewport_size
+    page.screenshot(path=str(shots / f"{name}-desktop.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(shots / f"{name}-phone.png"), full_page=True)
+    if viewport:
+        page.set_viewport_size(viewport)
+
+
+def test_the_whole_day_in_the_browser(browser: Browser, site: Instance, shots: Path) -> None:
+    # A wrong password is refused in Vietnamese.
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    page.goto(f"{site.url}/login")
+    page.get_by_label("Tên đăng nhập").fill("chuyenvien")
+    page.get_by_label("Mật khẩu").fill("sai")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("alert")).to_have_text("Tên đăng nhập hoặc mật khẩu không đúng.")
+    snap(page, shots, "dang-nhap")
+
+    # The specialist writes a draft and submits it.
+    specialist = sign_in(browser, site, "chuyenvien")
+    specialist.get_by_role("link", name="Soạn mới").click()
+    specialist.get_by_label("Trích yếu").fill("tăng cường quản lý đất đai trên địa bàn tỉnh")
+    specialist.get_by_label("Nội dung (hệ thống dàn trang theo Nghị định 30)").fill(
+        "Sở Tài nguyên và Môi trường đề nghị các phòng tăng cường kiểm tra./."
+    )
+    specialist.get_by_label("Kính gửi (mỗi dòng một nơi)").fill("Phòng Quản lý đất đai")
+    snap(specialist, shots, "soan-thao")
+    specialist.get_by_role("button", name="Tạo dự thảo").click()
+    expect(specialist.get_by_role("status")).to_have_text("Đã tạo dự thảo.")
+    document_url = specialist.url
+    specialist.get_by_role("button", name="Trình duyệt").click()
+    expect(specialist.get_by_text("Chờ lãnh đạo phòng duyệt", exact=True)).to_be_visible()
+
+    # The head of unit returns it with a comment; the specialist sees why and submits again.
+    head = sign_in(browser, site, "truongphong")
+    expect(head.get_by_role("link", name=re.compile("Chờ duyệt"))).to_contain_text("1")
+    head.get_by_role("link", name=re.compile("Chờ duyệt")).click()
+    head.get_by_role("link", name=re.compile("tăng cường quản lý đất đai")).click()
+    head.get_by_label("Lý do trả lại").fill("Bổ sung thời hạn báo cáo.")
+    snap(head, shots, "duyet")
+    head.get_by_role("button", name="Trả lại").click()
+    specialist.goto(document_url)
+    expect(specialist.get_by_role("alert")).to_contain_text("Bị trả lại: Bổ sung thời hạn báo cáo.")
+    specialist.get_by_role("button", name="Trình duyệt").click()
+    head.goto(document_url)
+    head.get_by_role("button", name="Duyệt", exact=True).click()
+    expect(head.get_by_text("Chờ lãnh đạo ký", exact=True)).to_be_visible()
+
+    # The leader signs all with one confirmation and watches the batch finish.
+    leader = sign_in(browser, site, "giamdoc")
+    leader.get_by_role("link", name=re.compile("Sổ trình ký")).click()
+    snap(leader, shots, "so-trinh-ky")
+    leader.once("dialog", lambda dialog: dialog.accept())
+    leader.get_by_role("button", name=re.compile(r"Ký tất cả \(1\)")).click()
+    expect(leader.get_by_role("status")).to_have_text("Đã ký 1/1.", timeout=60_000)
+    expect(leader.get_by_text("Đã ký", exact=True)).to_be_visible()
+    snap(leader, shots, "lo-ky")
+
+    # The clerk issues it and sees the number it got.
+    clerk = sign_in(browser, site, "vanthu")
+    clerk.get_by_role("link", name=re.compile("Phát hành")).click()
+    clerk.get_by_role("button", name="Phát hành").click()
+    expect(clerk.get_by_role("status")).to_have_text("Đã phát hành: số, ký hiệu 01/STNMT-VP.")
+    snap(clerk, shots, "phat-hanh")
+    # The issued document reads in the page: its signed pages as images, the original PDF a click away.
+    clerk.goto(document_url)
+    expect(clerk.get_by_role("heading", name="Công văn số 01/STNMT-VP")).to_be_visible()
+    first_page = clerk.get_by_role("img", name="Trang 1 của văn bản")
+    expect(first_page).to_be_visible()
+    first_page.scroll_into_view_if_needed()
+    clerk.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=first_page.element_handle())
+    assert first_page.evaluate("image => image.naturalWidth") > 500
+    snap(clerk, shots, "van-ban")
+
+    # The receiving unit marks its delivery done.
+    unit = sign_in(browser, site, "chuyenvien_dd", PHONE)
+    unit.goto(f"{site.url}/inbox")
+    expect(unit.get_by_text("01/STNMT-VP")).to_be_visible(timeout=30_000)
+    snap(unit, shots, "hop-thu")
+    unit.get_by_role("button", name="Hoàn thành").click()
+    expect(unit.get_by_role("status")).to_have_text("Đã cập nhật: Hoàn thành.")
+
+    # The clerk's board shows it.
+    clerk.get_by_role("link", name="Theo dõi gửi nhận").click()
+    row = clerk.get_by_role("row", name=re.compile("Phòng Quản lý đất đai"))
+    expect(row).to_contain_text("Hoàn thành")
+    snap(clerk, shots, "theo-doi")
+    assert len(list(shots.glob("*.png"))) == 18

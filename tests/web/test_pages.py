@@ -1,0 +1,101 @@
+"""The web pages in-process: sign-in, CSRF on forms, every page for every role, refusals in Vietnamese."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import Api
+from workflow.demo_day import PASSWORD
+
+PAGES = ["/", "/documents", "/documents/new", "/review", "/signing", "/issue", "/registers", "/inbox", "/incoming"]
+USERS = ["chuyenvien", "truongphong", "giamdoc", "vanthu", "admin", "chuyenvien_dd"]
+
+
+def _token(client: FlaskClient, path: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
+    assert found, path
+    return found.group(1)
+
+
+def sign_in(app: Flask, user: str) -> FlaskClient:
+    client = app.test_client()
+    response = client.post(
+        "/login", data={"username": user, "password": PASSWORD, "csrf_token": _token(client, "/login")}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    return client
+
+
+def test_sign_in_session_and_csrf(app: Flask) -> None:
+    client = app.test_client()
+    response = client.get("/documents")
+    assert response.status_code == 302 and response.headers["Location"] == "/login?next=/documents"
+    # A form without its CSRF token is refused, in Vietnamese, and nobody is signed in.
+    response = client.post("/login", data={"username": "vanthu", "password": PASSWORD})
+    assert response.status_code == 400 and "Phiên làm việc của biểu mẫu" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    response = client.post(
+        "/login", data={"username": "vanthu", "password": "sai", "csrf_token": _token(client, "/login")}
+    )
+    assert response.status_code == 401 and "Tên đăng nhập hoặc mật khẩu không đúng." in response.get_data(as_text=True)
+    response = client.post(
+        "/login", data={"username": "vanthu", "password": PASSWORD, "csrf_token": _token(client, "/login")}
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Lê Thị Hoa" in client.get("/").get_data(as_text=True)
+    # Signing out needs the token too, then the pages are closed again.
+    assert client.post("/logout").status_code == 400
+    client.post("/logout", data={"csrf_token": _token(client, "/")})
+    assert client.get("/").status_code == 302
+    # An open redirect through ?next= is not followed.
+    response = client.post(
+        "/login?next=//evil.example/",
+        data={"username": "vanthu", "password": PASSWORD, "csrf_token": _token(client, "/login")},
+    )
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_every_page_opens_for_every_role(app: Flask, user: str) -> None:
+    client = sign_in(app, user)
+    for path in PAGES:
+        response = client.get(path)
+        assert response.status_code == 200, (user, path)
+        assert response.mimetype == "text/html" and '<html lang="vi">' in response.get_data(as_text=True)
+    board = client.get("/board")
+    # The board is the clerk's (and leaders'); others get the reason as a page, never JSON.
+    assert board.mimetype == "text/html"
+    assert board.status_code == (200 if user in ("vanthu", "giamdoc", "admin") else 403)
+
+
+def test_a_refused_step_comes_back_on_the_page(app: Flask, api: Api) -> None:
+    doc = api.draft()
+    client = sign_in(app, "chuyenvien")
+    token = _token(client, f"/documents/{doc['id']}")
+    response = client.post(
+        f"/documents/{doc['id']}/act/approve",
+        data={"csrf_token": token},
+        headers={"Referer": f"http://localhost/documents/{doc['id']}"},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == f"/documents/{doc['id']}"
+    page = client.get(f"/documents/{doc['id']}").get_data(as_text=True)
+    assert "Không thể duyệt khi văn bản đang ở trạng thái" in page
+    assert client.get("/documents/999").status_code == 404
+    assert client.get(f"/documents/{doc['id']}/pages/1.png").mimetype == "image/png"
+    assert client.get(f"/documents/{doc['id']}/pages/9.png").status_code == 404
+
+
+def test_new_draft_form_keeps_what_was_typed_when_refused(app: Flask) -> None:
+    client = sign_in(app, "chuyenvien")
+    token = _token(client, "/documents/new")
+    response = client.post(
+        "/documents/new",
+        data={"csrf_token": token, "doc_type": "cong_van", "summary": "", "body": "Nội dung", "signer_id": "3"},
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Thiếu trích yếu" in text and "Nội dung</textarea>" in text

@@ -1,0 +1,400 @@
+"""Web pages of the hub for people in a browser: sign-in, drafts, review, the signing book, issuance.
+
+Server-rendered (Jinja); a cookie session identifies the person and every form carries a CSRF
+token. Pages call the same services as the JSON API; a refused step comes back as a Vietnamese
+message on the page it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from signing import pdf as signing_pdf
+from workflow import catalog, render, services
+from workflow.errors import DomainError, NotFound, Unauthenticated
+from workflow.models import AuditEvent, Comment, Document, Person, Register, SigningBatch
+from workflow.states import ACTION_LABELS, ACTIONS, NEEDS_REASON, STATE_LABELS
+from workflow.views import commit, db, path_id, runtime
+
+bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
+F = TypeVar("F", bound=Callable[..., Any])
+
+# How audit events read in a document's history (lifecycle actions use ACTION_LABELS).
+EVENT_LABELS = {
+    "create": "tạo dự thảo",
+    "new_version": "phiên bản mới",
+    "comment": "ghi ý kiến",
+    "signature_applied": "chữ ký số đã gắn vào văn bản",
+    "issue_failed": "phát hành không thành",
+    "dispatch_refused": "không gửi điện tử (văn bản mật)",
+    "delivery_failed": "gửi tới nơi nhận thất bại",
+    "timestamp_deferred": "dấu thời gian để sau",
+    "timestamp_added": "đã thêm dấu thời gian",
+    "exchange_update": "gửi cập nhật tới cơ quan nhận",
+}
+
+VERSION_LABELS = {
+    "uploaded": "tệp tải lên",
+    "rendered": "dàn trang",
+    "prepared": "chuẩn bị trình ký",
+    "leader_signed": "lãnh đạo đã ký",
+    "issued": "đã phát hành",
+}
+
+ROLE_LABELS = {
+    "specialist": "Chuyên viên",
+    "unit_head": "Lãnh đạo phòng",
+    "leader": "Lãnh đạo",
+    "clerk": "Văn thư",
+    "admin": "Quản trị",
+}
+
+
+# --- session and plumbing ----------------------------------------------------------------------
+
+
+def me() -> Person | None:
+    """The person signed in with this browser, or None."""
+    if "me" not in g:
+        person_id = session.get("person_id")
+        found = db().get(Person, person_id) if isinstance(person_id, int) else None
+        g.me = found if found is not None and found.active else None
+    person: Person | None = g.me
+    return person
+
+
+def signed_in(view: F) -> F:
+    """Send people who are not signed in to the sign-in page, then back."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if me() is None:
+            return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def actor() -> Person:
+    """The signed-in person (views are wrapped in signed_in)."""
+    person = me()
+    if person is None:
+        raise Unauthenticated("login_required", "Cần đăng nhập.")
+    return person
+
+
+def back(default: str = "pages.home") -> BaseResponse:
+    """Redirect to the page the form was on (same site only), or to a default page."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return redirect(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+    return redirect(url_for(default))
+
+
+@bp.errorhandler(DomainError)
+def refused(exc: DomainError) -> BaseResponse | tuple[str, int]:
+    """A refused step: its Vietnamese message on the page the person came from."""
+    if request.method == "POST":
+        db().rollback()
+        flash(exc.message, "error")
+        return back()
+    return render_template("workflow/error.html", message=exc.message), exc.status
+
+
+@bp.app_template_filter("ngay")
+def ngay(value: dt.date | dt.datetime | None) -> str:
+    """A date as Vietnamese people write it: dd/mm/yyyy."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(runtime().tz)
+    return value.strftime("%d/%m/%Y")
+
+
+@bp.app_template_filter("gio")
+def gio(value: dt.datetime | None) -> str:
+    """A moment as dd/mm/yyyy hh:mm in the agency's time zone (+07:00)."""
+    return value.astimezone(runtime().tz).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+@bp.app_context_processor
+def _common() -> dict[str, Any]:
+    person = me() if request.blueprint in ("pages", "routing_pages") else None
+    return {
+        "me": person,
+        "waiting": services.waiting_counts(db(), person) if person else {},
+        "STATE_LABELS": STATE_LABELS,
+        "ACTION_LABELS": ACTION_LABELS,
+        "EVENT_LABELS": EVENT_LABELS,
+        "VERSION_LABELS": VERSION_LABELS,
+        "ROLE_LABELS": ROLE_LABELS,
+        "URGENCY": catalog.URGENCY,
+        "CONFIDENTIALITY": catalog.CONFIDENTIALITY,
+        "DOC_TYPES": catalog.DOC_TYPES,
+    }
+
+
+# --- sign-in -----------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> BaseResponse | str:
+    """The sign-in form."""
+    if request.method == "POST":
+        try:
+            person = services.authenticate(db(), request.form.get("username", ""), request.form.get("password", ""))
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return render_template("workflow/login.html", username=request.form.get("username", "")), 401  # type: ignore[return-value]
+        session.clear()  # a new session at every sign-in
+        session["person_id"] = person.id
+        target = request.args.get("next", "")
+        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.home"))
+    return render_template("workflow/login.html", username="")
+
+
+@bp.post("/logout")
+def logout() -> BaseResponse:
+    """Sign out."""
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@bp.get("/")
+@signed_in
+def home() -> str:
+    """What waits for me, by role."""
+    return render_template("workflow/home.html")
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+@bp.get("/documents")
+@signed_in
+def documents() -> str:
+    """Documents of the agency; for a specialist, the ones they drafted first."""
+    person = actor()
+    state = request.args.get("state") or None
+    rows = services.list_documents(db(), person, state if state in STATE_LABELS else None)
+    mine = request.args.get("mine", "1" if person.has_role("specialist") else "0") == "1"
+    if mine:
+        rows = [d for d in rows if d.drafter_id == person.id]
+    return render_template("workflow/documents.html", documents=rows, state=state, mine=mine)
+
+
+@bp.route("/documents/new", methods=["GET", "POST"])
+@signed_in
+def new_document() -> BaseResponse | str:
+    """The Decree-30 draft form: write the body (rendered to PDF) or upload a PDF."""
+    person = actor()
+    leaders = [p for p in db().scalars(select(Person).where(Person.active.is_(True))) if p.has_role("leader")]
+    if request.method == "POST":
+        data: dict[str, Any] = request.form.to_dict()
+        for field in ("kinh_gui", "noi_nhan"):
+            data[field] = [line for line in data.get(field, "").splitlines() if line.strip()]
+        data["signer_id"] = int(data["signer_id"]) if str(data.get("signer_id", "")).isdigit() else 0
+        upload = request.files.get("file")
+        pdf = upload.read() if upload is not None and upload.filename else None
+        if pdf is None and not str(data.get("body", "")).strip():
+            data.pop("body", None)
+        try:
+            document = services.create_document(db(), runtime(), person, data, pdf)
+        except DomainError as exc:
+            db().rollback()
+            flash(exc.message, "error")
+            return render_template("workflow/new_document.html", leaders=leaders, form=request.form), 400  # type: ignore[return-value]
+        commit()
+        flash("Đã tạo dự thảo.", "ok")
+        return redirect(url_for("pages.document", doc_id=document.id))
+    return render_template("workflow/new_document.html", leaders=leaders, form={})
+
+
+def _allowed(person: Person, document: Document) -> list[str]:
+    allowed = []
+    for action in ACTIONS:
+        try:
+            services.check(person, document, action)
+        except DomainError:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+@bp.get("/documents/<doc_id>")
+@signed_in
+def document(doc_id: str) -> str:
+    """A document: its PDF, fields, versions, comments, history and what I may do with it."""
+    person = actor()
+    found = services.get_document(db(), person, path_id(doc_id))
+    events = db().scalars(select(AuditEvent).where(AuditEvent.document_id == found.id).order_by(AuditEvent.id))
+    comments = db().scalars(select(Comment).where(Comment.document_id == found.id).order_by(Comment.id))
+    return render_template(
+        "workflow/document.html",
+        doc=found,
+        events=list(events),
+        comments=list(comments),
+        allowed=_allowed(person, found),
+        needs_reason=NEEDS_REASON,
+        pages=signing_pdf.inspect(services.read_pdf(runtime(), found.current_version)).pages,
+    )
+
+
+@bp.get("/documents/<doc_id>/pdf")
+@signed_in
+def document_pdf(doc_id: str) -> Response:
+    """The current PDF, shown in the page."""
+    found = services.get_document(db(), actor(), path_id(doc_id))
+    response = Response(services.read_pdf(runtime(), found.current_version), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="van-ban-{found.id}.pdf"'
+    return response
+
+
+@bp.get("/documents/<doc_id>/pages/<page>.png")
+@signed_in
+def document_page(doc_id: str, page: str) -> Response:
+    """One page of the current PDF as an image (the PDF read in the page, on any phone)."""
+    found = services.get_document(db(), actor(), path_id(doc_id))
+    number = path_id(page)
+    data = services.read_pdf(runtime(), found.current_version)
+    if not 1 <= number <= signing_pdf.inspect(data).pages:
+        raise NotFound("page_not_found", "Không có trang này.")
+    image = render.page_png(data, number)
+    response = Response(image, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.post("/documents/<doc_id>/act/<action>")
+@signed_in
+def document_act(doc_id: str, action: str) -> BaseResponse:
+    """Take a lifecycle step from the document's page."""
+    if action not in ACTIONS:
+        flash("Thao tác không tồn tại.", "error")
+        return back()
+    reason = request.form.get("reason", "").strip() or None
+    result = services.act(db(), runtime(), actor(), path_id(doc_id), action, reason)
+    commit()
+    if result.get("ok") is False:
+        flash(result["error"]["message"], "error")
+    elif action == "issue":
+        flash(f"Đã phát hành: số, ký hiệu {result['symbol']}.", "ok")
+    else:
+        flash(f"Đã {ACTION_LABELS[action]}.", "ok")
+    return back()
+
+
+@bp.post("/documents/<doc_id>/comments")
+@signed_in
+def document_comment(doc_id: str) -> BaseResponse:
+    """Add a comment to a document."""
+    services.add_comment(db(), actor(), path_id(doc_id), request.form.get("body", ""))
+    commit()
+    return back()
+
+
+# --- review, signing, issuance -----------------------------------------------------------------
+
+
+@bp.get("/review")
+@signed_in
+def review() -> str:
+    """Drafts of my unit waiting for my review."""
+    person = actor()
+    rows = [d for d in services.list_documents(db(), person, "in_review") if d.drafting_unit_id == person.unit_id]
+    return render_template("workflow/review.html", documents=rows)
+
+
+@bp.get("/signing")
+@signed_in
+def signing() -> str:
+    """The leader's signing book: urgent documents first (signed one by one), the rest signed all at once."""
+    person = actor()
+    book = services.signing_book(db(), person) if person.has_role("leader") else []
+    urgent = [d for d in book if catalog.is_urgent(d.urgency)]
+    others = [d for d in book if not catalog.is_urgent(d.urgency)]
+    batches = db().scalars(
+        select(SigningBatch).where(SigningBatch.leader_id == person.id).order_by(SigningBatch.id.desc()).limit(5)
+    )
+    return render_template("workflow/signing.html", urgent=urgent, others=others, batches=list(batches))
+
+
+@bp.post("/signing/sign-all")
+@signed_in
+def sign_all() -> BaseResponse:
+    """ "Ký tất cả": the leader's one confirmation makes the batch and starts signing it."""
+    person = actor()
+    ids = [int(i) for i in request.form.getlist("document_id") if i.isdigit()]
+    batch = services.create_batch(db(), person, person.id, ids or None)
+    services.confirm_batch(db(), person, batch.id)
+    commit()
+    return redirect(url_for("pages.batch", batch_id=batch.id))
+
+
+@bp.get("/signing/batches/<batch_id>")
+@signed_in
+def batch(batch_id: str) -> str:
+    """A batch being signed: the progress bar, then each document's result."""
+    found = services.get_batch(db(), actor(), path_id(batch_id))
+    return render_template("workflow/batch.html", batch=found)
+
+
+@bp.get("/signing/batches/<batch_id>/progress")
+@signed_in
+def batch_progress(batch_id: str) -> tuple[Response, int]:
+    """How far the batch is (polled by the progress bar)."""
+    found = services.get_batch(db(), actor(), path_id(batch_id))
+    counts = {"pending": 0, "signed": 0, "failed": 0}
+    for item in found.items:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    return jsonify({"state": found.state, "total": len(found.items), **counts}), 200
+
+
+@bp.post("/signing/batches/<batch_id>/retry")
+@signed_in
+def batch_retry(batch_id: str) -> BaseResponse:
+    """Sign the failed documents of the batch again."""
+    services.retry_batch(db(), actor(), path_id(batch_id))
+    commit()
+    return redirect(url_for("pages.batch", batch_id=batch_id))
+
+
+@bp.get("/issue")
+@signed_in
+def issuance() -> str:
+    """Signed documents waiting for the clerk to issue them."""
+    rows = services.list_documents(db(), actor(), "signed")
+    return render_template("workflow/issue.html", documents=rows)
+
+
+@bp.get("/registers")
+@signed_in
+def registers() -> str:
+    """The outgoing registers of the year, each printable."""
+    person = actor()
+    year = request.args.get("year", "")
+    chosen = int(year) if year.isdigit() else runtime().now().year
+    books = list(
+        db().scalars(select(Register).where(Register.agency_id == person.unit.agency_id).order_by(Register.id))
+    )
+    entries = {r.id: services.register_entries(db(), person, r.id, chosen) for r in books}
+    return render_template("workflow/registers.html", registers=books, entries=entries, year=chosen)
