@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from workflow.search import fold
 
 # Annotations on a line, in their usual spellings, and the purpose they set.
 _PURPOSES = (
@@ -22,13 +23,6 @@ class Line:
 
     label: str
     purpose: str
-
-
-def fold(text: str) -> str:
-    """Accent-insensitive, case-insensitive form for matching names ('Sở' ~ 'so')."""
-    text = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
 def _clean(line: str) -> tuple[str, str | None]:

@@ -137,6 +137,8 @@ class Document(Base):
     symbol: Mapped[str | None] = mapped_column(String(64), default=None)
     issued_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     signed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Number/symbol, type and summary without accents, for search (kept by workflow.search).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A document that replaces an issued one (sent to other agencies as a replacement, BussinessDocType 3).
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None)
     # Signed at B-B because the TSA was down (TSA_FAILURE=defer): a document timestamp is owed.

@@ -98,8 +98,13 @@ SPEC: dict[str, Any] = {
         "/api/v1/directory": {"get": _op("Danh bạ: cơ quan, đơn vị, người dùng, danh mục")},
         "/api/v1/documents": {
             "get": _op(
-                "Danh sách văn bản",
-                parameters=[{"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)}}],
+                "Danh sách văn bản; tìm theo số, ký hiệu, trích yếu (không phân biệt dấu) và khoảng ngày",
+                parameters=[
+                    {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)}},
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                ],
             ),
             "post": _op(
                 "Tạo dự thảo (JSON có body, hoặc multipart có tệp PDF 'file')",

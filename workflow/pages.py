@@ -29,7 +29,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from signing import pdf as signing_pdf
-from workflow import catalog, render, services
+from workflow import catalog, render, search, services
 from workflow.errors import DomainError, NotFound, Unauthenticated
 from workflow.models import AuditEvent, Comment, Document, Person, Register, SigningBatch
 from workflow.states import ACTION_LABELS, ACTIONS, NEEDS_REASON, STATE_LABELS
@@ -200,6 +200,24 @@ def documents() -> str:
     if mine:
         rows = [d for d in rows if d.drafter_id == person.id]
     return render_template("workflow/documents.html", documents=rows, state=state, mine=mine)
+
+
+@bp.get("/search")
+@signed_in
+def find() -> str:
+    """Search by number/symbol and summary words, accent-insensitive, within a date range."""
+    words = request.args.get("q", "").strip()
+    since, until = _date(request.args.get("from")), _date(request.args.get("to"))
+    rows = search.search(db(), actor(), words, since, until) if words or since or until else []
+    return render_template("workflow/search.html", documents=rows, q=words, since=since, until=until)
+
+
+def _date(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        flash("Ngày phải có dạng dd/mm/yyyy.", "error")
+        return None
 
 
 @bp.route("/documents/new", methods=["GET", "POST"])

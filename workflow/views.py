@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, send_fi
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow import catalog, openapi, outbox, render, services
+from workflow import catalog, openapi, outbox, render, search, services
 from workflow.errors import Invalid, NotFound, Unauthenticated
 from workflow.models import (
     Agency,
@@ -264,9 +264,23 @@ def create_document() -> tuple[Response, int]:
 
 @bp.get("/documents")
 def list_documents() -> tuple[Response, int]:
-    """Documents of the person's agency, optionally in one state."""
+    """Documents of the person's agency: in one state, or found by words (?q=, accent-insensitive, ?from=&to=)."""
+    actor = person()
+    if request.args.get("q") is not None or request.args.get("from") or request.args.get("to"):
+        found = search.search(db(), actor, request.args.get("q", ""), _date_arg("from"), _date_arg("to"))
+        return ok({"documents": [document_json(d) for d in found]})
     state = request.args.get("state")
-    return ok({"documents": [document_json(d) for d in services.list_documents(db(), person(), state)]})
+    return ok({"documents": [document_json(d) for d in services.list_documents(db(), actor, state)]})
+
+
+def _date_arg(name: str) -> dt.date | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise Invalid("invalid_date", f"Ngày ({name}) phải có dạng YYYY-MM-DD.", field=name) from exc
 
 
 def path_id(value: str) -> int:

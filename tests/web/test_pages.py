@@ -99,3 +99,12 @@ def test_new_draft_form_keeps_what_was_typed_when_refused(app: Flask) -> None:
     )
     text = response.get_data(as_text=True)
     assert response.status_code == 400 and "Thiếu trích yếu" in text and "Nội dung</textarea>" in text
+
+
+def test_search_page(app: Flask, api: Api) -> None:
+    doc = api.draft(summary="tiếp tục thực hiện công tác phòng, chống dịch COVID-19")
+    client = sign_in(app, "chuyenvien")
+    page = client.get("/search?q=phong+chong+dich").get_data(as_text=True)
+    assert "1 văn bản." in page and f"/documents/{doc['id']}" in page
+    assert "0 văn bản." in client.get("/search?q=khong+co").get_data(as_text=True)
+    assert "dd/mm/yyyy" in client.get("/search?from=xx", follow_redirects=True).get_data(as_text=True)
