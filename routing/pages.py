@@ -74,6 +74,16 @@ def board() -> str:
     return render_template("routing/board.html", rows=rows, labels=services.STATUS_LABELS)
 
 
+@bp.post("/deliveries/<delivery_id>/resend")
+@signed_in
+def delivery_resend(delivery_id: str) -> BaseResponse:
+    """Send a failed delivery again from the board."""
+    services.resend(db(), actor(), path_id(delivery_id))
+    commit()
+    flash("Đã đưa vào hàng đợi gửi lại.", "ok")
+    return back("routing_pages.board")
+
+
 @bp.get("/incoming")
 @signed_in
 def incoming_list() -> str:

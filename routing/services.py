@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing import edxml, exchange, recipients, webhooks
-from routing.models import Delivery, DeliveryEvent
+from routing.models import Delivery, DeliveryEvent, ExchangeMessage
 from signing import signers
 from workflow import outbox
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
@@ -300,3 +300,31 @@ def board(session: Session, rt: Runtime, actor: Person, days: int = 30) -> list[
             }
         )
     return rows
+
+
+def resend(session: Session, actor: Person, delivery_id: int) -> Delivery:
+    """The clerk sends a failed delivery again: its message goes back to the queue with fresh attempts."""
+    if not actor.has_role("clerk"):
+        raise Forbidden("forbidden", "Chỉ văn thư gửi lại văn bản.")
+    delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+    if delivery is None or delivery.document.agency_id != actor.unit.agency_id:
+        raise NotFound("delivery_not_found", "Không tìm thấy nơi nhận.")
+    if delivery.transport != "failed":
+        raise Conflict("not_failed", "Chỉ gửi lại được khi việc gửi đã thất bại.", transport=delivery.transport)
+    delivery.transport, delivery.attempts = "pending", 0
+    if delivery.channel == "internal":
+        outbox.add(session, "dispatch", "routing.jobs.deliver", delivery_id=delivery.id)
+    else:
+        message = session.scalar(
+            select(ExchangeMessage)
+            .where(ExchangeMessage.delivery_id == delivery.id, ExchangeMessage.direction == "out")
+            .order_by(ExchangeMessage.id.desc())
+            .limit(1)
+        )
+        if message is None:
+            outbox.add(session, "exchange", "routing.jobs.send_document", document_id=delivery.document_id)
+        else:
+            message.state, message.attempts, message.next_attempt_at = "pending", 0, dt.datetime.now(dt.UTC)
+            outbox.add(session, "exchange", "routing.jobs.send_message", message_id=message.id)
+    audit(session, actor, "delivery_resent", delivery.document, delivery_id=delivery.id)
+    return delivery

@@ -76,6 +76,14 @@ def update_status(delivery_id: str) -> tuple[Response, int]:
     return ok(services.delivery_json(delivery))
 
 
+@bp.post("/deliveries/<delivery_id>/resend")
+def resend_delivery(delivery_id: str) -> tuple[Response, int]:
+    """The clerk sends a failed delivery again."""
+    delivery = services.resend(db(), person(), path_id(delivery_id))
+    commit()
+    return ok(services.delivery_json(delivery), 202)
+
+
 @bp.get("/dispatch-board")
 def dispatch_board() -> tuple[Response, int]:
     """The clerk's board: every recipient of recent documents, its status, times, overdue and failed."""

@@ -268,6 +268,7 @@ SPEC: dict[str, Any] = {
                 ),
             )
         },
+        "/api/v1/deliveries/{id}/resend": {"post": _op("Văn thư gửi lại một nơi nhận bị lỗi", "202", parameters=ID)},
         "/api/v1/dispatch-board": {
             "get": _op(
                 "Bảng theo dõi gửi nhận: từng nơi nhận, trạng thái, thời điểm, quá hạn, gửi lỗi",

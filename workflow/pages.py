@@ -50,6 +50,7 @@ EVENT_LABELS = {
     "timestamp_deferred": "dấu thời gian để sau",
     "timestamp_added": "đã thêm dấu thời gian",
     "exchange_update": "gửi cập nhật tới cơ quan nhận",
+    "delivery_resent": "văn thư gửi lại tới nơi nhận",
 }
 
 VERSION_LABELS = {
@@ -416,3 +417,16 @@ def registers() -> str:
     )
     entries = {r.id: services.register_entries(db(), person, r.id, chosen) for r in books}
     return render_template("workflow/registers.html", registers=books, entries=entries, year=chosen)
+
+
+@bp.get("/registers/<register_id>.pdf")
+@signed_in
+def register_pdf(register_id: str) -> Response:
+    """A register of a year, printable."""
+    year = request.args.get("year", "")
+    data, name = services.register_pdf(
+        db(), runtime(), actor(), path_id(register_id), int(year) if year.isdigit() else runtime().now().year
+    )
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response

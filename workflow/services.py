@@ -1167,3 +1167,25 @@ def register_entries(session: Session, actor: Person, register_id: int, year: in
         raise NotFound("register_not_found", "Không tìm thấy sổ đăng ký.")
     query = select(RegisterEntry).where(RegisterEntry.register_id == register_id, RegisterEntry.year == year)
     return list(session.scalars(query.order_by(RegisterEntry.number)))
+
+
+def register_pdf(session: Session, rt: Runtime, actor: Person, register_id: int, year: int) -> tuple[bytes, str]:
+    """The register of a year as a printable PDF, with its file name."""
+    entries = register_entries(session, actor, register_id, year)
+    register = session.get(Register, register_id)
+    assert register is not None
+    lines = [
+        render.RegisterLine(
+            symbol=e.symbol,
+            date=e.issued_at.astimezone(rt.tz).strftime("%d/%m/%Y"),
+            type_and_summary=f"{catalog.DOC_TYPES[e.doc_type][0]}: {e.summary}",
+            signer=e.signer_name,
+            recipients=e.recipients,
+            copies=e.copies,
+            note=f"Số hủy: {e.void_reason}" if e.status == "voided" else "",
+        )
+        for e in entries
+    ]
+    agency = actor.unit.agency
+    data = render.render_register(agency.name, agency.superior, register.name, year, lines)
+    return data, f"so-{register.code}-{year}.pdf"

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, send_fi
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow import catalog, openapi, outbox, render, search, services
+from workflow import catalog, openapi, outbox, search, services
 from workflow.errors import Invalid, NotFound, Unauthenticated
 from workflow.models import (
     Agency,
@@ -607,27 +607,8 @@ def register_entries(register_id: str) -> tuple[Response, int]:
 @bp.get("/registers/<register_id>/entries.pdf")
 def register_pdf(register_id: str) -> Response:
     """The register of a year as a printable PDF."""
-    year = _year()
-    actor = person()
-    entries = services.register_entries(db(), actor, path_id(register_id), year)
-    register = db().get(Register, path_id(register_id))
-    assert register is not None
-    tz = runtime().tz
-    lines = [
-        render.RegisterLine(
-            symbol=e.symbol,
-            date=e.issued_at.astimezone(tz).strftime("%d/%m/%Y"),
-            type_and_summary=f"{catalog.DOC_TYPES[e.doc_type][0]}: {e.summary}",
-            signer=e.signer_name,
-            recipients=e.recipients,
-            copies=e.copies,
-            note=f"Số hủy: {e.void_reason}" if e.status == "voided" else "",
-        )
-        for e in entries
-    ]
-    agency = actor.unit.agency
-    data = render.render_register(agency.name, agency.superior, register.name, year, lines)
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"so-{register.code}-{year}.pdf")
+    data, name = services.register_pdf(db(), runtime(), person(), path_id(register_id), _year())
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
 
 
 # --- notifications -----------------------------------------------------------------------------
