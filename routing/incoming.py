@@ -231,6 +231,18 @@ def get(session: Session, actor: Person, incoming_id: int, *, lock: bool = False
     return found
 
 
+def allowed_actions(actor: Person, incoming: IncomingDocument) -> list[str]:
+    """The steps this person may take on the incoming document now (the buttons of its page)."""
+    if incoming.state in GONE:
+        return []
+    allowed = [
+        action for (state, action), step in STEPS.items() if state == incoming.state and _may(actor, incoming, step.who)
+    ]
+    if incoming.recall_reason is not None and actor.has_role("clerk"):
+        allowed += list(RECALL_ANSWERS)
+    return allowed
+
+
 def _may(actor: Person, incoming: IncomingDocument, who: str) -> bool:
     if who == "lead_unit":
         return actor.unit_id == incoming.lead_unit_id

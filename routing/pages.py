@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, Response, flash, render_template, request
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from routing import incoming, services
 from routing.models import Delivery
-from workflow.errors import DomainError
-from workflow.models import Document
+from signing import pdf as signing_pdf
+from workflow import render
+from workflow.errors import DomainError, NotFound
+from workflow.models import Document, Unit
 from workflow.pages import actor, back, me, refused, signed_in
 from workflow.views import commit, db, path_id, runtime
 
@@ -90,3 +92,75 @@ def incoming_list() -> str:
     """Documents received from other agencies."""
     rows = incoming.listing(db(), actor())
     return render_template("routing/incoming.html", rows=rows, labels=incoming.STATE_LABELS)
+
+
+INCOMING_LABELS = {
+    "received": "Đã đến",
+    "updated": "Cơ quan gửi cập nhật",
+    "replaced": "Được thay thế",
+    "recall_requested": "Cơ quan gửi đề nghị thu hồi",
+    "register": "Vào sổ văn bản đến",
+    "return": "Trả lại",
+    "assign": "Phân công xử lý",
+    "start": "Bắt đầu xử lý",
+    "finish": "Hoàn thành",
+    "accept_recall": "Đồng ý thu hồi",
+    "refuse_recall": "Từ chối thu hồi",
+}
+
+
+@bp.get("/incoming/<incoming_id>")
+@signed_in
+def incoming_document(incoming_id: str) -> str:
+    """An incoming document: its pages, fields, signatures' verdict, history and the steps I may take."""
+    person = actor()
+    found = incoming.get(db(), person, path_id(incoming_id))
+    units = db().scalars(select(Unit).where(Unit.agency_id == person.unit.agency_id).order_by(Unit.id)).all()
+    return render_template(
+        "routing/incoming_document.html",
+        doc=found,
+        events=incoming.events(db(), found),
+        allowed=incoming.allowed_actions(person, found),
+        labels=INCOMING_LABELS,
+        state_labels=incoming.STATE_LABELS,
+        units=units,
+        pages=signing_pdf.inspect(incoming.pdf(runtime(), found)).pages,
+    )
+
+
+@bp.get("/incoming/<incoming_id>/pages/<page>.png")
+@signed_in
+def incoming_page(incoming_id: str, page: str) -> Response:
+    """One page of the received PDF as an image."""
+    found = incoming.get(db(), actor(), path_id(incoming_id))
+    data = incoming.pdf(runtime(), found)
+    number = path_id(page)
+    if not 1 <= number <= signing_pdf.inspect(data).pages:
+        raise NotFound("page_not_found", "Không có trang này.")
+    return Response(render.page_png(data, number), mimetype="image/png")
+
+
+@bp.get("/incoming/<incoming_id>/pdf")
+@signed_in
+def incoming_pdf(incoming_id: str) -> Response:
+    """The received PDF with its signatures."""
+    found = incoming.get(db(), actor(), path_id(incoming_id))
+    response = Response(incoming.pdf(runtime(), found), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="van-ban-den-{found.id}.pdf"'
+    return response
+
+
+@bp.post("/incoming/<incoming_id>/act/<action>")
+@signed_in
+def incoming_act(incoming_id: str, action: str) -> BaseResponse:
+    """Take a step on an incoming document from its page."""
+    data: dict[str, Any] = {"reason": request.form.get("reason", "").strip()}
+    if action == "assign":
+        lead = request.form.get("lead_unit_id", "")
+        data["lead_unit_id"] = int(lead) if lead.isdigit() else None
+        data["supporting_unit_ids"] = [int(u) for u in request.form.getlist("supporting_unit_ids") if u.isdigit()]
+        data["deadline"] = request.form.get("deadline") or None
+    found = incoming.act(db(), runtime(), actor(), path_id(incoming_id), action, data)
+    commit()
+    flash(f"Đã cập nhật: {incoming.STATE_LABELS[found.state]}.", "ok")
+    return back("routing_pages.incoming_list")

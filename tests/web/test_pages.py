@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import Api
+from tests.routing.foreign import Foreign, package_from_snv, post
 from workflow.demo_day import PASSWORD
 
 PAGES = ["/", "/documents", "/documents/new", "/review", "/signing", "/issue", "/registers", "/inbox", "/incoming"]
@@ -108,3 +109,26 @@ def test_search_page(app: Flask, api: Api) -> None:
     assert "1 văn bản." in page and f"/documents/{doc['id']}" in page
     assert "0 văn bản." in client.get("/search?q=khong+co").get_data(as_text=True)
     assert "dd/mm/yyyy" in client.get("/search?from=xx", follow_redirects=True).get_data(as_text=True)
+
+
+def test_incoming_document_steps_in_the_page(app: Flask, foreign: Foreign, signed_pdf: bytes) -> None:
+    status, answer = post(app, package_from_snv(signed_pdf), foreign.signer)
+    assert status == 200, answer
+    incoming_id = answer["incoming_id"]
+    clerk = sign_in(app, "vanthu")
+    assert "Sở Nội vụ" in clerk.get("/incoming").get_data(as_text=True)
+    page = clerk.get(f"/incoming/{incoming_id}").get_data(as_text=True)
+    assert "Chữ ký số: hợp lệ" in page and "Vào sổ văn bản đến" in page
+    assert clerk.get(f"/incoming/{incoming_id}/pages/1.png").mimetype == "image/png"
+    token = _token(clerk, f"/incoming/{incoming_id}")
+    clerk.post(f"/incoming/{incoming_id}/act/register", data={"csrf_token": token})
+    assert "Số đến 1/" in clerk.get(f"/incoming/{incoming_id}").get_data(as_text=True)
+    leader = sign_in(app, "giamdoc")
+    token = _token(leader, f"/incoming/{incoming_id}")
+    leader.post(
+        f"/incoming/{incoming_id}/act/assign",
+        data={"csrf_token": token, "lead_unit_id": "3", "supporting_unit_ids": ["5"], "deadline": "2026-12-31"},
+    )
+    unit = sign_in(app, "truongphong_dd")
+    page = unit.get(f"/incoming/{incoming_id}").get_data(as_text=True)
+    assert "Phòng Quản lý đất đai" in page and "31/12/2026" in page and "Bắt đầu xử lý" in page
