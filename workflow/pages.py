@@ -30,8 +30,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from signing import pdf as signing_pdf
 from workflow import catalog, render, search, services
-from workflow.errors import DomainError, NotFound, Unauthenticated
-from workflow.models import AuditEvent, Comment, Document, Person, Register, SigningBatch
+from workflow.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from workflow.models import AuditEvent, Comment, Document, Person, Register, SigningBatch, Unit
 from workflow.states import ACTION_LABELS, ACTIONS, NEEDS_REASON, STATE_LABELS
 from workflow.views import commit, db, path_id, runtime
 
@@ -59,14 +59,6 @@ VERSION_LABELS = {
     "prepared": "chuẩn bị trình ký",
     "leader_signed": "lãnh đạo đã ký",
     "issued": "đã phát hành",
-}
-
-ROLE_LABELS = {
-    "specialist": "Chuyên viên",
-    "unit_head": "Lãnh đạo phòng",
-    "leader": "Lãnh đạo",
-    "clerk": "Văn thư",
-    "admin": "Quản trị",
 }
 
 
@@ -147,7 +139,7 @@ def _common() -> dict[str, Any]:
         "ACTION_LABELS": ACTION_LABELS,
         "EVENT_LABELS": EVENT_LABELS,
         "VERSION_LABELS": VERSION_LABELS,
-        "ROLE_LABELS": ROLE_LABELS,
+        "ROLE_LABELS": catalog.ROLES,
         "URGENCY": catalog.URGENCY,
         "CONFIDENTIALITY": catalog.CONFIDENTIALITY,
         "DOC_TYPES": catalog.DOC_TYPES,
@@ -430,3 +422,127 @@ def register_pdf(register_id: str) -> Response:
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response
+
+
+# --- administration ----------------------------------------------------------------------------
+
+
+def _admin_only() -> Person:
+    person = actor()
+    if not person.has_role("admin"):
+        raise Forbidden("forbidden", "Chỉ quản trị viên được vào trang quản trị.")
+    return person
+
+
+@bp.get("/admin")
+@signed_in
+def admin() -> str:
+    """People, units, registers, the agency's seal."""
+    person = _admin_only()
+    agency_id = person.unit.agency_id
+    people = db().scalars(select(Person).join(Unit).where(Unit.agency_id == agency_id).order_by(Person.id)).all()
+    units = db().scalars(select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.id)).all()
+    books = db().scalars(select(Register).where(Register.agency_id == agency_id).order_by(Register.id)).all()
+    return render_template("workflow/admin.html", people=people, units=units, registers=books)
+
+
+def _person_form() -> dict[str, Any]:
+    data: dict[str, Any] = request.form.to_dict()
+    data["roles"] = request.form.getlist("roles")
+    data["active"] = request.form.get("active") == "1"
+    return data
+
+
+@bp.route("/admin/people/new", methods=["GET", "POST"])
+@signed_in
+def admin_new_person() -> BaseResponse | str:
+    """Add a person."""
+    person = _admin_only()
+    units = db().scalars(select(Unit).where(Unit.agency_id == person.unit.agency_id).order_by(Unit.id)).all()
+    if request.method == "POST":
+        created = services.save_person(db(), person, None, _person_form())
+        commit()
+        flash(f"Đã thêm người dùng {created.username}.", "ok")
+        return redirect(url_for("pages.admin_person", person_id=created.id))
+    return render_template("workflow/admin_person.html", target=None, units=units, kinds=catalog.SIGNER_KINDS)
+
+
+@bp.route("/admin/people/<person_id>", methods=["GET", "POST"])
+@signed_in
+def admin_person(person_id: str) -> BaseResponse | str:
+    """Change a person; a leader's signature image and where their signing key lives."""
+    person = _admin_only()
+    target = db().get(Person, path_id(person_id))
+    if target is None or target.unit.agency_id != person.unit.agency_id:
+        raise NotFound("person_not_found", "Không tìm thấy người dùng.")
+    if request.method == "POST":
+        form = request.form.get("form")
+        if form == "signature":
+            upload = request.files.get("file")
+            services.set_signature_image(db(), runtime(), person, target.id, upload.read() if upload else b"")
+            message = "Đã cập nhật ảnh chữ ký."
+        elif form == "signer":
+            services.set_signer(db(), person, target.id, request.form.get("kind"), request.form.get("ref"))
+            message = "Đã cập nhật nơi giữ khóa ký số."
+        else:
+            services.save_person(db(), person, target.id, _person_form())
+            message = "Đã lưu."
+        commit()
+        flash(message, "ok")
+        return redirect(url_for("pages.admin_person", person_id=target.id))
+    units = db().scalars(select(Unit).where(Unit.agency_id == person.unit.agency_id).order_by(Unit.id)).all()
+    return render_template("workflow/admin_person.html", target=target, units=units, kinds=catalog.SIGNER_KINDS)
+
+
+@bp.get("/admin/people/<person_id>/signature.png")
+@signed_in
+def admin_signature(person_id: str) -> Response:
+    """A leader's signature image (admin)."""
+    _admin_only()
+    target = db().get(Person, path_id(person_id))
+    image = services.image(runtime(), target.signature_image if target else None)
+    if image is None:
+        raise NotFound("image_not_found", "Chưa có ảnh chữ ký.")
+    return Response(image, mimetype="image/png")
+
+
+@bp.post("/admin/units")
+@signed_in
+def admin_unit() -> BaseResponse:
+    """Add a unit or change one."""
+    unit_id = request.form.get("unit_id", "")
+    services.save_unit(db(), _admin_only(), int(unit_id) if unit_id.isdigit() else None, request.form.to_dict())
+    commit()
+    flash("Đã lưu đơn vị.", "ok")
+    return redirect(url_for("pages.admin"))
+
+
+@bp.post("/admin/registers/<register_id>")
+@signed_in
+def admin_register(register_id: str) -> BaseResponse:
+    """Rename a register or change its symbol patterns."""
+    services.save_register(db(), _admin_only(), path_id(register_id), request.form.to_dict())
+    commit()
+    flash("Đã lưu sổ đăng ký.", "ok")
+    return redirect(url_for("pages.admin"))
+
+
+@bp.post("/admin/seal")
+@signed_in
+def admin_seal() -> BaseResponse:
+    """Upload the agency's seal image."""
+    upload = request.files.get("file")
+    services.set_seal_image(db(), runtime(), _admin_only(), upload.read() if upload else b"")
+    commit()
+    flash("Đã cập nhật ảnh con dấu.", "ok")
+    return redirect(url_for("pages.admin"))
+
+
+@bp.get("/admin/seal.png")
+@signed_in
+def admin_seal_image() -> Response:
+    """The agency's seal image (admin)."""
+    image = services.image(runtime(), _admin_only().unit.agency.seal_image)
+    if image is None:
+        raise NotFound("image_not_found", "Chưa có ảnh con dấu.")
+    return Response(image, mimetype="image/png")

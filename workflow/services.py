@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from signing import appearance, validation
 from signing import pdf as signing_pdf
@@ -563,6 +564,108 @@ def set_signer(session: Session, actor: Person, person_id: int, kind: Any, ref: 
         raise Invalid("invalid_field", "Nhãn khóa quá dài.", field="ref")
     target.signer_kind, target.signer_ref = kind, ref if kind != "pkcs12" else ""
     audit(session, actor, "signer_set", None, person_id=target.id, kind=kind, ref=target.signer_ref)
+    return target
+
+
+# --- the directory (admin) ----------------------------------------------------------------
+
+
+def _admin(actor: Person) -> None:
+    if not actor.has_role("admin"):
+        raise Forbidden("forbidden", "Chỉ quản trị viên được thực hiện thao tác này.")
+
+
+def _text(data: dict[str, Any], name: str, label: str, *, required: bool = True, longest: int = 255) -> str:
+    value = str(data.get(name) or "").strip()
+    if required and not value:
+        raise Invalid("missing_field", f"Thiếu {label}.", field=name)
+    if len(value) > longest:
+        raise Invalid("field_too_long", f"{label.capitalize()} quá dài (tối đa {longest} ký tự).", field=name)
+    return value
+
+
+def save_person(session: Session, actor: Person, person_id: int | None, data: dict[str, Any]) -> Person:
+    """An admin adds a person or changes one: name, unit, position, authority line, roles, active, password."""
+    _admin(actor)
+    agency_id = actor.unit.agency_id
+    if person_id is None:
+        username = _text(data, "username", "tên đăng nhập", longest=64)
+        if not re.fullmatch(r"[a-z0-9_.]+", username):
+            raise Invalid(
+                "invalid_username", "Tên đăng nhập chỉ gồm chữ thường không dấu, số, '_' và '.'.", field="username"
+            )
+        if session.scalar(select(Person).where(Person.username == username)) is not None:
+            raise Conflict("username_taken", "Tên đăng nhập đã có người dùng.")
+        target = Person(username=username, password_hash="")
+    else:
+        found = session.get(Person, person_id)
+        if found is None or found.unit.agency_id != agency_id:
+            raise NotFound("person_not_found", "Không tìm thấy người dùng.")
+        target = found
+    unit = session.get(Unit, int(data.get("unit_id") or 0))
+    if unit is None or unit.agency_id != agency_id:
+        raise Invalid("invalid_unit", "Đơn vị không hợp lệ.", field="unit_id")
+    roles = data.get("roles") or []
+    if not isinstance(roles, list) or not roles or any(r not in catalog.ROLES for r in roles):
+        raise Invalid("invalid_roles", "Chọn ít nhất một vai trò hợp lệ.", field="roles")
+    password = str(data.get("password") or "")
+    if person_id is None or password:
+        if len(password) < 10:
+            raise Invalid("weak_password", "Mật khẩu cần ít nhất 10 ký tự.", field="password")
+        target.password_hash = generate_password_hash(password)
+    if target.id == actor.id and ("admin" not in roles or not data.get("active", True)):
+        raise Conflict("self_lockout", "Không thể tự bỏ quyền quản trị hay khóa chính mình.")
+    target.full_name = _text(data, "full_name", "họ và tên")
+    target.unit_id = unit.id
+    target.position = _text(data, "position", "chức vụ", required=False, longest=128)
+    target.authority = _text(data, "authority", "dòng thẩm quyền", required=False, longest=128)
+    target.roles = " ".join(r for r in catalog.ROLES if r in roles)
+    target.active = bool(data.get("active", True))
+    session.add(target)
+    session.flush()
+    audit(session, actor, "person_saved", None, person_id=target.id, roles=target.roles, active=target.active)
+    return target
+
+
+def save_unit(session: Session, actor: Person, unit_id: int | None, data: dict[str, Any]) -> Unit:
+    """An admin adds a unit or renames one (code, name, other names used in Nơi nhận)."""
+    _admin(actor)
+    code = _text(data, "code", "mã đơn vị", longest=32)
+    if unit_id is None:
+        target = Unit(agency_id=actor.unit.agency_id, code=code, name="")
+    else:
+        found = session.get(Unit, unit_id)
+        if found is None or found.agency_id != actor.unit.agency_id:
+            raise NotFound("unit_not_found", "Không tìm thấy đơn vị.")
+        target = found
+    clash = session.scalar(select(Unit).where(Unit.agency_id == actor.unit.agency_id, Unit.code == code))
+    if clash is not None and clash is not target:
+        raise Conflict("unit_code_taken", "Mã đơn vị đã có.")
+    target.code, target.name = code, _text(data, "name", "tên đơn vị")
+    target.aliases = _text(data, "aliases", "tên gọi khác", required=False, longest=4000)
+    session.add(target)
+    session.flush()
+    audit(session, actor, "unit_saved", None, unit_id=target.id, code=target.code)
+    return target
+
+
+def save_register(session: Session, actor: Person, register_id: int, data: dict[str, Any]) -> Register:
+    """An admin renames a register or changes its symbol patterns ({type}, {agency}, {unit})."""
+    _admin(actor)
+    target = session.get(Register, register_id)
+    if target is None or target.agency_id != actor.unit.agency_id:
+        raise NotFound("register_not_found", "Không tìm thấy sổ đăng ký.")
+    patterns = {}
+    for name in ("typed_pattern", "cong_van_pattern"):
+        value = _text(data, name, "mẫu ký hiệu", longest=64)
+        try:
+            value.format(type="TB", agency="STNMT", unit="VP")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise Invalid("invalid_pattern", "Mẫu ký hiệu chỉ dùng {type}, {agency}, {unit}.", field=name) from exc
+        patterns[name] = value
+    target.name = _text(data, "name", "tên sổ")
+    target.typed_pattern, target.cong_van_pattern = patterns["typed_pattern"], patterns["cong_van_pattern"]
+    audit(session, actor, "register_saved", None, register_id=target.id, **patterns)
     return target
 
 
