@@ -314,6 +314,21 @@ def document_act(doc_id: str, action: str) -> BaseResponse:
     return back()
 
 
+@bp.post("/documents/<doc_id>/versions")
+@signed_in
+def document_version(doc_id: str) -> BaseResponse:
+    """The drafter revises a draft: new summary and body (rendered again) or a new PDF."""
+    data = {k: request.form[k] for k in ("summary", "body") if request.form.get(k, "").strip()}
+    upload = request.files.get("file")
+    pdf = upload.read() if upload is not None and upload.filename else None
+    if pdf is not None:
+        data.pop("body", None)
+    version = services.add_version(db(), runtime(), actor(), path_id(doc_id), data, pdf)
+    commit()
+    flash(f"Đã lưu phiên bản {version.seq}.", "ok")
+    return back()
+
+
 @bp.post("/documents/<doc_id>/comments")
 @signed_in
 def document_comment(doc_id: str) -> BaseResponse:

@@ -111,6 +111,11 @@ def test_the_whole_day_in_the_browser(browser: Browser, site: Instance, shots: P
     head.get_by_role("button", name="Trả lại").click()
     specialist.goto(document_url)
     expect(specialist.get_by_role("alert")).to_contain_text("Bị trả lại: Bổ sung thời hạn báo cáo.")
+    specialist.get_by_label("Nội dung", exact=True).fill(
+        "Sở Tài nguyên và Môi trường đề nghị các phòng tăng cường kiểm tra, báo cáo trước ngày 15/12/2026./."
+    )
+    specialist.get_by_role("button", name="Lưu phiên bản mới").click()
+    expect(specialist.get_by_role("status")).to_have_text("Đã lưu phiên bản 2.")
     specialist.get_by_role("button", name="Trình duyệt").click()
     head.goto(document_url)
     head.get_by_role("button", name="Duyệt", exact=True).click()
@@ -155,4 +160,15 @@ def test_the_whole_day_in_the_browser(browser: Browser, site: Instance, shots: P
     row = clerk.get_by_role("row", name=re.compile("Phòng Quản lý đất đai"))
     expect(row).to_contain_text("Hoàn thành")
     snap(clerk, shots, "theo-doi")
-    assert len(list(shots.glob("*.png"))) == 18
+    # Search, accent-insensitive, from the menu's search box.
+    clerk.get_by_label("Tìm văn bản").fill("tang cuong quan ly dat dai")
+    clerk.get_by_label("Tìm văn bản").press("Enter")
+    expect(clerk.get_by_text("1 văn bản.")).to_be_visible()
+    snap(clerk, shots, "tim-kiem")
+    clerk.get_by_role("link", name="Sổ văn bản đi").click()
+    expect(clerk.get_by_role("cell", name="01/STNMT-VP")).to_be_visible()
+    snap(clerk, shots, "so-van-ban-di")
+    admin = sign_in(browser, site, "admin")
+    admin.get_by_role("link", name="Quản trị").click()
+    snap(admin, shots, "quan-tri")
+    assert len(list(shots.glob("*.png"))) == 24
