@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -64,6 +65,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(routing_views.exchange_bp)
     if config["HUB_MODE"]:
         app.register_blueprint(routing_views.hub_bp)
+    # Pages in Vietnamese; English when a person switches (flask-babel, catalogs in workflow/translations).
+    app.config.update(BABEL_DEFAULT_LOCALE="vi", BABEL_TRANSLATION_DIRECTORIES=workflow_pages.compiled_translations())
+    Babel(app, locale_selector=workflow_pages.locale)
     app.register_blueprint(workflow_pages.bp)
     app.register_blueprint(routing_pages.bp)
     # Every form of the pages carries a CSRF token; the JSON API and the exchange authenticate with

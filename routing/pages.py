@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -64,7 +65,7 @@ def delivery_status(delivery_id: str) -> BaseResponse:
     reason = request.form.get("reason", "").strip() or None
     services.update_status(db(), actor(), path_id(delivery_id), code, reason)
     commit()
-    flash(f"Đã cập nhật: {services.STATUS_LABELS.get(code, code)}.", "ok")
+    flash(_("Đã cập nhật: %(status)s.", status=_(services.STATUS_LABELS.get(code, code))), "ok")
     return back("routing_pages.inbox")
 
 
@@ -82,7 +83,7 @@ def delivery_resend(delivery_id: str) -> BaseResponse:
     """Send a failed delivery again from the board."""
     services.resend(db(), actor(), path_id(delivery_id))
     commit()
-    flash("Đã đưa vào hàng đợi gửi lại.", "ok")
+    flash(_("Đã đưa vào hàng đợi gửi lại."), "ok")
     return back("routing_pages.board")
 
 
@@ -162,5 +163,5 @@ def incoming_act(incoming_id: str, action: str) -> BaseResponse:
         data["deadline"] = request.form.get("deadline") or None
     found = incoming.act(db(), runtime(), actor(), path_id(incoming_id), action, data)
     commit()
-    flash(f"Đã cập nhật: {incoming.STATE_LABELS[found.state]}.", "ok")
+    flash(_("Đã cập nhật: %(status)s.", status=_(incoming.STATE_LABELS[found.state])), "ok")
     return back("routing_pages.incoming_list")

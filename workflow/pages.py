@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -37,6 +39,7 @@ from workflow.views import commit, db, path_id, runtime
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 F = TypeVar("F", bound=Callable[..., Any])
+TRANSLATIONS = Path(__file__).with_name("translations")
 
 # How audit events read in a document's history (lifecycle actions use ACTION_LABELS).
 EVENT_LABELS = {
@@ -133,6 +136,7 @@ def gio(value: dt.datetime | None) -> str:
 def _common() -> dict[str, Any]:
     person = me() if request.blueprint in ("pages", "routing_pages") else None
     return {
+        "page_language": locale(),
         "me": person,
         "waiting": services.waiting_counts(db(), person) if person else {},
         "STATE_LABELS": STATE_LABELS,
@@ -172,6 +176,38 @@ def logout() -> BaseResponse:
     return redirect(url_for("pages.login"))
 
 
+@bp.post("/language")
+def language() -> BaseResponse:
+    """Switch the pages between Vietnamese (the default) and English."""
+    session["lang"] = "en" if request.form.get("lang") == "en" else "vi"
+    return back()
+
+
+def locale() -> str:
+    """The language of the pages for this browser."""
+    return "en" if session.get("lang") == "en" else "vi"
+
+
+@functools.cache
+def compiled_translations() -> str:
+    """The translations of the pages compiled for gettext, once per process, in a private folder."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    target = Path(tempfile.mkdtemp(prefix="congvan-i18n-"))
+    atexit.register(shutil.rmtree, target, True)
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = target / po.relative_to(TRANSLATIONS).with_suffix(".mo")
+        mo.parent.mkdir(parents=True)
+        with po.open("rb") as source, mo.open("wb") as out:
+            write_mo(out, read_po(source))
+    return str(target)
+
+
 @bp.get("/")
 @signed_in
 def home() -> str:
@@ -209,7 +245,7 @@ def _date(raw: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw) if raw else None
     except ValueError:
-        flash("Ngày phải có dạng dd/mm/yyyy.", "error")
+        flash(_("Ngày phải có dạng dd/mm/yyyy."), "error")
         return None
 
 
@@ -235,7 +271,7 @@ def new_document() -> BaseResponse | str:
             flash(exc.message, "error")
             return render_template("workflow/new_document.html", leaders=leaders, form=request.form), 400  # type: ignore[return-value]
         commit()
-        flash("Đã tạo dự thảo.", "ok")
+        flash(_("Đã tạo dự thảo."), "ok")
         return redirect(url_for("pages.document", doc_id=document.id))
     return render_template("workflow/new_document.html", leaders=leaders, form={})
 
@@ -300,7 +336,7 @@ def document_page(doc_id: str, page: str) -> Response:
 def document_act(doc_id: str, action: str) -> BaseResponse:
     """Take a lifecycle step from the document's page."""
     if action not in ACTIONS:
-        flash("Thao tác không tồn tại.", "error")
+        flash(_("Thao tác không tồn tại."), "error")
         return back()
     reason = request.form.get("reason", "").strip() or None
     result = services.act(db(), runtime(), actor(), path_id(doc_id), action, reason)
@@ -308,9 +344,9 @@ def document_act(doc_id: str, action: str) -> BaseResponse:
     if result.get("ok") is False:
         flash(result["error"]["message"], "error")
     elif action == "issue":
-        flash(f"Đã phát hành: số, ký hiệu {result['symbol']}.", "ok")
+        flash(_("Đã phát hành: số, ký hiệu %(symbol)s.", symbol=result["symbol"]), "ok")
     else:
-        flash(f"Đã {ACTION_LABELS[action]}.", "ok")
+        flash(_("Đã %(action)s.", action=_(ACTION_LABELS[action])), "ok")
     return back()
 
 
@@ -325,7 +361,7 @@ def document_version(doc_id: str) -> BaseResponse:
         data.pop("body", None)
     version = services.add_version(db(), runtime(), actor(), path_id(doc_id), data, pdf)
     commit()
-    flash(f"Đã lưu phiên bản {version.seq}.", "ok")
+    flash(_("Đã lưu phiên bản %(seq)s.", seq=version.seq), "ok")
     return back()
 
 
@@ -477,7 +513,7 @@ def admin_new_person() -> BaseResponse | str:
     if request.method == "POST":
         created = services.save_person(db(), person, None, _person_form())
         commit()
-        flash(f"Đã thêm người dùng {created.username}.", "ok")
+        flash(_("Đã thêm người dùng %(username)s.", username=created.username), "ok")
         return redirect(url_for("pages.admin_person", person_id=created.id))
     return render_template("workflow/admin_person.html", target=None, units=units, kinds=catalog.SIGNER_KINDS)
 
@@ -495,13 +531,13 @@ def admin_person(person_id: str) -> BaseResponse | str:
         if form == "signature":
             upload = request.files.get("file")
             services.set_signature_image(db(), runtime(), person, target.id, upload.read() if upload else b"")
-            message = "Đã cập nhật ảnh chữ ký."
+            message = _("Đã cập nhật ảnh chữ ký.")
         elif form == "signer":
             services.set_signer(db(), person, target.id, request.form.get("kind"), request.form.get("ref"))
-            message = "Đã cập nhật nơi giữ khóa ký số."
+            message = _("Đã cập nhật nơi giữ khóa ký số.")
         else:
             services.save_person(db(), person, target.id, _person_form())
-            message = "Đã lưu."
+            message = _("Đã lưu.")
         commit()
         flash(message, "ok")
         return redirect(url_for("pages.admin_person", person_id=target.id))
@@ -528,7 +564,7 @@ def admin_unit() -> BaseResponse:
     unit_id = request.form.get("unit_id", "")
     services.save_unit(db(), _admin_only(), int(unit_id) if unit_id.isdigit() else None, request.form.to_dict())
     commit()
-    flash("Đã lưu đơn vị.", "ok")
+    flash(_("Đã lưu đơn vị."), "ok")
     return redirect(url_for("pages.admin"))
 
 
@@ -538,7 +574,7 @@ def admin_register(register_id: str) -> BaseResponse:
     """Rename a register or change its symbol patterns."""
     services.save_register(db(), _admin_only(), path_id(register_id), request.form.to_dict())
     commit()
-    flash("Đã lưu sổ đăng ký.", "ok")
+    flash(_("Đã lưu sổ đăng ký."), "ok")
     return redirect(url_for("pages.admin"))
 
 
@@ -549,7 +585,7 @@ def admin_seal() -> BaseResponse:
     upload = request.files.get("file")
     services.set_seal_image(db(), runtime(), _admin_only(), upload.read() if upload else b"")
     commit()
-    flash("Đã cập nhật ảnh con dấu.", "ok")
+    flash(_("Đã cập nhật ảnh con dấu."), "ok")
     return redirect(url_for("pages.admin"))
 
 

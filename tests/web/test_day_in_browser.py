@@ -171,4 +171,10 @@ def test_the_whole_day_in_the_browser(browser: Browser, site: Instance, shots: P
     admin = sign_in(browser, site, "admin")
     admin.get_by_role("link", name="Quản trị").click()
     snap(admin, shots, "quan-tri")
-    assert len(list(shots.glob("*.png"))) == 24
+    # The same board in English, one switch away.
+    clerk.get_by_role("link", name="Theo dõi gửi nhận").click()
+    clerk.get_by_role("button", name="English").click()
+    expect(clerk.get_by_role("heading", name="Dispatch board")).to_be_visible()
+    expect(clerk.get_by_role("row", name=re.compile("Phòng Quản lý đất đai"))).to_contain_text("Done")
+    snap(clerk, shots, "theo-doi-en")
+    assert len(list(shots.glob("*.png"))) == 26

@@ -132,3 +132,19 @@ def test_incoming_document_steps_in_the_page(app: Flask, foreign: Foreign, signe
     unit = sign_in(app, "truongphong_dd")
     page = unit.get(f"/incoming/{incoming_id}").get_data(as_text=True)
     assert "Phòng Quản lý đất đai" in page and "31/12/2026" in page and "Bắt đầu xử lý" in page
+
+
+def test_english_is_one_switch_away(app: Flask, api: Api) -> None:
+    doc = api.draft()
+    client = sign_in(app, "chuyenvien")
+    page = client.get("/").get_data(as_text=True)
+    assert "Việc của tôi" in page and '<html lang="vi">' in page
+    client.post("/language", data={"csrf_token": _token(client, "/"), "lang": "en"})
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in page and "My work" in page and "Sign out" in page and "Tiếng Việt" in page
+    page = client.get(f"/documents/{doc['id']}").get_data(as_text=True)
+    assert "Drafting" in page and "Submit" in page and "Official letter" in page
+    client.post(f"/documents/{doc['id']}/act/submit", data={"csrf_token": _token(client, "/")})
+    assert "Done: submit." in client.get(f"/documents/{doc['id']}").get_data(as_text=True)
+    client.post("/language", data={"csrf_token": _token(client, "/"), "lang": "vi"})
+    assert "Việc của tôi" in client.get("/").get_data(as_text=True)
