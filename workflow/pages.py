@@ -276,6 +276,19 @@ def new_document() -> BaseResponse | str:
     return render_template("workflow/new_document.html", leaders=leaders, form={})
 
 
+@bp.post("/documents/preview")
+@signed_in
+def preview() -> Response:
+    """The draft as it would be rendered, opened in a new tab before it is created."""
+    data: dict[str, Any] = request.form.to_dict()
+    for field in ("kinh_gui", "noi_nhan"):
+        data[field] = [line for line in data.get(field, "").splitlines() if line.strip()]
+    data["signer_id"] = int(data["signer_id"]) if str(data.get("signer_id", "")).isdigit() else 0
+    response = Response(services.preview(db(), actor(), data), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = 'inline; filename="xem-truoc.pdf"'
+    return response
+
+
 def _allowed(person: Person, document: Document) -> list[str]:
     allowed = []
     for action in ACTIONS:

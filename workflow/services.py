@@ -354,6 +354,28 @@ def create_document(session: Session, rt: Runtime, actor: Person, data: dict[str
     return document
 
 
+def preview(session: Session, actor: Person, data: dict[str, Any]) -> bytes:
+    """The PDF a draft's fields and body would render to, without storing anything."""
+    fields = parse_draft(data, need_body=True)
+    agency = actor.unit.agency
+    signer = _check_signer(session, agency, fields.signer_id)
+    draft = Document(
+        agency=agency,
+        doc_type=fields.doc_type,
+        summary=fields.summary,
+        body=fields.body,
+        urgency=fields.urgency,
+        confidentiality=fields.confidentiality,
+        signer=signer,
+        kinh_gui=fields.kinh_gui,
+        noi_nhan=fields.noi_nhan,
+    )
+    if draft in session:  # built to be drawn, never to be saved
+        session.expunge(draft)
+    pdf, _ = render.render(_draft_for_render(draft))
+    return pdf
+
+
 def add_version(
     session: Session, rt: Runtime, actor: Person, document_id: int, data: dict[str, Any], pdf: bytes | None
 ) -> DocumentVersion:

@@ -148,3 +148,21 @@ def test_english_is_one_switch_away(app: Flask, api: Api) -> None:
     assert "Done: submit." in client.get(f"/documents/{doc['id']}").get_data(as_text=True)
     client.post("/language", data={"csrf_token": _token(client, "/"), "lang": "vi"})
     assert "Việc của tôi" in client.get("/").get_data(as_text=True)
+
+
+def test_preview_renders_without_storing(app: Flask) -> None:
+    client = sign_in(app, "chuyenvien")
+    form = {
+        "csrf_token": _token(client, "/documents/new"),
+        "doc_type": "cong_van",
+        "summary": "xem trước công văn",
+        "body": "Nội dung xem trước./.",
+        "signer_id": "3",
+        "kinh_gui": "Phòng Quản lý đất đai",
+        "noi_nhan": "Như trên;\nLưu: VT, VP.",
+    }
+    response = client.post("/documents/preview", data=form)
+    assert response.status_code == 200 and response.mimetype == "application/pdf" and response.data[:5] == b"%PDF-"
+    assert "Không có văn bản nào." in client.get("/documents").get_data(as_text=True)  # nothing was stored
+    response = client.post("/documents/preview", data=form | {"summary": ""}, follow_redirects=True)
+    assert "Thiếu trích yếu" in response.get_data(as_text=True)
