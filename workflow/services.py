@@ -330,21 +330,8 @@ def create_document(session: Session, rt: Runtime, actor: Person, data: dict[str
                 "Văn bản được thay thế phải là văn bản đã phát hành của cơ quan.",
                 field="replaces_id",
             )
-    document = Document(
-        agency=agency,
-        doc_type=fields.doc_type,
-        summary=fields.summary,
-        body=fields.body,
-        urgency=fields.urgency,
-        confidentiality=fields.confidentiality,
-        drafting_unit_id=actor.unit_id,
-        drafter=actor,
-        signer_id=fields.signer_id,
-        kinh_gui=fields.kinh_gui,
-        noi_nhan=fields.noi_nhan,
-        due_date=fields.due_date,
-        replaces_id=fields.replaces_id,
-        state="drafting",
+    document = _document_from(
+        agency, fields, drafting_unit_id=actor.unit_id, drafter=actor, signer_id=fields.signer_id, state="drafting"
     )
     session.add(document)
     session.flush()
@@ -354,22 +341,28 @@ def create_document(session: Session, rt: Runtime, actor: Person, data: dict[str
     return document
 
 
-def preview(session: Session, actor: Person, data: dict[str, Any]) -> bytes:
-    """The PDF a draft's fields and body would render to, without storing anything."""
-    fields = parse_draft(data, need_body=True)
-    agency = actor.unit.agency
-    signer = _check_signer(session, agency, fields.signer_id)
-    draft = Document(
+def _document_from(agency: Agency, fields: DraftInput, **more: Any) -> Document:
+    return Document(
         agency=agency,
         doc_type=fields.doc_type,
         summary=fields.summary,
         body=fields.body,
         urgency=fields.urgency,
         confidentiality=fields.confidentiality,
-        signer=signer,
         kinh_gui=fields.kinh_gui,
         noi_nhan=fields.noi_nhan,
+        due_date=fields.due_date,
+        replaces_id=fields.replaces_id,
+        **more,
     )
+
+
+def preview(session: Session, actor: Person, data: dict[str, Any]) -> bytes:
+    """The PDF a draft's fields and body would render to, without storing anything."""
+    fields = parse_draft(data, need_body=True)
+    agency = actor.unit.agency
+    signer = _check_signer(session, agency, fields.signer_id)
+    draft = _document_from(agency, fields, signer=signer)
     if draft in session:  # built to be drawn, never to be saved
         session.expunge(draft)
     pdf, _ = render.render(_draft_for_render(draft))
