@@ -16,7 +16,7 @@ from workflow import render
 from workflow.errors import DomainError, NotFound
 from workflow.models import Document, Unit
 from workflow.pages import actor, back, me, refused, signed_in
-from workflow.views import commit, db, path_id, runtime
+from workflow.views import commit, db, inline_pdf, path_id, runtime
 
 bp = Blueprint("routing_pages", __name__, template_folder="templates")
 bp.register_error_handler(DomainError, refused)
@@ -146,9 +146,7 @@ def incoming_page(incoming_id: str, page: str) -> Response:
 def incoming_pdf(incoming_id: str) -> Response:
     """The received PDF with its signatures."""
     found = incoming.get(db(), actor(), path_id(incoming_id))
-    response = Response(incoming.pdf(runtime(), found), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="van-ban-den-{found.id}.pdf"'
-    return response
+    return inline_pdf(incoming.pdf(runtime(), found), f"van-ban-den-{found.id}.pdf")
 
 
 @bp.post("/incoming/<incoming_id>/act/<action>")

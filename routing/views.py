@@ -13,7 +13,7 @@ from routing import edxml, exchange, hub, incoming, services, transport, webhook
 from routing.models import HubOrgan
 from workflow.errors import Invalid, TooLarge
 from workflow.services import get_document
-from workflow.views import body_json, commit, db, ok, path_id, person, runtime
+from workflow.views import body_json, commit, db, inline_pdf, ok, path_id, person, runtime
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
 exchange_bp = Blueprint("exchange", __name__, url_prefix="/exchange/v1")
@@ -155,9 +155,7 @@ def incoming_detail(incoming_id: str) -> tuple[Response, int]:
 def incoming_pdf(incoming_id: str) -> Response:
     """The received, signed PDF."""
     found = incoming.get(db(), person(), path_id(incoming_id))
-    response = Response(incoming.pdf(runtime(), found), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="van-ban-den-{found.id}.pdf"'
-    return response
+    return inline_pdf(incoming.pdf(runtime(), found), f"van-ban-den-{found.id}.pdf")
 
 
 @bp.post("/incoming/<incoming_id>/actions/<action>")

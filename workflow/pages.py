@@ -35,7 +35,7 @@ from workflow import catalog, render, search, services
 from workflow.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from workflow.models import AuditEvent, Comment, Document, Person, Register, SigningBatch, Unit
 from workflow.states import ACTION_LABELS, ACTIONS, NEEDS_REASON, STATE_LABELS
-from workflow.views import commit, db, path_id, runtime
+from workflow.views import commit, db, inline_pdf, path_id, runtime
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -284,9 +284,7 @@ def preview() -> Response:
     for field in ("kinh_gui", "noi_nhan"):
         data[field] = [line for line in data.get(field, "").splitlines() if line.strip()]
     data["signer_id"] = int(data["signer_id"]) if str(data.get("signer_id", "")).isdigit() else 0
-    response = Response(services.preview(db(), actor(), data), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = 'inline; filename="xem-truoc.pdf"'
-    return response
+    return inline_pdf(services.preview(db(), actor(), data), "xem-truoc.pdf")
 
 
 def _allowed(person: Person, document: Document) -> list[str]:
@@ -324,9 +322,7 @@ def document(doc_id: str) -> str:
 def document_pdf(doc_id: str) -> Response:
     """The current PDF, shown in the page."""
     found = services.get_document(db(), actor(), path_id(doc_id))
-    response = Response(services.read_pdf(runtime(), found.current_version), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="van-ban-{found.id}.pdf"'
-    return response
+    return inline_pdf(services.read_pdf(runtime(), found.current_version), f"van-ban-{found.id}.pdf")
 
 
 @bp.get("/documents/<doc_id>/pages/<page>.png")
@@ -483,9 +479,7 @@ def register_pdf(register_id: str) -> Response:
     data, name = services.register_pdf(
         db(), runtime(), actor(), path_id(register_id), int(year) if year.isdigit() else runtime().now().year
     )
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return inline_pdf(data, name)
 
 
 # --- administration ----------------------------------------------------------------------------

@@ -76,6 +76,13 @@ def body_json() -> dict[str, Any]:
     return data
 
 
+def inline_pdf(data: bytes, filename: str) -> Response:
+    """A PDF shown in the browser, under a file name the server chose."""
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
 def ok(payload: Any, status: int = 200) -> tuple[Response, int]:
     """A JSON response."""
     return jsonify(payload), status
