@@ -17,6 +17,7 @@ import routing
 from routing import pages as routing_pages
 from routing import views as routing_views
 from workflow import config as config_module
+from workflow import health
 from workflow import pages as workflow_pages
 from workflow import runtime as runtime_module
 from workflow import views as workflow_views
@@ -46,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app from defaults, CONGVAN_* environment variables and test_config."""
     app = Flask(__name__)
     config = config_module.load(test_config)
+    health.check_production(config)
     app.config.update(
         SECRET_KEY=config["SECRET_KEY"],
         # Multipart overhead on top of the largest PDF accepted.
@@ -58,6 +60,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     rt = runtime_module.build(config)
     runtime_module.install(rt)
+    if config["JOB_MODE"] == "rq":
+        health.warn_if_redis_evicts(rt)
     app.extensions["congvan"] = rt
     routing.connect()
     app.register_blueprint(workflow_views.bp)
@@ -104,6 +108,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:
+        """Liveness: the process answers."""
         return jsonify({"status": "ok"}), 200
+
+    @app.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        """Readiness: database, Redis, a worker for every queue; queue depths and the outbox backlog."""
+        ready, report = health.readiness(rt)
+        return jsonify({"status": "ok" if ready else "not_ready", **report}), 200 if ready else 503
 
     return app

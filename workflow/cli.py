@@ -57,22 +57,31 @@ def setup_demo(agency_code: str) -> None:
 
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(burst: bool) -> None:
-    """Run an RQ worker on the signing and dispatch queues."""
+@click.option("--queues", default="", help="Comma-separated queues to serve (default: all).")
+def worker(burst: bool, queues: str) -> None:
+    """Run an RQ worker on the signing, dispatch, exchange and webhooks queues (or some of them)."""
     from redis import Redis
     from rq import Queue, SimpleWorker
 
     import routing
+    from workflow import health
     from workflow.outbox import QUEUES
 
+    names = [name.strip() for name in queues.split(",") if name.strip()] or list(QUEUES)
+    unknown = [name for name in names if name not in QUEUES]
+    if unknown:
+        raise click.BadParameter(f"hàng đợi không có: {', '.join(unknown)} (có: {', '.join(QUEUES)})")
     routing.connect()
     rt = runtime_module.current()
+    health.check_production(rt.config)
+    health.warn_if_redis_evicts(rt)
     connection = Redis.from_url(rt.config["REDIS_URL"])
-    queues = [Queue(name, connection=connection) for name in QUEUES]
-    rt.warm()
+    if "signing" in names:
+        rt.warm()
+    serving = [Queue(name, connection=connection) for name in names]
     # Jobs run in this process (no fork per job), so the parsed keys, the font, the token session and
     # the signing processes stay warm from one batch to the next.
-    SimpleWorker(queues, connection=connection).work(burst=burst, with_scheduler=False)
+    SimpleWorker(serving, connection=connection).work(burst=burst, with_scheduler=False)
 
 
 def reconcile_all() -> dict[str, int]:
@@ -101,9 +110,10 @@ def create_batches() -> None:
 @click.option("--interval", default=5.0, help="Seconds between reconciliations.")
 def scheduler(interval: float) -> None:
     """Reconcile every few seconds and create the signing batches at the daily cut-off."""
-    from workflow import jobs
+    from workflow import health, jobs
 
     rt = runtime_module.current()
+    health.check_production(rt.config)
     hour, minute = (int(x) for x in str(rt.config["SIGNING_CUTOFF"]).split(":"))
     last_cutoff: dt.date | None = None
     while True:

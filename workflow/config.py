@@ -61,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "WORKDAY_END": "17:00",
     # Run as the exchange hub: a directory of agencies, store and relay (push or pull).
     "HUB_MODE": False,
+    # "production" refuses demo keys, default secrets, SQLite and inline jobs at start-up.
+    "ENV": "development",
 }
 
 # Secrets may come from a file instead (CONGVAN_<KEY>_FILE, e.g. a Docker or systemd secret).
