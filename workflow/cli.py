@@ -189,6 +189,48 @@ def hub_register(identity_file: object, token: str, push_url: str) -> None:
     click.echo(f"Đã đăng ký {organ['name']} ({organ['organ_id']}) với trục; {mode}.")
 
 
+@main.command("backup")
+@click.argument("target", type=click.Path(path_type=Path))
+def backup_command(target: Path) -> None:
+    """Back up the database and the file store into an empty folder (keys are backed up apart)."""
+    from workflow import backup
+
+    rt = runtime_module.current()
+    try:
+        manifest = backup.backup(rt, target)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Đã sao lưu vào {target}: {manifest}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(path_type=Path, exists=True))
+def restore_command(source: Path) -> None:
+    """Restore a backup into an empty system, then check every file against its SHA-256."""
+    from workflow import backup
+
+    rt = runtime_module.current()
+    try:
+        manifest = backup.restore(rt, source)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    check = backup.verify(runtime_module.build(rt.config))
+    click.echo(f"Đã khôi phục {manifest}; kiểm tra {check.files} tệp, {check.versions} phiên bản văn bản.")
+    if check.problems:
+        raise click.ClickException("; ".join(check.problems[:20]))
+
+
+@main.command("verify-files")
+def verify_files() -> None:
+    """Check every stored file against its SHA-256 (exits non-zero on the first problem found)."""
+    from workflow import backup
+
+    check = backup.verify(runtime_module.current())
+    click.echo(f"Kiểm tra {check.files} tệp, {check.versions} phiên bản văn bản: {len(check.problems)} lỗi.")
+    if check.problems:
+        raise click.ClickException("; ".join(check.problems[:20]))
+
+
 @main.command("demo-day")
 @click.option("--url", default="http://127.0.0.1:5000", help="The running service.")
 @click.option("--drafts", default=6, help="How many drafts the specialist writes.")
