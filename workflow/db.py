@@ -41,3 +41,12 @@ def make_session_factory(engine: Engine, *, readonly: bool = False) -> sessionma
     """A session factory whose objects stay readable after commit; readonly ones never take write locks."""
     bind = engine.execution_options(congvan_readonly=True) if readonly else engine
     return sessionmaker(bind, expire_on_commit=False)
+
+
+# Search indexes made by migration 0005 outside the models (FTS5 on SQLite, a trigram index on PostgreSQL).
+SEARCH_OBJECTS = ("documents_fts", "ix_documents_search_trgm")
+
+
+def migrated_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's include_object: leave the search indexes that no model describes out of comparisons."""
+    return not (reflected and compare_to is None and name is not None and name.startswith(SEARCH_OBJECTS))

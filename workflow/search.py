@@ -2,6 +2,7 @@
 
 Each document keeps a folded copy of its number/symbol, type and summary (kept current by an ORM
 hook, so no code path can forget it); a search folds the query the same way and needs every word.
+Indexed: SQLite FTS5 (words and word prefixes), PostgreSQL pg_trgm (any substring).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from workflow import catalog
@@ -47,9 +48,16 @@ def search(
 ) -> list[Document]:
     """Documents of the actor's agency matching every word of the query, within the dates (created or issued)."""
     statement = select(Document).where(Document.agency_id == actor.unit.agency_id)
-    for word in fold(query).split():
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(Document.search_text.like(f"%{escaped}%", escape="\\"))
+    words = fold(query).split()
+    if words and session.get_bind().dialect.name == "sqlite":
+        # FTS5 (migration 0005): every word, as a whole word or the start of one.
+        fts = text("SELECT rowid FROM documents_fts WHERE documents_fts MATCH :match")
+        statement = statement.where(Document.id.in_(fts.bindparams(match=" ".join(f'"{w}"*' for w in words))))
+    else:
+        for word in words:
+            # PostgreSQL: substring match, served by the pg_trgm GIN index (migration 0005).
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            statement = statement.where(Document.search_text.like(f"%{escaped}%", escape="\\"))
     if since is not None:
         statement = statement.where(Document.created_at >= dt.datetime.combine(since, dt.time(), dt.UTC))
     if until is not None:

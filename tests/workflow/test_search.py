@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import Flask
+
 from tests.conftest import Api
 from workflow.search import fold
 
@@ -38,3 +40,27 @@ def test_fold() -> None:
     assert fold("Phòng, chống dịch") == "phong chong dich"
     assert fold("Đắk Nông") == "dak nong"
     assert fold("01/STNMT-VP") == "01 stnmt vp"
+
+
+def test_search_uses_its_index_and_follows_changes(any_app: Flask, any_api: Api) -> None:
+    api = any_api
+    doc = api.draft(summary="kế hoạch phòng chống thiên tai")
+    assert _found(api, "q=thien tai") == [doc["id"]]
+    response = api.as_(
+        "chuyenvien", "POST", f"/api/v1/documents/{doc['id']}/versions", json={"summary": "kế hoạch trồng rừng"}
+    )
+    assert response.status_code == 201, response.get_json()
+    assert _found(api, "q=thien tai") == [] and _found(api, "q=trong rung") == [doc["id"]]
+    assert _found(api, "q=tro") == [doc["id"]]  # the start of a word is enough
+    rt = any_app.extensions["congvan"]
+    with rt.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            plan = connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM documents WHERE id IN "
+                "(SELECT rowid FROM documents_fts WHERE documents_fts MATCH '\"rung\"*')"
+            ).all()
+            assert any("documents_fts VIRTUAL TABLE INDEX" in str(row) for row in plan), plan
+        else:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plan = connection.exec_driver_sql("EXPLAIN SELECT id FROM documents WHERE search_text LIKE '%%rung%%'").all()
+            assert any("ix_documents_search_trgm" in str(row) for row in plan), plan

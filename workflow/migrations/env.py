@@ -7,7 +7,7 @@ import importlib
 from alembic import context
 
 from workflow import config as config_module
-from workflow.db import make_engine
+from workflow.db import make_engine, migrated_object
 from workflow.models import Base
 
 for module in context.config.get_main_option("congvan_model_modules", "").split():
@@ -20,6 +20,7 @@ with engine.connect() as connection:
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=migrated_object,
     )
     with context.begin_transaction():
         context.run_migrations()
