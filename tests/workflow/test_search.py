@@ -62,5 +62,6 @@ def test_search_uses_its_index_and_follows_changes(any_app: Flask, any_api: Api)
             assert any("documents_fts VIRTUAL TABLE INDEX" in str(row) for row in plan), plan
         else:
             connection.exec_driver_sql("SET enable_seqscan = off")
-            plan = connection.exec_driver_sql("EXPLAIN SELECT id FROM documents WHERE search_text LIKE '%%rung%%'").all()
+            query = "EXPLAIN SELECT id FROM documents WHERE search_text LIKE '%%rung%%'"
+            plan = connection.exec_driver_sql(query).all()
             assert any("ix_documents_search_trgm" in str(row) for row in plan), plan
