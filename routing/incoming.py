@@ -20,7 +20,7 @@ from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Person, Register, Unit
 from workflow.runtime import Runtime
-from workflow.services import notify_role, take_number
+from workflow.services import notify_role, optional_date, take_number
 
 STATE_LABELS = {
     "received": "Đã đến, chờ vào sổ",
@@ -315,12 +315,7 @@ def _assignment(session: Session, incoming: IncomingDocument, data: dict[str, An
     units = session.scalars(select(Unit).where(Unit.id.in_(supporting))).all()
     if len(units) != len(set(supporting)) or any(u.agency_id != incoming.agency_id for u in units):
         raise Invalid("invalid_unit", "Đơn vị phối hợp không hợp lệ.", field="supporting_unit_ids")
-    deadline = None
-    if data.get("deadline"):
-        try:
-            deadline = dt.date.fromisoformat(str(data["deadline"]))
-        except ValueError as exc:
-            raise Invalid("invalid_date", "Hạn xử lý phải có dạng YYYY-MM-DD.", field="deadline") from exc
+    deadline = optional_date(data.get("deadline"), "deadline")
     incoming.lead_unit_id = lead.id
     incoming.lead_unit = lead
     incoming.supporting_unit_ids = sorted(set(supporting) - {lead.id})

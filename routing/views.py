@@ -4,7 +4,6 @@ exchange endpoint other agencies and the hub post to, and the hub's own endpoint
 from __future__ import annotations
 
 import base64
-import datetime as dt
 
 from flask import Blueprint, Response, request
 from sqlalchemy.orm import Session
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from routing import edxml, exchange, hub, incoming, services, transport, webhooks
 from routing.models import HubOrgan
 from workflow.errors import Invalid, TooLarge
-from workflow.services import get_document
+from workflow.services import get_document, optional_date
 from workflow.views import body_json, commit, db, inline_pdf, ok, path_id, person, runtime
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
@@ -99,12 +98,7 @@ def exchange_update(doc_id: str) -> tuple[Response, int]:
     """Send an update package (BussinessDocType 2) of an issued document to its recipient agencies."""
     actor = person()
     data = body_json()
-    due = None
-    if data.get("due_date"):
-        try:
-            due = dt.date.fromisoformat(str(data["due_date"]))
-        except ValueError as exc:
-            raise Invalid("invalid_date", "Hạn xử lý phải có dạng YYYY-MM-DD.", field="due_date") from exc
+    due = optional_date(data.get("due_date"), "due_date")
     document = get_document(db(), actor, path_id(doc_id), lock=True)
     count = exchange.resend(db(), runtime(), actor, document, due, str(data.get("reason") or ""))
     commit()

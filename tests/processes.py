@@ -18,6 +18,8 @@ from typing import Any
 
 import psycopg
 
+from workflow.backup import BackupError, pg_tool
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
@@ -71,12 +73,10 @@ def redis_server(workdir: Path) -> Iterator[str]:
 
 
 def _pg_bin(name: str) -> str:
-    found = shutil.which(name)
-    if found:
-        return found
-    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
-        return str(candidate)
-    raise RuntimeError(f"PostgreSQL ({name}) is not installed: run the README's test command")
+    try:
+        return pg_tool(name)
+    except BackupError as exc:
+        raise RuntimeError(f"PostgreSQL ({name}) is not installed: run the README's test command") from exc
 
 
 @contextlib.contextmanager

@@ -39,7 +39,8 @@ def _pg_args(url: str) -> tuple[list[str], dict[str, str]]:
     return [*args, "-d", parsed.database or "postgres"], env
 
 
-def _pg_tool(name: str) -> str:
+def pg_tool(name: str) -> str:
+    """Path of a PostgreSQL program (on PATH, or in Debian's versioned folder)."""
     found = shutil.which(name)
     if found:
         return found
@@ -67,7 +68,7 @@ def backup(rt: Runtime, target: Path) -> dict[str, Any]:
     else:
         args, env = _pg_args(url.replace("+psycopg", ""))
         subprocess.run(  # noqa: S603 - fixed tool, arguments from our configuration
-            [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "-f", str(target / "database.dump"), *args],
+            [pg_tool("pg_dump"), "--format=custom", "--no-owner", "-f", str(target / "database.dump"), *args],
             check=True,
             env=os.environ | env,
             capture_output=True,
@@ -115,7 +116,7 @@ def restore(rt: Runtime, source: Path) -> dict[str, Any]:
             raise BackupError("Bản sao lưu PostgreSQL chỉ khôi phục vào PostgreSQL.")
         args, env = _pg_args(url.replace("+psycopg", ""))
         subprocess.run(  # noqa: S603 - fixed tool, arguments from our configuration
-            [_pg_tool("pg_restore"), "--no-owner", "--exit-on-error", *args, str(source / "database.dump")],
+            [pg_tool("pg_restore"), "--no-owner", "--exit-on-error", *args, str(source / "database.dump")],
             check=True,
             env=os.environ | env,
             capture_output=True,

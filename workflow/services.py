@@ -190,12 +190,7 @@ def parse_draft(data: dict[str, Any], *, need_body: bool) -> DraftInput:
         signer_id = 0
     if not signer_id:
         raise Invalid("missing_field", "Thiếu người ký (signer_id).", field="signer_id")
-    due: dt.date | None = None
-    if data.get("due_date"):
-        try:
-            due = dt.date.fromisoformat(str(data["due_date"]))
-        except ValueError as exc:
-            raise Invalid("invalid_date", "Hạn xử lý phải có dạng YYYY-MM-DD.", field="due_date") from exc
+    due = optional_date(data.get("due_date"), "due_date")
     replaces = data.get("replaces_id")
     if replaces is not None and (not isinstance(replaces, int) or isinstance(replaces, bool) or replaces <= 0):
         raise Invalid(
@@ -216,6 +211,16 @@ def parse_draft(data: dict[str, Any], *, need_body: bool) -> DraftInput:
         body=body if isinstance(body, str) else None,
         replaces_id=replaces,
     )
+
+
+def optional_date(value: Any, field: str, label: str = "Hạn xử lý") -> dt.date | None:
+    """A date given as YYYY-MM-DD, None when absent; anything else is a 400 in Vietnamese."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise Invalid("invalid_date", f"{label} phải có dạng YYYY-MM-DD.", field=field) from exc
 
 
 def _lines(value: Any) -> str:

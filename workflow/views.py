@@ -281,13 +281,7 @@ def list_documents() -> tuple[Response, int]:
 
 
 def _date_arg(name: str) -> dt.date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as exc:
-        raise Invalid("invalid_date", f"Ngày ({name}) phải có dạng YYYY-MM-DD.", field=name) from exc
+    return services.optional_date(request.args.get(name), name, f"Ngày ({name})")
 
 
 def path_id(value: str) -> int:
