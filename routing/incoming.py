@@ -20,7 +20,7 @@ from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Person, Register, Unit
 from workflow.runtime import Runtime
-from workflow.services import notify_role, optional_date, take_number
+from workflow.services import FIRST_PAGE, Page, notify_role, optional_date, paged, take_number
 
 STATE_LABELS = {
     "received": "Đã đến, chờ vào sổ",
@@ -363,15 +363,15 @@ def _incoming_register(session: Session, agency_id: int) -> Register:
 
 
 def listing(
-    session: Session, actor: Person, state: str | None = None, year: int | None = None
-) -> list[IncomingDocument]:
-    """Incoming documents the actor may see, newest first; recalled and replaced ones only on request."""
+    session: Session, actor: Person, state: str | None = None, year: int | None = None, page: Page = FIRST_PAGE
+) -> tuple[list[IncomingDocument], int | None]:
+    """Incoming documents the actor may see, newest first a page at a time; recalled and replaced only on request."""
     query = select(IncomingDocument).where(IncomingDocument.agency_id == actor.unit.agency_id)
     query = query.where(IncomingDocument.state == state) if state else query.where(IncomingDocument.state.not_in(GONE))
     if year:
         query = query.where(IncomingDocument.incoming_year == year)
-    rows = session.scalars(query.order_by(IncomingDocument.id.desc()).limit(500))
-    return [row for row in rows if can_see(actor, row)]
+    rows, after = paged(session, query, IncomingDocument.id, page)
+    return [row for row in rows if can_see(actor, row)], after
 
 
 def register_of_year(session: Session, actor: Person, year: int) -> list[IncomingDocument]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.models import Agency, Base, Document, Person, Unit
@@ -15,14 +15,25 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# Statuses after which a recipient has nothing left to do (returned, done, recalled, recall accepted).
+FINAL = ("02", "06", "13", "15")
+# A delivery still waiting in its unit's inbox (the partial index below; the same text as migration 0006).
+OPEN = "transport = 'delivered' AND status_code NOT IN ('02', '06', '13', '15')"
+
+
 class Delivery(Base):
     """A document on its way to one recipient: a unit of ours or another agency."""
 
     __tablename__ = "deliveries"
+    # A unit's inbox a page at a time, and the count of what it has not finished (migration 0006).
+    __table_args__ = (
+        Index("ix_deliveries_unit_id_id", "unit_id", "id"),
+        Index("ix_deliveries_unit_open", "unit_id", postgresql_where=text(OPEN), sqlite_where=text(OPEN)),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # unit | agency | unresolved
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), default=None, index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), default=None)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), default=None)
     label: Mapped[str] = mapped_column(Text)  # the line as written in Kính gửi / Nơi nhận
     purpose: Mapped[str] = mapped_column(String(16))  # action | report | info

@@ -15,7 +15,7 @@ from signing import pdf as signing_pdf
 from workflow import render
 from workflow.errors import DomainError, NotFound
 from workflow.models import Document, Unit
-from workflow.pages import actor, back, me, refused, signed_in
+from workflow.pages import actor, back, me, page_arg, refused, signed_in
 from workflow.views import commit, db, inline_pdf, path_id, runtime
 
 bp = Blueprint("routing_pages", __name__, template_folder="templates")
@@ -48,9 +48,11 @@ def _inbox_counter() -> dict[str, Any]:
 @signed_in
 def inbox() -> str:
     """Documents delivered to my unit, with buttons for their next status."""
+    deliveries, after = services.inbox(db(), actor(), page_arg())
     return render_template(
         "routing/inbox.html",
-        deliveries=services.inbox(db(), actor()),
+        deliveries=deliveries,
+        next_before=after,
         buttons=STATUS_BUTTONS,
         labels=services.STATUS_LABELS,
         final=services.FINAL,
@@ -73,8 +75,8 @@ def delivery_status(delivery_id: str) -> BaseResponse:
 @signed_in
 def board() -> str:
     """The clerk's dispatch board: every recipient of recent documents, coloured when it needs attention."""
-    rows = services.board(db(), runtime(), actor())
-    return render_template("routing/board.html", rows=rows, labels=services.STATUS_LABELS)
+    rows, after = services.board(db(), runtime(), actor(), page=page_arg())
+    return render_template("routing/board.html", rows=rows, labels=services.STATUS_LABELS, next_before=after)
 
 
 @bp.post("/deliveries/<delivery_id>/resend")
@@ -91,8 +93,8 @@ def delivery_resend(delivery_id: str) -> BaseResponse:
 @signed_in
 def incoming_list() -> str:
     """Documents received from other agencies."""
-    rows = incoming.listing(db(), actor())
-    return render_template("routing/incoming.html", rows=rows, labels=incoming.STATE_LABELS)
+    rows, after = incoming.listing(db(), actor(), page=page_arg())
+    return render_template("routing/incoming.html", rows=rows, labels=incoming.STATE_LABELS, next_before=after)
 
 
 INCOMING_LABELS = {

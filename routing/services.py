@@ -6,16 +6,16 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from routing import edxml, exchange, recipients, webhooks
-from routing.models import Delivery, DeliveryEvent, ExchangeMessage
+from routing.models import FINAL, Delivery, DeliveryEvent, ExchangeMessage
 from signing import signers
 from workflow import outbox
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Agency, Document, Person, Unit
 from workflow.runtime import Runtime, current
-from workflow.services import audit, get_document
+from workflow.services import FIRST_PAGE, Page, audit, get_document, paged
 
 STATUS_LABELS = {
     "01": "Đã đến",
@@ -31,7 +31,6 @@ STATUS_LABELS = {
 # Progress order of receipt statuses; 02 (rejected) and 06 (done) end a delivery.
 _RANK = {None: 0, "01": 1, "03": 2, "04": 3, "05": 4, "06": 5}
 RECIPIENT_CODES = ("02", "03", "04", "05", "06")
-FINAL = ("02", "06", "13", "15")
 
 
 def _directory(session: Session, agency_id: int) -> tuple[dict[str, list[Unit]], dict[str, Agency]]:
@@ -175,16 +174,15 @@ def deliveries_of(session: Session, actor: Person, document_id: int) -> list[Del
     return list(session.scalars(query))
 
 
-def inbox(session: Session, actor: Person) -> list[Delivery]:
-    """Documents delivered to the person's unit, newest first; recalled ones disappear."""
+def inbox(session: Session, actor: Person, page: Page = FIRST_PAGE) -> tuple[list[Delivery], int | None]:
+    """Documents delivered to the person's unit, newest first, a page at a time; recalled ones disappear."""
     query = (
         select(Delivery)
         .join(Document)
         .where(Delivery.unit_id == actor.unit_id, Delivery.transport == "delivered", Document.state != "recalled")
-        .order_by(Delivery.id.desc())
-        .limit(500)
+        .options(joinedload(Delivery.document), joinedload(Delivery.unit), joinedload(Delivery.agency))
     )
-    return list(session.scalars(query))
+    return paged(session, query, Delivery.id, page)
 
 
 def delivery_json(delivery: Delivery) -> dict[str, Any]:
@@ -244,25 +242,31 @@ def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now:
     return flags
 
 
-def board(session: Session, rt: Runtime, actor: Person, days: int = 30) -> list[dict[str, Any]]:
-    """The clerk's dispatch board: issued documents, every recipient, its status, times and overdue flags."""
+def board(
+    session: Session, rt: Runtime, actor: Person, days: int = 30, page: Page = FIRST_PAGE
+) -> tuple[list[dict[str, Any]], int | None]:
+    """The clerk's dispatch board, newest first a page at a time: every recipient, its status, times, flags."""
     if not (actor.has_role("clerk") or actor.has_role("leader") or actor.has_role("admin")):
         raise Forbidden("forbidden", "Chỉ văn thư và lãnh đạo xem bảng theo dõi gửi nhận.")
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    documents = session.scalars(
-        select(Document)
-        .where(Document.agency_id == actor.unit.agency_id, Document.number.is_not(None), Document.issued_at >= since)
-        .order_by(Document.issued_at.desc())
-        .limit(500)
-    ).all()
+    query = select(Document).where(
+        Document.agency_id == actor.unit.agency_id, Document.number.is_not(None), Document.issued_at >= since
+    )
+    documents, after = paged(session, query, Document.id, page)
     ids = [d.id for d in documents]
     deliveries: dict[int, list[Delivery]] = {}
-    for delivery in session.scalars(select(Delivery).where(Delivery.document_id.in_(ids)).order_by(Delivery.id)):
+    of_documents = (
+        select(Delivery)
+        .where(Delivery.document_id.in_(ids))
+        .options(joinedload(Delivery.unit), joinedload(Delivery.agency))
+        .order_by(Delivery.id)
+    )
+    for delivery in session.scalars(of_documents):
         deliveries.setdefault(delivery.document_id, []).append(delivery)
     events: dict[int, list[DeliveryEvent]] = {}
     delivery_ids = [d.id for rows in deliveries.values() for d in rows]
-    query = select(DeliveryEvent).where(DeliveryEvent.delivery_id.in_(delivery_ids)).order_by(DeliveryEvent.id)
-    for event in session.scalars(query):
+    of_deliveries = select(DeliveryEvent).where(DeliveryEvent.delivery_id.in_(delivery_ids)).order_by(DeliveryEvent.id)
+    for event in session.scalars(of_deliveries):
         events.setdefault(event.delivery_id, []).append(event)
     now = dt.datetime.now(dt.UTC)
     rows = []
@@ -299,7 +303,7 @@ def board(session: Session, rt: Runtime, actor: Person, days: int = 30) -> list[
                 "attention": sum(1 for r in recipients if r["overdue"]),
             }
         )
-    return rows
+    return rows, after
 
 
 def resend(session: Session, actor: Person, delivery_id: int) -> Delivery:

@@ -12,7 +12,7 @@ from routing import edxml, exchange, hub, incoming, services, transport, webhook
 from routing.models import HubOrgan
 from workflow.errors import Invalid, TooLarge
 from workflow.services import get_document, optional_date
-from workflow.views import body_json, commit, db, inline_pdf, ok, path_id, person, runtime
+from workflow.views import body_json, commit, db, inline_pdf, ok, page_arg, path_id, person, runtime
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
 exchange_bp = Blueprint("exchange", __name__, url_prefix="/exchange/v1")
@@ -44,7 +44,8 @@ def document_edxml(doc_id: str) -> Response:
 def inbox() -> tuple[Response, int]:
     """Documents delivered to the person's unit."""
     items = []
-    for delivery in services.inbox(db(), person()):
+    deliveries, after = services.inbox(db(), person(), page_arg())
+    for delivery in deliveries:
         document = delivery.document
         items.append(
             services.delivery_json(delivery)
@@ -58,7 +59,7 @@ def inbox() -> tuple[Response, int]:
                 },
             }
         )
-    return ok({"deliveries": items})
+    return ok({"deliveries": items, "next_before": after})
 
 
 @bp.post("/deliveries/<delivery_id>/status")
@@ -89,8 +90,9 @@ def dispatch_board() -> tuple[Response, int]:
     days = request.args.get("days", "30")
     if not days.isdigit() or not 0 < int(days) <= 366:
         raise Invalid("invalid_days", "Số ngày (days) phải từ 1 đến 366.", field="days")
-    rows = services.board(db(), runtime(), person(), int(days))
-    return ok({"documents": rows, "attention": sum(r["attention"] for r in rows)})
+    rows, after = services.board(db(), runtime(), person(), int(days), page_arg())
+    # "attention" counts the recipients of this page that need the clerk.
+    return ok({"documents": rows, "attention": sum(r["attention"] for r in rows), "next_before": after})
 
 
 @bp.post("/documents/<doc_id>/exchange-update")
@@ -123,8 +125,8 @@ def incoming_list() -> tuple[Response, int]:
     state = request.args.get("state") or None
     if state is not None and state not in incoming.STATE_LABELS:
         raise Invalid("invalid_state", "Trạng thái không hợp lệ.", field="state")
-    rows = incoming.listing(db(), person(), state, _year(default_now=False))
-    return ok({"incoming": [incoming.incoming_json(r) for r in rows]})
+    rows, after = incoming.listing(db(), person(), state, _year(default_now=False), page_arg())
+    return ok({"incoming": [incoming.incoming_json(r) for r in rows], "next_before": after})
 
 
 @bp.get("/incoming-register")

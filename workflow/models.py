@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -118,6 +119,12 @@ class Document(Base):
     """An outgoing document (văn bản đi) and its Decree-30 metadata."""
 
     __tablename__ = "documents"
+    # Newest-first pages (keyset on id) per agency, per state and per drafter (migration 0006).
+    __table_args__ = (
+        Index("ix_documents_agency_id_id", "agency_id", "id"),
+        Index("ix_documents_agency_id_state_id", "agency_id", "state", "id"),
+        Index("ix_documents_drafter_id_id", "drafter_id", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     doc_type: Mapped[str] = mapped_column(String(32))

@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from signing import pdf as signing_pdf
 from workflow import catalog, render, search, services
-from workflow.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from workflow.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from workflow.models import AuditEvent, Comment, Document, Person, Register, SigningBatch, Unit
 from workflow.states import ACTION_LABELS, ACTIONS, NEEDS_REASON, STATE_LABELS
 from workflow.views import commit, db, inline_pdf, path_id, runtime
@@ -114,6 +114,15 @@ def refused(exc: DomainError) -> BaseResponse | tuple[str, int]:
         flash(exc.message, "error")
         return back()
     return render_template("workflow/error.html", message=exc.message), exc.status
+
+
+@bp.app_template_global()
+def page_url(before: int | None) -> str:
+    """This page's address with another `before` (None: the first page), keeping its filters."""
+    args: dict[str, Any] = request.args.to_dict() | {"before": before}
+    return url_for(
+        str(request.endpoint), **(request.view_args or {}), **{k: v for k, v in args.items() if v is not None}
+    )
 
 
 @bp.app_template_filter("ngay")
@@ -224,29 +233,44 @@ def documents() -> str:
     """Documents of the agency; for a specialist, the ones they drafted first."""
     person = actor()
     state = request.args.get("state") or None
-    rows = services.list_documents(db(), person, state if state in STATE_LABELS else None)
     mine = request.args.get("mine", "1" if person.has_role("specialist") else "0") == "1"
-    if mine:
-        rows = [d for d in rows if d.drafter_id == person.id]
-    return render_template("workflow/documents.html", documents=rows, state=state, mine=mine)
+    rows, after = services.list_documents(db(), person, state if state in STATE_LABELS else None, page_arg(), mine=mine)
+    return render_template("workflow/documents.html", documents=rows, state=state, mine=mine, next_before=after)
 
 
 @bp.get("/search")
 @signed_in
 def find() -> str:
-    """Search by number/symbol and summary words, accent-insensitive, within a date range."""
+    """Search by number/symbol, summary and body words, accent-insensitive, with filters and a date range."""
     words = request.args.get("q", "").strip()
-    since, until = _date(request.args.get("from")), _date(request.args.get("to"))
-    rows = search.search(db(), actor(), words, since, until) if words or since or until else []
-    return render_template("workflow/search.html", documents=rows, q=words, since=since, until=until)
-
-
-def _date(raw: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        flash(_("Ngày phải có dạng dd/mm/yyyy."), "error")
-        return None
+        filters = search.filters_of(request.args)
+    except Invalid as exc:
+        flash(exc.message, "error")
+        filters = search.NO_FILTERS
+    rows, after = (
+        search.search(db(), actor(), words, filters, page_arg())
+        if words or filters != search.NO_FILTERS
+        else ([], None)
+    )
+    units = db().scalars(select(Unit).where(Unit.agency_id == actor().unit.agency_id).order_by(Unit.code)).all()
+    return render_template(
+        "workflow/search.html",
+        documents=rows,
+        q=words,
+        filters=filters,
+        EMPTY_FILTERS=search.NO_FILTERS,
+        units=units,
+        next_before=after,
+    )
+
+
+def page_arg() -> services.Page:
+    """The page of a list the request asks for (?before=); a bad one shows the first page."""
+    try:
+        return services.page_of(request.args.get("limit"), request.args.get("before"))
+    except Invalid:
+        return services.Page()
 
 
 @bp.route("/documents/new", methods=["GET", "POST"])
@@ -391,8 +415,9 @@ def document_comment(doc_id: str) -> BaseResponse:
 def review() -> str:
     """Drafts of my unit waiting for my review."""
     person = actor()
-    rows = [d for d in services.list_documents(db(), person, "in_review") if d.drafting_unit_id == person.unit_id]
-    return render_template("workflow/review.html", documents=rows)
+    filters = search.Filters(unit_id=person.unit_id, state="in_review")
+    rows, after = search.search(db(), person, "", filters, page_arg())
+    return render_template("workflow/review.html", documents=rows, next_before=after)
 
 
 @bp.get("/signing")
@@ -453,8 +478,8 @@ def batch_retry(batch_id: str) -> BaseResponse:
 @signed_in
 def issuance() -> str:
     """Signed documents waiting for the clerk to issue them."""
-    rows = services.list_documents(db(), actor(), "signed")
-    return render_template("workflow/issue.html", documents=rows)
+    rows, after = services.list_documents(db(), actor(), "signed", page_arg())
+    return render_template("workflow/issue.html", documents=rows, next_before=after)
 
 
 @bp.get("/registers")

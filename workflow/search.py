@@ -1,6 +1,6 @@
 """Accent-insensitive search of documents: Vietnamese text folded to plain letters, matched word by word.
 
-Each document keeps a folded copy of its number/symbol, type and summary (kept current by an ORM
+Each document keeps a folded copy of its number/symbol, type, summary and body (kept current by an ORM
 hook, so no code path can forget it); a search folds the query the same way and needs every word.
 Indexed: SQLite FTS5 (words and word prefixes), PostgreSQL pg_trgm (any substring).
 """
@@ -10,13 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from workflow import catalog
+from workflow.errors import Invalid
 from workflow.models import Document, Person
+from workflow.services import DOCUMENT_LOADS, FIRST_PAGE, Page, optional_date, paged
+from workflow.states import STATE_LABELS
 
 
 def fold(text: str) -> str:
@@ -27,9 +32,9 @@ def fold(text: str) -> str:
 
 
 def search_text(document: Document) -> str:
-    """What a document is found by: number/symbol, type and summary, folded."""
+    """What a document is found by: number/symbol, type, summary and body text, folded."""
     type_name = catalog.DOC_TYPES.get(document.doc_type, ("", None))[0]
-    return fold(" ".join(filter(None, [document.symbol or "", type_name, document.summary])))
+    return fold(" ".join(filter(None, [document.symbol or "", type_name, document.summary, document.body or ""])))
 
 
 @event.listens_for(Document, "before_insert")
@@ -38,16 +43,45 @@ def _index(_mapper: Any, _connection: Any, document: Document) -> None:
     document.search_text = search_text(document)
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What a search narrows to besides its words: type, drafting unit, state and a date range (created)."""
+
+    doc_type: str | None = None
+    unit_id: int | None = None
+    state: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+NO_FILTERS = Filters()
+
+
+def filters_of(args: Mapping[str, str]) -> Filters:
+    """The filters a request asks for (?type=&unit=&state=&from=&to=), checked."""
+    doc_type = args.get("type") or None
+    if doc_type is not None and doc_type not in catalog.DOC_TYPES:
+        raise Invalid("invalid_doc_type", "Loại văn bản (type) không có trong danh mục.", field="type")
+    unit = args.get("unit") or None
+    if unit is not None and (not unit.isdigit() or len(unit) > 12):
+        raise Invalid("invalid_unit", "Đơn vị (unit) phải là mã số của đơn vị.", field="unit")
+    state = args.get("state") or None
+    if state is not None and state not in STATE_LABELS:
+        raise Invalid("invalid_state", "Trạng thái (state) không hợp lệ.", field="state")
+    return Filters(
+        doc_type,
+        int(unit) if unit else None,
+        state,
+        optional_date(args.get("from"), "from", "Ngày (from)"),
+        optional_date(args.get("to"), "to", "Ngày (to)"),
+    )
+
+
 def search(
-    session: Session,
-    actor: Person,
-    query: str,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    limit: int = 200,
-) -> list[Document]:
-    """Documents of the actor's agency matching every word of the query, within the dates (created or issued)."""
-    statement = select(Document).where(Document.agency_id == actor.unit.agency_id)
+    session: Session, actor: Person, query: str, filters: Filters = NO_FILTERS, page: Page = FIRST_PAGE
+) -> tuple[list[Document], int | None]:
+    """Documents of the actor's agency matching every word of the query and the filters, newest first."""
+    statement = select(Document).where(Document.agency_id == actor.unit.agency_id).options(*DOCUMENT_LOADS)
     words = fold(query).split()
     if words and session.get_bind().dialect.name == "sqlite":
         # FTS5 (migration 0005): every word, as a whole word or the start of one.
@@ -58,9 +92,15 @@ def search(
             # PostgreSQL: substring match, served by the pg_trgm GIN index (migration 0005).
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             statement = statement.where(Document.search_text.like(f"%{escaped}%", escape="\\"))
-    if since is not None:
-        statement = statement.where(Document.created_at >= dt.datetime.combine(since, dt.time(), dt.UTC))
-    if until is not None:
-        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
+    if filters.doc_type is not None:
+        statement = statement.where(Document.doc_type == filters.doc_type)
+    if filters.unit_id is not None:
+        statement = statement.where(Document.drafting_unit_id == filters.unit_id)
+    if filters.state is not None:
+        statement = statement.where(Document.state == filters.state)
+    if filters.since is not None:
+        statement = statement.where(Document.created_at >= dt.datetime.combine(filters.since, dt.time(), dt.UTC))
+    if filters.until is not None:
+        end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), dt.UTC)
         statement = statement.where(Document.created_at < end)
-    return list(session.scalars(statement.order_by(Document.id.desc()).limit(limit)))
+    return paged(session, statement, Document.id, page)

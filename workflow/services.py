@@ -447,12 +447,57 @@ def waiting_counts(session: Session, person: Person) -> dict[str, int]:
     return counts
 
 
-def list_documents(session: Session, actor: Person, state: str | None = None) -> list[Document]:
-    """Documents of the actor's agency, newest first, optionally in one state."""
-    query = select(Document).where(Document.agency_id == actor.unit.agency_id)
+@dataclass(frozen=True)
+class Page:
+    """One page of a newest-first list: at most `limit` rows whose id is below `before` (keyset paging)."""
+
+    limit: int = 50
+    before: int | None = None
+
+
+FIRST_PAGE = Page()
+MAX_PAGE = 200
+
+# What a document's JSON or table row reads, loaded with the list instead of one query per row.
+DOCUMENT_LOADS = (
+    joinedload(Document.drafting_unit),
+    joinedload(Document.drafter),
+    joinedload(Document.signer),
+    selectinload(Document.versions),
+    selectinload(Document.appendices),
+)
+
+
+def page_of(limit: str | None, before: str | None) -> Page:
+    """The page a request asks for (?limit=&before=), checked."""
+    if limit is not None and (not limit.isdigit() or not 0 < int(limit) <= MAX_PAGE):
+        raise Invalid("invalid_limit", f"Số dòng mỗi trang (limit) phải từ 1 đến {MAX_PAGE}.", field="limit")
+    if before is not None and (not before.isdigit() or len(before) > 12):
+        raise Invalid("invalid_before", "Vị trí trang (before) phải là một số.", field="before")
+    return Page(int(limit) if limit else Page.limit, int(before) if before else None)
+
+
+def paged(session: Session, query: Any, column: Any, page: Page) -> tuple[list[Any], int | None]:
+    """Run a query newest first one page at a time; return its rows and the `before` of the next page."""
+    if page.before is not None:
+        query = query.where(column < page.before)
+    rows = list(session.scalars(query.order_by(column.desc()).limit(page.limit + 1)))
+    if len(rows) <= page.limit:
+        return rows, None
+    rows = rows[: page.limit]
+    return rows, int(rows[-1].id)
+
+
+def list_documents(
+    session: Session, actor: Person, state: str | None = None, page: Page = FIRST_PAGE, *, mine: bool = False
+) -> tuple[list[Document], int | None]:
+    """Documents of the actor's agency, newest first, optionally in one state or drafted by the actor."""
+    query = select(Document).where(Document.agency_id == actor.unit.agency_id).options(*DOCUMENT_LOADS)
     if state:
         query = query.where(Document.state == state)
-    return list(session.scalars(query.order_by(Document.id.desc()).limit(500)))
+    if mine:
+        query = query.where(Document.drafter_id == actor.id)
+    return paged(session, query, Document.id, page)
 
 
 def check_signatures(rt: Runtime, document: Document) -> validation.Report:

@@ -271,17 +271,15 @@ def create_document() -> tuple[Response, int]:
 
 @bp.get("/documents")
 def list_documents() -> tuple[Response, int]:
-    """Documents of the person's agency: in one state, or found by words (?q=, accent-insensitive, ?from=&to=)."""
-    actor = person()
-    if request.args.get("q") is not None or request.args.get("from") or request.args.get("to"):
-        found = search.search(db(), actor, request.args.get("q", ""), _date_arg("from"), _date_arg("to"))
-        return ok({"documents": [document_json(d) for d in found]})
-    state = request.args.get("state")
-    return ok({"documents": [document_json(d) for d in services.list_documents(db(), actor, state)]})
+    """Documents of the person's agency, a page at a time: in one state, or found by words and filters."""
+    filters = search.filters_of(request.args)
+    rows, after = search.search(db(), person(), request.args.get("q", ""), filters, page_arg())
+    return ok({"documents": [document_json(d) for d in rows], "next_before": after})
 
 
-def _date_arg(name: str) -> dt.date | None:
-    return services.optional_date(request.args.get(name), name, f"Ngày ({name})")
+def page_arg() -> services.Page:
+    """The page of a list the request asks for (?limit=&before=)."""
+    return services.page_of(request.args.get("limit"), request.args.get("before"))
 
 
 def path_id(value: str) -> int:

@@ -102,13 +102,25 @@ def test_new_draft_form_keeps_what_was_typed_when_refused(app: Flask) -> None:
     assert response.status_code == 400 and "Thiếu trích yếu" in text and "Nội dung</textarea>" in text
 
 
+def test_lists_have_pages(app: Flask, api: Api) -> None:
+    made = [api.draft(summary=f"văn bản phân trang {n}")["id"] for n in range(3)]
+    client = sign_in(app, "vanthu")
+    first = client.get("/documents?mine=0&limit=2").get_data(as_text=True)
+    assert f"/documents/{made[2]}" in first and f"/documents/{made[0]}" not in first
+    link = re.search(r'href="([^"]+)" rel="next"', first)
+    assert link is not None and f"before={made[1]}" in link.group(1)
+    second = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert f"/documents/{made[0]}" in second and f"/documents/{made[2]}" not in second
+    assert 'rel="next"' not in second and "Trang đầu" in second
+
+
 def test_search_page(app: Flask, api: Api) -> None:
     doc = api.draft(summary="tiếp tục thực hiện công tác phòng, chống dịch COVID-19")
     client = sign_in(app, "chuyenvien")
     page = client.get("/search?q=phong+chong+dich").get_data(as_text=True)
-    assert "1 văn bản." in page and f"/documents/{doc['id']}" in page
-    assert "0 văn bản." in client.get("/search?q=khong+co").get_data(as_text=True)
-    assert "dd/mm/yyyy" in client.get("/search?from=xx", follow_redirects=True).get_data(as_text=True)
+    assert "1 văn bản trên trang này." in page and f"/documents/{doc['id']}" in page
+    assert "0 văn bản trên trang này." in client.get("/search?q=khong+co").get_data(as_text=True)
+    assert "YYYY-MM-DD" in client.get("/search?from=xx", follow_redirects=True).get_data(as_text=True)
 
 
 def test_incoming_document_steps_in_the_page(app: Flask, foreign: Foreign, signed_pdf: bytes) -> None:
