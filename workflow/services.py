@@ -418,8 +418,8 @@ def can_see(person: Person, document: Document) -> bool:
 def get_document(session: Session, actor: Person, document_id: int, *, lock: bool = False) -> Document:
     """Load a document the actor may see, optionally locking its row for update."""
     query = select(Document).where(Document.id == document_id)
-    if lock:
-        query = query.with_for_update()
+    # A locked row is read alone (FOR UPDATE and outer joins do not mix); otherwise in one round trip.
+    query = query.with_for_update() if lock else query.options(*DOCUMENT_LOADS)
     document = session.scalar(query)
     if document is None or not can_see(actor, document):
         raise NotFound("document_not_found", "Không tìm thấy văn bản.")
@@ -451,7 +451,7 @@ def waiting_counts(session: Session, person: Person) -> dict[str, int]:
 class Page:
     """One page of a newest-first list: at most `limit` rows whose id is below `before` (keyset paging)."""
 
-    limit: int = 50
+    limit: int = 20
     before: int | None = None
 
 
