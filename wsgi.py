@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy.exc
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -100,6 +101,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         status = exc.code or 500
         code, message = HTTP_MESSAGES.get(status, ("http_error", "Lỗi yêu cầu."))
         return _error(code, message, status)
+
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    @app.errorhandler(sqlalchemy.exc.InterfaceError)
+    def _database_down(exc: Exception) -> tuple[Response, int]:
+        # The database restarting or unreachable: nothing was committed; the client may retry.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__)
+        response, status = _error(
+            "database_unavailable", "Cơ sở dữ liệu tạm thời không truy cập được; hãy thử lại sau ít phút.", 503
+        )
+        response.headers["Retry-After"] = "5"
+        return response, status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

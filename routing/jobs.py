@@ -55,10 +55,10 @@ def pull_hub() -> int:
     return hub.pull(runtime.current())
 
 
-def reconcile(older_than: float = 30.0) -> dict[str, int]:
+def reconcile() -> dict[str, int]:
     """Re-enqueue what the database says is due: stuck internal deliveries, unsent packages, retries."""
     rt = runtime.current()
-    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than)
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=float(rt.config["RECONCILE_AFTER_SECONDS"]))
     with rt.readers() as session:
         internal = list(
             session.scalars(

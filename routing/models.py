@@ -17,8 +17,9 @@ def _now() -> dt.datetime:
 
 # Statuses after which a recipient has nothing left to do (returned, done, recalled, recall accepted).
 FINAL = ("02", "06", "13", "15")
-# A delivery still waiting in its unit's inbox (the partial index below; the same text as migration 0006).
+# A delivery still waiting in its unit's inbox, and one not yet delivered (partial indexes, migration 0006).
 OPEN = "transport = 'delivered' AND status_code NOT IN ('02', '06', '13', '15')"
+PENDING = "transport = 'pending'"
 
 
 class Delivery(Base):
@@ -29,6 +30,8 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_deliveries_unit_id_id", "unit_id", "id"),
         Index("ix_deliveries_unit_open", "unit_id", postgresql_where=text(OPEN), sqlite_where=text(OPEN)),
+        # What the reconciler looks for every few seconds: deliveries not yet delivered.
+        Index("ix_deliveries_pending", "created_at", postgresql_where=text(PENDING), sqlite_where=text(PENDING)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)

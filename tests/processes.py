@@ -52,24 +52,48 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: f
         process.wait(timeout)
 
 
+class RedisServer:
+    """A redis-server on a fixed port of 127.0.0.1 that a test may kill and start again, empty."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            raise RuntimeError("redis-server is not installed: run the README's test command")
+        self.port = free_port()
+        self.workdir = workdir
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Its URL (database 0)."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start it (empty: no snapshot, no append-only file) and wait until it answers."""
+        assert self.binary is not None
+        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(
+            [*command, "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, start_new_session=True
+        )
+        wait_for_port(self.port)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop it (SIGKILL: as a crash would)."""
+        if self.process is not None:
+            stop(self.process, sig)
+            self.process = None
+
+
 @contextlib.contextmanager
 def redis_server(workdir: Path) -> Iterator[str]:
     """Start redis-server on a free port; yield its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError("redis-server is not installed: run the README's test command")
-    port = free_port()
-    workdir.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = RedisServer(workdir)
+    server.start()
     try:
-        wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        stop(process)
+        server.stop()
 
 
 def _pg_bin(name: str) -> str:
@@ -79,72 +103,76 @@ def _pg_bin(name: str) -> str:
         raise RuntimeError(f"PostgreSQL ({name}) is not installed: run the README's test command") from exc
 
 
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a free port that a test may stop (immediate) and start again."""
+
+    def __init__(self, fsync: bool = False) -> None:
+        self.port = free_port()
+        self.fsync = fsync
+        # Directly under /tmp: pytest's own temporary folders are private to root, and as root the
+        # cluster runs as the postgres user.
+        self.workdir = Path(tempfile.mkdtemp(prefix="congvan-pg-"))
+        self.data = self.workdir / "pgdata"
+        self.prefix: list[str] = []
+        if os.geteuid() == 0:
+            # initdb refuses to run as root: run the cluster as the postgres system user.
+            user = pwd.getpwnam("postgres")
+            os.chown(self.workdir, user.pw_uid, user.pw_gid)
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+        initdb = [_pg_bin("initdb"), "-D", str(self.data), "-U", "congvan", "--auth=trust"]
+        subprocess.run(
+            [*self.prefix, *initdb, "-E", "UTF8", "--locale=C.UTF-8"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """A superuser URL (database postgres)."""
+        return f"postgresql://congvan@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        """Start the server (after a crash it replays its write-ahead log) and wait until it answers."""
+        settings = ["listen_addresses=127.0.0.1", f"fsync={'on' if self.fsync else 'off'}", "max_connections=200"]
+        self.process = subprocess.Popen(
+            [*self.prefix, _pg_bin("postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.workdir)]
+            + [arg for setting in settings for arg in ("-c", setting)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                psycopg.connect(self.url, connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+
+    def stop(self, sig: int = signal.SIGINT) -> None:
+        """Stop the server: SIGINT is a fast shutdown, SIGQUIT an immediate one (no checkpoint, like a crash)."""
+        if self.process is not None:
+            stop(self.process, sig)
+            self.process = None
+
+    def remove(self) -> None:
+        """Stop it and delete its data."""
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     """Start a throwaway PostgreSQL cluster on a free port; yield a superuser URL (database postgres)."""
-    port = free_port()
-    # Directly under /tmp: pytest's own temporary folders are private to root, and as root the
-    # cluster runs as the postgres user.
-    workdir = Path(tempfile.mkdtemp(prefix="congvan-pg-"))
-    data = workdir / "pgdata"
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        # initdb refuses to run as root: run the cluster as the postgres system user.
-        user = pwd.getpwnam("postgres")
-        os.chown(workdir, user.pw_uid, user.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(
-        [
-            *prefix,
-            _pg_bin("initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "congvan",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    process = subprocess.Popen(
-        [
-            *prefix,
-            _pg_bin("postgres"),
-            "-D",
-            str(data),
-            "-p",
-            str(port),
-            "-k",
-            str(workdir),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "fsync=off",
-            "-c",
-            "max_connections=200",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = PostgresServer()
     try:
-        url = f"postgresql://congvan@127.0.0.1:{port}/postgres"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                psycopg.connect(url, connect_timeout=2).close()
-                break
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        yield url
+        server.start()
+        yield server.url
     finally:
-        stop(process, signal.SIGINT)
-        shutil.rmtree(workdir, ignore_errors=True)
+        server.remove()
 
 
 def create_database(server_url: str, name: str) -> str:

@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PAGES": 500,
     # Seconds without a heartbeat after which the reconciler re-enqueues a signing batch.
     "BATCH_LEASE_SECONDS": 60,
+    # Seconds an internal delivery or an unpackaged document may wait before the reconciler re-enqueues
+    # it (its job may have been lost with Redis).
+    "RECONCILE_AFTER_SECONDS": 30,
     "SECRET_KEY": "dev-only-change-me",
     # PKCS#11 token/HSM for people whose profile says "pkcs11" (the key label is in the profile).
     "PKCS11_MODULE": "",

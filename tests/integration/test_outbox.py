@@ -45,7 +45,15 @@ def test_lost_delivery_job_is_enqueued_again(
 ) -> None:
     from routing import jobs as routing_jobs
 
-    app = build_app(f"sqlite:///{tmp_path}/c.db", tmp_path, keys_dir, password_hash, JOB_MODE="rq", REDIS_URL=redis_url)
+    app = build_app(
+        f"sqlite:///{tmp_path}/c.db",
+        tmp_path,
+        keys_dir,
+        password_hash,
+        JOB_MODE="rq",
+        REDIS_URL=redis_url,
+        RECONCILE_AFTER_SECONDS=0,
+    )
     api = Api(app.test_client())
     doc = api.draft()
     api.advance(doc["id"], "dispatched")
@@ -54,6 +62,6 @@ def test_lost_delivery_job_is_enqueued_again(
     board = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/deliveries").get_json()["deliveries"]
     internal = [d for d in board if d["channel"] == "internal"]
     assert internal and all(d["transport"] == "pending" for d in internal)
-    assert routing_jobs.reconcile(older_than=0)["deliveries"] == len(internal)
+    assert routing_jobs.reconcile()["deliveries"] == len(internal)
     assert Queue("dispatch", connection=connection).count == len(internal)
     app.extensions["congvan"].close()

@@ -1,4 +1,4 @@
-"""paging indexes (newest first per agency, state, drafter, unit inbox); body text in search_text
+"""paging indexes (newest first per agency, state, drafter, unit inbox), pending deliveries; body in search_text
 
 Revision ID: 0006
 Revises: 0005
@@ -18,6 +18,7 @@ branch_labels = None
 depends_on = None
 
 OPEN = "transport = 'delivered' AND status_code NOT IN ('02', '06', '13', '15')"
+PENDING = "transport = 'pending'"
 
 
 def upgrade() -> None:
@@ -36,6 +37,13 @@ def upgrade() -> None:
         postgresql_where=sa.text(OPEN),
         sqlite_where=sa.text(OPEN),
     )
+    op.create_index(
+        'ix_deliveries_pending',
+        'deliveries',
+        ['created_at'],
+        postgresql_where=sa.text(PENDING),
+        sqlite_where=sa.text(PENDING),
+    )
     connection = op.get_bind()
     rows = connection.execute(
         sa.text("SELECT id, symbol, doc_type, summary, body FROM documents WHERE body IS NOT NULL")
@@ -47,6 +55,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_deliveries_pending', table_name='deliveries')
     op.drop_index('ix_deliveries_unit_open', table_name='deliveries')
     op.drop_index('ix_deliveries_unit_id_id', table_name='deliveries')
     op.create_index('ix_deliveries_unit_id', 'deliveries', ['unit_id'])
