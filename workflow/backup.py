@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from workflow.models import Document, DocumentVersion
 from workflow.runtime import Runtime
+from workflow.storage import name_of
 
 MANIFEST = "manifest.json"
 
@@ -74,11 +75,12 @@ def backup(rt: Runtime, target: Path) -> dict[str, Any]:
             capture_output=True,
         )
         kind = "postgresql"
-    files = Path(rt.config["FILES_DIR"])
     copied = 0
-    if files.is_dir():
-        shutil.copytree(files, target / "files", ignore=shutil.ignore_patterns("*.tmp"))
-        copied = sum(1 for p in (target / "files").rglob("*") if p.is_file())
+    for name in rt.store.names():  # the local directory or the bucket, the same names
+        path = target / "files" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(rt.store.read(name))
+        copied += 1
     with rt.readers() as session:
         versions = int(session.scalar(select(func.count()).select_from(DocumentVersion)) or 0)
         documents = int(session.scalar(select(func.count()).select_from(Document)) or 0)
@@ -102,9 +104,8 @@ def restore(rt: Runtime, source: Path) -> dict[str, Any]:
     manifest: dict[str, Any] = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
     if inspect(rt.engine).get_table_names():
         raise BackupError("Cơ sở dữ liệu đích không trống: chỉ khôi phục vào hệ thống mới.")
-    files = Path(rt.config["FILES_DIR"])
-    if files.exists() and any(files.iterdir()):
-        raise BackupError(f"Kho tệp đích {files} không trống: chỉ khôi phục vào hệ thống mới.")
+    if not rt.store.is_empty():
+        raise BackupError(f"Kho tệp đích {rt.store.describe()} không trống: chỉ khôi phục vào hệ thống mới.")
     url = str(rt.config["DATABASE_URL"])
     if manifest["database"] == "sqlite":
         if not url.startswith("sqlite"):
@@ -121,8 +122,10 @@ def restore(rt: Runtime, source: Path) -> dict[str, Any]:
             env=os.environ | env,
             capture_output=True,
         )
-    if (source / "files").is_dir():
-        shutil.copytree(source / "files", files, dirs_exist_ok=True)
+    stored = source / "files"
+    for path in sorted(stored.rglob("*")) if stored.is_dir() else []:
+        if path.is_file():
+            rt.store.write(path.relative_to(stored).as_posix(), path.read_bytes())
     return manifest
 
 
@@ -138,20 +141,19 @@ class FileCheck:
 def verify(rt: Runtime) -> FileCheck:
     """Check every stored file against its name and every document version against its recorded SHA-256."""
     result = FileCheck()
-    root = Path(rt.config["FILES_DIR"])
-    for path in sorted(root.rglob("*")) if root.is_dir() else []:
-        if not path.is_file() or path.suffix == ".tmp":
-            continue
+    for name in rt.store.names():
         result.files += 1
-        if hashlib.sha256(path.read_bytes()).hexdigest() != path.name.split(".", 1)[0]:
-            result.problems.append(f"Tệp {path.relative_to(root)} không khớp mã băm trong tên.")
+        if hashlib.sha256(rt.store.read(name)).hexdigest() != name.rsplit("/", 1)[-1].split(".", 1)[0]:
+            result.problems.append(f"Tệp {name} không khớp mã băm trong tên.")
     with rt.readers() as session:
         for version in session.scalars(select(DocumentVersion).order_by(DocumentVersion.id)):
             result.versions += 1
-            path = root / version.sha256[:2] / f"{version.sha256}.pdf"
-            if not path.is_file():
+            try:
+                data = rt.store.read(name_of(version.sha256))
+            except FileNotFoundError:
                 result.problems.append(f"Thiếu tệp của văn bản {version.document_id}, phiên bản {version.seq}.")
-            elif hashlib.sha256(path.read_bytes()).hexdigest() != version.sha256:
+                continue
+            if hashlib.sha256(data).hexdigest() != version.sha256:
                 result.problems.append(
                     f"Tệp của văn bản {version.document_id}, phiên bản {version.seq} đã bị thay đổi."
                 )

@@ -11,6 +11,14 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "sqlite:///instance/congvan.db",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "FILES_DIR": "instance/files",
+    # Where PDFs are kept: "files" (FILES_DIR) or "s3" (a bucket of S3-compatible storage).
+    "STORAGE": "files",
+    "S3_ENDPOINT_URL": "",
+    "S3_BUCKET": "",
+    "S3_PREFIX": "",
+    "S3_REGION": "",
+    "S3_ACCESS_KEY_ID": "",
+    "S3_SECRET_ACCESS_KEY": "",
     "KEYS_DIR": "instance/keys",
     "KEY_PASSPHRASE": "",
     "TIMEZONE": "Asia/Ho_Chi_Minh",
@@ -69,7 +77,15 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Secrets may come from a file instead (CONGVAN_<KEY>_FILE, e.g. a Docker or systemd secret).
-SECRETS = ("KEY_PASSPHRASE", "SECRET_KEY", "PKCS11_PIN", "CSC_PASSWORD", "DATABASE_URL", "EXCHANGE_HUB_TOKEN")
+SECRETS = (
+    "KEY_PASSPHRASE",
+    "SECRET_KEY",
+    "PKCS11_PIN",
+    "CSC_PASSWORD",
+    "DATABASE_URL",
+    "EXCHANGE_HUB_TOKEN",
+    "S3_SECRET_ACCESS_KEY",
+)
 
 
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:

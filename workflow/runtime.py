@@ -26,7 +26,7 @@ from signing.signers import Signer, load_pkcs12, open_pkcs11
 from workflow import config as config_module
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Person
-from workflow.storage import FileStore
+from workflow.storage import Store, make_store
 
 
 class Keyring:
@@ -101,7 +101,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     readers: sessionmaker[Session]
-    store: FileStore
+    store: Store
     keyring: Keyring
     tz: ZoneInfo
     pid: int = field(default_factory=os.getpid)
@@ -168,7 +168,7 @@ def build(config: dict[str, Any]) -> Runtime:
         engine=engine,
         sessions=make_session_factory(engine),
         readers=make_session_factory(engine, readonly=True),
-        store=FileStore(config["FILES_DIR"]),
+        store=make_store(config),
         keyring=Keyring(config),
         tz=ZoneInfo(config["TIMEZONE"]),
     )
