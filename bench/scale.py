@@ -12,7 +12,8 @@ with set-based SQL, the way an import from an older system would, and measures:
   requests/s of the unit's inbox, a document (random ids over the whole table), search (varied
   words) and the clerk's board; next to each, the same wrk run against a Flask "hello" endpoint
   served by gunicorn with the same workers and threads (the framework's ceiling on this machine);
-- EXPLAIN (ANALYZE, BUFFERS) of every SQL statement each of those requests runs (in bench/results/);
+- EXPLAIN (ANALYZE, BUFFERS) of every SQL statement each of those requests runs, and of the scheduler's
+  reconciliation (in bench/results/);
 - the pipeline: `--pipeline` drafts created, submitted, approved, signed by the leader in one batch,
   issued by the clerk and delivered to two units, with 2 web and 2 worker processes: documents/minute.
 Prints a table; --json writes every figure for the tests.
@@ -21,6 +22,7 @@ Prints a table; --json writes every figure for the tests.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -30,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -388,6 +391,7 @@ def scenarios(instance: Instance, count: int) -> dict[str, tuple[str, list[str]]
 def explain(dsn: str, env: dict[str, str], plays: dict[str, tuple[str, list[str]]], out: Path) -> dict[str, Any]:
     """Every statement each request runs, with EXPLAIN (ANALYZE, BUFFERS); flags scans of the big tables."""
     from tests.conftest import Api
+    from workflow.cli import reconcile_all
     from wsgi import create_app
 
     settings = {k.removeprefix("CONGVAN_"): v for k, v in env.items() if k.startswith("CONGVAN_")}
@@ -402,18 +406,30 @@ def explain(dsn: str, env: dict[str, str], plays: dict[str, tuple[str, list[str]
     api = Api(app.test_client())
     report: dict[str, Any] = {}
     lines = []
+
+    def recorded(run: Callable[[], Any]) -> list[tuple[str, Any]]:
+        captured.clear()
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            run()
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        return list(captured)
+
+    def request(user: str, path: str) -> None:
+        response = api.as_(user, "GET", path)
+        assert response.status_code == 200, (path, response.get_json())
+
+    # What the scheduler runs every few seconds must not grow with the tables either.
+    runs: dict[str, tuple[str, Callable[[], Any]]] = {
+        name: (paths[0], functools.partial(request, user, paths[0])) for name, (user, paths) in plays.items()
+    }
+    runs["reconcile"] = ("congvan reconcile", reconcile_all)
     with psycopg.connect(dsn) as conn:
-        for name, (user, paths) in plays.items():
-            api.as_(user, "GET", paths[0])  # signs in (and warms) before the statements are recorded
-            captured.clear()
-            event.listen(engine, "before_cursor_execute", capture)
-            try:
-                response = api.as_(user, "GET", paths[0])
-            finally:
-                event.remove(engine, "before_cursor_execute", capture)
-            assert response.status_code == 200, (name, response.get_json())
+        for name, (what, run) in runs.items():
+            run()  # signs in and warms up before the statements are recorded
             statements = []
-            for statement, parameters in captured:
+            for statement, parameters in recorded(run):
                 plan = "\n".join(
                     row[0]
                     for row in conn.execute(
@@ -430,7 +446,7 @@ def explain(dsn: str, env: dict[str, str], plays: dict[str, tuple[str, list[str]
                         "seq_scans": seq_scans,
                     }
                 )
-                lines += [f"## {name}: {paths[0]}", statement, plan, ""]
+                lines += [f"## {name}: {what}", statement, plan, ""]
             report[name] = statements
     out.write_text("\n".join(lines))
     app.extensions["congvan"].close()
@@ -511,6 +527,7 @@ def main() -> None:
     )
     parser.add_argument("--pipeline", type=int, default=60)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the EXPLAIN plans are written")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="congvan-scale-"))
     results: dict[str, Any] = {"documents": args.documents}
@@ -560,8 +577,8 @@ def main() -> None:
             )
             processes.wait_for_port(hello_port)
             plays = scenarios(instance, args.documents)
-            RESULTS.mkdir(exist_ok=True)
-            results["explain"] = explain(dsn, instance.env, plays, RESULTS / f"explain-{args.documents}.txt")
+            args.results.mkdir(exist_ok=True)
+            results["explain"] = explain(dsn, instance.env, plays, args.results / f"explain-{args.documents}.txt")
             results["requests"] = {}
             hello_url = f"http://127.0.0.1:{hello_port}"
             for name, (user, paths) in plays.items():
