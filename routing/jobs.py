@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from routing import exchange, hub, services, webhooks
-from routing.models import Delivery
-from workflow import outbox, runtime
+from routing.models import Delivery, HubMessage, WebhookDelivery
+from workflow import db, outbox, runtime
 
 
 def deliver(delivery_id: int) -> bool:
@@ -103,4 +103,16 @@ def reconcile() -> dict[str, int]:
         "webhooks": len(hooks),
         "pushes": len(pushes),
         "pulls": pulled,
+    }
+
+
+def prune() -> dict[str, int]:
+    """Delete the hub's delivered messages and the delivered webhook log older than LOG_KEEP_DAYS."""
+    rt = runtime.current()
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=float(rt.config["LOG_KEEP_DAYS"]))
+    return {
+        "hub_messages": db.prune(rt.sessions, HubMessage, HubMessage.state == "delivered", HubMessage.done_at < before),
+        "webhook_deliveries": db.prune(
+            rt.sessions, WebhookDelivery, WebhookDelivery.state == "delivered", WebhookDelivery.done_at < before
+        ),
     }

@@ -92,6 +92,20 @@ def reconcile_all() -> dict[str, int]:
     return jobs.reconcile() | routing_jobs.reconcile()
 
 
+def prune_all() -> dict[str, int]:
+    """Delete what is no longer needed: relayed outbox rows, the hub's delivered messages, the webhook log."""
+    from routing import jobs as routing_jobs
+    from workflow import jobs
+
+    return jobs.prune() | routing_jobs.prune()
+
+
+@main.command("prune")
+def prune() -> None:
+    """Delete old relayed outbox rows, delivered hub messages and webhook log entries (the scheduler does it hourly)."""
+    click.echo(prune_all())
+
+
 @main.command("reconcile")
 def reconcile() -> None:
     """Re-enqueue pending work once (outbox rows, silent signing batches, undelivered deliveries)."""
@@ -109,13 +123,14 @@ def create_batches() -> None:
 @main.command("scheduler")
 @click.option("--interval", default=5.0, help="Seconds between reconciliations.")
 def scheduler(interval: float) -> None:
-    """Reconcile every few seconds and create the signing batches at the daily cut-off."""
+    """Reconcile every few seconds, create the signing batches at the daily cut-off, prune every hour."""
     from workflow import health, jobs
 
     rt = runtime_module.current()
     health.check_production(rt.config)
     hour, minute = (int(x) for x in str(rt.config["SIGNING_CUTOFF"]).split(":"))
     last_cutoff: dt.date | None = None
+    last_prune: float | None = None
     while True:
         now = rt.now()
         if (now.hour, now.minute) >= (hour, minute) and last_cutoff != now.date():
@@ -123,6 +138,9 @@ def scheduler(interval: float) -> None:
             click.echo(f"{now.isoformat()} cut-off: {jobs.create_due_batches()}")
         try:
             reconcile_all()
+            if last_prune is None or time.monotonic() - last_prune > 3600:
+                last_prune = time.monotonic()
+                click.echo(f"{now.isoformat()} pruned: {prune_all()}")
         except Exception as exc:  # noqa: BLE001 - a scheduler must outlive a Redis or database outage
             click.echo(f"reconcile failed: {exc}", err=True)
         time.sleep(interval)

@@ -32,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     # Seconds an internal delivery or an unpackaged document may wait before the reconciler re-enqueues
     # it (its job may have been lost with Redis).
     "RECONCILE_AFTER_SECONDS": 30,
+    # Days kept: outbox rows once relayed; the hub's delivered messages and the webhook delivery log.
+    # (Exchange messages sent and received are kept: they are the evidence of what went where.)
+    "OUTBOX_KEEP_DAYS": 7,
+    "LOG_KEEP_DAYS": 90,
     "SECRET_KEY": "dev-only-change-me",
     # PKCS#11 token/HSM for people whose profile says "pkcs11" (the key label is in the profile).
     "PKCS11_MODULE": "",

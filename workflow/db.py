@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import ColumnElement, create_engine, delete, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,3 +50,15 @@ SEARCH_OBJECTS = ("documents_fts", "ix_documents_search_trgm")
 def migrated_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Alembic's include_object: leave the search indexes that no model describes out of comparisons."""
     return not (reflected and compare_to is None and name is not None and name.startswith(SEARCH_OBJECTS))
+
+
+def prune(sessions: sessionmaker[Session], model: Any, *where: ColumnElement[bool], batch: int = 5000) -> int:
+    """Delete the rows of a table that match, a batch per transaction so locks stay short; returns how many."""
+    removed = 0
+    while True:
+        with sessions() as session, session.begin():
+            ids = list(session.scalars(select(model.id).where(*where).order_by(model.id).limit(batch)))
+            if not ids:
+                return removed
+            session.execute(delete(model).where(model.id.in_(ids)))
+            removed += len(ids)

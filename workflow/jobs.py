@@ -17,9 +17,9 @@ from signing import signers
 from signing.errors import SigningError
 from signing.remote import CscSigner
 from signing.signers import Signer
-from workflow import outbox, runtime, services
+from workflow import db, outbox, runtime, services
 from workflow.errors import DomainError
-from workflow.models import Document, Person, SigningBatch, SigningBatchItem
+from workflow.models import Document, OutboxMessage, Person, SigningBatch, SigningBatchItem
 
 log = logging.getLogger(__name__)
 
@@ -324,6 +324,13 @@ def reconcile() -> dict[str, int]:
     for batch_id in stale:
         outbox.enqueue(rt, "signing", "workflow.jobs.sign_batch", {"batch_id": batch_id})
     return {"relayed": relayed, "batches": len(stale), "timestamps": add_due_timestamps()}
+
+
+def prune() -> dict[str, int]:
+    """Delete outbox rows relayed more than OUTBOX_KEEP_DAYS ago."""
+    rt = runtime.current()
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=float(rt.config["OUTBOX_KEEP_DAYS"]))
+    return {"outbox": db.prune(rt.sessions, OutboxMessage, OutboxMessage.relayed_at < before)}
 
 
 def add_due_timestamps(limit: int = 500) -> int:
