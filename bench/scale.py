@@ -40,6 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg
+import requests
 from sqlalchemy import event
 from werkzeug.security import generate_password_hash
 
@@ -346,7 +347,23 @@ end
 """
 
 
-def wrk(url: str, paths: list[str], seconds: float, connections: int, token: str | None, workdir: Path) -> dict:
+def signed_in(instance: Instance, user: str) -> str:
+    """A browser's session cookie for the user (signed in through the login form)."""
+    browser = requests.Session()
+    form = browser.get(f"{instance.url}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    answer = browser.post(
+        f"{instance.url}/login",
+        data={"username": user, "password": PASSWORD, "csrf_token": token.group(1)},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 302, answer.text[:500]
+    return "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+
+
+def wrk(url: str, paths: list[str], seconds: float, connections: int, header: str | None, workdir: Path) -> dict:
     """One wrk run over the paths; its figures (requests/s, p50/p95/p99 in ms, non-2xx answers)."""
     binary = shutil.which("wrk")
     if binary is None:
@@ -355,8 +372,8 @@ def wrk(url: str, paths: list[str], seconds: float, connections: int, token: str
     script.write_text(WRK_SCRIPT)
     listing.write_text("\n".join(paths) + "\n")
     command = [binary, "-t", "2", "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "-s", str(script), url]
-    if token:
-        command[1:1] = ["-H", f"Authorization: Bearer {token}"]
+    if header:
+        command[1:1] = ["-H", header]
     run = subprocess.run(
         command,
         check=False,
@@ -385,6 +402,8 @@ def scenarios(instance: Instance, count: int) -> dict[str, tuple[str, list[str]]
         "document": ("vanthu", documents),
         "search": ("vanthu", searches),
         "board": ("vanthu", ["/api/v1/dispatch-board"]),
+        # The page everyone opens first: what waits for me, with the counters of the menu (HTML).
+        "home page": ("truongphong_dd", ["/"]),
     }
 
 
@@ -416,9 +435,20 @@ def explain(dsn: str, env: dict[str, str], plays: dict[str, tuple[str, list[str]
             event.remove(engine, "before_cursor_execute", capture)
         return list(captured)
 
+    browsers: dict[str, Any] = {}
+
     def request(user: str, path: str) -> None:
-        response = api.as_(user, "GET", path)
-        assert response.status_code == 200, (path, response.get_json())
+        if path.startswith("/api/"):
+            response = api.as_(user, "GET", path)
+        else:
+            if user not in browsers:
+                browser = browsers[user] = app.test_client()
+                token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").get_data(as_text=True))
+                assert token is not None
+                form = {"username": user, "password": PASSWORD, "csrf_token": token.group(1)}
+                assert browser.post("/login", data=form).status_code == 302
+            response = browsers[user].get(path)
+        assert response.status_code == 200, (path, response.status_code)
 
     # What the scheduler runs every few seconds must not grow with the tables either.
     runs: dict[str, tuple[str, Callable[[], Any]]] = {
@@ -583,7 +613,11 @@ def main() -> None:
             hello_url = f"http://127.0.0.1:{hello_port}"
             for name, (user, paths) in plays.items():
                 for connections in (int(c) for c in args.connections.split(",")):
-                    ours = wrk(instance.url, paths, args.seconds, connections, instance.token(user), base)
+                    if paths[0].startswith("/api/"):
+                        header = f"Authorization: Bearer {instance.token(user)}"
+                    else:
+                        header = f"Cookie: {signed_in(instance, user)}"
+                    ours = wrk(instance.url, paths, args.seconds, connections, header, base)
                     ceiling = wrk(hello_url, ["/hello"], args.seconds, connections, None, base)
                     results["requests"][f"{name} c={connections}"] = {"congvan": ours, "hello": ceiling}
                     print(f"{name} c={connections}: congvan {json.dumps(ours)} hello {json.dumps(ceiling)}", flush=True)

@@ -33,7 +33,7 @@ def test_reduced_scale_run(tmp_path: Path) -> None:
         assert pair["congvan"]["requests"] > 0 and pair["congvan"]["errors"] == 0, (name, pair)
         assert pair["hello"]["errors"] == 0, (name, pair)
     # No statement of the four requests reads a whole big table (its time would grow with it).
-    assert set(results["explain"]) == {"inbox", "document", "search", "board", "reconcile"}
+    assert set(results["explain"]) == {"inbox", "document", "search", "board", "home page", "reconcile"}
     for name, statements in results["explain"].items():
         assert statements, name
         assert not [s for s in statements if s["seq_scans"]], (name, statements)
