@@ -26,6 +26,21 @@ from workflow.errors import DomainError
 
 log = logging.getLogger("congvan")
 
+SECURITY_HEADERS = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    # Only our own scripts, styles and images (page images may be data: URLs); no plugins, no framing.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Our own pages see where a form came from (to go back to it); other sites see nothing.
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
 HTTP_MESSAGES = {
     400: ("bad_request", "Yêu cầu không hợp lệ."),
     401: ("login_required", "Cần đăng nhập."),
@@ -56,6 +71,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         JSON_AS_ASCII=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Production is served over HTTPS only (behind the proxy); the demo runs on plain http://127.0.0.1.
+        SESSION_COOKIE_SECURE=config["ENV"] == "production",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -80,6 +97,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     for blueprint in (workflow_views.bp, routing_views.bp, routing_views.exchange_bp, routing_views.hub_bp):
         csrf.exempt(blueprint)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        # On every answer: pages, JSON, errors, downloads and static files alike.
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not str(request.endpoint).endswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")  # personal data: kept by no cache
+        return response
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

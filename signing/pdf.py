@@ -91,6 +91,28 @@ def http_timestamper(url: str, timeout: float = 10) -> TimeStamper:
     return RequestsHTTPTimeStamper(url, timeout=timeout)
 
 
+def timestamp_token(url: str, digest: bytes, timeout: float = 10) -> bytes:
+    """An RFC 3161 timestamp token (DER) over a SHA-256 digest, from the TSA at url."""
+    try:
+        token = asyncio.run(http_timestamper(url, timeout).async_timestamp(digest, "sha256"))
+    except (TimestampRequestError, OSError) as exc:  # requests' errors are OSErrors
+        raise tsa_down() from exc
+    return bytes(token.dump())
+
+
+def token_covers(token: bytes, digest: bytes) -> bool:
+    """Whether a timestamp token's message imprint is this SHA-256 digest."""
+    try:
+        info = asn1_cms.ContentInfo.load(token)
+        tst = info["content"]["encap_content_info"]["content"].parsed
+        imprint = tst["message_imprint"]
+        return bool(
+            imprint["hash_algorithm"]["algorithm"].native == "sha256" and imprint["hashed_message"].native == digest
+        )
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
 SEAL_SIZE = 100.0  # points: a 35 mm seal
 
 A4_WIDTH, A4_HEIGHT = 595.28, 841.89

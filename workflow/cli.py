@@ -106,6 +106,41 @@ def prune() -> None:
     click.echo(prune_all())
 
 
+@main.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit trail: seal, anchor, verify."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain of the audit trail and its anchors; report the first broken link (exit 1)."""
+    from workflow import audit, jobs
+
+    rt = runtime_module.current()
+    jobs.reconcile()  # link what is committed but not yet sealed, so it is checked too
+    with rt.readers() as session:
+        verdict = audit.verify(session)
+    if verdict.broken is not None:
+        broken = verdict.broken
+        click.echo(
+            f"HỎNG tại liên kết số {broken['seq']} (sự kiện {broken['audit_id']}): {broken['message']} "
+            f"[{broken['code']}]; {verdict.links} liên kết trước đó nguyên vẹn.",
+            err=True,
+        )
+        raise SystemExit(1)
+    click.echo(
+        f"Nhật ký nguyên vẹn: {verdict.links} liên kết, {verdict.anchors} mốc, {verdict.unsealed} chưa niêm phong."
+    )
+
+
+@audit_group.command("anchor")
+def audit_anchor() -> None:
+    """Anchor the chain's head now (the scheduler does it daily at WORKDAY_END), timestamped by the TSA."""
+    from workflow import jobs
+
+    click.echo(f"Mốc tại liên kết số {jobs.anchor_audit()}.")
+
+
 @main.command("reconcile")
 def reconcile() -> None:
     """Re-enqueue pending work once (outbox rows, silent signing batches, undelivered deliveries)."""
@@ -123,7 +158,7 @@ def create_batches() -> None:
 @main.command("scheduler")
 @click.option("--interval", default=5.0, help="Seconds between reconciliations.")
 def scheduler(interval: float) -> None:
-    """Reconcile every few seconds, create the signing batches at the daily cut-off, prune every hour."""
+    """Reconcile and seal the audit trail every few seconds; daily: batches, the audit anchor; prune hourly."""
     from workflow import health, jobs
 
     rt = runtime_module.current()
@@ -131,6 +166,8 @@ def scheduler(interval: float) -> None:
     hour, minute = (int(x) for x in str(rt.config["SIGNING_CUTOFF"]).split(":"))
     last_cutoff: dt.date | None = None
     last_prune: float | None = None
+    end_hour, end_minute = (int(x) for x in str(rt.config["WORKDAY_END"]).split(":"))
+    last_anchor: dt.date | None = None
     while True:
         now = rt.now()
         if (now.hour, now.minute) >= (hour, minute) and last_cutoff != now.date():
@@ -138,6 +175,11 @@ def scheduler(interval: float) -> None:
             click.echo(f"{now.isoformat()} cut-off: {jobs.create_due_batches()}")
         try:
             reconcile_all()
+            if (now.hour, now.minute) >= (end_hour, end_minute) and last_anchor != now.date():
+                # The day's anchor of the audit chain (timestamped by the TSA when one is configured);
+                # tried again on the next tick if the TSA does not answer.
+                click.echo(f"{now.isoformat()} audit anchor at link {jobs.anchor_audit()}")
+                last_anchor = now.date()
             if last_prune is None or time.monotonic() - last_prune > 3600:
                 last_prune = time.monotonic()
                 click.echo(f"{now.isoformat()} pruned: {prune_all()}")

@@ -17,7 +17,7 @@ from signing import signers
 from signing.errors import SigningError
 from signing.remote import CscSigner
 from signing.signers import Signer
-from workflow import db, outbox, runtime, services
+from workflow import audit, db, outbox, runtime, services
 from workflow.errors import DomainError
 from workflow.models import Document, OutboxMessage, Person, SigningBatch, SigningBatchItem
 
@@ -323,7 +323,19 @@ def reconcile() -> dict[str, int]:
                 stale.append(batch.id)
     for batch_id in stale:
         outbox.enqueue(rt, "signing", "workflow.jobs.sign_batch", {"batch_id": batch_id})
-    return {"relayed": relayed, "batches": len(stale), "timestamps": add_due_timestamps()}
+    with rt.sessions() as session, session.begin():
+        sealed = audit.seal(session)
+    return {"relayed": relayed, "batches": len(stale), "timestamps": add_due_timestamps(), "sealed": sealed}
+
+
+def anchor_audit() -> int | None:
+    """Seal what is left and anchor the audit chain's head with the TSA; returns the anchored link."""
+    rt = runtime.current()
+    with rt.sessions() as session, session.begin():
+        while audit.seal(session):
+            pass
+        made = audit.anchor(session, str(rt.config["TSA_URL"]), float(rt.config["TSA_TIMEOUT"]))
+        return made.seq if made else None
 
 
 def prune() -> dict[str, int]:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -224,6 +225,28 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     actor: Mapped[Person | None] = relationship()
+
+
+class AuditLink(Base):
+    """One link of the hash chain over the audit trail (workflow.audit): append-only."""
+
+    __tablename__ = "audit_chain"
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # No foreign key: a deleted event must leave its link behind, for `audit verify` to report it.
+    audit_id: Mapped[int] = mapped_column(Integer, unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class AuditAnchor(Base):
+    """The chain's head as it was at a moment, with the TSA's RFC 3161 token over its hash: append-only."""
+
+    __tablename__ = "audit_anchors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    token: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)  # DER; None without a TSA
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
 
 class Register(Base):

@@ -243,7 +243,9 @@ class RegisterLine:
     note: str
 
 
-def render_register(agency: str, superior: str, title: str, year: int, lines: list[RegisterLine]) -> bytes:
+def render_register(
+    agency: str, superior: str, title: str, year: int, lines: list[RegisterLine], footer: str = ""
+) -> bytes:
     """The outgoing register of a year as a printable A4 landscape PDF (Decree 30, appendix VI)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import landscape
@@ -286,6 +288,8 @@ def render_register(agency: str, superior: str, title: str, year: int, lines: li
         Spacer(0, 6 * mm),
         table,
     ]
+    if footer:
+        story += [Spacer(0, 4 * mm), Paragraph(escape(footer), ParagraphStyle("f", parent=cell, fontSize=8))]
     out = io.BytesIO()
     SimpleDocTemplate(
         out,

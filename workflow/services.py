@@ -28,6 +28,7 @@ from workflow.models import (
     Agency,
     ApiToken,
     Appendix,
+    AuditAnchor,
     AuditEvent,
     Comment,
     Document,
@@ -1355,5 +1356,14 @@ def register_pdf(session: Session, rt: Runtime, actor: Person, register_id: int,
         for e in entries
     ]
     agency = actor.unit.agency
-    data = render.render_register(agency.name, agency.superior, register.name, year, lines)
+    anchor = session.scalar(select(AuditAnchor).order_by(AuditAnchor.id.desc()).limit(1))
+    footer = ""
+    if anchor is not None:
+        # The audit trail's daily anchor: whoever holds this printout can check the chain against it.
+        stamped = "có dấu thời gian TSA" if anchor.token else "chưa có dấu thời gian TSA"
+        footer = (
+            f"Mốc nhật ký kiểm tra: liên kết số {anchor.seq}, SHA-256 {anchor.hash}, "
+            f"lập lúc {anchor.created_at.astimezone(rt.tz):%d/%m/%Y %H:%M} ({stamped})."
+        )
+    data = render.render_register(agency.name, agency.superior, register.name, year, lines, footer)
     return data, f"so-{register.code}-{year}.pdf"
