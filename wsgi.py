@@ -103,8 +103,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # On every answer: pages, JSON, errors, downloads and static files alike.
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if not str(request.endpoint).endswith("static"):
-            response.headers.setdefault("Cache-Control", "no-store")  # personal data: kept by no cache
+        if (
+            not str(request.endpoint).endswith("static")
+            and response.headers.get("Cache-Control", "no-cache") == "no-cache"
+        ):
+            response.headers["Cache-Control"] = "no-store"  # documents and personal data: kept by no cache
         return response
 
     @app.teardown_appcontext
