@@ -13,6 +13,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import routing
 from routing import pages as routing_pages
@@ -76,6 +77,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if int(config["TRUSTED_PROXIES"]):
+        # The client's address (sign-in throttling, audit) from the proxies' X-Forwarded-For, no further.
+        hops = int(config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     rt = runtime_module.build(config)
     runtime_module.install(rt)
     if config["JOB_MODE"] == "rq":
@@ -116,9 +121,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if session is not None:
             session.close()
 
+    _answer_errors(app)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        """Liveness: the process answers."""
+        return jsonify({"status": "ok"}), 200
+
+    @app.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        """Readiness: database, Redis, a worker for every queue; queue depths and the outbox backlog."""
+        ready, report = health.readiness(rt)
+        return jsonify({"status": "ok" if ready else "not_ready", **report}), 200 if ready else 503
+
+    return app
+
+
+def _answer_errors(app: Flask) -> None:
+    """Every error answered in Vietnamese with a stable code, never a stack trace."""
+
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError) -> tuple[Response, int]:
-        return _error(exc.code, exc.message, exc.status, exc.detail)
+        response, status = _error(exc.code, exc.message, exc.status, exc.detail)
+        if "retry_after" in exc.detail:
+            response.headers["Retry-After"] = str(exc.detail["retry_after"])
+        return response, status
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> tuple[str, int]:
@@ -146,16 +173,3 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _unexpected(exc: Exception) -> tuple[Response, int]:
         log.exception("unexpected error on %s %s", request.method, request.path)
         return _error("internal_error", "Lỗi hệ thống; yêu cầu chưa được thực hiện.", 500)
-
-    @app.get("/healthz")
-    def healthz() -> tuple[Response, int]:
-        """Liveness: the process answers."""
-        return jsonify({"status": "ok"}), 200
-
-    @app.get("/readyz")
-    def readyz() -> tuple[Response, int]:
-        """Readiness: database, Redis, a worker for every queue; queue depths and the outbox backlog."""
-        ready, report = health.readiness(rt)
-        return jsonify({"status": "ok" if ready else "not_ready", **report}), 200 if ready else 503
-
-    return app

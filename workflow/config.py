@@ -37,6 +37,14 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_KEEP_DAYS": 7,
     "LOG_KEEP_DAYS": 90,
     "SECRET_KEY": "dev-only-change-me",
+    # Sign-in throttling within a window: failures of one account from one address, from one address
+    # (any account), and of one account from addresses that have never signed in to it successfully.
+    "LOGIN_WINDOW_MINUTES": 15,
+    "LOGIN_MAX_PAIR_FAILURES": 5,
+    "LOGIN_MAX_ADDRESS_FAILURES": 30,
+    "LOGIN_MAX_ACCOUNT_FAILURES": 20,
+    # Proxies in front of the web process whose X-Forwarded-For is trusted for the client's address.
+    "TRUSTED_PROXIES": 0,
     # PKCS#11 token/HSM for people whose profile says "pkcs11" (the key label is in the profile).
     "PKCS11_MODULE": "",
     "PKCS11_TOKEN": "",

@@ -19,7 +19,7 @@ from signing.remote import CscSigner
 from signing.signers import Signer
 from workflow import audit, db, outbox, runtime, services
 from workflow.errors import DomainError
-from workflow.models import Document, OutboxMessage, Person, SigningBatch, SigningBatchItem
+from workflow.models import Document, LoginAttempt, OutboxMessage, Person, SigningBatch, SigningBatchItem
 
 log = logging.getLogger(__name__)
 
@@ -339,10 +339,18 @@ def anchor_audit() -> int | None:
 
 
 def prune() -> dict[str, int]:
-    """Delete outbox rows relayed more than OUTBOX_KEEP_DAYS ago."""
+    """Delete outbox rows relayed more than OUTBOX_KEEP_DAYS ago, and sign-in attempts no throttle reads."""
     rt = runtime.current()
-    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=float(rt.config["OUTBOX_KEEP_DAYS"]))
-    return {"outbox": db.prune(rt.sessions, OutboxMessage, OutboxMessage.relayed_at < before)}
+    now = dt.datetime.now(dt.UTC)
+    before = now - dt.timedelta(days=float(rt.config["OUTBOX_KEEP_DAYS"]))
+    attempts = db.prune(
+        rt.sessions, LoginAttempt, LoginAttempt.ok.is_(False), LoginAttempt.at < now - dt.timedelta(days=1)
+    )
+    attempts += db.prune(rt.sessions, LoginAttempt, LoginAttempt.at < now - dt.timedelta(days=90))
+    return {
+        "outbox": db.prune(rt.sessions, OutboxMessage, OutboxMessage.relayed_at < before),
+        "login_attempts": attempts,
+    }
 
 
 def add_due_timestamps(limit: int = 500) -> int:

@@ -116,6 +116,21 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
+class LoginAttempt(Base):
+    """A sign-in attempt (password), kept for throttling: who, from where, whether it succeeded."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_username_at", "username", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))  # as typed, lower-cased (may name nobody)
+    address: Mapped[str] = mapped_column(String(64))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
 class Document(Base):
     """An outgoing document (văn bản đi) and its Decree-30 metadata."""
 

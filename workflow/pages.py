@@ -166,11 +166,16 @@ def _common() -> dict[str, Any]:
 def login() -> BaseResponse | str:
     """The sign-in form."""
     if request.method == "POST":
+        username = request.form.get("username", "")
         try:
-            person = services.authenticate(db(), request.form.get("username", ""), request.form.get("password", ""))
+            person = services.authenticate(
+                db(), runtime(), username, request.form.get("password", ""), request.remote_addr or ""
+            )
         except DomainError as exc:
+            commit()  # a failed attempt counts towards throttling
             flash(exc.message, "error")
-            return render_template("workflow/login.html", username=request.form.get("username", "")), 401  # type: ignore[return-value]
+            return render_template("workflow/login.html", username=username), exc.status  # type: ignore[return-value]
+        commit()
         session.clear()  # a new session at every sign-in
         session["person_id"] = person.id
         target = request.args.get("next", "")

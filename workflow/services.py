@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
@@ -23,7 +24,7 @@ from signing import pdf as signing_pdf
 from signing.errors import PdfError, SigningError
 from signing.pdf import Pades
 from workflow import catalog, outbox, render
-from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Throttled, Unauthenticated, Unprocessable
 from workflow.models import (
     Agency,
     ApiToken,
@@ -33,6 +34,7 @@ from workflow.models import (
     Comment,
     Document,
     DocumentVersion,
+    LoginAttempt,
     Notification,
     Person,
     Register,
@@ -56,17 +58,72 @@ document_recalled = signals.signal("document-recalled")
 # --- people and tokens -------------------------------------------------------------------
 
 
-def authenticate(session: Session, username: str, password: str) -> Person:
-    """The active person with this username and password."""
+@functools.cache
+def _decoy_hash() -> str:
+    return generate_password_hash("congvan: the same work for unknown accounts")
+
+
+def authenticate(session: Session, rt: Runtime, username: str, password: str, address: str) -> Person:
+    """The active person with this username and password; too many failures are throttled (429).
+
+    The attempt is added to the session whether it succeeds or not: callers commit it either way.
+    """
+    name, address = username.strip().lower()[:64], address[:64]
+    throttle(session, rt, name, address)
     person = session.scalar(select(Person).where(Person.username == username))
-    if person is None or not person.active or not check_password_hash(person.password_hash, password):
+    # The same work whether or not the account exists, so the answer's timing tells nothing.
+    valid = check_password_hash(person.password_hash if person else _decoy_hash(), password)
+    ok = person is not None and person.active and valid
+    session.add(LoginAttempt(username=name, address=address, ok=ok))
+    if person is None or not ok:
         raise Unauthenticated("bad_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.")
     return person
 
 
-def login(session: Session, username: str, password: str) -> tuple[str, Person]:
+def throttle(session: Session, rt: Runtime, name: str, address: str) -> None:
+    """Refuse a sign-in after too many failures: of this account here, from this address, or of this account
+    from an address it has never signed in from (so an attacker elsewhere cannot lock its owner out)."""
+    now = dt.datetime.now(dt.UTC)
+    window = dt.timedelta(minutes=float(rt.config["LOGIN_WINDOW_MINUTES"]))
+
+    def failures(*where: Any) -> tuple[int, dt.datetime | None]:
+        query = select(func.count(), func.min(LoginAttempt.at)).where(
+            LoginAttempt.ok.is_(False), LoginAttempt.at > now - window, *where
+        )
+        count, oldest = session.execute(query).one()
+        return int(count), oldest
+
+    def refuse(oldest: dt.datetime | None) -> Throttled:
+        wait = max(1, int(((oldest or now) + window - now).total_seconds()) + 1)
+        minutes = max(1, round(wait / 60))
+        message = f"Đăng nhập sai quá nhiều lần; hãy thử lại sau khoảng {minutes} phút."
+        return Throttled("login_throttled", message, retry_after=wait)
+
+    count, oldest = failures(LoginAttempt.username == name, LoginAttempt.address == address)
+    if count >= int(rt.config["LOGIN_MAX_PAIR_FAILURES"]):
+        raise refuse(oldest)
+    count, oldest = failures(LoginAttempt.address == address)
+    if count >= int(rt.config["LOGIN_MAX_ADDRESS_FAILURES"]):
+        raise refuse(oldest)
+    count, oldest = failures(LoginAttempt.username == name)
+    if count >= int(rt.config["LOGIN_MAX_ACCOUNT_FAILURES"]):
+        known = session.scalar(
+            select(LoginAttempt.id)
+            .where(
+                LoginAttempt.username == name,
+                LoginAttempt.address == address,
+                LoginAttempt.ok.is_(True),
+                LoginAttempt.at > now - dt.timedelta(days=90),
+            )
+            .limit(1)
+        )
+        if known is None:
+            raise refuse(oldest)
+
+
+def login(session: Session, rt: Runtime, username: str, password: str, address: str) -> tuple[str, Person]:
     """Check a password and return a new API token for the person."""
-    person = authenticate(session, username, password)
+    person = authenticate(session, rt, username, password, address)
     token = secrets.token_urlsafe(32)
     session.add(ApiToken(person_id=person.id, token_sha256=hashlib.sha256(token.encode()).hexdigest()))
     return token, person

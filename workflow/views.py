@@ -201,7 +201,11 @@ def login() -> tuple[Response, int]:
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         raise Invalid("missing_field", "Cần nhập tên đăng nhập và mật khẩu.")
-    token, who = services.login(db(), username, password)
+    try:
+        token, who = services.login(db(), runtime(), username, password, request.remote_addr or "")
+    except Unauthenticated:
+        commit()  # the failed attempt counts towards throttling
+        raise
     commit()
     return ok({"token": token, "person": person_json(who)})
 

@@ -47,7 +47,7 @@ def test_prune_keeps_what_is_pending_or_recent(any_app: Flask, any_api: Api) -> 
                 )
             )
     removed = prune_all()
-    assert removed == {"outbox": len(old), "hub_messages": 1, "webhook_deliveries": 1}
+    assert removed == {"outbox": len(old), "login_attempts": 0, "hub_messages": 1, "webhook_deliveries": 1}
     with rt.sessions() as session:
         assert (
             session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.relayed_at.is_(None)))
@@ -55,4 +55,4 @@ def test_prune_keeps_what_is_pending_or_recent(any_app: Flask, any_api: Api) -> 
         )
         assert session.scalar(select(func.count()).select_from(WebhookDelivery)) == 3  # recent, failed, pending
         assert session.scalar(select(func.count()).select_from(HubMessage)) == 3
-    assert prune_all() == {"outbox": 0, "hub_messages": 0, "webhook_deliveries": 0}
+    assert prune_all() == {"outbox": 0, "login_attempts": 0, "hub_messages": 0, "webhook_deliveries": 0}
