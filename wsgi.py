@@ -120,6 +120,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         session = g.pop("db", None)
         if session is not None:
             session.close()
+        workflow_views.note_token_use()
 
     _answer_errors(app)
 

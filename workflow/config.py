@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_PAIR_FAILURES": 5,
     "LOGIN_MAX_ADDRESS_FAILURES": 30,
     "LOGIN_MAX_ACCOUNT_FAILURES": 20,
+    # A browser's session ends after this much idleness, and in any case this long after sign-in.
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
     # Proxies in front of the web process whose X-Forwarded-For is trusted for the client's address.
     "TRUSTED_PROXIES": 0,
     # PKCS#11 token/HSM for people whose profile says "pkcs11" (the key label is in the profile).

@@ -114,6 +114,21 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    label: Mapped[str] = mapped_column(String(128), default="", server_default="")
+
+
+class WebSession(Base):
+    """A browser's signed-in session, kept on the server so it can expire and be ended (logout, disabling)."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid_sha256: Mapped[str] = mapped_column(String(64), unique=True)  # the cookie holds the secret itself
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class LoginAttempt(Base):

@@ -71,8 +71,16 @@ VERSION_LABELS = {
 def me() -> Person | None:
     """The person signed in with this browser, or None."""
     if "me" not in g:
-        person_id = session.get("person_id")
-        found = db().get(Person, person_id) if isinstance(person_id, int) else None
+        sid = session.get("sid")
+        person_id = None
+        if isinstance(sid, str):
+            # Its own short transaction: an expired session is ended even if the request fails later.
+            with runtime().sessions() as bookkeeping, bookkeeping.begin():
+                person_id = services.live_session(bookkeeping, runtime(), sid)
+            if person_id is None:
+                session.clear()
+                flash(_("Phiên làm việc đã kết thúc; hãy đăng nhập lại."), "error")
+        found = db().get(Person, person_id) if person_id is not None else None
         g.me = found if found is not None and found.active else None
     person: Person | None = g.me
     return person
@@ -175,9 +183,10 @@ def login() -> BaseResponse | str:
             commit()  # a failed attempt counts towards throttling
             flash(exc.message, "error")
             return render_template("workflow/login.html", username=username), exc.status  # type: ignore[return-value]
+        sid = services.start_web_session(db(), person, request.remote_addr or "")
         commit()
         session.clear()  # a new session at every sign-in
-        session["person_id"] = person.id
+        session["sid"] = sid
         target = request.args.get("next", "")
         return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.home"))
     return render_template("workflow/login.html", username="")
@@ -185,7 +194,11 @@ def login() -> BaseResponse | str:
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    """Sign out."""
+    """Sign out: the session ends on the server too."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        services.end_web_session(db(), sid)
+        commit()
     session.clear()
     return redirect(url_for("pages.login"))
 

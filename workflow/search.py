@@ -103,4 +103,31 @@ def search(
     if filters.until is not None:
         end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), dt.UTC)
         statement = statement.where(Document.created_at < end)
+    if words and session.get_bind().dialect.name == "postgresql":
+        return _windowed(session, statement, actor.unit.agency_id, page)
     return paged(session, statement, Document.id, page)
+
+
+# Documents looked at first, newest first, before the index over all older ones is asked.
+WINDOW = 5000
+
+
+def _windowed(session: Session, statement: Any, agency_id: int, page: Page) -> tuple[list[Document], int | None]:
+    """A page of matches newest first in two bounded steps: among the WINDOW documents below the cursor
+    (cheap when the words are common: they fill the page there), then, for what is still missing, through
+    the trigram index over everything older (cheap when the words are rare: few rows to sort). Either way
+    the work no longer grows with the number of matching documents."""
+    below = [Document.agency_id == agency_id] + ([Document.id < page.before] if page.before is not None else [])
+    edge = session.scalar(select(Document.id).where(*below).order_by(Document.id.desc()).offset(WINDOW).limit(1))
+    if edge is None:  # fewer documents than the window: one step
+        return paged(session, statement, Document.id, page)
+    if page.before is not None:
+        statement = statement.where(Document.id < page.before)
+    newest = Document.id.desc()
+    rows = list(session.scalars(statement.where(Document.id > edge).order_by(newest).limit(page.limit + 1)))
+    if len(rows) <= page.limit:
+        missing = page.limit + 1 - len(rows)
+        rows += list(session.scalars(statement.where(Document.id <= edge).order_by(newest).limit(missing)))
+    if len(rows) <= page.limit:
+        return rows, None
+    return rows[: page.limit], int(rows[page.limit - 1].id)

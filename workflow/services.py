@@ -43,6 +43,7 @@ from workflow.models import (
     SigningBatch,
     SigningBatchItem,
     Unit,
+    WebSession,
 )
 from workflow.runtime import Runtime
 from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, Transition, next_state
@@ -121,22 +122,89 @@ def throttle(session: Session, rt: Runtime, name: str, address: str) -> None:
             raise refuse(oldest)
 
 
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start_web_session(session: Session, person: Person, address: str) -> str:
+    """A new browser session for the person; returns the secret its cookie keeps."""
+    sid = secrets.token_urlsafe(32)
+    session.add(WebSession(sid_sha256=_sha256(sid), person_id=person.id, address=address[:64]))
+    return sid
+
+
+def live_session(session: Session, rt: Runtime, sid: str) -> int | None:
+    """The person id of a browser session still alive; one idle or old too long is ended now."""
+    row = session.scalar(select(WebSession).where(WebSession.sid_sha256 == _sha256(sid)))
+    if row is None or row.ended_at is not None:
+        return None
+    now = dt.datetime.now(dt.UTC)
+    idle = dt.timedelta(minutes=float(rt.config["SESSION_IDLE_MINUTES"]))
+    if now - row.last_seen_at > idle or now - row.created_at > dt.timedelta(
+        hours=float(rt.config["SESSION_MAX_HOURS"])
+    ):
+        row.ended_at = now
+        return None
+    if now - row.last_seen_at > dt.timedelta(seconds=60):  # one write a minute per person, not per request
+        row.last_seen_at = now
+    return row.person_id
+
+
+def end_web_session(session: Session, sid: str) -> None:
+    """Sign a browser out: its session ends on the server, whatever its cookie says later."""
+    row = session.scalar(select(WebSession).where(WebSession.sid_sha256 == _sha256(sid)))
+    if row is not None and row.ended_at is None:
+        row.ended_at = dt.datetime.now(dt.UTC)
+
+
+def end_everything_of(session: Session, person_id: int) -> None:
+    """End every browser session and revoke every API token of a person (disabled, new password)."""
+    now = dt.datetime.now(dt.UTC)
+    session.execute(
+        update(WebSession).where(WebSession.person_id == person_id, WebSession.ended_at.is_(None)).values(ended_at=now)
+    )
+    session.execute(
+        update(ApiToken).where(ApiToken.person_id == person_id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+    )
+
+
+def tokens(session: Session, actor: Person) -> list[ApiToken]:
+    """The actor's API tokens, newest first, revoked ones included."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.person_id == actor.id).order_by(ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, actor: Person, token_id: int) -> ApiToken:
+    """Revoke one of the actor's tokens (an admin may revoke anyone's)."""
+    row = session.get(ApiToken, token_id)
+    if row is None or (row.person_id != actor.id and not actor.has_role("admin")):
+        raise NotFound("token_not_found", "Không tìm thấy mã truy cập.")
+    if row.revoked_at is None:
+        row.revoked_at = dt.datetime.now(dt.UTC)
+        audit(session, actor, "token_revoked", None, token_id=row.id, person_id=row.person_id)
+    return row
+
+
 def login(session: Session, rt: Runtime, username: str, password: str, address: str) -> tuple[str, Person]:
     """Check a password and return a new API token for the person."""
     person = authenticate(session, rt, username, password, address)
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(person_id=person.id, token_sha256=hashlib.sha256(token.encode()).hexdigest()))
+    session.add(ApiToken(person_id=person.id, token_sha256=_sha256(token)))
     return token, person
 
 
-def person_for_token(session: Session, token: str) -> Person:
-    """The active person a bearer token belongs to."""
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None)))
+def token_row(session: Session, token: str) -> ApiToken | None:
+    """The live (not revoked) token row of a bearer token."""
+    query = select(ApiToken).where(ApiToken.token_sha256 == _sha256(token), ApiToken.revoked_at.is_(None))
+    return session.scalar(query)
+
+
+def person_for_token(session: Session, token: str) -> tuple[Person, ApiToken]:
+    """The active person a bearer token belongs to, and the token's row."""
+    row = token_row(session, token)
     person = session.get(Person, row.person_id) if row else None
-    if person is None or not person.active:
+    if row is None or person is None or not person.active:
         raise Unauthenticated("bad_token", "Phiên làm việc không hợp lệ hoặc đã hết hạn.")
-    return person
+    return person, row
 
 
 # --- audit -------------------------------------------------------------------------------
@@ -744,6 +812,8 @@ def save_person(session: Session, actor: Person, person_id: int | None, data: di
     target.authority = _text(data, "authority", "dòng thẩm quyền", required=False, longest=128)
     target.roles = " ".join(r for r in catalog.ROLES if r in roles)
     target.active = bool(data.get("active", True))
+    if target.id is not None and (not target.active or password):
+        end_everything_of(session, target.id)  # disabled, or a new password: every session ends now
     session.add(target)
     session.flush()
     audit(session, actor, "person_saved", None, person_id=target.id, roles=target.roles, active=target.active)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, send_file
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from workflow import catalog, openapi, outbox, search, services
 from workflow.errors import Invalid, NotFound, Unauthenticated
 from workflow.models import (
     Agency,
+    ApiToken,
     Appendix,
     AuditEvent,
     Comment,
@@ -28,6 +31,7 @@ from workflow.models import (
 from workflow.runtime import Runtime
 from workflow.states import ACTIONS, STATE_LABELS
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
@@ -61,9 +65,22 @@ def person() -> Person:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise Unauthenticated("login_required", "Cần đăng nhập (Authorization: Bearer <token>).")
-        g.person = services.person_for_token(db(), header.removeprefix("Bearer ").strip())
+        g.person, g.token_row = services.person_for_token(db(), header.removeprefix("Bearer ").strip())
     found: Person = g.person
     return found
+
+
+def note_token_use() -> None:
+    """Record when the request's token was last used: after the request's own transaction has ended
+    (SQLite has one writer), in a short one of its own, at most every five minutes."""
+    row: ApiToken | None = g.pop("token_row", None)
+    now = dt.datetime.now(dt.UTC)
+    if row is not None and (row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=5)):
+        try:
+            with runtime().sessions() as session, session.begin():
+                session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        except SQLAlchemyError:  # bookkeeping only: the request has been answered already
+            log.warning("could not record the use of token %s", row.id, exc_info=True)
 
 
 def body_json() -> dict[str, Any]:
@@ -208,6 +225,45 @@ def login() -> tuple[Response, int]:
         raise
     commit()
     return ok({"token": token, "person": person_json(who)})
+
+
+@bp.post("/auth/logout")
+def logout() -> tuple[Response, int]:
+    """Revoke the token this request carries."""
+    actor = person()
+    row = services.revoke_token(db(), actor, g.token_row.id)
+    commit()
+    return ok({"revoked": row.id})
+
+
+@bp.get("/tokens")
+def list_tokens() -> tuple[Response, int]:
+    """The person's API tokens (never the secrets): when made, last used, revoked."""
+    actor = person()
+    current = g.token_row
+    return ok(
+        {
+            "tokens": [
+                {
+                    "id": t.id,
+                    "label": t.label,
+                    "created_at": _iso(t.created_at),
+                    "last_used_at": _iso(t.last_used_at),
+                    "revoked_at": _iso(t.revoked_at),
+                    "current": current is not None and t.id == current.id,
+                }
+                for t in services.tokens(db(), actor)
+            ]
+        }
+    )
+
+
+@bp.delete("/tokens/<token_id>")
+def revoke_token(token_id: str) -> tuple[Response, int]:
+    """Revoke one of the person's tokens (an admin: anyone's)."""
+    row = services.revoke_token(db(), person(), path_id(token_id))
+    commit()
+    return ok({"revoked": row.id})
 
 
 @bp.get("/me")

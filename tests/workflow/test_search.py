@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from flask import Flask
 
 from tests.conftest import Api
+from workflow import search
 from workflow.search import fold
 
 
@@ -73,6 +75,27 @@ def test_lists_come_a_page_at_a_time(any_api: Api) -> None:
             break
         query = f"q=trang&limit=2&before={body['next_before']}"
     assert seen == sorted(made, reverse=True)  # newest first, each once, none left out
+
+
+@pytest.mark.parametrize("window", [2, 5000])
+def test_search_pages_stay_complete_across_the_window(
+    any_api: Api, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    monkeypatch.setattr(search, "WINDOW", window)  # PostgreSQL looks at the newest WINDOW documents first
+    made = []
+    for n in range(9):
+        summary = f"kế hoạch cửa sổ {n}" if n % 3 else f"báo cáo khác {n}"
+        made.append((any_api.draft(summary=summary)["id"], n % 3 != 0))
+    wanted = sorted((i for i, matches in made if matches), reverse=True)
+    seen: list[int] = []
+    query = "q=cua+so&limit=2"
+    while True:
+        body = any_api.as_("vanthu", "GET", f"/api/v1/documents?{query}").get_json()
+        seen += [d["id"] for d in body["documents"]]
+        if body["next_before"] is None:
+            break
+        query = f"q=cua+so&limit=2&before={body['next_before']}"
+    assert seen == wanted
 
 
 def test_fold() -> None:
