@@ -37,6 +37,12 @@ PNG = {
     "multipart/form-data": {"schema": {"type": "object", "properties": {"file": BINARY}}},
 }
 
+# Keyset paging of every list: the answer's next_before is the next page's before (null: the last page).
+PAGE = [
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 20}},
+    {"name": "before", "in": "query", "schema": {"type": "integer"}},
+]
+
 DRAFT = {
     "type": "object",
     "required": ["doc_type", "summary", "signer_id"],
@@ -93,17 +99,24 @@ SPEC: dict[str, Any] = {
                 security=[],
             )
         },
+        "/api/v1/auth/logout": {"post": _op("Đăng xuất: thu hồi token đang dùng")},
+        "/api/v1/tokens": {"get": _op("Các token của tôi (không có mã bí mật): tạo lúc, dùng lần cuối, thu hồi")},
+        "/api/v1/tokens/{id}": {"delete": _op("Thu hồi một token của tôi (quản trị: của bất kỳ ai)", parameters=ID)},
         "/api/v1/me": {"get": _op("Người đang đăng nhập")},
         "/api/v1/openapi.json": {"get": _op("Mô tả OpenAPI của API này", security=[])},
         "/api/v1/directory": {"get": _op("Danh bạ: cơ quan, đơn vị, người dùng, danh mục")},
         "/api/v1/documents": {
             "get": _op(
-                "Danh sách văn bản; tìm theo số, ký hiệu, trích yếu (không phân biệt dấu) và khoảng ngày",
+                "Danh sách văn bản từng trang, mới nhất trước; tìm theo số, ký hiệu, trích yếu, nội dung "
+                "(không phân biệt dấu), lọc theo loại, đơn vị, trạng thái, khoảng ngày",
                 parameters=[
                     {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)}},
                     {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    {"name": "type", "in": "query", "schema": {"type": "string", "enum": list(catalog.DOC_TYPES)}},
+                    {"name": "unit", "in": "query", "schema": {"type": "integer"}},
                     {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
                     {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    *PAGE,
                 ],
             ),
             "post": _op(
@@ -237,7 +250,7 @@ SPEC: dict[str, Any] = {
             "post": _op("Lãnh đạo xác nhận ký cả lô (một lần)", "202", parameters=ID)
         },
         "/api/v1/signing-batches/{id}/retry": {"post": _op("Ký lại các văn bản lỗi", "202", parameters=ID)},
-        "/api/v1/inbox": {"get": _op("Hộp thư văn bản đến của đơn vị")},
+        "/api/v1/inbox": {"get": _op("Hộp thư văn bản đến của đơn vị, từng trang", parameters=PAGE)},
         "/api/v1/deliveries/{id}/status": {
             "post": _op(
                 "Cập nhật trạng thái xử lý (02 cần lý do; 03, 04, 05, 06)",
@@ -272,7 +285,7 @@ SPEC: dict[str, Any] = {
         "/api/v1/dispatch-board": {
             "get": _op(
                 "Bảng theo dõi gửi nhận: từng nơi nhận, trạng thái, thời điểm, quá hạn, gửi lỗi",
-                parameters=[{"name": "days", "in": "query", "schema": {"type": "integer"}}],
+                parameters=[{"name": "days", "in": "query", "schema": {"type": "integer"}}, *PAGE],
             )
         },
         "/api/v1/incoming": {
@@ -281,6 +294,7 @@ SPEC: dict[str, Any] = {
                 parameters=[
                     {"name": "state", "in": "query", "schema": {"type": "string"}},
                     {"name": "year", "in": "query", "schema": {"type": "integer"}},
+                    *PAGE,
                 ],
             )
         },
