@@ -574,7 +574,7 @@ def pipeline(instance: Instance, dsn: str, count: int) -> dict[str, float]:
         mark = time.monotonic()
         batch = instance.ok("vanthu", "POST", "/api/v1/signing-batches", {"leader_id": leader})
         assert batch["count"] == count, batch
-        instance.ok("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm")
+        instance.ok("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD})
         wait_for(
             lambda: instance.ok("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}")["state"] == "done",
             600,

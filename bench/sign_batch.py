@@ -186,7 +186,8 @@ def batch(rt: runtime.Runtime, ids: list[int], prepare_ahead: bool) -> tuple[flo
         ahead = time.perf_counter() - started
     started = time.perf_counter()
     with rt.sessions() as session, session.begin():
-        services.confirm_batch(session, session.get(Person, leader_id), batch_id)  # type: ignore[arg-type]
+        leader = session.get(Person, leader_id)
+        services.confirm_batch(session, rt, leader, batch_id, "x", "127.0.0.1")  # type: ignore[arg-type]
     outbox.relay(rt)  # JOB_MODE inline: the signing job runs here, as a worker would run it
     elapsed = time.perf_counter() - started
     with rt.readers() as session:

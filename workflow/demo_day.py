@@ -145,7 +145,8 @@ class _Day:
         day.batch_id = batch["id"]
         self.say(f"Văn thư lập lô trình ký cuối ngày: {batch['count']} văn bản.")
         started = time.perf_counter()
-        self.call("POST", f"/api/v1/signing-batches/{day.batch_id}/confirm", "giamdoc", None, 202, "xác nhận lô")
+        confirm = f"/api/v1/signing-batches/{day.batch_id}/confirm"
+        self.call("POST", confirm, "giamdoc", {"password": PASSWORD}, 202, "xác nhận lô (nhập lại mật khẩu)")
         deadline = time.monotonic() + timeout
         while batch["state"] not in ("done", "partial"):
             if time.monotonic() > deadline:

@@ -457,9 +457,16 @@ def signing() -> str:
 def sign_all() -> BaseResponse:
     """ "Ký tất cả": the leader's one confirmation makes the batch and starts signing it."""
     person = actor()
+    password, address = request.form.get("password", ""), request.remote_addr or ""
+    try:
+        services.reauthenticate(db(), runtime(), person, password, address)
+    except Unauthenticated as exc:
+        commit()  # the failed attempt counts towards throttling; no batch is made
+        flash(exc.message, "error")
+        return back("pages.signing")
     ids = [int(i) for i in request.form.getlist("document_id") if i.isdigit()]
     batch = services.create_batch(db(), person, person.id, ids or None)
-    services.confirm_batch(db(), person, batch.id)
+    services.confirm_batch(db(), runtime(), person, batch.id, password, address)
     commit()
     return redirect(url_for("pages.batch", batch_id=batch.id))
 

@@ -1105,11 +1105,26 @@ def get_batch(session: Session, actor: Person, batch_id: int, *, lock: bool = Fa
     return batch
 
 
-def confirm_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
-    """The leader confirms the whole batch once; signing runs in the background."""
+def reauthenticate(session: Session, rt: Runtime, actor: Person, password: str, address: str) -> None:
+    """The signed-in person types their password again before a grave step (throttled like a sign-in)."""
+    if not password:
+        raise Invalid("missing_field", "Cần nhập lại mật khẩu để xác nhận ký.", field="password")
+    name = actor.username.lower()[:64]
+    throttle(session, rt, name, address[:64])
+    ok = check_password_hash(actor.password_hash, password)
+    session.add(LoginAttempt(username=name, address=address[:64], ok=ok))
+    if not ok:
+        raise Unauthenticated("reauth_failed", "Mật khẩu xác nhận không đúng; các văn bản chưa được ký.")
+
+
+def confirm_batch(
+    session: Session, rt: Runtime, actor: Person, batch_id: int, password: str, address: str
+) -> SigningBatch:
+    """The leader confirms the whole batch once, after typing their password again; signing runs in the background."""
     batch = get_batch(session, actor, batch_id, lock=True)
     if actor.id != batch.leader_id:
         raise Forbidden("forbidden_action", "Chỉ lãnh đạo ký mới được xác nhận lô trình ký.")
+    reauthenticate(session, rt, actor, password, address)
     if batch.state != "open":
         return batch  # confirming twice signs nothing twice
     batch.state = "signing"

@@ -607,8 +607,15 @@ def get_batch(batch_id: str) -> tuple[Response, int]:
 
 @bp.post("/signing-batches/<batch_id>/confirm")
 def confirm_batch(batch_id: str) -> tuple[Response, int]:
-    """The leader confirms the whole batch once; signing runs in the background."""
-    batch = services.confirm_batch(db(), person(), path_id(batch_id))
+    """The leader confirms the whole batch once, with their password again; signing runs in the background."""
+    password = body_json().get("password")
+    try:
+        batch = services.confirm_batch(
+            db(), runtime(), person(), path_id(batch_id), str(password or ""), request.remote_addr or ""
+        )
+    except Unauthenticated:
+        commit()  # the failed confirmation counts towards throttling; the batch is untouched
+        raise
     commit()
     db().refresh(batch)
     return ok(batch_json(batch), 202)

@@ -33,6 +33,7 @@ from rq import Worker
 from signing.pdf import signature_count
 from tests import processes
 from tests.network import STNMT, Instance, make_instance
+from workflow.demo_day import PASSWORD
 
 pytestmark = pytest.mark.integration
 
@@ -291,7 +292,7 @@ def kill_rq_worker_during_batch(plant: Plant, load: Load) -> float:
     docs = _prepared(load, 40, STEPS, signer="giamdoc")
     batch = load.instance.ok("vanthu", "POST", "/api/v1/signing-batches", {"leader_id": load.leaders["giamdoc"]})
     assert batch["count"] == len(docs)
-    load.instance.ok("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm")
+    load.instance.ok("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD})
 
     def counts() -> dict[str, int]:
         return dict(load.instance.ok("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}")["counts"])

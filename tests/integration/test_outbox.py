@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tests import processes
 from tests.conftest import Api, build_app
 from workflow import jobs
+from workflow.demo_day import PASSWORD
 from workflow.models import OutboxMessage
 
 pytestmark = pytest.mark.integration
@@ -24,7 +25,9 @@ def test_redis_down_loses_nothing(tmp_path: Path, keys_dir: Path, password_hash:
     doc = api.draft()
     api.advance(doc["id"], "awaiting_signature")
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")}).get_json()
-    confirmed = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm")
+    confirmed = api.as_(
+        "giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+    )
     assert confirmed.status_code == 202  # committed, although the job could not be enqueued
     rt = app.extensions["congvan"]
     with rt.sessions() as session:

@@ -12,6 +12,7 @@ import pytest
 from signing.pdf import signature_count
 from tests import processes
 from tests.integration.conftest import Deployment, prepare_documents
+from workflow.demo_day import PASSWORD
 
 pytestmark = pytest.mark.integration
 
@@ -32,10 +33,15 @@ def test_kill_worker_mid_batch(deployment: Deployment) -> None:
     leader = api.id_of("giamdoc")
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
     assert batch["count"] == 50
-    confirm = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm")
+    confirm = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD})
     assert confirm.status_code == 202
     # Confirming twice signs nothing twice (and enqueues nothing more).
-    assert api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").status_code == 202
+    assert (
+        api.as_(
+            "giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+        ).status_code
+        == 202
+    )
 
     def counts() -> dict[str, int]:
         return dict(api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()["counts"])

@@ -125,6 +125,7 @@ def test_the_whole_day_in_the_browser(browser: Browser, site: Instance, shots: P
     leader = sign_in(browser, site, "giamdoc")
     leader.get_by_role("link", name=re.compile("Sổ trình ký")).click()
     snap(leader, shots, "so-trinh-ky")
+    leader.get_by_label("Nhập lại mật khẩu để xác nhận ký").fill(PASSWORD)  # re-authentication
     leader.once("dialog", lambda dialog: dialog.accept())
     leader.get_by_role("button", name=re.compile(r"Ký tất cả \(1\)")).click()
     expect(leader.get_by_role("status")).to_have_text("Đã ký 1/1.", timeout=60_000)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from signing.pdf import signature_count
 from tests.conftest import Api
 from workflow import jobs
+from workflow.demo_day import PASSWORD
 from workflow.models import SigningBatch
 
 
@@ -54,14 +55,35 @@ def test_manifest_excludes_urgent_and_needs_the_leader(api: Api) -> None:
         assert item["sha256"] == doc["current_version"]["sha256"]
         assert item["summary"] == doc["summary"]
     # Only the leader of the batch confirms it.
-    assert api.as_("vanthu", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").status_code == 403
-    assert api.as_("phogiamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").status_code == 404
+    assert (
+        api.as_(
+            "vanthu", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+        ).status_code
+        == 403
+    )
+    assert (
+        api.as_(
+            "phogiamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+        ).status_code
+        == 404
+    )
+    # The leader types the password again: none or a wrong one signs nothing and leaves the batch open.
+    path = f"/api/v1/signing-batches/{batch['id']}/confirm"
+    missing = api.as_("giamdoc", "POST", path)
+    assert missing.status_code == 400 and missing.get_json()["error"]["detail"]["field"] == "password"
+    wrong = api.as_("giamdoc", "POST", path, json={"password": "doan-bua"})
+    assert wrong.status_code == 401 and wrong.get_json()["error"]["code"] == "reauth_failed"
+    assert api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()["state"] == "open"
     # A document already in an open batch is not collected twice.
     again = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")})
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "nothing_to_sign"
-    confirmed = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").get_json()
+    confirmed = api.as_(
+        "giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+    ).get_json()
     assert confirmed["state"] == "done" and confirmed["counts"] == {"signed": 2}
-    twice = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").get_json()
+    twice = api.as_(
+        "giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+    ).get_json()
     assert twice["state"] == "done"
     for doc_id in normal:
         assert signature_count(api.as_("vanthu", "GET", f"/api/v1/documents/{doc_id}/pdf").data) == 1
@@ -75,7 +97,9 @@ def test_a_failed_document_fails_alone_and_is_retried_alone(app: Flask, api: Api
     saved = path.read_bytes()
     path.unlink()  # the stored file of one document is missing
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")}).get_json()
-    result = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").get_json()
+    result = api.as_(
+        "giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+    ).get_json()
     assert result["state"] == "partial"
     assert [i["status"] for i in result["items"]] == ["signed", "failed", "signed"]
     assert result["items"][1]["error"]

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from signing import pki
 from tests.conftest import Api, build_app
 from tests.csc_server import CscServer, csc_server
+from workflow.demo_day import PASSWORD
 from workflow.models import SigningBatchItem
 
 
@@ -50,7 +51,9 @@ def test_prepared_ahead_claims_no_time_before_confirmation(tmp_path: Path, keys_
     with rt.readers() as session:
         items = session.scalars(select(SigningBatchItem).where(SigningBatchItem.batch_id == batch["id"])).all()
         assert all(i.prepared_sha256 and i.prepared_day == rt.now().date() for i in items)
-    done = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").get_json()
+    done = api.as_(
+        "giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+    ).get_json()
     assert done["state"] == "done" and done["counts"] == {"signed": 10}
     text = _stamp_text(api, ids[0], tmp_path)
     assert f"Ngày ký: {rt.now():%d.%m.%Y}" in text and "Thời gian ký" not in text
@@ -69,7 +72,9 @@ def test_prepared_on_another_day_is_prepared_again_with_the_confirmation_time(
     rt = app.extensions["congvan"]
     with rt.sessions() as session, session.begin():
         session.execute(update(SigningBatchItem).values(prepared_day=rt.now().date() - dt.timedelta(days=1)))
-    done = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").get_json()
+    done = api.as_(
+        "giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+    ).get_json()
     assert done["state"] == "done"
     confirmed = dt.datetime.fromisoformat(done["confirmed_at"]).astimezone(rt.tz)
     text = _stamp_text(api, ids[0], tmp_path)
@@ -111,7 +116,9 @@ def test_remote_signing_fifty_documents_one_approval(
     ids = _book(api, 50)
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
     calls = (len(server.authorize_calls), len(server.sign_calls))
-    done = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").get_json()
+    done = api.as_(
+        "giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+    ).get_json()
     assert done["state"] == "done" and done["counts"] == {"signed": 50}, done
     assert server.authorize_calls[calls[0] :] == [50] and server.sign_calls[calls[1] :] == [50]
     for doc_id in ids:
@@ -137,7 +144,9 @@ def test_refused_approval_leaves_every_document_unsigned(
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
     server.decision = "refuse"
     try:
-        done = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").get_json()
+        done = api.as_(
+            "giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+        ).get_json()
     finally:
         server.decision = "approve"
     assert done["state"] == "partial" and done["counts"] == {"failed": 5}

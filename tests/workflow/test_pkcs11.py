@@ -13,6 +13,7 @@ from flask import Flask
 from signing import pki
 from tests.conftest import Api, build_app
 from tests.tokens import Token, add_signing_key, softhsm_token
+from workflow.demo_day import PASSWORD
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,9 @@ def test_batch_of_50_signed_on_the_token(hsm_app: Flask, hsm: tuple[Token, Path]
         api.advance(doc["id"], "awaiting_signature")
         ids.append(doc["id"])
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
-    confirmed = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm")
+    confirmed = api.as_(
+        "giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+    )
     assert confirmed.status_code == 202
     done = api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()
     assert done["state"] == "done" and done["counts"] == {"signed": 50}, done["items"][:2]

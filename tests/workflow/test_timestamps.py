@@ -12,6 +12,7 @@ from flask import Flask
 from tests.conftest import Api, build_app
 from tests.trust_services import TrustServices, trust_services
 from workflow import jobs
+from workflow.demo_day import PASSWORD
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,12 @@ def _batch(api: Api, count: int) -> tuple[list[int], dict]:
         ids.append(doc["id"])
     leader = api.id_of("giamdoc")
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
-    assert api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm").status_code == 202
+    assert (
+        api.as_(
+            "giamdoc", "POST", f"/api/v1/signing-batches/{batch['id']}/confirm", json={"password": PASSWORD}
+        ).status_code
+        == 202
+    )
     return ids, api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()
 
 
