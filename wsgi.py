@@ -119,7 +119,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db", None)
         if session is not None:
-            session.close()
+            try:
+                session.close()
+            except sqlalchemy.exc.SQLAlchemyError:  # the database went away mid-request; answered already
+                log.warning("could not close a database session (the database is unreachable)")
         workflow_views.note_token_use()
 
     _answer_errors(app)

@@ -113,10 +113,9 @@ WINDOW = 5000
 
 
 def _windowed(session: Session, statement: Any, agency_id: int, page: Page) -> tuple[list[Document], int | None]:
-    """A page of matches newest first in two bounded steps: among the WINDOW documents below the cursor
-    (cheap when the words are common: they fill the page there), then, for what is still missing, through
-    the trigram index over everything older (cheap when the words are rare: few rows to sort). Either way
-    the work no longer grows with the number of matching documents."""
+    """A page of matches newest first: among the WINDOW documents below the cursor first (common words
+    fill the page there, however many documents match), then through the trigram index for older ones
+    (rare words: few rows to sort); only words of middling frequency pay for sorting their older matches."""
     below = [Document.agency_id == agency_id] + ([Document.id < page.before] if page.before is not None else [])
     edge = session.scalar(select(Document.id).where(*below).order_by(Document.id.desc()).offset(WINDOW).limit(1))
     if edge is None:  # fewer documents than the window: one step

@@ -65,7 +65,9 @@ def person() -> Person:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise Unauthenticated("login_required", "Cần đăng nhập (Authorization: Bearer <token>).")
-        g.person, g.token_row = services.person_for_token(db(), header.removeprefix("Bearer ").strip())
+        g.person, row = services.person_for_token(db(), header.removeprefix("Bearer ").strip())
+        # Plain values: the row may be expired by a rollback before the request ends.
+        g.token_id, g.token_last_used = row.id, row.last_used_at
     found: Person = g.person
     return found
 
@@ -73,14 +75,15 @@ def person() -> Person:
 def note_token_use() -> None:
     """Record when the request's token was last used: after the request's own transaction has ended
     (SQLite has one writer), in a short one of its own, at most every five minutes."""
-    row: ApiToken | None = g.pop("token_row", None)
+    token_id: int | None = g.pop("token_id", None)
+    last_used: dt.datetime | None = g.pop("token_last_used", None)
     now = dt.datetime.now(dt.UTC)
-    if row is not None and (row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=5)):
+    if token_id is not None and (last_used is None or now - last_used > dt.timedelta(minutes=5)):
         try:
             with runtime().sessions() as session, session.begin():
-                session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+                session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
         except SQLAlchemyError:  # bookkeeping only: the request has been answered already
-            log.warning("could not record the use of token %s", row.id, exc_info=True)
+            log.warning("could not record the use of token %s", token_id)
 
 
 def body_json() -> dict[str, Any]:
@@ -231,7 +234,7 @@ def login() -> tuple[Response, int]:
 def logout() -> tuple[Response, int]:
     """Revoke the token this request carries."""
     actor = person()
-    row = services.revoke_token(db(), actor, g.token_row.id)
+    row = services.revoke_token(db(), actor, g.token_id)
     commit()
     return ok({"revoked": row.id})
 
@@ -240,7 +243,7 @@ def logout() -> tuple[Response, int]:
 def list_tokens() -> tuple[Response, int]:
     """The person's API tokens (never the secrets): when made, last used, revoked."""
     actor = person()
-    current = g.token_row
+    current = g.token_id
     return ok(
         {
             "tokens": [
@@ -250,7 +253,7 @@ def list_tokens() -> tuple[Response, int]:
                     "created_at": _iso(t.created_at),
                     "last_used_at": _iso(t.last_used_at),
                     "revoked_at": _iso(t.revoked_at),
-                    "current": current is not None and t.id == current.id,
+                    "current": t.id == current,
                 }
                 for t in services.tokens(db(), actor)
             ]

@@ -299,10 +299,19 @@ def kill_rq_worker_during_batch(plant: Plant, load: Load) -> float:
 
     wait_until(lambda: counts().get("signed", 0) >= 2, 120, "the first signatures of the batch")
     connection = Redis.from_url(plant.redis.url)
-    busy = [w for w in Worker.all(connection=connection) if w.get_state() == "busy"]
-    victims = [name for name, p in plant.running.items() if p.pid in {w.pid for w in busy}]
-    assert victims, "no rq worker was busy with the batch"
-    os.killpg(plant.running[victims[0]].pid, signal.SIGKILL)  # the worker and anything it started
+
+    def signing_worker() -> str | None:
+        """The process whose rq worker is running this batch's job right now."""
+        for worker in Worker.all(connection=connection):
+            job = worker.get_current_job()
+            if job is not None and job.func_name == "workflow.jobs.sign_batch":
+                return next((name for name, p in plant.running.items() if p.pid == worker.pid), None)
+        return None
+
+    wait_until(signing_worker, 10, "the rq worker running the batch")
+    victim = signing_worker()
+    assert victim is not None
+    os.killpg(plant.running[victim].pid, signal.SIGKILL)  # the worker and anything it started
     killed = time.monotonic()
     assert counts().get("pending", 0) > 0, "the batch finished before the kill; nothing was proved"
     done = wait_until(lambda: counts() == {"signed": len(docs)}, 300, "the batch to be finished by another worker")

@@ -164,7 +164,7 @@ def test_the_whole_day_in_the_browser(browser: Browser, site: Instance, shots: P
     # Search, accent-insensitive, from the menu's search box.
     clerk.get_by_label("Tìm văn bản").fill("tang cuong quan ly dat dai")
     clerk.get_by_label("Tìm văn bản").press("Enter")
-    expect(clerk.get_by_text("1 văn bản.")).to_be_visible()
+    expect(clerk.get_by_text("1 văn bản trên trang này.")).to_be_visible()
     snap(clerk, shots, "tim-kiem")
     clerk.get_by_role("link", name="Sổ văn bản đi").click()
     expect(clerk.get_by_role("cell", name="01/STNMT-VP")).to_be_visible()
