@@ -12,6 +12,7 @@ import os
 import re
 import textwrap
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -172,6 +173,85 @@ def inspect(data: bytes) -> PdfInfo:
     if pages < 1:
         raise PdfError("pdf_empty", "Tệp PDF không có trang nào.")
     return PdfInfo(pages=pages, signatures=signatures)
+
+
+# Limits of a PDF from outside (an upload); checked in a child process with memory and CPU limits.
+MAX_OBJECTS = 100_000
+MAX_INFLATED = 256 * 1024 * 1024  # bytes all its compressed streams may expand to
+MAX_PAGE_TREE_DEPTH = 64
+
+
+def inspect_untrusted(data: bytes, max_objects: int = MAX_OBJECTS, max_inflated: int = MAX_INFLATED) -> PdfInfo:
+    """Check a PDF from outside more strictly than inspect(): whole, not a polyglot, its object count,
+    page tree and decompressed size within limits; returns its page and signature counts or raises PdfError."""
+    head = data[:1024].lower()
+    if data.startswith(b"%PDF-") and any(mark in head for mark in (b"<html", b"<script", b"<!doctype", b"<svg")):
+        raise PdfError("pdf_polyglot", "Tệp vừa là PDF vừa chứa mã trang web; không nhận tệp này.")
+    if data.startswith(b"%PDF-") and b"%%EOF" not in data[-1024:]:
+        raise PdfError("pdf_unreadable", "Tệp PDF bị cắt cụt (thiếu phần kết thúc %%EOF).")
+    found = re.findall(rb"startxref\s+(\d+)", data[-1024:])
+    if found and int(found[-1]) >= len(data):
+        raise PdfError("pdf_unreadable", "Tệp PDF hỏng: bảng tham chiếu (startxref) nằm ngoài tệp.")
+    reader = _reader(data)
+    try:
+        declared = int(reader.trailer["/Size"])
+    except (PyHankoPdfError, KeyError, ValueError, TypeError) as exc:
+        raise PdfError("pdf_unreadable", "Không đọc được cấu trúc tệp PDF.") from exc
+    if declared > max_objects:
+        raise PdfError("pdf_too_many_objects", f"Tệp PDF có quá nhiều đối tượng ({declared}; tối đa {max_objects}).")
+    pages = _count_pages(reader.root["/Pages"])
+    inflated = 0
+    try:
+        for revision in range(reader.xrefs.total_revisions):
+            for ref in reader.xrefs.explicit_refs_in_revision(revision):
+                stream = ref.get_object()
+                if isinstance(stream, generic.StreamObject):
+                    inflated += _inflated_size(stream, max_inflated - inflated)
+    except PdfError:
+        raise
+    except (PyHankoPdfError, KeyError, ValueError, TypeError, IndexError, RecursionError, zlib.error) as exc:
+        raise PdfError("pdf_unreadable", "Không đọc được một đối tượng của tệp PDF.") from exc
+    info = inspect(data)
+    if info.pages != pages:
+        raise PdfError("pdf_unreadable", "Cây trang của tệp PDF không khớp số trang khai báo.")
+    return info
+
+
+def _count_pages(node: Any, depth: int = 0, seen: set[int] | None = None) -> int:
+    """Pages under a node of the page tree, refusing loops and absurd depth."""
+    seen = set() if seen is None else seen
+    if depth > MAX_PAGE_TREE_DEPTH or id(node) in seen:
+        raise PdfError("pdf_page_tree_loop", "Cây trang của tệp PDF bị vòng lặp hoặc lồng quá sâu.")
+    seen.add(id(node))
+    try:
+        if node.get("/Type") == "/Page":
+            return 1
+        return sum(_count_pages(kid.get_object(), depth + 1, seen) for kid in node["/Kids"])
+    except (PyHankoPdfError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise PdfError("pdf_unreadable", "Không đọc được cây trang của tệp PDF.") from exc
+
+
+def _inflated_size(stream: generic.StreamObject, budget: int) -> int:
+    """How many bytes a Flate stream expands to, stopping as soon as it passes the budget (a bomb)."""
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, generic.ArrayObject) else [str(filters)]
+    if "/FlateDecode" not in names:
+        return len(stream.encoded_data)
+    if names != ["/FlateDecode"]:
+        # A chain (e.g. ASCII85 then Flate, as reportlab writes): decoded whole, within the child's memory limit.
+        size = len(stream.data)
+        if size > budget:
+            raise PdfError("pdf_bomb", "Tệp PDF giải nén ra quá lớn (nghi là bom nén).")
+        return size
+    inflater = zlib.decompressobj()
+    size = 0
+    chunk = stream.encoded_data
+    while chunk:
+        size += len(inflater.decompress(chunk, 1 << 20))
+        chunk = inflater.unconsumed_tail
+        if size > budget:
+            raise PdfError("pdf_bomb", "Tệp PDF giải nén ra quá lớn (nghi là bom nén).")
+    return size
 
 
 def signature_count(data: bytes) -> int:

@@ -33,7 +33,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 
 from signing.errors import PdfError, SigningError
-from signing.pdf import _reader
+from signing.pdf import PdfInfo, _reader, inspect_untrusted
 
 ALLOWED_AFTER = ("NONE", "LTA_UPDATES", "FORM_FILLING")
 GOOD_COVERAGE = ("ENTIRE_FILE", "ENTIRE_REVISION")
@@ -298,6 +298,7 @@ def pem_sha256(pem: bytes) -> str:
 
 ISOLATED_MEMORY = 768 * 1024 * 1024  # address space of the child, bytes
 ISOLATED_SECONDS = 20
+UPLOAD_MEMORY = 512 * 1024 * 1024  # an upload's check needs less than a full validation
 
 
 def report_isolated(
@@ -310,39 +311,52 @@ def report_isolated(
     with tempfile.TemporaryDirectory(prefix="congvan-validate-") as work:
         roots = Path(work) / "roots.pem"
         roots.write_bytes(roots_pem)
-        try:
-            done = subprocess.run(  # noqa: S603 - our own interpreter, fixed argv; the file goes to stdin
-                [sys.executable, "-m", "signing.validation", str(roots), str(seconds), str(memory)],
-                input=data,
-                capture_output=True,
-                timeout=seconds + 5,
-                check=False,
-                cwd=Path(__file__).resolve().parents[1],
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise SigningError(
-                "validation_timeout", "Kiểm tra chữ ký quá thời gian cho phép (tệp quá phức tạp)."
-            ) from exc
+        return _isolated(["report", str(roots)], data, seconds, memory)
+
+
+def inspect_isolated(data: bytes, *, seconds: int = ISOLATED_SECONDS, memory: int = UPLOAD_MEMORY) -> PdfInfo:
+    """Check an uploaded PDF (pdf.inspect_untrusted) in a separate process with memory and CPU limits."""
+    answer = _isolated(["inspect"], data, seconds, memory)
+    return PdfInfo(pages=int(answer["pages"]), signatures=int(answer["signatures"]))
+
+
+def _isolated(task: list[str], data: bytes, seconds: int, memory: int) -> dict[str, Any]:
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter, fixed argv; the file goes to stdin
+            [sys.executable, "-m", "signing.validation", str(seconds), str(memory), *task],
+            input=data,
+            capture_output=True,
+            timeout=seconds + 5,
+            check=False,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise SigningError("validation_timeout", "Kiểm tra tệp quá thời gian cho phép (tệp quá phức tạp).") from exc
     if done.returncode != 0:
-        raise SigningError("validation_aborted", "Tệp vượt giới hạn tài nguyên khi kiểm tra chữ ký (tệp quá phức tạp).")
+        raise SigningError("validation_aborted", "Tệp vượt giới hạn tài nguyên khi kiểm tra (tệp quá phức tạp).")
     answer: dict[str, Any] = json.loads(done.stdout)
     if "error" in answer:
         raise PdfError(answer["error"]["code"], answer["error"]["message"])
     return answer
 
 
-def _child(roots_path: str, seconds: int, memory: int) -> None:
-    """Entry point of the child: limits first, then read stdin, validate, print JSON."""
+def _child(seconds: int, memory: int, task: str, *args: str) -> None:
+    """Entry point of the child: limits first, then read stdin, do the task, print JSON."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
     data = sys.stdin.buffer.read()
+    answer: dict[str, Any]
     try:
-        answer = report(data, load_certs(Path(roots_path).read_bytes())).as_dict()
+        if task == "inspect":
+            info = inspect_untrusted(data)
+            answer = {"pages": info.pages, "signatures": info.signatures}
+        else:
+            answer = report(data, load_certs(Path(args[0]).read_bytes())).as_dict()
     except PdfError as exc:
         answer = {"error": {"code": exc.code, "message": exc.message}}
-    except (PdfDecodeLimitError, RecursionError) as exc:
+    except (PdfDecodeLimitError, RecursionError, MemoryError) as exc:
         answer = {
             "error": {"code": "pdf_too_complex", "message": f"Tệp PDF quá phức tạp để kiểm tra ({type(exc).__name__})."}
         }
@@ -350,4 +364,4 @@ def _child(roots_path: str, seconds: int, memory: int) -> None:
 
 
 if __name__ == "__main__":
-    _child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    _child(int(sys.argv[1]), int(sys.argv[2]), *sys.argv[3:])

@@ -359,9 +359,12 @@ def _check_pdf(rt: Runtime, data: bytes) -> signing_pdf.PdfInfo:
     if len(data) > int(rt.config["MAX_UPLOAD_BYTES"]):
         raise Invalid("file_too_large", "Tệp quá lớn.")
     try:
-        info = signing_pdf.inspect(data)
+        # A file from someone's computer: parsed in a child process with memory and CPU limits.
+        info = validation.inspect_isolated(data)
     except PdfError as exc:
         raise Invalid(exc.code, exc.message) from exc
+    except SigningError as exc:
+        raise Invalid("pdf_too_complex", exc.message) from exc
     if info.pages > int(rt.config["MAX_PAGES"]):
         raise Invalid("too_many_pages", "Tệp PDF có quá nhiều trang.")
     return info
