@@ -158,7 +158,7 @@ def _reader(data: bytes) -> PdfFileReader:
         return reader
     except PdfError:
         raise
-    except (PyHankoPdfError, KeyError, ValueError, TypeError, IndexError, RecursionError) as exc:
+    except (PyHankoPdfError, KeyError, ValueError, TypeError, IndexError, RecursionError, AssertionError) as exc:
         raise PdfError("pdf_unreadable", "Không đọc được tệp PDF (tệp hỏng hoặc không hợp lệ).") from exc
 
 
@@ -168,7 +168,7 @@ def inspect(data: bytes) -> PdfInfo:
     try:
         pages = int(reader.root["/Pages"]["/Count"])
         signatures = len(reader.embedded_signatures)
-    except (PyHankoPdfError, KeyError, ValueError, TypeError, RecursionError) as exc:
+    except (PyHankoPdfError, KeyError, ValueError, TypeError, RecursionError, AssertionError) as exc:
         raise PdfError("pdf_unreadable", "Không đọc được cấu trúc tệp PDF.") from exc
     if pages < 1:
         raise PdfError("pdf_empty", "Tệp PDF không có trang nào.")
@@ -209,7 +209,16 @@ def inspect_untrusted(data: bytes, max_objects: int = MAX_OBJECTS, max_inflated:
                     inflated += _inflated_size(stream, max_inflated - inflated)
     except PdfError:
         raise
-    except (PyHankoPdfError, KeyError, ValueError, TypeError, IndexError, RecursionError, zlib.error) as exc:
+    except (
+        PyHankoPdfError,
+        KeyError,
+        ValueError,
+        TypeError,
+        IndexError,
+        RecursionError,
+        AssertionError,
+        zlib.error,
+    ) as exc:
         raise PdfError("pdf_unreadable", "Không đọc được một đối tượng của tệp PDF.") from exc
     info = inspect(data)
     if info.pages != pages:
@@ -485,7 +494,7 @@ def _leader_writer(data: bytes) -> IncrementalPdfFileWriter:
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
         names = {f[0]: f[1] for f in fields.enumerate_sig_fields(writer)}
-    except (PyHankoPdfError, KeyError, ValueError, TypeError, IndexError, RecursionError) as exc:
+    except (PyHankoPdfError, KeyError, ValueError, TypeError, IndexError, RecursionError, AssertionError) as exc:
         raise PdfError("pdf_unreadable", "Không đọc được tệp PDF (tệp hỏng hoặc không hợp lệ).") from exc
     if LEADER_FIELD not in names:
         raise PdfError("pdf_not_prepared", "Tệp PDF chưa được chuẩn bị trường chữ ký.")
