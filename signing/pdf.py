@@ -147,6 +147,20 @@ class PdfInfo:
     signatures: int
 
 
+# What pyHanko may raise on a malformed file (found by parsing and by fuzzing: a bad xref stream fails an
+# assertion, a bad number a decimal conversion): all mean "not a PDF we can read".
+UNREADABLE = (
+    PyHankoPdfError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    RecursionError,
+    AssertionError,
+    ArithmeticError,
+)
+
+
 def _reader(data: bytes) -> PdfFileReader:
     if not data.startswith(b"%PDF-"):
         raise PdfError("not_a_pdf", "Tệp không phải là PDF.")
@@ -158,7 +172,7 @@ def _reader(data: bytes) -> PdfFileReader:
         return reader
     except PdfError:
         raise
-    except (PyHankoPdfError, KeyError, ValueError, TypeError, IndexError, RecursionError, AssertionError) as exc:
+    except UNREADABLE as exc:
         raise PdfError("pdf_unreadable", "Không đọc được tệp PDF (tệp hỏng hoặc không hợp lệ).") from exc
 
 
@@ -168,7 +182,7 @@ def inspect(data: bytes) -> PdfInfo:
     try:
         pages = int(reader.root["/Pages"]["/Count"])
         signatures = len(reader.embedded_signatures)
-    except (PyHankoPdfError, KeyError, ValueError, TypeError, RecursionError, AssertionError) as exc:
+    except UNREADABLE as exc:
         raise PdfError("pdf_unreadable", "Không đọc được cấu trúc tệp PDF.") from exc
     if pages < 1:
         raise PdfError("pdf_empty", "Tệp PDF không có trang nào.")
@@ -195,7 +209,7 @@ def inspect_untrusted(data: bytes, max_objects: int = MAX_OBJECTS, max_inflated:
     reader = _reader(data)
     try:
         declared = int(reader.trailer["/Size"])
-    except (PyHankoPdfError, KeyError, ValueError, TypeError) as exc:
+    except UNREADABLE as exc:
         raise PdfError("pdf_unreadable", "Không đọc được cấu trúc tệp PDF.") from exc
     if declared > max_objects:
         raise PdfError("pdf_too_many_objects", f"Tệp PDF có quá nhiều đối tượng ({declared}; tối đa {max_objects}).")
@@ -209,16 +223,7 @@ def inspect_untrusted(data: bytes, max_objects: int = MAX_OBJECTS, max_inflated:
                     inflated += _inflated_size(stream, max_inflated - inflated)
     except PdfError:
         raise
-    except (
-        PyHankoPdfError,
-        KeyError,
-        ValueError,
-        TypeError,
-        IndexError,
-        RecursionError,
-        AssertionError,
-        zlib.error,
-    ) as exc:
+    except (*UNREADABLE, zlib.error) as exc:
         raise PdfError("pdf_unreadable", "Không đọc được một đối tượng của tệp PDF.") from exc
     info = inspect(data)
     if info.pages != pages:
@@ -236,7 +241,7 @@ def _count_pages(node: Any, depth: int = 0, seen: set[int] | None = None) -> int
         if node.get("/Type") == "/Page":
             return 1
         return sum(_count_pages(kid.get_object(), depth + 1, seen) for kid in node["/Kids"])
-    except (PyHankoPdfError, KeyError, ValueError, TypeError, AttributeError) as exc:
+    except (*UNREADABLE, AttributeError) as exc:
         raise PdfError("pdf_unreadable", "Không đọc được cây trang của tệp PDF.") from exc
 
 
@@ -494,7 +499,7 @@ def _leader_writer(data: bytes) -> IncrementalPdfFileWriter:
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
         names = {f[0]: f[1] for f in fields.enumerate_sig_fields(writer)}
-    except (PyHankoPdfError, KeyError, ValueError, TypeError, IndexError, RecursionError, AssertionError) as exc:
+    except UNREADABLE as exc:
         raise PdfError("pdf_unreadable", "Không đọc được tệp PDF (tệp hỏng hoặc không hợp lệ).") from exc
     if LEADER_FIELD not in names:
         raise PdfError("pdf_not_prepared", "Tệp PDF chưa được chuẩn bị trường chữ ký.")
