@@ -40,6 +40,21 @@ def init_db() -> None:
     click.echo("Đã cập nhật cơ sở dữ liệu.")
 
 
+@main.command("grant-app-role")
+@click.argument("role")
+def grant_app_role(role: str) -> None:
+    """PostgreSQL, run as the tables' owner after init-db: let ROLE (the web and workers' login) use every
+    table but only add to the audit trail."""
+    from workflow import db
+
+    rt = runtime_module.current()
+    try:
+        db.grant_app_role(rt.engine, role)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Vai trò {role}: đọc, ghi mọi bảng; nhật ký kiểm tra chỉ được ghi thêm.")
+
+
 @main.command("setup-demo")
 @click.option("--agency", "agency_code", default="000.00.12.H57", help="Which demo agency this instance is.")
 def setup_demo(agency_code: str) -> None:

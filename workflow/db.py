@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import ColumnElement, create_engine, delete, event, select
@@ -62,3 +63,23 @@ def prune(sessions: sessionmaker[Session], model: Any, *where: ColumnElement[boo
                 return removed
             session.execute(delete(model).where(model.id.in_(ids)))
             removed += len(ids)
+
+
+# The audit trail's tables: the application may add to them, never change or remove (migration 0007).
+APPEND_ONLY = ("audit_events", "audit_chain", "audit_anchors")
+
+
+def grant_app_role(engine: Engine, role: str) -> None:
+    """On PostgreSQL, let a role that does not own the tables work as the application: read and write every
+    table, but only add to the audit trail (no UPDATE, DELETE or TRUNCATE there, and no way to switch the
+    append-only triggers off, which only the owner may)."""
+    if engine.dialect.name != "postgresql":
+        raise ValueError("Chỉ PostgreSQL có vai trò (role) riêng cho ứng dụng.")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+        raise ValueError(f"Tên vai trò không hợp lệ: {role!r}.")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'GRANT USAGE ON SCHEMA public TO "{role}"')
+        connection.exec_driver_sql(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"')
+        connection.exec_driver_sql(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
+        connection.exec_driver_sql(f'REVOKE UPDATE, DELETE, TRUNCATE ON {", ".join(APPEND_ONLY)} FROM "{role}"')
+        connection.exec_driver_sql(f'REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM "{role}"')
