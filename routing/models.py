@@ -18,7 +18,7 @@ def _now() -> dt.datetime:
 # Statuses after which a recipient has nothing left to do (returned, done, recalled, recall accepted).
 FINAL = ("02", "06", "13", "15")
 # A delivery still waiting in its unit's inbox, and one not yet delivered (partial indexes, migration 0006).
-OPEN = "transport = 'delivered' AND status_code NOT IN ('02', '06', '13', '15')"
+OPEN = "transport = 'delivered' AND status_code NOT IN (" + ", ".join(f"'{code}'" for code in FINAL) + ")"
 PENDING = "transport = 'pending'"
 
 

@@ -74,9 +74,14 @@ def me() -> Person | None:
         sid = session.get("sid")
         person_id = None
         if isinstance(sid, str):
-            # Its own short transaction: an expired session is ended even if the request fails later.
-            with runtime().sessions() as bookkeeping, bookkeeping.begin():
-                person_id = services.live_session(bookkeeping, runtime(), sid)
+            with runtime().readers() as reading:
+                row, verdict = services.session_verdict(reading, runtime(), sid)
+            person_id = row.person_id if row is not None and verdict == "alive" else None
+            if verdict in ("end", "touch"):
+                # A write only when there is one (SQLite has a single writer), in its own short transaction,
+                # so an expired session is ended even if the request fails later.
+                with runtime().sessions() as bookkeeping, bookkeeping.begin():
+                    person_id = services.live_session(bookkeeping, runtime(), sid)
             if person_id is None:
                 session.clear()
                 flash(_("Phiên làm việc đã kết thúc; hãy đăng nhập lại."), "error")

@@ -133,21 +133,29 @@ def start_web_session(session: Session, person: Person, address: str) -> str:
     return sid
 
 
-def live_session(session: Session, rt: Runtime, sid: str) -> int | None:
-    """The person id of a browser session still alive; one idle or old too long is ended now."""
+def session_verdict(session: Session, rt: Runtime, sid: str) -> tuple[WebSession | None, str]:
+    """A browser session and what it needs now: "gone", "end" (idle or old too long), "touch" (alive, last
+    seen over a minute ago: one write a minute per person, not per request) or "alive"."""
     row = session.scalar(select(WebSession).where(WebSession.sid_sha256 == _sha256(sid)))
     if row is None or row.ended_at is not None:
-        return None
+        return row, "gone"
     now = dt.datetime.now(dt.UTC)
     idle = dt.timedelta(minutes=float(rt.config["SESSION_IDLE_MINUTES"]))
     if now - row.last_seen_at > idle or now - row.created_at > dt.timedelta(
         hours=float(rt.config["SESSION_MAX_HOURS"])
     ):
-        row.ended_at = now
-        return None
-    if now - row.last_seen_at > dt.timedelta(seconds=60):  # one write a minute per person, not per request
-        row.last_seen_at = now
-    return row.person_id
+        return row, "end"
+    return row, "touch" if now - row.last_seen_at > dt.timedelta(seconds=60) else "alive"
+
+
+def live_session(session: Session, rt: Runtime, sid: str) -> int | None:
+    """The person id of a browser session still alive; one idle or old too long is ended now."""
+    row, verdict = session_verdict(session, rt, sid)
+    if row is not None and verdict == "end":
+        row.ended_at = dt.datetime.now(dt.UTC)
+    elif row is not None and verdict == "touch":
+        row.last_seen_at = dt.datetime.now(dt.UTC)
+    return row.person_id if row is not None and verdict in ("alive", "touch") else None
 
 
 def end_web_session(session: Session, sid: str) -> None:
@@ -1112,12 +1120,10 @@ def reauthenticate(session: Session, rt: Runtime, actor: Person, password: str, 
     """The signed-in person types their password again before a grave step (throttled like a sign-in)."""
     if not password:
         raise Invalid("missing_field", "Cần nhập lại mật khẩu để xác nhận ký.", field="password")
-    name = actor.username.lower()[:64]
-    throttle(session, rt, name, address[:64])
-    ok = check_password_hash(actor.password_hash, password)
-    session.add(LoginAttempt(username=name, address=address[:64], ok=ok))
-    if not ok:
-        raise Unauthenticated("reauth_failed", "Mật khẩu xác nhận không đúng; các văn bản chưa được ký.")
+    try:
+        authenticate(session, rt, actor.username, password, address)
+    except Unauthenticated as exc:
+        raise Unauthenticated("reauth_failed", "Mật khẩu xác nhận không đúng; các văn bản chưa được ký.") from exc
 
 
 def confirm_batch(
