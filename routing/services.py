@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, joinedload
 
 from routing import edxml, exchange, recipients, webhooks
 from routing.models import FINAL, Delivery, DeliveryEvent, ExchangeMessage
 from signing import signers
-from workflow import outbox
+from workflow import access, outbox
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Agency, Document, Person, Unit
 from workflow.runtime import Runtime, current
@@ -168,10 +168,18 @@ def update_status(session: Session, actor: Person, delivery_id: int, code: str, 
 
 
 def deliveries_of(session: Session, actor: Person, document_id: int) -> list[Delivery]:
-    """Every recipient of a document with its status (for the clerk's board)."""
-    document = get_document(session, actor, document_id)
+    """Every recipient of a document with its status (for the clerk's board and the drafting side)."""
+    document = get_document(session, actor, document_id, need=access.WORK)
     query = select(Delivery).where(Delivery.document_id == document.id).order_by(Delivery.id)
     return list(session.scalars(query))
+
+
+def received_by(person: Person, **_: Any) -> ColumnElement[bool]:
+    """The documents that reached a person's unit (delivered there and not recalled): the recipient rule."""
+    delivered = select(Delivery.document_id).where(
+        Delivery.unit_id == person.unit_id, Delivery.transport == "delivered"
+    )
+    return and_(Document.id.in_(delivered), Document.state != "recalled")
 
 
 def inbox(session: Session, actor: Person, page: Page = FIRST_PAGE) -> tuple[list[Delivery], int | None]:
@@ -213,7 +221,7 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
 
 def edxml_package(session: Session, rt: Runtime, actor: Person, document_id: int) -> edxml.Package:
     """An issued document as the edXML package its recipient agencies receive (QCVN 102:2016)."""
-    document = get_document(session, actor, document_id)
+    document = get_document(session, actor, document_id, need=access.WORK)
     if document.state not in ("issued", "dispatched") or document.number is None or document.symbol is None:
         raise Conflict("not_issued", "Chỉ văn bản đã phát hành mới đóng gói edXML được.", state=document.state)
     return exchange.package_of(session, rt, document)
@@ -249,9 +257,7 @@ def board(
     if not (actor.has_role("clerk") or actor.has_role("leader") or actor.has_role("admin")):
         raise Forbidden("forbidden", "Chỉ văn thư và lãnh đạo xem bảng theo dõi gửi nhận.")
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    query = select(Document).where(
-        Document.agency_id == actor.unit.agency_id, Document.number.is_not(None), Document.issued_at >= since
-    )
+    query = select(Document).where(access.visible(actor), Document.number.is_not(None), Document.issued_at >= since)
     documents, after = paged(session, query, Document.id, page)
     ids = [d.id for d in documents]
     deliveries: dict[int, list[Delivery]] = {}

@@ -41,7 +41,8 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 def _admin(actor: Person) -> None:
-    if not actor.has_role("admin"):
+    # Webhooks serve this installation's own agency: an admin of a unit of another agency has no say.
+    if not actor.has_role("admin") or not actor.unit.agency.is_self:
         raise Forbidden("forbidden", "Chỉ quản trị viên được cấu hình webhook.")
 
 

@@ -198,7 +198,7 @@ def test_return_needs_a_reason_and_changes_nothing(api: Api) -> None:
     api.advance(doc["id"], "in_review")
     response = api.act("truongphong", doc["id"], "return")
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "reason_required"
-    assert api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}").get_json()["state"] == "in_review"
+    assert api.as_("chuyenvien", "GET", f"/api/v1/documents/{doc['id']}").get_json()["state"] == "in_review"
 
 
 def test_secret_document_is_issued_but_never_sent_over_the_network(api: Api) -> None:

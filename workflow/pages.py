@@ -31,9 +31,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from signing import pdf as signing_pdf
-from workflow import catalog, render, search, services
+from workflow import access, catalog, render, search, services
 from workflow.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
-from workflow.models import AuditEvent, Comment, Document, Person, Register, SigningBatch, Unit
+from workflow.models import Document, Person, Register, SigningBatch, Unit
 from workflow.states import ACTION_LABELS, ACTIONS, NEEDS_REASON, STATE_LABELS
 from workflow.views import commit, db, inline_pdf, path_id, runtime
 
@@ -351,13 +351,14 @@ def document(doc_id: str) -> str:
     """A document: its PDF, fields, versions, comments, history and what I may do with it."""
     person = actor()
     found = services.get_document(db(), person, path_id(doc_id))
-    events = db().scalars(select(AuditEvent).where(AuditEvent.document_id == found.id).order_by(AuditEvent.id))
-    comments = db().scalars(select(Comment).where(Comment.document_id == found.id).order_by(Comment.id))
+    # A receiving unit reads the issued document; its drafting file (history, comments) stays with the drafters.
+    works = access.allows(person, found, access.WORK)
     return render_template(
         "workflow/document.html",
         doc=found,
-        events=list(events),
-        comments=list(comments),
+        works=works,
+        events=services.events_of(db(), person, found.id) if works else [],
+        comments=services.comments_of(db(), person, found.id) if works else [],
         allowed=_allowed(person, found),
         needs_reason=NEEDS_REASON,
         pages=signing_pdf.inspect(services.read_pdf(runtime(), found.current_version)).pages,
@@ -585,9 +586,7 @@ def admin_new_person() -> BaseResponse | str:
 def admin_person(person_id: str) -> BaseResponse | str:
     """Change a person; a leader's signature image and where their signing key lives."""
     person = _admin_only()
-    target = db().get(Person, path_id(person_id))
-    if target is None or target.unit.agency_id != person.unit.agency_id:
-        raise NotFound("person_not_found", "Không tìm thấy người dùng.")
+    target = services.colleague(db(), person, path_id(person_id))
     if request.method == "POST":
         form = request.form.get("form")
         if form == "signature":
@@ -611,9 +610,8 @@ def admin_person(person_id: str) -> BaseResponse | str:
 @signed_in
 def admin_signature(person_id: str) -> Response:
     """A leader's signature image (admin)."""
-    _admin_only()
-    target = db().get(Person, path_id(person_id))
-    image = services.image(runtime(), target.signature_image if target else None)
+    target = services.colleague(db(), _admin_only(), path_id(person_id))
+    image = services.image(runtime(), target.signature_image)
     if image is None:
         raise NotFound("image_not_found", "Chưa có ảnh chữ ký.")
     return Response(image, mimetype="image/png")

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
-from workflow import catalog
+from workflow import access, catalog
 from workflow.errors import Invalid
 from workflow.models import Document, Person
 from workflow.services import DOCUMENT_LOADS, FIRST_PAGE, Page, optional_date, paged
@@ -80,8 +80,8 @@ def filters_of(args: Mapping[str, str]) -> Filters:
 def search(
     session: Session, actor: Person, query: str, filters: Filters = NO_FILTERS, page: Page = FIRST_PAGE
 ) -> tuple[list[Document], int | None]:
-    """Documents of the actor's agency matching every word of the query and the filters, newest first."""
-    statement = select(Document).where(Document.agency_id == actor.unit.agency_id).options(*DOCUMENT_LOADS)
+    """Documents the actor may see matching every word of the query and the filters, newest first."""
+    statement = select(Document).where(access.visible(actor)).options(*DOCUMENT_LOADS)
     words = fold(query).split()
     if words and session.get_bind().dialect.name == "sqlite":
         # FTS5 (migration 0005): every word, as a whole word or the start of one.

@@ -23,7 +23,7 @@ from signing import appearance, validation
 from signing import pdf as signing_pdf
 from signing.errors import PdfError, SigningError
 from signing.pdf import Pades
-from workflow import catalog, outbox, render
+from workflow import access, catalog, outbox, render
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Throttled, Unauthenticated, Unprocessable
 from workflow.models import (
     Agency,
@@ -182,10 +182,13 @@ def tokens(session: Session, actor: Person) -> list[ApiToken]:
 
 
 def revoke_token(session: Session, actor: Person, token_id: int) -> ApiToken:
-    """Revoke one of the actor's tokens (an admin may revoke anyone's)."""
+    """Revoke one of the actor's tokens (an admin may revoke those of the agency's people)."""
     row = session.get(ApiToken, token_id)
-    if row is None or (row.person_id != actor.id and not actor.has_role("admin")):
+    owner = session.get(Person, row.person_id) if row else None
+    mine = row is not None and row.person_id == actor.id
+    if owner is None or not (mine or (actor.has_role("admin") and owner.unit.agency_id == actor.unit.agency_id)):
         raise NotFound("token_not_found", "Không tìm thấy mã truy cập.")
+    assert row is not None
     if row.revoked_at is None:
         row.revoked_at = dt.datetime.now(dt.UTC)
         audit(session, actor, "token_revoked", None, token_id=row.id, person_id=row.person_id)
@@ -537,8 +540,8 @@ def add_version(
 
 
 def add_comment(session: Session, actor: Person, document_id: int, body: str) -> Comment:
-    """Add a comment to a document the person can see."""
-    document = get_document(session, actor, document_id)
+    """Add a comment to a document the person works on."""
+    document = get_document(session, actor, document_id, need=access.WORK)
     if not body.strip():
         raise Invalid("missing_field", "Nội dung ý kiến không được để trống.", field="body")
     comment = Comment(document_id=document.id, author_id=actor.id, body=body.strip())
@@ -547,19 +550,41 @@ def add_comment(session: Session, actor: Person, document_id: int, body: str) ->
     return comment
 
 
-def can_see(person: Person, document: Document) -> bool:
-    """Whether a person may see a document (details of per-object rules grow in the security issue)."""
-    return person.unit.agency_id == document.agency_id
+def events_of(session: Session, actor: Person, document_id: int) -> list[AuditEvent]:
+    """The audit trail of a document the person works on, in order."""
+    document = get_document(session, actor, document_id, need=access.WORK)
+    query = select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id)
+    return list(session.scalars(query.options(joinedload(AuditEvent.actor))))
 
 
-def get_document(session: Session, actor: Person, document_id: int, *, lock: bool = False) -> Document:
-    """Load a document the actor may see, optionally locking its row for update."""
-    query = select(Document).where(Document.id == document_id)
+def comments_of(session: Session, actor: Person, document_id: int) -> list[Comment]:
+    """The comments on a document the person works on, in order."""
+    document = get_document(session, actor, document_id, need=access.WORK)
+    query = select(Comment).where(Comment.document_id == document.id).order_by(Comment.id)
+    return list(session.scalars(query.options(joinedload(Comment.author))))
+
+
+def colleague(session: Session, actor: Person, person_id: int | None) -> Person:
+    """A person of the actor's agency (404 for anyone else: nobody acts on another agency's people)."""
+    found = session.get(Person, person_id) if person_id is not None else None
+    if found is None or found.unit.agency_id != actor.unit.agency_id:
+        raise NotFound("person_not_found", "Không tìm thấy người dùng.")
+    return found
+
+
+def get_document(
+    session: Session, actor: Person, document_id: int, *, lock: bool = False, need: str = access.READ
+) -> Document:
+    """Load a document the actor may see (404 otherwise, as if it did not exist), optionally locking its row;
+    `need` WORK asks for the drafting agency's own file (versions, history, comments), not just the document."""
+    query = select(Document).where(Document.id == document_id, access.visible(actor))
     # A locked row is read alone (FOR UPDATE and outer joins do not mix); otherwise in one round trip.
     query = query.with_for_update() if lock else query.options(*DOCUMENT_LOADS)
     document = session.scalar(query)
-    if document is None or not can_see(actor, document):
+    if document is None:
         raise NotFound("document_not_found", "Không tìm thấy văn bản.")
+    if need != access.READ and not access.allows(actor, document, need):
+        raise Forbidden("recipient_only", "Đơn vị nhận chỉ xem văn bản đã phát hành, không xem hồ sơ soạn thảo.")
     return document
 
 
@@ -628,8 +653,8 @@ def paged(session: Session, query: Any, column: Any, page: Page) -> tuple[list[A
 def list_documents(
     session: Session, actor: Person, state: str | None = None, page: Page = FIRST_PAGE, *, mine: bool = False
 ) -> tuple[list[Document], int | None]:
-    """Documents of the actor's agency, newest first, optionally in one state or drafted by the actor."""
-    query = select(Document).where(Document.agency_id == actor.unit.agency_id).options(*DOCUMENT_LOADS)
+    """Documents the actor may see, newest first, optionally in one state or drafted by the actor."""
+    query = select(Document).where(access.visible(actor)).options(*DOCUMENT_LOADS)
     if state:
         query = query.where(Document.state == state)
     if mine:
@@ -730,9 +755,7 @@ def set_signature_image(session: Session, rt: Runtime, actor: Person, person_id:
     """An admin sets a leader's handwritten signature image (transparent PNG)."""
     if not actor.has_role("admin"):
         raise Forbidden("forbidden", "Chỉ quản trị viên được cập nhật ảnh chữ ký.")
-    target = session.get(Person, person_id)
-    if target is None or target.unit.agency_id != actor.unit.agency_id:
-        raise NotFound("person_not_found", "Không tìm thấy người dùng.")
+    target = colleague(session, actor, person_id)
     _check_image(png)
     target.signature_image = rt.store.put(png, ".png")
     audit(session, actor, "signature_image_set", None, person_id=target.id, sha256=target.signature_image)
@@ -754,9 +777,7 @@ def set_signer(session: Session, actor: Person, person_id: int, kind: Any, ref: 
     """An admin chooses where a leader's signing key lives: PKCS#12 file, PKCS#11 token, or remote (CSC)."""
     if not actor.has_role("admin"):
         raise Forbidden("forbidden", "Chỉ quản trị viên được cấu hình khóa ký số.")
-    target = session.get(Person, person_id)
-    if target is None or target.unit.agency_id != actor.unit.agency_id:
-        raise NotFound("person_not_found", "Không tìm thấy người dùng.")
+    target = colleague(session, actor, person_id)
     if kind not in catalog.SIGNER_KINDS:
         raise Invalid("invalid_signer_kind", "Loại khóa ký không hợp lệ (pkcs12, pkcs11, csc).", field="kind")
     ref = str(ref or "").strip()
@@ -800,10 +821,7 @@ def save_person(session: Session, actor: Person, person_id: int | None, data: di
             raise Conflict("username_taken", "Tên đăng nhập đã có người dùng.")
         target = Person(username=username, password_hash="")
     else:
-        found = session.get(Person, person_id)
-        if found is None or found.unit.agency_id != agency_id:
-            raise NotFound("person_not_found", "Không tìm thấy người dùng.")
-        target = found
+        target = colleague(session, actor, person_id)
     unit = session.get(Unit, int(data.get("unit_id") or 0))
     if unit is None or unit.agency_id != agency_id:
         raise Invalid("invalid_unit", "Đơn vị không hợp lệ.", field="unit_id")
@@ -882,17 +900,8 @@ def image(rt: Runtime, sha256: str | None) -> bytes | None:
 
 
 def may_act(person: Person, document: Document, actor_kind: str) -> bool:
-    """Whether a person is the kind of actor a transition needs, for this document."""
-    same_agency = person.unit.agency_id == document.agency_id
-    if actor_kind == "drafter":
-        return person.id == document.drafter_id
-    if actor_kind == "unit_head":
-        return person.has_role("unit_head") and person.unit_id == document.drafting_unit_id
-    if actor_kind == "signer":
-        return person.id == document.signer_id and person.has_role("leader")
-    if actor_kind == "clerk":
-        return person.has_role("clerk") and same_agency
-    return False
+    """Whether a person is the kind of actor a transition needs, for this document (the rules of access.py)."""
+    return actor_kind in access.relations(person, document)
 
 
 def check(actor: Person | None, document: Document, action: str) -> Transition:
@@ -1057,6 +1066,19 @@ def signing_book(session: Session, leader: Person) -> list[Document]:
     return list(session.scalars(query.order_by(Document.id)))
 
 
+def signing_book_of(session: Session, actor: Person, leader_id: int | None) -> tuple[Person, list[Document]]:
+    """A leader's signing book as the actor may see it: their own, or a leader of the agency's for a clerk."""
+    if leader_id is None:
+        if not actor.has_role("leader"):
+            raise Forbidden("forbidden", "Chỉ lãnh đạo có sổ trình ký; văn thư chọn lãnh đạo (leader_id).")
+        return actor, signing_book(session, actor)
+    leader = session.get(Person, leader_id)
+    mine = leader is not None and leader.unit.agency_id == actor.unit.agency_id
+    if leader is None or not leader.has_role("leader") or not actor.has_role("clerk") or not mine:
+        raise NotFound("leader_not_found", "Không tìm thấy sổ trình ký của lãnh đạo này.")
+    return leader, signing_book(session, leader)
+
+
 def create_batch(
     session: Session,
     actor: Person | None,
@@ -1070,7 +1092,8 @@ def create_batch(
     With prepare_ahead, a job prepares the signatures while the batch waits for the leader.
     """
     leader = session.get(Person, leader_id)
-    if leader is None or not leader.has_role("leader"):
+    theirs = actor is not None and leader is not None and leader.unit.agency_id != actor.unit.agency_id
+    if leader is None or not leader.has_role("leader") or theirs:
         raise Invalid("invalid_leader", "Người ký không phải là lãnh đạo.", field="leader_id")
     if actor is not None and not (actor.has_role("clerk") or actor.id == leader.id):
         raise Forbidden("forbidden", "Chỉ văn thư hoặc chính lãnh đạo được lập lô trình ký.")
@@ -1111,7 +1134,9 @@ def get_batch(session: Session, actor: Person, batch_id: int, *, lock: bool = Fa
     if lock:
         query = query.with_for_update()
     batch = session.scalar(query)
-    if batch is None or not (actor.id == batch.leader_id or actor.has_role("clerk")):
+    if batch is None or not (
+        actor.id == batch.leader_id or (actor.has_role("clerk") and batch.leader.unit.agency_id == actor.unit.agency_id)
+    ):
         raise NotFound("batch_not_found", "Không tìm thấy lô trình ký.")
     return batch
 
@@ -1481,10 +1506,12 @@ def dispatch(session: Session, actor: Person | None, document: Document) -> dict
 
 
 def register_entries(session: Session, actor: Person, register_id: int, year: int) -> list[RegisterEntry]:
-    """The outgoing register of a year, in number order, voided numbers included."""
+    """The outgoing register of a year, in number order, voided numbers included (the clerk's book)."""
     register = session.get(Register, register_id)
     if register is None or register.agency_id != actor.unit.agency_id:
         raise NotFound("register_not_found", "Không tìm thấy sổ đăng ký.")
+    if not actor.has_role("clerk"):
+        raise Forbidden("forbidden", "Chỉ văn thư xem sổ đăng ký văn bản đi.")
     query = select(RegisterEntry).where(RegisterEntry.register_id == register_id, RegisterEntry.year == year)
     return list(session.scalars(query.order_by(RegisterEntry.number)))
 

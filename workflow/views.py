@@ -12,14 +12,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from workflow import catalog, openapi, outbox, search, services
+from workflow import access, catalog, openapi, outbox, search, services
 from workflow.errors import Invalid, NotFound, Unauthenticated
 from workflow.models import (
     Agency,
     ApiToken,
     Appendix,
-    AuditEvent,
-    Comment,
     Document,
     DocumentVersion,
     Person,
@@ -284,10 +282,13 @@ def openapi_spec() -> tuple[Response, int]:
 @bp.get("/directory")
 def directory() -> tuple[Response, int]:
     """Agencies, units, people and the Decree-30 vocabularies."""
-    person()
+    ours = person().unit.agency_id
     session = db()
     agencies = session.scalars(select(Agency).order_by(Agency.is_self.desc(), Agency.name)).all()
-    people = session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id)).all()
+    # Other agencies are addressees (name and code); their units and people are theirs alone.
+    people = session.scalars(
+        select(Person).join(Unit).where(Unit.agency_id == ours, Person.active.is_(True)).order_by(Person.id)
+    ).all()
     return ok(
         {
             "agencies": [
@@ -302,7 +303,9 @@ def directory() -> tuple[Response, int]:
                     "units": [
                         {"id": u.id, "code": u.code, "name": u.name}
                         for u in session.scalars(select(Unit).where(Unit.agency_id == a.id).order_by(Unit.id))
-                    ],
+                    ]
+                    if a.id == ours
+                    else [],
                 }
                 for a in agencies
             ],
@@ -376,8 +379,10 @@ def add_version(doc_id: str) -> tuple[Response, int]:
 @bp.get("/documents/<doc_id>/pdf")
 def get_pdf(doc_id: str) -> Response:
     """The current PDF (or ?version=N), with its SHA-256 in a header."""
-    document = services.get_document(db(), person(), path_id(doc_id))
     seq = request.args.get("version")
+    # Earlier versions are the drafting side's file; a recipient gets the current (issued) one.
+    need = access.READ if seq is None else access.WORK
+    document = services.get_document(db(), person(), path_id(doc_id), need=need)
     version = document.current_version
     if seq is not None:
         match = [v for v in document.versions if str(v.seq) == seq]
@@ -460,10 +465,7 @@ def set_signer(person_id: str) -> tuple[Response, int]:
 @bp.get("/people/<person_id>/signature-image")
 def get_signature_image(person_id: str) -> Response:
     """A person's signature image."""
-    actor = person()
-    target = db().get(Person, path_id(person_id))
-    if target is None or target.unit.agency_id != actor.unit.agency_id:
-        raise NotFound("person_not_found", "Không tìm thấy người dùng.")
+    target = services.colleague(db(), person(), path_id(person_id))
     return _png_response(services.image(runtime(), target.signature_image), f"chu-ky-{target.id}.png")
 
 
@@ -505,15 +507,14 @@ def validate() -> tuple[Response, int]:
 @bp.get("/documents/<doc_id>/versions")
 def list_versions(doc_id: str) -> tuple[Response, int]:
     """Every version of the PDF with its SHA-256."""
-    document = services.get_document(db(), person(), path_id(doc_id))
+    document = services.get_document(db(), person(), path_id(doc_id), need=access.WORK)
     return ok({"versions": [version_json(v) for v in document.versions]})
 
 
 @bp.get("/documents/<doc_id>/events")
 def list_events(doc_id: str) -> tuple[Response, int]:
     """The audit trail of a document."""
-    document = services.get_document(db(), person(), path_id(doc_id))
-    events = db().scalars(select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id))
+    events = services.events_of(db(), person(), path_id(doc_id))
     return ok(
         {
             "events": [
@@ -543,8 +544,7 @@ def add_comment(doc_id: str) -> tuple[Response, int]:
 @bp.get("/documents/<doc_id>/comments")
 def list_comments(doc_id: str) -> tuple[Response, int]:
     """The comments on a document."""
-    document = services.get_document(db(), person(), path_id(doc_id))
-    comments = db().scalars(select(Comment).where(Comment.document_id == document.id).order_by(Comment.id))
+    comments = services.comments_of(db(), person(), path_id(doc_id))
     return ok(
         {
             "comments": [
@@ -575,14 +575,8 @@ def document_action(doc_id: str, action: str) -> tuple[Response, int]:
 @bp.get("/signing-book")
 def signing_book() -> tuple[Response, int]:
     """The documents waiting for a leader's signature: the one who asks, or ?leader_id= for a clerk."""
-    actor = person()
-    leader = actor
-    if request.args.get("leader_id"):
-        found = db().get(Person, path_id(request.args["leader_id"]))
-        if found is None or not found.has_role("leader") or not actor.has_role("clerk"):
-            raise NotFound("leader_not_found", "Không tìm thấy sổ trình ký của lãnh đạo này.")
-        leader = found
-    docs = services.signing_book(db(), leader)
+    leader_id = request.args.get("leader_id")
+    leader, docs = services.signing_book_of(db(), person(), path_id(leader_id) if leader_id else None)
     return ok({"leader": person_json(leader), "documents": [document_json(d) for d in docs]})
 
 

@@ -113,7 +113,7 @@ def test_bad_status_messages_are_refused() -> None:
 
 def test_an_issued_document_exported_as_edxml(api: Api, keys_dir: Path) -> None:
     doc = api.draft(noi_nhan=["Như trên;", "UBND tỉnh (b/c);", "Sở Tài chính;", "Lưu: VT, VP."])
-    refused = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/edxml")
+    refused = api.as_("chuyenvien", "GET", f"/api/v1/documents/{doc['id']}/edxml")
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "not_issued"
     api.advance(doc["id"], "dispatched")
     response = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/edxml")

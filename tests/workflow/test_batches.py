@@ -130,5 +130,5 @@ def test_cutoff_creates_one_batch_per_leader(app: Flask, api: Api) -> None:
 def test_deputy_signs_with_kt_authority(api: Api) -> None:
     doc = api.draft(signer_id=api.id_of("phogiamdoc"))
     api.advance(doc["id"], "awaiting_signature")
-    assert api.act("giamdoc", doc["id"], "sign").status_code == 403  # not the designated signer
+    assert api.act("giamdoc", doc["id"], "sign").status_code == 404  # not the designated signer: not his to see
     assert api.act("phogiamdoc", doc["id"], "sign").status_code == 200

@@ -13,7 +13,7 @@ from workflow.search import fold
 
 
 def _found(api: Api, query: str) -> list[int]:
-    response = api.as_("vanthu", "GET", f"/api/v1/documents?{query}")
+    response = api.as_("chuyenvien", "GET", f"/api/v1/documents?{query}")
     assert response.status_code == 200, response.get_json()
     return [d["id"] for d in response.get_json()["documents"]]
 
@@ -34,7 +34,7 @@ def test_search_is_accent_insensitive_and_finds_numbers(any_api: Api) -> None:
         [covid["id"], land["id"]]
     )
     assert _found(api, f"q=dich&from={today + dt.timedelta(days=2)}") == []
-    response = api.as_("vanthu", "GET", "/api/v1/documents?from=22/11/2026")
+    response = api.as_("chuyenvien", "GET", "/api/v1/documents?from=22/11/2026")
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_date"
 
 
@@ -58,7 +58,7 @@ def test_search_reads_the_body_and_filters(any_api: Api) -> None:
         ("limit=201", "invalid_limit"),
         ("before=-1", "invalid_before"),
     ]:
-        response = api.as_("vanthu", "GET", f"/api/v1/documents?{query}")
+        response = api.as_("chuyenvien", "GET", f"/api/v1/documents?{query}")
         assert response.status_code == 400 and response.get_json()["error"]["code"] == code, query
 
 
@@ -68,7 +68,7 @@ def test_lists_come_a_page_at_a_time(any_api: Api) -> None:
     seen: list[int] = []
     query = "q=trang&limit=2"
     while True:
-        body = api.as_("vanthu", "GET", f"/api/v1/documents?{query}").get_json()
+        body = api.as_("chuyenvien", "GET", f"/api/v1/documents?{query}").get_json()
         seen += [d["id"] for d in body["documents"]]
         assert len(body["documents"]) <= 2
         if body["next_before"] is None:
@@ -90,7 +90,7 @@ def test_search_pages_stay_complete_across_the_window(
     seen: list[int] = []
     query = "q=cua+so&limit=2"
     while True:
-        body = any_api.as_("vanthu", "GET", f"/api/v1/documents?{query}").get_json()
+        body = any_api.as_("chuyenvien", "GET", f"/api/v1/documents?{query}").get_json()
         seen += [d["id"] for d in body["documents"]]
         if body["next_before"] is None:
             break

@@ -1,0 +1,467 @@
+"""The authorization matrix, generated from the URL map: every endpoint and method, tried by every role on
+objects of every kind (documents in each state, of another agency and missing; deliveries, batches, people,
+registers, incoming documents, notifications, tokens, webhooks).
+
+- Nothing answers 2xx (a page: changes anything) to a person the expected rules below do not allow.
+- A document the person may not see answers exactly like one that does not exist (no id enumeration).
+- No answer to anyone carries the marker of a document that person may not see (lists, search, boards).
+
+The expected rules are written out here, independently of workflow/access.py; an endpoint missing from
+EXPECTED fails the test, so a new endpoint cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, text
+from werkzeug.security import generate_password_hash
+
+from routing.models import Delivery
+from tests.conftest import PASSWORD, Api
+from tests.routing.foreign import Foreign, foreign, foreign_ca, package_from_snv, post, signed_pdf  # noqa: F401
+from tests.web.test_pages import _token
+from workflow.models import Agency, ApiToken, Base, Notification, Person, Register, Unit
+from workflow.states import ACTIONS, TRANSITIONS
+
+# The roles the issue names (and the admin), as demo users; "khac" is every role at once in another agency.
+ROLES = {
+    "specialist": "chuyenvien",
+    "unit_head": "truongphong",
+    "leader": "giamdoc",
+    "other_leader": "phogiamdoc",
+    "clerk": "vanthu",
+    "receiver": "chuyenvien_dd",
+    "other_agency": "khac",
+    "admin": "admin",
+    "anonymous": None,
+}
+SIGNED_IN = set(ROLES) - {"anonymous"}
+OURS = SIGNED_IN - {"other_agency"}
+
+# Who may see each document (drafted by chuyenvien of VP for giamdoc, addressed to Phòng Quản lý đất đai).
+DRAFTERS = {"specialist", "unit_head", "leader"}
+SEES = {
+    "drafting": DRAFTERS,
+    "in_review": DRAFTERS,
+    "awaiting_signature": DRAFTERS | {"clerk"},
+    "signed": DRAFTERS | {"clerk"},
+    "dispatched": DRAFTERS | {"clerk", "receiver"},
+    "recalled": DRAFTERS | {"clerk"},
+    "foreign": {"other_agency"},  # a draft of the other agency
+    "missing": set(),
+}
+WORKS = {label: roles - {"receiver"} for label, roles in SEES.items()}
+# The actor kinds of the lifecycle table, as roles (for the foreign draft, its drafter is "khac").
+ACTOR_ROLES = {"drafter": "specialist", "unit_head": "unit_head", "signer": "leader", "clerk": "clerk"}
+# Incoming documents: clerks and leaders of the agency (one received from Sở Nội vụ, not yet assigned).
+INCOMING = {"clerk", "leader", "other_leader"}
+
+Rule = Callable[[str, dict[str, str]], bool]
+
+
+def anyone(role: str, p: dict[str, str]) -> bool:
+    return True
+
+
+def signed_in(role: str, p: dict[str, str]) -> bool:
+    return role in SIGNED_IN
+
+
+def roles(*names: str) -> Rule:
+    return lambda role, p: role in names
+
+
+def sees(role: str, p: dict[str, str]) -> bool:
+    return role in SEES[p["doc_id"]]
+
+
+def works(role: str, p: dict[str, str]) -> bool:
+    return role in WORKS[p["doc_id"]]
+
+
+def acts(role: str, p: dict[str, str]) -> bool:
+    if p["doc_id"] == "foreign":  # its drafter holds every role of the other agency
+        return role == "other_agency"
+    step = TRANSITIONS.get((p["doc_id"], p["action"]))
+    return step is not None and ACTOR_ROLES.get(step.actor) == role
+
+
+def drafts(role: str, p: dict[str, str]) -> bool:
+    return (p["doc_id"], role) in {("drafting", "specialist"), ("foreign", "other_agency")}
+
+
+def nobody(role: str, p: dict[str, str]) -> bool:
+    return False
+
+
+def own(kind: str) -> Rule:
+    return lambda role, p: p[kind] == role
+
+
+# endpoint -> who may get a 2xx (pages: change anything). Lists are open to everyone signed in; what they
+# show is checked by the markers.
+EXPECTED: dict[str, Rule] = {
+    "static": anyone,
+    "pages.static": anyone,
+    "healthz": anyone,
+    "readyz": anyone,
+    "pages.login": anyone,
+    "pages.language": anyone,
+    "api.login": anyone,
+    "api.openapi_spec": anyone,
+    "exchange.exchange_receive": nobody,  # another agency's token, never a person's
+    "api.logout": signed_in,
+    "pages.logout": signed_in,
+    "api.me": signed_in,
+    "api.list_tokens": signed_in,
+    "api.revoke_token": lambda role, p: p["token_id"] == role or (role == "admin" and p["token_id"] in OURS),
+    "api.directory": signed_in,
+    "api.notifications": signed_in,
+    "api.notification_read": own("notification_id"),
+    "api.list_documents": signed_in,
+    "api.create_document": roles("specialist", "unit_head", "other_agency"),
+    "api.validate": signed_in,
+    "api.get_seal_image": signed_in,
+    "api.set_seal_image": roles("admin", "other_agency"),
+    "api.get_signature_image": lambda role, p: (
+        role in (OURS if p["person_id"] == "leader" else {"other_agency"}) and p["person_id"] != "missing"
+    ),
+    "api.set_signature_image": lambda role, p: (
+        (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")}
+    ),
+    "api.set_signer": lambda role, p: (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")},
+    "api.get_document": sees,
+    "api.get_pdf": sees,
+    "api.list_signatures": sees,
+    "api.get_appendix_pdf": sees,
+    "api.list_versions": works,
+    "api.list_events": works,
+    "api.list_comments": works,
+    "api.add_comment": works,
+    "api.add_version": drafts,
+    "api.add_appendix": drafts,
+    "api.remove_appendix": drafts,
+    "api.document_action": acts,
+    "routing.document_deliveries": works,
+    "routing.document_edxml": works,
+    "routing.exchange_update": lambda role, p: role == "clerk" and p["doc_id"] == "dispatched",
+    "api.signing_book": roles("leader", "other_leader", "other_agency"),  # a clerk names the leader
+    "api.create_batch": roles("leader", "other_leader", "clerk", "other_agency"),
+    "api.get_batch": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
+    "api.confirm_batch": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "api.retry_batch": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "api.registers": signed_in,
+    "api.register_entries": lambda role, p: p["register_id"] == "ours" and role == "clerk",
+    "api.register_pdf": lambda role, p: p["register_id"] == "ours" and role == "clerk",
+    "routing.inbox": signed_in,
+    "routing.update_status": lambda role, p: p["delivery_id"] == "receiver" and role == "receiver",
+    "routing.resend_delivery": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "routing.dispatch_board": roles("clerk", "leader", "other_leader", "admin", "other_agency"),
+    "routing.incoming_list": signed_in,
+    "routing.incoming_register": roles("clerk", "leader", "other_leader", "other_agency"),
+    "routing.incoming_detail": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "routing.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "routing.incoming_action": lambda role, p: (
+        p["incoming_id"] == "ours" and role == "clerk" and p["action"] in ("register", "return")
+    ),
+    "routing.webhook_list": roles("admin"),
+    "routing.webhook_create": roles("admin"),
+    "routing.webhook_log": lambda role, p: p["endpoint_id"] == "ours" and role == "admin",
+    "routing.webhook_replay": lambda role, p: p["delivery_id"] == "ours" and role == "admin",
+    # Pages
+    "pages.home": signed_in,
+    "pages.documents": signed_in,
+    "pages.find": signed_in,
+    "pages.new_document": lambda role, p: p["method"] == "GET" or role in {"specialist", "unit_head", "other_agency"},
+    "pages.preview": signed_in,
+    "pages.document": sees,
+    "pages.document_pdf": sees,
+    "pages.document_page": sees,
+    "pages.document_act": acts,
+    "pages.document_version": drafts,
+    "pages.document_comment": works,
+    "pages.review": signed_in,
+    "pages.signing": signed_in,
+    "pages.batch": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
+    "pages.batch_progress": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
+    "pages.batch_retry": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "pages.sign_all": roles("leader", "other_leader", "other_agency"),
+    "pages.issuance": signed_in,
+    "pages.registers": roles("clerk", "other_agency"),
+    "pages.register_pdf": lambda role, p: p["register_id"] == "ours" and role == "clerk",
+    "pages.admin": roles("admin", "other_agency"),
+    "pages.admin_new_person": roles("admin", "other_agency"),
+    "pages.admin_person": lambda role, p: (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")},
+    "pages.admin_signature": lambda role, p: (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")},
+    "pages.admin_unit": roles("admin", "other_agency"),
+    "pages.admin_register": lambda role, p: p["register_id"] == "ours" and role == "admin",
+    "pages.admin_seal": roles("admin", "other_agency"),
+    "pages.admin_seal_image": roles("admin", "other_agency"),
+    "routing_pages.inbox": signed_in,
+    "routing_pages.board": roles("clerk", "leader", "other_leader", "admin", "other_agency"),
+    "routing_pages.delivery_status": lambda role, p: p["delivery_id"] == "receiver" and role == "receiver",
+    "routing_pages.delivery_resend": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "routing_pages.incoming_list": signed_in,
+    "routing_pages.incoming_document": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "routing_pages.incoming_page": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "routing_pages.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "routing_pages.incoming_act": lambda role, p: (
+        p["incoming_id"] == "ours" and role == "clerk" and p["action"] in ("register", "return")
+    ),
+}
+
+# Endpoints whose allowed requests must answer 200 (the matrix refuses the right people, not everyone).
+READABLE = {
+    "api.get_document",
+    "api.get_pdf",
+    "api.list_signatures",
+    "api.list_versions",
+    "api.list_events",
+    "api.list_comments",
+    "routing.document_deliveries",
+    "pages.document",
+    "pages.document_pdf",
+    "pages.document_page",
+    "api.get_batch",
+    "api.register_entries",
+    "routing.incoming_detail",
+    "routing_pages.incoming_document",
+}
+
+# Answers whose body may name documents the person cannot see, and why.
+MARKERS_ALLOWED = {
+    # The admin configures the webhooks; their log holds what was sent to the subscribed systems.
+    ("routing.webhook_log", "admin"),
+}
+
+
+def marker(label: str) -> str:
+    return f"mqx{label.replace('_', '')}"
+
+
+class World:
+    """Everything the matrix is tried on, with the value each path parameter takes per object label."""
+
+    def __init__(self, app: Flask, api: Api, foreign_agency: Foreign, pdf: bytes) -> None:
+        self.app, self.api = app, api
+        rt = app.extensions["congvan"]
+        with rt.sessions() as session, session.begin():
+            snv = session.scalar(select(Agency).where(Agency.code == "000.00.09.H57"))
+            assert snv is not None
+            unit = Unit(agency=snv, code="VPSNV", name="Văn phòng Sở Nội vụ", aliases="")
+            session.add(
+                Person(
+                    username="khac",
+                    full_name="Người Cơ Quan Khác",
+                    unit=unit,
+                    position="Giám đốc",
+                    roles="specialist unit_head leader clerk admin",
+                    password_hash=generate_password_hash(PASSWORD),
+                )
+            )
+        status, _ = api(
+            "POST",
+            "/api/v1/webhooks",
+            api.token("admin"),
+            {"url": "http://127.0.0.1:9/hook", "events": ["document.issued"]},
+        )
+        assert status == 201
+        self.docs: dict[str, int] = {}
+        for state in ("drafting", "in_review", "awaiting_signature", "signed", "dispatched", "recalled"):
+            doc = api.draft(
+                summary=f"kiểm tra quyền {marker(state)}",
+                kinh_gui=["Phòng Quản lý đất đai"],
+                noi_nhan=["Như trên;", "Lưu: VT, VP."],
+            )
+            api.advance(doc["id"], state)
+            self.docs[state] = int(doc["id"])
+        self.docs["foreign"] = int(
+            api.draft("khac", summary=f"kiểm tra quyền {marker('foreign')}", signer_id=api.id_of("khac"))["id"]
+        )
+        self.docs["missing"] = 999999
+        batch = api.as_(
+            "vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")}
+        ).get_json()
+        status, answer = post(app, package_from_snv(pdf, code_number=77), foreign_agency.signer)
+        assert status == 200, answer
+        with rt.sessions() as session:
+            deliveries = {
+                d.unit.code if d.unit else "agency": d.id
+                for d in session.scalars(select(Delivery).where(Delivery.document_id == self.docs["dispatched"]))
+            }
+            register = session.scalar(select(Register).where(Register.code == "CV"))
+            people = {p.username: p.id for p in session.scalars(select(Person))}
+            notification = session.scalar(select(Notification).order_by(Notification.id))
+            usernames = {i: name for name, i in people.items()}
+            tokens = {usernames[t.person_id]: t.id for t in session.scalars(select(ApiToken))}
+            webhook_delivery = session.scalar(text("SELECT min(id) FROM webhook_deliveries"))
+            endpoint = session.scalar(text("SELECT min(id) FROM webhook_endpoints"))
+        assert register is not None and webhook_delivery is not None
+        self.notification_owner = next(
+            (role for role, user in ROLES.items() if notification and people.get(user or "") == notification.person_id),
+            "nobody",
+        )
+        self.values: dict[str, dict[str, int | str]] = {
+            "doc_id": dict(self.docs),
+            "action": {a: a for a in ACTIONS},
+            "incoming_action": {a: a for a in ("register", "return", "assign", "start", "finish", "accept_recall")},
+            "seq": {"1": 1},
+            "page": {"1": 1},
+            "person_id": {"leader": people["giamdoc"], "other": people["khac"], "missing": 999999},
+            "register_id": {"ours": register.id, "missing": 999999},
+            "batch_id": {"ours": batch["id"], "missing": 999999},
+            "delivery_id": {"receiver": deliveries["QLDD"], "missing": 999999},
+            "webhook_delivery_id": {"ours": webhook_delivery, "missing": 999999},
+            "endpoint_id": {"ours": endpoint, "missing": 999999},
+            "incoming_id": {"ours": answer["incoming_id"], "missing": 999999},
+            "notification_id": {
+                **({self.notification_owner: notification.id} if notification else {}),
+                "missing": 999999,
+            },
+            "token_id": {
+                **{role: tokens[user] for role, user in ROLES.items() if user in tokens},
+                "missing": 999999,
+            },
+            "filename": {"congvan.js": "congvan.js"},
+        }
+
+    def fingerprint(self) -> str:
+        """Everything stored, but the sign-in bookkeeping that any request may touch."""
+        skip = {"login_attempts", "web_sessions", "api_tokens"}
+        digest = hashlib.sha256()
+        with self.app.extensions["congvan"].engine.connect() as connection:
+            for table in Base.metadata.sorted_tables:
+                if table.name in skip:
+                    continue
+                for row in connection.execute(table.select().order_by(*table.primary_key.columns)):
+                    digest.update(repr(tuple(row)).encode())
+        return digest.hexdigest()
+
+
+def _key(endpoint: str, name: str) -> str:
+    """Which objects a path parameter names: the same name means other things on other endpoints."""
+    if name == "delivery_id" and "webhook" in endpoint:
+        return "webhook_delivery_id"
+    if name == "action" and "incoming" in endpoint:
+        return "incoming_action"
+    return name
+
+
+def _combinations(
+    rule: str, endpoint: str, values: dict[str, dict[str, int | str]]
+) -> list[tuple[str, dict[str, str]]]:
+    """Every URL of a rule with its parameters filled from the world, with the labels used."""
+    names = re.findall(r"<(?:\w+:)?(\w+)>", rule)
+    combos: list[dict[str, str]] = [{}]
+    for name in names:
+        combos = [c | {name: label} for c in combos for label in values[_key(endpoint, name)]]
+    urls = []
+    for labels in combos:
+        url = rule
+        for name, label in labels.items():
+            url = re.sub(rf"<(?:\w+:)?{name}>", str(values[_key(endpoint, name)][label]), url)
+        urls.append((url, labels))
+    return urls
+
+
+def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes) -> None:  # noqa: F811
+    world = World(app, api, foreign, signed_pdf)
+    rules = [r for r in app.url_map.iter_rules()]
+    forgotten = sorted({r.endpoint for r in rules} - set(EXPECTED))
+    assert not forgotten, f"endpoints without an expected rule: {forgotten}"
+
+    browsers: dict[str, FlaskClient] = {}
+    tokens: dict[str, str] = {}
+    for role, user in ROLES.items():
+        client = app.test_client()
+        if user is not None:
+            assert (
+                client.post(
+                    "/login", data={"username": user, "password": PASSWORD, "csrf_token": _token(client, "/login")}
+                ).status_code
+                == 302
+            )
+            tokens[role] = api.token(user)
+        browsers[role] = client
+    csrf = {
+        role: _token(client, "/login") if role == "anonymous" else _token(client, "/documents/new")
+        for role, client in browsers.items()
+    }
+
+    problems: list[str] = []
+    checked = 0
+
+    def request(role: str, method: str, url: str, is_page: bool) -> Any:
+        client = browsers[role] if is_page else app.test_client()
+        if is_page:
+            data = {"csrf_token": csrf[role], "reason": "Kiểm tra quyền.", "body": "ý kiến", "status": "03"}
+            return client.open(url, method=method, data=data if method != "GET" else None)
+        headers = {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
+        body = {
+            "reason": "Kiểm tra quyền.",
+            "body": "ý kiến",
+            "status": "03",
+            "password": PASSWORD,
+            "leader_id": api.id_of("giamdoc"),
+        }
+        return client.open(url, method=method, headers=headers, json=body if method != "GET" else None)
+
+    for rule in sorted(rules, key=lambda r: r.rule):
+        endpoint = rule.endpoint
+        is_page = endpoint.split(".")[0] in ("pages", "routing_pages") and endpoint != "pages.static"
+        methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        if endpoint in ("api.logout", "pages.logout", "api.login", "pages.login", "pages.language"):
+            continue  # signing in and out is tested in test_sessions/test_login; here it would end the sessions
+        for url, labels in _combinations(rule.rule, endpoint, world.values):
+            for method in methods:
+                for role in ROLES:
+                    allowed = EXPECTED[endpoint](role, labels | {"method": method})
+                    if allowed and method != "GET":
+                        continue  # what a permitted change does is tested with the workflow
+                    before = world.fingerprint() if method != "GET" else ""
+                    response = request(role, method, url, is_page)
+                    checked += 1
+                    status = response.status_code
+                    body = response.get_data()
+                    where = f"{role} {method} {url} -> {status}"
+                    if status >= 500:
+                        problems.append(f"server error: {where}")
+                    if not allowed:
+                        if 200 <= status < 300:
+                            problems.append(f"unauthorised 2xx: {where}")
+                        if method != "GET" and world.fingerprint() != before:
+                            problems.append(f"unauthorised change: {where}")
+                        sent_to_sign_in = status == 401 or (is_page and status == 302)
+                        if role == "anonymous" and not sent_to_sign_in and endpoint != "exchange.exchange_receive":
+                            problems.append(f"anonymous not sent to sign in: {where}")
+                    hidden = labels.get("doc_id", "missing") != "missing" and role not in SEES[labels["doc_id"]]
+                    if hidden and role != "anonymous":
+                        # The same answer as for a document that does not exist.
+                        twin = url.replace(f"/{world.docs[labels['doc_id']]}", "/999999", 1)
+                        other = request(role, method, twin, is_page)
+                        if (other.status_code, _code(other)) != (status, _code(response)):
+                            problems.append(
+                                f"tells an invisible document from a missing one: {where} vs {other.status_code}"
+                            )
+                    if allowed and endpoint in READABLE and labels.get("doc_id") != "missing" and status != 200:
+                        problems.append(f"refused to someone allowed: {where}")
+                    if 200 <= status < 300 and (endpoint, role) not in MARKERS_ALLOWED:
+                        for label, seen_by in SEES.items():
+                            if role not in seen_by and marker(label).encode() in body:
+                                problems.append(f"shows document '{label}': {where}")
+                    response.close()
+    assert checked > 3000
+    assert not problems, "\n".join(problems[:80]) + f"\n({len(problems)} problems, {checked} requests)"
+
+
+def _code(response: Any) -> str:
+    if response.is_json:
+        error = (response.get_json() or {}).get("error") or {}
+        return str(error.get("code"))
+    return ""

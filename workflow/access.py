@@ -1,0 +1,95 @@
+"""Who may see and do what with a document: one table of rules, which every service enforces in its queries.
+
+A person sees a document of their own agency only through one of the relations below; each relation says
+what it allows. The same relation names are the actor kinds of the lifecycle table (states.py), so the
+person who may take a step is exactly the one the table relates to the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from blinker import Namespace
+from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy.sql import and_
+
+from workflow.models import Document, Person
+
+# What a relation allows. READ: the document, its current PDF, appendices and signatures.
+# WORK: also its drafts and versions, history, comments and recipients (the drafting agency's own file).
+READ = "read"
+WORK = "work"
+
+# The states in which the clerk handles a document: the leader's signing book (which the clerk prepares,
+# DESIGN §3), then issuance and delivery.
+CLERK_STATES = ("awaiting_signature", "signed", "issued", "dispatched", "recalled")
+
+
+class Rule(NamedTuple):
+    """One way a person comes to a document: what it allows, and when it holds (per document and in SQL)."""
+
+    label: str
+    allows: frozenset[str]
+    # For a loaded document (None: only known to the database, e.g. a delivery to the person's unit).
+    holds: Callable[[Person, Document], bool] | None
+    # The same as a condition on documents; None when it can never hold for this person.
+    where: Callable[[Person], ColumnElement[bool] | None]
+
+
+signals = Namespace()
+# Other packages tell how a person's unit may have received a document (routing: a delivery to it that has
+# arrived, unless recalled). Receivers take the person and return a condition on documents.
+document_readers = signals.signal("document-readers")
+
+
+def _received(person: Person) -> ColumnElement[bool] | None:
+    conditions = [condition for _, condition in document_readers.send(person) if condition is not None]
+    return or_(*conditions) if conditions else None
+
+
+RULES: dict[str, Rule] = {
+    "drafter": Rule(
+        "Người soạn thảo",
+        frozenset({READ, WORK}),
+        lambda p, d: d.drafter_id == p.id,
+        lambda p: Document.drafter_id == p.id,
+    ),
+    "unit_head": Rule(
+        "Lãnh đạo đơn vị soạn thảo",
+        frozenset({READ, WORK}),
+        lambda p, d: p.has_role("unit_head") and d.drafting_unit_id == p.unit_id,
+        lambda p: Document.drafting_unit_id == p.unit_id if p.has_role("unit_head") else None,
+    ),
+    "signer": Rule(
+        "Người ký",
+        frozenset({READ, WORK}),
+        lambda p, d: p.has_role("leader") and d.signer_id == p.id,
+        lambda p: Document.signer_id == p.id if p.has_role("leader") else None,
+    ),
+    "clerk": Rule(
+        "Văn thư",
+        frozenset({READ, WORK}),
+        lambda p, d: p.has_role("clerk") and d.state in CLERK_STATES,
+        lambda p: Document.state.in_(CLERK_STATES) if p.has_role("clerk") else None,
+    ),
+    "recipient": Rule("Đơn vị nhận", frozenset({READ}), None, _received),
+}
+
+
+def visible(person: Person) -> ColumnElement[bool]:
+    """The documents a person may see, as a condition for any query on documents."""
+    ways = [condition for rule in RULES.values() if (condition := rule.where(person)) is not None]
+    return and_(Document.agency_id == person.unit.agency_id, or_(*ways) if ways else false())
+
+
+def relations(person: Person, document: Document) -> set[str]:
+    """The relations that hold between a person and a loaded document (those known without the database)."""
+    if person.unit.agency_id != document.agency_id:
+        return set()
+    return {name for name, rule in RULES.items() if rule.holds is not None and rule.holds(person, document)}
+
+
+def allows(person: Person, document: Document, what: str) -> bool:
+    """Whether a person's relations to a document they can see allow `what` (READ or WORK)."""
+    return any(what in RULES[name].allows for name in relations(person, document))
