@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response as BaseResponse
 
-from routing import incoming, services
+from routing import certificate, incoming, services
 from routing.models import OPEN, Delivery
 from signing import pdf as signing_pdf
 from workflow import render
@@ -161,3 +161,11 @@ def incoming_act(incoming_id: str, action: str) -> BaseResponse:
     commit()
     flash(_("Đã cập nhật: %(status)s.", status=_(incoming.STATE_LABELS[found.state])), "ok")
     return back("routing_pages.incoming_list")
+
+
+@bp.get("/documents/<doc_id>/certificate.pdf")
+@signed_in
+def document_certificate(doc_id: str) -> Response:
+    """The certificate of issuance of a document, shown in the browser."""
+    data, name = certificate.certificate(db(), runtime(), actor(), path_id(doc_id))
+    return inline_pdf(data, name)

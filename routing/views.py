@@ -8,7 +8,7 @@ import base64
 from flask import Blueprint, Response, request
 from sqlalchemy.orm import Session
 
-from routing import edxml, exchange, hub, incoming, services, transport, webhooks
+from routing import certificate, edxml, exchange, hub, incoming, services, transport, webhooks
 from routing.models import HubOrgan
 from workflow.errors import Invalid, TooLarge
 from workflow.services import get_document, optional_date
@@ -24,6 +24,15 @@ def document_deliveries(doc_id: str) -> tuple[Response, int]:
     """Every recipient of a document with its receipt status."""
     deliveries = services.deliveries_of(db(), person(), path_id(doc_id))
     return ok({"deliveries": [services.delivery_json(d) for d in deliveries]})
+
+
+@bp.get("/documents/<doc_id>/certificate.pdf")
+def document_certificate(doc_id: str) -> Response:
+    """The certificate of issuance, signed by the agency, as of now."""
+    data, name = certificate.certificate(db(), runtime(), person(), path_id(doc_id))
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @bp.get("/documents/<doc_id>/edxml")

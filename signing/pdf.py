@@ -772,3 +772,14 @@ def sign_appendix(
     text = {"symbol": symbol, "signed_at": moment.isoformat(timespec="seconds")}
     style = appearance.appendix_style(font)
     return _sign(writer, signer, AGENCY_FIELD, style, text, "Ban hành phụ lục", spec, pades)
+
+
+CERTIFICATE_FIELD = "chu_ky_chung_nhan"
+
+
+def certify(data: bytes, signer: Signer, *, font: bytes, pades: Pades = B_B) -> bytes:
+    """Sign a certificate of issuance as the agency: an invisible signature covering the whole file."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    spec = fields.SigFieldSpec(sig_field_name=CERTIFICATE_FIELD)  # no box: invisible
+    style = appearance.appendix_style(font)
+    return _sign(writer, signer, CERTIFICATE_FIELD, style, {}, "Chứng nhận phát hành văn bản", spec, pades)

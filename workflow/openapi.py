@@ -222,6 +222,13 @@ SPEC: dict[str, Any] = {
             "get": _op("Gói tin edXML (QCVN 102:2016) của văn bản đã phát hành, gửi các cơ quan nhận", parameters=ID)
         },
         "/api/v1/documents/{id}/deliveries": {"get": _op("Tình trạng nhận của từng nơi nhận", parameters=ID)},
+        "/api/v1/documents/{id}/certificate.pdf": {
+            "get": _op(
+                "Giấy chứng nhận phát hành (PDF ký số của cơ quan): số, ký hiệu, SHA-256, chứng thư, quá trình xử lý, "
+                "tình trạng nhận",
+                parameters=ID,
+            )
+        },
         "/api/v1/signing-book": {
             "get": _op(
                 "Sổ trình ký của lãnh đạo đang đăng nhập (văn thư: ?leader_id=)",

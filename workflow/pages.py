@@ -34,27 +34,12 @@ from signing import pdf as signing_pdf
 from workflow import access, catalog, render, search, services
 from workflow.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from workflow.models import Document, Person, Register, SigningBatch, Unit
-from workflow.states import ACTION_LABELS, ACTIONS, NEEDS_REASON, STATE_LABELS
+from workflow.states import ACTION_LABELS, ACTIONS, EVENT_LABELS, NEEDS_REASON, STATE_LABELS
 from workflow.views import commit, db, inline_pdf, path_id, runtime
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 F = TypeVar("F", bound=Callable[..., Any])
 TRANSLATIONS = Path(__file__).with_name("translations")
-
-# How audit events read in a document's history (lifecycle actions use ACTION_LABELS).
-EVENT_LABELS = {
-    "create": "tạo dự thảo",
-    "new_version": "phiên bản mới",
-    "comment": "ghi ý kiến",
-    "signature_applied": "chữ ký số đã gắn vào văn bản",
-    "issue_failed": "phát hành không thành",
-    "dispatch_refused": "không gửi điện tử (văn bản mật)",
-    "delivery_failed": "gửi tới nơi nhận thất bại",
-    "timestamp_deferred": "dấu thời gian để sau",
-    "timestamp_added": "đã thêm dấu thời gian",
-    "exchange_update": "gửi cập nhật tới cơ quan nhận",
-    "delivery_resent": "văn thư gửi lại tới nơi nhận",
-}
 
 VERSION_LABELS = {
     "uploaded": "tệp tải lên",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -299,6 +300,85 @@ def render_register(
         topMargin=15 * mm,
         bottomMargin=15 * mm,
         title=f"{title} {year}",
+        creator="congvan",
+    ).build(story)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class IssuanceRecord:
+    """What a certificate of issuance states about one issued document (every value already in words)."""
+
+    agency: str
+    superior: str
+    symbol: str
+    type_and_summary: str
+    issued_at: str
+    sha256: str
+    size: int
+    signatures: list[tuple[str, str, str, str]]  # signer; certificate (subject, issuer, serial); validity; time
+    events: list[tuple[str, str, str]]  # time, who, what
+    recipients: list[tuple[str, str]]  # recipient; each status with its time
+    made_at: str
+
+
+def render_certificate(record: IssuanceRecord) -> bytes:
+    """A certificate of issuance as an A4 PDF: the document's identity, its signatures, its history and
+    every recipient's receipts (signed by the agency afterwards)."""
+    from reportlab.lib import colors
+    from reportlab.platypus import LongTable, TableStyle
+
+    register_fonts()
+    cell = ParagraphStyle("cell", fontName="Serif", fontSize=9, leading=11)
+    head = ParagraphStyle("head", parent=cell, fontName="Serif-Bold")
+    centre = ParagraphStyle("title", fontName="Serif-Bold", fontSize=13, leading=17, alignment=TA_CENTER)
+    section = ParagraphStyle("section", fontName="Serif-Bold", fontSize=11, leading=15, spaceBefore=8, spaceAfter=3)
+
+    def text(value: str, style: ParagraphStyle = cell) -> Paragraph:
+        return Paragraph(escape(unicodedata.normalize("NFC", value)).replace("\n", "<br/>"), style)
+
+    def table(header: list[str], rows: Sequence[tuple[str, ...]], widths: list[float]) -> LongTable:
+        body = [[text(h, head) for h in header]] + [[text(v) for v in row] for row in rows]
+        grid = LongTable(body, colWidths=[w * mm for w in widths], repeatRows=1)
+        grid.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return grid
+
+    facts = [
+        ("Số, ký hiệu", record.symbol),
+        ("Tên loại và trích yếu", record.type_and_summary),
+        ("Thời điểm phát hành", record.issued_at),
+        ("Tệp phát hành (SHA-256)", f"{record.sha256}\n{record.size:,} byte".replace(",", ".")),
+    ]
+    story: list[Flowable] = [
+        text(record.superior.upper(), ParagraphStyle("s", parent=centre, fontName="Serif", fontSize=11)),
+        text(record.agency.upper(), ParagraphStyle("a", parent=centre, fontSize=11)),
+        Spacer(0, 6 * mm),
+        text("GIẤY CHỨNG NHẬN PHÁT HÀNH VĂN BẢN", centre),
+        text(f"Lập lúc {record.made_at}", ParagraphStyle("m", parent=centre, fontName="Serif-Italic", fontSize=10)),
+        Spacer(0, 4 * mm),
+        table(["Thông tin", "Nội dung"], facts, [45, 141]),
+        text("Chữ ký số trên tệp phát hành", section),
+        table(["Người ký", "Chứng thư số", "Hiệu lực", "Thời điểm ký"], record.signatures, [38, 86, 32, 30]),
+        text("Quá trình xử lý", section),
+        table(["Thời điểm", "Người thực hiện", "Nội dung"], record.events, [32, 50, 104]),
+        text("Tình trạng nhận văn bản", section),
+        table(["Nơi nhận", "Trạng thái và thời điểm"], record.recipients, [70, 116]),
+        Spacer(0, 4 * mm),
+        text(
+            "Giấy chứng nhận này được ký số bởi cơ quan phát hành; kiểm tra chữ ký số và đối chiếu mã SHA-256 "
+            "với tệp văn bản để xác nhận.",
+            ParagraphStyle("n", parent=cell, fontName="Serif-Italic"),
+        ),
+    ]
+    out = io.BytesIO()
+    SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"Chứng nhận phát hành {record.symbol}",
         creator="congvan",
     ).build(story)
     return out.getvalue()

@@ -59,6 +59,21 @@ ACTION_LABELS = {
     "recall": "thu hồi",
 }
 
+# How audit events read in a document's history (lifecycle actions use ACTION_LABELS).
+EVENT_LABELS = {
+    "create": "tạo dự thảo",
+    "new_version": "phiên bản mới",
+    "comment": "ghi ý kiến",
+    "signature_applied": "chữ ký số đã gắn vào văn bản",
+    "issue_failed": "phát hành không thành",
+    "dispatch_refused": "không gửi điện tử (văn bản mật)",
+    "delivery_failed": "gửi tới nơi nhận thất bại",
+    "timestamp_deferred": "dấu thời gian để sau",
+    "timestamp_added": "đã thêm dấu thời gian",
+    "exchange_update": "gửi cập nhật tới cơ quan nhận",
+    "delivery_resent": "văn thư gửi lại tới nơi nhận",
+}
+
 # Actions that need a reason from the person who takes them.
 NEEDS_REASON = frozenset({"return", "recall"})
 

@@ -150,6 +150,8 @@ EXPECTED: dict[str, Rule] = {
     "api.document_action": acts,
     "routing.document_deliveries": works,
     "routing.document_edxml": works,
+    "routing.document_certificate": works,
+    "routing_pages.document_certificate": works,
     "routing.exchange_update": lambda role, p: role == "clerk" and p["doc_id"] == "dispatched",
     "api.signing_book": roles("leader", "other_leader", "other_agency"),  # a clerk names the leader
     "api.create_batch": roles("leader", "other_leader", "clerk", "other_agency"),
