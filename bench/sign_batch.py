@@ -187,7 +187,9 @@ def batch(rt: runtime.Runtime, ids: list[int], prepare_ahead: bool) -> tuple[flo
     started = time.perf_counter()
     with rt.sessions() as session, session.begin():
         leader = session.get(Person, leader_id)
-        services.confirm_batch(session, rt, leader, batch_id, "x", "127.0.0.1")  # type: ignore[arg-type]
+        assert leader is not None
+        proof = services.reauthenticate(session, rt, leader, "127.0.0.1", password="x")
+        services.confirm_batch(session, leader, batch_id, proof)
     outbox.relay(rt)  # JOB_MODE inline: the signing job runs here, as a worker would run it
     elapsed = time.perf_counter() - started
     with rt.readers() as session:

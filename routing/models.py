@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.models import Agency, Base, Document, Person, Unit
+from workflow.sealing import Sealed
 
 
 def _now() -> dt.datetime:
@@ -80,7 +81,7 @@ class Peer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), unique=True)
     url: Mapped[str] = mapped_column(String(255), default="")  # its congvan instance; empty: through the hub
-    token: Mapped[str] = mapped_column(String(255), default="")  # secret shared with it, both ways
+    token: Mapped[str] = mapped_column(Sealed, default="")  # secret shared with it, both ways (encrypted)
     certificate: Mapped[str] = mapped_column(Text, default="")  # PEM of its agency certificate (pinned)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
     agency: Mapped[Agency] = relationship()
@@ -172,7 +173,7 @@ class WebhookEndpoint(Base):
     __tablename__ = "webhook_endpoints"
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(255))
-    secret: Mapped[str] = mapped_column(String(128))  # whsec_<base64>, shown once at creation
+    secret: Mapped[str] = mapped_column(Sealed)  # whsec_<base64>, shown once at creation (encrypted)
     events: Mapped[str] = mapped_column(Text)  # space-separated event types
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
@@ -204,7 +205,7 @@ class HubOrgan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organ_id: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255))
-    token: Mapped[str] = mapped_column(String(255))  # its credentials at the hub (also used to push to it)
+    token: Mapped[str] = mapped_column(Sealed)  # its credentials at the hub, also to push to it (encrypted)
     certificate: Mapped[str] = mapped_column(Text)  # PEM, pinned: its messages must be signed with it
     push_url: Mapped[str] = mapped_column(String(255), default="")  # empty: it pulls
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)

@@ -55,6 +55,19 @@ def grant_app_role(role: str) -> None:
     click.echo(f"Vai trò {role}: đọc, ghi mọi bảng; nhật ký kiểm tra chỉ được ghi thêm.")
 
 
+@main.command("reseal")
+def reseal() -> None:
+    """Encrypt every stored secret again with the newest of CONGVAN_SECRETS_KEYS (after adding a key, or to
+    seal values written before encryption at rest); then the older keys may be dropped."""
+    import routing.models  # noqa: F401 - routing's sealed columns are on the shared metadata
+    from workflow import sealing
+    from workflow.models import Base
+
+    rt = runtime_module.current()
+    count = sealing.reseal(rt.engine, Base.metadata)
+    click.echo(f"Đã mã hóa lại {count} bí mật bằng khóa mới nhất.")
+
+
 @main.command("setup-demo")
 @click.option("--agency", "agency_code", default="000.00.12.H57", help="Which demo agency this instance is.")
 def setup_demo(agency_code: str) -> None:

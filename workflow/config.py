@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_KEEP_DAYS": 7,
     "LOG_KEEP_DAYS": 90,
     "SECRET_KEY": "dev-only-change-me",
+    # Fernet keys (comma-separated, newest first) that encrypt stored secrets: peer and hub tokens, webhook
+    # secrets, TOTP seeds. Empty (development only): derived from SECRET_KEY.
+    "SECRETS_KEYS": "",
     # Sign-in throttling within a window: failures of one account from one address, from one address
     # (any account), and of one account from addresses that have never signed in to it successfully.
     "LOGIN_WINDOW_MINUTES": 15,
@@ -95,6 +98,7 @@ DEFAULTS: dict[str, Any] = {
 SECRETS = (
     "KEY_PASSPHRASE",
     "SECRET_KEY",
+    "SECRETS_KEYS",
     "PKCS11_PIN",
     "CSC_PASSWORD",
     "DATABASE_URL",

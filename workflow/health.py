@@ -27,6 +27,8 @@ def production_problems(config: dict[str, Any]) -> list[str]:
     problems = []
     if not config["SECRET_KEY"] or config["SECRET_KEY"] == DEFAULTS["SECRET_KEY"]:
         problems.append("CONGVAN_SECRET_KEY chưa được đặt (đang dùng giá trị mặc định).")
+    if not config["SECRETS_KEYS"]:
+        problems.append("CONGVAN_SECRETS_KEYS chưa được đặt (khóa mã hóa các bí mật lưu trong cơ sở dữ liệu).")
     roots = Path(config["KEYS_DIR"]) / "roots.pem"
     if roots.is_file() and DEMO_ROOT in _subjects(roots.read_bytes()):
         problems.append("Thư mục khóa đang chứa hạ tầng khóa thử nghiệm (congvan Demo Root CA).")

@@ -18,9 +18,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from workflow.sealing import Sealed
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -98,6 +101,11 @@ class Person(Base):
     signer_kind: Mapped[str] = mapped_column(String(16), default="pkcs12")
     # For pkcs11 the key label on the token; for csc the credential id; empty for pkcs12.
     signer_ref: Mapped[str] = mapped_column(String(255), default="")
+    # An optional second factor (RFC 6238): the seed, encrypted; on once confirmed with a first code; the last
+    # time step used, so a code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(Sealed, default=None)
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
     unit: Mapped[Unit] = relationship()
 
     def has_role(self, role: str) -> bool:

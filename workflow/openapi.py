@@ -103,6 +103,23 @@ SPEC: dict[str, Any] = {
         "/api/v1/tokens": {"get": _op("Các token của tôi (không có mã bí mật): tạo lúc, dùng lần cuối, thu hồi")},
         "/api/v1/tokens/{id}": {"delete": _op("Thu hồi một token của tôi (quản trị: của bất kỳ ai)", parameters=ID)},
         "/api/v1/me": {"get": _op("Người đang đăng nhập")},
+        "/api/v1/me/totp": {
+            "post": _op(
+                "Bắt đầu bật mã xác thực hai lớp (TOTP): trả mã bí mật và địa chỉ otpauth:// (một lần)",
+                "201",
+                body=_json({"type": "object", "properties": {"password": {"type": "string"}}}),
+            ),
+            "delete": _op(
+                "Tắt mã xác thực hai lớp",
+                body=_json({"type": "object", "properties": {"password": {"type": "string"}}}),
+            ),
+        },
+        "/api/v1/me/totp/confirm": {
+            "post": _op(
+                "Bật mã xác thực hai lớp bằng mã đầu tiên ứng dụng hiện",
+                body=_json({"type": "object", "properties": {"code": {"type": "string"}}}),
+            )
+        },
         "/api/v1/openapi.json": {"get": _op("Mô tả OpenAPI của API này", security=[])},
         "/api/v1/directory": {"get": _op("Danh bạ: cơ quan, đơn vị, người dùng, danh mục")},
         "/api/v1/documents": {
@@ -254,7 +271,17 @@ SPEC: dict[str, Any] = {
             "get": _op("Danh mục lô: số văn bản, trích yếu, SHA-256, kết quả", parameters=ID)
         },
         "/api/v1/signing-batches/{id}/confirm": {
-            "post": _op("Lãnh đạo xác nhận ký cả lô (một lần)", "202", parameters=ID)
+            "post": _op(
+                "Lãnh đạo xác nhận ký cả lô (một lần), nhập lại mật khẩu hoặc mã TOTP",
+                "202",
+                parameters=ID,
+                body=_json(
+                    {
+                        "type": "object",
+                        "properties": {"password": {"type": "string"}, "code": {"type": "string"}},
+                    }
+                ),
+            )
         },
         "/api/v1/signing-batches/{id}/retry": {"post": _op("Ký lại các văn bản lỗi", "202", parameters=ID)},
         "/api/v1/inbox": {"get": _op("Hộp thư văn bản đến của đơn vị, từng trang", parameters=PAGE)},

@@ -225,6 +225,37 @@ def compiled_translations() -> str:
     return str(target)
 
 
+@bp.route("/account", methods=["GET", "POST"])
+@signed_in
+def account() -> BaseResponse | str:
+    """My account: the second factor (TOTP) for confirming signing batches, turned on and off."""
+    person, step = actor(), request.form.get("step")
+    if request.method == "POST":
+        password, code, address = (
+            request.form.get("password", ""),
+            request.form.get("code", ""),
+            request.remote_addr or "",
+        )
+        try:
+            if step == "start":
+                services.start_totp(db(), runtime(), person, password, address)
+            elif step == "confirm":
+                services.confirm_totp(db(), runtime(), person, code.strip(), address)
+                flash(_("Đã bật xác thực hai lớp."), "ok")
+            elif step == "stop":
+                services.stop_totp(db(), runtime(), person, password, address)
+                flash(_("Đã tắt xác thực hai lớp."), "ok")
+        except Unauthenticated as exc:
+            commit()  # the failed attempt counts towards throttling
+            flash(exc.message, "error")
+            return redirect(url_for("pages.account"))
+        commit()
+        return redirect(url_for("pages.account"))
+    pending = bool(person.totp_secret) and not person.totp_enabled
+    uri = services.totp_uri(person) if pending else None
+    return render_template("workflow/account.html", pending=pending, uri=uri)
+
+
 @bp.get("/")
 @signed_in
 def home() -> str:
@@ -448,16 +479,18 @@ def signing() -> str:
 def sign_all() -> BaseResponse:
     """ "Ký tất cả": the leader's one confirmation makes the batch and starts signing it."""
     person = actor()
-    password, address = request.form.get("password", ""), request.remote_addr or ""
+    password, code = request.form.get("password", ""), request.form.get("code", "").strip()
     try:
-        services.reauthenticate(db(), runtime(), person, password, address)
+        proof = services.reauthenticate(
+            db(), runtime(), person, request.remote_addr or "", password=password, code=code
+        )
     except Unauthenticated as exc:
         commit()  # the failed attempt counts towards throttling; no batch is made
         flash(exc.message, "error")
         return back("pages.signing")
     ids = [int(i) for i in request.form.getlist("document_id") if i.isdigit()]
     batch = services.create_batch(db(), person, person.id, ids or None)
-    services.confirm_batch(db(), runtime(), person, batch.id, password, address)
+    services.confirm_batch(db(), person, batch.id, proof)
     commit()
     return redirect(url_for("pages.batch", batch_id=batch.id))
 
@@ -581,6 +614,9 @@ def admin_person(person_id: str) -> BaseResponse | str:
         elif form == "signer":
             services.set_signer(db(), person, target.id, request.form.get("kind"), request.form.get("ref"))
             message = _("Đã cập nhật nơi giữ khóa ký số.")
+        elif form == "totp":
+            services.reset_totp(db(), person, target.id)
+            message = _("Đã tắt xác thực hai lớp của người dùng.")
         else:
             services.save_person(db(), person, target.id, _person_form())
             message = _("Đã lưu.")

@@ -24,6 +24,7 @@ from signing.errors import SigningError
 from signing.remote import Credential, CscClient, CscSigner
 from signing.signers import Signer, load_pkcs12, open_pkcs11
 from workflow import config as config_module
+from workflow import sealing
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Person
 from workflow.storage import Store, make_store
@@ -162,6 +163,7 @@ class Runtime:
 
 def build(config: dict[str, Any]) -> Runtime:
     """Create a runtime from a loaded configuration."""
+    sealing.configure(sealing.keys_of(config))
     engine = make_engine(config["DATABASE_URL"])
     return Runtime(
         config=config,

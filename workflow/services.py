@@ -6,12 +6,15 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import hmac
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import pyotp
 from blinker import Namespace
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -1141,24 +1144,112 @@ def get_batch(session: Session, actor: Person, batch_id: int, *, lock: bool = Fa
     return batch
 
 
-def reauthenticate(session: Session, rt: Runtime, actor: Person, password: str, address: str) -> None:
-    """The signed-in person types their password again before a grave step (throttled like a sign-in)."""
+@dataclass(frozen=True)
+class Reauthenticated:
+    """Proof, within one request, that the person typed their password or a one-time code again."""
+
+    person_id: int
+
+
+def reauthenticate(
+    session: Session, rt: Runtime, actor: Person, address: str, *, password: str = "", code: str = ""
+) -> Reauthenticated:
+    """The signed-in person proves it is them again before a grave step: their password, or a TOTP code if
+    they turned the second factor on; throttled like a sign-in."""
+    if code:
+        if not actor.totp_enabled:
+            raise Invalid("totp_not_enabled", "Tài khoản chưa bật mã xác thực (TOTP).", field="code")
+        if not check_code(session, rt, actor, code, address):
+            raise Unauthenticated("reauth_failed", "Mã xác thực không đúng hoặc đã dùng; các văn bản chưa được ký.")
+        return Reauthenticated(actor.id)
     if not password:
-        raise Invalid("missing_field", "Cần nhập lại mật khẩu để xác nhận ký.", field="password")
+        raise Invalid("missing_field", "Cần nhập lại mật khẩu (hoặc mã xác thực) để xác nhận ký.", field="password")
     try:
         authenticate(session, rt, actor.username, password, address)
     except Unauthenticated as exc:
         raise Unauthenticated("reauth_failed", "Mật khẩu xác nhận không đúng; các văn bản chưa được ký.") from exc
+    return Reauthenticated(actor.id)
 
 
-def confirm_batch(
-    session: Session, rt: Runtime, actor: Person, batch_id: int, password: str, address: str
-) -> SigningBatch:
-    """The leader confirms the whole batch once, after typing their password again; signing runs in the background."""
+TOTP_SECONDS = 30
+
+
+def check_code(session: Session, rt: Runtime, person: Person, code: str, address: str) -> bool:
+    """Whether a TOTP code is the person's for now (or the step before or after, for clock drift) and newer
+    than the last one accepted, so a code is good once; recorded and throttled like a sign-in."""
+    name, address = person.username, address[:64]
+    throttle(session, rt, name, address)
+    # The row is locked: two requests with the same code cannot both take it.
+    locked = session.scalar(
+        select(Person).where(Person.id == person.id).with_for_update().execution_options(populate_existing=True)
+    )
+    assert locked is not None
+    accepted = None
+    if locked.totp_secret and len(code) == 6 and code.isdigit():
+        totp = pyotp.TOTP(locked.totp_secret, interval=TOTP_SECONDS)
+        now = int(time.time()) // TOTP_SECONDS
+        for step in (now - 1, now, now + 1):
+            if step > (locked.totp_last_step or -1) and hmac.compare_digest(totp.generate_otp(step), code):
+                accepted = step
+                break
+    if accepted is not None:
+        locked.totp_last_step = accepted
+    session.add(LoginAttempt(username=name, address=address, ok=accepted is not None))
+    return accepted is not None
+
+
+def start_totp(session: Session, rt: Runtime, actor: Person, password: str, address: str) -> tuple[str, str]:
+    """Begin turning on the second factor (after the password again): a new seed, not yet in force, and the
+    otpauth:// address an authenticator app reads; the first good code turns it on (confirm_totp)."""
+    reauthenticate(session, rt, actor, address, password=password)
+    secret = pyotp.random_base32()
+    actor.totp_secret, actor.totp_enabled, actor.totp_last_step = secret, False, None
+    audit(session, actor, "totp_started", None)
+    return secret, totp_uri(actor)
+
+
+def totp_uri(person: Person) -> str:
+    """The otpauth:// address of a person's seed, for an authenticator app (shown only until it is confirmed)."""
+    assert person.totp_secret is not None
+    return pyotp.TOTP(person.totp_secret, interval=TOTP_SECONDS).provisioning_uri(
+        name=person.username, issuer_name="congvan"
+    )
+
+
+def confirm_totp(session: Session, rt: Runtime, actor: Person, code: str, address: str) -> None:
+    """Turn the second factor on with the first code the app shows."""
+    if not actor.totp_secret or actor.totp_enabled:
+        raise Conflict("totp_not_pending", "Chưa có mã xác thực nào đang chờ xác nhận.")
+    if not check_code(session, rt, actor, code, address):
+        raise Unauthenticated("bad_code", "Mã xác thực không đúng; hãy nhập mã đang hiện trong ứng dụng.")
+    actor.totp_enabled = True
+    audit(session, actor, "totp_enabled", None)
+
+
+def stop_totp(session: Session, rt: Runtime, actor: Person, password: str, address: str) -> None:
+    """Turn the second factor off (after the password again)."""
+    reauthenticate(session, rt, actor, address, password=password)
+    _clear_totp(session, actor, actor)
+
+
+def reset_totp(session: Session, actor: Person, person_id: int) -> Person:
+    """An admin turns a person's second factor off (a lost phone); they sign in and confirm with the password."""
+    _admin(actor)
+    target = colleague(session, actor, person_id)
+    _clear_totp(session, actor, target)
+    return target
+
+
+def _clear_totp(session: Session, actor: Person, target: Person) -> None:
+    target.totp_secret, target.totp_enabled, target.totp_last_step = None, False, None
+    audit(session, actor, "totp_disabled", None, person_id=target.id)
+
+
+def confirm_batch(session: Session, actor: Person, batch_id: int, proof: Reauthenticated) -> SigningBatch:
+    """The leader confirms the whole batch once, having re-authenticated; signing runs in the background."""
     batch = get_batch(session, actor, batch_id, lock=True)
-    if actor.id != batch.leader_id:
+    if actor.id != batch.leader_id or proof.person_id != actor.id:
         raise Forbidden("forbidden_action", "Chỉ lãnh đạo ký mới được xác nhận lô trình ký.")
-    reauthenticate(session, rt, actor, password, address)
     if batch.state != "open":
         return batch  # confirming twice signs nothing twice
     batch.state = "signing"

@@ -604,18 +604,72 @@ def get_batch(batch_id: str) -> tuple[Response, int]:
 
 @bp.post("/signing-batches/<batch_id>/confirm")
 def confirm_batch(batch_id: str) -> tuple[Response, int]:
-    """The leader confirms the whole batch once, with their password again; signing runs in the background."""
-    password = body_json().get("password")
-    try:
-        batch = services.confirm_batch(
-            db(), runtime(), person(), path_id(batch_id), str(password or ""), request.remote_addr or ""
-        )
-    except Unauthenticated:
-        commit()  # the failed confirmation counts towards throttling; the batch is untouched
-        raise
+    """The leader confirms the whole batch once, with their password (or TOTP code) again; signing runs in
+    the background."""
+    proof = _reauthenticated(person())
+    batch = services.confirm_batch(db(), person(), path_id(batch_id), proof)
     commit()
     db().refresh(batch)
     return ok(batch_json(batch), 202)
+
+
+def _reauthenticated(actor: Person) -> services.Reauthenticated:
+    """The request's password or one-time code checked again; a failure is committed (it counts towards
+    throttling) before it is answered."""
+    data = body_json()
+    try:
+        return services.reauthenticate(
+            db(),
+            runtime(),
+            actor,
+            request.remote_addr or "",
+            password=str(data.get("password") or ""),
+            code=str(data.get("code") or ""),
+        )
+    except Unauthenticated:
+        commit()
+        raise
+
+
+@bp.post("/me/totp")
+def start_totp() -> tuple[Response, int]:
+    """Begin turning on the second factor: the seed and otpauth:// address for an authenticator app (once)."""
+    actor = person()
+    try:
+        secret, uri = services.start_totp(
+            db(), runtime(), actor, str(body_json().get("password") or ""), request.remote_addr or ""
+        )
+    except Unauthenticated:
+        commit()
+        raise
+    commit()
+    return ok({"secret": secret, "uri": uri}, 201)
+
+
+@bp.post("/me/totp/confirm")
+def confirm_totp() -> tuple[Response, int]:
+    """Turn the second factor on with the first code the app shows."""
+    actor = person()
+    try:
+        services.confirm_totp(db(), runtime(), actor, str(body_json().get("code") or ""), request.remote_addr or "")
+    except Unauthenticated:
+        commit()
+        raise
+    commit()
+    return ok({"totp_enabled": True})
+
+
+@bp.delete("/me/totp")
+def stop_totp() -> tuple[Response, int]:
+    """Turn the second factor off (password again)."""
+    actor = person()
+    try:
+        services.stop_totp(db(), runtime(), actor, str(body_json().get("password") or ""), request.remote_addr or "")
+    except Unauthenticated:
+        commit()
+        raise
+    commit()
+    return ok({"totp_enabled": False})
 
 
 @bp.post("/signing-batches/<batch_id>/retry")

@@ -59,12 +59,19 @@ def test_production_mode_refuses_demo_settings(tmp_path: Path, keys_dir: Path) -
     with pytest.raises(health.ConfigurationError) as refused:
         create_app(config)
     message = str(refused.value)
-    for problem in ("CONGVAN_SECRET_KEY", "congvan Demo Root CA", "PostgreSQL", "CONGVAN_JOB_MODE=rq"):
+    for problem in (
+        "CONGVAN_SECRET_KEY",
+        "CONGVAN_SECRETS_KEYS",
+        "congvan Demo Root CA",
+        "PostgreSQL",
+        "CONGVAN_JOB_MODE=rq",
+    ):
         assert problem in message
     fit = config_module.load(
         config
         | {
             "SECRET_KEY": "a-long-random-secret",
+            "SECRETS_KEYS": "KUMMQ1QhxlBSszc4e_GkNLsc3HH6yxOWMPjJG0DYLxs=",
             "KEYS_DIR": str(tmp_path / "real-keys"),
             "DATABASE_URL": "postgresql+psycopg://congvan@db/congvan",
             "JOB_MODE": "rq",

@@ -119,6 +119,9 @@ EXPECTED: dict[str, Rule] = {
     "api.logout": signed_in,
     "pages.logout": signed_in,
     "api.me": signed_in,
+    "api.start_totp": signed_in,  # one's own second factor
+    "api.confirm_totp": signed_in,
+    "api.stop_totp": signed_in,
     "api.list_tokens": signed_in,
     "api.revoke_token": lambda role, p: p["token_id"] == role or (role == "admin" and p["token_id"] in OURS),
     "api.directory": signed_in,
@@ -178,6 +181,7 @@ EXPECTED: dict[str, Rule] = {
     "routing.webhook_replay": lambda role, p: p["delivery_id"] == "ours" and role == "admin",
     # Pages
     "pages.home": signed_in,
+    "pages.account": signed_in,  # one's own account
     "pages.documents": signed_in,
     "pages.find": signed_in,
     "pages.new_document": lambda role, p: p["method"] == "GET" or role in {"specialist", "unit_head", "other_agency"},

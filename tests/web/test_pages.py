@@ -12,7 +12,7 @@ from tests.conftest import Api
 from tests.routing.foreign import Foreign, package_from_snv, post
 from workflow.demo_day import PASSWORD
 
-PAGES = ["/", "/documents", "/documents/new", "/review", "/signing", "/issue", "/inbox", "/incoming"]
+PAGES = ["/", "/documents", "/documents/new", "/review", "/signing", "/issue", "/inbox", "/incoming", "/account"]
 USERS = ["chuyenvien", "truongphong", "giamdoc", "vanthu", "admin", "chuyenvien_dd"]
 
 
