@@ -12,7 +12,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from routing import edxml, exchange, webhooks
@@ -222,6 +223,23 @@ def can_see(actor: Person, incoming: IncomingDocument) -> bool:
     )
 
 
+def visible(session: Session, actor: Person) -> ColumnElement[bool]:
+    """can_see as a condition for queries: the lists filter in the database, so every page is full."""
+    ours = IncomingDocument.agency_id == actor.unit.agency_id
+    if actor.has_role("clerk") or actor.has_role("leader"):
+        return ours
+    unit = actor.unit_id
+    if session.get_bind().dialect.name == "postgresql":
+        supporting = IncomingDocument.supporting_unit_ids.cast(JSONB).contains([unit])
+    else:  # SQLite: the JSON array's members as rows
+        supporting = exists(
+            select(literal_column("1"))
+            .select_from(func.json_each(IncomingDocument.supporting_unit_ids))
+            .where(literal_column("value") == unit)
+        )
+    return and_(ours, IncomingDocument.state.not_in(GONE), or_(IncomingDocument.lead_unit_id == unit, supporting))
+
+
 def get(session: Session, actor: Person, incoming_id: int, *, lock: bool = False) -> IncomingDocument:
     """An incoming document the actor may see."""
     query = select(IncomingDocument).where(IncomingDocument.id == incoming_id)
@@ -366,12 +384,11 @@ def listing(
     session: Session, actor: Person, state: str | None = None, year: int | None = None, page: Page = FIRST_PAGE
 ) -> tuple[list[IncomingDocument], int | None]:
     """Incoming documents the actor may see, newest first a page at a time; recalled and replaced only on request."""
-    query = select(IncomingDocument).where(IncomingDocument.agency_id == actor.unit.agency_id)
+    query = select(IncomingDocument).where(visible(session, actor))
     query = query.where(IncomingDocument.state == state) if state else query.where(IncomingDocument.state.not_in(GONE))
     if year:
         query = query.where(IncomingDocument.incoming_year == year)
-    rows, after = paged(session, query, IncomingDocument.id, page)
-    return [row for row in rows if can_see(actor, row)], after
+    return paged(session, query, IncomingDocument.id, page)
 
 
 def register_of_year(session: Session, actor: Person, year: int) -> list[IncomingDocument]:

@@ -93,6 +93,11 @@ def test_assignment_rules_and_who_sees_what(app: Flask, api: Api, arrived: list[
     assert [i["id"] for i in api.as_("chuyenvien_cntt", "GET", "/api/v1/incoming").get_json()["incoming"]] == [
         incoming_id
     ]
+    # Filtered in the database: a page of one is the unit's one document, not an empty page of someone else's.
+    for user in ("chuyenvien_dd", "chuyenvien_cntt"):
+        page = api.as_(user, "GET", "/api/v1/incoming?limit=1").get_json()
+        assert [i["id"] for i in page["incoming"]] == [incoming_id] and page["next_before"] is None, user
+    assert api.as_("chuyenvien", "GET", "/api/v1/incoming").get_json()["incoming"] == []
     assert _act(api, "chuyenvien_cntt", incoming_id, "start").status_code == 403  # supporting unit
     assert _act(api, "chuyenvien_dd", incoming_id, "finish").status_code == 409  # start first
     assert _act(api, "chuyenvien_dd", incoming_id, "start").get_json()["state"] == "in_progress"
