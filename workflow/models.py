@@ -163,6 +163,9 @@ class Document(Base):
         Index("ix_documents_agency_id_id", "agency_id", "id"),
         Index("ix_documents_agency_id_state_id", "agency_id", "state", "id"),
         Index("ix_documents_drafter_id_id", "drafter_id", "id"),
+        # The newest documents of a signer and of a drafting unit (access rules, migration 0011).
+        Index("ix_documents_signer_id_id", "signer_id", "id"),
+        Index("ix_documents_drafting_unit_id_id", "drafting_unit_id", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from workflow import access, catalog
 from workflow.errors import Invalid
 from workflow.models import Document, Person
-from workflow.services import DOCUMENT_LOADS, FIRST_PAGE, Page, optional_date, paged
+from workflow.services import DOCUMENT_LOADS, FIRST_PAGE, Page, optional_date, paged, visible_page
 from workflow.states import STATE_LABELS
 
 
@@ -81,9 +81,11 @@ def search(
     session: Session, actor: Person, query: str, filters: Filters = NO_FILTERS, page: Page = FIRST_PAGE
 ) -> tuple[list[Document], int | None]:
     """Documents the actor may see matching every word of the query and the filters, newest first."""
-    statement = select(Document).where(access.visible(actor)).options(*DOCUMENT_LOADS)
     words = fold(query).split()
-    if words and session.get_bind().dialect.name == "sqlite":
+    if not words:  # a list by filters only: each visibility rule through its own index
+        return visible_page(session, actor, _conditions(filters), page)
+    statement = select(Document).where(access.visible(actor), *_conditions(filters)).options(*DOCUMENT_LOADS)
+    if session.get_bind().dialect.name == "sqlite":
         # FTS5 (migration 0005): every word, as a whole word or the start of one.
         fts = text("SELECT rowid FROM documents_fts WHERE documents_fts MATCH :match")
         statement = statement.where(Document.id.in_(fts.bindparams(match=" ".join(f'"{w}"*' for w in words))))
@@ -92,20 +94,26 @@ def search(
             # PostgreSQL: substring match, served by the pg_trgm GIN index (migration 0005).
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             statement = statement.where(Document.search_text.like(f"%{escaped}%", escape="\\"))
-    if filters.doc_type is not None:
-        statement = statement.where(Document.doc_type == filters.doc_type)
-    if filters.unit_id is not None:
-        statement = statement.where(Document.drafting_unit_id == filters.unit_id)
-    if filters.state is not None:
-        statement = statement.where(Document.state == filters.state)
-    if filters.since is not None:
-        statement = statement.where(Document.created_at >= dt.datetime.combine(filters.since, dt.time(), dt.UTC))
-    if filters.until is not None:
-        end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), dt.UTC)
-        statement = statement.where(Document.created_at < end)
-    if words and session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return _windowed(session, statement, actor.unit.agency_id, page)
     return paged(session, statement, Document.id, page)
+
+
+def _conditions(filters: Filters) -> list[Any]:
+    """The filters as conditions on documents."""
+    conditions: list[Any] = []
+    if filters.doc_type is not None:
+        conditions.append(Document.doc_type == filters.doc_type)
+    if filters.unit_id is not None:
+        conditions.append(Document.drafting_unit_id == filters.unit_id)
+    if filters.state is not None:
+        conditions.append(Document.state == filters.state)
+    if filters.since is not None:
+        conditions.append(Document.created_at >= dt.datetime.combine(filters.since, dt.time(), dt.UTC))
+    if filters.until is not None:
+        end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        conditions.append(Document.created_at < end)
+    return conditions
 
 
 # Documents looked at first, newest first, before the index over all older ones is asked.

@@ -127,3 +127,32 @@ def test_search_uses_its_index_and_follows_changes(any_app: Flask, any_api: Api)
             query = "EXPLAIN SELECT id FROM documents WHERE search_text LIKE '%%rung%%'"
             plan = connection.exec_driver_sql(query).all()
             assert any("ix_documents_search_trgm" in str(row) for row in plan), plan
+
+
+def test_a_list_by_filters_pages_through_every_rule_once(any_api: Api) -> None:
+    api = any_api
+    # The head of the office sees: drafts of the office (as its head), their own drafts, and what was delivered
+    # to the office; not the land unit's drafts. Each rule is looked up through its own index and merged.
+    office = [api.draft(summary=f"văn phòng {n}")["id"] for n in range(3)]
+    own = [api.draft("truongphong", summary=f"của trưởng phòng {n}")["id"] for n in range(2)]
+    land = api.draft("chuyenvien_dd", summary="của phòng đất đai", kinh_gui=["Văn phòng Sở"])
+    other = api.draft("chuyenvien_dd", summary="không gửi văn phòng", kinh_gui=["Phòng Tài nguyên nước"])
+    for doc in (land, other):
+        assert api.act("chuyenvien_dd", doc["id"], "submit").status_code == 200
+        assert api.act("truongphong_dd", doc["id"], "approve").status_code == 200
+        assert api.act("giamdoc", doc["id"], "sign").status_code == 200
+        assert api.act("vanthu", doc["id"], "issue").status_code == 200
+    wanted = sorted([*office, *own, land["id"]], reverse=True)
+    seen: list[int] = []
+    query = "limit=2"
+    while True:
+        body = api.as_("truongphong", "GET", f"/api/v1/documents?{query}").get_json()
+        seen += [d["id"] for d in body["documents"]]
+        assert len(body["documents"]) <= 2
+        if body["next_before"] is None:
+            break
+        query = f"limit=2&before={body['next_before']}"
+    assert seen == wanted
+    assert [
+        d["id"] for d in api.as_("truongphong", "GET", "/api/v1/documents?state=dispatched").get_json()["documents"]
+    ] == [land["id"]]
