@@ -115,6 +115,11 @@ def relations(person: Person, document: Document) -> set[str]:
     return {name for name, rule in RULES.items() if rule.holds is not None and rule.holds(person, document)}
 
 
+def labels(person: Person, document: Document) -> list[str]:
+    """Why the person sees a document they could load, in words: their relations, else a receiving unit's."""
+    return [RULES[name].label for name in RULES if name in relations(person, document)] or [RULES["recipient"].label]
+
+
 def allows(person: Person, document: Document, what: str) -> bool:
     """Whether a person's relations to a document they can see allow `what` (READ or WORK)."""
     return any(what in RULES[name].allows for name in relations(person, document))

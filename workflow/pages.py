@@ -373,6 +373,7 @@ def document(doc_id: str) -> str:
         "workflow/document.html",
         doc=found,
         works=works,
+        why=access.labels(person, found),
         events=services.events_of(db(), person, found.id) if works else [],
         comments=services.comments_of(db(), person, found.id) if works else [],
         allowed=_allowed(person, found),

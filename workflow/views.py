@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, send_file
@@ -55,6 +57,16 @@ def commit() -> None:
     """Commit the request's one transaction, then relay the jobs it recorded."""
     db().commit()
     outbox.relay_quietly(runtime())
+
+
+@contextmanager
+def failures_counted() -> Iterator[None]:
+    """A refused password or code is committed (it counts towards throttling) before it is answered."""
+    try:
+        yield
+    except Unauthenticated:
+        commit()
+        raise
 
 
 def person() -> Person:
@@ -219,11 +231,8 @@ def login() -> tuple[Response, int]:
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         raise Invalid("missing_field", "Cần nhập tên đăng nhập và mật khẩu.")
-    try:
+    with failures_counted():
         token, who = services.login(db(), runtime(), username, password, request.remote_addr or "")
-    except Unauthenticated:
-        commit()  # the failed attempt counts towards throttling
-        raise
     commit()
     return ok({"token": token, "person": person_json(who)})
 
@@ -617,7 +626,7 @@ def _reauthenticated(actor: Person) -> services.Reauthenticated:
     """The request's password or one-time code checked again; a failure is committed (it counts towards
     throttling) before it is answered."""
     data = body_json()
-    try:
+    with failures_counted():
         return services.reauthenticate(
             db(),
             runtime(),
@@ -626,22 +635,16 @@ def _reauthenticated(actor: Person) -> services.Reauthenticated:
             password=str(data.get("password") or ""),
             code=str(data.get("code") or ""),
         )
-    except Unauthenticated:
-        commit()
-        raise
 
 
 @bp.post("/me/totp")
 def start_totp() -> tuple[Response, int]:
     """Begin turning on the second factor: the seed and otpauth:// address for an authenticator app (once)."""
     actor = person()
-    try:
+    with failures_counted():
         secret, uri = services.start_totp(
             db(), runtime(), actor, str(body_json().get("password") or ""), request.remote_addr or ""
         )
-    except Unauthenticated:
-        commit()
-        raise
     commit()
     return ok({"secret": secret, "uri": uri}, 201)
 
@@ -650,11 +653,8 @@ def start_totp() -> tuple[Response, int]:
 def confirm_totp() -> tuple[Response, int]:
     """Turn the second factor on with the first code the app shows."""
     actor = person()
-    try:
+    with failures_counted():
         services.confirm_totp(db(), runtime(), actor, str(body_json().get("code") or ""), request.remote_addr or "")
-    except Unauthenticated:
-        commit()
-        raise
     commit()
     return ok({"totp_enabled": True})
 
@@ -663,11 +663,8 @@ def confirm_totp() -> tuple[Response, int]:
 def stop_totp() -> tuple[Response, int]:
     """Turn the second factor off (password again)."""
     actor = person()
-    try:
+    with failures_counted():
         services.stop_totp(db(), runtime(), actor, str(body_json().get("password") or ""), request.remote_addr or "")
-    except Unauthenticated:
-        commit()
-        raise
     commit()
     return ok({"totp_enabled": False})
 

@@ -69,5 +69,9 @@ def test_certificate_of_an_issued_document(app: Flask, api: Api, keys_dir: Path,
     page = sign_in(app, "vanthu")
     document_page = page.get(f"/documents/{doc['id']}").get_data(as_text=True)
     assert f"/documents/{doc['id']}/certificate.pdf" in document_page
+    assert "Bạn xem với tư cách</dt><dd>Văn thư</dd>" in document_page
+    received = sign_in(app, "chuyenvien_dd").get(f"/documents/{doc['id']}").get_data(as_text=True)
+    assert "Bạn xem với tư cách</dt><dd>Đơn vị nhận</dd>" in received
+    assert "certificate.pdf" not in received and "Quá trình xử lý" not in received  # not the drafting file
     shown = page.get(f"/documents/{doc['id']}/certificate.pdf")
     assert shown.status_code == 200 and shown.mimetype == "application/pdf"
