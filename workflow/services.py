@@ -1208,6 +1208,8 @@ def check_code(session: Session, rt: Runtime, person: Person, code: str, address
 def start_totp(session: Session, rt: Runtime, actor: Person, password: str, address: str) -> tuple[str, str]:
     """Begin turning on the second factor (after the password again): a new seed, not yet in force, and the
     otpauth:// address an authenticator app reads; the first good code turns it on (confirm_totp)."""
+    if actor.totp_enabled:
+        raise Conflict("totp_enabled", "Xác thực hai lớp đang bật; tắt trước khi bật lại với điện thoại khác.")
     reauthenticate(session, rt, actor, address, password=password)
     secret = pyotp.random_base32()
     actor.totp_secret, actor.totp_enabled, actor.totp_last_step = secret, False, None

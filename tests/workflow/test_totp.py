@@ -68,6 +68,8 @@ def test_turning_it_on_needs_the_password_and_a_first_code(app: Flask, api: Api)
     assert api.as_("giamdoc", "POST", "/api/v1/me/totp/confirm", json={"code": totp.now()}).status_code == 200
     again = api.as_("giamdoc", "POST", "/api/v1/me/totp/confirm", json={"code": _step_code(totp, 1)})
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "totp_not_pending"
+    restart = api.as_("giamdoc", "POST", "/api/v1/me/totp", json={"password": PASSWORD})
+    assert restart.status_code == 409 and restart.get_json()["error"]["code"] == "totp_enabled"
     # The seed is stored encrypted, and never shown again.
     with app.extensions["congvan"].engine.connect() as connection:
         stored = connection.execute(text("SELECT totp_secret FROM people WHERE username = 'giamdoc'")).scalar_one()
