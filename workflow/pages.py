@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -162,24 +163,49 @@ def _common() -> dict[str, Any]:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> BaseResponse | str:
-    """The sign-in form."""
+    """The sign-in form; then, for someone who turned the second factor on, the code form."""
     if request.method == "POST":
-        username = request.form.get("username", "")
+        username, address = request.form.get("username", ""), request.remote_addr or ""
         try:
-            person = services.authenticate(
-                db(), runtime(), username, request.form.get("password", ""), request.remote_addr or ""
-            )
+            if request.form.get("step") == "code":
+                person = _half_signed_in()
+                services.second_factor(db(), runtime(), person, request.form.get("code", "").strip(), address)
+            else:
+                person = services.authenticate(db(), runtime(), username, request.form.get("password", ""), address)
+                if person.totp_enabled:
+                    commit()
+                    session.clear()
+                    # The password was right: a signed note of it, good for a few minutes, until the code.
+                    session["half"] = {"person_id": person.id, "at": time.time()}
+                    return render_template("workflow/login.html", username=username, code_step=True)
         except DomainError as exc:
             commit()  # a failed attempt counts towards throttling
             flash(exc.message, "error")
-            return render_template("workflow/login.html", username=username), exc.status  # type: ignore[return-value]
-        sid = services.start_web_session(db(), person, request.remote_addr or "")
+            again = request.form.get("step") == "code" and exc.code == "bad_code"
+            return render_template("workflow/login.html", username=username, code_step=again), exc.status  # type: ignore[return-value]
+        sid = services.start_web_session(db(), person, address)
         commit()
         session.clear()  # a new session at every sign-in
         session["sid"] = sid
         target = request.args.get("next", "")
         return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.home"))
     return render_template("workflow/login.html", username="")
+
+
+# How long the code form waits after the password.
+HALF_SIGN_IN_SECONDS = 300
+
+
+def _half_signed_in() -> Person:
+    """The person whose password was right a moment ago in this browser (the code form's first half)."""
+    half = session.get("half") or {}
+    person = (
+        db().get(Person, half.get("person_id", 0)) if time.time() - half.get("at", 0) < HALF_SIGN_IN_SECONDS else None
+    )
+    if person is None or not person.active:
+        session.pop("half", None)
+        raise Unauthenticated("code_expired", "Đã quá thời gian nhập mã; hãy đăng nhập lại.")
+    return person
 
 
 @bp.post("/logout")

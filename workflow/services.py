@@ -198,9 +198,12 @@ def revoke_token(session: Session, actor: Person, token_id: int) -> ApiToken:
     return row
 
 
-def login(session: Session, rt: Runtime, username: str, password: str, address: str) -> tuple[str, Person]:
-    """Check a password and return a new API token for the person."""
+def login(
+    session: Session, rt: Runtime, username: str, password: str, address: str, code: str = ""
+) -> tuple[str, Person]:
+    """Check a password (and the TOTP code of someone who turned the second factor on); a new API token."""
     person = authenticate(session, rt, username, password, address)
+    second_factor(session, rt, person, code, address)
     token = secrets.token_urlsafe(32)
     session.add(ApiToken(person_id=person.id, token_sha256=_sha256(token)))
     return token, person
@@ -1203,6 +1206,16 @@ def check_code(session: Session, rt: Runtime, person: Person, code: str, address
         locked.totp_last_step = accepted
     session.add(LoginAttempt(username=name, address=address, ok=accepted is not None))
     return accepted is not None
+
+
+def second_factor(session: Session, rt: Runtime, person: Person, code: str, address: str) -> None:
+    """After the password, the code of someone who turned the second factor on (nothing for the others)."""
+    if not person.totp_enabled:
+        return
+    if not code:
+        raise Unauthenticated("code_required", "Tài khoản đã bật xác thực hai lớp: cần nhập mã xác thực.")
+    if not check_code(session, rt, person, code, address):
+        raise Unauthenticated("bad_code", "Mã xác thực không đúng hoặc đã dùng.")
 
 
 def start_totp(session: Session, rt: Runtime, actor: Person, password: str, address: str) -> tuple[str, str]:

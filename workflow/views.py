@@ -226,13 +226,14 @@ def batch_json(b: SigningBatch) -> dict[str, Any]:
 
 @bp.post("/auth/login")
 def login() -> tuple[Response, int]:
-    """Exchange a username and password for a bearer token."""
+    """Exchange a username and password (and a TOTP code, for someone who turned it on) for a bearer token."""
     data = body_json()
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         raise Invalid("missing_field", "Cần nhập tên đăng nhập và mật khẩu.")
+    code = str(data.get("code") or "")
     with failures_counted():
-        token, who = services.login(db(), runtime(), username, password, request.remote_addr or "")
+        token, who = services.login(db(), runtime(), username, password, request.remote_addr or "", code)
     commit()
     return ok({"token": token, "person": person_json(who)})
 

@@ -121,9 +121,9 @@ def test_wrong_codes_are_throttled_and_it_can_be_turned_off(app: Flask, api: Api
 
 
 def test_the_signing_page_takes_a_code(app: Flask, api: Api) -> None:
+    client = sign_in(app, "giamdoc")  # signed in before turning it on: the code is left for the batch
     totp, _ = _turn_on(api, "giamdoc")
     book(api, 2)
-    client = sign_in(app, "giamdoc")
     page = client.get("/signing").get_data(as_text=True)
     assert 'name="code"' in page and 'autocomplete="one-time-code"' in page
     response = client.post(
@@ -138,6 +138,7 @@ def _actions(app: Flask) -> list[tuple[str]]:
 
 
 def test_turned_on_and_reset_in_the_pages(app: Flask, api: Api) -> None:
+    leader = api.id_of("giamdoc")
     client = sign_in(app, "giamdoc")
     page = client.get("/account").get_data(as_text=True)
     assert "Xác thực hai lớp (TOTP)" in page and "Bắt đầu bật" in page
@@ -155,8 +156,40 @@ def test_turned_on_and_reset_in_the_pages(app: Flask, api: Api) -> None:
     assert "Đã bật xác thực hai lớp." in on and "Đang bật." in on and found.group(1) not in on
     # The admin turns it off for a leader who lost the phone.
     admin = sign_in(app, "admin")
-    leader = api.id_of("giamdoc")
     form = admin.get(f"/admin/people/{leader}").get_data(as_text=True)
     assert 'name="form" value="totp"' in form
     admin.post(f"/admin/people/{leader}", data={"csrf_token": _token(admin, f"/admin/people/{leader}"), "form": "totp"})
     assert "Bắt đầu bật" in client.get("/account").get_data(as_text=True)
+
+
+def test_signing_in_asks_for_the_code_once_it_is_on(app: Flask, api: Api) -> None:
+    totp, spent = _turn_on(api, "giamdoc")
+    login = {"username": "giamdoc", "password": PASSWORD}
+    missing = api.client.post("/api/v1/auth/login", json=login)
+    assert missing.status_code == 401 and missing.get_json()["error"]["code"] == "code_required"
+    wrong_password = api.client.post("/api/v1/auth/login", json={**login, "password": "sai", "code": "123456"})
+    assert wrong_password.get_json()["error"]["code"] == "bad_credentials"  # the code is asked for only after
+    replay = api.client.post("/api/v1/auth/login", json={**login, "code": spent})
+    assert replay.status_code == 401 and replay.get_json()["error"]["code"] == "bad_code"
+    # The pages: password, then the code form; a wrong code shows it again; nobody is signed in meanwhile.
+    client = app.test_client()
+    first = client.post("/login", data={**login, "csrf_token": _token(client, "/login")})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', first.get_data(as_text=True))
+    assert token is not None and "xác thực hai lớp" in first.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # half signed in is not signed in
+    bad = client.post("/login", data={"step": "code", "code": "000000", "csrf_token": token.group(1)})
+    assert bad.status_code == 401 and 'name="code"' in bad.get_data(as_text=True)
+    assert "Mã xác thực không đúng" in bad.get_data(as_text=True)
+    good = client.post("/login", data={"step": "code", "code": _step_code(totp, 1), "csrf_token": token.group(1)})
+    assert good.status_code == 302 and client.get("/").status_code == 200
+    # Through the API, with the deputy's own second factor.
+    deputy, _ = _turn_on(api, "phogiamdoc")
+    by_api = api.client.post(
+        "/api/v1/auth/login", json={"username": "phogiamdoc", "password": PASSWORD, "code": _step_code(deputy, 1)}
+    )
+    assert by_api.status_code == 200 and by_api.get_json()["person"]["username"] == "phogiamdoc"
+    fresh = app.test_client()  # a code without the password first is refused
+    orphan = fresh.post("/login", data={"step": "code", "code": "000000", "csrf_token": _token(fresh, "/login")})
+    assert orphan.status_code == 401 and "Đã quá thời gian nhập mã" in orphan.get_data(as_text=True)
+    # Other people sign in as before.
+    assert sign_in(app, "vanthu").get("/").status_code == 200
