@@ -93,7 +93,11 @@ SPEC: dict[str, Any] = {
                     {
                         "type": "object",
                         "required": ["username", "password"],
-                        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                        "properties": {
+                            "username": {"type": "string"},
+                            "password": {"type": "string"},
+                            "code": {"type": "string", "description": "mã TOTP, khi đã bật xác thực hai lớp"},
+                        },
                     }
                 ),
                 security=[],
