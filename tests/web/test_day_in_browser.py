@@ -170,7 +170,7 @@ def test_the_whole_day_in_the_browser(browser: Browser, site: Instance, shots: P
     expect(clerk.get_by_role("cell", name="01/STNMT-VP")).to_be_visible()
     snap(clerk, shots, "so-van-ban-di")
     admin = sign_in(browser, site, "admin")
-    admin.get_by_role("link", name="Quản trị").click()
+    admin.get_by_role("link", name="Quản trị", exact=True).click()
     snap(admin, shots, "quan-tri")
     # The same board in English, one switch away.
     clerk.get_by_role("link", name="Theo dõi gửi nhận").click()
