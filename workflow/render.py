@@ -291,17 +291,14 @@ def render_register(
     ]
     if footer:
         story += [Spacer(0, 4 * mm), Paragraph(escape(footer), ParagraphStyle("f", parent=cell, fontSize=8))]
+    return _printed(story, landscape(A4), f"{title} {year}")
+
+
+def _printed(story: list[Flowable], pagesize: tuple[float, float], title: str) -> bytes:
+    """A report (register, certificate) laid out on pages with the margins of printed office papers."""
     out = io.BytesIO()
-    SimpleDocTemplate(
-        out,
-        pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"{title} {year}",
-        creator="congvan",
-    ).build(story)
+    margins = {"leftMargin": 12 * mm, "rightMargin": 12 * mm, "topMargin": 15 * mm, "bottomMargin": 15 * mm}
+    SimpleDocTemplate(out, pagesize=pagesize, title=title, creator="congvan", **margins).build(story)
     return out.getvalue()
 
 
@@ -370,18 +367,7 @@ def render_certificate(record: IssuanceRecord) -> bytes:
             ParagraphStyle("n", parent=cell, fontName="Serif-Italic"),
         ),
     ]
-    out = io.BytesIO()
-    SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"Chứng nhận phát hành {record.symbol}",
-        creator="congvan",
-    ).build(story)
-    return out.getvalue()
+    return _printed(story, A4, f"Chứng nhận phát hành {record.symbol}")
 
 
 PREVIEW_DPI = 100  # an A4 page 827 px wide: sharp in the page, light enough for a phone
