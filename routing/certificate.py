@@ -30,16 +30,14 @@ def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) 
     issued = document.current_version
     report = check_signatures(rt, document)
 
-    def when(moment: dt.datetime) -> str:
-        return f"{moment.astimezone(rt.tz):%d/%m/%Y %H:%M:%S}"
-
     signatures = [
         (
             check.signer,
             f"{check.certificate.get('subject', '')}\nCấp bởi: {check.certificate.get('issuer', '')}\n"
             f"Số hiệu: {check.certificate.get('serial', '')}",
             f"{check.certificate.get('not_before', '')[:10]} – {check.certificate.get('not_after', '')[:10]}",
-            _local(check.timestamp or check.signing_time, rt) + (" (dấu thời gian TSA)" if check.timestamp else ""),
+            _when(_parsed(check.timestamp or check.signing_time), rt)
+            + (" (dấu thời gian TSA)" if check.timestamp else ""),
         )
         for check in report.signatures
     ]
@@ -51,7 +49,7 @@ def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) 
         if event.to_state and event.to_state != event.from_state:
             what = f"{what or event.action} → {STATE_LABELS.get(event.to_state, event.to_state)}"
         who = event.actor.full_name if event.actor else "Hệ thống"
-        events.append((when(event.created_at), who, (what or event.action).capitalize()))
+        events.append((_when(event.created_at, rt), who, (what or event.action).capitalize()))
     deliveries = session.scalars(
         select(Delivery)
         .where(Delivery.document_id == document.id)
@@ -66,7 +64,7 @@ def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) 
     for delivery in deliveries:
         name = delivery.unit.name if delivery.unit else delivery.agency.name if delivery.agency else delivery.label
         lines = [
-            f"{e.code} {STATUS_LABELS.get(e.code, e.code)} — {when(e.remote_at or e.created_at)}"
+            f"{e.code} {STATUS_LABELS.get(e.code, e.code)} — {_when(e.remote_at or e.created_at, rt)}"
             + (f" ({e.reason})" if e.reason else "")
             for e in history.get(delivery.id, [])
         ]
@@ -79,13 +77,13 @@ def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) 
         superior=agency.superior,
         symbol=document.symbol,
         type_and_summary=f"{catalog.DOC_TYPES[document.doc_type][0]}: {document.summary}",
-        issued_at=when(document.issued_at),
+        issued_at=_when(document.issued_at, rt),
         sha256=issued.sha256,
         size=issued.size,
         signatures=signatures,
         events=events,
         recipients=recipients,
-        made_at=when(rt.now()),
+        made_at=_when(rt.now(), rt),
     )
     pades = rt.pades if rt.pades.timestamped else signing_pdf.B_B
     try:
@@ -98,6 +96,10 @@ def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) 
     return data, name
 
 
-def _local(iso: str | None, rt: Runtime) -> str:
-    """A signature's time as the certificate prints it: Vietnamese date order, local time."""
-    return f"{dt.datetime.fromisoformat(iso).astimezone(rt.tz):%d/%m/%Y %H:%M:%S}" if iso else ""
+def _when(moment: dt.datetime | None, rt: Runtime) -> str:
+    """A time as the certificate prints it: Vietnamese date order, local time."""
+    return f"{moment.astimezone(rt.tz):%d/%m/%Y %H:%M:%S}" if moment else ""
+
+
+def _parsed(iso: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(iso) if iso else None

@@ -18,6 +18,19 @@ def _found(api: Api, query: str) -> list[int]:
     return [d["id"] for d in response.get_json()["documents"]]
 
 
+def _every_page(api: Api, user: str, query: str) -> list[int]:
+    """The ids of a list read two at a time, following next_before to the end (newest first)."""
+    seen: list[int] = []
+    before = ""
+    while True:
+        body = api.as_(user, "GET", f"/api/v1/documents?{query}&limit=2{before}").get_json()
+        seen += [d["id"] for d in body["documents"]]
+        assert len(body["documents"]) <= 2
+        if body["next_before"] is None:
+            return seen
+        before = f"&before={body['next_before']}"
+
+
 def test_search_is_accent_insensitive_and_finds_numbers(any_api: Api) -> None:
     api = any_api
     covid = api.draft(summary="tiếp tục thực hiện công tác phòng, chống dịch COVID-19")
@@ -65,16 +78,9 @@ def test_search_reads_the_body_and_filters(any_api: Api) -> None:
 def test_lists_come_a_page_at_a_time(any_api: Api) -> None:
     api = any_api
     made = [api.draft(summary=f"văn bản trang {n}")["id"] for n in range(5)]
-    seen: list[int] = []
-    query = "q=trang&limit=2"
-    while True:
-        body = api.as_("chuyenvien", "GET", f"/api/v1/documents?{query}").get_json()
-        seen += [d["id"] for d in body["documents"]]
-        assert len(body["documents"]) <= 2
-        if body["next_before"] is None:
-            break
-        query = f"q=trang&limit=2&before={body['next_before']}"
-    assert seen == sorted(made, reverse=True)  # newest first, each once, none left out
+    assert _every_page(api, "chuyenvien", "q=trang") == sorted(
+        made, reverse=True
+    )  # newest first, each once, none left out
 
 
 @pytest.mark.parametrize("window", [2, 5000])
@@ -87,15 +93,7 @@ def test_search_pages_stay_complete_across_the_window(
         summary = f"kế hoạch cửa sổ {n}" if n % 3 else f"báo cáo khác {n}"
         made.append((any_api.draft(summary=summary)["id"], n % 3 != 0))
     wanted = sorted((i for i, matches in made if matches), reverse=True)
-    seen: list[int] = []
-    query = "q=cua+so&limit=2"
-    while True:
-        body = any_api.as_("chuyenvien", "GET", f"/api/v1/documents?{query}").get_json()
-        seen += [d["id"] for d in body["documents"]]
-        if body["next_before"] is None:
-            break
-        query = f"q=cua+so&limit=2&before={body['next_before']}"
-    assert seen == wanted
+    assert _every_page(any_api, "chuyenvien", "q=cua+so") == wanted
 
 
 def test_fold() -> None:
@@ -143,16 +141,7 @@ def test_a_list_by_filters_pages_through_every_rule_once(any_api: Api) -> None:
         assert api.act("giamdoc", doc["id"], "sign").status_code == 200
         assert api.act("vanthu", doc["id"], "issue").status_code == 200
     wanted = sorted([*office, *own, land["id"]], reverse=True)
-    seen: list[int] = []
-    query = "limit=2"
-    while True:
-        body = api.as_("truongphong", "GET", f"/api/v1/documents?{query}").get_json()
-        seen += [d["id"] for d in body["documents"]]
-        assert len(body["documents"]) <= 2
-        if body["next_before"] is None:
-            break
-        query = f"limit=2&before={body['next_before']}"
-    assert seen == wanted
+    assert _every_page(api, "truongphong", "") == wanted
     assert [
         d["id"] for d in api.as_("truongphong", "GET", "/api/v1/documents?state=dispatched").get_json()["documents"]
     ] == [land["id"]]
