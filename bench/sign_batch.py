@@ -70,24 +70,22 @@ def build(base: Path, keys: Path | None, **overrides: Any) -> runtime.Runtime:
 def make_documents(rt: runtime.Runtime, count: int) -> list[int]:
     """Approved công văn of 1 to 3 pages waiting in the director's signing book."""
     ids = []
-    with rt.sessions() as session, session.begin():
-        people = {p.username: p for p in session.scalars(select(Person))}
-        for i in range(count):
-            body = "\n".join(BODIES * (1 + i % 3 * 2))  # one, two or three pages
-            doc = services.create_document(
-                session,
-                rt,
-                people["chuyenvien"],
-                {
-                    "doc_type": "cong_van",
-                    "summary": f"tiếp tục thực hiện công tác phòng, chống dịch (số {i + 1})",
-                    "body": body,
-                    "signer_id": people["giamdoc"].id,
-                    "kinh_gui": ["Các phòng, đơn vị trực thuộc Sở"],
-                    "noi_nhan": ["Như trên;", "UBND tỉnh (b/c);", "Lưu: VT, VP."],
-                },
-                None,
-            )
+    with rt.readers() as session:
+        people_ids = {p.username: p.id for p in session.scalars(select(Person))}
+    for i in range(count):
+        body = "\n".join(BODIES * (1 + i % 3 * 2))  # one, two or three pages
+        data = {
+            "doc_type": "cong_van",
+            "summary": f"tiếp tục thực hiện công tác phòng, chống dịch (số {i + 1})",
+            "body": body,
+            "signer_id": people_ids["giamdoc"],
+            "kinh_gui": ["Các phòng, đơn vị trực thuộc Sở"],
+            "noi_nhan": ["Như trên;", "UBND tỉnh (b/c);", "Lưu: VT, VP."],
+        }
+        content = services.make_content(rt, people_ids["chuyenvien"], data, None)
+        with rt.sessions() as session, session.begin():
+            people = {p.username: p for p in session.scalars(select(Person))}
+            doc = services.create_document(session, rt, people["chuyenvien"], data, content)
             services.transition(session, people["chuyenvien"], doc, "submit")
             services.approve(session, rt, people["truongphong"], doc)
             ids.append(doc.id)

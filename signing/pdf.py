@@ -193,11 +193,21 @@ def inspect(data: bytes) -> PdfInfo:
 MAX_OBJECTS = 100_000
 MAX_INFLATED = 256 * 1024 * 1024  # bytes all its compressed streams may expand to
 MAX_PAGE_TREE_DEPTH = 64
+MAX_PAGE_POINTS = 3370.0  # the long side of A0: larger pages are no office paper, and cost gigabytes to draw
 
 
-def inspect_untrusted(data: bytes, max_objects: int = MAX_OBJECTS, max_inflated: int = MAX_INFLATED) -> PdfInfo:
+def inspect_untrusted(
+    data: bytes,
+    max_objects: int = MAX_OBJECTS,
+    max_inflated: int = MAX_INFLATED,
+    max_page_points: float = MAX_PAGE_POINTS,
+    *,
+    damaged_streams: bool = False,
+) -> PdfInfo:
     """Check a PDF from outside more strictly than inspect(): whole, not a polyglot, its object count,
-    page tree and decompressed size within limits; returns its page and signature counts or raises PdfError."""
+    page tree, page sizes and decompressed size within limits; returns its page and signature counts or
+    raises PdfError. `damaged_streams`: a stream that does not inflate is no refusal (a validation reports
+    the tampered file instead)."""
     head = data[:1024].lower()
     if data.startswith(b"%PDF-") and any(mark in head for mark in (b"<html", b"<script", b"<!doctype", b"<svg")):
         raise PdfError("pdf_polyglot", "Tệp vừa là PDF vừa chứa mã trang web; không nhận tệp này.")
@@ -213,14 +223,20 @@ def inspect_untrusted(data: bytes, max_objects: int = MAX_OBJECTS, max_inflated:
         raise PdfError("pdf_unreadable", "Không đọc được cấu trúc tệp PDF.") from exc
     if declared > max_objects:
         raise PdfError("pdf_too_many_objects", f"Tệp PDF có quá nhiều đối tượng ({declared}; tối đa {max_objects}).")
-    pages = _count_pages(reader.root["/Pages"])
+    pages = _count_pages(reader.root["/Pages"], most=max_page_points)
     inflated = 0
     try:
         for revision in range(reader.xrefs.total_revisions):
             for ref in reader.xrefs.explicit_refs_in_revision(revision):
                 stream = ref.get_object()
-                if isinstance(stream, generic.StreamObject):
+                if not isinstance(stream, generic.StreamObject):
+                    continue
+                try:
                     inflated += _inflated_size(stream, max_inflated - inflated)
+                except zlib.error:
+                    if not damaged_streams:
+                        raise
+                    inflated += len(stream.encoded_data)
     except PdfError:
         raise
     except (*UNREADABLE, zlib.error) as exc:
@@ -231,16 +247,30 @@ def inspect_untrusted(data: bytes, max_objects: int = MAX_OBJECTS, max_inflated:
     return info
 
 
-def _count_pages(node: Any, depth: int = 0, seen: set[int] | None = None) -> int:
-    """Pages under a node of the page tree, refusing loops and absurd depth."""
+def _count_pages(
+    node: Any, depth: int = 0, seen: set[int] | None = None, box: Any = None, most: float = MAX_PAGE_POINTS
+) -> int:
+    """Pages under a node of the page tree, refusing loops, absurd depth and pages larger than `most` points
+    on a side (the MediaBox, inherited down the tree, times UserUnit)."""
     seen = set() if seen is None else seen
     if depth > MAX_PAGE_TREE_DEPTH or id(node) in seen:
         raise PdfError("pdf_page_tree_loop", "Cây trang của tệp PDF bị vòng lặp hoặc lồng quá sâu.")
     seen.add(id(node))
     try:
+        box = node.get("/MediaBox", box)
         if node.get("/Type") == "/Page":
+            x1, y1, x2, y2 = (float(v) for v in box)
+            side = max(abs(x2 - x1), abs(y2 - y1)) * float(node.get("/UserUnit", 1))
+            if side > most:
+                raise PdfError(
+                    "pdf_page_too_large",
+                    f"Tệp PDF có trang quá khổ (cạnh {side / 72 * 25.4:.0f} mm; tối đa {most / 72 * 25.4:.0f} mm, "
+                    "khổ A0).",
+                )
             return 1
-        return sum(_count_pages(kid.get_object(), depth + 1, seen) for kid in node["/Kids"])
+        return sum(_count_pages(kid.get_object(), depth + 1, seen, box, most) for kid in node["/Kids"])
+    except PdfError:
+        raise
     except (*UNREADABLE, AttributeError) as exc:
         raise PdfError("pdf_unreadable", "Không đọc được cây trang của tệp PDF.") from exc
 
@@ -273,8 +303,12 @@ def signature_count(data: bytes) -> int:
     return inspect(data).signatures
 
 
-def _text_runs(data: bytes, page_index: int) -> list[tuple[str, float, float, float]]:
-    """Text runs of a page as (text, x, y, font size) using pypdf's text visitor."""
+MAX_PAGE_CONTENT = 1024 * 1024  # bytes of a page's content read for its text (a real page has < 200 KB)
+
+
+def _text_runs(data: bytes, page_index: int, most: int = MAX_PAGE_CONTENT) -> list[tuple[str, float, float, float]]:
+    """Text runs of a page as (text, x, y, font size) using pypdf's text visitor; none for a page whose
+    content is larger than `most` bytes (pypdf's extraction takes seconds a megabyte: the fallback applies)."""
     import pypdf
 
     runs: list[tuple[str, float, float, float]] = []
@@ -288,16 +322,19 @@ def _text_runs(data: bytes, page_index: int) -> list[tuple[str, float, float, fl
 
     try:
         page = pypdf.PdfReader(io.BytesIO(data)).pages[page_index]
+        contents = page.get_contents()
+        if contents is None or len(contents.get_data()) > most:
+            return []
         page.extract_text(visitor_text=visit)
     except Exception:  # noqa: BLE001 - text location is best effort; the layout fallback applies
         return []
     return runs
 
 
-def locate_layout(data: bytes, signer_name: str) -> Layout:
+def locate_layout(data: bytes, signer_name: str, most: int = MAX_PAGE_CONTENT) -> Layout:
     """Find the number, date and signature places from the text, with Decree-30 fallbacks."""
     pages = inspect(data).pages
-    first = _text_runs(data, 0)
+    first = _text_runs(data, 0, most)
     number = Box(0, 80, A4_HEIGHT - 150, 260, A4_HEIGHT - 132)
     date = Box(0, 290, A4_HEIGHT - 150, 560, A4_HEIGHT - 132)
     for text, x, y, size in first:
@@ -314,7 +351,7 @@ def locate_layout(data: bytes, signer_name: str) -> Layout:
     leader = Box(last, 330, 120, 530, 190)
     folded = _fold(signer_name)
     if folded:
-        for text, x, y, size in _text_runs(data, last):
+        for text, x, y, size in _text_runs(data, last, most):
             if folded in _fold(text):
                 leader = Box(last, max(x - 40, 300), y + (size or 13) + 4, max(x - 40, 300) + 200, y + 80)
                 break

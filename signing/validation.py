@@ -33,7 +33,16 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 
 from signing.errors import PdfError, SigningError
-from signing.pdf import PdfInfo, _reader, inspect_untrusted
+from signing.pdf import (
+    MAX_PAGE_CONTENT,
+    MAX_PAGE_POINTS,
+    Box,
+    Layout,
+    PdfInfo,
+    _reader,
+    inspect_untrusted,
+    locate_layout,
+)
 
 ALLOWED_AFTER = ("NONE", "LTA_UPDATES", "FORM_FILLING")
 GOOD_COVERAGE = ("ENTIRE_FILE", "ENTIRE_REVISION")
@@ -314,10 +323,33 @@ def report_isolated(
         return _isolated(["report", str(roots)], data, seconds, memory)
 
 
-def inspect_isolated(data: bytes, *, seconds: int = ISOLATED_SECONDS, memory: int = UPLOAD_MEMORY) -> PdfInfo:
-    """Check an uploaded PDF (pdf.inspect_untrusted) in a separate process with memory and CPU limits."""
-    answer = _isolated(["inspect"], data, seconds, memory)
-    return PdfInfo(pages=int(answer["pages"]), signatures=int(answer["signatures"]))
+@dataclass(frozen=True)
+class Inspected:
+    """What the isolated check found in an uploaded PDF: its counts, and its layout when a signer was named."""
+
+    info: PdfInfo
+    layout: Layout | None
+
+
+def inspect_isolated(
+    data: bytes,
+    *,
+    signer_name: str | None = None,
+    page_points: float = MAX_PAGE_POINTS,
+    page_content_bytes: int = MAX_PAGE_CONTENT,
+    seconds: int = ISOLATED_SECONDS,
+    memory: int = UPLOAD_MEMORY,
+) -> Inspected:
+    """Check an uploaded PDF (pdf.inspect_untrusted) in a separate process with memory and CPU limits, and
+    find where its number, date and signature go (pdf.locate_layout) when the signer's name is given."""
+    task = ["inspect", str(page_points), str(page_content_bytes)]
+    if signer_name is not None:
+        task.append(signer_name)
+    answer = _isolated(task, data, seconds, memory)
+    info = PdfInfo(pages=int(answer["pages"]), signatures=int(answer["signatures"]))
+    where = answer.get("layout")
+    layout = Layout(**{name: Box(**box) for name, box in where.items()}) if where else None
+    return Inspected(info, layout)
 
 
 def _isolated(task: list[str], data: bytes, seconds: int, memory: int) -> dict[str, Any]:
@@ -350,9 +382,14 @@ def _child(seconds: int, memory: int, task: str, *args: str) -> None:
     answer: dict[str, Any]
     try:
         if task == "inspect":
-            info = inspect_untrusted(data)
+            info = inspect_untrusted(data, max_page_points=float(args[0]))
             answer = {"pages": info.pages, "signatures": info.signatures}
+            if len(args) > 2:
+                answer["layout"] = asdict(locate_layout(data, args[2], int(args[1])))
         else:
+            # A file from outside: refused as an upload would be for its size and structure (but a damaged
+            # stream is what a validation reports, as a tampered file).
+            inspect_untrusted(data, damaged_streams=True)
             answer = report(data, load_certs(Path(args[0]).read_bytes())).as_dict()
     except PdfError as exc:
         answer = {"error": {"code": exc.code, "message": exc.message}}

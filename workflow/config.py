@@ -27,6 +27,18 @@ DEFAULTS: dict[str, Any] = {
     "JOB_MODE": "rq",
     "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
     "MAX_PAGES": 500,
+    # Bounds of a request's work (workflow/limits.py): the text of a draft, its recipients' lines, a JSON
+    # body's nesting, a PDF page's size and content, a page image's pixels, and a request's wall time.
+    "MAX_BODY_CHARS": 200_000,
+    "MAX_BODY_PARAGRAPHS": 5000,
+    "MAX_KINH_GUI_LINES": 50,
+    "MAX_NOI_NHAN_LINES": 150,
+    "MAX_LINE_CHARS": 500,
+    "MAX_JSON_DEPTH": 32,
+    "MAX_PAGE_POINTS": 3370,  # the long side of A0, in points
+    "MAX_IMAGE_PIXELS": 8_000_000,
+    "MAX_PAGE_CONTENT_BYTES": 4 * 1024 * 1024,
+    "REQUEST_SECONDS": 60,
     # Seconds without a heartbeat after which the reconciler re-enqueues a signing batch.
     "BATCH_LEASE_SECONDS": 60,
     # Seconds an internal delivery or an unpackaged document may wait before the reconciler re-enqueues

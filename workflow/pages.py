@@ -54,23 +54,37 @@ VERSION_LABELS = {
 # --- session and plumbing ----------------------------------------------------------------------
 
 
-def me() -> Person | None:
-    """The person signed in with this browser, or None."""
-    if "me" not in g:
+def my_id() -> int | None:
+    """The id of the active person signed in with this browser, or None: checked on a read-only snapshot, so
+    a request can do its slow part (rendering, inspecting a file) before its write transaction begins."""
+    if "my_id" not in g:
         sid = session.get("sid")
         person_id = None
         if isinstance(sid, str):
             with runtime().readers() as reading:
                 row, verdict = services.session_verdict(reading, runtime(), sid)
-            person_id = row.person_id if row is not None and verdict == "alive" else None
+                person_id = row.person_id if row is not None and verdict == "alive" else None
             if verdict in ("end", "touch"):
                 # A write only when there is one (SQLite has a single writer), in its own short transaction,
                 # so an expired session is ended even if the request fails later.
                 with runtime().sessions() as bookkeeping, bookkeeping.begin():
                     person_id = services.live_session(bookkeeping, runtime(), sid)
+            if person_id is not None:
+                with runtime().readers() as reading:
+                    found = reading.get(Person, person_id)
+                    person_id = person_id if found is not None and found.active else None
             if person_id is None:
                 session.clear()
                 flash(_("Phiên làm việc đã kết thúc; hãy đăng nhập lại."), "error")
+        g.my_id = person_id
+    found_id: int | None = g.my_id
+    return found_id
+
+
+def me() -> Person | None:
+    """The person signed in with this browser, or None."""
+    if "me" not in g:
+        person_id = my_id()
         found = db().get(Person, person_id) if person_id is not None else None
         g.me = found if found is not None and found.active else None
     person: Person | None = g.me
@@ -82,7 +96,7 @@ def signed_in(view: F) -> F:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if me() is None:
+        if my_id() is None:
             return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
@@ -338,27 +352,37 @@ def page_arg() -> services.Page:
         return services.Page()
 
 
+def _draft_form() -> dict[str, Any]:
+    """The draft form's fields as the services take them (recipients one a line, the signer's id)."""
+    data: dict[str, Any] = request.form.to_dict()
+    for field in ("kinh_gui", "noi_nhan"):
+        data[field] = [line for line in data.get(field, "").splitlines() if line.strip()]
+    data["signer_id"] = int(data["signer_id"]) if str(data.get("signer_id", "")).isdigit() else 0
+    return data
+
+
 @bp.route("/documents/new", methods=["GET", "POST"])
 @signed_in
 def new_document() -> BaseResponse | str:
     """The Decree-30 draft form: write the body (rendered to PDF) or upload a PDF."""
-    person = actor()
-    leaders = [p for p in db().scalars(select(Person).where(Person.active.is_(True))) if p.has_role("leader")]
+    person_id = my_id()
+    assert person_id is not None
+    with runtime().readers() as reading:
+        leaders = services.signers_for(reading, person_id)
     if request.method == "POST":
-        data: dict[str, Any] = request.form.to_dict()
-        for field in ("kinh_gui", "noi_nhan"):
-            data[field] = [line for line in data.get(field, "").splitlines() if line.strip()]
-        data["signer_id"] = int(data["signer_id"]) if str(data.get("signer_id", "")).isdigit() else 0
+        data = _draft_form()
         upload = request.files.get("file")
         pdf = upload.read() if upload is not None and upload.filename else None
         if pdf is None and not str(data.get("body", "")).strip():
             data.pop("body", None)
         try:
-            document = services.create_document(db(), runtime(), person, data, pdf)
+            # Rendered or inspected first; the write transaction only stores the result.
+            content = services.make_content(runtime(), person_id, data, pdf)
+            document = services.create_document(db(), runtime(), actor(), data, content)
         except DomainError as exc:
             db().rollback()
             flash(exc.message, "error")
-            return render_template("workflow/new_document.html", leaders=leaders, form=request.form), 400  # type: ignore[return-value]
+            return render_template("workflow/new_document.html", leaders=leaders, form=request.form), exc.status  # type: ignore[return-value]
         commit()
         flash(_("Đã tạo dự thảo."), "ok")
         return redirect(url_for("pages.document", doc_id=document.id))
@@ -369,11 +393,9 @@ def new_document() -> BaseResponse | str:
 @signed_in
 def preview() -> Response:
     """The draft as it would be rendered, opened in a new tab before it is created."""
-    data: dict[str, Any] = request.form.to_dict()
-    for field in ("kinh_gui", "noi_nhan"):
-        data[field] = [line for line in data.get(field, "").splitlines() if line.strip()]
-    data["signer_id"] = int(data["signer_id"]) if str(data.get("signer_id", "")).isdigit() else 0
-    return inline_pdf(services.preview(db(), actor(), data), "xem-truoc.pdf")
+    person_id = my_id()
+    assert person_id is not None
+    return inline_pdf(services.preview(runtime(), person_id, _draft_form()), "xem-truoc.pdf")
 
 
 def _allowed(person: Person, document: Document) -> list[str]:
@@ -459,7 +481,10 @@ def document_version(doc_id: str) -> BaseResponse:
     pdf = upload.read() if upload is not None and upload.filename else None
     if pdf is not None:
         data.pop("body", None)
-    version = services.add_version(db(), runtime(), actor(), path_id(doc_id), data, pdf)
+    person_id = my_id()
+    assert person_id is not None
+    content = services.make_content(runtime(), person_id, data, pdf, path_id(doc_id))
+    version = services.add_version(db(), runtime(), actor(), path_id(doc_id), data, content)
     commit()
     flash(_("Đã lưu phiên bản %(seq)s.", seq=version.seq), "ok")
     return back()

@@ -7,6 +7,7 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
@@ -15,7 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 from signing.appearance import serif_family
 from signing.pdf import Box, Layout, line_box
@@ -54,6 +55,13 @@ class Draft:
 LEFT_COL = 75 * mm
 PAGE_W, PAGE_H = A4
 MARGINS = {"left": 30 * mm, "right": 20 * mm, "top": 20 * mm, "bottom": 20 * mm}
+# The frame's height (reportlab pads it by 6 pt on each side) and the room the signature part needs.
+FRAME_HEIGHT = PAGE_H - MARGINS["top"] - MARGINS["bottom"] - 12
+SIGNATURE_HEIGHT = 42 * mm
+NOI_NHAN_LEADING = 13
+# reportlab lays out a paragraph that runs over pages again for every page it reaches (quadratic in its
+# length): longer paragraphs are laid out in pieces of this many characters, cut between words.
+PIECE_CHARS = 2000
 
 
 class _Header(Flowable):
@@ -117,15 +125,33 @@ class _Header(Flowable):
 
 
 class _SignatureBlock(Flowable):
-    """Nơi nhận on the left, the signing authority, position, signature place and name on the right."""
+    """Nơi nhận on the left, the signing authority, position, signature place and name on the right.
 
-    def __init__(self, draft: Draft, boxes: dict[str, Box]) -> None:
+    A Nơi nhận longer than a page (real distribution lists run to a hundred lines) continues on the next
+    page below "Nơi nhận (tiếp theo):"; the signature stays with its first part.
+    """
+
+    def __init__(self, draft: Draft, boxes: dict[str, Box], lines: list[str] | None = None) -> None:
         super().__init__()
         self.draft = draft
         self.boxes = boxes
         self.width = PAGE_W - MARGINS["left"] - MARGINS["right"]
-        lines = sum(len(_wrap("- " + r, "Serif", 11, LEFT_COL)) for r in draft.noi_nhan) + 1
-        self.height = max(lines * 13 + 10, 42 * mm)
+        if lines is None:
+            lines = [line for r in draft.noi_nhan for line in _wrap("- " + r, "Serif", 11, LEFT_COL)]
+        self.lines = lines
+        self.height = max((len(lines) + 1) * NOI_NHAN_LEADING + 10, SIGNATURE_HEIGHT)
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        if self.height <= FRAME_HEIGHT or available_height < SIGNATURE_HEIGHT:
+            return []  # the whole block on the next page (or at least its signature part)
+        fit = int((available_height - 10) // NOI_NHAN_LEADING) - 1
+        return [
+            _SignatureBlock(self.draft, self.boxes, self.lines[:fit]),
+            _NoiNhanContinued(self.lines[fit:]),
+        ]
 
     def draw(self) -> None:
         c = self.canv
@@ -133,12 +159,7 @@ class _SignatureBlock(Flowable):
         top = self.height
         c.setFont("Serif-BoldItalic", 12)
         c.drawString(0, top - 12, "Nơi nhận:")
-        c.setFont("Serif", 11)
-        y = top - 25
-        for recipient in d.noi_nhan:
-            for line in _wrap("- " + recipient, "Serif", 11, LEFT_COL):
-                c.drawString(0, y, line)
-                y -= 13
+        _draw_lines(c, self.lines, top - 25)
         mid = LEFT_COL + (self.width - LEFT_COL) / 2
         c.setFont("Serif-Bold", 13)
         c.drawCentredString(mid, top - 12, d.authority.upper())
@@ -151,6 +172,36 @@ class _SignatureBlock(Flowable):
         self.boxes["leader"] = Box(c.getPageNumber() - 1, ax, ay, bx, by)
 
 
+class _NoiNhanContinued(Flowable):
+    """The rest of a long Nơi nhận, on the pages after the signature, as many lines a page as fit."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+        self.height = (len(lines) + 1) * NOI_NHAN_LEADING + 10
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return LEFT_COL, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        fit = int((available_height - 10) // NOI_NHAN_LEADING) - 1
+        if fit < 1:
+            return []
+        return [_NoiNhanContinued(self.lines[:fit]), _NoiNhanContinued(self.lines[fit:])]
+
+    def draw(self) -> None:
+        self.canv.setFont("Serif-BoldItalic", 12)
+        self.canv.drawString(0, self.height - 12, "Nơi nhận (tiếp theo):")
+        _draw_lines(self.canv, self.lines, self.height - 25)
+
+
+def _draw_lines(c: Any, lines: list[str], y: float) -> None:
+    c.setFont("Serif", 11)
+    for line in lines:
+        c.drawString(0, y, line)
+        y -= NOI_NHAN_LEADING
+
+
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     words, lines, current = text.split(), [], ""
     for word in words:
@@ -161,6 +212,17 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
             lines.append(current)
             current = word
     return [*lines, current] if current else lines
+
+
+def _pieces(paragraph: str) -> list[str]:
+    """A paragraph cut between words into pieces of at most PIECE_CHARS characters (one piece if shorter)."""
+    pieces = []
+    while len(paragraph) > PIECE_CHARS:
+        cut = paragraph.rfind(" ", PIECE_CHARS // 2, PIECE_CHARS)
+        cut = cut if cut > 0 else PIECE_CHARS
+        pieces.append(paragraph[:cut])
+        paragraph = paragraph[cut:].lstrip()
+    return [*pieces, paragraph] if paragraph else pieces
 
 
 def render(draft: Draft) -> tuple[bytes, Layout]:
@@ -191,10 +253,20 @@ def render(draft: Draft) -> tuple[bytes, Layout]:
     if draft.kinh_gui:
         lines = "<br/>".join(escape(x) for x in draft.kinh_gui)
         story.append(Paragraph(f"Kính gửi: {lines}", ParagraphStyle("kg", parent=centre, fontSize=14, spaceAfter=10)))
+    # A long paragraph's pieces follow each other without indent or space between them.
+    first_piece = ParagraphStyle("first_piece", parent=body_style, spaceAfter=0)
+    middle_piece = ParagraphStyle("middle_piece", parent=first_piece, firstLineIndent=0)
+    last_piece = ParagraphStyle("last_piece", parent=body_style, firstLineIndent=0)
     for paragraph in [p.strip() for p in draft.body.split("\n") if p.strip()]:
-        story.append(Paragraph(escape(paragraph), body_style))
+        pieces = _pieces(paragraph)
+        for index, piece in enumerate(pieces):
+            if len(pieces) == 1:
+                style = body_style
+            else:
+                style = first_piece if index == 0 else last_piece if index == len(pieces) - 1 else middle_piece
+            story.append(Paragraph(escape(piece), style))
     story.append(Spacer(0, 4 * mm))
-    story.append(KeepTogether([_SignatureBlock(draft, boxes)]))
+    story.append(_SignatureBlock(draft, boxes))
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,

@@ -24,6 +24,7 @@ from signing.errors import SigningError
 from signing.remote import Credential, CscClient, CscSigner
 from signing.signers import Signer, load_pkcs12, open_pkcs11
 from workflow import config as config_module
+from workflow import limits as limits_module
 from workflow import sealing
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Person
@@ -106,6 +107,11 @@ class Runtime:
     keyring: Keyring
     tz: ZoneInfo
     pid: int = field(default_factory=os.getpid)
+
+    @functools.cached_property
+    def limits(self) -> limits_module.Limits:
+        """The bounds of every request's work."""
+        return limits_module.of(self.config)
 
     @functools.cached_property
     def font(self) -> bytes:

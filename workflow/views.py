@@ -69,13 +69,25 @@ def failures_counted() -> Iterator[None]:
         raise
 
 
+def _bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Unauthenticated("login_required", "Cần đăng nhập (Authorization: Bearer <token>).")
+    return header.removeprefix("Bearer ").strip()
+
+
+def person_id() -> int:
+    """The id of the person behind the bearer token, found on a read-only snapshot: for the slow part of a
+    request (rendering, inspecting a file), which runs before its write transaction begins."""
+    with runtime().readers() as reading:
+        found, _ = services.person_for_token(reading, _bearer())
+        return found.id
+
+
 def person() -> Person:
     """The person behind the request's bearer token."""
     if "person" not in g:
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            raise Unauthenticated("login_required", "Cần đăng nhập (Authorization: Bearer <token>).")
-        g.person, row = services.person_for_token(db(), header.removeprefix("Bearer ").strip())
+        g.person, row = services.person_for_token(db(), _bearer())
         # Plain values: the row may be expired by a rollback before the request ends.
         g.token_id, g.token_last_used = row.id, row.last_used_at
     found: Person = g.person
@@ -331,7 +343,7 @@ def directory() -> tuple[Response, int]:
 @bp.post("/documents")
 def create_document() -> tuple[Response, int]:
     """Create a draft from JSON fields and body text, or from an uploaded PDF."""
-    actor = person()
+    actor_id = person_id()
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         data: dict[str, Any] = request.form.to_dict()
@@ -340,7 +352,9 @@ def create_document() -> tuple[Response, int]:
         pdf: bytes | None = upload.read()
     else:
         data, pdf = body_json(), None
-    document = services.create_document(db(), runtime(), actor, data, pdf)
+    # Rendered or inspected first; the write transaction only stores the result.
+    content = services.make_content(runtime(), actor_id, data, pdf)
+    document = services.create_document(db(), runtime(), person(), data, content)
     commit()
     return ok(document_json(document), 201)
 
@@ -374,14 +388,15 @@ def get_document(doc_id: str) -> tuple[Response, int]:
 @bp.post("/documents/<doc_id>/versions")
 def add_version(doc_id: str) -> tuple[Response, int]:
     """A new draft version while the document is being drafted."""
-    actor = person()
+    actor_id = person_id()
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         data: dict[str, Any] = request.form.to_dict()
         pdf = upload.read() if upload else None
     else:
         data, pdf = body_json(), None
-    version = services.add_version(db(), runtime(), actor, path_id(doc_id), data, pdf)
+    content = services.make_content(runtime(), actor_id, data, pdf, path_id(doc_id))
+    version = services.add_version(db(), runtime(), person(), path_id(doc_id), data, content)
     commit()
     return ok(version_json(version), 201)
 
@@ -409,11 +424,12 @@ def get_pdf(doc_id: str) -> Response:
 @bp.post("/documents/<doc_id>/appendices")
 def add_appendix(doc_id: str) -> tuple[Response, int]:
     """Attach an appendix PDF (multipart field 'file') to a draft."""
-    actor = person()
+    person_id()
     upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
     if upload is None:
         raise Invalid("missing_file", "Thiếu tệp PDF phụ lục (trường 'file').", field="file")
-    appendix = services.add_appendix(db(), runtime(), actor, path_id(doc_id), upload.filename or "", upload.read())
+    staged = services.stage_appendix(runtime(), upload.read())
+    appendix = services.add_appendix(db(), person(), path_id(doc_id), upload.filename or "", staged)
     commit()
     return ok(appendix_json(appendix), 201)
 
@@ -505,7 +521,7 @@ def list_signatures(doc_id: str) -> tuple[Response, int]:
 @bp.post("/validate")
 def validate() -> tuple[Response, int]:
     """Validate any signed PDF (raw body or multipart 'file'): per-signature report and a verdict."""
-    person()
+    person_id()  # writes nothing: no write transaction is held while the file is checked
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         data = upload.read() if upload else b""
