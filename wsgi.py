@@ -19,7 +19,7 @@ import routing
 from routing import pages as routing_pages
 from routing import views as routing_views
 from workflow import config as config_module
-from workflow import health
+from workflow import deadline, health, limits
 from workflow import pages as workflow_pages
 from workflow import runtime as runtime_module
 from workflow import views as workflow_views
@@ -124,6 +124,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             except sqlalchemy.exc.SQLAlchemyError:  # the database went away mid-request; answered already
                 log.warning("could not close a database session (the database is unreachable)")
         workflow_views.note_token_use()
+
+    @app.before_request
+    def _start_budget() -> None:
+        deadline.start(rt.limits.request_seconds)
+
+    @app.teardown_request
+    def _end_budget(_exc: BaseException | None) -> None:
+        deadline.stop()
+
+    @app.before_request
+    def _check_characters() -> None:
+        # Query and form fields (JSON bodies are checked where they are read): no control characters.
+        for name, value in (*request.args.items(multi=True), *request.form.items(multi=True)):
+            limits.check_text(value, name)
 
     _answer_errors(app)
 

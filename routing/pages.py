@@ -136,7 +136,7 @@ def incoming_page(incoming_id: str, page: str) -> Response:
     number = path_id(page)
     if not 1 <= number <= signing_pdf.inspect(data).pages:
         raise NotFound("page_not_found", "Không có trang này.")
-    return Response(render.page_png(data, number), mimetype="image/png")
+    return Response(render.page_png(data, number, max_pixels=runtime().limits.image_pixels), mimetype="image/png")
 
 
 @bp.get("/incoming/<incoming_id>/pdf")

@@ -257,7 +257,11 @@ def board(
     if not (actor.has_role("clerk") or actor.has_role("leader") or actor.has_role("admin")):
         raise Forbidden("forbidden", "Chỉ văn thư và lãnh đạo xem bảng theo dõi gửi nhận.")
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    query = select(Document).where(access.visible(actor), Document.number.is_not(None), Document.issued_at >= since)
+    # Every recipient's status is the drafting agency's file (WORK), as the delivery list is: a receiving
+    # unit's leader does not see the others'.
+    query = select(Document).where(
+        access.visible(actor, access.WORK), Document.number.is_not(None), Document.issued_at >= since
+    )
     documents, after = paged(session, query, Document.id, page)
     ids = [d.id for d in documents]
     deliveries: dict[int, list[Delivery]] = {}

@@ -298,6 +298,18 @@ def _inflated_size(stream: generic.StreamObject, budget: int) -> int:
     return size
 
 
+def page_size(data: bytes, index: int) -> tuple[float, float]:
+    """Width and height in points of a page (its MediaBox, inherited or not, times UserUnit)."""
+    import pypdf
+
+    try:
+        page = pypdf.PdfReader(io.BytesIO(data)).pages[index]
+        unit = float(page.user_unit)
+        return float(page.mediabox.width) * unit, float(page.mediabox.height) * unit
+    except Exception as exc:  # pypdf's many failures on a malformed file all mean one thing
+        raise PdfError("pdf_unreadable", "Không đọc được khổ giấy của trang PDF.") from exc
+
+
 def signature_count(data: bytes) -> int:
     """Number of filled signature fields in a PDF."""
     return inspect(data).signatures

@@ -77,9 +77,12 @@ RULES: dict[str, Rule] = {
 }
 
 
-def visible(person: Person) -> ColumnElement[bool]:
-    """The documents a person may see, as a condition for any query on documents."""
-    ways = [condition for rule in RULES.values() if (condition := rule.where(person)) is not None]
+def visible(person: Person, need: str = READ) -> ColumnElement[bool]:
+    """The documents a person may see (or, with `need` WORK, work on), as a condition for any query on
+    documents."""
+    ways = [
+        condition for rule in RULES.values() if need in rule.allows and (condition := rule.where(person)) is not None
+    ]
     return and_(Document.agency_id == person.unit.agency_id, or_(*ways) if ways else false())
 
 

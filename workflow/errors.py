@@ -69,3 +69,9 @@ class Throttled(DomainError):
     """Too many attempts: try again later (429, with detail.retry_after in seconds)."""
 
     status = 429
+
+
+class Busy(DomainError):
+    """The server is at its bound for this kind of work: try again in a moment (503)."""
+
+    status = 503

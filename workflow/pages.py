@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -111,6 +112,16 @@ def actor() -> Person:
     return person
 
 
+# A path of this site: one slash, then no slash or backslash; no whitespace or control characters anywhere
+# (browsers drop tabs and newlines, so "/\t/host" would become "//host", another site).
+_SAME_SITE_PATH = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
+
+
+def same_site_path(target: str) -> str | None:
+    """The target if it is a path of this site (for ?next= after sign-in), else None."""
+    return target if _SAME_SITE_PATH.fullmatch(target) else None
+
+
 def back(default: str = "pages.home") -> BaseResponse:
     """Redirect to the page the form was on (same site only), or to a default page."""
     referrer = urlsplit(request.referrer or "")
@@ -201,8 +212,7 @@ def login() -> BaseResponse | str:
         commit()
         session.clear()  # a new session at every sign-in
         session["sid"] = sid
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.home"))
+        return redirect(same_site_path(request.args.get("next", "")) or url_for("pages.home"))
     return render_template("workflow/login.html", username="")
 
 
@@ -438,18 +448,28 @@ def document_pdf(doc_id: str) -> Response:
     return inline_pdf(services.read_pdf(runtime(), found.current_version), f"van-ban-{found.id}.pdf")
 
 
-@bp.get("/documents/<doc_id>/pages/<page>.png")
+@bp.get("/documents/<doc_id>/versions/<seq>/pages/<page>.png")
 @signed_in
-def document_page(doc_id: str, page: str) -> Response:
-    """One page of the current PDF as an image (the PDF read in the page, on any phone)."""
-    found = services.get_document(db(), actor(), path_id(doc_id))
+def document_page(doc_id: str, seq: str, page: str) -> Response:
+    """One page of a version of the PDF as an image (the PDF read in the page, on any phone). The version is
+    in the address, so what a person sees is the version they act on, never an older one kept by a cache."""
+    person = actor()
+    found = services.get_document(db(), person, path_id(doc_id))
+    version = found.current_version
+    if path_id(seq) != version.seq:
+        # Earlier versions are the drafting side's file, as their PDFs are.
+        found = services.get_document(db(), person, found.id, need=access.WORK)
+        match = [v for v in found.versions if v.seq == path_id(seq)]
+        if not match:
+            raise NotFound("version_not_found", "Không tìm thấy phiên bản.")
+        version = match[0]
     number = path_id(page)
-    data = services.read_pdf(runtime(), found.current_version)
+    data = services.read_pdf(runtime(), version)
     if not 1 <= number <= signing_pdf.inspect(data).pages:
         raise NotFound("page_not_found", "Không có trang này.")
-    image = render.page_png(data, number)
+    image = render.page_png(data, number, max_pixels=runtime().limits.image_pixels)
     response = Response(image, mimetype="image/png")
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"  # a version never changes
     return response
 
 

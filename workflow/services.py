@@ -997,10 +997,12 @@ def save_register(session: Session, actor: Person, register_id: int, data: dict[
     patterns = {}
     for name in ("typed_pattern", "cong_van_pattern"):
         value = _text(data, name, "mẫu ký hiệu", longest=64)
-        try:
-            value.format(type="TB", agency="STNMT", unit="VP")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise Invalid("invalid_pattern", "Mẫu ký hiệu chỉ dùng {type}, {agency}, {unit}.", field=name) from exc
+        if not SYMBOL_PATTERN.fullmatch(value):
+            raise Invalid(
+                "invalid_pattern",
+                "Mẫu ký hiệu chỉ gồm {type}, {agency}, {unit}, chữ, số và các dấu - / . & (không có khoảng trắng).",
+                field=name,
+            )
         patterns[name] = value
     target.name = _text(data, "name", "tên sổ")
     target.typed_pattern, target.cong_van_pattern = patterns["typed_pattern"], patterns["cong_van_pattern"]
@@ -1587,12 +1589,19 @@ def take_number(session: Session, register_id: int, year: int) -> int:
     return int(number)
 
 
+# A register's symbol pattern: the documented placeholders and the characters of a Decree-30 symbol.
+SYMBOL_PATTERN = re.compile(r"(?:\{(?:type|agency|unit)\}|[^\W_]|[-/.&])+")
+
+
 def make_symbol(register: Register, document: Document, number: int) -> str:
     """Number and symbol per Decree 30: 07/STNMT-VP for a công văn, 03/TB-STNMT otherwise."""
     _, abbreviation = catalog.DOC_TYPES[document.doc_type]
     pattern = register.cong_van_pattern if abbreviation is None else register.typed_pattern
-    tail = pattern.format(
-        type=abbreviation or "", agency=document.agency.abbreviation, unit=document.drafting_unit.code
+    values = {"type": abbreviation or "", "agency": document.agency.abbreviation, "unit": document.drafting_unit.code}
+    # Placeholders replaced one by one (never str.format on an admin's text), anything else dropped.
+    tail = "".join(
+        values[part.group(1)] if part.group(1) else part.group()
+        for part in re.finditer(r"\{(type|agency|unit)\}|[^\W_]|[-/.&]", pattern)
     )
     return f"{number:02d}/{tail}"
 
@@ -1714,7 +1723,7 @@ def dispatch(session: Session, actor: Person | None, document: Document) -> dict
             },
         }
     results = document_issued.send(session, document=document, actor=actor)
-    transition(session, None, document, "dispatch")
+    transition(session, actor, document, "dispatch")
     deliveries = sum(int(r or 0) for _, r in results)
     return {"ok": True, "deliveries": deliveries}
 

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from workflow import access, catalog, openapi, outbox, search, services
+from workflow import access, catalog, limits, openapi, outbox, search, services
 from workflow.errors import Invalid, NotFound, Unauthenticated
 from workflow.models import (
     Agency,
@@ -112,9 +112,14 @@ def body_json() -> dict[str, Any]:
     """The JSON object body of the request, or an empty dict."""
     if not request.data:
         return {}
-    data = request.get_json(silent=True)
+    depth = runtime().limits.json_depth
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError as exc:  # nested past the parser's own stack
+        raise Invalid("json_too_deep", f"Nội dung JSON lồng quá sâu (tối đa {depth} cấp).") from exc
     if not isinstance(data, dict):
         raise Invalid("invalid_json", "Nội dung yêu cầu phải là một đối tượng JSON hợp lệ.")
+    limits.check_json(data, depth)
     return data
 
 

@@ -91,8 +91,8 @@ def test_a_refused_step_comes_back_on_the_page(app: Flask, api: Api) -> None:
     page = client.get(f"/documents/{doc['id']}").get_data(as_text=True)
     assert "Không thể duyệt khi văn bản đang ở trạng thái" in page
     assert client.get("/documents/999").status_code == 404
-    assert client.get(f"/documents/{doc['id']}/pages/1.png").mimetype == "image/png"
-    assert client.get(f"/documents/{doc['id']}/pages/9.png").status_code == 404
+    assert client.get(f"/documents/{doc['id']}/versions/1/pages/1.png").mimetype == "image/png"
+    assert client.get(f"/documents/{doc['id']}/versions/1/pages/9.png").status_code == 404
 
 
 def test_new_draft_form_keeps_what_was_typed_when_refused(app: Flask) -> None:
