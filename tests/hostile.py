@@ -69,3 +69,30 @@ def polyglot() -> bytes:
         [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", PAGE],
         header=b"%PDF-1.7\n%<html><script>alert(document.cookie)</script>\n",
     )
+
+
+def text_bomb(inflated: int = 8 * 1024 * 1024) -> bytes:
+    """A one-page PDF of about 25 KB whose content stream inflates to `inflated` bytes of text drawing."""
+    line = b"BT /F1 9 Tf 72 720 Td (So: /STNMT-VP ngay thang nam) Tj ET\n"
+    content = zlib.compress(line * (inflated // len(line)), 9)
+    return build(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
+def huge_page(points: int = 14400) -> bytes:
+    """A one-page PDF of a few hundred bytes whose page is `points` on a side (14,400 pt: 5 m)."""
+    return build(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] >>" % (points, points),
+        ]
+    )

@@ -198,10 +198,12 @@ def scheduler(interval: float) -> None:
     last_anchor: dt.date | None = None
     while True:
         now = rt.now()
-        if (now.hour, now.minute) >= (hour, minute) and last_cutoff != now.date():
-            last_cutoff = now.date()
-            click.echo(f"{now.isoformat()} cut-off: {jobs.create_due_batches()}")
         try:
+            if (now.hour, now.minute) >= (hour, minute) and last_cutoff != now.date():
+                # Marked done only once the batches exist: a database away at the cut-off is tried again on
+                # the next tick (leaders whose batch was made already have nothing left waiting).
+                click.echo(f"{now.isoformat()} cut-off: {jobs.create_due_batches()}")
+                last_cutoff = now.date()
             reconcile_all()
             if (now.hour, now.minute) >= (end_hour, end_minute) and last_anchor != now.date():
                 # The day's anchor of the audit chain (timestamped by the TSA when one is configured);

@@ -174,7 +174,8 @@ class _Day:
 
     def receipts(self) -> None:
         day = self.record
-        inbox = _wait_for_inbox(self.api, day.tokens["chuyenvien_dd"], len(day.documents))
+        # This day's documents only: the unit's inbox also holds earlier days' (the demo may run again).
+        inbox = _wait_for_inbox(self.api, day.tokens["chuyenvien_dd"], set(day.documents))
         for delivery in inbox[:3]:
             for code in ("03", "05", "06"):
                 self.call(
@@ -212,11 +213,12 @@ def run_day(
     return day.record
 
 
-def _wait_for_inbox(api: Api, token: str, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:
+def _wait_for_inbox(api: Api, token: str, documents: set[int], timeout: float = 60.0) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     while True:
         inbox: list[dict[str, Any]] = _expect(api("GET", "/api/v1/inbox", token), 200, "hộp thư đơn vị")["deliveries"]
-        if len(inbox) >= count or time.monotonic() > deadline:
+        inbox = [d for d in inbox if d["document"]["id"] in documents]
+        if len(inbox) >= len(documents) or time.monotonic() > deadline:
             return inbox
         time.sleep(0.2)
 

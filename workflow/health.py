@@ -59,9 +59,7 @@ def check_production(config: dict[str, Any]) -> None:
 def warn_if_redis_evicts(rt: Runtime) -> str | None:
     """Warn (and return the policy) when Redis may evict keys: queued jobs would vanish."""
     try:
-        from redis import Redis
-
-        policy = Redis.from_url(rt.config["REDIS_URL"], socket_timeout=2).config_get("maxmemory-policy")
+        policy = rt.redis.config_get("maxmemory-policy")
     except Exception:  # noqa: BLE001 - Redis down or CONFIG disabled: readiness reports it, nothing to warn
         return None
     value = str(policy.get("maxmemory-policy", ""))
@@ -89,10 +87,9 @@ def readiness(rt: Runtime) -> tuple[bool, dict[str, Any]]:
     if rt.config["JOB_MODE"] != "rq":
         return ok, report | {"redis": "không dùng (JOB_MODE=inline)"}
     try:
-        from redis import Redis
         from rq import Queue, Worker
 
-        connection = Redis.from_url(rt.config["REDIS_URL"], socket_timeout=2)
+        connection = rt.redis
         connection.ping()
         report["redis"] = "ok"
         report["queues"] = {name: Queue(name, connection=connection).count for name in QUEUES}

@@ -69,8 +69,6 @@ def enqueue(rt: Runtime, queue: str, func: str, args: dict[str, Any], job_id: st
     if rt.config["JOB_MODE"] == "inline":
         _call(func, args)
         return
-    from redis import Redis
     from rq import Queue
 
-    connection = Redis.from_url(rt.config["REDIS_URL"])
-    Queue(queue, connection=connection).enqueue(func, kwargs=args, job_id=job_id, job_timeout=3600)
+    Queue(queue, connection=rt.redis).enqueue(func, kwargs=args, job_id=job_id, job_timeout=3600)

@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from asn1crypto import x509 as asn1_x509
@@ -29,6 +29,9 @@ from workflow import sealing
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Person
 from workflow.storage import Store, make_store
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 
 class Keyring:
@@ -109,6 +112,16 @@ class Runtime:
     pid: int = field(default_factory=os.getpid)
 
     @functools.cached_property
+    def redis(self) -> Redis:
+        """This process's Redis client: one connection pool, with timeouts so a Redis gone away fails a call
+        in seconds instead of hanging the request that enqueues."""
+        from redis import Redis
+
+        return Redis.from_url(
+            str(self.config["REDIS_URL"]), socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+        )
+
+    @functools.cached_property
     def limits(self) -> limits_module.Limits:
         """The bounds of every request's work."""
         return limits_module.of(self.config)
@@ -158,9 +171,11 @@ class Runtime:
             del self.__dict__["signing_pool"]
 
     def close(self) -> None:
-        """Stop the signing processes and close database connections (tests, shutdown)."""
+        """Stop the signing processes and close database and Redis connections (tests, shutdown)."""
         self.close_pool()
         self.engine.dispose()
+        if "redis" in self.__dict__:
+            self.redis.close()
 
     def now(self) -> dt.datetime:
         """The current time in the agency's time zone (+07:00)."""
