@@ -37,6 +37,8 @@ ROLES = {
     "other_leader": "phogiamdoc",
     "clerk": "vanthu",
     "receiver": "chuyenvien_dd",
+    # a leader whose unit receives the dispatched document: reads it, but not the drafting agency's file
+    "receiving_leader": "lanhdao_dd",
     "other_agency": "khac",
     "admin": "admin",
     "anonymous": None,
@@ -51,16 +53,16 @@ SEES = {
     "in_review": DRAFTERS,
     "awaiting_signature": DRAFTERS | {"clerk"},
     "signed": DRAFTERS | {"clerk"},
-    "dispatched": DRAFTERS | {"clerk", "receiver"},
+    "dispatched": DRAFTERS | {"clerk", "receiver", "receiving_leader"},
     "recalled": DRAFTERS | {"clerk"},
     "foreign": {"other_agency"},  # a draft of the other agency
     "missing": set(),
 }
-WORKS = {label: roles - {"receiver"} for label, roles in SEES.items()}
+WORKS = {label: roles - {"receiver", "receiving_leader"} for label, roles in SEES.items()}
 # The actor kinds of the lifecycle table, as roles (for the foreign draft, its drafter is "khac").
 ACTOR_ROLES = {"drafter": "specialist", "unit_head": "unit_head", "signer": "leader", "clerk": "clerk"}
 # Incoming documents: clerks and leaders of the agency (one received from Sở Nội vụ, not yet assigned).
-INCOMING = {"clerk", "leader", "other_leader"}
+INCOMING = {"clerk", "leader", "other_leader", "receiving_leader"}
 
 Rule = Callable[[str, dict[str, str]], bool]
 
@@ -156,8 +158,8 @@ EXPECTED: dict[str, Rule] = {
     "routing.document_certificate": works,
     "routing_pages.document_certificate": works,
     "routing.exchange_update": lambda role, p: role == "clerk" and p["doc_id"] == "dispatched",
-    "api.signing_book": roles("leader", "other_leader", "other_agency"),  # a clerk names the leader
-    "api.create_batch": roles("leader", "other_leader", "clerk", "other_agency"),
+    "api.signing_book": roles("leader", "other_leader", "receiving_leader", "other_agency"),  # a clerk names the leader
+    "api.create_batch": roles("leader", "other_leader", "receiving_leader", "clerk", "other_agency"),
     "api.get_batch": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
     "api.confirm_batch": lambda role, p: p["batch_id"] == "ours" and role == "leader",
     "api.retry_batch": lambda role, p: p["batch_id"] == "ours" and role == "leader",
@@ -165,11 +167,13 @@ EXPECTED: dict[str, Rule] = {
     "api.register_entries": lambda role, p: p["register_id"] == "ours" and role == "clerk",
     "api.register_pdf": lambda role, p: p["register_id"] == "ours" and role == "clerk",
     "routing.inbox": signed_in,
-    "routing.update_status": lambda role, p: p["delivery_id"] == "receiver" and role == "receiver",
+    "routing.update_status": lambda role, p: (
+        p["delivery_id"] == "receiver" and role in ("receiver", "receiving_leader")
+    ),
     "routing.resend_delivery": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
-    "routing.dispatch_board": roles("clerk", "leader", "other_leader", "admin", "other_agency"),
+    "routing.dispatch_board": roles("clerk", "leader", "other_leader", "receiving_leader", "admin", "other_agency"),
     "routing.incoming_list": signed_in,
-    "routing.incoming_register": roles("clerk", "leader", "other_leader", "other_agency"),
+    "routing.incoming_register": roles("clerk", "leader", "other_leader", "receiving_leader", "other_agency"),
     "routing.incoming_detail": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "routing.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "routing.incoming_action": lambda role, p: (
@@ -188,7 +192,8 @@ EXPECTED: dict[str, Rule] = {
     "pages.preview": signed_in,
     "pages.document": sees,
     "pages.document_pdf": sees,
-    "pages.document_page": sees,
+    # Version 1: the current one of a draft, an earlier one (the drafting file) once signed or issued.
+    "pages.document_page": works,
     "pages.document_act": acts,
     "pages.document_version": drafts,
     "pages.document_comment": works,
@@ -197,7 +202,7 @@ EXPECTED: dict[str, Rule] = {
     "pages.batch": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
     "pages.batch_progress": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
     "pages.batch_retry": lambda role, p: p["batch_id"] == "ours" and role == "leader",
-    "pages.sign_all": roles("leader", "other_leader", "other_agency"),
+    "pages.sign_all": roles("leader", "other_leader", "receiving_leader", "other_agency"),
     "pages.issuance": signed_in,
     "pages.registers": roles("clerk", "other_agency"),
     "pages.register_pdf": lambda role, p: p["register_id"] == "ours" and role == "clerk",
@@ -210,8 +215,10 @@ EXPECTED: dict[str, Rule] = {
     "pages.admin_seal": roles("admin", "other_agency"),
     "pages.admin_seal_image": roles("admin", "other_agency"),
     "routing_pages.inbox": signed_in,
-    "routing_pages.board": roles("clerk", "leader", "other_leader", "admin", "other_agency"),
-    "routing_pages.delivery_status": lambda role, p: p["delivery_id"] == "receiver" and role == "receiver",
+    "routing_pages.board": roles("clerk", "leader", "other_leader", "receiving_leader", "admin", "other_agency"),
+    "routing_pages.delivery_status": lambda role, p: (
+        p["delivery_id"] == "receiver" and role in ("receiver", "receiving_leader")
+    ),
     "routing_pages.delivery_resend": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
     "routing_pages.incoming_list": signed_in,
     "routing_pages.incoming_document": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
@@ -240,6 +247,9 @@ READABLE = {
     "routing_pages.incoming_document",
 }
 
+# Answers that show what only those who work on a document may see (every recipient's status).
+BOARDS = {"routing.dispatch_board", "routing_pages.board"}
+
 # Answers whose body may name documents the person cannot see, and why.
 MARKERS_ALLOWED = {
     # The admin configures the webhooks; their log holds what was sent to the subscribed systems.
@@ -258,6 +268,17 @@ class World:
         self.app, self.api = app, api
         rt = app.extensions["congvan"]
         with rt.sessions() as session, session.begin():
+            qldd = session.scalar(select(Unit).where(Unit.code == "QLDD"))
+            session.add(
+                Person(
+                    username="lanhdao_dd",
+                    full_name="Lãnh Đạo Đơn Vị Nhận",
+                    unit=qldd,
+                    position="Phó Giám đốc",
+                    roles="leader",
+                    password_hash=generate_password_hash(PASSWORD),
+                )
+            )
             snv = session.scalar(select(Agency).where(Agency.code == "000.00.09.H57"))
             assert snv is not None
             unit = Unit(agency=snv, code="VPSNV", name="Văn phòng Sở Nội vụ", aliases="")
@@ -458,7 +479,8 @@ def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, si
                     if allowed and endpoint in READABLE and labels.get("doc_id") != "missing" and status != 200:
                         problems.append(f"refused to someone allowed: {where}")
                     if 200 <= status < 300 and (endpoint, role) not in MARKERS_ALLOWED:
-                        for label, seen_by in SEES.items():
+                        # A board shows every recipient's status: the drafting agency's file (WORK).
+                        for label, seen_by in (WORKS if endpoint in BOARDS else SEES).items():
                             if role not in seen_by and marker(label).encode() in body:
                                 problems.append(f"shows document '{label}': {where}")
                     response.close()
