@@ -25,6 +25,7 @@ CASES = {
     "circular page tree": (hostile.page_loop(), "pdf_page_tree_loop"),
     "startxref past the end": (hostile.xref_past_end(), "pdf_unreadable"),
     "pdf/html polyglot": (hostile.polyglot(), "pdf_polyglot"),
+    "a 5-metre page": (hostile.huge_page(), "pdf_page_too_large"),
 }
 
 
@@ -60,6 +61,14 @@ def test_hostile_upload_is_refused_quickly_and_stores_nothing(api: Api, case: st
     started = time.monotonic()
     assert api.as_("vanthu", "GET", "/api/v1/me").status_code == 200
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_validation_refuses_what_an_upload_refuses(api: Api, case: str) -> None:
+    data, code = CASES[case]
+    response = api.as_("vanthu", "POST", "/api/v1/validate", data=data, content_type="application/pdf")
+    body = response.get_json()
+    assert response.status_code in (400, 413) and body["error"]["code"] == code, (case, response.status_code, body)
 
 
 def test_a_plain_upload_still_passes(api: Api) -> None:

@@ -21,7 +21,8 @@ from workflow.errors import Busy
 class RequestTimeout(Busy):
     """Raised inside a request's thread when it has run past its budget (503, a Vietnamese message)."""
 
-    def __init__(self) -> None:  # raised by the interpreter, which passes no arguments
+    def __init__(self, *_args: object) -> None:
+        # Raised by the interpreter with no arguments; libraries that re-raise it annotated (reportlab) pass one.
         super().__init__(
             "request_timeout", "Yêu cầu chạy quá thời gian cho phép và đã bị dừng; chưa có gì được lưu. Hãy thử lại."
         )
