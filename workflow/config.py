@@ -37,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_JSON_DEPTH": 32,
     "MAX_PAGE_POINTS": 3370,  # the long side of A0, in points
     "MAX_IMAGE_PIXELS": 8_000_000,
-    "MAX_PAGE_CONTENT_BYTES": 4 * 1024 * 1024,
+    "MAX_PAGE_CONTENT_BYTES": 1024 * 1024,
     "REQUEST_SECONDS": 60,
     # Seconds without a heartbeat after which the reconciler re-enqueues a signing batch.
     "BATCH_LEASE_SECONDS": 60,

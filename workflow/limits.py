@@ -25,7 +25,7 @@ class Limits:
     json_depth: int = 32
     page_points: float = 3370.0
     image_pixels: int = 8_000_000
-    page_content_bytes: int = 4 * 1024 * 1024
+    page_content_bytes: int = 1024 * 1024
     request_seconds: float = 60.0
 
 

@@ -812,21 +812,31 @@ class Staged:
     size: int
 
 
-def stage_appendix(rt: Runtime, pdf: bytes) -> Staged:
-    """Check an appendix PDF (in the isolated checker) and store its bytes, outside any transaction."""
+def stage_appendix(rt: Runtime, actor_id: int, document_id: int, pdf: bytes) -> Staged:
+    """Check an appendix PDF (in the isolated checker) and store its bytes, outside any transaction, once a
+    read-only snapshot shows the person may add it."""
+    with rt.readers() as session:
+        actor = session.get(Person, actor_id)
+        if actor is None or not actor.active:
+            raise Unauthenticated("login_required", "Cần đăng nhập.")
+        _appendix_allowed(actor, get_document(session, actor, document_id))
     _check_pdf(rt, pdf)
     return Staged(rt.store.put(pdf), len(pdf))
 
 
-def add_appendix(session: Session, actor: Person, document_id: int, filename: str, staged: Staged) -> Appendix:
-    """Attach an appendix PDF (staged by stage_appendix) to a draft; it is signed by the agency at issuance."""
-    document = get_document(session, actor, document_id, lock=True)
+def _appendix_allowed(actor: Person, document: Document) -> None:
     if document.state != "drafting":
         raise Conflict("invalid_state", "Chỉ thêm phụ lục khi văn bản đang soạn thảo.", state=document.state)
     if actor.id != document.drafter_id:
         raise Forbidden("forbidden", "Chỉ người soạn thảo được thêm phụ lục.")
     if len(document.appendices) >= MAX_APPENDICES:
         raise Conflict("too_many_appendices", f"Mỗi văn bản có tối đa {MAX_APPENDICES} phụ lục.")
+
+
+def add_appendix(session: Session, actor: Person, document_id: int, filename: str, staged: Staged) -> Appendix:
+    """Attach an appendix PDF (staged by stage_appendix) to a draft; it is signed by the agency at issuance."""
+    document = get_document(session, actor, document_id, lock=True)
+    _appendix_allowed(actor, document)
     name = " ".join(filename.replace("\\", "/").rsplit("/", 1)[-1].split())[:200] or "phu-luc.pdf"
     appendix = Appendix(
         document_id=document.id,

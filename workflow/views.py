@@ -429,11 +429,11 @@ def get_pdf(doc_id: str) -> Response:
 @bp.post("/documents/<doc_id>/appendices")
 def add_appendix(doc_id: str) -> tuple[Response, int]:
     """Attach an appendix PDF (multipart field 'file') to a draft."""
-    person_id()
+    actor_id = person_id()
     upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
     if upload is None:
         raise Invalid("missing_file", "Thiếu tệp PDF phụ lục (trường 'file').", field="file")
-    staged = services.stage_appendix(runtime(), upload.read())
+    staged = services.stage_appendix(runtime(), actor_id, path_id(doc_id), upload.read())
     appendix = services.add_appendix(db(), person(), path_id(doc_id), upload.filename or "", staged)
     commit()
     return ok(appendix_json(appendix), 201)
