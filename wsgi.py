@@ -125,20 +125,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 log.warning("could not close a database session (the database is unreachable)")
         workflow_views.note_token_use()
 
-    @app.before_request
-    def _start_budget() -> None:
-        deadline.start(rt.limits.request_seconds)
-
-    @app.teardown_request
-    def _end_budget(_exc: BaseException | None) -> None:
-        deadline.stop()
-
-    @app.before_request
-    def _check_characters() -> None:
-        # Query and form fields (JSON bodies are checked where they are read): no control characters.
-        for name, value in (*request.args.items(multi=True), *request.form.items(multi=True)):
-            limits.check_text(value, name)
-
+    _bound_requests(app, rt.limits.request_seconds)
     _answer_errors(app)
 
     @app.get("/healthz")
@@ -153,6 +140,28 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return jsonify({"status": "ok" if ready else "not_ready", **report}), 200 if ready else 503
 
     return app
+
+
+def _bound_requests(app: Flask, seconds: float) -> None:
+    """Every request within its time budget, and no control characters in its query or form fields."""
+
+    @app.before_request
+    def _start_budget() -> None:
+        deadline.start(seconds)
+
+    @app.teardown_request
+    def _end_budget(_exc: BaseException | None) -> None:
+        deadline.stop()
+
+    @app.before_request
+    def _check_characters() -> None:
+        # Query and form fields (JSON bodies are checked where they are read): no control characters. Other
+        # bodies (an exchange package) are left unread here: their endpoints set their own size limits.
+        fields = list(request.args.items(multi=True))
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            fields += request.form.items(multi=True)
+        for name, value in fields:
+            limits.check_text(value, name)
 
 
 def _answer_errors(app: Flask) -> None:

@@ -48,6 +48,7 @@ def _upload(api: Api, data: bytes, name: str = "van-ban.pdf") -> tuple[int, dict
 def test_hostile_upload_is_refused_quickly_and_stores_nothing(api: Api, case: str) -> None:
     data, code = CASES[case]
     before = len(api.as_("chuyenvien", "GET", "/api/v1/documents?limit=200").get_json()["documents"])
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.monotonic()
     status, body = _upload(api, data)
     assert time.monotonic() - started < 20, case
@@ -55,8 +56,9 @@ def test_hostile_upload_is_refused_quickly_and_stores_nothing(api: Api, case: st
     assert body["error"]["message"]  # Vietnamese, for the person who uploaded it
     after = len(api.as_("chuyenvien", "GET", "/api/v1/documents?limit=200").get_json()["documents"])
     assert after == before
-    # The check ran in a child process limited to 512 MiB; this process stayed small.
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 512 * 1024
+    # The check ran in a child process limited to 512 MiB (the largest child so far grew only if this one did).
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert children_after == children_before or children_after < 512 * 1024
     # Others are unaffected: the next person is served at once.
     started = time.monotonic()
     assert api.as_("vanthu", "GET", "/api/v1/me").status_code == 200

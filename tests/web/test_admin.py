@@ -75,7 +75,7 @@ def test_admin_manages_people_units_registers_and_images(app: Flask) -> None:
             "cong_van_pattern": "{agency}-{unit}",
         },
     )
-    assert "Mẫu ký hiệu chỉ dùng" in admin.get("/admin").get_data(as_text=True)
+    assert "Mẫu ký hiệu chỉ gồm {type}, {agency}, {unit}" in admin.get("/admin").get_data(as_text=True)
     admin.post(
         "/admin/registers/1",
         data={
