@@ -1,8 +1,12 @@
-"""edXML packages and status messages (QCVN 102:2016): build, validate against our schema, parse.
+"""edXML packages and status packages (QCVN 102:2016) as the national exchange's library writes and reads them.
 
-Pure data in and out. Parsing untrusted XML: no DTDs, no entities, no network, a size cap, then
-the XML Schema in routing/edxml.xsd, then the checks a schema cannot make (attachments match the
-manifest, base64 decodes, DocumentId matches the code and date).
+Pure data in and out. The layout written is VNPT's EdXML102 builder's (../shared/interop/VXP-PROTOCOL.md §2–3):
+root `edXML`, an `edXMLEnvelope` with header and manifest, `AttachmentEncoded` after the envelope, dates
+`yyyy/MM/dd` and times `yyyy/MM/dd HH:mm:ss` in Vietnam time. Reading is tolerant the way real packages need
+(§5): names matched by local name in any order, unknown elements ignored, undeclared prefixes recovered, a
+missing Bussiness meaning new, opaque DocumentIds, ZIP payloads found by their signature, lenient base64,
+dates kept as written. Still refused, with a stable code and nothing stored by the caller: DTDs and entities,
+oversize packages, nesting past the parser's depth, zip bombs.
 """
 
 from __future__ import annotations
@@ -10,23 +14,74 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import functools
+import hashlib
+import io
+import mimetypes
+import re
+import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from lxml import etree
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 E = f"{{{NS}}}"
-SCHEMA = Path(__file__).with_name("edxml.xsd")
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_PACKAGE_BYTES = 64 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 64 * 1024 * 1024  # one attachment's first ZIP entry, decompressed
+DAY = "%Y/%m/%d"
+MOMENT = "%Y/%m/%d %H:%M:%S"
 
-# BussinessDocType
+# BussinessDocType (VXP-PROTOCOL §2.3)
 NEW, RECALL, UPDATE, REPLACE = 0, 1, 2, 3
+
+# OtherInfo/Priority: 0 thường, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc, 4 hỏa tốc hẹn giờ (QCVN 102:2016 priority scale;
+# the SDK samples carry 0 and 1).
+PRIORITIES = {0: "Thường", 1: "Khẩn", 2: "Thượng khẩn", 3: "Hỏa tốc", 4: "Hỏa tốc hẹn giờ"}
+
+STATUS_CODES = ("01", "02", "03", "04", "05", "06", "13", "15", "16")
+
+# DocumentType (Type, TypeDetail) by type name. The SDK ships no code list: Type 1 is an administrative document
+# and Công văn is 1/0, as in the SDK's own samples (VXP-PROTOCOL §2.2); every other type's TypeDetail is its
+# place in the list of administrative documents of Decree 30/2020/NĐ-CP, Article 7 (Nghị quyết 1 … Thư công 29).
+# Received packages are matched by TypeName, not by these numbers, which real senders fill unevenly.
+_DECREE_30_ORDER = (
+    "Nghị quyết",
+    "Quyết định",
+    "Chỉ thị",
+    "Quy chế",
+    "Quy định",
+    "Thông cáo",
+    "Thông báo",
+    "Hướng dẫn",
+    "Chương trình",
+    "Kế hoạch",
+    "Phương án",
+    "Đề án",
+    "Dự án",
+    "Báo cáo",
+    "Biên bản",
+    "Tờ trình",
+    "Hợp đồng",
+    "Công văn",
+    "Công điện",
+    "Bản ghi nhớ",
+    "Bản thỏa thuận",
+    "Giấy ủy quyền",
+    "Giấy mời",
+    "Giấy giới thiệu",
+    "Giấy nghỉ phép",
+    "Phiếu gửi",
+    "Phiếu chuyển",
+    "Phiếu báo",
+    "Thư công",
+)
+DOCUMENT_TYPES: dict[str, tuple[int, int]] = {name: (1, index) for index, name in enumerate(_DECREE_30_ORDER, 1)}
+DOCUMENT_TYPES["Công văn"] = (1, 0)
 
 
 class EdxmlError(Exception):
-    """A package or status message that cannot be accepted, with a stable code and a Vietnamese message."""
+    """A package that cannot be accepted, with a stable code and a Vietnamese message."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -36,19 +91,21 @@ class EdxmlError(Exception):
 
 @dataclass(frozen=True)
 class Organ:
-    """A sending or receiving agency."""
+    """An agency as a package names it."""
 
     organ_id: str
-    name: str
+    name: str = ""
     in_charge: str = ""
     address: str = ""
     email: str = ""
     telephone: str = ""
+    fax: str = ""
+    website: str = ""
 
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file carried in the package: the signed PDF or an appendix."""
+    """A file carried in a package, as it was before the builder zipped it (if it did)."""
 
     name: str
     data: bytes
@@ -57,51 +114,136 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Staff:
+    """The clerk or officer who sent a package or a status."""
+
+    department: str = ""
+    staff: str = ""
+    email: str = ""
+    mobile: str = ""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The document a status (or an answering document) is about: `ResponseFor`."""
+
+    document_id: str
+    organ_id: str = ""
+    code: str = ""  # "07/STNMT-VP"
+    promulgation_date: str = ""  # yyyy/MM/dd as written
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A document this one replaces, and whose copies (by organ id) it replaces."""
+
+    document_id: str
+    organ_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Package:
-    """An outgoing document as another agency receives it."""
+    """A document package (edoc): what the national library reads from one."""
 
     sender: Organ
     recipients: tuple[Organ, ...]
-    code_number: int
+    document_id: str  # opaque: "OrganId,yyyy/MM/dd,Number/Notation", a UUID, or free text
+    code_number: str  # as printed: "07"
     code_notation: str
     place: str
-    promulgation_date: dt.date
-    type_code: str
+    promulgation_date: str  # yyyy/MM/dd as written (a date that does not parse is kept as it came)
+    type: int
+    type_detail: int
     type_name: str
     subject: str
     signer_competence: str
     signer_position: str
     signer_name: str
     attachments: tuple[Attachment, ...]
+    content: str = ""
     priority: int = 0
-    due_date: dt.date | None = None
+    due_date: str = ""
     to_places: tuple[str, ...] = ()
     steering_type: int = 0
-    business_type: int = NEW
-    business_reason: str = ""
-    response_for: tuple[str, ...] = ()
-    traces: tuple[tuple[str, dt.datetime], ...] = ()
     page_amount: int = 0
+    promulgation_amount: int = 0
+    appendixes: tuple[str, ...] = ()
+    business_type: int = NEW
+    business_type_written: str | None = None  # the BussinessDocType as read (None: no Bussiness)
+    business_reason: str = ""
+    business_document_id: str = ""  # an update: the document it updates
+    business_receivers: tuple[str, ...] = ()  # an update: the receiver list (organ ids)
+    paper: int = 0
+    staff: Staff = field(default_factory=Staff)
+    replacements: tuple[Replacement, ...] = ()
+    response_for: tuple[Reference, ...] = ()
+    traces: tuple[tuple[str, str], ...] = ()  # (OrganId, yyyy/MM/dd HH:mm:ss)
 
     @property
-    def document_id(self) -> str:
-        """`<OrganId>,<yyyy/MM/dd>,<number>/<symbol>`: the document's identity across agencies."""
-        return f"{self.sender.organ_id},{self.promulgation_date:%Y/%m/%d},{self.code_number}/{self.code_notation}"
+    def code(self) -> str:
+        """Number and symbol as printed: "07/STNMT-VP"."""
+        return f"{self.code_number}/{self.code_notation}" if self.code_number else self.code_notation
+
+    @property
+    def promulgation_day(self) -> dt.date | None:
+        """The promulgation date, if it is a real one."""
+        return parse_day(self.promulgation_date)
+
+    @property
+    def due_day(self) -> dt.date | None:
+        """The due date, if it is a real one."""
+        return parse_day(self.due_date)
 
 
 @dataclass(frozen=True)
 class Status:
-    """A status message about a document (01 arrived … 06 done, 13/15/16 recall)."""
+    """A status package: where a document stands at its receiver (01 arrived … 06 done; 13, 15, 16 recall)."""
 
-    document_id: str
     sender: Organ
+    response_for: Reference
     code: str
-    timestamp: dt.datetime
+    timestamp: str  # yyyy/MM/dd HH:mm:ss in Vietnam time, as written
     description: str = ""
-    staff: dict[str, str] = field(default_factory=dict)
+    staff: Staff = field(default_factory=Staff)
+
+    @property
+    def document_id(self) -> str:
+        """The edXML DocumentId of the document concerned."""
+        return self.response_for.document_id
+
+    @property
+    def moment(self) -> dt.datetime | None:
+        """The timestamp as an aware time, if it parses."""
+        try:
+            return dt.datetime.strptime(self.timestamp.strip(), MOMENT).replace(tzinfo=VIETNAM)
+        except ValueError:
+            return None
 
 
-STATUS_CODES = ("01", "02", "03", "04", "05", "06", "13", "15", "16")
+def document_id(organ_id: str, day: dt.date, code_number: str, code_notation: str) -> str:
+    """The composite DocumentId the SDK's samples use: `OrganId,yyyy/MM/dd,Number/Notation`."""
+    return f"{organ_id},{day:{DAY}},{code_number}/{code_notation}"
+
+
+def day_text(day: dt.date | None) -> str:
+    """A date as edXML writes it (yyyy/MM/dd), empty for none."""
+    return f"{day:{DAY}}" if day is not None else ""
+
+
+def moment_text(moment: dt.datetime) -> str:
+    """A time as edXML writes it: yyyy/MM/dd HH:mm:ss in Vietnam time."""
+    return moment.astimezone(VIETNAM).strftime(MOMENT) if moment.tzinfo else moment.strftime(MOMENT)
+
+
+def parse_day(value: str) -> dt.date | None:
+    """A yyyy/MM/dd date, or None when it is missing or not a real date."""
+    try:
+        return dt.datetime.strptime(value.strip()[:10], DAY).date()
+    except ValueError:
+        return None
+
+
+# --- writing -------------------------------------------------------------------------------------
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
@@ -113,51 +255,82 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._El
 
 def _organ(parent: etree._Element, tag: str, organ: Organ) -> None:
     node = _sub(parent, tag)
-    _sub(node, "OrganId", organ.organ_id)
-    _sub(node, "OrganizationInCharge", organ.in_charge)
-    _sub(node, "OrganName", organ.name)
-    _sub(node, "OrganAdd", organ.address)
-    _sub(node, "Email", organ.email)
-    _sub(node, "Telephone", organ.telephone)
+    for name, value in (
+        ("OrganId", organ.organ_id),
+        ("OrganizationInCharge", organ.in_charge),
+        ("OrganName", organ.name),
+        ("OrganAdd", organ.address),
+        ("Email", organ.email),
+        ("Telephone", organ.telephone),
+        ("Fax", organ.fax),
+        ("Website", organ.website),
+    ):
+        _sub(node, name, value)
 
 
-def _date(value: dt.date) -> str:
-    return value.strftime("%Y/%m/%d")
+def _staff(parent: etree._Element, staff: Staff) -> None:
+    node = _sub(parent, "StaffInfo")
+    for name, value in (
+        ("Department", staff.department),
+        ("Staff", staff.staff),
+        ("Email", staff.email),
+        ("Mobile", staff.mobile),
+    ):
+        _sub(node, name, value)
 
 
-def _time(value: dt.datetime) -> str:
-    # Microseconds kept: statuses of one document can follow each other within a second.
-    return value.isoformat(timespec="seconds" if value.microsecond == 0 else "microseconds")
+def _reference(parent: etree._Element, reference: Reference) -> None:
+    node = _sub(parent, "ResponseFor")
+    _sub(node, "OrganId", reference.organ_id)
+    _sub(node, "Code", reference.code)
+    _sub(node, "PromulgationDate", reference.promulgation_date)
+    _sub(node, "DocumentId", reference.document_id)
+
+
+def _document() -> tuple[etree._Element, etree._Element]:
+    """The root and its envelope: a default namespace on the root, the edXML prefix on the envelope."""
+    root = etree.Element(E + "edXML", nsmap={None: NS})  # type: ignore[dict-item]
+    envelope = etree.SubElement(root, E + "edXMLEnvelope", nsmap={"edXML": NS})
+    return root, envelope
+
+
+def _serialise(root: etree._Element) -> bytes:
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def build(package: Package) -> bytes:
-    """The package as edXML bytes (UTF-8), valid against routing/edxml.xsd."""
-    envelope = etree.Element(E + "edXMLEnvelope", nsmap={"edXML": NS})
-    _message_header(_sub(_sub(envelope, "edXMLHeader"), "MessageHeader"), package)
-    traces = _sub(envelope[0], "TraceHeaderList")
+    """The package as edXML bytes (UTF-8), laid out as VNPT's builder writes it."""
+    root, envelope = _document()
+    header = _sub(envelope, "edXMLHeader")
+    _message_header(_sub(header, "MessageHeader"), package)
+    traces = _sub(header, "TraceHeaderList")
     for organ_id, moment in package.traces:
         trace = _sub(traces, "TraceHeader")
         _sub(trace, "OrganId", organ_id)
-        _sub(trace, "Timestamp", _time(moment))
-    business = _sub(traces, "Bussiness")
-    _sub(business, "BussinessDocType", str(package.business_type))
-    _sub(business, "BussinessDocReason", package.business_reason)
+        _sub(trace, "Timestamp", moment)
+    _business(_sub(traces, "Bussiness"), package)
     manifest = _sub(_sub(envelope, "edXMLBody"), "edXMLManifest")
     manifest.set("version", "1.0")
-    encoded = _sub(envelope, "AttachmentEncoded")
+    # After the envelope, unprefixed in the root's default namespace: where the national library reads it.
+    encoded = etree.SubElement(root, E + "AttachmentEncoded")
     for index, attachment in enumerate(package.attachments, start=1):
         content_id = f"cid:{index}"
         reference = _sub(manifest, "Reference")
         _sub(reference, "ContentId", content_id)
-        _sub(reference, "AttachmentName", attachment.name)
-        _sub(reference, "Description", attachment.description)
         _sub(reference, "ContentType", attachment.content_type)
-        item = _sub(encoded, "Attachment")
-        _sub(item, "ContentId", content_id)
-        _sub(item, "AttachmentName", attachment.name)
-        _sub(item, "ContentType", attachment.content_type)
-        _sub(item, "Value", base64.b64encode(attachment.data).decode("ascii"))
-    return bytes(etree.tostring(envelope, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+        _sub(reference, "Description", attachment.description or attachment.name)
+        _sub(reference, "AttachmentName", attachment.name)
+        item = etree.SubElement(encoded, E + "Attachment")
+        for tag, value in (
+            ("ContentId", content_id),
+            ("AttachmentName", attachment.name),
+            ("Description", attachment.description or attachment.name),
+            ("ContentType", attachment.content_type),
+        ):
+            etree.SubElement(item, E + tag).text = value
+        payload = etree.SubElement(item, E + "ContentTransferEncoded", nsmap={"edXML": NS})
+        payload.text = base64.b64encode(attachment.data).decode("ascii")
+    return _serialise(root)
 
 
 def _message_header(header: etree._Element, package: Package) -> None:
@@ -166,191 +339,428 @@ def _message_header(header: etree._Element, package: Package) -> None:
         _organ(header, "To", recipient)
     _sub(header, "DocumentId", package.document_id)
     code = _sub(header, "Code")
-    _sub(code, "CodeNumber", str(package.code_number))
+    _sub(code, "CodeNumber", package.code_number)
     _sub(code, "CodeNotation", package.code_notation)
     promulgation = _sub(header, "PromulgationInfo")
     _sub(promulgation, "Place", package.place)
-    _sub(promulgation, "PromulgationDate", _date(package.promulgation_date))
+    _sub(promulgation, "PromulgationDate", package.promulgation_date)
     kind = _sub(header, "DocumentType")
-    _sub(kind, "Type", package.type_code)
+    _sub(kind, "Type", str(package.type))
+    _sub(kind, "TypeDetail", str(package.type_detail))
     _sub(kind, "TypeName", package.type_name)
     _sub(header, "Subject", package.subject)
+    _sub(header, "Content", package.content or package.subject)
     signer = _sub(header, "SignerInfo")
     _sub(signer, "Competence", package.signer_competence)
     _sub(signer, "Position", package.signer_position)
     _sub(signer, "FullName", package.signer_name)
-    if package.due_date is not None:
-        _sub(header, "DueDate", _date(package.due_date))
+    if package.due_date:
+        _sub(header, "DueDate", package.due_date)
+    other = _sub(header, "OtherInfo")
+    _sub(other, "Priority", str(package.priority))
+    _sub(other, "PromulgationAmount", str(package.promulgation_amount))
+    _sub(other, "PageAmount", str(package.page_amount))
+    appendixes = _sub(other, "Appendixes")
+    for appendix in package.appendixes:
+        _sub(appendixes, "Appendix", appendix)
+    for reference in package.response_for:
+        _reference(header, reference)
+    _sub(header, "SteeringType", str(package.steering_type))
     places = _sub(header, "ToPlaces")
     for place in package.to_places:
         _sub(places, "Place", place)
-    other = _sub(header, "OtherInfo")
-    _sub(other, "Priority", str(package.priority))
-    _sub(other, "PageAmount", str(package.page_amount))
-    _sub(other, "Appendixes", str(max(0, len(package.attachments) - 1)))
-    _sub(header, "SteeringType", str(package.steering_type))
-    for document_id in package.response_for:
-        _sub(_sub(header, "ResponseFor"), "DocumentId", document_id)
+
+
+def _business(node: etree._Element, package: Package) -> None:
+    if package.business_document_id:
+        _sub(node, "DocumentId", package.business_document_id)
+    _sub(node, "BussinessDocType", str(package.business_type))
+    _sub(node, "BussinessDocReason", package.business_reason)
+    _sub(node, "Paper", str(package.paper))
+    if package.business_type == UPDATE:
+        info = _sub(node, "BussinessDocumentInfo")
+        _sub(info, "DocumentInfo", "1")
+        _sub(info, "DocumentReceiver", "1" if package.business_receivers else "0")
+        receivers = _sub(info, "ReceiverList")
+        for organ_id in package.business_receivers:
+            receiver = _sub(receivers, "Receiver")
+            _sub(receiver, "OrganId", organ_id)
+            _sub(receiver, "ReceiverType", "0")
+    if package.replacements:
+        replacements = _sub(node, "ReplacementInfoList")
+        for replacement in package.replacements:
+            info = _sub(replacements, "ReplacementInfo")
+            _sub(info, "DocumentId", replacement.document_id)
+            organs = _sub(info, "OrganIdList")
+            for organ_id in replacement.organ_ids:
+                _sub(organs, "OrganId", organ_id)
+    _staff(node, package.staff)
 
 
 def build_status(status: Status) -> bytes:
-    """A status message as edXML bytes, valid against routing/edxml.xsd."""
-    root = etree.Element(E + "Status", nsmap={"edXML": NS})
-    header = _sub(_sub(root, "Header"), "MessageHeader")
-    _sub(_sub(header, "ResponseFor"), "DocumentId", status.document_id)
+    """A status package as edXML bytes: the envelope's header holds only its MessageHeader."""
+    root, envelope = _document()
+    header = _sub(_sub(envelope, "edXMLHeader"), "MessageHeader")
     _organ(header, "From", status.sender)
+    _reference(header, status.response_for)
+    _staff(header, status.staff)
     _sub(header, "StatusCode", status.code)
     _sub(header, "Description", status.description)
-    _sub(header, "Timestamp", _time(status.timestamp))
-    staff = _sub(header, "StaffInfo")
-    for tag in ("Department", "Staff", "Email", "Mobile"):
-        _sub(staff, tag, status.staff.get(tag.lower(), ""))
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+    _sub(header, "Timestamp", status.timestamp)
+    return _serialise(root)
 
 
-@functools.cache
-def _schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SCHEMA)))
+# --- reading -------------------------------------------------------------------------------------
+
+_UNBOUND = re.compile(r"Namespace prefix (\S+) (?:on|for) \S+ (?:on \S+ )?is not defined")
+_KNOWN_PREFIXES = {"edXML": NS, "xlink": "http://www.w3.org/1999/xlink", "ds": "http://www.w3.org/2000/09/xmldsig#"}
 
 
-def _load(data: bytes, *root_tags: str) -> etree._Element:
+def _load(data: bytes) -> etree._Element:
+    """Parse untrusted bytes: no DTDs or entities, no network, a size cap, libxml2's depth limit; prefixes the
+    sender forgot to declare are declared on the root (the SDK's own sample needs it) and the parse repeated."""
     if len(data) > MAX_PACKAGE_BYTES:
-        raise EdxmlError("edxml_too_large", "Gói tin edXML quá lớn.")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise EdxmlError("edxml_malformed", "Gói tin không phải XML hợp lệ.") from exc
-    if root.getroottree().docinfo.doctype:
+        raise EdxmlError("edxml_too_large", f"Gói tin edXML quá lớn (tối đa {MAX_PACKAGE_BYTES // 2**20} MB).")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    head = data[:4096]
+    if re.search(rb"<!DOCTYPE|<!ENTITY", head, re.IGNORECASE):
         # No DTDs, hence no entities: nothing in a package may point outside it or expand.
         raise EdxmlError("edxml_doctype", "Gói tin không được chứa khai báo DOCTYPE hay thực thể (entity).")
-    if root.tag not in {E + tag for tag in root_tags}:
-        raise EdxmlError("edxml_unexpected", f"Gói tin không phải edXML {' / '.join(root_tags)} (QCVN 102:2016).")
-    schema = _schema()
+    declared: set[str] = set()
+    for _ in range(8):
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+        try:
+            root = etree.fromstring(data, parser)
+        except etree.XMLSyntaxError as exc:
+            missing = {m.group(1) for m in _UNBOUND.finditer(str(exc))} | {
+                m.group(1) for e in parser.error_log for m in _UNBOUND.finditer(e.message)
+            }
+            missing -= declared
+            if not missing:
+                if "depth" in str(exc).lower() or "nested" in str(exc).lower():
+                    raise EdxmlError("edxml_too_deep", "Gói tin edXML lồng quá sâu.") from exc
+                raise EdxmlError("edxml_malformed", "Gói tin không phải XML hợp lệ.") from exc
+            data = _declare(data, missing)
+            declared |= missing
+            continue
+        if root.getroottree().docinfo.doctype:
+            raise EdxmlError("edxml_doctype", "Gói tin không được chứa khai báo DOCTYPE hay thực thể (entity).")
+        return root
+    raise EdxmlError("edxml_malformed", "Gói tin không phải XML hợp lệ (tiền tố không khai báo).")
+
+
+def _declare(data: bytes, prefixes: set[str]) -> bytes:
+    """The same document with namespace declarations for `prefixes` added to the root's start tag."""
+    start = re.search(rb"<(?![?!])[^\s>/]+", data)
+    if start is None:
+        raise EdxmlError("edxml_malformed", "Gói tin không phải XML hợp lệ.")
+    names = "".join(
+        f' xmlns:{p}="{_KNOWN_PREFIXES.get(p, "urn:congvan:undeclared:" + p)}"'
+        for p in sorted(prefixes)
+        if re.fullmatch(r"[A-Za-z_][\w.-]*", p)
+    )
+    return data[: start.end()] + names.encode() + data[start.end() :]
+
+
+def _local(node: etree._Element) -> str:
+    return etree.QName(node).localname if isinstance(node.tag, str) else ""
+
+
+def _children(node: etree._Element | None, name: str) -> list[etree._Element]:
+    return [] if node is None else [child for child in node if _local(child) == name]
+
+
+def _child(node: etree._Element | None, name: str) -> etree._Element | None:
+    found = _children(node, name)
+    return found[0] if found else None
+
+
+def _text(node: etree._Element | None, *path: str) -> str:
+    for name in path:
+        node = _child(node, name)
+    return (node.text or "").strip() if node is not None else ""
+
+
+def _int(value: str, default: int) -> int:
     try:
-        valid = schema.validate(root)
-    except etree.XMLSchemaValidateError as exc:
-        raise EdxmlError("edxml_invalid", "Gói tin edXML không đúng cấu trúc.") from exc
-    if not valid:
-        first = schema.error_log.last_error
-        line = f" (dòng {first.line})" if first is not None else ""
-        raise EdxmlError("edxml_invalid", f"Gói tin edXML không đúng cấu trúc{line}.")
-    return root
+        return int(value.strip())
+    except ValueError:
+        return default
 
 
-def _get(node: etree._Element, *tags: str) -> str:
-    for tag in tags:
-        found = node.find(E + tag)
-        if found is None:
-            return ""
-        node = found
-    return node.text or ""
+def _envelope(root: etree._Element) -> etree._Element:
+    envelope = _child(root, "edXMLEnvelope")
+    if envelope is None or etree.QName(envelope).namespace != NS or _child(envelope, "edXMLHeader") is None:
+        raise EdxmlError("edxml_unexpected", "Tệp không phải gói tin edXML (QCVN 102:2016).")
+    return envelope
 
 
-def _parse_organ(node: etree._Element) -> Organ:
+def _parse_organ(node: etree._Element | None) -> Organ:
     return Organ(
-        organ_id=_get(node, "OrganId"),
-        name=_get(node, "OrganName"),
-        in_charge=_get(node, "OrganizationInCharge"),
-        address=_get(node, "OrganAdd"),
-        email=_get(node, "Email"),
-        telephone=_get(node, "Telephone"),
+        organ_id=_text(node, "OrganId"),
+        name=_text(node, "OrganName"),
+        in_charge=_text(node, "OrganizationInCharge"),
+        address=_text(node, "OrganAdd"),
+        email=_text(node, "Email"),
+        telephone=_text(node, "Telephone"),
+        fax=_text(node, "Fax"),
+        website=_text(node, "Website"),
     )
 
 
-def _parse_date(value: str) -> dt.date:
-    return dt.datetime.strptime(value, "%Y/%m/%d").date()
+def _parse_staff(node: etree._Element | None) -> Staff:
+    return Staff(
+        department=_text(node, "Department"),
+        staff=_text(node, "Staff"),
+        email=_text(node, "Email"),
+        mobile=_text(node, "Mobile"),
+    )
+
+
+def _parse_reference(node: etree._Element) -> Reference:
+    return Reference(
+        document_id=_text(node, "DocumentId"),
+        organ_id=_text(node, "OrganId"),
+        code=_text(node, "Code"),
+        promulgation_date=_text(node, "PromulgationDate"),
+    )
 
 
 def parse_message(data: bytes) -> Package | Status:
-    """Parse a package or a status message, whichever the bytes hold."""
-    root = _load(data, "edXMLEnvelope", "Status")
-    return _package(root) if root.tag == E + "edXMLEnvelope" else _status(root)
+    """Parse a document package or a status package, whichever the bytes hold."""
+    root = _load(data)
+    header = _child(_child(_envelope(root), "edXMLHeader"), "MessageHeader")
+    if _child(header, "StatusCode") is not None:
+        return _status(header)
+    return _package(root)
 
 
 def parse(data: bytes) -> Package:
-    """Parse and check an edXML package; raise EdxmlError (Vietnamese message) when it is not acceptable."""
-    return _package(_load(data, "edXMLEnvelope"))
-
-
-def _package(root: etree._Element) -> Package:
-    header = root.find(f"{E}edXMLHeader/{E}MessageHeader")
-    traces = root.find(f"{E}edXMLHeader/{E}TraceHeaderList")
-    assert header is not None and traces is not None  # the schema requires them
-    manifest = {_get(ref, "ContentId"): ref for ref in root.iterfind(f"{E}edXMLBody/{E}edXMLManifest/{E}Reference")}
-    attachments = []
-    for item in root.iterfind(f"{E}AttachmentEncoded/{E}Attachment"):
-        content_id = _get(item, "ContentId")
-        if content_id not in manifest:
-            raise EdxmlError("edxml_manifest", "Tệp đính kèm không có trong danh mục (manifest) của gói tin.")
-        try:
-            payload = base64.b64decode(_get(item, "Value"), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise EdxmlError("edxml_attachment", "Tệp đính kèm không giải mã được (base64).") from exc
-        attachments.append(
-            Attachment(
-                name=_get(item, "AttachmentName"),
-                data=payload,
-                content_type=_get(item, "ContentType"),
-                description=_get(manifest.pop(content_id), "Description"),
-            )
-        )
-    if manifest:
-        raise EdxmlError("edxml_manifest", "Danh mục (manifest) nêu tệp đính kèm không có trong gói tin.")
-    due = _get(header, "DueDate")
-    package = Package(
-        sender=_parse_organ(header.find(E + "From")),  # type: ignore[arg-type]
-        recipients=tuple(_parse_organ(node) for node in header.iterfind(E + "To")),
-        code_number=int(_get(header, "Code", "CodeNumber")),
-        code_notation=_get(header, "Code", "CodeNotation"),
-        place=_get(header, "PromulgationInfo", "Place"),
-        promulgation_date=_parse_date(_get(header, "PromulgationInfo", "PromulgationDate")),
-        type_code=_get(header, "DocumentType", "Type"),
-        type_name=_get(header, "DocumentType", "TypeName"),
-        subject=_get(header, "Subject"),
-        signer_competence=_get(header, "SignerInfo", "Competence"),
-        signer_position=_get(header, "SignerInfo", "Position"),
-        signer_name=_get(header, "SignerInfo", "FullName"),
-        attachments=tuple(attachments),
-        priority=int(_get(header, "OtherInfo", "Priority") or 0),
-        due_date=_parse_date(due) if due else None,
-        to_places=tuple(node.text or "" for node in header.iterfind(f"{E}ToPlaces/{E}Place")),
-        steering_type=int(_get(header, "SteeringType") or 0),
-        business_type=int(_get(traces, "Bussiness", "BussinessDocType")),
-        business_reason=_get(traces, "Bussiness", "BussinessDocReason"),
-        response_for=tuple(_get(node, "DocumentId") for node in header.iterfind(E + "ResponseFor")),
-        traces=tuple(
-            (_get(node, "OrganId"), dt.datetime.fromisoformat(_get(node, "Timestamp")))
-            for node in traces.iterfind(E + "TraceHeader")
-        ),
-        page_amount=int(_get(header, "OtherInfo", "PageAmount") or 0),
-    )
-    if _get(header, "DocumentId") != package.document_id:
-        raise EdxmlError("edxml_document_id", "DocumentId không khớp với cơ quan gửi, ngày và số, ký hiệu.")
-    if not package.attachments or package.attachments[0].content_type != "application/pdf":
-        raise EdxmlError("edxml_no_document", "Gói tin không có tệp PDF văn bản.")
-    return package
+    """Parse a document package; raise EdxmlError (Vietnamese message) when it cannot be read."""
+    message = parse_message(data)
+    if not isinstance(message, Package):
+        raise EdxmlError("edxml_unexpected", "Tệp là gói trạng thái, không phải gói văn bản.")
+    return message
 
 
 def parse_status(data: bytes) -> Status:
-    """Parse and check a status message; raise EdxmlError when it is not acceptable."""
-    return _status(_load(data, "Status"))
+    """Parse a status package; raise EdxmlError when it cannot be read."""
+    root = _load(data)
+    return _status(_child(_child(_envelope(root), "edXMLHeader"), "MessageHeader"))
 
 
-def _status(root: etree._Element) -> Status:
-    header = root.find(f"{E}Header/{E}MessageHeader")
-    assert header is not None
-    code = _get(header, "StatusCode")
-    if code not in STATUS_CODES:
-        raise EdxmlError("edxml_status_code", f"Mã trạng thái không hợp lệ: {code}.")
-    staff = header.find(E + "StaffInfo")
-    return Status(
-        document_id=_get(header, "ResponseFor", "DocumentId"),
-        sender=_parse_organ(header.find(E + "From")),  # type: ignore[arg-type]
-        code=code,
-        timestamp=dt.datetime.fromisoformat(_get(header, "Timestamp")),
-        description=_get(header, "Description"),
-        staff={k: v for k in ("department", "staff", "email", "mobile") if (v := _get(staff, k.capitalize()))}
-        if staff is not None
-        else {},
+def _package(root: etree._Element) -> Package:
+    envelope = _envelope(root)
+    head = _child(envelope, "edXMLHeader")
+    header = _child(head, "MessageHeader")
+    traces = _child(head, "TraceHeaderList")
+    business = _child(traces, "Bussiness")
+    manifest = {
+        _text(ref, "ContentId").removeprefix("cid:"): ref
+        for ref in _children(_child(_child(envelope, "edXMLBody"), "edXMLManifest"), "Reference")
+    }
+    attachments = tuple(
+        _attachment(item, manifest)
+        for encoded in _children(root, "AttachmentEncoded")
+        for item in _children(encoded, "Attachment")
+        if len(item)  # an empty <Attachment/> is skipped, as the national library does
     )
+    written = _text(business, "BussinessDocType") if business is not None else None
+    update_info = _child(business, "BussinessDocumentInfo")
+    return Package(
+        sender=_parse_organ(_child(header, "From")),
+        recipients=tuple(_parse_organ(node) for node in _children(header, "To")),
+        document_id=_text(header, "DocumentId"),
+        code_number=_text(header, "Code", "CodeNumber"),
+        code_notation=_text(header, "Code", "CodeNotation"),
+        place=_text(header, "PromulgationInfo", "Place"),
+        promulgation_date=_text(header, "PromulgationInfo", "PromulgationDate"),
+        # A missing or bad Type is 2 and TypeDetail -1, as the national library reads them.
+        type=_int(_text(header, "DocumentType", "Type"), 2),
+        type_detail=_int(_text(header, "DocumentType", "TypeDetail"), -1),
+        type_name=_text(header, "DocumentType", "TypeName"),
+        subject=_text(header, "Subject"),
+        content=_text(header, "Content"),
+        signer_competence=_text(header, "SignerInfo", "Competence"),
+        signer_position=_text(header, "SignerInfo", "Position"),
+        signer_name=_text(header, "SignerInfo", "FullName"),
+        attachments=attachments,
+        priority=_int(_text(header, "OtherInfo", "Priority"), 0),
+        due_date=_text(header, "DueDate"),
+        to_places=tuple(t for n in _children(_child(header, "ToPlaces"), "Place") if (t := (n.text or "").strip())),
+        steering_type=_int(_text(header, "SteeringType"), 0),
+        page_amount=_int(_text(header, "OtherInfo", "PageAmount"), 0),
+        promulgation_amount=_int(_text(header, "OtherInfo", "PromulgationAmount"), 0),
+        appendixes=tuple(
+            t for n in _children(_child(_child(header, "OtherInfo"), "Appendixes"), "Appendix") if (t := _text(n))
+        ),
+        business_type=_int(written or "0", NEW),
+        business_type_written=written,
+        business_reason=_text(business, "BussinessDocReason"),
+        business_document_id=_text(business, "DocumentId"),
+        business_receivers=tuple(
+            _text(receiver, "OrganId") for receiver in _children(_child(update_info, "ReceiverList"), "Receiver")
+        ),
+        paper=_int(_text(business, "Paper"), 0),
+        staff=_parse_staff(_child(business, "StaffInfo")),
+        replacements=tuple(
+            Replacement(
+                _text(info, "DocumentId"),
+                tuple(t for n in _children(_child(info, "OrganIdList"), "OrganId") if (t := (n.text or "").strip())),
+            )
+            for listing in _children(business, "ReplacementInfoList")
+            for info in _children(listing, "ReplacementInfo")
+        ),
+        response_for=tuple(
+            reference
+            for node in _children(header, "ResponseFor")
+            if (reference := _parse_reference(node)).document_id or reference.code
+        ),
+        traces=tuple((_text(node, "OrganId"), _text(node, "Timestamp")) for node in _children(traces, "TraceHeader")),
+    )
+
+
+def _status(header: etree._Element | None) -> Status:
+    if header is None:
+        raise EdxmlError("edxml_unexpected", "Gói trạng thái không có MessageHeader.")
+    return Status(
+        sender=_parse_organ(_child(header, "From")),
+        response_for=_parse_reference(_child(header, "ResponseFor"))
+        if _child(header, "ResponseFor") is not None
+        else Reference(""),
+        code=_text(header, "StatusCode"),
+        timestamp=_text(header, "Timestamp"),
+        description=_text(header, "Description"),
+        staff=_parse_staff(_child(header, "StaffInfo")),
+    )
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+_BASE64_KEEP = re.compile(rb"[^A-Za-z0-9+/\-_]")
+
+
+def lenient_base64(text: str) -> bytes:
+    """Decode base64 as the national library does (commons-codec): everything outside the alphabet skipped,
+    the URL-safe letters accepted, decoding stopped at the first padding, a trailing partial group used."""
+    raw = text.encode("ascii", "ignore").split(b"=", 1)[0]
+    kept = _BASE64_KEEP.sub(b"", raw).replace(b"-", b"+").replace(b"_", b"/")
+    whole = len(kept) - len(kept) % 4
+    tail = kept[whole:]
+    try:
+        decoded = base64.b64decode(kept[:whole], validate=True)
+        if len(tail) >= 2:
+            decoded += base64.b64decode(tail + b"=" * (4 - len(tail)))[: len(tail) - 1]
+    except (binascii.Error, ValueError) as exc:
+        raise EdxmlError("edxml_attachment", "Tệp đính kèm không giải mã được (base64).") from exc
+    return decoded
+
+
+def _attachment(item: etree._Element, manifest: dict[str, etree._Element]) -> Attachment:
+    payload = _child(item, "ContentTransferEncoded")
+    if payload is None:
+        raise EdxmlError("edxml_attachment", "Tệp đính kèm không có nội dung (ContentTransferEncoded).")
+    reference = manifest.get(_text(item, "ContentId").removeprefix("cid:"))
+    name = _safe_name(_text(item, "AttachmentName") or _text(reference, "AttachmentName") or _text(item, "Format"))
+    if not name:
+        raise EdxmlError("edxml_attachment", "Tệp đính kèm không có tên (AttachmentName).")
+    data = lenient_base64(payload.text or "")
+    # Zipped by the sender's builder whatever the labels say: found by the ZIP signature, unless the file is
+    # itself a ZIP by its kind (.zip, .docx, .xlsx, …).
+    if data.startswith(b"PK\x03\x04") and not name.lower().endswith(ZIP_KINDS):
+        data = _first_entry(data)
+    description = _text(item, "Description") or _text(reference, "Description")
+    return Attachment(name=name, data=data, content_type=content_type_of(name, data), description=description)
+
+
+# Files that are ZIP archives by their nature: sent as they are, never unzipped.
+ZIP_KINDS = (".zip", ".docx", ".xlsx", ".pptx", ".docm", ".xlsm", ".odt", ".ods", ".odp", ".epub")
+
+
+def _safe_name(name: str) -> str:
+    """A file name with no folders, no control characters, at most 200 characters."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip().lstrip(".")
+    return name[:200]
+
+
+def _first_entry(data: bytes) -> bytes:
+    """The first file of a ZIP archive, decompressed within MAX_UNZIPPED_BYTES (a bomb is refused)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = [info for info in archive.infolist() if not info.is_dir()]
+            if not entries:
+                raise EdxmlError("edxml_attachment", "Tệp nén đính kèm không chứa tệp nào.")
+            first = entries[0]
+            if first.file_size > MAX_UNZIPPED_BYTES:
+                raise EdxmlError("edxml_zip_bomb", "Tệp nén đính kèm giải nén ra quá lớn.")
+            with archive.open(first) as entry:
+                content = entry.read(MAX_UNZIPPED_BYTES + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        raise EdxmlError("edxml_attachment", "Tệp nén đính kèm bị hỏng.") from exc
+    if len(content) > MAX_UNZIPPED_BYTES:
+        raise EdxmlError("edxml_zip_bomb", "Tệp nén đính kèm giải nén ra quá lớn.")
+    return content
+
+
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".zip": "application/zip",
+    ".txt": "text/plain",
+}
+
+
+def content_type_of(name: str, data: bytes) -> str:
+    """A file's type by what it is (a PDF is a PDF whatever its name), else by its name."""
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def summary(message: Package | Status) -> dict[str, object]:
+    """What was read from a package or a status package, as plain data (`congvan edxml parse`)."""
+    if isinstance(message, Status):
+        return {
+            "kind": "status",
+            "from": message.sender.organ_id,
+            "status_code": message.code,
+            "response_for_document_id": message.response_for.document_id,
+            "response_for_organ_id": message.response_for.organ_id,
+            "response_for_code": message.response_for.code,
+            "description": message.description,
+            "timestamp": message.timestamp,
+        }
+    return {
+        "kind": "edoc",
+        "from": message.sender.organ_id,
+        "to": [organ.organ_id for organ in message.recipients],
+        "document_id": message.document_id,
+        "code_number": message.code_number,
+        "code_notation": message.code_notation,
+        "promulgation_date": message.promulgation_date or None,
+        "place": message.place,
+        "subject": message.subject,
+        "type": message.type,
+        "type_name": message.type_name,
+        "signer": message.signer_name,
+        "competence": message.signer_competence,
+        "due_date": message.due_date or None,
+        "steering_type": message.steering_type,
+        "priority": message.priority,
+        "to_places": list(message.to_places),
+        "bussiness_doc_type": message.business_type_written,
+        "attachments": [
+            {
+                "name": attachment.name,
+                "content_type": attachment.content_type,
+                "sha256": hashlib.sha256(attachment.data).hexdigest(),
+                "size": len(attachment.data),
+            }
+            for attachment in message.attachments
+        ],
+    }

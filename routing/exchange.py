@@ -21,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from routing import edxml, transport, webhooks
+from routing import edxml, recipients, transport, webhooks
 from routing.models import Delivery, DeliveryEvent, ExchangeMessage, Peer
 from signing import signers, validation
 from signing.errors import SigningError
 from workflow import catalog, outbox
 from workflow.errors import Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
-from workflow.models import Agency, Document, Person
+from workflow.models import Agency, AuditEvent, Document, Person
 from workflow.runtime import Runtime
 from workflow.services import audit, notify_role, read_pdf
 
@@ -134,7 +134,8 @@ def queue_message(
 def package_of(
     session: Session, rt: Runtime, document: Document, business_type: int = edxml.NEW, reason: str = ""
 ) -> edxml.Package:
-    """An issued document as the edXML package its recipient agencies receive (QCVN 102:2016)."""
+    """An issued document as the edXML package its recipient agencies receive (QCVN 102:2016), laid out as the
+    national exchange's library writes it: a new document, an update (2) or a replacement (3)."""
     if catalog.is_secret(document.confidentiality):
         raise Unprocessable(
             "confidential_no_electronic_dispatch", "Văn bản mật không được gửi qua mạng (liên thông điện tử)."
@@ -152,17 +153,25 @@ def package_of(
     query = select(Delivery).where(Delivery.document_id == document.id, Delivery.kind == "agency")
     external = [d.agency for d in session.scalars(query.order_by(Delivery.id)) if d.agency]
     replaced = session.get(Document, document.replaces_id) if document.replaces_id else None
+    if replaced is not None and business_type == edxml.NEW:
+        business_type = edxml.REPLACE
     type_name, _ = catalog.DOC_TYPES[document.doc_type]
+    kind, detail = edxml.DOCUMENT_TYPES[type_name]
+    number, notation = document.symbol.split("/", 1)
+    key = document_key(rt, document)
+    clerk = _issuer(session, document)
     from signing import pdf as signing_pdf
 
     return edxml.Package(
         sender=organ(agency),
         recipients=tuple(organ(a) for a in external),
-        code_number=document.number,
-        code_notation=document.symbol.split("/", 1)[1],
+        document_id=key,
+        code_number=number,
+        code_notation=notation,
         place=agency.place,
-        promulgation_date=issued_at.date(),
-        type_code=document.doc_type,
+        promulgation_date=edxml.day_text(issued_at.date()),
+        type=kind,
+        type_detail=detail,
         type_name=type_name,
         subject=document.summary,
         signer_competence=signer.authority,
@@ -170,21 +179,47 @@ def package_of(
         signer_name=signer.full_name,
         attachments=tuple(files),
         priority=catalog.URGENCY[document.urgency][1],
-        due_date=document.due_date,
-        to_places=tuple(line for line in document.noi_nhan.splitlines() if line.strip()),
-        business_type=edxml.REPLACE if replaced is not None and business_type == edxml.NEW else business_type,
-        business_reason=reason,
-        response_for=(document_key(rt, replaced),) if replaced is not None else (),
-        traces=((agency.code, issued_at),),
+        due_date=edxml.day_text(document.due_date),
+        # Clean names of who receives it, as "Nơi nhận" reads them (no "- ", no "Lưu: …").
+        to_places=tuple(line.label for line in recipients.parse(document.kinh_gui, document.noi_nhan)),
+        steering_type=STEERING_TYPE,
         page_amount=signing_pdf.inspect(pdf).pages,
+        appendixes=tuple(a.filename for a in document.appendices),
+        business_type=business_type,
+        business_reason=reason,
+        business_document_id=key if business_type == edxml.UPDATE else "",
+        business_receivers=tuple(a.code for a in external) if business_type == edxml.UPDATE else (),
+        staff=edxml.Staff(department="Văn thư", staff=clerk),
+        replacements=(
+            (edxml.Replacement(document_key(rt, replaced), tuple(a.code for a in external)),)
+            if business_type == edxml.REPLACE and replaced is not None
+            else ()
+        ),
+        traces=((agency.code, edxml.moment_text(issued_at)),),
     )
 
 
+# SteeringType: 0 for every document congvan sends. The SDK's material shows 0, 1 and 2 without saying what they
+# mean ("chỉ đạo", steering); 0 claims nothing about the document.
+STEERING_TYPE = 0
+
+
+def _issuer(session: Session, document: Document) -> str:
+    """The name of the clerk who issued the document (StaffInfo of its packages)."""
+    event = session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.document_id == document.id, AuditEvent.action == "issue")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    return event.actor.full_name if event is not None and event.actor is not None else ""
+
+
 def document_key(rt: Runtime, document: Document) -> str:
-    """The edXML DocumentId of one of our issued documents."""
+    """The edXML DocumentId of one of our issued documents: `OrganId,yyyy/MM/dd,07/Notation`."""
     assert document.number is not None and document.symbol is not None and document.issued_at is not None
-    day = document.issued_at.astimezone(rt.tz).date()
-    return f"{document.agency.code},{day:%Y/%m/%d},{document.number}/{document.symbol.split('/', 1)[1]}"
+    number, notation = document.symbol.split("/", 1)
+    return edxml.document_id(document.agency.code, document.issued_at.astimezone(rt.tz).date(), number, notation)
 
 
 def send_document(session: Session, rt: Runtime, document_id: int) -> list[int]:
@@ -264,18 +299,27 @@ def resend(
 def send_status(
     session: Session, rt: Runtime, *, organ_id: str, key: str, code: str, description: str, staff: dict[str, str]
 ) -> ExchangeMessage:
-    """Queue a status message about a document (ours or theirs) to another agency."""
+    """Queue a status package about a document (ours or theirs) to another agency; `organ_id` is the other party,
+    as the status's ResponseFor names it."""
     status = edxml.Status(
-        document_id=key,
         sender=organ(self_agency(session)),
+        response_for=reference(key, organ_id),
         code=code,
-        timestamp=rt.now(),
+        timestamp=edxml.moment_text(rt.now()),
         description=description,
-        staff=staff,
+        staff=edxml.Staff(**{k: v for k, v in staff.items() if k in ("department", "staff", "email", "mobile")}),
     )
     return queue_message(
         session, rt, kind="status", organ_id=organ_id, document_key=key, body=edxml.build_status(status), code=code
     )
+
+
+def reference(key: str, organ_id: str) -> edxml.Reference:
+    """ResponseFor of a status: the document's id, and its code and date when the id is the composite one."""
+    parts = key.split(",", 2)
+    if len(parts) == 3 and edxml.parse_day(parts[1]) is not None:
+        return edxml.Reference(key, organ_id=organ_id, code=parts[2], promulgation_date=parts[1])
+    return edxml.Reference(key, organ_id=organ_id)
 
 
 def route(session: Session, rt: Runtime, organ_id: str) -> tuple[str, str] | None:
@@ -474,8 +518,16 @@ def check(session: Session, rt: Runtime, token: str, envelope: transport.Envelop
         return Checked(envelope, message)
     if ours.code not in {r.organ_id for r in message.recipients}:
         raise Unprocessable("exchange_not_addressee", f"Cơ quan này ({ours.code}) không có trong nơi nhận.")
+    main = main_pdf(message)
+    if main is None:
+        raise Invalid("edxml_no_document", "Gói tin không có tệp PDF văn bản.")
     roots = sender_roots(rt, peer_of(session, envelope.sender))
-    return Checked(envelope, message, validate_pdf(rt, message.attachments[0].data, roots))
+    return Checked(envelope, message, validate_pdf(rt, main.data, roots))
+
+
+def main_pdf(package: edxml.Package) -> edxml.Attachment | None:
+    """The document itself among a package's files: its first PDF."""
+    return next((a for a in package.attachments if a.content_type == "application/pdf"), None)
 
 
 def validate_pdf(rt: Runtime, data: bytes, roots: list[Any]) -> PdfCheck:
@@ -549,7 +601,7 @@ def status_received(session: Session, rt: Runtime, status: edxml.Status, row: Ex
     if delivery is None:
         raise NotFound("exchange_unknown_document", "Không có văn bản đã gửi tới cơ quan này với mã định danh đó.")
     row.delivery_id = delivery.id
-    moment = status.timestamp if status.timestamp.tzinfo else status.timestamp.replace(tzinfo=rt.tz)
+    moment = status.moment or dt.datetime.now(dt.UTC)  # a time that does not parse: when it came
     recorded = delivery.remote_status_at
     if recorded is not None and (
         moment < recorded or (moment == recorded and RANK.get(status.code, 0) <= RANK.get(delivery.status_code, 0))

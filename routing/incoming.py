@@ -61,19 +61,26 @@ RECALL_ANSWERS = {"accept_recall": "15", "refuse_recall": "16"}
 
 
 def _fields(rt: Runtime, package: edxml.Package) -> dict[str, Any]:
+    main = exchange.main_pdf(package)
+    assert main is not None  # exchange.check refused a package without one
     files = []
-    for attachment in package.attachments[1:]:
-        files.append(
-            {"name": attachment.name, "description": attachment.description, "sha256": rt.store.put(attachment.data)}
-        )
+    for attachment in package.attachments:
+        if attachment is not main:
+            files.append(
+                {
+                    "name": attachment.name,
+                    "description": attachment.description,
+                    "sha256": rt.store.put(attachment.data),
+                }
+            )
     return {
         "subject": package.subject,
         "type_name": package.type_name,
         "signer_name": package.signer_name,
         "signer_position": package.signer_position,
         "priority": package.priority,
-        "due_date": package.due_date,
-        "pdf_sha256": rt.store.put(package.attachments[0].data),
+        "due_date": package.due_day,
+        "pdf_sha256": rt.store.put(main.data),
         "attachments": files,
     }
 
@@ -108,6 +115,15 @@ def accept_package(
             IncomingDocument.state.not_in(GONE),
         )
     )
+    if package.business_type == edxml.UPDATE and existing is None and package.business_document_id:
+        # The update names the document it updates (the national library's update packages do).
+        existing = session.scalar(
+            select(IncomingDocument).where(
+                IncomingDocument.agency_id == ours.id,
+                IncomingDocument.document_key == package.business_document_id,
+                IncomingDocument.state.not_in(GONE),
+            )
+        )
     if package.business_type == edxml.UPDATE and existing is not None:
         for name, value in _fields(rt, package).items():
             setattr(existing, name, value)
@@ -125,9 +141,9 @@ def accept_package(
         sender_code=package.sender.organ_id,
         sender_name=package.sender.name,
         document_key=package.document_id,
-        number=package.code_number,
-        symbol=f"{package.code_number:02d}/{package.code_notation}",
-        promulgation_date=package.promulgation_date,
+        number=int(package.code_number) if package.code_number.isdigit() else 0,
+        symbol=package.code[:64],
+        promulgation_date=package.promulgation_day or dt.datetime.now(rt.tz).date(),
         place=package.place,
         signatures=summary,
         received_at=dt.datetime.now(dt.UTC),
@@ -138,7 +154,8 @@ def accept_package(
     message.incoming_id = incoming.id
     _event(session, incoming, "received", "01", None, message_id=message.message_id)
     if package.business_type == edxml.REPLACE:
-        for key in package.response_for:
+        replaced = [r.document_id for r in package.replacements] or [r.document_id for r in package.response_for]
+        for key in replaced:
             old = session.scalar(
                 select(IncomingDocument).where(
                     IncomingDocument.agency_id == ours.id,

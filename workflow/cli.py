@@ -218,6 +218,27 @@ def scheduler(interval: float) -> None:
         time.sleep(interval)
 
 
+@main.group("edxml")
+def edxml_group() -> None:
+    """edXML packages (QCVN 102:2016) received or sent by other means."""
+
+
+@edxml_group.command("parse")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def edxml_parse(path: str) -> None:
+    """Print as JSON what congvan reads in an edXML package or status package."""
+    import json
+
+    from routing import edxml
+
+    try:
+        message = edxml.parse_message(Path(path).read_bytes())
+    except edxml.EdxmlError as exc:
+        click.echo(json.dumps({"refused": exc.code, "message": exc.message}, ensure_ascii=False))
+        sys.exit(1)
+    click.echo(json.dumps(edxml.summary(message), ensure_ascii=False))
+
+
 @main.group("exchange")
 def exchange_group() -> None:
     """Connect this agency to other agencies (directly) or to a hub."""

@@ -84,14 +84,22 @@ def post(
 
 
 def package_from_snv(pdf: bytes, **changes: Any) -> bytes:
-    """A package Sở Nội vụ sends us, carrying the given PDF."""
+    """A package Sở Nội vụ sends us, carrying the given PDF (its DocumentId made from its code and date)."""
     base = sample()
     fields = {
         "sender": edxml.Organ(SNV, "Sở Nội vụ tỉnh Tuyên Quang"),
         "recipients": (edxml.Organ(STNMT, "Sở Tài nguyên và Môi trường"),),
         "code_notation": "SNV-TCBC",
+        "code_number": "12",
         "attachments": (edxml.Attachment("12-SNV-TCBC.pdf", pdf, description="Văn bản"),),
     } | changes
+    if isinstance(fields["code_number"], int):
+        fields["code_number"] = f"{fields['code_number']:02d}"
+    if "document_id" not in changes:
+        day = edxml.parse_day(str(fields.get("promulgation_date", base.promulgation_date)))
+        assert day is not None
+        sender = fields["sender"].organ_id
+        fields["document_id"] = edxml.document_id(sender, day, fields["code_number"], fields["code_notation"])
     return edxml.build(dataclasses.replace(base, **fields))
 
 

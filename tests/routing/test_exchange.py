@@ -79,7 +79,7 @@ def test_bad_package_signatures_are_refused(app: Flask, foreign: Foreign, signed
         (b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', "edxml_doctype"),
         (
             b'<edXML:edXMLEnvelope xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016"/>',
-            "edxml_invalid",
+            "edxml_unexpected",
         ),
     ],
 )
@@ -184,7 +184,13 @@ def test_duplicated_and_reordered_statuses_leave_the_last_one(
         delivery_id = delivery.id
     messages = []
     for code, moment in zip(history, moments, strict=True):
-        status = edxml.Status(key, edxml.Organ(SNV, "Sở Nội vụ"), code, moment, description=f"trạng thái {code}")
+        status = edxml.Status(
+            edxml.Organ(SNV, "Sở Nội vụ"),
+            edxml.Reference(key, STNMT),
+            code,
+            edxml.moment_text(moment),
+            description=f"trạng thái {code}",
+        )
         messages.append((uuid.uuid4().hex, edxml.build_status(status)))
     order = list(data.draw(st.permutations(range(len(messages))), label="order"))
     for extra in data.draw(st.lists(st.integers(0, len(messages) - 1), max_size=6), label="duplicates"):
