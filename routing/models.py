@@ -211,6 +211,19 @@ class HubOrgan(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
 
+class HubSystem(Base):
+    """A system registered at the hub for the VXP protocol: its system id and secret (the national SDK signs
+    each request with them) and the agency it speaks for."""
+
+    __tablename__ = "hub_systems"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[str] = mapped_column(String(64), unique=True)
+    organ_id: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    secret: Mapped[str] = mapped_column(Sealed)  # the HMAC key, as written (encrypted at rest)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
 class HubMessage(Base):
     """A package or status message stored at the hub for one recipient until it is delivered."""
 

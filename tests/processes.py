@@ -182,11 +182,16 @@ def create_database(server_url: str, name: str) -> str:
     return server_url.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + f"/{name}"
 
 
+def congvan_command() -> list[str]:
+    """The `congvan` command of this interpreter."""
+    return [sys.executable, "-m", "workflow.cli"]
+
+
 def start_congvan(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """Start a `congvan` subcommand (worker, serve, scheduler) in its own process group."""
     with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "workflow.cli", *args],
+            [*congvan_command(), *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -282,6 +282,22 @@ def hub_group() -> None:
     """Administer the exchange hub (an instance run with CONGVAN_HUB_MODE=true)."""
 
 
+@hub_group.command("add-system")
+@click.argument("organ_id")
+@click.option("--name", required=True, help="The agency's name.")
+@click.option("--system-id", default="", help="The system id its SDK is configured with (default: the organ id).")
+@click.option("--secret-file", type=click.File("r", encoding="utf-8"), required=True, help="A file holding its secret.")
+def hub_add_system(organ_id: str, name: str, system_id: str, secret_file: object) -> None:
+    """Register a system speaking the national SDK's protocol (VXP) for an agency, with its secret."""
+    from routing import hub
+
+    secret = secret_file.read().strip()  # type: ignore[attr-defined]
+    rt = runtime_module.current()
+    with rt.sessions() as session, session.begin():
+        system = hub.add_system(session, system_id or organ_id, organ_id, name, secret)
+        click.echo(f"Đã đăng ký hệ thống {system.system_id} cho {name} ({organ_id}) với trục (giao thức VXP).")
+
+
 @hub_group.command("register")
 @click.argument("identity_file", type=click.File("r", encoding="utf-8"))
 @click.option("--token", required=True, help="The agency's credentials at the hub (the hub also uses it to push).")

@@ -1,0 +1,122 @@
+"""The national exchange's HTTP protocol (VXP, ../shared/interop/VXP-PROTOCOL.md §1): how the SDK signs a
+request, how the file it sends is tied to the signature, and how answers look. Pure: headers and bytes in,
+values out.
+
+Every parameter travels as an `XroadVnpt-<name>` header. The SDK puts the headers it signs in a compact JSON
+object (`XroadVnpt-sign-header`) and sends the HMAC-SHA256 of that exact string, keyed with the system's secret
+as written (`XroadVnpt-hash-header`). The server verifies the HMAC over the string received (key order is not
+stable), then takes every parameter from that signed object, never from an unsigned header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PREFIX = "XroadVnpt-"
+VERSION = "3.0.201608"
+OPERATIONS = (
+    "sendEdoc",
+    "getReceivedEdocList",
+    "getEdoc",
+    "updateStatus",
+    "getAgenciesList",
+    "countReceiveEdoc",
+    "countReceiveStatus",
+)
+MESSAGE_TYPES = ("edoc", "status")
+STATUSES = ("done", "fail", "processing")
+
+
+class VxpError(Exception):
+    """A request refused, with a stable code, a Vietnamese message and the HTTP status to answer with."""
+
+    def __init__(self, code: str, message: str, http_status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A request whose signature checked: the system that sent it and its signed parameters."""
+
+    system_id: str
+    params: dict[str, str]  # bare parameter names, lower-cased -> values
+
+    def get(self, name: str) -> str:
+        """A signed parameter, or "" when the request did not sign one of that name."""
+        return self.params.get(name.lower(), "")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    return headers.get((PREFIX + name).lower(), "")
+
+
+def verify(headers: Mapping[str, str], secret_of: Callable[[str], str | None]) -> Signed:
+    """Check a request's HMAC with the secret of the system it names; return its signed parameters.
+
+    `headers` has lower-cased names (the SDK keeps its callers' spelling: names match in any case)."""
+    system_id = _header(headers, "systemid")
+    signed, given = _header(headers, "sign-header"), _header(headers, "hash-header")
+    secret = secret_of(system_id) if system_id else None
+    if secret is None or not signed or not given:
+        raise VxpError("vxp_unauthorized", "Hệ thống gửi yêu cầu chưa đăng ký với trục hoặc thiếu chữ ký.", 401)
+    expected = hmac.new(secret.encode(), signed.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, given.strip().lower()):
+        raise VxpError("vxp_bad_signature", "Chữ ký của yêu cầu không đúng (sai khóa bí mật?).", 401)
+    try:
+        values = json.loads(signed)
+    except ValueError as exc:
+        raise VxpError("vxp_bad_signature", "Phần tiêu đề được ký không phải JSON.", 401) from exc
+    if not isinstance(values, dict):
+        raise VxpError("vxp_bad_signature", "Phần tiêu đề được ký không phải JSON.", 401)
+    params: dict[str, str] = {}
+    for name, value in values.items():
+        # Every signed header must have come as signed: one changed on the way is a forged request.
+        if headers.get(str(name).lower(), "") != str(value):
+            raise VxpError("vxp_tampered", f"Tiêu đề {name} khác giá trị đã ký.", 401)
+        if str(name).lower().startswith(PREFIX.lower()):
+            params[str(name)[len(PREFIX) :].lower()] = str(value)
+    if params.get("systemid") != system_id:
+        raise VxpError("vxp_tampered", "Mã hệ thống khác giá trị đã ký.", 401)
+    return Signed(system_id, params)
+
+
+def file_hash(data: bytes) -> str:
+    """The SDK's `hash-file`: SHA-256 written as the hex of each byte without zero padding (0x08 is "8")."""
+    return "".join(format(byte, "x") for byte in hashlib.sha256(data).digest())
+
+
+def sign(system_id: str, secret: str, params: Mapping[str, str], content_type: str) -> dict[str, str]:
+    """The headers of a request as the SDK makes them: every parameter signed."""
+    headers = {PREFIX + "systemid": system_id, PREFIX + "Content-Type": content_type}
+    headers |= {PREFIX + name: value for name, value in params.items()}
+    signed = json.dumps(headers, separators=(",", ":"), ensure_ascii=False)
+    return headers | {
+        "Content-Type": content_type,
+        PREFIX + "sign-header-key": ";".join(name[len(PREFIX) :] for name in headers),
+        PREFIX + "sign-header": signed,
+        PREFIX + "hash-header": hmac.new(secret.encode(), signed.encode(), hashlib.sha256).hexdigest(),
+        PREFIX + "version": VERSION,
+    }
+
+
+def ok(**fields: Any) -> dict[str, Any]:
+    """A successful answer: the three fields the SDK requires, then the operation's own."""
+    return {"status": "OK", "ErrorCode": "0", "ErrorDesc": ""} | fields
+
+
+def failure(code: str, message: str) -> dict[str, Any]:
+    """A refused request's answer (the SDK reads these fields whatever the HTTP status; never null)."""
+    return {"status": "FAIL", "ErrorCode": code, "ErrorDesc": message, "DocId": ""}
+
+
+def body_of(data: bytes) -> bytes:
+    """The edXML file of a sendEdoc body: the raw bytes the SDK sends, without its trailing CRLF."""
+    return data.removesuffix(b"\r\n")

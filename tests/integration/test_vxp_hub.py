@@ -1,0 +1,149 @@
+"""congvan's hub serves the national exchange's protocol (VXP) to the SDK's own client (`vxp client`): two
+systems registered with their system ids and secrets exchange an SDK sample package and a status package;
+a wrong secret, a tampered signed header and an unregistered recipient are refused; nothing is kept of them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from routing import edxml, vxp
+from routing.models import HubMessage
+from tests import processes
+from tests.network import Instance, _runtime, make_instance
+
+pytestmark = pytest.mark.integration
+
+INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
+SAMPLES = INTEROP / "samples"
+VPCP, NGHEAN = "000.00.00.G22", "000.00.00.H41"  # the SDK samples' sender and first recipient
+SECRETS = {"sys-vpcp": "c2VjcmV0LW9mLXZwY3AtMjAyNg==", "sys-nghean": "c2VjcmV0LW9mLW5naGVhbi0yMDI2"}
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_hash: str) -> Iterator[Instance]:
+    base = tmp_path_factory.mktemp("vxp-hub")
+    root = redis_url.rsplit("/", 1)[0]
+    instance, _ = make_instance(base, "hub", f"{root}/6", password_hash, None, {"CONGVAN_HUB_MODE": "true"})
+    for system_id, organ_id, name in (
+        ("sys-vpcp", VPCP, "Văn phòng Chính phủ"),
+        ("sys-nghean", NGHEAN, "UBND Tỉnh Nghệ An"),
+    ):
+        secret = base / f"{system_id}.secret"
+        secret.write_text(SECRETS[system_id] + "\n")
+        command = ["hub", "add-system", organ_id, "--name", name, "--system-id", system_id]
+        added = subprocess.run(
+            [*processes.congvan_command(), *command, "--secret-file", str(secret)],
+            env=instance.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert added.returncode == 0, added.stderr
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+def client(hub: Instance, system_id: str, *args: str, secret: str | None = None) -> dict[str, Any]:
+    """One call of the SDK's own client; its answer (the SDK's result object) with lower-cased field names."""
+    done = subprocess.run(
+        [str(INTEROP / "vxp"), "client", f"{hub.url}/vxp", system_id, secret or SECRETS[system_id], *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return {name.lower(): value for name, value in answer.items()}
+
+
+def _kept(hub: Instance) -> int:
+    rt = _runtime(hub)
+    try:
+        with rt.readers() as session:
+            return int(session.scalar(select(func.count()).select_from(HubMessage)) or 0)
+    finally:
+        rt.close()
+
+
+def test_the_sdk_client_exchanges_through_the_hub(hub: Instance, tmp_path: Path) -> None:
+    sample = SAMPLES / "edoc_update.edxml"
+    sent = client(hub, "sys-vpcp", "send", str(sample), NGHEAN)
+    assert sent.get("status") == "OK" and sent.get("docid"), sent
+    waiting = client(hub, "sys-nghean", "received", "edoc")
+    assert [item["id"] for item in waiting["knobsticks"]] == [sent["docid"]], waiting
+    assert waiting["knobsticks"][0]["from"] == VPCP and waiting["knobsticks"][0]["messageType"] == "edoc"
+    got = client(hub, "sys-nghean", "get", sent["docid"], str(tmp_path))
+    assert got.get("status") == "OK", got
+    (saved,) = tmp_path.rglob(f"{sent['docid']}.edxml")
+    assert edxml.summary(edxml.parse(saved.read_bytes())) == edxml.summary(edxml.parse(sample.read_bytes()))
+    assert client(hub, "sys-nghean", "update", sent["docid"], "done").get("status") == "OK"
+    assert client(hub, "sys-nghean", "received", "edoc").get("knobsticks") in ([], None)
+
+    # The receiver's status package goes back to the sender, routed by its ResponseFor.
+    status = client(hub, "sys-nghean", "send-status", str(SAMPLES / "status_inbox_01.edxml"))
+    assert status.get("status") == "OK", status
+    statuses = client(hub, "sys-vpcp", "received", "status")
+    assert [item["id"] for item in statuses["knobsticks"]] == [status["docid"]]
+    got = client(hub, "sys-vpcp", "get", status["docid"], str(tmp_path / "status"))
+    (saved,) = (tmp_path / "status").rglob(f"{status['docid']}.edxml")
+    assert edxml.parse_status(saved.read_bytes()).code == "01"
+    assert client(hub, "sys-vpcp", "update", status["docid"], "done").get("status") == "OK"
+    assert client(hub, "sys-vpcp", "received", "status").get("knobsticks") in ([], None)
+
+    agencies = client(hub, "sys-vpcp", "agencies")
+    assert {(a["code"], a["name"]) for a in agencies["agencies"]} >= {
+        (VPCP, "Văn phòng Chính phủ"),
+        (NGHEAN, "UBND Tỉnh Nghệ An"),
+    }
+
+
+def test_what_the_hub_refuses(hub: Instance) -> None:
+    before = _kept(hub)
+    wrong = client(hub, "sys-vpcp", "received", "edoc", secret="not-the-secret")
+    assert wrong.get("status") == "FAIL" and wrong.get("errorcode") == "vxp_bad_signature", wrong
+    stranger = client(hub, "sys-unknown", "received", "edoc", secret="x")
+    assert stranger.get("errorcode") == "vxp_unauthorized", stranger
+    # Not registered: the sample's other recipients.
+    refused = client(hub, "sys-vpcp", "send", str(SAMPLES / "edoc_update.edxml"))
+    assert refused.get("errorcode") == "vxp_unknown_recipient", refused
+    # Another agency's package from this system.
+    other = client(hub, "sys-nghean", "send", str(SAMPLES / "edoc_update.edxml"), NGHEAN)
+    assert other.get("errorcode") == "vxp_wrong_sender", other
+
+    # A signed header changed on the way (the SDK's signing, made here with our own client side).
+    url = f"{hub.url}/vxp/getReceivedEdocList"
+    headers = vxp.sign(
+        "sys-nghean", SECRETS["sys-nghean"], {"servicetype": "eDoc", "messagetype": "edoc"}, "application/json"
+    )
+    assert requests.post(url, headers=headers, timeout=30).json()["status"] == "OK"
+    tampered = headers | {"XroadVnpt-messagetype": "status"}
+    answer = requests.post(url, headers=tampered, timeout=30)
+    assert answer.status_code == 401 and answer.json()["ErrorCode"] == "vxp_tampered"
+    # A file that is not the one whose hash was signed.
+    body = (SAMPLES / "edoc_update.edxml").read_bytes()
+    params = {"from": VPCP, "servicetype": "eDoc", "messagetype": "edoc", "to": json.dumps([NGHEAN])}
+    signed = vxp.sign(
+        "sys-vpcp", SECRETS["sys-vpcp"], params | {"hash-file": vxp.file_hash(body)}, "application/octet-stream"
+    )
+    changed = requests.post(
+        f"{hub.url}/vxp/sendEdoc", data=body.replace(b"7816", b"7817") + b"\r\n", headers=signed, timeout=30
+    )
+    assert changed.json()["ErrorCode"] == "vxp_file_hash"
+    hostile = b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e 'x'>]><edXML>&e;</edXML>"
+    signed = vxp.sign(
+        "sys-vpcp", SECRETS["sys-vpcp"], params | {"hash-file": vxp.file_hash(hostile)}, "application/octet-stream"
+    )
+    entity = requests.post(f"{hub.url}/vxp/sendEdoc", data=hostile + b"\r\n", headers=signed, timeout=30)
+    assert entity.status_code == 400 and entity.json()["ErrorCode"] == "edxml_doctype"
+    assert _kept(hub) == before
