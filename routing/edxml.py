@@ -298,8 +298,12 @@ def _serialise(root: etree._Element) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def build(package: Package) -> bytes:
-    """The package as edXML bytes (UTF-8), laid out as VNPT's builder writes it."""
+DSIG = "http://www.w3.org/2000/09/xmldsig#"
+
+
+def build(package: Package, *, signature_place: bool = False) -> bytes:
+    """The package as edXML bytes (UTF-8), laid out as VNPT's builder writes it; with `signature_place`, an empty
+    `ds:Signature Id="placeholder"` ends the header, where the sender's XML signature goes (signing.xmldsig)."""
     root, envelope = _document()
     header = _sub(envelope, "edXMLHeader")
     _message_header(_sub(header, "MessageHeader"), package)
@@ -309,6 +313,8 @@ def build(package: Package) -> bytes:
         _sub(trace, "OrganId", organ_id)
         _sub(trace, "Timestamp", moment)
     _business(_sub(traces, "Bussiness"), package)
+    if signature_place:
+        etree.SubElement(header, f"{{{DSIG}}}Signature", nsmap={"ds": DSIG}).set("Id", "placeholder")
     manifest = _sub(_sub(envelope, "edXMLBody"), "edXMLManifest")
     manifest.set("version", "1.0")
     # After the envelope, unprefixed in the root's default namespace: where the national library reads it.

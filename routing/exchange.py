@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from routing import edxml, recipients, transport, webhooks
 from routing.models import Delivery, DeliveryEvent, ExchangeMessage, Peer
-from signing import signers, validation
+from signing import signers, validation, xmldsig
 from signing.errors import SigningError
 from workflow import catalog, outbox
 from workflow.errors import Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
@@ -246,9 +246,15 @@ def send_document(session: Session, rt: Runtime, document_id: int) -> list[int]:
 def _queue_package(
     session: Session, rt: Runtime, package: edxml.Package, deliveries: list[Delivery], *, send_now: bool
 ) -> list[int]:
-    body = edxml.build(package)
+    agency_signer = rt.keyring.agency(package.sender.organ_id)
+    # The package carries the agency's XML signature in its header (QCVN 102:2016) when its key is one
+    # signxml can use here (not on a token); the PDF's PAdES signatures remain the legal check.
+    if xmldsig.can_sign(agency_signer):
+        body = xmldsig.sign(edxml.build(package, signature_place=True), agency_signer)
+    else:
+        body = edxml.build(package)
     # One signature serves every recipient: it covers the package bytes, which are the same for all.
-    signature = signers.sign_detached(body, rt.keyring.agency(package.sender.organ_id))
+    signature = signers.sign_detached(body, agency_signer)
     made = []
     for delivery in deliveries:
         assert delivery.agency is not None
@@ -484,6 +490,7 @@ class Checked:
     envelope: transport.Envelope
     message: edxml.Package | edxml.Status | None  # None: a message id we already took
     pdf: PdfCheck | None = None  # for packages: what the validation service said of the PDF
+    xml_signature: dict[str, str] | None = None  # for packages: what its own XML signature says
 
 
 @dataclass(frozen=True)
@@ -521,8 +528,11 @@ def check(session: Session, rt: Runtime, token: str, envelope: transport.Envelop
     main = main_pdf(message)
     if main is None:
         raise Invalid("edxml_no_document", "Gói tin không có tệp PDF văn bản.")
-    roots = sender_roots(rt, peer_of(session, envelope.sender))
-    return Checked(envelope, message, validate_pdf(rt, main.data, roots))
+    peer = peer_of(session, envelope.sender)
+    roots = sender_roots(rt, peer)
+    # Recorded and shown, never a refusal: real packages often carry none, or a placeholder.
+    xml_check = xmldsig.verify(envelope.body, peer.certificate.encode() if peer and peer.certificate else None)
+    return Checked(envelope, message, validate_pdf(rt, main.data, roots), xml_check.as_dict())
 
 
 def main_pdf(package: edxml.Package) -> edxml.Attachment | None:
@@ -580,7 +590,7 @@ def receive(session: Session, rt: Runtime, checked: Checked) -> dict[str, Any]:
 
     if isinstance(message, edxml.Package):
         assert checked.pdf is not None
-        result = incoming.accept_package(session, rt, message, row, checked.pdf)
+        result = incoming.accept_package(session, rt, message, row, checked.pdf, checked.xml_signature)
     elif message.code == "13":
         result = incoming.recall_requested(session, rt, message, row)
     else:

@@ -86,14 +86,20 @@ def _fields(rt: Runtime, package: edxml.Package) -> dict[str, Any]:
 
 
 def accept_package(
-    session: Session, rt: Runtime, package: edxml.Package, message: ExchangeMessage, pdf_check: exchange.PdfCheck
+    session: Session,
+    rt: Runtime,
+    package: edxml.Package,
+    message: ExchangeMessage,
+    pdf_check: exchange.PdfCheck,
+    xml_signature: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A new, update or replacement package arrives with its PDF validated: keep it and send 01.
 
-    A PDF whose signatures do not validate is refused with 02 and nothing is registered.
+    A PDF whose signatures do not validate is refused with 02 and nothing is registered. The package's own XML
+    signature is kept with the PDF's verdict, for the clerk to see.
     """
     ours = exchange.self_agency(session)
-    summary, reason = pdf_check.summary, pdf_check.reason
+    summary, reason = pdf_check.summary | ({"xml_signature": xml_signature} if xml_signature else {}), pdf_check.reason
     staff = {"department": "Văn thư"}
     if not pdf_check.valid:
         message.state = "rejected"

@@ -43,6 +43,11 @@ class KeySigner(SimpleSigner):
         )
         self._key = key
 
+    @property
+    def private_key(self) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
+        """The key itself, for signatures pyHanko does not make (an edXML package's XML signature)."""
+        return self._key
+
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         algorithm = _HASHES[digest_algorithm.lower()]
         if isinstance(self._key, rsa.RSAPrivateKey):

@@ -71,6 +71,8 @@ def test_document_travels_through_the_hub_and_every_status_comes_back(network: N
     assert item["symbol"] == document["symbol"] and item["state"] == "received"
     assert item["sender"] == {"code": STNMT, "name": "Sở Tài nguyên và Môi trường"}
     assert item["signatures"]["verdict"] == "valid"
+    # The package's own XML signature, checked against the sender's certificate pinned from the hub.
+    assert item["signatures"]["xml_signature"]["status"] == "valid", item["signatures"]
     day = document["issued_at"][:10].replace("-", "/")
     assert item["document_key"] == f"{STNMT},{day},{document['symbol']}"  # the number as printed: "01"
     pdf = b.call("vanthu", "GET", f"/api/v1/incoming/{item['id']}/pdf")

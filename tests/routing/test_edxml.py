@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from routing import edxml
-from signing import validation
+from signing import pki, signers, validation, xmldsig
 from tests.conftest import Api
 
 GOLDEN = Path(__file__).with_name("golden")
@@ -329,3 +329,31 @@ def test_a_secret_document_is_never_packaged(api: Api) -> None:
     response = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/edxml")
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "confidential_no_electronic_dispatch"
+
+
+def _agency_signer(name: str) -> tuple[signers.KeySigner, bytes]:
+    root = pki.make_root(f"CA thử {name}", name)
+    identity = pki.issue_signing_cert(root, name, name)
+    p12 = pki.to_pkcs12(identity, [root.cert], b"x", name)
+    return signers.load_pkcs12(p12, b"x"), pki.cert_pem(identity.cert)
+
+
+def test_the_package_carries_its_senders_xml_signature(tmp_path: Path) -> None:
+    signer, certificate = _agency_signer("Sở Tài nguyên và Môi trường")
+    _, stranger = _agency_signer("Cơ quan khác")
+    signed = xmldsig.sign(edxml.build(sample(), signature_place=True), signer)
+    # Enveloped in the header, after the trace headers, covering the whole package.
+    header = signed[signed.index(b"<edXML:edXMLHeader>") : signed.index(b"</edXML:edXMLHeader>")]
+    assert b"<ds:Signature" in header and b"rsa-sha256" in header and b'URI=""' in header
+    assert xmldsig.verify(signed, certificate).status == "valid"
+    assert edxml.parse(signed) == sample()  # the signature changes nothing congvan reads
+    path = tmp_path / "signed.edxml"
+    path.write_bytes(signed)
+    (line,) = _vxp("ed", path)  # nor what the national library reads
+    assert _theirs(line) == _as_vxp(edxml.summary(sample()))
+    changed = signed.replace(b"<edXML:Priority>1<", b"<edXML:Priority>3<")
+    assert xmldsig.verify(changed, certificate).status == "invalid"
+    assert xmldsig.verify(signed, stranger).status == "invalid"
+    assert xmldsig.verify(edxml.build(sample()), certificate).status == "absent"
+    # The national library's own signature (unprefixed, SHA-1, a placeholder certificate): recorded, not refused.
+    assert xmldsig.verify((SAMPLES[0].parent / "edoc_update.edxml").read_bytes(), certificate).status == "unverifiable"

@@ -54,6 +54,9 @@ def test_register_numbers_are_consecutive_per_year_and_return_needs_a_reason(
     app: Flask, api: Api, arrived: list[int]
 ) -> None:
     first, second, third = arrived
+    # Sở Nội vụ's test packages carry no XML signature: recorded for the clerk, not a refusal.
+    item = api.as_("vanthu", "GET", f"/api/v1/incoming/{first}").get_json()
+    assert item["signatures"]["xml_signature"]["status"] == "absent"
     assert _act(api, "chuyenvien", first, "register").status_code == 404  # not even visible to a specialist
     assert _act(api, "giamdoc", first, "register").status_code == 403  # visible to a leader, registered by the clerk
     response = _act(api, "vanthu", second, "return")
