@@ -13,23 +13,27 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hmac
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from routing import edxml, recipients, transport, webhooks
+from routing import edxml, recipients, transport, vxp, webhooks
 from routing.models import Delivery, DeliveryEvent, ExchangeMessage, Peer
 from signing import signers, validation, xmldsig
 from signing.errors import SigningError
 from workflow import catalog, outbox
-from workflow.errors import Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
+from workflow.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
 from workflow.models import Agency, AuditEvent, Document, Person
 from workflow.runtime import Runtime
 from workflow.services import audit, notify_role, read_pdf
+
+log = logging.getLogger(__name__)
 
 # Order of a recipient's statuses, to break ties between statuses stamped with the same time.
 RANK = {None: 0, "01": 1, "02": 2, "03": 2, "04": 3, "05": 4, "06": 5, "16": 6, "15": 7}
@@ -352,6 +356,9 @@ def attempt(rt: Runtime, message_row_id: int, *, leased: bool = False) -> str:
         due = message.next_attempt_at is None or message.next_attempt_at <= now + dt.timedelta(seconds=1)
         if not (due or leased):
             return "not_due"
+        # A direct peer first; else the national exchange (VXP) when configured; else congvan's hub.
+        peer = peer_of(session, message.organ_id)
+        client = None if peer is not None and peer.url else vxp_client(session, rt)
         target = route(session, rt, message.organ_id)
         envelope = transport.Envelope(
             message.message_id,
@@ -360,12 +367,39 @@ def attempt(rt: Runtime, message_row_id: int, *, leased: bool = False) -> str:
             rt.store.get(message.body_sha256, ".xml"),
             base64.b64decode(message.signature),
         )
-    if target is None:
-        outcome = transport.Outcome(False, False, f"Chưa cấu hình đường gửi tới cơ quan {envelope.recipient}.")
-    else:
+    if client is not None:
+        outcome = send_vxp(client, envelope, "status" if message.kind == "status" else "edoc")
+    elif target is not None:
         outcome = transport.post(target[0], target[1], envelope, float(rt.config["EXCHANGE_TIMEOUT"]))
+    else:
+        outcome = transport.Outcome(False, False, f"Chưa cấu hình đường gửi tới cơ quan {envelope.recipient}.")
     with rt.sessions() as session, session.begin():
         return record_outcome(session, rt, message_row_id, outcome)
+
+
+def vxp_client(session: Session, rt: Runtime) -> vxp.Client | None:
+    """The national exchange this agency is connected to (CONGVAN_VXP_URL), or None."""
+    if not rt.config["VXP_URL"]:
+        return None
+    return vxp.Client(
+        str(rt.config["VXP_URL"]),
+        str(rt.config["VXP_SYSTEM_ID"]),
+        str(rt.config["VXP_SECRET"]),
+        self_agency(session).code,
+        float(rt.config["EXCHANGE_TIMEOUT"]),
+    )
+
+
+def send_vxp(client: vxp.Client, envelope: transport.Envelope, kind: str) -> transport.Outcome:
+    """One sendEdoc of a message for one organ: sent, worth retrying (network, 5xx), or refused for good."""
+    try:
+        doc_id = client.send(envelope.body, kind, envelope.recipient)
+    except requests.RequestException as exc:
+        return transport.Outcome(False, True, f"Không kết nối được tới trục liên thông: {type(exc).__name__}.")
+    except vxp.VxpError as exc:
+        retry = exc.http_status >= 500 or exc.http_status in (408, 429)
+        return transport.Outcome(False, retry, f"Trục liên thông từ chối ({exc.code}): {exc.message}")
+    return transport.Outcome(True, False, answer={"DocId": doc_id})
 
 
 def record_outcome(session: Session, rt: Runtime, message_row_id: int, outcome: transport.Outcome) -> str:
@@ -509,6 +543,21 @@ def check(session: Session, rt: Runtime, token: str, envelope: transport.Envelop
     write transaction that takes the message stays short.
     """
     authenticate(session, rt, token, envelope.sender)
+    return _check(session, rt, envelope, signed=True)
+
+
+def check_from_vxp(session: Session, rt: Runtime, doc_id: str, body: bytes) -> Checked:
+    """A message the national exchange delivered. The exchange authenticated the system that sent it for the
+    organ its package names, so that is the sender; the package's own XML signature is checked and kept."""
+    try:
+        sender = edxml.parse_message(body).sender.organ_id
+    except edxml.EdxmlError as exc:
+        raise Invalid(exc.code, exc.message) from exc
+    envelope = transport.Envelope(f"vxp-{doc_id}"[:64], sender, self_agency(session).code, body, b"")
+    return _check(session, rt, envelope, signed=False)
+
+
+def _check(session: Session, rt: Runtime, envelope: transport.Envelope, *, signed: bool) -> Checked:
     if _taken(session, envelope.message_id) is not None:
         return Checked(envelope, None)
     ours = self_agency(session)
@@ -520,7 +569,8 @@ def check(session: Session, rt: Runtime, token: str, envelope: transport.Envelop
         raise Invalid(exc.code, exc.message) from exc
     if message.sender.organ_id != envelope.sender:
         raise Forbidden("exchange_wrong_sender", "Cơ quan gửi trong gói tin khác cơ quan đã xác thực.")
-    verify(session, rt, envelope)
+    if signed:
+        verify(session, rt, envelope)
     if not isinstance(message, edxml.Package):
         return Checked(envelope, message)
     if ours.code not in {r.organ_id for r in message.recipients}:
@@ -533,6 +583,33 @@ def check(session: Session, rt: Runtime, token: str, envelope: transport.Envelop
     # Recorded and shown, never a refusal: real packages often carry none, or a placeholder.
     xml_check = xmldsig.verify(envelope.body, peer.certificate.encode() if peer and peer.certificate else None)
     return Checked(envelope, message, validate_pdf(rt, main.data, roots), xml_check.as_dict())
+
+
+def pull_vxp(rt: Runtime) -> int:
+    """Take what waits for us at the national exchange: packages, then statuses; each is applied in one
+    transaction, then answered `done` (or `fail` with the reason when it is refused for good)."""
+    with rt.readers() as session:
+        client = vxp_client(session, rt)
+    if client is None:
+        return 0
+    taken = 0
+    for kind in ("edoc", "status"):
+        for item in client.received(kind):
+            doc_id = str(item["docId"])
+            try:
+                body = client.get(doc_id)
+                with rt.readers() as reader:
+                    checked = check_from_vxp(reader, rt, doc_id, body)
+                with rt.sessions() as session, session.begin():
+                    receive(session, rt, checked)
+            except DomainError as exc:
+                log.warning("package %s from the exchange refused: %s %s", doc_id, exc.code, exc.message)
+                client.update(doc_id, "fail")
+            else:
+                client.update(doc_id, "done")
+            outbox.relay_quietly(rt)
+            taken += 1
+    return taken
 
 
 def main_pdf(package: edxml.Package) -> edxml.Attachment | None:

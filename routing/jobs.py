@@ -55,6 +55,11 @@ def pull_hub() -> int:
     return hub.pull(runtime.current())
 
 
+def pull_vxp() -> int:
+    """Take the packages and statuses waiting for us at the national exchange."""
+    return exchange.pull_vxp(runtime.current())
+
+
 def reconcile() -> dict[str, int]:
     """Re-enqueue what the database says is due: stuck internal deliveries, unsent packages, retries."""
     rt = runtime.current()
@@ -96,6 +101,9 @@ def reconcile() -> dict[str, int]:
     if rt.config["EXCHANGE_HUB_URL"] and rt.config["EXCHANGE_PULL"] and not rt.config["HUB_MODE"]:
         outbox.enqueue(rt, "exchange", "routing.jobs.pull_hub", {})
         pulled = 1
+    if rt.config["VXP_URL"] and rt.config["EXCHANGE_PULL"] and not rt.config["HUB_MODE"]:
+        outbox.enqueue(rt, "exchange", "routing.jobs.pull_vxp", {})
+        pulled += 1
     return {
         "deliveries": len(internal),
         "packages": len(unpackaged),

@@ -120,3 +120,68 @@ def failure(code: str, message: str) -> dict[str, Any]:
 def body_of(data: bytes) -> bytes:
     """The edXML file of a sendEdoc body: the raw bytes the SDK sends, without its trailing CRLF."""
     return data.removesuffix(b"\r\n")
+
+
+# --- the client: an agency's congvan talking to the national exchange (or a congvan hub) --------------
+
+
+@dataclass(frozen=True)
+class Client:
+    """The settings of one system at a VXP endpoint (CONGVAN_VXP_URL, _SYSTEM_ID, _SECRET)."""
+
+    url: str
+    system_id: str
+    secret: str
+    organ_id: str
+    timeout: float
+
+    def call(
+        self, operation: str, params: Mapping[str, str], body: bytes = b"", content_type: str = ""
+    ) -> dict[str, Any]:
+        """One signed request; its answer, or VxpError with the endpoint's code (network errors propagate)."""
+        import requests
+
+        content_type = content_type or "application/json"
+        headers = sign(self.system_id, self.secret, params, content_type)
+        response = requests.post(
+            f"{self.url.rstrip('/')}/{operation}", data=body, headers=headers, timeout=self.timeout
+        )
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise VxpError(
+                "vxp_bad_answer", f"Trục trả lời không phải JSON (HTTP {response.status_code}).", 502
+            ) from exc
+        if not isinstance(answer, dict) or answer.get("status") != "OK":
+            code = str((answer or {}).get("ErrorCode") or "vxp_failed") if isinstance(answer, dict) else "vxp_failed"
+            message = str(answer.get("ErrorDesc") or "") if isinstance(answer, dict) else ""
+            raise VxpError(
+                code, message or f"Trục từ chối yêu cầu (HTTP {response.status_code}).", response.status_code
+            )
+        return answer
+
+    def send(self, data: bytes, kind: str, to: str) -> str:
+        """sendEdoc: a package (kind `edoc`) or status package (`status`) for one organ; the hub's DocId."""
+        params = {
+            "from": self.organ_id,
+            "servicetype": "eDoc",
+            "messagetype": kind,
+            "to": json.dumps([to]),
+            "hash-file": file_hash(data),
+        }
+        return str(self.call("sendEdoc", params, data + b"\r\n", "application/octet-stream").get("DocId", ""))
+
+    def received(self, kind: str) -> list[dict[str, Any]]:
+        """getReceivedEdocList: what waits for us, of one message type."""
+        data = self.call("getReceivedEdocList", {"servicetype": "eDoc", "messagetype": kind}).get("data") or []
+        return [item for item in data if isinstance(item, dict) and item.get("docId")]
+
+    def get(self, doc_id: str) -> bytes:
+        """getEdoc: one waiting item's package."""
+        import base64
+
+        return base64.b64decode(str(self.call("getEdoc", {"docId": doc_id}, b"{}").get("data") or ""))
+
+    def update(self, doc_id: str, status: str) -> None:
+        """updateStatus: done, fail or processing."""
+        self.call("updateStatus", {"docId": doc_id, "status": status}, b"{}")

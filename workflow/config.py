@@ -90,6 +90,12 @@ DEFAULTS: dict[str, Any] = {
     # through the hub at EXCHANGE_HUB_URL, where this agency authenticates with EXCHANGE_HUB_TOKEN.
     "EXCHANGE_HUB_URL": "",
     "EXCHANGE_HUB_TOKEN": "",
+    # The national exchange (VXP protocol, or a congvan hub's /vxp): base URL, this system's id and secret.
+    # When set, packages and statuses to agencies without a direct URL go there, and every scheduler tick
+    # takes what waits for us.
+    "VXP_URL": "",
+    "VXP_SYSTEM_ID": "",
+    "VXP_SECRET": "",
     # Fetch waiting messages from the hub on every scheduler tick (off if the hub pushes to us).
     "EXCHANGE_PULL": True,
     "EXCHANGE_TIMEOUT": 15,
@@ -116,6 +122,7 @@ SECRETS = (
     "DATABASE_URL",
     "EXCHANGE_HUB_TOKEN",
     "S3_SECRET_ACCESS_KEY",
+    "VXP_SECRET",
 )
 
 

@@ -1,0 +1,94 @@
+"""Two congvan agencies exchange through a congvan hub over the national exchange's protocol (VXP): each is a
+system registered at the hub; A's clerk issues, the package goes by sendEdoc, B's scheduler takes it with
+getReceivedEdocList/getEdoc and answers done, B's statuses travel back the same way to A's board."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from routing.models import HubMessage
+from tests import processes
+from tests.network import SNV, STNMT, Instance, _runtime, add_peer, make_instance, wait_for
+
+pytestmark = pytest.mark.integration
+
+SECRETS = {STNMT: "vxp-secret-of-stnmt-2026", SNV: "vxp-secret-of-snv-2026"}
+
+
+@dataclass
+class Network:
+    """The hub and the two agencies."""
+
+    hub: Instance
+    a: Instance
+    b: Instance
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_hash: str) -> Iterator[Network]:
+    base = tmp_path_factory.mktemp("vxp-network")
+    root = redis_url.rsplit("/", 1)[0]
+    hub_instance, _ = make_instance(base, "hub", f"{root}/3", password_hash, None, {"CONGVAN_HUB_MODE": "true"})
+    agencies = {}
+    for name, organ, db in (("a", STNMT, 4), ("b", SNV, 5)):
+        env = {
+            "CONGVAN_VXP_URL": f"{hub_instance.url}/vxp",
+            "CONGVAN_VXP_SYSTEM_ID": f"sys-{name}",
+            "CONGVAN_VXP_SECRET": SECRETS[organ],
+        }
+        agencies[name] = make_instance(base, name, f"{root}/{db}", password_hash, organ, env)
+        secret = base / f"{name}.secret"
+        secret.write_text(SECRETS[organ])
+        command = ["hub", "add-system", organ, "--name", name, "--system-id", f"sys-{name}", "--secret-file"]
+        added = subprocess.run(
+            [*processes.congvan_command(), *command, str(secret)],
+            env=hub_instance.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert added.returncode == 0, added.stderr
+    (a, a_identity), (b, b_identity) = agencies["a"], agencies["b"]
+    assert a_identity and b_identity
+    # Each pins the other's certificate (for the packages' XML signatures); no direct URL: all goes by the hub.
+    add_peer(a, b_identity)
+    add_peer(b, a_identity)
+    for instance in (hub_instance, a, b):
+        instance.start()
+    yield Network(hub_instance, a, b)
+    for instance in (hub_instance, a, b):
+        instance.stop()
+
+
+def _status_of(a: Instance, document_id: int, code: str) -> dict[str, object] | None:
+    delivery = a.delivery_to(document_id, SNV)
+    return delivery if delivery["status"] == code else None
+
+
+def test_a_document_and_its_statuses_travel_over_vxp(network: Network) -> None:
+    a, b = network.a, network.b
+    document = a.issue(summary="đề nghị phối hợp qua trục liên thông")
+    arrived = wait_for(b.incoming, 60, "the package at B", a, b, network.hub)
+    item = arrived[0]
+    assert item["symbol"] == document["symbol"] and item["state"] == "received"
+    assert item["signatures"]["verdict"] == "valid"
+    assert item["signatures"]["xml_signature"]["status"] == "valid", item["signatures"]
+    wait_for(lambda: _status_of(a, document["id"], "01"), 60, "01 at A", a, b, network.hub)
+    b.ok("vanthu", "POST", f"/api/v1/incoming/{item['id']}/actions/register")
+    final = wait_for(lambda: _status_of(a, document["id"], "03"), 60, "03 at A", a, b, network.hub)
+    assert final["transport"] == "delivered"
+    # Each item was taken once and answered done at the hub: nothing is left waiting there.
+    assert len(b.incoming()) == 1
+    rt = _runtime(network.hub)
+    try:
+        with rt.readers() as session:
+            states = list(session.scalars(select(HubMessage.state)))
+    finally:
+        rt.close()
+    assert states and set(states) == {"delivered"}, states
