@@ -612,6 +612,33 @@ def pull_vxp(rt: Runtime) -> int:
     return taken
 
 
+def sync_agencies(rt: Runtime) -> int:
+    """Bring the agencies the national exchange lists (getAgenciesList: code and name) into our directory, so
+    recipients in Kính gửi / Nơi nhận resolve to them; returns how many were added or renamed."""
+    with rt.readers() as session:
+        client = vxp_client(session, rt)
+    if client is None:
+        return 0
+    listed = client.call("getAgenciesList", {}).get("data") or []
+    entries = {
+        str(e["code"]).strip(): str(e.get("name") or "").strip()
+        for e in listed
+        if isinstance(e, dict) and str(e.get("code") or "").strip()
+    }
+    changed = 0
+    with rt.sessions() as session, session.begin():
+        known = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(list(entries))))}
+        for code, name in entries.items():
+            agency = known.get(code)
+            if agency is None:
+                session.add(Agency(code=code[:32], name=(name or code)[:255]))
+                changed += 1
+            elif name and not agency.is_self and agency.name != name:
+                agency.name = name[:255]
+                changed += 1
+    return changed
+
+
 def main_pdf(package: edxml.Package) -> edxml.Attachment | None:
     """The document itself among a package's files: its first PDF."""
     return next((a for a in package.attachments if a.content_type == "application/pdf"), None)

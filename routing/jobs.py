@@ -60,6 +60,11 @@ def pull_vxp() -> int:
     return exchange.pull_vxp(runtime.current())
 
 
+def sync_agencies() -> int:
+    """Bring the national exchange's list of agencies into our directory."""
+    return exchange.sync_agencies(runtime.current())
+
+
 def reconcile() -> dict[str, int]:
     """Re-enqueue what the database says is due: stuck internal deliveries, unsent packages, retries."""
     rt = runtime.current()

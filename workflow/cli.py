@@ -196,9 +196,16 @@ def scheduler(interval: float) -> None:
     last_prune: float | None = None
     end_hour, end_minute = (int(x) for x in str(rt.config["WORKDAY_END"]).split(":"))
     last_anchor: dt.date | None = None
+    last_agencies: dt.date | None = None
     while True:
         now = rt.now()
         try:
+            if rt.config["VXP_URL"] and not rt.config["HUB_MODE"] and last_agencies != now.date():
+                # At start and then daily: the national exchange's agencies join our directory.
+                from routing import exchange
+
+                click.echo(f"{now.isoformat()} agencies from the exchange: {exchange.sync_agencies(rt)}")
+                last_agencies = now.date()
             if (now.hour, now.minute) >= (hour, minute) and last_cutoff != now.date():
                 # Marked done only once the batches exist: a database away at the cut-off is tried again on
                 # the next tick (leaders whose batch was made already have nothing left waiting).

@@ -18,6 +18,7 @@ from tests.network import SNV, STNMT, Instance, _runtime, add_peer, make_instanc
 pytestmark = pytest.mark.integration
 
 SECRETS = {STNMT: "vxp-secret-of-stnmt-2026", SNV: "vxp-secret-of-snv-2026"}
+VPCP = "000.00.00.G22"
 
 
 @dataclass
@@ -54,6 +55,11 @@ def network(tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_h
             check=False,
         )
         assert added.returncode == 0, added.stderr
+    # An agency known to the exchange only (its system elsewhere): it joins A's and B's directories.
+    vpcp = base / "vpcp.secret"
+    vpcp.write_text("vxp-secret-of-vpcp-2026")
+    command = ["hub", "add-system", VPCP, "--name", "Văn phòng Chính phủ", "--secret-file", str(vpcp)]
+    assert subprocess.run([*processes.congvan_command(), *command], env=hub_instance.env, check=False).returncode == 0
     (a, a_identity), (b, b_identity) = agencies["a"], agencies["b"]
     assert a_identity and b_identity
     # Each pins the other's certificate (for the packages' XML signatures); no direct URL: all goes by the hub.
@@ -92,3 +98,13 @@ def test_a_document_and_its_statuses_travel_over_vxp(network: Network) -> None:
     finally:
         rt.close()
     assert states and set(states) == {"delivered"}, states
+
+
+def test_the_directory_follows_the_exchange(network: Network) -> None:
+    def known() -> dict[str, str] | None:
+        agencies = network.a.ok("vanthu", "GET", "/api/v1/directory")["agencies"]
+        found = {a["code"]: a["name"] for a in agencies}
+        return found if VPCP in found else None
+
+    found = wait_for(known, 60, "the exchange's agencies in A's directory", network.a, network.hub)
+    assert found[VPCP] == "Văn phòng Chính phủ" and SNV in found
