@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import hmac
 import logging
 import uuid
@@ -554,6 +555,26 @@ def check_from_vxp(session: Session, rt: Runtime, doc_id: str, body: bytes) -> C
     except edxml.EdxmlError as exc:
         raise Invalid(exc.code, exc.message) from exc
     envelope = transport.Envelope(f"vxp-{doc_id}"[:64], sender, self_agency(session).code, body, b"")
+    return _check(session, rt, envelope, signed=False)
+
+
+def check_imported(session: Session, rt: Runtime, actor_id: int, body: bytes) -> Checked:
+    """A package the clerk received by other means (a file): read as the exchange would deliver it, its sender
+    the one it names, its XML signature and its PDF's signatures checked and shown. Importing the same file
+    again takes nothing twice."""
+    actor = session.get(Person, actor_id)
+    if actor is None or not actor.has_role("clerk"):
+        raise Forbidden("forbidden", "Chỉ văn thư nhập văn bản đến từ tệp edXML.")
+    if len(body) > edxml.MAX_PACKAGE_BYTES:
+        raise Invalid("edxml_too_large", "Gói tin edXML quá lớn.")
+    try:
+        message = edxml.parse_message(body)
+    except edxml.EdxmlError as exc:
+        raise Invalid(exc.code, exc.message) from exc
+    if not isinstance(message, edxml.Package):
+        raise Invalid("edxml_unexpected", "Tệp là gói trạng thái, không phải gói văn bản.")
+    key = "import-" + hashlib.sha256(body).hexdigest()[:48]
+    envelope = transport.Envelope(key, message.sender.organ_id, self_agency(session).code, body, b"")
     return _check(session, rt, envelope, signed=False)
 
 

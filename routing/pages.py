@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response as BaseResponse
 
-from routing import certificate, incoming, services
+from routing import certificate, exchange, incoming, services
 from routing.models import OPEN, Delivery
 from signing import pdf as signing_pdf
 from workflow import render
 from workflow.errors import DomainError, NotFound
 from workflow.models import Document, Unit
-from workflow.pages import actor, back, me, page_arg, refused, signed_in
+from workflow.pages import actor, back, me, my_id, page_arg, refused, signed_in
 from workflow.views import commit, db, inline_pdf, path_id, runtime
 
 bp = Blueprint("routing_pages", __name__, template_folder="templates")
@@ -106,6 +106,33 @@ INCOMING_LABELS = {
     "accept_recall": "Đồng ý thu hồi",
     "refuse_recall": "Từ chối thu hồi",
 }
+
+
+@bp.post("/incoming/import")
+@signed_in
+def incoming_import() -> BaseResponse:
+    """The clerk imports an edXML package received by other means (a file from e-mail, a USB stick)."""
+    upload = request.files.get("file")
+    data = upload.read() if upload is not None and upload.filename else b""
+    if not data:
+        flash(_("Hãy chọn tệp edXML."), "error")
+        return back("routing_pages.incoming_list")
+    rt, person_id = runtime(), my_id()
+    assert person_id is not None
+    with rt.readers() as reader:
+        checked = exchange.check_imported(reader, rt, person_id, data)
+    answer = exchange.receive(db(), rt, checked)
+    commit()
+    if answer.get("result") == "rejected":
+        flash(_("Văn bản bị trả lại: %(reason)s", reason=answer.get("reason", "")), "error")
+        return back("routing_pages.incoming_list")
+    if answer.get("duplicate"):
+        flash(_("Tệp này đã được nhập trước đây."), "ok")
+    else:
+        flash(_("Đã nhập văn bản đến."), "ok")
+    if answer.get("incoming_id"):
+        return redirect(url_for("routing_pages.incoming_document", incoming_id=answer["incoming_id"]))
+    return back("routing_pages.incoming_list")
 
 
 @bp.get("/incoming/<incoming_id>")

@@ -14,7 +14,7 @@ from routing import certificate, edxml, exchange, hub, incoming, services, trans
 from routing.models import HubOrgan, HubSystem
 from workflow.errors import DomainError, Invalid, TooLarge
 from workflow.services import get_document, optional_date
-from workflow.views import body_json, commit, db, inline_pdf, ok, page_arg, path_id, person, runtime
+from workflow.views import body_json, commit, db, inline_pdf, ok, page_arg, path_id, person, person_id, runtime
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
 exchange_bp = Blueprint("exchange", __name__, url_prefix="/exchange/v1")
@@ -140,6 +140,27 @@ def incoming_list() -> tuple[Response, int]:
         raise Invalid("invalid_state", "Trạng thái không hợp lệ.", field="state")
     rows, after = incoming.listing(db(), person(), state, _year(default_now=False), page_arg())
     return ok({"incoming": [incoming.incoming_json(r) for r in rows], "next_before": after})
+
+
+@bp.post("/incoming/import")
+def incoming_import() -> tuple[Response, int]:
+    """A clerk imports an edXML package received by other means (raw body or multipart 'file')."""
+    request.max_content_length = edxml.MAX_PACKAGE_BYTES + 1024 * 1024
+    actor_id = person_id()
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+    else:
+        data = request.get_data()
+    if not data:
+        raise Invalid("missing_file", "Thiếu tệp edXML (trường 'file').", field="file")
+    rt = runtime()
+    with rt.readers() as reader:
+        # Parsed and its PDF validated on a snapshot: the write transaction only takes it.
+        checked = exchange.check_imported(reader, rt, actor_id, data)
+    answer = exchange.receive(db(), rt, checked)
+    commit()
+    return ok(answer, 201 if not answer.get("duplicate") else 200)
 
 
 @bp.get("/incoming-register")

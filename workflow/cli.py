@@ -246,6 +246,34 @@ def edxml_parse(path: str) -> None:
     click.echo(json.dumps(edxml.summary(message), ensure_ascii=False))
 
 
+@edxml_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--clerk", required=True, help="User name of the clerk importing it.")
+def edxml_import(path: str, clerk: str) -> None:
+    """Take a package received by other means as an incoming document, as if the exchange had delivered it."""
+    import json
+
+    from sqlalchemy import select
+
+    from routing import exchange
+    from workflow import outbox
+    from workflow.errors import DomainError
+    from workflow.models import Person
+
+    rt = runtime_module.current()
+    try:
+        with rt.readers() as reader:
+            person_id = reader.scalar(select(Person.id).where(Person.username == clerk))
+            checked = exchange.check_imported(reader, rt, person_id or 0, Path(path).read_bytes())
+        with rt.sessions() as session, session.begin():
+            answer = exchange.receive(session, rt, checked)
+    except DomainError as exc:
+        click.echo(json.dumps({"refused": exc.code, "message": exc.message}, ensure_ascii=False))
+        sys.exit(1)
+    outbox.relay_quietly(rt)
+    click.echo(json.dumps(answer, ensure_ascii=False))
+
+
 @main.group("exchange")
 def exchange_group() -> None:
     """Connect this agency to other agencies (directly) or to a hub."""

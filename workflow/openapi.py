@@ -336,6 +336,17 @@ SPEC: dict[str, Any] = {
                 ],
             )
         },
+        "/api/v1/incoming/import": {
+            "post": _op(
+                "Văn thư nhập một gói tin edXML nhận qua kênh khác (như khi trục chuyển tới): 201 văn bản đến mới, "
+                "200 nếu tệp đã được nhập",
+                "201",
+                body={
+                    "application/xml": {"schema": BINARY},
+                    "multipart/form-data": {"schema": {"type": "object", "properties": {"file": BINARY}}},
+                },
+            )
+        },
         "/api/v1/incoming-register": {
             "get": _op(
                 "Sổ đăng ký văn bản đến của năm",

@@ -4,16 +4,23 @@ year, return with a reason, who may do what, and the clerk's board flags (overdu
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from routing import services
+from routing import edxml, services
 from routing.models import Delivery, ExchangeMessage
+from tests import processes
 from tests.conftest import Api
-from tests.routing.foreign import Foreign, package_from_snv, post
+from tests.routing.foreign import SNV, STNMT, Foreign, package_from_snv, post
+from tests.web.test_pages import _token, sign_in
 from workflow import config as config_module
 
 
@@ -131,3 +138,51 @@ def test_board_flags(app: Flask) -> None:
         assert flags(None, "failed", 1) == ["failed"]
     finally:
         rt.config = rt_config
+
+
+def test_a_clerk_imports_a_package_received_by_other_means(
+    app: Flask, api: Api, signed_pdf: bytes, tmp_path: Path
+) -> None:
+    package = package_from_snv(signed_pdf, code_number=31)
+    refused = api.as_("chuyenvien", "POST", "/api/v1/incoming/import", data=package, content_type="application/xml")
+    assert refused.status_code == 403
+    taken = api.as_("vanthu", "POST", "/api/v1/incoming/import", data=package, content_type="application/xml")
+    assert taken.status_code == 201 and taken.get_json()["result"] == "received", taken.get_json()
+    incoming_id = taken.get_json()["incoming_id"]
+    item = api.as_("vanthu", "GET", f"/api/v1/incoming/{incoming_id}").get_json()
+    assert item["symbol"] == "31/SNV-TCBC" and item["signatures"]["verdict"] == "valid"
+    again = api.as_("vanthu", "POST", "/api/v1/incoming/import", data=package, content_type="application/xml")
+    assert again.status_code == 200 and again.get_json()["duplicate"] is True
+    status = edxml.build_status(
+        edxml.Status(edxml.Organ(SNV), edxml.Reference("x", STNMT), "03", "2026/11/27 10:00:00")
+    )
+    wrong = api.as_("vanthu", "POST", "/api/v1/incoming/import", data=status, content_type="application/xml")
+    assert wrong.status_code == 400 and wrong.get_json()["error"]["code"] == "edxml_unexpected"
+    # From the page: the clerk picks the file and lands on the incoming document.
+    clerk = sign_in(app, "vanthu")
+    form = {
+        "csrf_token": _token(clerk, "/incoming"),
+        "file": (io.BytesIO(package_from_snv(signed_pdf, code_number=32)), "goi-tin.edxml"),
+    }
+    response = clerk.post("/incoming/import", data=form, content_type="multipart/form-data")
+    assert response.status_code == 302 and "/incoming/" in response.headers["Location"]
+    assert "32/SNV-TCBC" in clerk.get(response.headers["Location"]).get_data(as_text=True)
+    # And from the command line (a file handed over on a USB stick).
+    path = tmp_path / "goi-tin.edxml"
+    path.write_bytes(package_from_snv(signed_pdf, code_number=33))
+    rt = app.extensions["congvan"]
+    env = {
+        f"CONGVAN_{k}": str(v)
+        for k, v in rt.config.items()
+        if isinstance(v, str | int | float) and not isinstance(v, bool)
+    }
+    done = subprocess.run(
+        [*processes.congvan_command(), "edxml", "import", str(path), "--clerk", "vanthu"],
+        env=os.environ | env | {"CONGVAN_JOB_MODE": "inline"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["result"] == "received"

@@ -173,6 +173,7 @@ EXPECTED: dict[str, Rule] = {
     "routing.resend_delivery": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
     "routing.dispatch_board": roles("clerk", "leader", "other_leader", "receiving_leader", "admin", "other_agency"),
     "routing.incoming_list": signed_in,
+    "routing.incoming_import": roles("clerk", "other_agency"),  # a clerk imports for their own agency
     "routing.incoming_register": roles("clerk", "leader", "other_leader", "receiving_leader", "other_agency"),
     "routing.incoming_detail": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "routing.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
@@ -221,6 +222,7 @@ EXPECTED: dict[str, Rule] = {
     ),
     "routing_pages.delivery_resend": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
     "routing_pages.incoming_list": signed_in,
+    "routing_pages.incoming_import": roles("clerk", "other_agency"),
     "routing_pages.incoming_document": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "routing_pages.incoming_page": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "routing_pages.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
