@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing import edxml, exchange, transport, vxp
-from routing.models import HubMessage, HubOrgan, HubSystem
+from routing.models import HubAgency, HubMessage, HubOrgan, HubSystem
 from signing import validation
 from workflow import outbox
 from workflow.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated, Unprocessable
@@ -346,14 +346,41 @@ def vxp_count(session: Session, system: HubSystem, kind: str) -> int:
 
 def vxp_agencies(session: Session) -> list[dict[str, Any]]:
     """getAgenciesList: every agency the hub knows, by its organ id."""
-    seen: dict[str, str] = {}
+    seen: dict[str, dict[str, Any]] = {}
     for system in session.scalars(select(HubSystem).order_by(HubSystem.organ_id)):
-        seen.setdefault(system.organ_id, system.name)
+        seen.setdefault(system.organ_id, {"name": system.name, "pid": "", "mail": ""})
     for organ in session.scalars(select(HubOrgan).order_by(HubOrgan.organ_id)):
-        seen.setdefault(organ.organ_id, organ.name)
-    return [
-        {"id": code, "pid": "", "code": code, "name": name, "mail": "", "oldCode": ""} for code, name in seen.items()
-    ]
+        seen.setdefault(organ.organ_id, {"name": organ.name, "pid": "", "mail": ""})
+    for agency in session.scalars(select(HubAgency).order_by(HubAgency.code)):
+        seen.setdefault(agency.code, {"name": agency.name, "pid": agency.parent_code, "mail": agency.mail})
+    return [{"id": code, "code": code, "oldCode": ""} | entry for code, entry in seen.items()]
+
+
+def vxp_register_agency(session: Session, system: HubSystem, body: Any) -> HubAgency:
+    """registerAgency: a system adds an agency to the directory (its own organ, or under it), or changes it."""
+    if not isinstance(body, dict) or not str(body.get("code") or "").strip() or not str(body.get("name") or "").strip():
+        raise vxp.VxpError("vxp_bad_agency", "Cần mã (code) và tên (name) của cơ quan.")
+    code = str(body["code"]).strip()[:32]
+    parent = str(body.get("pcode") or body.get("pid") or "").strip()[:32]
+    if system.organ_id not in (code, parent):
+        raise vxp.VxpError("vxp_not_yours", "Hệ thống chỉ đăng ký cơ quan của mình hoặc đơn vị trực thuộc.", 403)
+    agency = session.scalar(select(HubAgency).where(HubAgency.code == code))
+    if agency is not None and agency.registered_by != system.system_id:
+        raise vxp.VxpError("vxp_not_yours", "Cơ quan này do hệ thống khác đăng ký.", 403)
+    if agency is None:
+        agency = HubAgency(code=code, registered_by=system.system_id)
+        session.add(agency)
+    agency.parent_code, agency.name = parent, str(body["name"]).strip()[:255]
+    agency.mail = str(body.get("mail") or "").strip()[:255]
+    return agency
+
+
+def vxp_delete_agency(session: Session, system: HubSystem, code: str) -> None:
+    """deleteAgency: a system takes an agency it registered out of the directory."""
+    agency = session.scalar(select(HubAgency).where(HubAgency.code == code))
+    if agency is None or agency.registered_by != system.system_id:
+        raise vxp.VxpError("vxp_not_found", "Không có cơ quan này do hệ thống đăng ký.", 404)
+    session.delete(agency)
 
 
 # --- an instance talking to its hub -------------------------------------------------------------

@@ -224,6 +224,19 @@ class HubSystem(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
 
+class HubAgency(Base):
+    """An agency a system registered at the hub's directory (registerAgency), e.g. one of its units."""
+
+    __tablename__ = "hub_agencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    parent_code: Mapped[str] = mapped_column(String(32), default="")
+    name: Mapped[str] = mapped_column(String(255))
+    mail: Mapped[str] = mapped_column(String(255), default="")
+    registered_by: Mapped[str] = mapped_column(String(64))  # the system id that registered it
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
 class HubMessage(Base):
     """A package or status message stored at the hub for one recipient until it is delivered."""
 

@@ -397,3 +397,23 @@ def vxp_agencies() -> Response:
     session = db()
     _vxp_caller(session)
     return _vxp_answer(vxp.ok(data=hub.vxp_agencies(session)))
+
+
+@vxp_bp.post("/registerAgency")
+def vxp_register_agency() -> Response:
+    """registerAgency: the caller adds its agency, or one under it, to the hub's directory (JSON body)."""
+    session = db()
+    system, _ = _vxp_caller(session)
+    hub.vxp_register_agency(session, system, request.get_json(silent=True))
+    commit()
+    return _vxp_answer(vxp.ok())
+
+
+@vxp_bp.post("/deleteAgency")
+def vxp_delete_agency() -> Response:
+    """deleteAgency: the caller takes an agency it registered out of the directory (AgencyCode)."""
+    session = db()
+    system, signed = _vxp_caller(session)
+    hub.vxp_delete_agency(session, system, signed.get("agencycode"))
+    commit()
+    return _vxp_answer(vxp.ok())

@@ -25,6 +25,8 @@ OPERATIONS = (
     "getEdoc",
     "updateStatus",
     "getAgenciesList",
+    "registerAgency",
+    "deleteAgency",
     "countReceiveEdoc",
     "countReceiveStatus",
 )

@@ -79,8 +79,8 @@ def test_every_vxp_endpoint_by_every_caller(tmp_path: Path, keys_dir: Path, pass
             answer = response.get_json()
             assert set(answer) >= {"status", "ErrorCode", "ErrorDesc"}, (rule.rule, answer)
             allowed = caller in ("a", "b") and not (caller == "a" and rule.rule.endswith(("getEdoc", "updateStatus")))
-            if rule.rule.endswith("sendEdoc"):
-                allowed = False  # an empty body is no package
+            if rule.rule.endswith(("sendEdoc", "registerAgency", "deleteAgency")):
+                allowed = False  # an empty body is no package, no agency; nothing to delete
             if (answer["status"] == "OK") != allowed:
                 problems.append(f"{caller} {rule.rule} -> {response.status_code} {answer}")
             if (
@@ -90,4 +90,29 @@ def test_every_vxp_endpoint_by_every_caller(tmp_path: Path, keys_dir: Path, pass
             ):
                 problems.append(f"another system's item is not answered as missing: {rule.rule} {answer}")
     assert not problems, "\n".join(problems)
+    rt.close()
+
+
+def test_a_system_registers_its_units(tmp_path: Path, keys_dir: Path, password_hash: str) -> None:
+    app: Flask = build_app(f"sqlite:///{tmp_path}/hub.db", tmp_path, keys_dir, password_hash, HUB_MODE=True)
+    rt = app.extensions["congvan"]
+    with rt.sessions() as session, session.begin():
+        hub.add_system(session, "sys-a", A, "Sở Nội vụ", SECRETS["sys-a"])
+        hub.add_system(session, "sys-b", B, "Sở Tài chính", SECRETS["sys-b"])
+    client = app.test_client()
+
+    def call(system: str, operation: str, params: dict[str, str], body: dict[str, str] | None = None) -> dict:
+        headers = vxp.sign(system, SECRETS[system], params, "application/json")
+        return client.post(f"/vxp/{operation}", headers=headers, json=body).get_json()
+
+    unit = {"id": "x", "pcode": A, "code": "000.01.09.H57", "name": "Ban Tôn giáo", "mail": "btg@example.vn"}
+    assert call("sys-a", "registerAgency", {}, unit)["status"] == "OK"
+    listed = call("sys-b", "getAgenciesList", {})["data"]
+    entry = next(e for e in listed if e["code"] == "000.01.09.H57")
+    assert (entry["name"], entry["pid"], entry["mail"]) == ("Ban Tôn giáo", A, "btg@example.vn")
+    # Nobody registers or removes what is not theirs.
+    assert call("sys-b", "registerAgency", {}, unit | {"pcode": "other"})["ErrorCode"] == "vxp_not_yours"
+    assert call("sys-b", "deleteAgency", {"AgencyCode": "000.01.09.H57"})["ErrorCode"] == "vxp_not_found"
+    assert call("sys-a", "deleteAgency", {"AgencyCode": "000.01.09.H57"})["status"] == "OK"
+    assert all(e["code"] != "000.01.09.H57" for e in call("sys-b", "getAgenciesList", {})["data"])
     rt.close()
