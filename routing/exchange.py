@@ -526,6 +526,7 @@ class Checked:
     message: edxml.Package | edxml.Status | None  # None: a message id we already took
     pdf: PdfCheck | None = None  # for packages: what the validation service said of the PDF
     xml_signature: dict[str, str] | None = None  # for packages: what its own XML signature says
+    files: tuple[dict[str, str], ...] = ()  # for packages: each file with its verdict
 
 
 @dataclass(frozen=True)
@@ -596,14 +597,32 @@ def _check(session: Session, rt: Runtime, envelope: transport.Envelope, *, signe
         return Checked(envelope, message)
     if ours.code not in {r.organ_id for r in message.recipients}:
         raise Unprocessable("exchange_not_addressee", f"Cơ quan này ({ours.code}) không có trong nơi nhận.")
-    main = main_pdf(message)
-    if main is None:
-        raise Invalid("edxml_no_document", "Gói tin không có tệp PDF văn bản.")
+    if not message.attachments:
+        raise Invalid("edxml_no_attachment", "Gói tin không có tệp đính kèm nào.")
     peer = peer_of(session, envelope.sender)
     roots = sender_roots(rt, peer)
     # Recorded and shown, never a refusal: real packages often carry none, or a placeholder.
     xml_check = xmldsig.verify(envelope.body, peer.certificate.encode() if peer and peer.certificate else None)
-    return Checked(envelope, message, validate_pdf(rt, main.data, roots), xml_check.as_dict())
+    # Every file's verdict, for the clerk: real packages carry unsigned PDFs, .doc files, several files.
+    verdicts: list[dict[str, str]] = []
+    main, pdf = main_pdf(message), None
+    for attachment in message.attachments:
+        if attachment.content_type != "application/pdf" or len(verdicts) >= MAX_VALIDATED:
+            verdicts.append({"name": attachment.name, "content_type": attachment.content_type, "verdict": "not_pdf"})
+            continue
+        check = validate_pdf(rt, attachment.data, roots)
+        pdf = check if attachment is main else pdf
+        verdicts.append(
+            {"name": attachment.name, "content_type": attachment.content_type, "verdict": check.summary["verdict"]}
+        )
+    if pdf is None:
+        names = ", ".join(a.name for a in message.attachments)
+        pdf = PdfCheck(False, {"verdict": "no_pdf"}, f"Gói tin không có tệp PDF văn bản (chỉ có: {names}).")
+    return Checked(envelope, message, pdf, xml_check.as_dict(), tuple(verdicts))
+
+
+# PDFs of one package validated (each in its own process, about a second); the rest are listed as they are.
+MAX_VALIDATED = 10
 
 
 def pull_vxp(rt: Runtime) -> int:
@@ -713,11 +732,19 @@ def receive(session: Session, rt: Runtime, checked: Checked) -> dict[str, Any]:
         return {"message_id": envelope.message_id, "result": "accepted", "duplicate": True}
     from routing import incoming
 
-    if isinstance(message, edxml.Package):
+    if isinstance(message, edxml.Package) and message.business_type == edxml.RECALL:
+        # A revocation package: the document is sent again with the reason; the clerk answers 15 or 16.
+        key = message.business_document_id or message.document_id
+        result = incoming.recall_requested(session, message.sender.organ_id, key, message.business_reason, row)
+    elif isinstance(message, edxml.Package):
         assert checked.pdf is not None
-        result = incoming.accept_package(session, rt, message, row, checked.pdf, checked.xml_signature)
+        result = incoming.accept_package(
+            session, rt, message, row, checked.pdf, checked.xml_signature, list(checked.files)
+        )
     elif message.code == "13":
-        result = incoming.recall_requested(session, rt, message, row)
+        result = incoming.recall_requested(
+            session, message.sender.organ_id, message.document_id, message.description, row
+        )
     else:
         result = status_received(session, rt, message, row)
     return {"message_id": envelope.message_id, "duplicate": False, **result}

@@ -61,8 +61,8 @@ RECALL_ANSWERS = {"accept_recall": "15", "refuse_recall": "16"}
 
 
 def _fields(rt: Runtime, package: edxml.Package) -> dict[str, Any]:
-    main = exchange.main_pdf(package)
-    assert main is not None  # exchange.check refused a package without one
+    # The document is its first PDF; a package without one is shown by its first file.
+    main = exchange.main_pdf(package) or package.attachments[0]
     files = []
     for attachment in package.attachments:
         if attachment is not main:
@@ -92,28 +92,19 @@ def accept_package(
     message: ExchangeMessage,
     pdf_check: exchange.PdfCheck,
     xml_signature: dict[str, str] | None = None,
+    files: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """A new, update or replacement package arrives with its PDF validated: keep it and send 01.
+    """A new, update or replacement package arrives with its files checked: keep it and send 01.
 
-    A PDF whose signatures do not validate is refused with 02 and nothing is registered. The package's own XML
-    signature is kept with the PDF's verdict, for the clerk to see.
+    What does not check (no valid signature on its PDF, no PDF at all) arrives all the same, flagged for the
+    clerk, who returns it (02, the reason written for them) or registers it with a reason of their own. The
+    package's own XML signature and every file's verdict are kept with the PDF's, for the clerk to see.
     """
     ours = exchange.self_agency(session)
-    summary, reason = pdf_check.summary | ({"xml_signature": xml_signature} if xml_signature else {}), pdf_check.reason
-    staff = {"department": "Văn thư"}
+    summary = pdf_check.summary | {"files": files or []} | ({"xml_signature": xml_signature} if xml_signature else {})
     if not pdf_check.valid:
-        message.state = "rejected"
-        message.last_error = reason
-        exchange.send_status(
-            session,
-            rt,
-            organ_id=package.sender.organ_id,
-            key=package.document_id,
-            code="02",
-            description=reason,
-            staff=staff,
-        )
-        return {"result": "rejected", "status": "02", "reason": reason}
+        summary["attention"] = pdf_check.reason
+    staff = {"department": "Văn thư"}
     existing = session.scalar(
         select(IncomingDocument).where(
             IncomingDocument.agency_id == ours.id,
@@ -196,19 +187,22 @@ def accept_package(
     return {"result": "received", "incoming_id": incoming.id, "status": "01"}
 
 
-def recall_requested(session: Session, rt: Runtime, status: edxml.Status, message: ExchangeMessage) -> dict[str, Any]:
-    """The sender asks to recall a document it sent us (13): the clerk accepts (15) or refuses (16)."""
+def recall_requested(
+    session: Session, sender_code: str, document_key: str, reason: str, message: ExchangeMessage
+) -> dict[str, Any]:
+    """The sender asks to recall a document it sent us (status 13, or a revocation package): the clerk accepts
+    (15) or refuses (16)."""
     incoming = session.scalar(
         select(IncomingDocument).where(
-            IncomingDocument.document_key == status.document_id,
-            IncomingDocument.sender_code == status.sender.organ_id,
+            IncomingDocument.document_key == document_key,
+            IncomingDocument.sender_code == sender_code,
             IncomingDocument.state.not_in(GONE),
         )
     )
     if incoming is None:
         raise NotFound("exchange_unknown_document", "Không có văn bản đến nào với mã định danh đó.")
     message.incoming_id = incoming.id
-    incoming.recall_reason = status.description or "Cơ quan gửi đề nghị thu hồi."
+    incoming.recall_reason = reason or "Cơ quan gửi đề nghị thu hồi."
     _event(session, incoming, "recall_requested", "13", None, reason=incoming.recall_reason)
     notify_role(
         session,
@@ -317,12 +311,21 @@ def act(
     description = ""
     detail: dict[str, Any] = {}
     if action == "register":
+        reason = str(data.get("reason") or "").strip()
+        if incoming.signatures.get("attention") and not reason:
+            raise Invalid(
+                "reason_required",
+                "Văn bản không có chữ ký số hợp lệ: cần ghi lý do vẫn vào sổ (hoặc trả lại văn bản).",
+                field="reason",
+            )
         now = rt.now()
         incoming.incoming_year = now.year
         incoming.incoming_number = take_number(session, _incoming_register(session, incoming.agency_id).id, now.year)
         incoming.registered_at = now
         description = f"Đã vào sổ văn bản đến số {incoming.incoming_number}."
         detail = {"number": incoming.incoming_number, "year": incoming.incoming_year}
+        if reason:
+            detail["reason"] = reason  # registered although its signatures did not check: why, in the trail
     elif action == "return":
         reason = str(data.get("reason") or "").strip()
         if not reason:

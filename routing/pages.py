@@ -10,8 +10,9 @@ from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response as BaseResponse
 
 from routing import certificate, exchange, incoming, services
-from routing.models import OPEN, Delivery
+from routing.models import OPEN, Delivery, IncomingDocument
 from signing import pdf as signing_pdf
+from signing.errors import PdfError
 from workflow import render
 from workflow.errors import DomainError, NotFound
 from workflow.models import Document, Unit
@@ -150,8 +151,19 @@ def incoming_document(incoming_id: str) -> str:
         labels=INCOMING_LABELS,
         state_labels=incoming.STATE_LABELS,
         units=units,
-        pages=signing_pdf.inspect(incoming.pdf(runtime(), found)).pages,
+        pages=_pages(found),
     )
+
+
+def _pages(found: IncomingDocument) -> int:
+    """How many pages of the received document to draw: none when it has no PDF, or one that does not read
+    (the clerk sees its files' list and the reason it needs a look)."""
+    if found.signatures.get("verdict") == "no_pdf":
+        return 0
+    try:
+        return signing_pdf.inspect(incoming.pdf(runtime(), found)).pages
+    except PdfError:
+        return 0
 
 
 @bp.get("/incoming/<incoming_id>/pages/<page>.png")
@@ -161,7 +173,7 @@ def incoming_page(incoming_id: str, page: str) -> Response:
     found = incoming.get(db(), actor(), path_id(incoming_id))
     data = incoming.pdf(runtime(), found)
     number = path_id(page)
-    if not 1 <= number <= signing_pdf.inspect(data).pages:
+    if not 1 <= number <= _pages(found):
         raise NotFound("page_not_found", "Không có trang này.")
     return Response(render.page_png(data, number, max_pixels=runtime().limits.image_pixels), mimetype="image/png")
 

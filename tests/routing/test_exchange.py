@@ -41,19 +41,23 @@ def test_a_valid_package_is_received_once_and_answered_01(app: Flask, foreign: F
     assert _count(app, ExchangeMessage, ExchangeMessage.direction == "out", ExchangeMessage.code == "01") == 1
 
 
-def test_tampered_pdf_is_refused_with_02_and_nothing_registered(
-    app: Flask, foreign: Foreign, signed_pdf: bytes
-) -> None:
+def test_a_tampered_pdf_arrives_flagged_for_the_clerk(app: Flask, foreign: Foreign, signed_pdf: bytes) -> None:
     tampered = signed_pdf.replace(b"/Producer", b"/Producex", 1)
     if tampered == signed_pdf:  # no producer entry: change a byte in the middle of the signed range
         middle = len(signed_pdf) // 3
         tampered = signed_pdf[:middle] + bytes([signed_pdf[middle] ^ 1]) + signed_pdf[middle + 1 :]
     status, answer = post(app, package_from_snv(tampered), foreign.signer)
     assert status == 200, answer
-    assert answer["result"] == "rejected" and answer["status"] == "02"
-    assert "Chữ ký số trên văn bản không hợp lệ" in answer["reason"]
-    assert _count(app, IncomingDocument) == 0
-    assert _count(app, ExchangeMessage, ExchangeMessage.direction == "out", ExchangeMessage.code == "02") == 1
+    # It arrives (01), never silently refused; the clerk sees why it needs a look and decides.
+    assert answer["result"] == "received" and answer["status"] == "01"
+    with app.extensions["congvan"].readers() as session:
+        (incoming,) = session.scalars(select(IncomingDocument)).all()
+        assert incoming.signatures["verdict"] == "invalid"
+        assert "Chữ ký số trên văn bản không hợp lệ" in incoming.signatures["attention"]
+        assert incoming.signatures["files"] == [
+            {"name": "12-SNV-TCBC.pdf", "content_type": "application/pdf", "verdict": "invalid"}
+        ]
+    assert _count(app, ExchangeMessage, ExchangeMessage.direction == "out", ExchangeMessage.code == "01") == 1
 
 
 def test_bad_package_signatures_are_refused(app: Flask, foreign: Foreign, signed_pdf: bytes) -> None:

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from routing import edxml, services
 from routing.models import Delivery, ExchangeMessage
-from tests import processes
+from tests import hostile, processes
 from tests.conftest import Api
 from tests.routing.foreign import SNV, STNMT, Foreign, package_from_snv, post
 from tests.web.test_pages import _token, sign_in
@@ -186,3 +187,58 @@ def test_a_clerk_imports_a_package_received_by_other_means(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1])["result"] == "received"
+
+
+def _zipped(name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_real_packages_arrive_for_the_clerk_to_decide(
+    app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes
+) -> None:
+    # A .doc zipped by the sender's builder, and an unsigned PDF beside it: no valid signed PDF.
+    doc = edxml.Attachment("1896_QD.doc", _zipped("4a1f.doc", b"\xd0\xcf\x11\xe0 a word file"), "application/zip")
+    unsigned = edxml.Attachment("bang-ke.pdf", hostile.plain(), "application/pdf")
+    status, answer = post(
+        app, package_from_snv(signed_pdf, code_number=41, attachments=(doc, unsigned)), foreign.signer
+    )
+    assert status == 200 and answer["result"] == "received" and answer["status"] == "01", answer
+    incoming_id = answer["incoming_id"]
+    item = api.as_("vanthu", "GET", f"/api/v1/incoming/{incoming_id}").get_json()
+    files = item["signatures"]["files"]
+    assert [(f["name"], f["verdict"]) for f in files] == [("1896_QD.doc", "not_pdf"), ("bang-ke.pdf", "unsigned")]
+    assert item["signatures"]["attention"]
+    clerk = sign_in(app, "vanthu")
+    page = clerk.get(f"/incoming/{incoming_id}").get_data(as_text=True)
+    assert "1896_QD.doc" in page and "Cần xem xét trước khi vào sổ" in page
+    # Registering it needs the clerk's own reason, which stays in its history.
+    refused = api.as_("vanthu", "POST", f"/api/v1/incoming/{incoming_id}/actions/register", json={})
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "reason_required"
+    reason = "Đã đối chiếu bản giấy có dấu đỏ."
+    registered = api.as_("vanthu", "POST", f"/api/v1/incoming/{incoming_id}/actions/register", json={"reason": reason})
+    assert registered.status_code == 200
+    history = api.as_("vanthu", "GET", f"/api/v1/incoming/{incoming_id}").get_json()["history"]
+    assert history[-1]["code"] == "03" and history[-1]["detail"]["reason"] == reason
+
+    # The return form is written for the clerk: one step.
+    status, answer = post(app, package_from_snv(hostile.plain(), code_number=42), foreign.signer)
+    page = clerk.get(f"/incoming/{answer['incoming_id']}").get_data(as_text=True)
+    assert 'id="lydo-return" name="reason" placeholder="Lý do" value="Chữ ký số trên văn bản không hợp lệ' in page
+    # A file that is no PDF at all, though it says so: its page still opens, its files listed.
+    status, answer = post(app, package_from_snv(b"%PDF-1.4\n%%EOF\n", code_number=43), foreign.signer)
+    assert clerk.get(f"/incoming/{answer['incoming_id']}").status_code == 200
+
+
+def test_a_revocation_package_asks_for_the_recall(app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes) -> None:
+    status, answer = post(app, package_from_snv(signed_pdf, code_number=51), foreign.signer)
+    assert answer["result"] == "received"
+    revocation = package_from_snv(
+        signed_pdf, code_number=51, business_type=edxml.RECALL, business_reason="Ban hành nhầm đối tượng."
+    )
+    status, recalled = post(app, revocation, foreign.signer)
+    assert status == 200 and recalled["result"] == "recall_requested", recalled
+    item = api.as_("vanthu", "GET", f"/api/v1/incoming/{answer['incoming_id']}").get_json()
+    assert item["recall_request"] == "Ban hành nhầm đối tượng."
