@@ -13,6 +13,10 @@ hub's and A's work, not the recipients'). Prints:
   (`--clients` concurrent connections): how many per second the hub takes (authenticates,
   verifies, stores durably), then how many per second it pushes on to their recipient; baseline in
   the same run: the same requests posted straight to the receiver.
+- then the same over the national exchange's protocol (VXP) through the same hub: A and every recipient
+  registered as systems; the document's fan-out until every recipient's item is kept at the hub, and
+  `--statuses` signed status packages sent by the recipients (sendEdoc), then taken by A's scheduler
+  (getReceivedEdocList, getEdoc, applied to the board, done).
 """
 
 from __future__ import annotations
@@ -32,12 +36,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import requests
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from routing import edxml, transport
+from routing import edxml, transport, vxp
+from routing import hub as hub_module
+from routing.models import HubMessage
 from signing import pki, signers
 from tests import processes
-from tests.network import STNMT, Instance, add_peer, make_instance, register_at_hub, wait_for
+from tests.network import STNMT, Instance, _runtime, add_peer, make_instance, register_at_hub, wait_for
 from workflow.demo_day import PASSWORD
 
 
@@ -51,7 +58,7 @@ class Receiver:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         organ = environ["PATH_INFO"].split("/")[2]
-        tag = "status" if b"<edXML:Status" in body[:400] else "package"
+        tag = "status" if b"<edXML:StatusCode>" in body else "package"
         with self.lock:
             self.arrivals.setdefault(tag, []).append((organ, time.monotonic()))
         start_response("200 OK", [("Content-Type", "application/json")])
@@ -104,6 +111,85 @@ def post_all(jobs: list[tuple[str, dict[str, str], bytes]], clients: int) -> flo
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(one, jobs))
     return time.monotonic() - start
+
+
+def hub_items(hub: Instance, kind: str, state: str | None = None) -> int:
+    """Items of a kind kept at the hub (in a state), read from its database."""
+    rt = _runtime(hub)
+    try:
+        with rt.readers() as session:
+            query = select(func.count()).select_from(HubMessage).where(HubMessage.kind == kind)
+            if state is not None:
+                query = query.where(HubMessage.state == state)
+            return int(session.scalar(query) or 0)
+    finally:
+        rt.close()
+
+
+def vxp_phase(
+    args: argparse.Namespace, hub: Instance, a: Instance, recipients: list[tuple[dict[str, str], signers.Signer]]
+) -> None:
+    """The same document and statuses over the national exchange's protocol (VXP) through congvan's hub."""
+    secrets = {identity["organ_id"]: f"vxp-secret-{identity['organ_id']}" for identity, _ in recipients}
+    rt = _runtime(hub)
+    with rt.sessions() as session, session.begin():
+        hub_module.add_system(session, "sys-stnmt", STNMT, "Sở Tài nguyên và Môi trường", "vxp-secret-of-stnmt")
+        for identity, _ in recipients:
+            organ = identity["organ_id"]
+            hub_module.add_system(session, f"sys-{organ}", organ, identity["name"], secrets[organ])
+    rt.close()
+    a.stop()
+    a.env |= {
+        "CONGVAN_VXP_URL": f"{hub.url}/vxp",
+        "CONGVAN_VXP_SYSTEM_ID": "sys-stnmt",
+        "CONGVAN_VXP_SECRET": "vxp-secret-of-stnmt",
+        "CONGVAN_EXCHANGE_PULL": "true",
+    }
+    for identity, _ in recipients:
+        add_peer(a, identity)  # no direct URL: everything goes by the exchange
+    a.start()
+    names = [identity["name"] for identity, _ in recipients]
+    warm = hub_items(hub, "package")
+    a.issue(summary="khởi động (VXP)", kinh_gui=names[:3], noi_nhan=["Như trên;", "Lưu: VT, VP."])
+    wait_for(lambda: hub_items(hub, "package") >= warm + 3, 120, "VXP warm-up", a, hub)
+    before = hub_items(hub, "package")
+    start = time.monotonic()
+    document = a.issue(summary="đề nghị phối hợp (VXP)", kinh_gui=names, noi_nhan=["Như trên;", "Lưu: VT, VP."])
+    issued = time.monotonic() - start
+    wait_for(lambda: hub_items(hub, "package") >= before + len(names), 600, "VXP fan-out", a, hub)
+    fan_out_time = time.monotonic() - start
+    print(f"\nOne công văn to {len(names)} agencies over VXP (sendEdoc, one item per organ; issue {issued:.2f} s):")
+    print(f"  until every agency's item is kept at the hub: {fan_out_time:6.2f} s")
+
+    key = f"{STNMT},{document['issued_at'][:10].replace('-', '/')},{document['symbol']}"  # its edXML DocumentId
+    jobs = []
+    for n in range(args.statuses):
+        identity, _ = recipients[n % len(recipients)]
+        organ = identity["organ_id"]
+        status = edxml.Status(
+            edxml.Organ(organ, identity["name"]),
+            edxml.Reference(key, STNMT),
+            ("01", "03", "04", "05", "06")[n % 5],
+            edxml.moment_text(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=n)),
+        )
+        body = edxml.build_status(status)
+        params = {"from": organ, "servicetype": "eDoc", "messagetype": "status", "hash-file": vxp.file_hash(body)}
+        headers = vxp.sign(f"sys-{organ}", secrets[organ], params, "application/octet-stream")
+        jobs.append((f"{hub.url}/vxp/sendEdoc", headers, body + b"\r\n"))
+    before_status = hub_items(hub, "status")
+    taken = post_all(jobs, args.clients)
+    start = time.monotonic()
+    wait_for(
+        lambda: hub_items(hub, "status", "pending") == 0 and hub_items(hub, "status") >= before_status + len(jobs),
+        900,
+        "A taking the statuses over VXP",
+        a,
+        hub,
+    )
+    pulled = time.monotonic() - start
+    print(f"\n{args.statuses} status packages over VXP, {args.clients} concurrent systems:")
+    print(f"  taken by the hub (signature checked, parsed, routed, kept): {args.statuses / taken:7.1f} /s")
+    print(f"  taken by A (getReceivedEdocList, getEdoc, applied, done):   {args.statuses / pulled:7.1f} /s")
 
 
 def main() -> None:
@@ -165,10 +251,10 @@ def main() -> None:
             for n in range(args.statuses):
                 identity, signer = recipients[n % len(recipients)]
                 status = edxml.Status(
-                    key,
                     edxml.Organ(identity["organ_id"], identity["name"]),
+                    edxml.Reference(key, STNMT),
                     ("01", "03", "04", "05", "06")[n % 5],
-                    dt.datetime.now(dt.UTC),
+                    edxml.moment_text(dt.datetime.now(dt.UTC)),
                 )
                 body = edxml.build_status(status)
                 envelope = transport.Envelope(
@@ -191,6 +277,7 @@ def main() -> None:
             print(f"  taken by the hub (authenticated, verified, stored): {args.statuses / accepted:7.1f} /s")
             print(f"  relayed by the hub to their recipient:            {args.statuses / relayed:7.1f} /s")
             print(f"  baseline, the same requests straight to it:        {args.statuses / floor:7.1f} /s")
+            vxp_phase(args, hub, a, recipients)
         finally:
             for instance in started:
                 instance.stop()
