@@ -90,7 +90,7 @@ def fan_out(a: Instance, receiver: Receiver, names: list[str], label: str) -> tu
     """Issue one document to every agency; seconds until issued, and until all recipients have it."""
     receiver.reset()
     start = time.monotonic()
-    a.issue(summary=f"đề nghị phối hợp ({label})", kinh_gui=names, noi_nhan=["Như trên;", "Lưu: VT, VP."])
+    a.issue(summary=f"đề nghị phối hợp ({label})", kinh_gui=[], noi_nhan=[*names, "Lưu: VT, VP."])
     issued = time.monotonic() - start
     wait_for(lambda: receiver.count("package") >= len(names), 600, f"{label} fan-out", a)
     last = max(t for _, t in receiver.arrivals["package"])
@@ -150,11 +150,11 @@ def vxp_phase(
     a.start()
     names = [identity["name"] for identity, _ in recipients]
     warm = hub_items(hub, "package")
-    a.issue(summary="khởi động (VXP)", kinh_gui=names[:3], noi_nhan=["Như trên;", "Lưu: VT, VP."])
+    a.issue(summary="khởi động (VXP)", kinh_gui=[], noi_nhan=[*names[:3], "Lưu: VT, VP."])
     wait_for(lambda: hub_items(hub, "package") >= warm + 3, 120, "VXP warm-up", a, hub)
     before = hub_items(hub, "package")
     start = time.monotonic()
-    document = a.issue(summary="đề nghị phối hợp (VXP)", kinh_gui=names, noi_nhan=["Như trên;", "Lưu: VT, VP."])
+    document = a.issue(summary="đề nghị phối hợp (VXP)", kinh_gui=[], noi_nhan=[*names, "Lưu: VT, VP."])
     issued = time.monotonic() - start
     wait_for(lambda: hub_items(hub, "package") >= before + len(names), 600, "VXP fan-out", a, hub)
     fan_out_time = time.monotonic() - start

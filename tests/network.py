@@ -193,6 +193,24 @@ def register_at_hub(hub_instance: Instance, identity: dict[str, str], token: str
     rt.close()
 
 
+def add_system(hub_instance: Instance, organ_id: str, name: str, system_id: str, secret: str) -> None:
+    """Register a system speaking the national exchange's protocol (VXP) at a hub, with the CLI as an operator
+    would (the secret from a file)."""
+    secret_file = hub_instance.logs / f"{system_id}.secret"
+    secret_file.write_text(secret + "\n")
+    command = ["hub", "add-system", organ_id, "--name", name, "--system-id", system_id]
+    done = subprocess.run(
+        [*processes.congvan_command(), *command, "--secret-file", str(secret_file)],
+        env=hub_instance.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    secret_file.unlink()
+
+
 def log_tail(instance: Instance, lines: int = 40) -> str:
     """The end of an instance's logs, for assertion messages."""
     parts = []

@@ -4,7 +4,6 @@ getReceivedEdocList/getEdoc and answers done, B's statuses travel back the same 
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -12,8 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from routing.models import HubMessage
-from tests import processes
-from tests.network import SNV, STNMT, Instance, _runtime, add_peer, make_instance, wait_for
+from tests.network import SNV, STNMT, Instance, _runtime, add_peer, add_system, make_instance, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -43,23 +41,9 @@ def network(tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_h
             "CONGVAN_VXP_SECRET": SECRETS[organ],
         }
         agencies[name] = make_instance(base, name, f"{root}/{db}", password_hash, organ, env)
-        secret = base / f"{name}.secret"
-        secret.write_text(SECRETS[organ])
-        command = ["hub", "add-system", organ, "--name", name, "--system-id", f"sys-{name}", "--secret-file"]
-        added = subprocess.run(
-            [*processes.congvan_command(), *command, str(secret)],
-            env=hub_instance.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert added.returncode == 0, added.stderr
+        add_system(hub_instance, organ, name, f"sys-{name}", SECRETS[organ])
     # An agency known to the exchange only (its system elsewhere): it joins A's and B's directories.
-    vpcp = base / "vpcp.secret"
-    vpcp.write_text("vxp-secret-of-vpcp-2026")
-    command = ["hub", "add-system", VPCP, "--name", "Văn phòng Chính phủ", "--secret-file", str(vpcp)]
-    assert subprocess.run([*processes.congvan_command(), *command], env=hub_instance.env, check=False).returncode == 0
+    add_system(hub_instance, VPCP, "Văn phòng Chính phủ", VPCP, "vxp-secret-of-vpcp-2026")
     (a, a_identity), (b, b_identity) = agencies["a"], agencies["b"]
     assert a_identity and b_identity
     # Each pins the other's certificate (for the packages' XML signatures); no direct URL: all goes by the hub.

@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 
 from routing import edxml, vxp
 from routing.models import HubMessage
-from tests import processes
-from tests.network import Instance, _runtime, make_instance
+from tests.network import Instance, _runtime, add_system, make_instance
 
 pytestmark = pytest.mark.integration
 
@@ -36,18 +35,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_hash:
         ("sys-vpcp", VPCP, "Văn phòng Chính phủ"),
         ("sys-nghean", NGHEAN, "UBND Tỉnh Nghệ An"),
     ):
-        secret = base / f"{system_id}.secret"
-        secret.write_text(SECRETS[system_id] + "\n")
-        command = ["hub", "add-system", organ_id, "--name", name, "--system-id", system_id]
-        added = subprocess.run(
-            [*processes.congvan_command(), *command, "--secret-file", str(secret)],
-            env=instance.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert added.returncode == 0, added.stderr
+        add_system(instance, organ_id, name, system_id, SECRETS[system_id])
     instance.start()
     yield instance
     instance.stop()
