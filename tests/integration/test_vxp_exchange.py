@@ -4,12 +4,17 @@ getReceivedEdocList/getEdoc and answers done, B's statuses travel back the same 
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from routing import edxml
 from routing.models import HubMessage
 from tests.network import SNV, STNMT, Instance, _runtime, add_peer, add_system, make_instance, wait_for
 
@@ -17,6 +22,7 @@ pytestmark = pytest.mark.integration
 
 SECRETS = {STNMT: "vxp-secret-of-stnmt-2026", SNV: "vxp-secret-of-snv-2026"}
 VPCP = "000.00.00.G22"
+INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
 
 
 @dataclass
@@ -92,3 +98,55 @@ def test_the_directory_follows_the_exchange(network: Network) -> None:
 
     found = wait_for(known, 60, "the exchange's agencies in A's directory", network.a, network.hub)
     assert found[VPCP] == "Văn phòng Chính phủ" and SNV in found
+
+
+def test_a_system_on_the_sdk_reaches_a_congvan_agency(network: Network, tmp_path: Path) -> None:
+    """The SDK's own client, registered at the hub for Văn phòng Chính phủ, sends an SDK sample (addressed to
+    A, its .doc file zipped by VNPT's builder) through congvan's hub; A takes it and its clerk sees it flagged;
+    the SDK's client then takes A's 01 and 03 status packages back and marks them done."""
+    a = network.a
+    sample = (INTEROP / "samples" / "edoc_update.edxml").read_bytes()
+    addressed = sample.replace(
+        b"<edXML:OrganId>000.00.00.H41</edXML:OrganId>", f"<edXML:OrganId>{STNMT}</edXML:OrganId>".encode(), 1
+    )
+    path = tmp_path / "gui-stnmt.edxml"
+    path.write_bytes(addressed)
+    sent = sdk(network.hub, "send", str(path), STNMT)
+    assert sent.get("status") == "OK", sent
+
+    def arrived() -> dict[str, Any] | None:
+        return next((i for i in a.incoming() if i["sender"]["code"] == VPCP), None)
+
+    item = wait_for(arrived, 60, "the SDK's package at A", a, network.hub)
+    assert item["signatures"]["verdict"] == "no_pdf" and item["signatures"]["attention"]
+    assert item["signatures"]["xml_signature"]["status"] == "unverifiable"  # VNPT's own unprefixed form
+    a.ok("vanthu", "POST", f"/api/v1/incoming/{item['id']}/actions/register", {"reason": "Đã đối chiếu bản giấy."})
+
+    def statuses() -> list[dict[str, Any]] | None:
+        found = sdk(network.hub, "received", "status").get("knobsticks") or []
+        return found if len(found) >= 2 else None
+
+    waiting = wait_for(statuses, 60, "01 and 03 at the SDK's system", a, network.hub)
+    codes = []
+    for entry in waiting:
+        folder = tmp_path / entry["id"]
+        assert sdk(network.hub, "get", entry["id"], str(folder)).get("status") == "OK"
+        (saved,) = folder.rglob("*.edxml")
+        codes.append(edxml.parse_status(saved.read_bytes()).code)
+        assert sdk(network.hub, "update", entry["id"], "done").get("status") == "OK"
+    assert sorted(codes) == ["01", "03"]
+    assert not sdk(network.hub, "received", "status").get("knobsticks")
+
+
+def sdk(hub: Instance, *args: str) -> dict[str, Any]:
+    """The SDK's own client as Văn phòng Chính phủ's system; its answer with lower-cased field names."""
+    done = subprocess.run(
+        [str(INTEROP / "vxp"), "client", f"{hub.url}/vxp", VPCP, "vxp-secret-of-vpcp-2026", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return {name.lower(): value for name, value in answer.items()}
