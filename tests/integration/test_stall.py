@@ -87,7 +87,7 @@ def test_no_request_stalls_another(
     env = {}
     if kind == "postgresql":
         env["CONGVAN_DATABASE_URL"] = processes.create_database(request.getfixturevalue("pg_server"), "stall")
-    instance, _ = make_instance(tmp_path, kind, f"{root}/{8 if kind == 'sqlite' else 9}", password_hash, STNMT, env)
+    instance, _ = make_instance(tmp_path, kind, f"{root}/{8 if kind == 'sqlite' else 2}", password_hash, STNMT, env)
     instance.start(web_workers=2)
     try:
         directory = instance.ok("chuyenvien", "GET", "/api/v1/directory")
