@@ -12,23 +12,21 @@ oversize packages, nesting past the parser's depth, zip bombs.
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import hashlib
-import io
-import mimetypes
 import re
-import zipfile
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from routing import payload
+from routing.payload import EdxmlError
+
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 E = f"{{{NS}}}"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_PACKAGE_BYTES = 64 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 64 * 1024 * 1024  # one attachment's first ZIP entry, decompressed
 DAY = "%Y/%m/%d"
 MOMENT = "%Y/%m/%d %H:%M:%S"
 
@@ -78,15 +76,6 @@ _DECREE_30_ORDER = (
 )
 DOCUMENT_TYPES: dict[str, tuple[int, int]] = {name: (1, index) for index, name in enumerate(_DECREE_30_ORDER, 1)}
 DOCUMENT_TYPES["Công văn"] = (1, 0)
-
-
-class EdxmlError(Exception):
-    """A package that cannot be accepted, with a stable code and a Vietnamese message."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -334,8 +323,8 @@ def build(package: Package, *, signature_place: bool = False) -> bytes:
             ("ContentType", attachment.content_type),
         ):
             etree.SubElement(item, E + tag).text = value
-        payload = etree.SubElement(item, E + "ContentTransferEncoded", nsmap={"edXML": NS})
-        payload.text = base64.b64encode(attachment.data).decode("ascii")
+        content = etree.SubElement(item, E + "ContentTransferEncoded", nsmap={"edXML": NS})
+        content.text = base64.b64encode(attachment.data).decode("ascii")
     return _serialise(root)
 
 
@@ -643,89 +632,24 @@ def _status(header: etree._Element | None) -> Status:
 
 # --- attachments ---------------------------------------------------------------------------------
 
-_BASE64_KEEP = re.compile(rb"[^A-Za-z0-9+/\-_]")
-
-
-def lenient_base64(text: str) -> bytes:
-    """Decode base64 as the national library does (commons-codec): everything outside the alphabet skipped,
-    the URL-safe letters accepted, decoding stopped at the first padding, a trailing partial group used."""
-    raw = text.encode("ascii", "ignore").split(b"=", 1)[0]
-    kept = _BASE64_KEEP.sub(b"", raw).replace(b"-", b"+").replace(b"_", b"/")
-    whole = len(kept) - len(kept) % 4
-    tail = kept[whole:]
-    try:
-        decoded = base64.b64decode(kept[:whole], validate=True)
-        if len(tail) >= 2:
-            decoded += base64.b64decode(tail + b"=" * (4 - len(tail)))[: len(tail) - 1]
-    except (binascii.Error, ValueError) as exc:
-        raise EdxmlError("edxml_attachment", "Tệp đính kèm không giải mã được (base64).") from exc
-    return decoded
-
 
 def _attachment(item: etree._Element, manifest: dict[str, etree._Element]) -> Attachment:
-    payload = _child(item, "ContentTransferEncoded")
-    if payload is None:
+    content = _child(item, "ContentTransferEncoded")
+    if content is None:
         raise EdxmlError("edxml_attachment", "Tệp đính kèm không có nội dung (ContentTransferEncoded).")
     reference = manifest.get(_text(item, "ContentId").removeprefix("cid:"))
-    name = _safe_name(_text(item, "AttachmentName") or _text(reference, "AttachmentName") or _text(item, "Format"))
+    name = payload.safe_name(
+        _text(item, "AttachmentName") or _text(reference, "AttachmentName") or _text(item, "Format")
+    )
     if not name:
         raise EdxmlError("edxml_attachment", "Tệp đính kèm không có tên (AttachmentName).")
-    data = lenient_base64(payload.text or "")
+    data = payload.lenient_base64(content.text or "")
     # Zipped by the sender's builder whatever the labels say: found by the ZIP signature, unless the file is
     # itself a ZIP by its kind (.zip, .docx, .xlsx, …).
-    if data.startswith(b"PK\x03\x04") and not name.lower().endswith(ZIP_KINDS):
-        data = _first_entry(data)
+    if data.startswith(b"PK\x03\x04") and not name.lower().endswith(payload.ZIP_KINDS):
+        data = payload.first_entry(data)
     description = _text(item, "Description") or _text(reference, "Description")
-    return Attachment(name=name, data=data, content_type=content_type_of(name, data), description=description)
-
-
-# Files that are ZIP archives by their nature: sent as they are, never unzipped.
-ZIP_KINDS = (".zip", ".docx", ".xlsx", ".pptx", ".docm", ".xlsm", ".odt", ".ods", ".odp", ".epub")
-
-
-def _safe_name(name: str) -> str:
-    """A file name with no folders, no control characters, at most 200 characters."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if c.isprintable()).strip().lstrip(".")
-    return name[:200]
-
-
-def _first_entry(data: bytes) -> bytes:
-    """The first file of a ZIP archive, decompressed within MAX_UNZIPPED_BYTES (a bomb is refused)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = [info for info in archive.infolist() if not info.is_dir()]
-            if not entries:
-                raise EdxmlError("edxml_attachment", "Tệp nén đính kèm không chứa tệp nào.")
-            first = entries[0]
-            if first.file_size > MAX_UNZIPPED_BYTES:
-                raise EdxmlError("edxml_zip_bomb", "Tệp nén đính kèm giải nén ra quá lớn.")
-            with archive.open(first) as entry:
-                content = entry.read(MAX_UNZIPPED_BYTES + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
-        raise EdxmlError("edxml_attachment", "Tệp nén đính kèm bị hỏng.") from exc
-    if len(content) > MAX_UNZIPPED_BYTES:
-        raise EdxmlError("edxml_zip_bomb", "Tệp nén đính kèm giải nén ra quá lớn.")
-    return content
-
-
-CONTENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".doc": "application/msword",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xls": "application/vnd.ms-excel",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".zip": "application/zip",
-    ".txt": "text/plain",
-}
-
-
-def content_type_of(name: str, data: bytes) -> str:
-    """A file's type by what it is (a PDF is a PDF whatever its name), else by its name."""
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return Attachment(name=name, data=data, content_type=payload.content_type_of(name, data), description=description)
 
 
 def summary(message: Package | Status) -> dict[str, object]:

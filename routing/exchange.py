@@ -566,10 +566,8 @@ def check_imported(session: Session, rt: Runtime, actor_id: int, body: bytes) ->
     actor = session.get(Person, actor_id)
     if actor is None or not actor.has_role("clerk"):
         raise Forbidden("forbidden", "Chỉ văn thư nhập văn bản đến từ tệp edXML.")
-    if len(body) > edxml.MAX_PACKAGE_BYTES:
-        raise Invalid("edxml_too_large", "Gói tin edXML quá lớn.")
     try:
-        message = edxml.parse_message(body)
+        message = edxml.parse_message(body)  # refuses an oversize package first
     except edxml.EdxmlError as exc:
         raise Invalid(exc.code, exc.message) from exc
     if not isinstance(message, edxml.Package):

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routing import edxml, exchange, transport, vxp
@@ -295,10 +295,7 @@ def _recipients(message: edxml.Package | edxml.Status, to: str) -> list[str]:
 
 def vxp_received(session: Session, system: HubSystem, kind: str) -> list[dict[str, Any]]:
     """getReceivedEdocList: what waits for the system's agency, of one message type."""
-    stored = "package" if kind != "status" else "status"
-    query = select(HubMessage).where(
-        HubMessage.to_organ == system.organ_id, HubMessage.state == "pending", HubMessage.kind == stored
-    )
+    query = select(HubMessage).where(*_waiting_for(system, kind))
     return [
         {
             "docId": m.message_id,
@@ -313,6 +310,12 @@ def vxp_received(session: Session, system: HubSystem, kind: str) -> list[dict[st
         }
         for m in session.scalars(query.order_by(HubMessage.id).limit(500))
     ]
+
+
+def _waiting_for(system: HubSystem, kind: str) -> tuple[Any, ...]:
+    """The items kept for the system's agency and not yet taken, of one message type (edoc or status)."""
+    stored = "status" if kind == "status" else "package"
+    return (HubMessage.to_organ == system.organ_id, HubMessage.state == "pending", HubMessage.kind == stored)
 
 
 def _item(session: Session, system: HubSystem, doc_id: str, *, lock: bool = False) -> HubMessage:
@@ -341,7 +344,7 @@ def vxp_update(session: Session, system: HubSystem, doc_id: str, status: str) ->
 
 def vxp_count(session: Session, system: HubSystem, kind: str) -> int:
     """countReceiveEdoc / countReceiveStatus."""
-    return len(vxp_received(session, system, kind))
+    return int(session.scalar(select(func.count()).where(*_waiting_for(system, kind))) or 0)
 
 
 def vxp_agencies(session: Session) -> list[dict[str, Any]]:

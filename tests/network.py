@@ -3,6 +3,7 @@ own database, files, keys, Redis database and processes (gunicorn, rq worker, sc
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -209,6 +210,24 @@ def add_system(hub_instance: Instance, organ_id: str, name: str, system_id: str,
     )
     assert done.returncode == 0, done.stderr
     secret_file.unlink()
+
+
+INTEROP = Path(__file__).resolve().parents[2] / "shared" / "interop"
+
+
+def sdk_client(hub_instance: Instance, system_id: str, secret: str, *args: str) -> dict[str, Any]:
+    """One call of the national SDK's own client (../shared/interop/vxp) against a hub's /vxp; its answer (the
+    SDK's result object) with lower-cased field names."""
+    done = subprocess.run(
+        [str(INTEROP / "vxp"), "client", f"{hub_instance.url}/vxp", system_id, secret, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return {name.lower(): value for name, value in answer.items()}
 
 
 def log_tail(instance: Instance, lines: int = 40) -> str:

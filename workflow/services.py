@@ -523,15 +523,21 @@ def _plan(
     return _Plan(fields, _check_signer(session, document.agency, fields.signer_id), document.agency, document)
 
 
+def _signed_in(session: Session, actor_id: int) -> Person:
+    """The person a request was authenticated as, read again on the snapshot the slow part works on."""
+    actor = session.get(Person, actor_id)
+    if actor is None or not actor.active:
+        raise Unauthenticated("login_required", "Cần đăng nhập.")
+    return actor
+
+
 def make_content(
     rt: Runtime, actor_id: int, data: dict[str, Any], pdf: bytes | None, document_id: int | None = None
 ) -> Content:
     """Render a draft's fields, or inspect its uploaded PDF, reading a snapshot and writing nothing: the slow
     part of saving a draft, done before the short transaction that stores it (SQLite has one writer)."""
     with rt.readers() as session:
-        actor = session.get(Person, actor_id)
-        if actor is None or not actor.active:
-            raise Unauthenticated("login_required", "Cần đăng nhập.")
+        actor = _signed_in(session, actor_id)
         plan = _plan(session, rt, actor, data, uploaded=pdf is not None, document_id=document_id)
         basis = plan.basis(uploaded=pdf is not None)
     if pdf is not None:
@@ -594,9 +600,7 @@ def preview(rt: Runtime, actor_id: int, data: dict[str, Any]) -> bytes:
     """The PDF a draft's fields and body would render to, without storing anything (and outside any
     transaction)."""
     with rt.readers() as session:
-        actor = session.get(Person, actor_id)
-        if actor is None or not actor.active:
-            raise Unauthenticated("login_required", "Cần đăng nhập.")
+        actor = _signed_in(session, actor_id)
         fields = parse_draft(data, need_body=True, limits=rt.limits)
         agency = actor.unit.agency
         draft = _render_basis(agency, _check_signer(session, agency, fields.signer_id), fields)
@@ -816,9 +820,7 @@ def stage_appendix(rt: Runtime, actor_id: int, document_id: int, pdf: bytes) -> 
     """Check an appendix PDF (in the isolated checker) and store its bytes, outside any transaction, once a
     read-only snapshot shows the person may add it."""
     with rt.readers() as session:
-        actor = session.get(Person, actor_id)
-        if actor is None or not actor.active:
-            raise Unauthenticated("login_required", "Cần đăng nhập.")
+        actor = _signed_in(session, actor_id)
         _appendix_allowed(actor, get_document(session, actor, document_id))
     _check_pdf(rt, pdf)
     return Staged(rt.store.put(pdf), len(pdf))

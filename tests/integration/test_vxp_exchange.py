@@ -4,8 +4,6 @@ getReceivedEdocList/getEdoc and answers done, B's statuses travel back the same 
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +14,23 @@ from sqlalchemy import select
 
 from routing import edxml
 from routing.models import HubMessage
-from tests.network import SNV, STNMT, Instance, _runtime, add_peer, add_system, make_instance, wait_for
+from tests.network import (
+    INTEROP,
+    SNV,
+    STNMT,
+    Instance,
+    _runtime,
+    add_peer,
+    add_system,
+    make_instance,
+    sdk_client,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
 SECRETS = {STNMT: "vxp-secret-of-stnmt-2026", SNV: "vxp-secret-of-snv-2026"}
 VPCP = "000.00.00.G22"
-INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
 
 
 @dataclass
@@ -139,14 +147,5 @@ def test_a_system_on_the_sdk_reaches_a_congvan_agency(network: Network, tmp_path
 
 
 def sdk(hub: Instance, *args: str) -> dict[str, Any]:
-    """The SDK's own client as Văn phòng Chính phủ's system; its answer with lower-cased field names."""
-    done = subprocess.run(
-        [str(INTEROP / "vxp"), "client", f"{hub.url}/vxp", VPCP, "vxp-secret-of-vpcp-2026", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return {name.lower(): value for name, value in answer.items()}
+    """The SDK's own client as Văn phòng Chính phủ's system."""
+    return sdk_client(hub, VPCP, "vxp-secret-of-vpcp-2026", *args)

@@ -5,7 +5,6 @@ a wrong secret, a tampered signed header and an unregistered recipient are refus
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,10 @@ from sqlalchemy import func, select
 
 from routing import edxml, vxp
 from routing.models import HubMessage
-from tests.network import Instance, _runtime, add_system, make_instance
+from tests.network import INTEROP, Instance, _runtime, add_system, make_instance, sdk_client
 
 pytestmark = pytest.mark.integration
 
-INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
 SAMPLES = INTEROP / "samples"
 VPCP, NGHEAN = "000.00.00.G22", "000.00.00.H41"  # the SDK samples' sender and first recipient
 SECRETS = {"sys-vpcp": "c2VjcmV0LW9mLXZwY3AtMjAyNg==", "sys-nghean": "c2VjcmV0LW9mLW5naGVhbi0yMDI2"}
@@ -42,17 +40,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_hash:
 
 
 def client(hub: Instance, system_id: str, *args: str, secret: str | None = None) -> dict[str, Any]:
-    """One call of the SDK's own client; its answer (the SDK's result object) with lower-cased field names."""
-    done = subprocess.run(
-        [str(INTEROP / "vxp"), "client", f"{hub.url}/vxp", system_id, secret or SECRETS[system_id], *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return {name.lower(): value for name, value in answer.items()}
+    """One call of the SDK's own client as a registered system (or with another secret)."""
+    return sdk_client(hub, system_id, secret or SECRETS[system_id], *args)
 
 
 def _kept(hub: Instance) -> int:

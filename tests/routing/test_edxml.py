@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from routing import edxml
+from routing import edxml, payload
 from signing import pki, signers, validation, xmldsig
 from tests.conftest import Api
 
@@ -129,7 +129,7 @@ def _packages() -> dict[str, edxml.Package]:
             base,
             attachments=(
                 *base.attachments,
-                edxml.Attachment("bang-ke.xlsx", xlsx, edxml.CONTENT_TYPES[".xlsx"], "Bảng kê"),
+                edxml.Attachment("bang-ke.xlsx", xlsx, payload.CONTENT_TYPES[".xlsx"], "Bảng kê"),
             ),
         ),
         "update": dataclasses.replace(
@@ -253,7 +253,7 @@ def test_hostile_packages_are_refused(case: str, code: str) -> None:
         b"<edXML xmlns='http://www.mic.gov.vn/TBT/QCVN_102_2016'>&e;</edXML>",
         "nesting 100,000 deep": _deep(100_000),
         "100 MB of base64": golden.replace(b"JVBER", b"QUFB" * (25 * 1024 * 1024) + b"JVBER", 1),
-        "a zip bomb": _with_payload(golden, _zip("bom.pdf", bytes(edxml.MAX_UNZIPPED_BYTES + 1))),
+        "a zip bomb": _with_payload(golden, _zip("bom.pdf", bytes(payload.MAX_UNZIPPED_BYTES + 1))),
         "an attachment without content": golden.replace(b"<edXML:ContentTransferEncoded", b"<edXML:Other", 1).replace(
             b"</edXML:ContentTransferEncoded>", b"</edXML:Other>", 1
         ),
