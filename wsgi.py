@@ -89,25 +89,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     routing.connect()
     app.register_blueprint(workflow_views.bp)
     app.register_blueprint(routing_views.bp)
-    app.register_blueprint(routing_views.exchange_bp)
     if config["HUB_MODE"]:
-        app.register_blueprint(routing_views.hub_bp)
         app.register_blueprint(routing_views.vxp_bp)
     # Pages in Vietnamese; English when a person switches (flask-babel, catalogs in workflow/translations).
     app.config.update(BABEL_DEFAULT_LOCALE="vi", BABEL_TRANSLATION_DIRECTORIES=workflow_pages.compiled_translations())
     Babel(app, locale_selector=workflow_pages.locale)
     app.register_blueprint(workflow_pages.bp)
     app.register_blueprint(routing_pages.bp)
-    # Every form of the pages carries a CSRF token; the JSON API and the exchange authenticate with
-    # bearer tokens and signatures instead, so cookies alone can never act there.
+    # Every form of the pages carries a CSRF token; the JSON API and the hub's VXP protocol authenticate with
+    # bearer tokens and signed headers instead, so cookies alone can never act there.
     csrf = CSRFProtect(app)
-    for blueprint in (
-        workflow_views.bp,
-        routing_views.bp,
-        routing_views.exchange_bp,
-        routing_views.hub_bp,
-        routing_views.vxp_bp,
-    ):
+    for blueprint in (workflow_views.bp, routing_views.bp, routing_views.vxp_bp):
         csrf.exempt(blueprint)
 
     @app.after_request

@@ -1,22 +1,20 @@
-"""Exchange through the hub, measured on 127.0.0.1 with real processes, in one run.
+"""The exchange through a congvan hub speaking the national exchange's protocol (VXP), measured on 127.0.0.1
+with real processes, in one run.
 
 Usage: .venv/bin/python bench/exchange.py [--agencies 100] [--statuses 1000] [--clients 8]
 
-Starts redis-server, a hub (gunicorn 2 workers + 2 rq workers + scheduler) and agency A
-(gunicorn + rq worker + scheduler), registers `--agencies` recipient agencies whose instances are
-played by one light HTTP receiver in this process (it answers 200 at once, so the figures are the
-hub's and A's work, not the recipients'). Prints:
-- fan-out: from the clerk's "issue" request at A until every recipient agency has the signed
-  package through the hub (A signs one message per recipient, the hub verifies, stores and pushes);
-  baseline in the same run: the same document sent by A directly to every recipient;
-- status relay: `--statuses` signed status messages posted to the hub by the recipient agencies
-  (`--clients` concurrent connections): how many per second the hub takes (authenticates,
-  verifies, stores durably), then how many per second it pushes on to their recipient; baseline in
-  the same run: the same requests posted straight to the receiver.
-- then the same over the national exchange's protocol (VXP) through the same hub: A and every recipient
-  registered as systems; the document's fan-out until every recipient's item is kept at the hub, and
-  `--statuses` signed status packages sent by the recipients (sendEdoc), then taken by A's scheduler
-  (getReceivedEdocList, getEdoc, applied to the board, done).
+Starts redis-server, a hub (gunicorn 2 workers + 2 rq workers + scheduler) and agency A (gunicorn + rq worker
++ scheduler, connected by CONGVAN_VXP_URL), and registers A and `--agencies` recipient agencies as systems at
+the hub. Prints:
+- fan-out: from the clerk's "issue" request at A until every recipient agency's item is kept at the hub (A
+  packages and signs once, then one sendEdoc per organ; the hub checks each request's signature, parses,
+  routes and keeps it); baseline in the same run: the same package sent to every organ straight to the hub's
+  sendEdoc by this process (the hub's own share);
+- status relay: `--statuses` status packages sent by the recipient agencies' systems (sendEdoc, `--clients`
+  concurrent connections): how many per second the hub takes, then how many per second A's scheduler takes
+  (getReceivedEdocList, getEdoc, applied to the clerk's board, updateStatus done); baseline in the same run:
+  the same requests posted to a receiver that answers at once (the HTTP floor of this machine).
+The figures before the congvan-only transports were removed are printed beside them (4.45 s; 72 /s).
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -39,62 +36,28 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from routing import edxml, transport, vxp
+from routing import edxml, vxp
 from routing import hub as hub_module
 from routing.models import HubMessage
-from signing import pki, signers
 from tests import processes
-from tests.network import STNMT, Instance, _runtime, add_peer, make_instance, register_at_hub, wait_for
+from tests.network import STNMT, Instance, _runtime, make_instance, wait_for
 from workflow.demo_day import PASSWORD
 
-
-class Receiver:
-    """Every recipient agency's instance at once: records which message reached which agency, when."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.arrivals: dict[str, list[tuple[str, float]]] = {}  # document key or kind -> (organ, time)
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        organ = environ["PATH_INFO"].split("/")[2]
-        tag = "status" if b"<edXML:StatusCode>" in body else "package"
-        with self.lock:
-            self.arrivals.setdefault(tag, []).append((organ, time.monotonic()))
-        start_response("200 OK", [("Content-Type", "application/json")])
-        return [b'{"result": "accepted"}']
-
-    def count(self, tag: str) -> int:
-        with self.lock:
-            return len(self.arrivals.get(tag, []))
-
-    def reset(self) -> None:
-        with self.lock:
-            self.arrivals.clear()
+# What the congvan-only transport measured before this protocol replaced it (README, issue 15).
+PREVIOUS_FAN_OUT_SECONDS = 4.45
+PREVIOUS_STATUSES_PER_SECOND = 72
 
 
-def organs(count: int) -> list[tuple[dict[str, str], signers.Signer]]:
-    """Recipient agencies: identity (organ id, name, certificate with chain) and signing key."""
-    root = pki.make_root("CA thử nghiệm liên thông", "congvan bench")
-    made = []
-    for n in range(1, count + 1):
-        name = f"Cơ quan thử nghiệm {n:03d}"
-        identity = pki.issue_signing_cert(root, name, name)
-        signer = signers.load_pkcs12(pki.to_pkcs12(identity, [root.cert], b"b", "x"), b"b")
-        pem = (pki.cert_pem(identity.cert) + pki.cert_pem(root.cert)).decode()
-        made.append(({"organ_id": f"000.99.{n:02d}.B{n:03d}", "name": name, "certificate": pem}, signer))
-    return made
+def null_receiver(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """Answers every request at once, as the hub's answer looks: the floor of an HTTP round trip here."""
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"status": "OK", "ErrorCode": "0", "ErrorDesc": "", "DocId": "x"}']
 
 
-def fan_out(a: Instance, receiver: Receiver, names: list[str], label: str) -> tuple[float, float]:
-    """Issue one document to every agency; seconds until issued, and until all recipients have it."""
-    receiver.reset()
-    start = time.monotonic()
-    a.issue(summary=f"đề nghị phối hợp ({label})", kinh_gui=[], noi_nhan=[*names, "Lưu: VT, VP."])
-    issued = time.monotonic() - start
-    wait_for(lambda: receiver.count("package") >= len(names), 600, f"{label} fan-out", a)
-    last = max(t for _, t in receiver.arrivals["package"])
-    return issued, last - start
+def organs(count: int) -> list[tuple[str, str]]:
+    """Recipient agencies: organ id and name."""
+    return [(f"000.99.{n:02d}.B{n:03d}", f"Cơ quan thử nghiệm {n:03d}") for n in range(1, count + 1)]
 
 
 def post_all(jobs: list[tuple[str, dict[str, str], bytes]], clients: int) -> float:
@@ -106,6 +69,7 @@ def post_all(jobs: list[tuple[str, dict[str, str], bytes]], clients: int) -> flo
             local.session = requests.Session()
         response = local.session.post(job[0], data=job[2], headers=job[1], timeout=120)
         response.raise_for_status()
+        assert response.json()["status"] == "OK", response.text
 
     start = time.monotonic()
     with ThreadPoolExecutor(clients) as pool:
@@ -126,70 +90,85 @@ def hub_items(hub: Instance, kind: str, state: str | None = None) -> int:
         rt.close()
 
 
-def vxp_phase(
-    args: argparse.Namespace, hub: Instance, a: Instance, recipients: list[tuple[dict[str, str], signers.Signer]]
-) -> None:
-    """The same document and statuses over the national exchange's protocol (VXP) through congvan's hub."""
-    secrets = {identity["organ_id"]: f"vxp-secret-{identity['organ_id']}" for identity, _ in recipients}
-    rt = _runtime(hub)
-    with rt.sessions() as session, session.begin():
-        hub_module.add_system(session, "sys-stnmt", STNMT, "Sở Tài nguyên và Môi trường", "vxp-secret-of-stnmt")
-        for identity, _ in recipients:
-            organ = identity["organ_id"]
-            hub_module.add_system(session, f"sys-{organ}", organ, identity["name"], secrets[organ])
-    rt.close()
-    a.stop()
-    a.env |= {
-        "CONGVAN_VXP_URL": f"{hub.url}/vxp",
-        "CONGVAN_VXP_SYSTEM_ID": "sys-stnmt",
-        "CONGVAN_VXP_SECRET": "vxp-secret-of-stnmt",
-        "CONGVAN_EXCHANGE_PULL": "true",
-    }
-    for identity, _ in recipients:
-        add_peer(a, identity)  # no direct URL: everything goes by the exchange
-    a.start()
-    names = [identity["name"] for identity, _ in recipients]
+def send_edoc(url: str, system_id: str, secret: str, sender: str, body: bytes, kind: str, to: str = "") -> Any:
+    """One sendEdoc request as (url, headers, body), signed as the SDK signs it."""
+    params = {"from": sender, "servicetype": "eDoc", "messagetype": kind, "hash-file": vxp.file_hash(body)}
+    if to:
+        params["to"] = f'["{to}"]'
+    return (f"{url}/vxp/sendEdoc", vxp.sign(system_id, secret, params, "application/octet-stream"), body + b"\r\n")
+
+
+def measure(args: argparse.Namespace, hub: Instance, a: Instance, floor_url: str) -> None:
+    """Fan-out and status relay over VXP, each with its baseline."""
+    recipients = organs(args.agencies)
+    names = [name for _, name in recipients]
     warm = hub_items(hub, "package")
-    a.issue(summary="khởi động (VXP)", kinh_gui=[], noi_nhan=[*names[:3], "Lưu: VT, VP."])
-    wait_for(lambda: hub_items(hub, "package") >= warm + 3, 120, "VXP warm-up", a, hub)
+    a.issue(summary="khởi động", kinh_gui=[], noi_nhan=[*names[:3], "Lưu: VT, VP."])
+    wait_for(lambda: hub_items(hub, "package") >= warm + 3, 120, "warm-up", a, hub)
     before = hub_items(hub, "package")
     start = time.monotonic()
-    document = a.issue(summary="đề nghị phối hợp (VXP)", kinh_gui=[], noi_nhan=[*names, "Lưu: VT, VP."])
+    document = a.issue(summary="đề nghị phối hợp", kinh_gui=[], noi_nhan=[*names, "Lưu: VT, VP."])
     issued = time.monotonic() - start
-    wait_for(lambda: hub_items(hub, "package") >= before + len(names), 600, "VXP fan-out", a, hub)
-    fan_out_time = time.monotonic() - start
-    print(f"\nOne công văn to {len(names)} agencies over VXP (sendEdoc, one item per organ; issue {issued:.2f} s):")
-    print(f"  until every agency's item is kept at the hub: {fan_out_time:6.2f} s")
+    wait_for(lambda: hub_items(hub, "package") >= before + len(names), 600, "fan-out", a, hub)
+    fan_out = time.monotonic() - start
+    # Baseline: A's own package bytes, sent to every organ straight to the hub by this process.
+    rt = _runtime(hub)
+    with rt.readers() as session:
+        kept = session.scalar(select(HubMessage).where(HubMessage.kind == "package").order_by(HubMessage.id.desc()))
+        assert kept is not None
+        package = rt.store.get(kept.body_sha256, ".xml")
+    rt.close()
+    direct = [
+        send_edoc(hub.url, "sys-stnmt", "vxp-secret-of-stnmt", STNMT, package, "edoc", organ) for organ, _ in recipients
+    ]
+    hub_only = post_all(direct, 8)
+    print(f"One công văn to {len(names)} agencies over VXP (one sendEdoc per organ; issue request {issued:.2f} s):")
+    print(f"  until every agency's item is kept at the hub: {fan_out:6.2f} s")
+    print(
+        f"  baseline, the same package sent straight to the hub's sendEdoc (8 clients): {hub_only:6.2f} s"
+        f"  (A end to end / hub alone = x{fan_out / hub_only:.2f})"
+    )
+    print(
+        f"  previous figure (congvan's own transport, before this protocol): {PREVIOUS_FAN_OUT_SECONDS:.2f} s"
+        f"  (now / then = x{fan_out / PREVIOUS_FAN_OUT_SECONDS:.2f})"
+    )
 
     key = f"{STNMT},{document['issued_at'][:10].replace('-', '/')},{document['symbol']}"  # its edXML DocumentId
-    jobs = []
+    jobs, floor = [], []
     for n in range(args.statuses):
-        identity, _ = recipients[n % len(recipients)]
-        organ = identity["organ_id"]
+        organ, name = recipients[n % len(recipients)]
         status = edxml.Status(
-            edxml.Organ(organ, identity["name"]),
+            edxml.Organ(organ, name),
             edxml.Reference(key, STNMT),
             ("01", "03", "04", "05", "06")[n % 5],
             edxml.moment_text(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=n)),
         )
-        body = edxml.build_status(status)
-        params = {"from": organ, "servicetype": "eDoc", "messagetype": "status", "hash-file": vxp.file_hash(body)}
-        headers = vxp.sign(f"sys-{organ}", secrets[organ], params, "application/octet-stream")
-        jobs.append((f"{hub.url}/vxp/sendEdoc", headers, body + b"\r\n"))
+        job = send_edoc(hub.url, f"sys-{organ}", f"vxp-secret-{organ}", organ, edxml.build_status(status), "status")
+        jobs.append(job)
+        floor.append((f"{floor_url}/vxp/sendEdoc", job[1], job[2]))
     before_status = hub_items(hub, "status")
     taken = post_all(jobs, args.clients)
     start = time.monotonic()
     wait_for(
         lambda: hub_items(hub, "status", "pending") == 0 and hub_items(hub, "status") >= before_status + len(jobs),
         900,
-        "A taking the statuses over VXP",
+        "A taking the statuses",
         a,
         hub,
     )
     pulled = time.monotonic() - start
+    baseline = post_all(floor, args.clients)
     print(f"\n{args.statuses} status packages over VXP, {args.clients} concurrent systems:")
     print(f"  taken by the hub (signature checked, parsed, routed, kept): {args.statuses / taken:7.1f} /s")
     print(f"  taken by A (getReceivedEdocList, getEdoc, applied, done):   {args.statuses / pulled:7.1f} /s")
+    print(
+        f"  baseline, the same requests to a receiver answering at once: {args.statuses / baseline:7.1f} /s"
+        f"  (hub / floor = x{baseline / taken:.2f} slower)"
+    )
+    print(
+        f"  previous figure (congvan's own transport, taken by the hub): {PREVIOUS_STATUSES_PER_SECOND} /s"
+        f"  (now / then = x{args.statuses / taken / PREVIOUS_STATUSES_PER_SECOND:.2f})"
+    )
 
 
 def main() -> None:
@@ -201,83 +180,36 @@ def main() -> None:
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="congvan-bench-exchange-"))
     password_hash = generate_password_hash(PASSWORD)
-    receiver = Receiver()
-    receiver_port = processes.free_port()
+    floor_port = processes.free_port()
     started: list[Instance] = []
-    with processes.redis_server(base / "redis") as redis_url, processes.serve_in_thread(receiver, receiver_port):
+    with processes.redis_server(base / "redis") as redis_url, processes.serve_in_thread(null_receiver, floor_port):
         try:
             root = redis_url.rsplit("/", 1)[0]
             hub, _ = make_instance(base, "hub", f"{root}/1", password_hash, None, {"CONGVAN_HUB_MODE": "true"})
-            a, a_identity = make_instance(
-                base,
-                "a",
-                f"{root}/2",
-                password_hash,
-                STNMT,
-                {
-                    "CONGVAN_EXCHANGE_HUB_URL": hub.url,
-                    "CONGVAN_EXCHANGE_HUB_TOKEN": "token-a",
-                    "CONGVAN_EXCHANGE_PULL": "false",
-                },
-            )
-            assert a_identity is not None
-            t0 = time.monotonic()
-            recipients = organs(args.agencies)
-            print(f"{args.agencies} recipient agencies with their own keys made in {time.monotonic() - t0:.1f} s")
-            target = f"http://127.0.0.1:{receiver_port}/org"
-            register_at_hub(hub, a_identity, "token-a", push_url=f"{target}/{STNMT}")
-            for identity, _ in recipients:
-                register_at_hub(
-                    hub, identity, f"token-{identity['organ_id']}", push_url=f"{target}/{identity['organ_id']}"
-                )
-                add_peer(a, identity)
+            vxp_env = {
+                "CONGVAN_VXP_URL": f"{hub.url}/vxp",
+                "CONGVAN_VXP_SYSTEM_ID": "sys-stnmt",
+                "CONGVAN_VXP_SECRET": "vxp-secret-of-stnmt",
+            }
+            a, _ = make_instance(base, "a", f"{root}/2", password_hash, STNMT, vxp_env)
+            rt = _runtime(hub)
+            with rt.sessions() as session, session.begin():
+                hub_module.add_system(session, "sys-stnmt", STNMT, "Sở Tài nguyên và Môi trường", "vxp-secret-of-stnmt")
+                for organ, name in organs(args.agencies):
+                    hub_module.add_system(session, f"sys-{organ}", organ, name, f"vxp-secret-{organ}")
+            rt.close()
+            # The recipients join A's directory from the exchange's list (getAgenciesList) when A starts.
             hub.start(web_workers=2, workers=2)
             started.append(hub)
             a.start()
             started.append(a)
-            names = [identity["name"] for identity, _ in recipients]
-            fan_out(a, receiver, names[:3], "warm-up")
-
-            issued, hub_time = fan_out(a, receiver, names, "through the hub")
-            for identity, _ in recipients:
-                add_peer(a, identity, f"{target}/{identity['organ_id']}", "direct")
-            issued_direct, direct_time = fan_out(a, receiver, names, "direct")
-            print(f"\nOne công văn to {args.agencies} agencies (issue request {issued:.2f} s / {issued_direct:.2f} s):")
-            print(f"  through the hub: {hub_time:6.2f} s until the last agency has it")
-            print(f"  direct baseline: {direct_time:6.2f} s   (hub / direct = x{hub_time / direct_time:.2f})")
-
-            key = f"{STNMT},{dt.date.today():%Y/%m/%d},1/STNMT-VP"
-            hub_jobs, direct_jobs = [], []
-            for n in range(args.statuses):
-                identity, signer = recipients[n % len(recipients)]
-                status = edxml.Status(
-                    edxml.Organ(identity["organ_id"], identity["name"]),
-                    edxml.Reference(key, STNMT),
-                    ("01", "03", "04", "05", "06")[n % 5],
-                    edxml.moment_text(dt.datetime.now(dt.UTC)),
-                )
-                body = edxml.build_status(status)
-                envelope = transport.Envelope(
-                    uuid.uuid4().hex, identity["organ_id"], STNMT, body, signers.sign_detached(body, signer)
-                )
-                hub_jobs.append((hub.url + transport.HUB_PATH, envelope.headers(f"token-{identity['organ_id']}"), body))
-                direct_jobs.append((f"{target}/{STNMT}{transport.INBOX_PATH}", envelope.headers("x"), body))
-            # Phase 1: the hub takes the messages (A is registered without a push URL for now, so the
-            # hub only verifies and stores). Phase 2: A's push URL is set and the hub relays them all.
-            register_at_hub(hub, a_identity, "token-a")
-            receiver.reset()
-            accepted = post_all(hub_jobs, args.clients)
-            register_at_hub(hub, a_identity, "token-a", push_url=f"{target}/{STNMT}")
-            start = time.monotonic()
-            wait_for(lambda: receiver.count("status") >= args.statuses, 600, "status relay", hub)
-            relayed = max(t for _, t in receiver.arrivals["status"]) - start
-            receiver.reset()
-            floor = post_all(direct_jobs, args.clients)
-            print(f"\n{args.statuses} signed status messages, {args.clients} concurrent senders:")
-            print(f"  taken by the hub (authenticated, verified, stored): {args.statuses / accepted:7.1f} /s")
-            print(f"  relayed by the hub to their recipient:            {args.statuses / relayed:7.1f} /s")
-            print(f"  baseline, the same requests straight to it:        {args.statuses / floor:7.1f} /s")
-            vxp_phase(args, hub, a, recipients)
+            wait_for(
+                lambda: len(a.ok("vanthu", "GET", "/api/v1/directory")["agencies"]) > args.agencies,
+                120,
+                "the exchange's agencies in A's directory",
+                a,
+            )
+            measure(args, hub, a, f"http://127.0.0.1:{floor_port}")
         finally:
             for instance in started:
                 instance.stop()

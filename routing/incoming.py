@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, s
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from routing import edxml, exchange, webhooks
+from routing import edxml, outbound, webhooks
+from routing.directory import self_agency
 from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Person, Register, Unit
@@ -60,9 +61,23 @@ RECALL_ANSWERS = {"accept_recall": "15", "refuse_recall": "16"}
 # --- arrival -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PdfCheck:
+    """The validation service's verdict on a received PDF."""
+
+    valid: bool
+    summary: dict[str, Any]
+    reason: str
+
+
+def main_pdf(package: edxml.Package) -> edxml.Attachment | None:
+    """The document itself among a package's files: its first PDF."""
+    return next((a for a in package.attachments if a.content_type == "application/pdf"), None)
+
+
 def _fields(rt: Runtime, package: edxml.Package) -> dict[str, Any]:
     # The document is its first PDF; a package without one is shown by its first file.
-    main = exchange.main_pdf(package) or package.attachments[0]
+    main = main_pdf(package) or package.attachments[0]
     files = []
     for attachment in package.attachments:
         if attachment is not main:
@@ -90,7 +105,7 @@ def accept_package(
     rt: Runtime,
     package: edxml.Package,
     message: ExchangeMessage,
-    pdf_check: exchange.PdfCheck,
+    pdf_check: PdfCheck,
     xml_signature: dict[str, str] | None = None,
     files: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
@@ -100,7 +115,7 @@ def accept_package(
     clerk, who returns it (02, the reason written for them) or registers it with a reason of their own. The
     package's own XML signature and every file's verdict are kept with the PDF's, for the clerk to see.
     """
-    ours = exchange.self_agency(session)
+    ours = self_agency(session)
     summary = pdf_check.summary | {"files": files or []} | ({"xml_signature": xml_signature} if xml_signature else {})
     if not pdf_check.valid:
         summary["attention"] = pdf_check.reason
@@ -165,7 +180,7 @@ def accept_package(
                 old.state = "replaced"
                 incoming.replaces_id = old.id
                 _event(session, old, "replaced", None, None, by=incoming.id, reason=package.business_reason)
-    exchange.send_status(
+    outbound.send_status(
         session,
         rt,
         organ_id=incoming.sender_code,
@@ -337,7 +352,7 @@ def act(
         description = f"Giao {incoming.lead_unit.name if incoming.lead_unit else ''} chủ trì xử lý."
     incoming.state = step.to_state
     _event(session, incoming, action, step.code, actor, **detail)
-    exchange.send_status(
+    outbound.send_status(
         session,
         rt,
         organ_id=incoming.sender_code,
@@ -385,7 +400,7 @@ def _answer_recall(
         incoming.state = "recalled"
     incoming.recall_reason = None
     _event(session, incoming, action, code, actor, reason=reason or None)
-    exchange.send_status(
+    outbound.send_status(
         session,
         rt,
         organ_id=incoming.sender_code,

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
-from routing import exchange, hub, services, webhooks
+from routing import directory, inbound, outbound, services, webhooks
 from routing.models import Delivery, HubMessage, WebhookDelivery
 from workflow import db, outbox, runtime
 
@@ -23,11 +23,11 @@ def send_document(document_id: int) -> int:
     """Package an issued document once and send it to each recipient agency that has not had it."""
     rt = runtime.current()
     with rt.sessions() as session, session.begin():
-        message_ids = exchange.send_document(session, rt, document_id)
+        message_ids = outbound.send_document(session, rt, document_id)
     # Side by side, so one slow or unreachable agency does not hold up the others; what fails here
     # is retried by the reconciler with backoff, like any message.
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(message_ids)))) as pool:
-        list(pool.map(lambda message_id: exchange.attempt(rt, message_id, leased=True), message_ids))
+        list(pool.map(lambda message_id: outbound.attempt(rt, message_id, leased=True), message_ids))
     outbox.relay_quietly(rt)
     return len(message_ids)
 
@@ -35,14 +35,9 @@ def send_document(document_id: int) -> int:
 def send_message(message_id: int) -> str:
     """One attempt to deliver an outgoing edXML message (the reconciler re-enqueues it when due)."""
     rt = runtime.current()
-    result = exchange.attempt(rt, message_id)
+    result = outbound.attempt(rt, message_id)
     outbox.relay_quietly(rt)  # a failure may have queued webhooks
     return result
-
-
-def push_hub_message(hub_message_id: int) -> str:
-    """Hub mode: one attempt to push a stored message to its recipient's instance."""
-    return hub.push_attempt(runtime.current(), hub_message_id)
 
 
 def post_webhook(delivery_id: int) -> str:
@@ -50,19 +45,14 @@ def post_webhook(delivery_id: int) -> str:
     return webhooks.attempt(runtime.current(), delivery_id)
 
 
-def pull_hub() -> int:
-    """Take the messages waiting for us at the hub."""
-    return hub.pull(runtime.current())
-
-
 def pull_vxp() -> int:
     """Take the packages and statuses waiting for us at the national exchange."""
-    return exchange.pull_vxp(runtime.current())
+    return inbound.pull(runtime.current())
 
 
 def sync_agencies() -> int:
     """Bring the national exchange's list of agencies into our directory."""
-    return exchange.sync_agencies(runtime.current())
+    return directory.sync_agencies(runtime.current())
 
 
 def reconcile() -> dict[str, int]:
@@ -89,9 +79,8 @@ def reconcile() -> dict[str, int]:
                 .distinct()
             )
         )
-        messages = exchange.due_messages(session)
+        messages = outbound.due_messages(session)
         hooks = webhooks.due(session)
-        pushes = hub.due_pushes(session) if rt.config["HUB_MODE"] else []
     for delivery_id in internal:
         outbox.enqueue(rt, "dispatch", "routing.jobs.deliver", {"delivery_id": delivery_id})
     for document_id in unpackaged:
@@ -100,21 +89,15 @@ def reconcile() -> dict[str, int]:
         outbox.enqueue(rt, "exchange", "routing.jobs.send_message", {"message_id": message_id})
     for delivery_id in hooks:
         outbox.enqueue(rt, "webhooks", "routing.jobs.post_webhook", {"delivery_id": delivery_id})
-    for hub_message_id in pushes:
-        outbox.enqueue(rt, "exchange", "routing.jobs.push_hub_message", {"hub_message_id": hub_message_id})
     pulled = 0
-    if rt.config["EXCHANGE_HUB_URL"] and rt.config["EXCHANGE_PULL"] and not rt.config["HUB_MODE"]:
-        outbox.enqueue(rt, "exchange", "routing.jobs.pull_hub", {})
-        pulled = 1
     if rt.config["VXP_URL"] and rt.config["EXCHANGE_PULL"] and not rt.config["HUB_MODE"]:
         outbox.enqueue(rt, "exchange", "routing.jobs.pull_vxp", {})
-        pulled += 1
+        pulled = 1
     return {
         "deliveries": len(internal),
         "packages": len(unpackaged),
         "messages": len(messages),
         "webhooks": len(hooks),
-        "pushes": len(pushes),
         "pulls": pulled,
     }
 

@@ -75,13 +75,11 @@ class DeliveryEvent(Base):
 
 
 class Peer(Base):
-    """How we reach another agency directly and recognise its signature."""
+    """Another agency in our directory with the certificate its packages are signed with (pinned)."""
 
     __tablename__ = "exchange_peers"
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), unique=True)
-    url: Mapped[str] = mapped_column(String(255), default="")  # its congvan instance; empty: through the hub
-    token: Mapped[str] = mapped_column(Sealed, default="")  # secret shared with it, both ways (encrypted)
     certificate: Mapped[str] = mapped_column(Text, default="")  # PEM of its agency certificate (pinned)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
     agency: Mapped[Agency] = relationship()
@@ -102,7 +100,6 @@ class ExchangeMessage(Base):
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"), default=None, index=True)
     incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_documents.id"), default=None, index=True)
     body_sha256: Mapped[str] = mapped_column(String(64))
-    signature: Mapped[str] = mapped_column(Text)  # base64 detached CMS by the sending agency
     # out: pending, sent, failed; in: accepted, rejected, ignored (older than the recorded status).
     state: Mapped[str] = mapped_column(String(16), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -198,19 +195,6 @@ class WebhookDelivery(Base):
     endpoint: Mapped[WebhookEndpoint] = relationship()
 
 
-class HubOrgan(Base):
-    """An agency registered at the hub (hub mode only)."""
-
-    __tablename__ = "hub_organs"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organ_id: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(255))
-    token: Mapped[str] = mapped_column(Sealed)  # its credentials at the hub, also to push to it (encrypted)
-    certificate: Mapped[str] = mapped_column(Text)  # PEM, pinned: its messages must be signed with it
-    push_url: Mapped[str] = mapped_column(String(255), default="")  # empty: it pulls
-    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
-
-
 class HubSystem(Base):
     """A system registered at the hub for the VXP protocol: its system id and secret (the national SDK signs
     each request with them) and the agency it speaks for."""
@@ -249,10 +233,7 @@ class HubMessage(Base):
     to_organ: Mapped[str] = mapped_column(String(32), index=True)
     document_key: Mapped[str] = mapped_column(String(160))
     body_sha256: Mapped[str] = mapped_column(String(64))
-    signature: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending, delivered, failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     done_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response as BaseResponse
 
-from routing import certificate, exchange, incoming, services
+from routing import certificate, inbound, incoming, services
 from routing.models import OPEN, Delivery, IncomingDocument
 from signing import pdf as signing_pdf
 from signing.errors import PdfError
@@ -121,8 +121,8 @@ def incoming_import() -> BaseResponse:
     rt, person_id = runtime(), my_id()
     assert person_id is not None
     with rt.readers() as reader:
-        checked = exchange.check_imported(reader, rt, person_id, data)
-    answer = exchange.receive(db(), rt, checked)
+        checked = inbound.check_imported(reader, rt, person_id, data)
+    answer = inbound.receive(db(), rt, checked)
     commit()
     if answer.get("result") == "rejected":
         flash(_("Văn bản bị trả lại: %(reason)s", reason=answer.get("reason", "")), "error")

@@ -60,6 +60,9 @@ def first_entry(data: bytes) -> bytes:
             if not entries:
                 raise EdxmlError("edxml_attachment", "Tệp nén đính kèm không chứa tệp nào.")
             first = entries[0]
+            if _walks_out(first.filename):
+                # A name no builder writes (zip-slip): whoever made it meant the receiver to write outside.
+                raise EdxmlError("edxml_zip_slip", "Tệp nén đính kèm có tên đường dẫn ra ngoài thư mục (../).")
             if first.file_size > MAX_UNZIPPED_BYTES:
                 raise EdxmlError("edxml_zip_bomb", "Tệp nén đính kèm giải nén ra quá lớn.")
             with archive.open(first) as entry:
@@ -69,6 +72,11 @@ def first_entry(data: bytes) -> bytes:
     if len(content) > MAX_UNZIPPED_BYTES:
         raise EdxmlError("edxml_zip_bomb", "Tệp nén đính kèm giải nén ra quá lớn.")
     return content
+
+
+def _walks_out(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":")
 
 
 CONTENT_TYPES = {

@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, joinedload
 
-from routing import edxml, exchange, recipients, webhooks
+from routing import edxml, outbound, recipients, webhooks
 from routing.models import FINAL, Delivery, DeliveryEvent, ExchangeMessage
-from signing import signers
 from workflow import access, outbox
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Agency, Document, Person, Unit
@@ -110,7 +109,7 @@ def on_document_recalled(session: Session, document: Document, actor: Person | N
     for delivery in session.scalars(select(Delivery).where(Delivery.document_id == document.id)):
         _record(session, delivery, "13", reason, actor)
         if delivery.kind == "agency" and delivery.agency is not None and delivery.exchange_id:
-            exchange.send_status(
+            outbound.send_status(
                 session,
                 rt,
                 organ_id=delivery.agency.code,
@@ -224,12 +223,7 @@ def edxml_package(session: Session, rt: Runtime, actor: Person, document_id: int
     document = get_document(session, actor, document_id, need=access.WORK)
     if document.state not in ("issued", "dispatched") or document.number is None or document.symbol is None:
         raise Conflict("not_issued", "Chỉ văn bản đã phát hành mới đóng gói edXML được.", state=document.state)
-    return exchange.package_of(session, rt, document)
-
-
-def sign_package(rt: Runtime, package: edxml.Package, data: bytes) -> bytes:
-    """The sending agency's detached signature over a package's bytes."""
-    return signers.sign_detached(data, rt.keyring.agency(package.sender.organ_id))
+    return outbound.package_of(session, rt, document)
 
 
 def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now: dt.datetime) -> list[str]:

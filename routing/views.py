@@ -1,5 +1,5 @@
-"""HTTP of routing: the JSON API (deliveries, inbox, incoming documents, board, webhooks), the
-exchange endpoint other agencies and the hub post to, and the hub's own endpoints (hub mode)."""
+"""HTTP of routing: the JSON API (deliveries, inbox, incoming documents, board, webhooks) and, in hub mode,
+the national exchange's protocol (VXP) for the systems registered at the hub."""
 
 from __future__ import annotations
 
@@ -9,16 +9,15 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from routing import certificate, edxml, exchange, hub, incoming, services, transport, vxp, webhooks
-from routing.models import HubOrgan, HubSystem
-from workflow.errors import DomainError, Invalid, TooLarge
+from routing import certificate, edxml, hub, inbound, incoming, outbound, services, vxp, webhooks
+from routing.models import HubSystem
+from workflow.errors import DomainError, Invalid
 from workflow.services import get_document, optional_date
 from workflow.views import body_json, commit, db, inline_pdf, ok, page_arg, path_id, person, person_id, runtime
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
-exchange_bp = Blueprint("exchange", __name__, url_prefix="/exchange/v1")
-hub_bp = Blueprint("hub", __name__, url_prefix="/hub/v1")
 # The national exchange's protocol, served in HUB_MODE: the SDK's base URL is this prefix (http://hub/vxp).
 vxp_bp = Blueprint("vxp", __name__, url_prefix="/vxp")
 
@@ -44,10 +43,8 @@ def document_edxml(doc_id: str) -> Response:
     """The issued document as an edXML package (QCVN 102:2016) for its recipient agencies."""
     rt = runtime()
     package = services.edxml_package(db(), rt, person(), path_id(doc_id))
-    data = edxml.build(package)
-    response = Response(data, mimetype="application/xml")
-    # The sending agency's detached CMS signature over the package bytes, verified by the receiver.
-    response.headers["Edxml-Signature"] = base64.b64encode(services.sign_package(rt, package, data)).decode()
+    # Signed in its header as every package we send (XML-DSig by the agency), for import elsewhere.
+    response = Response(outbound.signed_bytes(rt, package), mimetype="application/xml")
     name = f"{package.document_id.replace('/', '-').replace(',', '_')}.edxml"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -115,7 +112,7 @@ def exchange_update(doc_id: str) -> tuple[Response, int]:
     data = body_json()
     due = optional_date(data.get("due_date"), "due_date")
     document = get_document(db(), actor, path_id(doc_id), lock=True)
-    count = exchange.resend(db(), runtime(), actor, document, due, str(data.get("reason") or ""))
+    count = outbound.resend(db(), runtime(), actor, document, due, str(data.get("reason") or ""))
     commit()
     return ok({"recipients": count}, 202)
 
@@ -157,8 +154,8 @@ def incoming_import() -> tuple[Response, int]:
     rt = runtime()
     with rt.readers() as reader:
         # Parsed and its PDF validated on a snapshot: the write transaction only takes it.
-        checked = exchange.check_imported(reader, rt, actor_id, data)
-    answer = exchange.receive(db(), rt, checked)
+        checked = inbound.check_imported(reader, rt, actor_id, data)
+    answer = inbound.receive(db(), rt, checked)
     commit()
     return ok(answer, 201 if not answer.get("duplicate") else 200)
 
@@ -230,85 +227,6 @@ def webhook_replay(delivery_id: str) -> tuple[Response, int]:
     return ok(webhooks.delivery_log_json(row), 202)
 
 
-# --- the exchange endpoint: other agencies' instances and the hub post here ----------------------
-
-
-def _read_envelope() -> transport.Envelope:
-    # An edXML package carries base64 files: allow it more than a PDF upload, up to the parser's cap.
-    request.max_content_length = edxml.MAX_PACKAGE_BYTES
-    if request.content_length is not None and request.content_length > edxml.MAX_PACKAGE_BYTES:
-        raise TooLarge("edxml_too_large", "Gói tin edXML quá lớn.")
-    try:
-        return transport.envelope_from(dict(request.headers), request.get_data())
-    except transport.EnvelopeError as exc:
-        raise Invalid("exchange_bad_envelope", str(exc)) from exc
-
-
-@exchange_bp.post("/messages")
-def exchange_receive() -> tuple[Response, int]:
-    """Receive a signed edXML package or status message (directly from a peer, or pushed by the hub)."""
-    rt, token = runtime(), transport.bearer(dict(request.headers))
-    with rt.readers() as reader:
-        # Strangers are turned away before their body is read; the slow checks need no write lock.
-        exchange.authenticate(reader, rt, token, request.headers.get(transport.FROM, ""))
-        checked = exchange.check(reader, rt, token, _read_envelope())
-    answer = exchange.receive(db(), rt, checked)
-    commit()
-    return ok(answer)
-
-
-# --- the hub (HUB_MODE) --------------------------------------------------------------------------
-
-
-def _organ(session: Session) -> HubOrgan:
-    return hub.authenticate(session, request.headers.get(transport.FROM, ""), transport.bearer(dict(request.headers)))
-
-
-@hub_bp.post("/messages")
-def hub_send() -> tuple[Response, int]:
-    """send: an agency hands the hub a signed message for one recipient."""
-    session = db()
-    organ = _organ(session)  # before the body is read
-    answer = hub.accept(session, runtime(), organ, _read_envelope())
-    commit()
-    return ok(answer, 202)
-
-
-@hub_bp.get("/messages")
-def hub_waiting() -> tuple[Response, int]:
-    """getReceivedEdocList: the messages waiting for the calling agency."""
-    session = db()
-    return ok({"messages": [hub.message_json(m) for m in hub.waiting(session, _organ(session))]})
-
-
-@hub_bp.get("/messages/<message_id>")
-def hub_fetch(message_id: str) -> Response:
-    """getEdoc: one waiting message, as the envelope it came in."""
-    session = db()
-    found = hub.fetch(session, _organ(session), path_id(message_id))
-    envelope = hub.envelope_of(runtime(), found)
-    headers = envelope.headers("")
-    del headers["Authorization"]
-    return Response(envelope.body, mimetype="application/xml", headers=headers)
-
-
-@hub_bp.post("/messages/<message_id>/ack")
-def hub_ack(message_id: str) -> tuple[Response, int]:
-    """updateStatus: the calling agency took the message (with what its system said)."""
-    session = db()
-    found = hub.ack(session, _organ(session), path_id(message_id), body_json())
-    commit()
-    return ok(hub.message_json(found))
-
-
-@hub_bp.get("/directory")
-def hub_directory() -> tuple[Response, int]:
-    """The registered agencies and their certificates (for pinning)."""
-    session = db()
-    _organ(session)
-    return ok({"organs": hub.directory(session)})
-
-
 # --- the hub speaking the national SDK's protocol (VXP) -------------------------------------------
 
 
@@ -325,6 +243,13 @@ def _vxp_refused(exc: vxp.VxpError) -> Response:
 @vxp_bp.errorhandler(DomainError)
 def _vxp_domain_refused(exc: DomainError) -> Response:
     return _vxp_answer(vxp.failure(exc.code, exc.message), exc.status)
+
+
+@vxp_bp.errorhandler(RequestEntityTooLarge)
+def _vxp_too_large(_: RequestEntityTooLarge) -> Response:
+    # Refused from its length, before its body is read (or as soon as a body without one passes the cap).
+    limit = edxml.MAX_PACKAGE_BYTES // 2**20
+    return _vxp_answer(vxp.failure("edxml_too_large", f"Gói tin edXML quá lớn (tối đa {limit} MB)."), 413)
 
 
 def _vxp_caller(session: Session) -> tuple[HubSystem, vxp.Signed]:

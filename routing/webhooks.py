@@ -23,7 +23,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing import transport
+from routing import retry
 from routing.models import Delivery, IncomingDocument, WebhookDelivery, WebhookEndpoint
 from workflow import outbox
 from workflow.errors import Forbidden, Invalid, NotFound
@@ -147,7 +147,7 @@ def attempt(rt: Runtime, delivery_id: int) -> str:
         elif row.attempts >= int(rt.config["RETRY_MAX_ATTEMPTS"]):
             row.state, row.done_at = "failed", now
         else:
-            row.next_attempt_at = now + transport.retry_delay(rt.config, row.attempts)
+            row.next_attempt_at = now + retry.delay(rt.config, row.attempts)
         return str(row.state)
 
 

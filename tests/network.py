@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from routing import exchange, hub
+from routing import directory
 from tests import processes
 from workflow import config as config_module
 from workflow import demo, runtime
@@ -167,7 +167,7 @@ def make_instance(
             ours = demo.load_directory(session, password_hash, self_code=agency)
             demo.make_pki(rt, session)
             demo.load_images(rt, session)
-            identity = exchange.identity(rt, ours)
+            identity = directory.identity(rt, ours)
         rt.close()
     process_env = dict(os.environ) | settings | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     return Instance(name, process_env, processes.free_port(), workdir / "logs"), identity
@@ -178,19 +178,11 @@ def _runtime(instance: Instance) -> Any:
     return runtime.build(config_module.load(settings))
 
 
-def add_peer(instance: Instance, identity: dict[str, str], url: str = "", token: str = "") -> None:
-    """Put another agency in an instance's exchange directory (direct when url is given)."""
+def add_peer(instance: Instance, identity: dict[str, str]) -> None:
+    """Pin another agency's certificate in an instance's directory (for its packages' XML signatures)."""
     rt = _runtime(instance)
     with rt.sessions() as session, session.begin():
-        exchange.add_peer(session, identity["organ_id"], identity["name"], identity["certificate"], url, token)
-    rt.close()
-
-
-def register_at_hub(hub_instance: Instance, identity: dict[str, str], token: str, push_url: str = "") -> None:
-    """Register an agency at the hub."""
-    rt = _runtime(hub_instance)
-    with rt.sessions() as session, session.begin():
-        hub.register_organ(session, identity["organ_id"], identity["name"], token, identity["certificate"], push_url)
+        directory.add_peer(session, identity["organ_id"], identity["name"], identity["certificate"])
     rt.close()
 
 

@@ -78,7 +78,7 @@ def test_full_day(any_app: Flask, any_api: Api, keys_dir: Path, tmp_path: Path) 
         assert by_label["UBND tỉnh"]["purpose"] == "report"
         # No hub and no direct route in this deployment: a visible failure, not a silent wait.
         assert by_label["UBND tỉnh"]["transport"] == "failed"
-        assert by_label["UBND tỉnh"]["last_error"] == "Chưa cấu hình đường gửi tới cơ quan 000.00.00.H57."
+        assert by_label["UBND tỉnh"]["last_error"] == "Chưa cấu hình kết nối trục liên thông (CONGVAN_VXP_URL)."
         assert by_label["Sở Nội vụ"]["channel"] == "edxml"
         assert by_label["Lãnh đạo Sở"]["recipient"]["unit"]["code"] == "BGD"
         units = {d["recipient"]["unit"]["code"] for d in deliveries["deliveries"] if d["recipient"]["unit"]}

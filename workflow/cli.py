@@ -202,9 +202,9 @@ def scheduler(interval: float) -> None:
         try:
             if rt.config["VXP_URL"] and not rt.config["HUB_MODE"] and last_agencies != now.date():
                 # At start and then daily: the national exchange's agencies join our directory.
-                from routing import exchange
+                from routing import directory
 
-                click.echo(f"{now.isoformat()} agencies from the exchange: {exchange.sync_agencies(rt)}")
+                click.echo(f"{now.isoformat()} agencies from the exchange: {directory.sync_agencies(rt)}")
                 last_agencies = now.date()
             if (now.hour, now.minute) >= (hour, minute) and last_cutoff != now.date():
                 # Marked done only once the batches exist: a database away at the cut-off is tried again on
@@ -255,7 +255,7 @@ def edxml_import(path: str, clerk: str) -> None:
 
     from sqlalchemy import select
 
-    from routing import exchange
+    from routing import inbound
     from workflow import outbox
     from workflow.errors import DomainError
     from workflow.models import Person
@@ -264,9 +264,9 @@ def edxml_import(path: str, clerk: str) -> None:
     try:
         with rt.readers() as reader:
             person_id = reader.scalar(select(Person.id).where(Person.username == clerk))
-            checked = exchange.check_imported(reader, rt, person_id or 0, Path(path).read_bytes())
+            checked = inbound.check_imported(reader, rt, person_id or 0, Path(path).read_bytes())
         with rt.sessions() as session, session.begin():
-            answer = exchange.receive(session, rt, checked)
+            answer = inbound.receive(session, rt, checked)
     except DomainError as exc:
         click.echo(json.dumps({"refused": exc.code, "message": exc.message}, ensure_ascii=False))
         sys.exit(1)
@@ -276,45 +276,40 @@ def edxml_import(path: str, clerk: str) -> None:
 
 @main.group("exchange")
 def exchange_group() -> None:
-    """Connect this agency to other agencies (directly) or to a hub."""
+    """This agency's place in the exchange: its identity, and the certificates of the agencies it receives from."""
 
 
 @exchange_group.command("identity")
 def exchange_identity() -> None:
-    """Print what another agency or the hub needs to recognise us (organ id, name, certificate), as JSON."""
+    """Print what another agency needs to check our packages' signatures (organ id, name, certificate), as JSON."""
     import json
 
-    from routing import exchange
+    from routing import directory
 
     rt = runtime_module.current()
     with rt.readers() as session:
-        click.echo(json.dumps(exchange.identity(rt, exchange.self_agency(session)), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(directory.identity(rt, directory.self_agency(session)), ensure_ascii=False, indent=2))
 
 
 @exchange_group.command("add-peer")
 @click.argument("identity_file", type=click.File("r", encoding="utf-8"))
-@click.option("--url", default="", help="Its congvan instance, for direct exchange (empty: through the hub).")
-@click.option("--token", default="", help="The secret shared with it (both ways), for direct exchange.")
-def exchange_add_peer(identity_file: object, url: str, token: str) -> None:
-    """Add another agency to our exchange directory from its `congvan exchange identity` output."""
+def exchange_add_peer(identity_file: object) -> None:
+    """Pin another agency's certificate from its `congvan exchange identity` output (its packages' XML
+    signatures are checked against it; its PDFs' signatures chain to it)."""
     import json
 
-    from routing import exchange
+    from routing import directory
 
     peer_identity = json.load(identity_file)  # type: ignore[arg-type]
     rt = runtime_module.current()
     with rt.sessions() as session, session.begin():
-        exchange.add_peer(
-            session, peer_identity["organ_id"], peer_identity["name"], peer_identity["certificate"], url, token
-        )
-    click.echo(
-        f"Đã thêm {peer_identity['name']} ({peer_identity['organ_id']}) {'trực tiếp: ' + url if url else 'qua trục'}."
-    )
+        directory.add_peer(session, peer_identity["organ_id"], peer_identity["name"], peer_identity["certificate"])
+    click.echo(f"Đã ghi chứng thư số của {peer_identity['name']} ({peer_identity['organ_id']}) vào danh bạ liên thông.")
 
 
 @main.group("hub")
 def hub_group() -> None:
-    """Administer the exchange hub (an instance run with CONGVAN_HUB_MODE=true)."""
+    """Administer the exchange hub (an instance run with CONGVAN_HUB_MODE=true, serving the VXP protocol)."""
 
 
 @hub_group.command("add-system")
@@ -331,24 +326,6 @@ def hub_add_system(organ_id: str, name: str, system_id: str, secret_file: object
     with rt.sessions() as session, session.begin():
         system = hub.add_system(session, system_id or organ_id, organ_id, name, secret)
         click.echo(f"Đã đăng ký hệ thống {system.system_id} cho {name} ({organ_id}) với trục (giao thức VXP).")
-
-
-@hub_group.command("register")
-@click.argument("identity_file", type=click.File("r", encoding="utf-8"))
-@click.option("--token", required=True, help="The agency's credentials at the hub (the hub also uses it to push).")
-@click.option("--push-url", default="", help="The agency's instance, if the hub should push to it (else it pulls).")
-def hub_register(identity_file: object, token: str, push_url: str) -> None:
-    """Register an agency at the hub from its `congvan exchange identity` output."""
-    import json
-
-    from routing import hub
-
-    organ = json.load(identity_file)  # type: ignore[arg-type]
-    rt = runtime_module.current()
-    with rt.sessions() as session, session.begin():
-        hub.register_organ(session, organ["organ_id"], organ["name"], token, organ["certificate"], push_url)
-    mode = f"trục đẩy tới {push_url}" if push_url else "cơ quan tự lấy"
-    click.echo(f"Đã đăng ký {organ['name']} ({organ['organ_id']}) với trục; {mode}.")
 
 
 @main.command("backup")

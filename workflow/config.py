@@ -86,27 +86,23 @@ DEFAULTS: dict[str, Any] = {
     "SIGNING_CHUNK": 25,
     # Prepare a batch's signatures when it is created, so confirmation only signs the digests.
     "PREPARE_AHEAD": True,
-    # Exchange with other agencies. Agencies with a direct peer URL are reached directly; the others
-    # through the hub at EXCHANGE_HUB_URL, where this agency authenticates with EXCHANGE_HUB_TOKEN.
-    "EXCHANGE_HUB_URL": "",
-    "EXCHANGE_HUB_TOKEN": "",
-    # The national exchange (VXP protocol, or a congvan hub's /vxp): base URL, this system's id and secret.
-    # When set, packages and statuses to agencies without a direct URL go there, and every scheduler tick
-    # takes what waits for us.
+    # Exchange with other agencies: the national exchange (VXP protocol; a provincial axis, or a congvan hub's
+    # /vxp, speaks the same): base URL, this system's id and secret. Packages and status packages go there by
+    # sendEdoc, and every scheduler tick takes what waits for us.
     "VXP_URL": "",
     "VXP_SYSTEM_ID": "",
     "VXP_SECRET": "",
-    # Fetch waiting messages from the hub on every scheduler tick (off if the hub pushes to us).
+    # Take what waits at the exchange on every scheduler tick (off: an instance that only sends, e.g. in a bench).
     "EXCHANGE_PULL": True,
     "EXCHANGE_TIMEOUT": 15,
-    # Retries of packages, status messages, hub relays and webhooks: base * 2^(attempt-1), capped.
+    # Retries of packages, status packages and webhooks: base * 2^(attempt-1), capped.
     "RETRY_BASE_SECONDS": 5,
     "RETRY_CAP_SECONDS": 900,
     "RETRY_MAX_ATTEMPTS": 12,
     # The clerk's board flags a recipient with no 01 this long after issuance, or no 03 by day's end.
     "ARRIVAL_DEADLINE_MINUTES": 60,
     "WORKDAY_END": "17:00",
-    # Run as the exchange hub: a directory of agencies, store and relay (push or pull).
+    # Run as an exchange hub serving the VXP protocol (/vxp) to the systems registered with it.
     "HUB_MODE": False,
     # "production" refuses demo keys, default secrets, SQLite and inline jobs at start-up.
     "ENV": "development",
@@ -120,7 +116,6 @@ SECRETS = (
     "PKCS11_PIN",
     "CSC_PASSWORD",
     "DATABASE_URL",
-    "EXCHANGE_HUB_TOKEN",
     "S3_SECRET_ACCESS_KEY",
     "VXP_SECRET",
 )

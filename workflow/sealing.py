@@ -1,4 +1,4 @@
-"""Secrets kept encrypted at rest: tokens shared with other agencies and the hub, webhook signing secrets,
+"""Secrets kept encrypted at rest: the secrets of the systems registered at the hub, webhook signing secrets,
 TOTP seeds. A column of type Sealed encrypts on write and decrypts on read, so no code path can forget.
 
 Keys (CONGVAN_SECRETS_KEYS, Fernet keys, newest first) are this process's: the newest encrypts, all of

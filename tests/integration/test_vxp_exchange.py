@@ -1,6 +1,9 @@
-"""Two congvan agencies exchange through a congvan hub over the national exchange's protocol (VXP): each is a
-system registered at the hub; A's clerk issues, the package goes by sendEdoc, B's scheduler takes it with
-getReceivedEdocList/getEdoc and answers done, B's statuses travel back the same way to A's board."""
+"""Congvan agencies exchange through a congvan hub (on PostgreSQL, as in production) over the national
+exchange's protocol (VXP), the only one: each agency is a system registered at the hub; A's clerk issues, the
+package goes by sendEdoc, B's scheduler takes it with getReceivedEdocList/getEdoc and answers done, and B's
+statuses travel back the same way to A's board — with recall, update and replacement, B down for a while (the
+document arrives once), an agency whose system never comes up (flagged on the board) and one the exchange does
+not know (failed at once, shown, clerks notified). The SDK's own client takes part as a third system."""
 
 from __future__ import annotations
 
@@ -14,9 +17,11 @@ from sqlalchemy import select
 
 from routing import edxml
 from routing.models import HubMessage
+from tests import processes
 from tests.network import (
     INTEROP,
     SNV,
+    STC,
     STNMT,
     Instance,
     _runtime,
@@ -29,8 +34,9 @@ from tests.network import (
 
 pytestmark = pytest.mark.integration
 
-SECRETS = {STNMT: "vxp-secret-of-stnmt-2026", SNV: "vxp-secret-of-snv-2026"}
+SECRETS = {STNMT: "vxp-secret-of-stnmt-2026", SNV: "vxp-secret-of-snv-2026", STC: "vxp-secret-of-stc-2026"}
 VPCP = "000.00.00.G22"
+SYT = "000.00.11.H57"  # Sở Y tế: in A's directory, unknown to the exchange
 
 
 @dataclass
@@ -43,24 +49,31 @@ class Network:
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_hash: str) -> Iterator[Network]:
+def network(
+    tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_hash: str, pg_server: str
+) -> Iterator[Network]:
     base = tmp_path_factory.mktemp("vxp-network")
     root = redis_url.rsplit("/", 1)[0]
-    hub_instance, _ = make_instance(base, "hub", f"{root}/3", password_hash, None, {"CONGVAN_HUB_MODE": "true"})
+    hub_env = {"CONGVAN_HUB_MODE": "true", "CONGVAN_DATABASE_URL": processes.create_database(pg_server, "hub")}
+    hub_instance, _ = make_instance(base, "hub", f"{root}/3", password_hash, None, hub_env)
     agencies = {}
+    names = {STNMT: "Sở Tài nguyên và Môi trường tỉnh Tuyên Quang", SNV: "Sở Nội vụ tỉnh Tuyên Quang"}
     for name, organ, db in (("a", STNMT, 4), ("b", SNV, 5)):
         env = {
             "CONGVAN_VXP_URL": f"{hub_instance.url}/vxp",
             "CONGVAN_VXP_SYSTEM_ID": f"sys-{name}",
             "CONGVAN_VXP_SECRET": SECRETS[organ],
+            # A recipient with no 01 is flagged on the board at once (the agency that never comes up).
+            "CONGVAN_ARRIVAL_DEADLINE_MINUTES": "0",
         }
         agencies[name] = make_instance(base, name, f"{root}/{db}", password_hash, organ, env)
-        add_system(hub_instance, organ, name, f"sys-{name}", SECRETS[organ])
-    # An agency known to the exchange only (its system elsewhere): it joins A's and B's directories.
+        add_system(hub_instance, organ, names[organ], f"sys-{name}", SECRETS[organ])
+    # Sở Tài chính's system is registered but never comes up; Văn phòng Chính phủ runs the SDK's own client.
+    add_system(hub_instance, STC, "Sở Tài chính tỉnh Tuyên Quang", "sys-stc", SECRETS[STC])
     add_system(hub_instance, VPCP, "Văn phòng Chính phủ", VPCP, "vxp-secret-of-vpcp-2026")
     (a, a_identity), (b, b_identity) = agencies["a"], agencies["b"]
     assert a_identity and b_identity
-    # Each pins the other's certificate (for the packages' XML signatures); no direct URL: all goes by the hub.
+    # Each pins the other's certificate (for the packages' XML signatures); everything goes by the hub.
     add_peer(a, b_identity)
     add_peer(b, a_identity)
     for instance in (hub_instance, a, b):
@@ -70,32 +83,178 @@ def network(tmp_path_factory: pytest.TempPathFactory, redis_url: str, password_h
         instance.stop()
 
 
-def _status_of(a: Instance, document_id: int, code: str) -> dict[str, object] | None:
-    delivery = a.delivery_to(document_id, SNV)
+def _status_of(a: Instance, document_id: int, code: str, organ: str = SNV) -> dict[str, Any] | None:
+    delivery = a.delivery_to(document_id, organ)
     return delivery if delivery["status"] == code else None
 
 
-def test_a_document_and_its_statuses_travel_over_vxp(network: Network) -> None:
+def _hub_states(hub: Instance, organ: str) -> list[str]:
+    rt = _runtime(hub)
+    try:
+        with rt.readers() as session:
+            return list(session.scalars(select(HubMessage.state).where(HubMessage.to_organ == organ)))
+    finally:
+        rt.close()
+
+
+def test_a_document_travels_over_vxp_and_every_status_comes_back(network: Network) -> None:
     a, b = network.a, network.b
     document = a.issue(summary="đề nghị phối hợp qua trục liên thông")
+    assert document["state"] == "dispatched"
+
+    # B's scheduler takes the package, checks its signatures and answers 01 by itself.
     arrived = wait_for(b.incoming, 60, "the package at B", a, b, network.hub)
     item = arrived[0]
     assert item["symbol"] == document["symbol"] and item["state"] == "received"
+    assert item["sender"] == {"code": STNMT, "name": "Sở Tài nguyên và Môi trường"}
     assert item["signatures"]["verdict"] == "valid"
+    # The package's own XML signature, checked against A's certificate pinned in B's directory.
     assert item["signatures"]["xml_signature"]["status"] == "valid", item["signatures"]
+    day = document["issued_at"][:10].replace("-", "/")
+    assert item["document_key"] == f"{STNMT},{day},{document['symbol']}"  # the number as printed: "01"
+    assert b.call("vanthu", "GET", f"/api/v1/incoming/{item['id']}/pdf")[0] == 200
     wait_for(lambda: _status_of(a, document["id"], "01"), 60, "01 at A", a, b, network.hub)
-    b.ok("vanthu", "POST", f"/api/v1/incoming/{item['id']}/actions/register")
-    final = wait_for(lambda: _status_of(a, document["id"], "03"), 60, "03 at A", a, b, network.hub)
+    # The internal unit of A got its copy as well.
+    internal = a.ok("vanthu", "GET", f"/api/v1/documents/{document['id']}/deliveries")["deliveries"]
+    assert any(d["recipient"]["unit"] and d["recipient"]["unit"]["code"] == "QLDD" for d in internal)
+
+    # B's clerk registers it with the next incoming number of the year (03) ...
+    registered = b.ok("vanthu", "POST", f"/api/v1/incoming/{item['id']}/actions/register")
+    assert registered["incoming_number"] == 1 and registered["state"] == "registered"
+    wait_for(lambda: _status_of(a, document["id"], "03"), 60, "03 at A", a, b, network.hub)
+    # ... the leader assigns a lead unit, a supporting unit and a deadline (04) ...
+    assignment = {
+        "lead_unit_id": b.unit_id("QLDD"),
+        "supporting_unit_ids": [b.unit_id("CNTT")],
+        "deadline": "2026-12-31",
+    }
+    b.ok("giamdoc", "POST", f"/api/v1/incoming/{item['id']}/actions/assign", assignment)
+    wait_for(lambda: _status_of(a, document["id"], "04"), 60, "04 at A", a, b, network.hub)
+    # ... the lead unit works on it (05) and finishes (06).
+    assert b.call("chuyenvien_cntt", "POST", f"/api/v1/incoming/{item['id']}/actions/start")[0] == 403
+    b.ok("truongphong_dd", "POST", f"/api/v1/incoming/{item['id']}/actions/start")
+    b.ok("truongphong_dd", "POST", f"/api/v1/incoming/{item['id']}/actions/finish")
+    final = wait_for(lambda: _status_of(a, document["id"], "06"), 60, "06 at A", a, b, network.hub)
     assert final["transport"] == "delivered"
-    # Each item was taken once and answered done at the hub: nothing is left waiting there.
-    assert len(b.incoming()) == 1
-    rt = _runtime(network.hub)
+
+    # A's clerk sees each status with its time on the board; B's register and history agree.
+    board = a.ok("vanthu", "GET", "/api/v1/dispatch-board")
+    row = next(r for r in board["documents"] if r["document"]["id"] == document["id"])
+    recipient = next(r for r in row["recipients"] if r["recipient"]["kind"] == "agency")
+    assert [h["status"] for h in recipient["history"]] == ["01", "03", "04", "05", "06"]
+    assert recipient["overdue"] == []
+    assert [e["incoming_number"] for e in b.ok("vanthu", "GET", "/api/v1/incoming-register")["entries"]] == [1]
+    detail = b.ok("vanthu", "GET", f"/api/v1/incoming/{item['id']}")
+    assert [h["code"] for h in detail["history"]] == ["01", "03", "04", "05", "06"]
+    # Each item was taken once and answered done at the hub: nothing is left waiting for A or B there.
+    assert set(_hub_states(network.hub, SNV)) == {"delivered"}
+    assert set(_hub_states(network.hub, STNMT)) == {"delivered"}
+
+
+def test_recall_accepted_and_refused(network: Network) -> None:
+    a, b = network.a, network.b
+    accepted = a.issue(summary="văn bản sẽ được thu hồi")
+    refused = a.issue(summary="văn bản thu hồi bị từ chối")
+    for document in (accepted, refused):
+        wait_for(lambda d=document: _status_of(a, d["id"], "01"), 60, "01 at A", a, b, network.hub)
+        a.ok("vanthu", "POST", f"/api/v1/documents/{document['id']}/actions/recall", {"reason": "Sai thể thức."})
+
+    def incoming_of(document: dict[str, Any]) -> dict[str, Any] | None:
+        found = [i for i in b.incoming() if i["symbol"] == document["symbol"]]
+        return found[0] if found and found[0]["recall_request"] else None
+
+    to_accept = wait_for(lambda: incoming_of(accepted), 60, "13 at B", a, b, network.hub)
+    to_refuse = wait_for(lambda: incoming_of(refused), 60, "13 at B", a, b, network.hub)
+    assert to_accept["recall_request"] == "Sai thể thức."
+    status, body = b.call("vanthu", "POST", f"/api/v1/incoming/{to_refuse['id']}/actions/refuse_recall")
+    assert status == 400 and body["error"]["code"] == "reason_required"
+    b.ok("vanthu", "POST", f"/api/v1/incoming/{to_accept['id']}/actions/accept_recall")
+    b.ok("vanthu", "POST", f"/api/v1/incoming/{to_refuse['id']}/actions/refuse_recall", {"reason": "Đã triển khai."})
+
+    wait_for(lambda: _status_of(a, accepted["id"], "15"), 60, "15 at A", a, b, network.hub)
+    answer = wait_for(lambda: _status_of(a, refused["id"], "16"), 60, "16 at A", a, b, network.hub)
+    assert answer["status_reason"] == "Đã triển khai."
+    # The recalled document is gone from B's lists and kept, marked recalled, for the record.
+    assert all(i["id"] != to_accept["id"] for i in b.incoming())
+    assert b.ok("vanthu", "GET", f"/api/v1/incoming/{to_accept['id']}")["state"] == "recalled"
+    assert any(i["id"] == to_refuse["id"] for i in b.incoming())
+
+
+def test_update_and_replace_are_applied(network: Network) -> None:
+    a, b = network.a, network.b
+    original = a.issue(summary="báo cáo tình hình quản lý đất đai")
+    wait_for(lambda: _status_of(a, original["id"], "01"), 60, "01 at A", a, b, network.hub)
+
+    # Update (BussinessDocType 2): the new due date reaches B's incoming document.
+    a.ok(
+        "vanthu",
+        "POST",
+        f"/api/v1/documents/{original['id']}/exchange-update",
+        {"reason": "Điều chỉnh hạn báo cáo.", "due_date": "2026-12-15"},
+    )
+
+    def updated() -> dict[str, Any] | None:
+        found = next(i for i in b.incoming() if i["symbol"] == original["symbol"])
+        return found if found["revision"] == 1 else None
+
+    item = wait_for(updated, 60, "the update at B", a, b, network.hub)
+    assert item["due_date"] == "2026-12-15"
+    assert len([i for i in b.incoming() if i["symbol"] == original["symbol"]]) == 1
+
+    # Replacement (BussinessDocType 3): a new document replaces the original at B.
+    replacement = a.issue(summary="báo cáo tình hình quản lý đất đai (thay thế)", replaces_id=original["id"])
+    new = wait_for(
+        lambda: next((i for i in b.incoming() if i["symbol"] == replacement["symbol"]), None),
+        60,
+        "the replacement at B",
+        a,
+        b,
+        network.hub,
+    )
+    assert new["replaces_id"] == item["id"]
+    assert all(i["symbol"] != original["symbol"] for i in b.incoming())
+    assert b.ok("vanthu", "GET", f"/api/v1/incoming/{item['id']}")["state"] == "replaced"
+
+
+def test_b_down_for_a_while_gets_the_document_exactly_once(network: Network) -> None:
+    a, b = network.a, network.b
+    before = len(b.incoming())
+    b.stop()
     try:
-        with rt.readers() as session:
-            states = list(session.scalars(select(HubMessage.state)))
+        document = a.issue(summary="văn bản gửi khi Sở Nội vụ mất kết nối")
+        # The exchange keeps it for B; A's board shows it sent, with no 01 yet.
+        sent = wait_for(
+            lambda: (d := a.delivery_to(document["id"], SNV))["transport"] == "delivered" and d, 60, "sent", a
+        )
+        assert sent["status"] is None
+        assert "pending" in _hub_states(network.hub, SNV)
     finally:
-        rt.close()
-    assert states and set(states) == {"delivered"}, states
+        b.start()
+    wait_for(lambda: _status_of(a, document["id"], "01"), 90, "01 at A after B came back", a, b, network.hub)
+    arrived = [i for i in b.incoming() if i["symbol"] == document["symbol"]]
+    assert len(arrived) == 1 and len(b.incoming()) == before + 1
+    assert "pending" not in _hub_states(network.hub, SNV)
+
+
+def test_agencies_that_never_answer_or_are_unknown_are_shown(network: Network) -> None:
+    a = network.a
+    document = a.issue(summary="văn bản gửi Sở Tài chính và Sở Y tế", kinh_gui=["Sở Tài chính", "Sở Y tế"])
+    # Sở Y tế is not at the exchange: refused for good at once, shown, the clerks notified.
+    failed = wait_for(
+        lambda: (d := a.delivery_to(document["id"], SYT))["transport"] == "failed" and d, 60, "the failure", a
+    )
+    assert "vxp_unknown_recipient" in str(failed["last_error"])
+    # Sở Tài chính's system never comes up: the exchange keeps the package; the board flags no arrival.
+    kept = wait_for(lambda: (d := a.delivery_to(document["id"], STC))["transport"] == "delivered" and d, 60, "kept", a)
+    assert kept["status"] is None
+    board = a.ok("vanthu", "GET", "/api/v1/dispatch-board")
+    row = next(r for r in board["documents"] if r["document"]["id"] == document["id"])
+    flags = {r["recipient"]["agency"]["code"]: r["overdue"] for r in row["recipients"] if r["recipient"]["agency"]}
+    assert flags[SYT] == ["failed"] and "no_arrival" in flags[STC]
+    assert row["attention"] >= 2
+    notes = a.ok("vanthu", "GET", "/api/v1/notifications?unread=1")["notifications"]
+    assert any(n["kind"] == "delivery_failed" and document["symbol"] in n["message"] for n in notes)
+    assert _hub_states(network.hub, STC) == ["pending"]
 
 
 def test_the_directory_follows_the_exchange(network: Network) -> None:

@@ -1,11 +1,15 @@
 """congvan's hub serves the national exchange's protocol (VXP) to the SDK's own client (`vxp client`): two
 systems registered with their system ids and secrets exchange an SDK sample package and a status package;
-a wrong secret, a tampered signed header and an unregistered recipient are refused; nothing is kept of them."""
+a wrong secret, a tampered signed header, an unregistered recipient and hostile packages are refused, nothing is
+kept of them, and other systems are served meanwhile."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +17,10 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from routing import edxml, vxp
+from routing import edxml, payload, vxp
 from routing.models import HubMessage
 from tests.network import INTEROP, Instance, _runtime, add_system, make_instance, sdk_client
+from tests.routing.test_edxml import GOLDEN, _deep, _with_payload, _zip
 
 pytestmark = pytest.mark.integration
 
@@ -124,3 +129,52 @@ def test_what_the_hub_refuses(hub: Instance) -> None:
     entity = requests.post(f"{hub.url}/vxp/sendEdoc", data=hostile + b"\r\n", headers=signed, timeout=30)
     assert entity.status_code == 400 and entity.json()["ErrorCode"] == "edxml_doctype"
     assert _kept(hub) == before
+
+
+def _send(hub: Instance, body: bytes) -> requests.Response:
+    """sendEdoc as Văn phòng Chính phủ's system, signed as the SDK signs it."""
+    params = {"from": VPCP, "servicetype": "eDoc", "messagetype": "edoc", "to": json.dumps([NGHEAN])}
+    params |= {"hash-file": vxp.file_hash(body)}
+    headers = vxp.sign("sys-vpcp", SECRETS["sys-vpcp"], params, "application/octet-stream")
+    return requests.post(f"{hub.url}/vxp/sendEdoc", data=body + b"\r\n", headers=headers, timeout=120)
+
+
+def test_hostile_packages_are_refused_while_others_are_served(hub: Instance) -> None:
+    golden = (GOLDEN / "cong-van.edxml").read_bytes()
+    hostile = {
+        "edxml_doctype": b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
+        b"<edXML xmlns='http://www.mic.gov.vn/TBT/QCVN_102_2016'>&e;</edXML>",
+        "edxml_zip_bomb": _with_payload(golden, _zip("bom.pdf", bytes(payload.MAX_UNZIPPED_BYTES + 1))),
+        "edxml_zip_slip": _with_payload(golden, _zip("../../../etc/cron.d/x.pdf", b"%PDF-1.7\n")),
+        "edxml_too_large": golden.replace(b"JVBER", b"QUFB" * (25 * 1024 * 1024) + b"JVBER", 1),
+        "edxml_too_deep": _deep(100_000),
+    }
+    before = _kept(hub)
+    # Another system lists what waits for it, again and again, while the hostile packages are sent.
+    waits: list[float] = []
+    stop = threading.Event()
+
+    def others() -> None:
+        headers = {"servicetype": "eDoc", "messagetype": "edoc"}
+        while not stop.is_set():
+            start = time.monotonic()
+            signed = vxp.sign("sys-nghean", SECRETS["sys-nghean"], headers, "application/json")
+            answer = requests.post(f"{hub.url}/vxp/getReceivedEdocList", headers=signed, timeout=30)
+            assert answer.json()["status"] == "OK"
+            waits.append(time.monotonic() - start)
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=others)
+    watcher.start()
+    try:
+        with ThreadPoolExecutor(len(hostile)) as pool:
+            answers = dict(zip(hostile, pool.map(lambda body: _send(hub, body), hostile.values()), strict=True))
+    finally:
+        stop.set()
+        watcher.join()
+    for code, answer in answers.items():
+        assert 400 <= answer.status_code < 500, (code, answer.status_code)
+        assert answer.json()["status"] == "FAIL" and answer.json()["ErrorCode"] == code, answer.text
+        assert answer.json()["ErrorDesc"]  # Vietnamese, for the sending system's operator
+    assert _kept(hub) == before
+    assert waits and max(waits) < 3, sorted(waits)[-5:]

@@ -1,9 +1,8 @@
-"""Another agency (Sở Nội vụ) as the tests play it: its own CA and agency key, registered as a
-peer of the app; and how it posts messages to the app's exchange endpoint."""
+"""Another agency (Sở Nội vụ) as the tests play it: its own CA and agency key, pinned in the app's directory;
+and how its messages reach the app, as the scheduler takes them from the national exchange."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
 import uuid
@@ -13,8 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from routing import edxml, exchange
-from signing import pki, signers
+from routing import directory, edxml, inbound
+from signing import pki, signers, xmldsig
 from tests.conftest import Api
 from tests.routing.test_edxml import sample
 
@@ -24,11 +23,10 @@ VN = dt.timezone(dt.timedelta(hours=7))
 
 @dataclass
 class Foreign:
-    """Another agency as the test plays it: its signer and the secret it shares with us."""
+    """Another agency as the test plays it: its signer, and another key of its CA that is not the agency's."""
 
     signer: signers.Signer
-    other_signer: signers.Signer  # a key of the same CA that is not the agency's
-    token: str = "secret-of-snv"
+    other_signer: signers.Signer
 
 
 def _identity(root: pki.Identity, name: str) -> signers.Signer:
@@ -49,7 +47,7 @@ def foreign(app: Flask, foreign_ca: tuple[pki.Identity, signers.Signer, signers.
     assert signer.signing_cert is not None
     pem = (pki.cert_pem(cert_of(signer)) + pki.cert_pem(root.cert)).decode()
     with rt.sessions() as session, session.begin():
-        exchange.add_peer(session, SNV, "Sở Nội vụ tỉnh Tuyên Quang", pem, "", "secret-of-snv")
+        directory.add_peer(session, SNV, "Sở Nội vụ tỉnh Tuyên Quang", pem)
     return Foreign(signer, other)
 
 
@@ -60,31 +58,15 @@ def cert_of(signer: signers.Signer) -> Any:
     return x509.load_der_x509_certificate(signer.signing_cert.dump())
 
 
-def post(
-    app: Flask,
-    body: bytes,
-    signer: signers.Signer,
-    *,
-    message_id: str | None = None,
-    token: str = "secret-of-snv",
-    sender: str = SNV,
-    signature: bytes | None = None,
-) -> tuple[int, dict[str, Any]]:
-    """POST a message to the exchange endpoint as another agency would."""
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Message-Id": message_id or uuid.uuid4().hex,
-        "X-Organ-Id": sender,
-        "To-Organ-Id": STNMT,
-        "Edxml-Signature": base64.b64encode(signature or signers.sign_detached(body, signer)).decode(),
-        "Content-Type": "application/xml",
-    }
-    response = app.test_client().post("/exchange/v1/messages", data=body, headers=headers)
-    return response.status_code, response.get_json()
+def arrive(app: Flask, body: bytes, *, message_id: str | None = None, sender: str = SNV) -> dict[str, Any]:
+    """Hand the app a message as its scheduler takes one from the national exchange (getEdoc, then apply);
+    `sender` is the organ the exchange authenticated. A refusal comes back as {"error": {code, message}}."""
+    return inbound.take(app.extensions["congvan"], message_id or uuid.uuid4().hex, sender, body)
 
 
-def package_from_snv(pdf: bytes, **changes: Any) -> bytes:
-    """A package Sở Nội vụ sends us, carrying the given PDF (its DocumentId made from its code and date)."""
+def package_from_snv(pdf: bytes, signer: signers.Signer | None = None, **changes: Any) -> bytes:
+    """A package Sở Nội vụ sends us, carrying the given PDF (its DocumentId made from its code and date), with
+    its XML signature when a signer is given."""
     base = sample()
     fields = {
         "sender": edxml.Organ(SNV, "Sở Nội vụ tỉnh Tuyên Quang"),
@@ -100,7 +82,10 @@ def package_from_snv(pdf: bytes, **changes: Any) -> bytes:
         assert day is not None
         sender = fields["sender"].organ_id
         fields["document_id"] = edxml.document_id(sender, day, fields["code_number"], fields["code_notation"])
-    return edxml.build(dataclasses.replace(base, **fields))
+    package = dataclasses.replace(base, **fields)
+    if signer is None:
+        return edxml.build(package)
+    return xmldsig.sign(edxml.build(package, signature_place=True), signer)
 
 
 @pytest.fixture

@@ -18,11 +18,11 @@ def test_unknown_recipient_is_kept_visible(api: Api) -> None:
     api.advance(doc["id"], "dispatched")
     board = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/deliveries").get_json()["deliveries"]
     assert [(d["recipient"]["label"], d["recipient"]["kind"], d["transport"], d["purpose"]) for d in board] == [
-        # No direct route and no hub configured: failed at once, visible, not pending forever.
+        # No exchange configured: failed at once, visible, not pending forever.
         ("Sở Tài chính", "agency", "failed", "action"),
         ("Công ty ABC", "unresolved", "unresolved", "info"),
     ]
-    assert board[0]["last_error"] == "Chưa cấu hình đường gửi tới cơ quan 000.00.04.H57."
+    assert board[0]["last_error"] == "Chưa cấu hình kết nối trục liên thông (CONGVAN_VXP_URL)."
     assert board[1]["last_error"] == "Không tìm thấy nơi nhận trong danh bạ."
 
 

@@ -237,6 +237,7 @@ def _deep(depth: int) -> bytes:
         ("nesting 100,000 deep", "edxml_too_deep"),
         ("100 MB of base64", "edxml_too_large"),
         ("a zip bomb", "edxml_zip_bomb"),
+        ("a zip-slip entry", "edxml_zip_slip"),
         ("an attachment without content", "edxml_attachment"),
     ],
 )
@@ -254,6 +255,7 @@ def test_hostile_packages_are_refused(case: str, code: str) -> None:
         "nesting 100,000 deep": _deep(100_000),
         "100 MB of base64": golden.replace(b"JVBER", b"QUFB" * (25 * 1024 * 1024) + b"JVBER", 1),
         "a zip bomb": _with_payload(golden, _zip("bom.pdf", bytes(payload.MAX_UNZIPPED_BYTES + 1))),
+        "a zip-slip entry": _with_payload(golden, _zip("../../../etc/cron.d/x.pdf", b"%PDF-1.7\n")),
         "an attachment without content": golden.replace(b"<edXML:ContentTransferEncoded", b"<edXML:Other", 1).replace(
             b"</edXML:ContentTransferEncoded>", b"</edXML:Other>", 1
         ),

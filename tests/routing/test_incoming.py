@@ -20,7 +20,7 @@ from routing import edxml, services
 from routing.models import Delivery, ExchangeMessage
 from tests import hostile, processes
 from tests.conftest import Api
-from tests.routing.foreign import SNV, STNMT, Foreign, package_from_snv, post
+from tests.routing.foreign import SNV, STNMT, Foreign, arrive, package_from_snv
 from tests.web.test_pages import _token, sign_in
 from workflow import config as config_module
 
@@ -42,8 +42,8 @@ def arrived(app: Flask, foreign: Foreign, signed_pdf: bytes) -> list[int]:
     """Three documents received from Sở Nội vụ."""
     ids = []
     for number in (12, 13, 14):
-        status, answer = post(app, package_from_snv(signed_pdf, code_number=number), foreign.signer)
-        assert status == 200 and answer["result"] == "received", answer
+        answer = arrive(app, package_from_snv(signed_pdf, code_number=number))
+        assert answer["result"] == "received", answer
         ids.append(int(answer["incoming_id"]))
     return ids
 
@@ -202,10 +202,8 @@ def test_real_packages_arrive_for_the_clerk_to_decide(
     # A .doc zipped by the sender's builder, and an unsigned PDF beside it: no valid signed PDF.
     doc = edxml.Attachment("1896_QD.doc", _zipped("4a1f.doc", b"\xd0\xcf\x11\xe0 a word file"), "application/zip")
     unsigned = edxml.Attachment("bang-ke.pdf", hostile.plain(), "application/pdf")
-    status, answer = post(
-        app, package_from_snv(signed_pdf, code_number=41, attachments=(doc, unsigned)), foreign.signer
-    )
-    assert status == 200 and answer["result"] == "received" and answer["status"] == "01", answer
+    answer = arrive(app, package_from_snv(signed_pdf, code_number=41, attachments=(doc, unsigned)))
+    assert answer["result"] == "received" and answer["status"] == "01", answer
     incoming_id = answer["incoming_id"]
     item = api.as_("vanthu", "GET", f"/api/v1/incoming/{incoming_id}").get_json()
     files = item["signatures"]["files"]
@@ -224,21 +222,21 @@ def test_real_packages_arrive_for_the_clerk_to_decide(
     assert history[-1]["code"] == "03" and history[-1]["detail"]["reason"] == reason
 
     # The return form is written for the clerk: one step.
-    status, answer = post(app, package_from_snv(hostile.plain(), code_number=42), foreign.signer)
+    answer = arrive(app, package_from_snv(hostile.plain(), code_number=42))
     page = clerk.get(f"/incoming/{answer['incoming_id']}").get_data(as_text=True)
     assert 'id="lydo-return" name="reason" placeholder="Lý do" value="Chữ ký số trên văn bản không hợp lệ' in page
     # A file that is no PDF at all, though it says so: its page still opens, its files listed.
-    status, answer = post(app, package_from_snv(b"%PDF-1.4\n%%EOF\n", code_number=43), foreign.signer)
+    answer = arrive(app, package_from_snv(b"%PDF-1.4\n%%EOF\n", code_number=43))
     assert clerk.get(f"/incoming/{answer['incoming_id']}").status_code == 200
 
 
 def test_a_revocation_package_asks_for_the_recall(app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes) -> None:
-    status, answer = post(app, package_from_snv(signed_pdf, code_number=51), foreign.signer)
+    answer = arrive(app, package_from_snv(signed_pdf, code_number=51))
     assert answer["result"] == "received"
     revocation = package_from_snv(
         signed_pdf, code_number=51, business_type=edxml.RECALL, business_reason="Ban hành nhầm đối tượng."
     )
-    status, recalled = post(app, revocation, foreign.signer)
-    assert status == 200 and recalled["result"] == "recall_requested", recalled
+    recalled = arrive(app, revocation)
+    assert recalled["result"] == "recall_requested", recalled
     item = api.as_("vanthu", "GET", f"/api/v1/incoming/{answer['incoming_id']}").get_json()
     assert item["recall_request"] == "Ban hành nhầm đối tượng."

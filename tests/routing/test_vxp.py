@@ -58,7 +58,6 @@ def test_every_vxp_endpoint_by_every_caller(tmp_path: Path, keys_dir: Path, pass
                 to_organ=B,
                 document_key="x",
                 body_sha256=rt.store.put(b"<edXML/>", ".xml"),
-                signature="",
             )
         )
     params = {"servicetype": "eDoc", "messagetype": "edoc", "docId": doc_id, "status": "processing"}

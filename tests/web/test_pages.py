@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import Api
-from tests.routing.foreign import Foreign, package_from_snv, post
+from tests.routing.foreign import Foreign, arrive, package_from_snv
 from workflow.demo_day import PASSWORD
 
 PAGES = ["/", "/documents", "/documents/new", "/review", "/signing", "/issue", "/inbox", "/incoming", "/account"]
@@ -128,8 +128,8 @@ def test_search_page(app: Flask, api: Api) -> None:
 
 
 def test_incoming_document_steps_in_the_page(app: Flask, foreign: Foreign, signed_pdf: bytes) -> None:
-    status, answer = post(app, package_from_snv(signed_pdf), foreign.signer)
-    assert status == 200, answer
+    answer = arrive(app, package_from_snv(signed_pdf))
+    assert answer["result"] == "received", answer
     incoming_id = answer["incoming_id"]
     clerk = sign_in(app, "vanthu")
     assert "Sở Nội vụ" in clerk.get("/incoming").get_data(as_text=True)

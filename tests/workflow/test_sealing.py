@@ -1,4 +1,4 @@
-"""Secrets at rest: peer and hub tokens, webhook secrets and TOTP seeds are stored encrypted, read back
+"""Secrets at rest: the hub's system secrets, webhook secrets and TOTP seeds are stored encrypted, read back
 plain, values from before are sealed by `congvan reseal`, and a new key takes over by rotation."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask
 from sqlalchemy import select, text
 
-from routing import exchange
-from routing.models import Peer
+from routing import hub
+from routing.models import HubSystem
 from tests.conftest import Api
 from workflow import cli, sealing
 
@@ -29,7 +29,7 @@ def _raw(app: Flask, sql: str) -> str:
 def test_secrets_are_stored_sealed_and_read_plain(app: Flask, any_api: Api) -> None:
     rt = app.extensions["congvan"]
     with rt.sessions() as session, session.begin():
-        exchange.add_peer(session, "000.00.09.H57", "Sở Nội vụ", "", "http://127.0.0.1:9", "bi-mat-chung-rat-dai")
+        hub.add_system(session, "sys-snv", "000.00.09.H57", "Sở Nội vụ", "bi-mat-chung-rat-dai")
     status, endpoint = any_api(
         "POST",
         "/api/v1/webhooks",
@@ -37,23 +37,23 @@ def test_secrets_are_stored_sealed_and_read_plain(app: Flask, any_api: Api) -> N
         {"url": "http://127.0.0.1:9/h", "events": ["document.issued"]},
     )
     assert status == 201 and endpoint["secret"].startswith("whsec_")
-    peer_raw = _raw(app, "SELECT token FROM exchange_peers")
+    system_raw = _raw(app, "SELECT secret FROM hub_systems")
     hook_raw = _raw(app, "SELECT secret FROM webhook_endpoints")
-    for raw, plain in ((peer_raw, "bi-mat-chung-rat-dai"), (hook_raw, endpoint["secret"])):
+    for raw, plain in ((system_raw, "bi-mat-chung-rat-dai"), (hook_raw, endpoint["secret"])):
         assert raw.startswith("sealed:") and plain not in raw
     with rt.readers() as session:
-        peer = session.scalar(select(Peer))
-        assert peer is not None and peer.token == "bi-mat-chung-rat-dai"
+        system = session.scalar(select(HubSystem))
+        assert system is not None and system.secret == "bi-mat-chung-rat-dai"
 
 
 def test_reseal_seals_old_values_and_rotates_keys(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     rt = app.extensions["congvan"]
     with rt.sessions() as session, session.begin():
-        exchange.add_peer(session, "000.00.09.H57", "Sở Nội vụ", "", "http://127.0.0.1:9", "gia-tri-cu")
+        hub.add_system(session, "sys-snv", "000.00.09.H57", "Sở Nội vụ", "gia-tri-cu-du-dai-16")
         # A value written before encryption at rest existed.
-        session.execute(text("UPDATE exchange_peers SET token = 'gia-tri-cu'"))
+        session.execute(text("UPDATE hub_systems SET secret = 'gia-tri-cu-du-dai-16'"))
     with rt.readers() as session:
-        assert session.scalar(select(Peer.token)) == "gia-tri-cu"  # read as it is
+        assert session.scalar(select(HubSystem.secret)) == "gia-tri-cu-du-dai-16"  # read as it is
     old = sealing.keys_of(rt.config)[0]
     new = Fernet.generate_key()
     # The operator puts a new key first and runs `congvan reseal` (the CLI builds its runtime from the environment).
@@ -62,12 +62,12 @@ def test_reseal_seals_old_values_and_rotates_keys(app: Flask, monkeypatch: pytes
     result = CliRunner().invoke(cli.main, ["reseal"])
     assert result.exit_code == 0, result.output
     assert "Đã mã hóa lại" in result.output
-    raw = _raw(app, "SELECT token FROM exchange_peers").removeprefix("sealed:").encode()
-    assert Fernet(new).decrypt(raw) == b"gia-tri-cu"
+    raw = _raw(app, "SELECT secret FROM hub_systems").removeprefix("sealed:").encode()
+    assert Fernet(new).decrypt(raw) == b"gia-tri-cu-du-dai-16"
     with pytest.raises(InvalidToken):
         Fernet(old).decrypt(raw)  # the old key may now be dropped
     with rt.readers() as session:
-        assert session.scalar(select(Peer.token)) == "gia-tri-cu"
+        assert session.scalar(select(HubSystem.secret)) == "gia-tri-cu-du-dai-16"
     sealing.configure([old])  # as the other tests of this process expect
 
 

@@ -1,4 +1,5 @@
-"""The exchange endpoint of one instance: what it accepts, what it refuses, duplicates and old statuses."""
+"""Receiving from the national exchange: what an agency takes, what it refuses (answered `fail`), the package's
+own XML signature as the clerk sees it, duplicates and old statuses."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from routing import edxml, exchange, transport
+from routing import directory, edxml
 from routing.models import Delivery, ExchangeMessage, IncomingDocument
 from signing import pki, signers
 from tests.conftest import Api, build_app
-from tests.routing.foreign import SNV, STNMT, VN, Foreign, cert_of, package_from_snv, post
-from workflow import config as config_module
+from tests.routing.foreign import SNV, STNMT, VN, Foreign, arrive, cert_of, package_from_snv
 from workflow.models import Agency, Document
 
 
@@ -28,15 +28,18 @@ def _count(app: Flask, model: Any, *where: Any) -> int:
 
 
 def test_a_valid_package_is_received_once_and_answered_01(app: Flask, foreign: Foreign, signed_pdf: bytes) -> None:
-    body = package_from_snv(signed_pdf)
+    body = package_from_snv(signed_pdf, foreign.signer)
     message_id = uuid.uuid4().hex
-    status, answer = post(app, body, foreign.signer, message_id=message_id)
-    assert status == 200, answer
-    assert answer["result"] == "received" and answer["status"] == "01" and not answer["duplicate"]
-    # The same message again (the sender did not see our answer): no second document.
-    status, again = post(app, body, foreign.signer, message_id=message_id)
-    assert status == 200 and again["duplicate"] and again["result"] == "accepted"
+    answer = arrive(app, body, message_id=message_id)
+    assert answer["result"] == "received" and answer["status"] == "01" and not answer["duplicate"], answer
+    # The same item again (our `done` did not reach the exchange): no second document.
+    again = arrive(app, body, message_id=message_id)
+    assert again["duplicate"] and again["result"] == "accepted"
     assert _count(app, IncomingDocument) == 1
+    with app.extensions["congvan"].readers() as session:
+        (incoming,) = session.scalars(select(IncomingDocument)).all()
+        # Its own XML signature, checked against Sở Nội vụ's pinned certificate.
+        assert incoming.signatures["xml_signature"]["status"] == "valid", incoming.signatures
     # 01 goes back to the sender by itself.
     assert _count(app, ExchangeMessage, ExchangeMessage.direction == "out", ExchangeMessage.code == "01") == 1
 
@@ -46,8 +49,7 @@ def test_a_tampered_pdf_arrives_flagged_for_the_clerk(app: Flask, foreign: Forei
     if tampered == signed_pdf:  # no producer entry: change a byte in the middle of the signed range
         middle = len(signed_pdf) // 3
         tampered = signed_pdf[:middle] + bytes([signed_pdf[middle] ^ 1]) + signed_pdf[middle + 1 :]
-    status, answer = post(app, package_from_snv(tampered), foreign.signer)
-    assert status == 200, answer
+    answer = arrive(app, package_from_snv(tampered, foreign.signer))
     # It arrives (01), never silently refused; the clerk sees why it needs a look and decides.
     assert answer["result"] == "received" and answer["status"] == "01"
     with app.extensions["congvan"].readers() as session:
@@ -60,19 +62,18 @@ def test_a_tampered_pdf_arrives_flagged_for_the_clerk(app: Flask, foreign: Forei
     assert _count(app, ExchangeMessage, ExchangeMessage.direction == "out", ExchangeMessage.code == "01") == 1
 
 
-def test_bad_package_signatures_are_refused(app: Flask, foreign: Foreign, signed_pdf: bytes) -> None:
-    body = package_from_snv(signed_pdf)
-    # Signed, then changed on the way.
-    changed = body.replace(b"SNV-TCBC", b"SNV-TCBX")
-    status, answer = post(app, changed, foreign.signer, signature=signers.sign_detached(body, foreign.signer))
-    assert status == 403 and answer["error"]["code"] == "exchange_bad_signature"
-    # Signed by a valid certificate of the same CA that is not the agency's.
-    status, answer = post(app, body, foreign.other_signer)
-    assert status == 403 and answer["error"]["code"] == "exchange_wrong_signer"
-    # Garbage for a signature.
-    status, answer = post(app, body, foreign.signer, signature=b"not a signature")
-    assert status == 403 and answer["error"]["code"] == "exchange_bad_signature"
-    assert _count(app, IncomingDocument) == 0 and _count(app, ExchangeMessage) == 0
+def test_bad_xml_signatures_are_recorded_and_shown_not_refused(app: Flask, foreign: Foreign, signed_pdf: bytes) -> None:
+    # Signed, then changed on the way; signed by a key of the same CA that is not the agency's; unsigned.
+    changed = package_from_snv(signed_pdf, foreign.signer, code_number="13").replace(b"SNV-TCBC", b"SNV-TCBX")
+    other = package_from_snv(signed_pdf, foreign.other_signer, code_number="14")
+    unsigned = package_from_snv(signed_pdf, code_number="15")
+    for body in (changed, other, unsigned):
+        assert arrive(app, body)["status"] == "01"
+    with app.extensions["congvan"].readers() as session:
+        seen = {i.symbol: i.signatures["xml_signature"] for i in session.scalars(select(IncomingDocument))}
+    assert seen["13/SNV-TCBX"]["status"] == "invalid" and seen["13/SNV-TCBX"]["reason"]
+    assert seen["14/SNV-TCBC"]["status"] == "invalid"
+    assert seen["15/SNV-TCBC"]["status"] == "absent"
 
 
 @pytest.mark.parametrize(
@@ -88,47 +89,24 @@ def test_bad_package_signatures_are_refused(app: Flask, foreign: Foreign, signed
     ],
 )
 def test_malformed_xml_is_refused(app: Flask, foreign: Foreign, body: bytes, code: str) -> None:
-    status, answer = post(app, body, foreign.signer)
-    assert status == 400 and answer["error"]["code"] == code
-    assert "message" in answer["error"] and _count(app, IncomingDocument) == 0
+    answer = arrive(app, body)
+    assert answer["error"]["code"] == code and answer["error"]["message"]
+    assert _count(app, IncomingDocument) == 0 and _count(app, ExchangeMessage) == 0
 
 
-def test_unknown_callers_and_wrong_addressees_are_refused(app: Flask, foreign: Foreign, signed_pdf: bytes) -> None:
-    body = package_from_snv(signed_pdf)
-    status, answer = post(app, body, foreign.signer, token="wrong")
-    assert status == 401 and answer["error"]["code"] == "exchange_unauthorized"
-    status, answer = post(app, body, foreign.signer, sender="000.00.04.H57")
-    assert status == 401
-    # Authenticated as Sở Nội vụ but the package says it comes from someone else.
+def test_wrong_senders_and_addressees_are_refused(app: Flask, foreign: Foreign, signed_pdf: bytes) -> None:
+    # The exchange authenticated Sở Nội vụ but the package says it comes from someone else.
     other = package_from_snv(signed_pdf, sender=edxml.Organ("000.00.04.H57", "Sở Tài chính"))
-    status, answer = post(app, other, foreign.signer)
-    assert status == 403 and answer["error"]["code"] == "exchange_wrong_sender"
+    assert arrive(app, other)["error"]["code"] == "exchange_wrong_sender"
     # Not addressed to us.
     elsewhere = package_from_snv(signed_pdf, recipients=(edxml.Organ("000.00.00.H57", "UBND tỉnh"),))
-    status, answer = post(app, elsewhere, foreign.signer)
-    assert status == 422 and answer["error"]["code"] == "exchange_not_addressee"
-    # No credentials at all; then credentials but no message id or signature.
-    response = app.test_client().post("/exchange/v1/messages", data=body)
-    assert response.status_code == 401
-    credentials = {"Authorization": "Bearer secret-of-snv", "X-Organ-Id": SNV}
-    response = app.test_client().post("/exchange/v1/messages", data=body, headers=credentials)
-    assert response.status_code == 400 and response.get_json()["error"]["code"] == "exchange_bad_envelope"
-    assert _count(app, IncomingDocument) == 0
-
-
-def test_confidential_document_is_never_exchanged(app: Flask, api: Api) -> None:
-    doc = api.draft(confidentiality="mat", kinh_gui=["Sở Nội vụ"], noi_nhan=["Như trên;", "Lưu: VT, VP."])
-    api.advance(doc["id"], "issued")
-    assert _count(app, Delivery, Delivery.document_id == doc["id"]) == 0
-    assert _count(app, ExchangeMessage) == 0
-    response = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/edxml")
-    assert response.status_code == 422
-    assert response.get_json()["error"]["code"] == "confidential_no_electronic_dispatch"
-
-
-def test_retry_delay_doubles_up_to_the_cap() -> None:
-    config = config_module.load({"RETRY_BASE_SECONDS": 2, "RETRY_CAP_SECONDS": 60})
-    assert [transport.retry_delay(config, n).total_seconds() for n in range(1, 8)] == [2, 4, 8, 16, 32, 60, 60]
+    assert arrive(app, elsewhere)["error"]["code"] == "exchange_not_addressee"
+    # A status package about another agency's document.
+    status = edxml.Status(
+        edxml.Organ(SNV, "Sở Nội vụ"), edxml.Reference("000.00.00.H57,2026/11/23,1/UBND", "000.00.00.H57"), "01", ""
+    )
+    assert arrive(app, edxml.build_status(status))["error"]["code"] == "exchange_not_addressee"
+    assert _count(app, IncomingDocument) == 0 and _count(app, ExchangeMessage) == 0
 
 
 # --- duplicated and reordered statuses (property) -----------------------------------------------
@@ -150,7 +128,7 @@ def status_app(
     rt = application.extensions["congvan"]
     pem = (pki.cert_pem(cert_of(signer)) + pki.cert_pem(root.cert)).decode()
     with rt.sessions() as session, session.begin():
-        exchange.add_peer(session, SNV, "Sở Nội vụ tỉnh Tuyên Quang", pem, "", "secret-of-snv")
+        directory.add_peer(session, SNV, "Sở Nội vụ tỉnh Tuyên Quang", pem)
     api = Api(application.test_client())
     doc = api.draft(kinh_gui=["Các phòng, đơn vị trực thuộc Sở"], noi_nhan=["Như trên;", "Lưu: VT, VP."])
     api.advance(doc["id"], "dispatched")
@@ -163,7 +141,7 @@ def status_app(
 def test_duplicated_and_reordered_statuses_leave_the_last_one(
     status_app: tuple[Flask, int, signers.Signer], data: st.DataObject
 ) -> None:
-    app, document_id, signer = status_app
+    app, document_id, _ = status_app
     history = data.draw(st.sampled_from(HISTORIES), label="history")
     start = dt.datetime(2026, 11, 23, 8, 0, tzinfo=VN)
     gaps = data.draw(st.lists(st.integers(1, 3600), min_size=len(history), max_size=len(history)), label="gaps")
@@ -202,8 +180,8 @@ def test_duplicated_and_reordered_statuses_leave_the_last_one(
     resent = data.draw(st.booleans(), label="resent under new ids")
     for index in order:
         message_id, body = messages[index]
-        status_code, answer = post(app, body, signer, message_id=uuid.uuid4().hex if resent else message_id)
-        assert status_code == 200, answer
+        answer = arrive(app, body, message_id=uuid.uuid4().hex if resent else message_id)
+        assert "error" not in answer, answer
     with rt.readers() as session:
         final = session.get(Delivery, delivery_id)
         assert final is not None
@@ -211,14 +189,7 @@ def test_duplicated_and_reordered_statuses_leave_the_last_one(
         assert final.remote_status_at == moments[-1]
 
 
-def test_package_size_limits(app: Flask, foreign: Foreign) -> None:
-    headers = {"Authorization": "Bearer secret-of-snv", "X-Organ-Id": SNV, "Message-Id": "m", "Edxml-Signature": "YQ=="}
-    client = app.test_client()
-    # Larger than a PDF upload may be, still within a package's cap: read, and refused as not XML.
-    response = client.post("/exchange/v1/messages", data=b"x" * (25 * 1024 * 1024), headers=headers)
-    assert response.status_code == 400 and response.get_json()["error"]["code"] == "edxml_malformed"
-    response = client.post("/exchange/v1/messages", data=b"x" * (65 * 1024 * 1024), headers=headers)
-    assert response.status_code == 413 and response.get_json()["error"]["code"] == "edxml_too_large"
-    # A stranger is refused before anything else.
-    response = client.post("/exchange/v1/messages", data=b"x" * 100, headers=headers | {"Authorization": "Bearer x"})
-    assert response.status_code == 401
+def test_an_oversize_package_is_refused_before_parsing(app: Flask, foreign: Foreign) -> None:
+    answer = arrive(app, b"x" * (edxml.MAX_PACKAGE_BYTES + 1))
+    assert answer["error"]["code"] == "edxml_too_large"
+    assert _count(app, ExchangeMessage) == 0

@@ -1,0 +1,253 @@
+"""Receiving from other agencies over the national exchange (VXP), or from a file the clerk imports.
+
+Each waiting item is taken with getEdoc, checked with nothing open for writing (its sender as the exchange
+authenticated it, its XML signature against the sender's pinned certificate, each PDF's signatures in the
+isolated validator), applied in one short transaction, then answered `done` — or `fail` with the reason when
+it is refused for good. The same item again is answered without effect; a status older than the recorded one
+is ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from routing import edxml, incoming, webhooks
+from routing.directory import client, peer_of, self_agency, sender_roots
+from routing.models import Delivery, DeliveryEvent, ExchangeMessage
+from signing import validation, xmldsig
+from signing.errors import SigningError
+from workflow import outbox
+from workflow.errors import DomainError, Forbidden, Invalid, NotFound, Unprocessable
+from workflow.models import Agency, Person
+from workflow.runtime import Runtime
+from workflow.services import audit
+
+log = logging.getLogger(__name__)
+
+# Order of a recipient's statuses, to break ties between statuses stamped with the same time.
+RANK = {None: 0, "01": 1, "02": 2, "03": 2, "04": 3, "05": 4, "06": 5, "16": 6, "15": 7}
+RECEIVER_CODES = ("01", "02", "03", "04", "05", "06", "15", "16")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A message as it reached us: its id (the exchange's DocId, or the imported file's digest), the organ the
+    exchange authenticated ("" when only the package names it: an imported file), and its bytes."""
+
+    message_id: str
+    sender: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A received message that passed every check that needs no write: ready to be taken."""
+
+    arrival: Arrival
+    message: edxml.Package | edxml.Status | None  # None: a message id we already took
+    pdf: incoming.PdfCheck | None = None  # for packages: what the validation service said of the PDF
+    xml_signature: dict[str, str] | None = None  # for packages: what its own XML signature says
+    files: tuple[dict[str, str], ...] = ()  # for packages: each file with its verdict
+
+
+def check_from_vxp(session: Session, rt: Runtime, doc_id: str, sender: str, body: bytes) -> Checked:
+    """A message the national exchange delivered; `sender` is the organ the exchange authenticated it for (its
+    list's `from`), which the package must name. Its own XML signature is checked and kept."""
+    return _check(session, rt, Arrival(f"vxp-{doc_id}"[:64], sender, body))
+
+
+def check_imported(session: Session, rt: Runtime, actor_id: int, body: bytes) -> Checked:
+    """A package the clerk received by other means (a file): read as the exchange would deliver it, its sender
+    the one it names, its XML signature and its PDF's signatures checked and shown. Importing the same file
+    again takes nothing twice."""
+    actor = session.get(Person, actor_id)
+    if actor is None or not actor.has_role("clerk"):
+        raise Forbidden("forbidden", "Chỉ văn thư nhập văn bản đến từ tệp edXML.")
+    try:
+        message = edxml.parse_message(body)  # refuses an oversize package first
+    except edxml.EdxmlError as exc:
+        raise Invalid(exc.code, exc.message) from exc
+    if not isinstance(message, edxml.Package):
+        raise Invalid("edxml_unexpected", "Tệp là gói trạng thái, không phải gói văn bản.")
+    key = "import-" + hashlib.sha256(body).hexdigest()[:48]
+    return _check(session, rt, Arrival(key, "", body), message)
+
+
+def _check(
+    session: Session, rt: Runtime, arrival: Arrival, parsed: edxml.Package | edxml.Status | None = None
+) -> Checked:
+    if _taken(session, arrival.message_id) is not None:
+        return Checked(arrival, None)
+    ours = self_agency(session)
+    try:
+        message = parsed or edxml.parse_message(arrival.body)
+    except edxml.EdxmlError as exc:
+        raise Invalid(exc.code, exc.message) from exc
+    if arrival.sender and message.sender.organ_id != arrival.sender:
+        raise Forbidden("exchange_wrong_sender", "Cơ quan gửi trong gói tin khác cơ quan đã xác thực.")
+    if not isinstance(message, edxml.Package):
+        if message.response_for.organ_id and message.response_for.organ_id != ours.code:
+            raise Unprocessable("exchange_not_addressee", f"Gói trạng thái không gửi cho cơ quan này ({ours.code}).")
+        return Checked(arrival, message)
+    if ours.code not in {r.organ_id for r in message.recipients}:
+        raise Unprocessable("exchange_not_addressee", f"Cơ quan này ({ours.code}) không có trong nơi nhận.")
+    if not message.attachments:
+        raise Invalid("edxml_no_attachment", "Gói tin không có tệp đính kèm nào.")
+    peer = peer_of(session, message.sender.organ_id)
+    roots = sender_roots(rt, peer)
+    # Recorded and shown, never a refusal: real packages often carry none, or a placeholder.
+    xml_check = xmldsig.verify(arrival.body, peer.certificate.encode() if peer and peer.certificate else None)
+    # Every file's verdict, for the clerk: real packages carry unsigned PDFs, .doc files, several files.
+    verdicts: list[dict[str, str]] = []
+    main, pdf = incoming.main_pdf(message), None
+    for attachment in message.attachments:
+        if attachment.content_type != "application/pdf" or len(verdicts) >= MAX_VALIDATED:
+            verdicts.append({"name": attachment.name, "content_type": attachment.content_type, "verdict": "not_pdf"})
+            continue
+        check = validate_pdf(rt, attachment.data, roots)
+        pdf = check if attachment is main else pdf
+        verdicts.append(
+            {"name": attachment.name, "content_type": attachment.content_type, "verdict": check.summary["verdict"]}
+        )
+    if pdf is None:
+        names = ", ".join(a.name for a in message.attachments)
+        pdf = incoming.PdfCheck(False, {"verdict": "no_pdf"}, f"Gói tin không có tệp PDF văn bản (chỉ có: {names}).")
+    return Checked(arrival, message, pdf, xml_check.as_dict(), tuple(verdicts))
+
+
+# PDFs of one package validated (each in its own process, about a second); the rest are listed as they are.
+MAX_VALIDATED = 10
+
+
+def pull(rt: Runtime) -> int:
+    """Take what waits for us at the national exchange: packages, then statuses; returns how many were taken."""
+    with rt.readers() as session:
+        exchange = client(session, rt)
+    if exchange is None:
+        return 0
+    taken = 0
+    for kind in ("edoc", "status"):
+        for item in exchange.received(kind):
+            doc_id = str(item["docId"])
+            answer = take(rt, doc_id, str(item.get("from") or ""), exchange.get(doc_id))
+            exchange.update(doc_id, "fail" if "error" in answer else "done")
+            taken += 1
+    return taken
+
+
+def take(rt: Runtime, doc_id: str, sender: str, body: bytes) -> dict[str, Any]:
+    """Check one item the exchange delivered, then apply it in one transaction; a refusal for good is answered
+    with its code and reason (the caller tells the exchange `fail`), never retried."""
+    try:
+        with rt.readers() as reader:
+            checked = check_from_vxp(reader, rt, doc_id, sender, body)
+        with rt.sessions() as session, session.begin():
+            answer = receive(session, rt, checked)
+    except DomainError as exc:
+        log.warning("item %s from the exchange refused: %s %s", doc_id, exc.code, exc.message)
+        answer = {"message_id": f"vxp-{doc_id}", "error": {"code": exc.code, "message": exc.message}}
+    outbox.relay_quietly(rt)
+    return answer
+
+
+def validate_pdf(rt: Runtime, data: bytes, roots: list[Any]) -> incoming.PdfCheck:
+    """Validate the signatures of a received PDF in the isolated validator."""
+    try:
+        report = validation.report_isolated(data, b"".join(validation.cert_pem(c) for c in roots))
+    except SigningError as exc:  # PdfError included: not a PDF we can read
+        return incoming.PdfCheck(False, {"verdict": "invalid", "error": exc.code}, exc.message)
+    summary = {
+        "verdict": report["verdict"],
+        "signers": [s.get("signer") for s in report.get("signatures", [])],
+        "levels": [s.get("level") for s in report.get("signatures", [])],
+    }
+    if report["verdict"] == "valid":
+        return incoming.PdfCheck(True, summary, "")
+    problems = [p for s in report.get("signatures", []) for p in s.get("problems", [])]
+    reason = "; ".join(problems) or "Văn bản không có chữ ký số hợp lệ."
+    return incoming.PdfCheck(False, summary, f"Chữ ký số trên văn bản không hợp lệ: {reason}")
+
+
+def _taken(session: Session, message_id: str) -> ExchangeMessage | None:
+    query = select(ExchangeMessage).where(ExchangeMessage.direction == "in", ExchangeMessage.message_id == message_id)
+    return session.scalar(query)
+
+
+def receive(session: Session, rt: Runtime, checked: Checked) -> dict[str, Any]:
+    """Take a checked message; a message id taken before is answered again without effect."""
+    arrival, message = checked.arrival, checked.message
+    done = _taken(session, arrival.message_id)
+    if done is not None or message is None:
+        return {"message_id": arrival.message_id, "result": done.state if done else "accepted", "duplicate": True}
+    row = ExchangeMessage(
+        message_id=arrival.message_id,
+        direction="in",
+        kind="package" if isinstance(message, edxml.Package) else "status",
+        organ_id=message.sender.organ_id,
+        document_key=message.document_id,
+        code=message.code if isinstance(message, edxml.Status) else None,
+        body_sha256=rt.store.put(arrival.body, ".xml"),
+        state="accepted",
+        done_at=dt.datetime.now(dt.UTC),
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # the same message taken at this moment by a concurrent request
+        return {"message_id": arrival.message_id, "result": "accepted", "duplicate": True}
+    if isinstance(message, edxml.Package) and message.business_type == edxml.RECALL:
+        # A revocation package: the document is sent again with the reason; the clerk answers 15 or 16.
+        key = message.business_document_id or message.document_id
+        result = incoming.recall_requested(session, message.sender.organ_id, key, message.business_reason, row)
+    elif isinstance(message, edxml.Package):
+        assert checked.pdf is not None
+        result = incoming.accept_package(
+            session, rt, message, row, checked.pdf, checked.xml_signature, list(checked.files)
+        )
+    elif message.code == "13":
+        result = incoming.recall_requested(
+            session, message.sender.organ_id, message.document_id, message.description, row
+        )
+    else:
+        result = status_received(session, rt, message, row)
+    return {"message_id": arrival.message_id, "duplicate": False, **result}
+
+
+def status_received(session: Session, rt: Runtime, status: edxml.Status, row: ExchangeMessage) -> dict[str, Any]:
+    """A recipient agency's status about a document we sent; older than the recorded one: ignored."""
+    if status.code not in RECEIVER_CODES:
+        raise Unprocessable("edxml_status_code", f"Mã trạng thái {status.code} không dùng cho cơ quan nhận.")
+    delivery = session.scalar(
+        select(Delivery)
+        .join(Agency, Delivery.agency_id == Agency.id)
+        .where(Delivery.exchange_id == status.document_id, Agency.code == status.sender.organ_id)
+        .with_for_update()
+    )
+    if delivery is None:
+        raise NotFound("exchange_unknown_document", "Không có văn bản đã gửi tới cơ quan này với mã định danh đó.")
+    row.delivery_id = delivery.id
+    moment = status.moment or dt.datetime.now(dt.UTC)  # a time that does not parse: when it came
+    recorded = delivery.remote_status_at
+    if recorded is not None and (
+        moment < recorded or (moment == recorded and RANK.get(status.code, 0) <= RANK.get(delivery.status_code, 0))
+    ):
+        row.state = "ignored"  # kept in the message log; the delivery's history shows what counted
+        return {"result": "ignored", "status": delivery.status_code}
+    delivery.status_code = status.code
+    delivery.status_reason = status.description or None
+    delivery.remote_status_at = moment
+    delivery.transport = "delivered"  # it answered, so it has the document
+    session.add(
+        DeliveryEvent(delivery_id=delivery.id, code=status.code, reason=status.description or None, remote_at=moment)
+    )
+    audit(session, None, f"receipt_{status.code}", delivery.document, delivery_id=delivery.id, remote=True)
+    webhooks.emit(session, "delivery.status_changed", webhooks.delivery_payload(delivery))
+    return {"result": "accepted", "status": status.code}
