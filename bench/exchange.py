@@ -163,7 +163,7 @@ def measure(args: argparse.Namespace, hub: Instance, a: Instance, floor_url: str
     print(f"  taken by A (getReceivedEdocList, getEdoc, applied, done):   {args.statuses / pulled:7.1f} /s")
     print(
         f"  baseline, the same requests to a receiver answering at once: {args.statuses / baseline:7.1f} /s"
-        f"  (hub / floor = x{baseline / taken:.2f} slower)"
+        f"  (hub / floor = x{baseline / taken:.2f})"
     )
     print(
         f"  previous figure (congvan's own transport, taken by the hub): {PREVIOUS_STATUSES_PER_SECOND} /s"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -88,12 +86,6 @@ def open_pkcs11(module: str, token_label: str, pin: str, key_label: str) -> PKCS
     return signer
 
 
-def sign_detached(data: bytes, signer: Signer) -> bytes:
-    """A detached CMS signature (DER) over arbitrary bytes: an agency signs the packages it sends."""
-    cms = asyncio.run(signer.async_sign_general_data(data, "sha256", detached=True))
-    return bytes(cms.dump())
-
-
 def certificate_only(certificates: tuple[bytes, ...]) -> Signer:
     """A signer that knows the certificate and chain but holds no key: enough to prepare (phase 1)."""
     certs = [asn1_x509.Certificate.load(der) for der in certificates]
@@ -104,4 +96,4 @@ def certificate_only(certificates: tuple[bytes, ...]) -> Signer:
     )
 
 
-__all__ = ["KeySigner", "Signer", "certificate_only", "load_pkcs12", "open_pkcs11", "sign_detached"]
+__all__ = ["KeySigner", "Signer", "certificate_only", "load_pkcs12", "open_pkcs11"]

@@ -7,10 +7,14 @@ it goes with an empty `<ds:Signature Id="placeholder"/>`, which signxml fills.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from typing import Any, cast
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
+from pyhanko.sign.pkcs11 import PKCS11Signer
 from signxml import (
     CanonicalizationMethod,
     DigestAlgorithm,
@@ -45,21 +49,37 @@ class Check:
 
 
 def can_sign(signer: Signer) -> bool:
-    """Whether the signer's key is one signxml can use (a key held here, not on a token)."""
-    return isinstance(signer, KeySigner)
+    """Whether the signer can make the package's RSA-SHA256 signature: an RSA key held here (PKCS#12) or on a
+    PKCS#11 token (the key never leaves it)."""
+    cert = signer.signing_cert
+    return isinstance(signer, KeySigner | PKCS11Signer) and cert is not None and cert.public_key.algorithm == "rsa"
+
+
+class _KeyOnSigner:
+    """The signer's key as signxml calls an RSA key: `sign(data, padding, algorithm)`. signxml asks for PKCS#1
+    v1.5 with SHA-256 (the method configured below), which is the signer's own raw RSA signature."""
+
+    def __init__(self, signer: Signer) -> None:
+        self._signer = signer
+
+    def sign(self, data: bytes, padding: Any, algorithm: Any) -> bytes:
+        assert algorithm.name == "sha256" and padding.name == "EMSA-PKCS1-v1_5"
+        return bytes(asyncio.run(self._signer.async_sign_raw(data, "sha256")))
 
 
 def sign(document: bytes, signer: Signer) -> bytes:
     """The document with its placeholder replaced by an enveloped signature over the whole document."""
-    assert isinstance(signer, KeySigner) and signer.signing_cert is not None
+    assert can_sign(signer) and signer.signing_cert is not None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
     root = etree.fromstring(document, parser)
     chain = [x509.load_der_x509_certificate(signer.signing_cert.dump())]
+    # signxml only calls the key's sign() for an RSA method, so the token's key stands in for one.
+    key = signer.private_key if isinstance(signer, KeySigner) else cast(rsa.RSAPrivateKey, _KeyOnSigner(signer))
     signed = XMLSigner(
         signature_algorithm=SignatureMethod.RSA_SHA256,
         digest_algorithm=DigestAlgorithm.SHA256,
         c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
-    ).sign(root, key=signer.private_key, cert=chain)
+    ).sign(root, key=key, cert=chain)
     return bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))
 
 

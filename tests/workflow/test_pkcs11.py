@@ -23,9 +23,12 @@ def hsm(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> Iterator[tu
     token = softhsm_token(work / "softhsm")
     ca = pki.make_root("congvan HSM Test CA", "congvan tests")
     add_signing_key(token, "giamdoc", ca, "Phạm Mạnh Duyệt", "Sở Tài nguyên và Môi trường")
+    # The agency's own key on the token too (its packages' XML signatures).
+    agency = add_signing_key(token, "coquan", ca, "Sở Tài nguyên và Môi trường", "Sở Tài nguyên và Môi trường")
     keys = work / "keys"
     shutil.copytree(keys_dir, keys)
     (keys / "hsm-ca.pem").write_bytes(pki.cert_pem(ca.cert))
+    (work / "coquan.pem").write_bytes(pki.cert_pem(agency) + pki.cert_pem(ca.cert))
     (keys / "roots.pem").write_bytes((keys_dir / "roots.pem").read_bytes() + pki.cert_pem(ca.cert))
     yield token, keys
 
@@ -56,6 +59,26 @@ def test_the_key_cannot_leave_the_token(hsm: tuple[Token, Path]) -> None:
         assert key[Attribute.EXTRACTABLE] is False and key[Attribute.SENSITIVE] is True
         with pytest.raises(pkcs11.exceptions.AttributeSensitive):
             _ = key[Attribute.PRIVATE_EXPONENT]
+
+
+def test_a_package_is_signed_in_its_header_by_a_key_on_the_token(hsm: tuple[Token, Path]) -> None:
+    """An agency whose key lives on a token still sends packages carrying its XML signature."""
+    from routing import edxml
+    from signing import signers, xmldsig
+    from tests.routing.test_edxml import sample
+
+    token, keys = hsm
+    signer = signers.open_pkcs11(token.module, token.label, token.pin, "coquan")
+    try:
+        assert xmldsig.can_sign(signer)
+        signed = xmldsig.sign(edxml.build(sample(), signature_place=True), signer)
+    finally:
+        signer.pkcs11_session.close()  # the token allows one logged-in application session
+    pem = (keys.parent / "coquan.pem").read_bytes()
+    check = xmldsig.verify(signed, pem)
+    assert check.status == "valid", check
+    assert edxml.parse(signed).subject == sample().subject
+    assert xmldsig.verify(signed.replace(b"STNMT-VP", b"STNMT-VX", 1), pem).status == "invalid"
 
 
 def test_batch_of_50_signed_on_the_token(hsm_app: Flask, hsm: tuple[Token, Path], tmp_path: Path) -> None:
