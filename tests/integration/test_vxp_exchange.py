@@ -303,6 +303,9 @@ def test_a_system_on_the_sdk_reaches_a_congvan_agency(network: Network, tmp_path
         assert sdk(network.hub, "update", entry["id"], "done").get("status") == "OK"
     assert sorted(codes) == ["01", "03"]
     assert not sdk(network.hub, "received", "status").get("knobsticks")
+    # The SDK's directory call lists both: the congvan agency and its own.
+    listed = {entry["code"] for entry in sdk(network.hub, "agencies")["agencies"]}
+    assert {STNMT, VPCP} <= listed
 
 
 def sdk(hub: Instance, *args: str) -> dict[str, Any]:

@@ -41,7 +41,6 @@ def test_prune_keeps_what_is_pending_or_recent(any_app: Flask, any_api: Api) -> 
                     to_organ="b",
                     document_key="k",
                     body_sha256="0" * 64,
-                    signature="",
                     state=state,
                     done_at=done,
                 )
