@@ -9,6 +9,7 @@ is ignored.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -56,6 +57,7 @@ class Checked:
     pdf: incoming.PdfCheck | None = None  # for packages: what the validation service said of the PDF
     xml_signature: dict[str, str] | None = None  # for packages: what its own XML signature says
     files: tuple[dict[str, str], ...] = ()  # for packages: each file with its verdict
+    imported_by: int | None = None  # the clerk who imported it from a file
 
 
 def check_from_vxp(session: Session, rt: Runtime, doc_id: str, sender: str, body: bytes) -> Checked:
@@ -78,7 +80,7 @@ def check_imported(session: Session, rt: Runtime, actor_id: int, body: bytes) ->
     if not isinstance(message, edxml.Package):
         raise Invalid("edxml_unexpected", "Tệp là gói trạng thái, không phải gói văn bản.")
     key = "import-" + hashlib.sha256(body).hexdigest()[:48]
-    return _check(session, rt, Arrival(key, "", body), message)
+    return dataclasses.replace(_check(session, rt, Arrival(key, "", body), message), imported_by=actor.id)
 
 
 def _check(
@@ -209,8 +211,9 @@ def receive(session: Session, rt: Runtime, checked: Checked) -> dict[str, Any]:
         result = incoming.recall_requested(session, message.sender.organ_id, key, message.business_reason, row)
     elif isinstance(message, edxml.Package):
         assert checked.pdf is not None
+        importer = session.get(Person, checked.imported_by) if checked.imported_by else None
         result = incoming.accept_package(
-            session, rt, message, row, checked.pdf, checked.xml_signature, list(checked.files)
+            session, rt, message, row, checked.pdf, checked.xml_signature, list(checked.files), importer
         )
     elif message.code == "13":
         result = incoming.recall_requested(

@@ -108,8 +108,10 @@ def accept_package(
     pdf_check: PdfCheck,
     xml_signature: dict[str, str] | None = None,
     files: list[dict[str, str]] | None = None,
+    importer: Person | None = None,
 ) -> dict[str, Any]:
-    """A new, update or replacement package arrives with its files checked: keep it and send 01.
+    """A new, update or replacement package arrives with its files checked (or a clerk, `importer`, imports it
+    from a file): keep it and send 01.
 
     What does not check (no valid signature on its PDF, no PDF at all) arrives all the same, flagged for the
     clerk, who returns it (02, the reason written for them) or registers it with a reason of their own. The
@@ -142,7 +144,7 @@ def accept_package(
         existing.signatures = summary
         existing.revision += 1
         message.incoming_id = existing.id
-        _event(session, existing, "updated", None, None, reason=package.business_reason, revision=existing.revision)
+        _event(session, existing, "updated", None, importer, reason=package.business_reason, revision=existing.revision)
         return {"result": "updated", "incoming_id": existing.id, "revision": existing.revision}
     if existing is not None:
         # The same document again under a new message id (e.g. resent by hand): one incoming document.
@@ -164,7 +166,10 @@ def accept_package(
     session.add(incoming)
     session.flush()
     message.incoming_id = incoming.id
-    _event(session, incoming, "received", "01", None, message_id=message.message_id)
+    if importer is None:
+        _event(session, incoming, "received", "01", None, message_id=message.message_id)
+    else:  # who brought it in, from which file, stays in its history
+        _event(session, incoming, "received", "01", importer, message_id=message.message_id, imported=True)
     if package.business_type == edxml.REPLACE:
         replaced = [r.document_id for r in package.replacements] or [r.document_id for r in package.response_for]
         for key in replaced:
