@@ -19,10 +19,13 @@ from sqlalchemy.orm import Session
 from routing import edxml, outbound, webhooks
 from routing.directory import self_agency
 from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
+from workflow.drafting import optional_date
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Person, Register, Unit
+from workflow.notifications import notify_role
+from workflow.paging import FIRST_PAGE, Page, paged
+from workflow.registers import take_number
 from workflow.runtime import Runtime
-from workflow.services import FIRST_PAGE, Page, notify_role, optional_date, paged, take_number
 
 STATE_LABELS = {
     "received": "Đã đến, chờ vào sổ",
