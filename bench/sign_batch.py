@@ -36,7 +36,7 @@ from werkzeug.security import generate_password_hash
 
 from signing import appearance
 from signing import pdf as signing_pdf
-from workflow import config, demo, jobs, outbox, runtime, services
+from workflow import auth, batches, config, demo, documents, drafting, jobs, lifecycle, outbox, runtime
 from workflow.cli import upgrade_database
 from workflow.demo_day import BODIES
 from workflow.models import Person, SigningBatch
@@ -82,12 +82,12 @@ def make_documents(rt: runtime.Runtime, count: int) -> list[int]:
             "kinh_gui": ["Các phòng, đơn vị trực thuộc Sở"],
             "noi_nhan": ["Như trên;", "UBND tỉnh (b/c);", "Lưu: VT, VP."],
         }
-        content = services.make_content(rt, people_ids["chuyenvien"], data, None)
+        content = drafting.make_content(rt, people_ids["chuyenvien"], data, None)
         with rt.sessions() as session, session.begin():
             people = {p.username: p for p in session.scalars(select(Person))}
-            doc = services.create_document(session, rt, people["chuyenvien"], data, content)
-            services.transition(session, people["chuyenvien"], doc, "submit")
-            services.approve(session, rt, people["truongphong"], doc)
+            doc = drafting.create_document(session, rt, people["chuyenvien"], data, content)
+            lifecycle.transition(session, people["chuyenvien"], doc, "submit")
+            lifecycle.approve(session, rt, people["truongphong"], doc)
             ids.append(doc.id)
     return ids
 
@@ -97,7 +97,7 @@ def pdfs_of(rt: runtime.Runtime, ids: list[int]) -> list[bytes]:
     from workflow.models import Document
 
     with rt.readers() as session:
-        return [services.read_pdf(rt, session.get(Document, i).current_version) for i in ids]  # type: ignore[union-attr]
+        return [documents.read_pdf(rt, session.get(Document, i).current_version) for i in ids]  # type: ignore[union-attr]
 
 
 def leader_key(keys: Path) -> tuple[Any, Any, list[Any]]:
@@ -175,7 +175,7 @@ def batch(rt: runtime.Runtime, ids: list[int], prepare_ahead: bool) -> tuple[flo
         clerk = session.scalar(select(Person).where(Person.username == "vanthu"))
         leader = session.scalar(select(Person).where(Person.username == "giamdoc"))
         assert clerk is not None and leader is not None
-        made = services.create_batch(session, clerk, leader.id, ids, prepare_ahead=False)
+        made = batches.create_batch(session, clerk, leader.id, ids, prepare_ahead=False)
         batch_id, leader_id = made.id, leader.id
     ahead = 0.0
     if prepare_ahead:
@@ -186,8 +186,8 @@ def batch(rt: runtime.Runtime, ids: list[int], prepare_ahead: bool) -> tuple[flo
     with rt.sessions() as session, session.begin():
         leader = session.get(Person, leader_id)
         assert leader is not None
-        proof = services.reauthenticate(session, rt, leader, "127.0.0.1", password="x")
-        services.confirm_batch(session, leader, batch_id, proof)
+        proof = auth.reauthenticate(session, rt, leader, "127.0.0.1", password="x")
+        batches.confirm_batch(session, leader, batch_id, proof)
     outbox.relay(rt)  # JOB_MODE inline: the signing job runs here, as a worker would run it
     elapsed = time.perf_counter() - started
     with rt.readers() as session:

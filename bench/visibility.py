@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.conftest import build_app
 from tests.processes import PostgresServer
-from workflow import access, services
+from workflow import access, documents, paging
 from workflow.models import Document, Person
 
 PEOPLE = ("vanthu", "giamdoc", "chuyenvien", "chuyenvien_cntt", "phogiamdoc")
@@ -99,12 +99,12 @@ def run(app: Any, raw: str, runs: int) -> None:
             assert person is not None
 
             def baseline(person: Person = person) -> list[Document]:
-                query = select(Document).where(access.visible(person)).options(*services.DOCUMENT_LOADS)
+                query = select(Document).where(access.visible(person)).options(*paging.DOCUMENT_LOADS)
                 query = query.order_by(Document.id.desc()).limit(21)
                 return list(session.scalars(query))
 
             def union(person: Person = person) -> list[Document]:
-                return services.visible_page(session, person, [])[0]
+                return documents.visible_page(session, person, [])[0]
 
             figures = []
             for way in (baseline, union):

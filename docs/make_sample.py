@@ -25,8 +25,8 @@ from reportlab.pdfgen import canvas
 from signing import appearance, pdf, pki, signers
 from workflow.demo import seal_png, signature_png
 from workflow.demo_day import BODIES
+from workflow.issuance import date_line
 from workflow.render import Draft, register_fonts, render
-from workflow.services import date_line
 
 
 def appendix_pdf(now: dt.datetime) -> bytes:

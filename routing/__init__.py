@@ -7,7 +7,7 @@ def connect() -> None:
     """Subscribe routing to workflow's signals (idempotent: blinker keeps one connection per receiver)."""
     from routing import services
     from workflow.access import document_readers
-    from workflow.services import document_issued, document_recalled
+    from workflow.signals import document_issued, document_recalled
 
     document_issued.connect(services.on_document_issued, weak=False)
     document_recalled.connect(services.on_document_recalled, weak=False)

@@ -13,10 +13,11 @@ from routing.services import STATUS_LABELS
 from signing import pdf as signing_pdf
 from signing.errors import SigningError
 from workflow import access, catalog, render
+from workflow.documents import check_signatures, get_document
+from workflow.drafting import events_of
 from workflow.errors import Conflict, Unprocessable
 from workflow.models import Person
 from workflow.runtime import Runtime
-from workflow.services import check_signatures, events_of, get_document
 from workflow.states import ACTION_LABELS, EVENT_LABELS, STATE_LABELS
 
 ISSUED = ("issued", "dispatched", "recalled")

@@ -9,6 +9,7 @@ is ignored.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -19,22 +20,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from routing import edxml, incoming, webhooks
+from routing import edxml, incoming, statuses, webhooks
 from routing.directory import client, peer_of, self_agency, sender_roots
 from routing.models import Delivery, DeliveryEvent, ExchangeMessage
 from signing import validation, xmldsig
 from signing.errors import SigningError
 from workflow import outbox
+from workflow.audit import audit
 from workflow.errors import DomainError, Forbidden, Invalid, NotFound, Unprocessable
 from workflow.models import Agency, Person
 from workflow.runtime import Runtime
-from workflow.services import audit
 
 log = logging.getLogger(__name__)
-
-# Order of a recipient's statuses, to break ties between statuses stamped with the same time.
-RANK = {None: 0, "01": 1, "02": 2, "03": 2, "04": 3, "05": 4, "06": 5, "16": 6, "15": 7}
-RECEIVER_CODES = ("01", "02", "03", "04", "05", "06", "15", "16")
 
 
 @dataclass(frozen=True)
@@ -56,6 +53,7 @@ class Checked:
     pdf: incoming.PdfCheck | None = None  # for packages: what the validation service said of the PDF
     xml_signature: dict[str, str] | None = None  # for packages: what its own XML signature says
     files: tuple[dict[str, str], ...] = ()  # for packages: each file with its verdict
+    imported_by: int | None = None  # the clerk who imported it from a file
 
 
 def check_from_vxp(session: Session, rt: Runtime, doc_id: str, sender: str, body: bytes) -> Checked:
@@ -78,7 +76,7 @@ def check_imported(session: Session, rt: Runtime, actor_id: int, body: bytes) ->
     if not isinstance(message, edxml.Package):
         raise Invalid("edxml_unexpected", "Tệp là gói trạng thái, không phải gói văn bản.")
     key = "import-" + hashlib.sha256(body).hexdigest()[:48]
-    return _check(session, rt, Arrival(key, "", body), message)
+    return dataclasses.replace(_check(session, rt, Arrival(key, "", body), message), imported_by=actor.id)
 
 
 def _check(
@@ -209,8 +207,9 @@ def receive(session: Session, rt: Runtime, checked: Checked) -> dict[str, Any]:
         result = incoming.recall_requested(session, message.sender.organ_id, key, message.business_reason, row)
     elif isinstance(message, edxml.Package):
         assert checked.pdf is not None
+        importer = session.get(Person, checked.imported_by) if checked.imported_by else None
         result = incoming.accept_package(
-            session, rt, message, row, checked.pdf, checked.xml_signature, list(checked.files)
+            session, rt, message, row, checked.pdf, checked.xml_signature, list(checked.files), importer
         )
     elif message.code == "13":
         result = incoming.recall_requested(
@@ -223,7 +222,7 @@ def receive(session: Session, rt: Runtime, checked: Checked) -> dict[str, Any]:
 
 def status_received(session: Session, rt: Runtime, status: edxml.Status, row: ExchangeMessage) -> dict[str, Any]:
     """A recipient agency's status about a document we sent; older than the recorded one: ignored."""
-    if status.code not in RECEIVER_CODES:
+    if status.code not in statuses.RECEIVER_CODES:
         raise Unprocessable("edxml_status_code", f"Mã trạng thái {status.code} không dùng cho cơ quan nhận.")
     delivery = session.scalar(
         select(Delivery)
@@ -237,7 +236,7 @@ def status_received(session: Session, rt: Runtime, status: edxml.Status, row: Ex
     moment = status.moment or dt.datetime.now(dt.UTC)  # a time that does not parse: when it came
     recorded = delivery.remote_status_at
     if recorded is not None and (
-        moment < recorded or (moment == recorded and RANK.get(status.code, 0) <= RANK.get(delivery.status_code, 0))
+        moment < recorded or (moment == recorded and statuses.rank(status.code) <= statuses.rank(delivery.status_code))
     ):
         row.state = "ignored"  # kept in the message log; the delivery's history shows what counted
         return {"result": "ignored", "status": delivery.status_code}

@@ -19,10 +19,13 @@ from sqlalchemy.orm import Session
 from routing import edxml, outbound, webhooks
 from routing.directory import self_agency
 from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
+from workflow.drafting import optional_date
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Person, Register, Unit
+from workflow.notifications import notify_role
+from workflow.paging import FIRST_PAGE, Page, paged
+from workflow.registers import take_number
 from workflow.runtime import Runtime
-from workflow.services import FIRST_PAGE, Page, notify_role, optional_date, paged, take_number
 
 STATE_LABELS = {
     "received": "Đã đến, chờ vào sổ",
@@ -108,8 +111,10 @@ def accept_package(
     pdf_check: PdfCheck,
     xml_signature: dict[str, str] | None = None,
     files: list[dict[str, str]] | None = None,
+    importer: Person | None = None,
 ) -> dict[str, Any]:
-    """A new, update or replacement package arrives with its files checked: keep it and send 01.
+    """A new, update or replacement package arrives with its files checked (or a clerk, `importer`, imports it
+    from a file): keep it and send 01.
 
     What does not check (no valid signature on its PDF, no PDF at all) arrives all the same, flagged for the
     clerk, who returns it (02, the reason written for them) or registers it with a reason of their own. The
@@ -142,7 +147,7 @@ def accept_package(
         existing.signatures = summary
         existing.revision += 1
         message.incoming_id = existing.id
-        _event(session, existing, "updated", None, None, reason=package.business_reason, revision=existing.revision)
+        _event(session, existing, "updated", None, importer, reason=package.business_reason, revision=existing.revision)
         return {"result": "updated", "incoming_id": existing.id, "revision": existing.revision}
     if existing is not None:
         # The same document again under a new message id (e.g. resent by hand): one incoming document.
@@ -164,7 +169,10 @@ def accept_package(
     session.add(incoming)
     session.flush()
     message.incoming_id = incoming.id
-    _event(session, incoming, "received", "01", None, message_id=message.message_id)
+    if importer is None:
+        _event(session, incoming, "received", "01", None, message_id=message.message_id)
+    else:  # who brought it in, from which file, stays in its history
+        _event(session, incoming, "received", "01", importer, message_id=message.message_id, imported=True)
     if package.business_type == edxml.REPLACE:
         replaced = [r.document_id for r in package.replacements] or [r.document_id for r in package.response_for]
         for key in replaced:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from routing.statuses import FINAL
 from workflow.models import Agency, Base, Document, Person, Unit
 from workflow.sealing import Sealed
 
@@ -17,7 +18,6 @@ def _now() -> dt.datetime:
 
 
 # Statuses after which a recipient has nothing left to do (returned, done, recalled, recall accepted).
-FINAL = ("02", "06", "13", "15")
 # A delivery still waiting in its unit's inbox, and one not yet delivered (partial indexes, migration 0006).
 OPEN = "transport = 'delivered' AND status_code NOT IN (" + ", ".join(f"'{code}'" for code in FINAL) + ")"
 PENDING = "transport = 'pending'"

@@ -23,10 +23,12 @@ from routing.models import Delivery, ExchangeMessage
 from signing import pdf as signing_pdf
 from signing import xmldsig
 from workflow import catalog, outbox
+from workflow.audit import audit
+from workflow.documents import read_pdf
 from workflow.errors import Forbidden, Invalid, Unprocessable
 from workflow.models import AuditEvent, Document, Person
+from workflow.notifications import notify_role
 from workflow.runtime import Runtime
-from workflow.services import audit, notify_role, read_pdf
 
 # A message its own job sends at once is leased this long before the reconciler may retry it.
 SEND_LEASE = dt.timedelta(seconds=60)

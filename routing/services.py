@@ -9,27 +9,18 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, joinedload
 
 from routing import edxml, outbound, recipients, webhooks
-from routing.models import FINAL, Delivery, DeliveryEvent, ExchangeMessage
+from routing.models import Delivery, DeliveryEvent, ExchangeMessage
+from routing.statuses import FINAL, LABELS, RECIPIENT_CODES, rank
 from workflow import access, outbox
+from workflow.audit import audit
+from workflow.documents import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Agency, Document, Person, Unit
+from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime, current
-from workflow.services import FIRST_PAGE, Page, audit, get_document, paged
 
-STATUS_LABELS = {
-    "01": "Đã đến",
-    "02": "Từ chối tiếp nhận",
-    "03": "Đã tiếp nhận",
-    "04": "Phân công",
-    "05": "Đang xử lý",
-    "06": "Hoàn thành",
-    "13": "Yêu cầu thu hồi",
-    "15": "Đồng ý thu hồi",
-    "16": "Từ chối thu hồi",
-}
-# Progress order of receipt statuses; 02 (rejected) and 06 (done) end a delivery.
-_RANK = {None: 0, "01": 1, "03": 2, "04": 3, "05": 4, "06": 5}
-RECIPIENT_CODES = ("02", "03", "04", "05", "06")
+# The statuses' labels, as the pages and the certificate show them.
+STATUS_LABELS = LABELS
 
 
 def _directory(session: Session, agency_id: int) -> tuple[dict[str, list[Unit]], dict[str, Agency]]:
@@ -155,9 +146,9 @@ def update_status(session: Session, actor: Person, delivery_id: int, code: str, 
     if code == "02":
         if not (reason and reason.strip()):
             raise Invalid("reason_required", "Từ chối tiếp nhận cần nêu lý do.", field="reason")
-        if _RANK[delivery.status_code] > _RANK["01"]:
+        if rank(delivery.status_code) > rank("01"):
             raise Conflict("stale_status", "Văn bản đã được tiếp nhận, không thể từ chối.")
-    elif _RANK[code] <= _RANK[delivery.status_code]:
+    elif rank(code) <= rank(delivery.status_code):
         raise Conflict(
             "stale_status", "Trạng thái mới phải tiến tới so với trạng thái hiện tại.", status=delivery.status_code
         )

@@ -13,8 +13,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from routing import certificate, edxml, hub, inbound, incoming, outbound, services, vxp, webhooks
 from routing.models import HubSystem
+from workflow.documents import get_document
+from workflow.drafting import optional_date
 from workflow.errors import DomainError, Invalid
-from workflow.services import get_document, optional_date
 from workflow.views import body_json, commit, db, inline_pdf, ok, page_arg, path_id, person, person_id, runtime
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from tests import hostile
 from tests.conftest import Api, build_app
 from tests.web.test_pages import _token, sign_in
-from workflow import render, services
+from workflow import drafting, registers, render
 from workflow.models import AuditEvent, Document, Register
 from workflow.states import TRANSITIONS
 
@@ -121,8 +121,8 @@ def test_a_control_character_in_a_form_is_refused_on_the_page(app: Flask) -> Non
 
 
 def test_symbol_patterns(api: Api) -> None:
-    registers = api.as_("admin", "GET", "/api/v1/registers").get_json()["registers"]
-    register_id = registers[0]["id"]
+    listed = api.as_("admin", "GET", "/api/v1/registers").get_json()["registers"]
+    register_id = listed[0]["id"]
     client = sign_in(api.client.application, "admin")
     token = _token(client, "/admin")
     for bad in ("{type}\r\n-X", '{type}"-X', "{type.__class__}", "{0}", "{type} X"):
@@ -137,7 +137,7 @@ def test_symbol_patterns(api: Api) -> None:
     good = {"csrf_token": token, "name": "Sổ", "typed_pattern": "QĐ-{agency}", "cong_van_pattern": "{agency}-{unit}"}
     response = client.post(f"/admin/registers/{register_id}", data=good)
     assert response.status_code == 302
-    assert document is None or services.make_symbol(register, document, 7).startswith("07/")
+    assert document is None or registers.make_symbol(register, document, 7).startswith("07/")
 
 
 def test_sign_in_goes_only_to_a_path_of_this_site(app: Flask) -> None:
@@ -186,7 +186,7 @@ def test_the_draft_form_offers_the_own_agency_leaders(app: Flask) -> None:
     page = sign_in(app, "chuyenvien").get("/documents/new").get_data(as_text=True)
     assert "Phạm Mạnh Duyệt" in page and "Hoàng Văn Minh" in page
     with app.extensions["congvan"].readers() as session:
-        leaders = services.signers_for(session, Api(app.test_client()).id_of("chuyenvien"))
+        leaders = drafting.signers_for(session, Api(app.test_client()).id_of("chuyenvien"))
         options = page.count(
             "<option value=", page.index('id="signer_id"'), page.index("</select>", page.index('id="signer_id"'))
         )

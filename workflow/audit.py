@@ -1,6 +1,6 @@
 """A tamper-evident audit trail: every event linked into a SHA-256 hash chain, its head timestamped daily.
 
-Events are written by the services in the same transaction as the change they record (services.audit);
+Events are written by the services in the same transaction as the change they record (audit());
 the sealer (the scheduler, every tick) then links committed events into the chain in the order it
 takes them: link n holds the hash of link n-1 and of the event's content. Sealing after commit keeps
 the hot path free of a global lock. Each day the head of the chain is timestamped by the TSA (an
@@ -20,7 +20,30 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from signing import pdf as signing_pdf
-from workflow.models import AuditAnchor, AuditEvent, AuditLink
+from workflow.models import AuditAnchor, AuditEvent, AuditLink, Document, Person
+
+
+def audit(
+    session: Session,
+    actor: Person | None,
+    action: str,
+    document: Document | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    **detail: Any,
+) -> AuditEvent:
+    """Write an audit event in the caller's transaction."""
+    event = AuditEvent(
+        document_id=document.id if document else None,
+        actor_id=actor.id if actor else None,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        detail=detail,
+    )
+    session.add(event)
+    return event
+
 
 GENESIS = "0" * 64
 # Events committed late (a long transaction) still have ids close to the head: look back this far.

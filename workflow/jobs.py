@@ -13,11 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from signing import pdf as signing_pdf
-from signing import signers
 from signing.errors import SigningError
 from signing.remote import CscSigner
 from signing.signers import Signer
-from workflow import audit, db, outbox, runtime, services
+from workflow import audit, batches, db, directory, lifecycle, outbox, preparing, runtime
 from workflow.errors import DomainError
 from workflow.models import Document, LoginAttempt, OutboxMessage, Person, SigningBatch, SigningBatchItem
 
@@ -38,69 +37,19 @@ class Work:
     stamp: dict[str, str]
 
 
-@dataclass(frozen=True)
-class PrepareTask:
-    """Phase 1 of one document, sent to a signing process (everything picklable)."""
-
-    data: bytes
-    stamp: dict[str, str]
-    moment: dt.datetime | None
-    day: dt.date
-    image: bytes | None
-    timestamped: bool
-    certificates: tuple[bytes, ...]  # the signer's certificate first, then its chain (DER)
-
-
-_process: dict[str, bytes] = {}  # what a signing process keeps between tasks
-
-
-def init_signing_process(font: bytes) -> None:
-    """Initializer of a signing process: keep the prepared font for every document it will prepare."""
-    _process["font"] = font
-
-
-def prepare_task(task: PrepareTask) -> signing_pdf.Prepared | tuple[str, str]:
-    """Run phase 1 in a signing process; errors come back as (code, message)."""
-    return _prepare(task, signers.certificate_only(task.certificates), _process["font"])
-
-
-def _prepare(task: PrepareTask, signer: Signer, font: bytes) -> signing_pdf.Prepared | tuple[str, str]:
-    """Phase 1 of one document; any failure is that document's alone, reported as (code, message)."""
-    try:
-        return _prepare_leader(task, signer, font)
-    except SigningError as exc:
-        return exc.code, exc.message
-    except Exception:  # a PDF pyHanko cannot lay out must not stop the batch
-        log.warning("preparing a signature failed", exc_info=True)
-        return "prepare_failed", "Không chuẩn bị được chữ ký số cho tệp PDF này."
-
-
-def _prepare_leader(task: PrepareTask, signer: Signer, font: bytes) -> signing_pdf.Prepared:
-    return signing_pdf.prepare_leader(
-        task.data,
-        signer,
-        moment=task.moment,
-        day=task.day,
-        font=font,
-        image=task.image,
-        timestamped=task.timestamped,
-        **task.stamp,
-    )
-
-
 def _prepare_all(
-    rt: runtime.Runtime, signer: Signer, tasks: list[PrepareTask]
+    rt: runtime.Runtime, signer: Signer, tasks: list[preparing.PrepareTask]
 ) -> list[signing_pdf.Prepared | tuple[str, str]]:
     """Phase 1 for many documents: on every core when the batch is large enough."""
     processes = int(rt.config["SIGNING_PROCESSES"]) or os.cpu_count() or 1
     if len(tasks) >= POOL_THRESHOLD and processes > 1:
         chunk = max(1, len(tasks) // (4 * processes))  # a few chunks per process: even load, little overhead
         try:
-            return list(rt.signing_pool.map(prepare_task, tasks, chunksize=chunk))
+            return list(rt.signing_pool.map(preparing.prepare_task, tasks, chunksize=chunk))
         except BrokenProcessPool:  # a signing process died (out of memory, killed): start again, here
             log.warning("signing processes died; preparing in the job's process", exc_info=True)
             rt.close_pool()
-    return [_prepare(task, signer, rt.font) for task in tasks]
+    return [preparing.prepare(task, signer, rt.font) for task in tasks]
 
 
 def _certificates(signer: Signer) -> tuple[bytes, ...]:
@@ -126,7 +75,7 @@ def _load_work(
             .order_by(SigningBatchItem.id)
         ).all()
         wanted = [
-            (item.id, item.document.current_version.sha256, services.leader_stamp(item.document))
+            (item.id, item.document.current_version.sha256, batches.leader_stamp(item.document))
             for item in items
             if item.status == "pending" and not (unprepared_only and item.prepared_sha256)
         ]
@@ -164,7 +113,7 @@ def sign_batch(batch_id: int) -> str:
     elif work:
         _sign_two_phase(rt, batch, leader, work)
     with rt.sessions() as session, session.begin():
-        return services.finish_batch(session, batch_id).state
+        return batches.finish_batch(session, batch_id).state
 
 
 def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: list[Work]) -> None:
@@ -181,14 +130,17 @@ def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, wo
     cert_id = hashlib.sha256(certificates[0]).hexdigest()
     with rt.readers() as session:
         ahead = {
-            item.id: services.prepared_of(rt, item, day, cert_id, reserved)
+            item.id: batches.prepared_of(rt, item, day, cert_id, reserved)
             for item in session.scalars(
                 select(SigningBatchItem).where(SigningBatchItem.id.in_([w.item_id for w in work]))
             )
         }
-    image = services.image(rt, leader.signature_image)
+    image = directory.image(rt, leader.signature_image)
     fresh = _read(rt, [w for w in work if ahead.get(w.item_id) is None], fail=True)
-    tasks = [PrepareTask(data, w.stamp, moment, day, image, rt.pades.timestamped, certificates) for w, data in fresh]
+    tasks = [
+        preparing.PrepareTask(data, w.stamp, moment, day, image, rt.pades.timestamped, certificates)
+        for w, data in fresh
+    ]
     prepared: dict[int, signing_pdf.Prepared] = {i: p for i, p in ahead.items() if p is not None}
     for (w, _data), result in zip(fresh, _prepare_all(rt, signer, tasks), strict=True):
         if isinstance(result, signing_pdf.Prepared):
@@ -220,30 +172,30 @@ def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, wo
 def _sign_with_policy(
     rt: runtime.Runtime, prepared: list[signing_pdf.Prepared], signer: Signer
 ) -> tuple[list[bytes], bool]:
-    """Phase 2 under the TSA policy (services.at_pades_level); True when deferred to B-B."""
+    """Phase 2 under the TSA policy (lifecycle.at_pades_level); True when deferred to B-B."""
 
     def sign(pades: signing_pdf.Pades) -> list[bytes]:
         if pades is signing_pdf.B_B and isinstance(signer, CscSigner) and rt.pades.timestamped:
             raise signing_pdf.tsa_down()  # the leader's one approval is spent: fail, do not ask again
         return signing_pdf.sign_digests(prepared, signer, pades)
 
-    return services.at_pades_level(rt, sign)
+    return lifecycle.at_pades_level(rt, sign)
 
 
 def _commit(rt: runtime.Runtime, batch_id: int, signed: dict[int, bytes], deferred: bool) -> None:
     """Record a chunk in one transaction; if that fails, one document at a time so each fails alone."""
     try:
         with rt.sessions() as session, session.begin():
-            for item in services.lock_items(session, list(signed)):
-                services.record_signature(session, rt, item, signed[item.id], deferred=deferred)
+            for item in batches.lock_items(session, list(signed)):
+                batches.record_signature(session, rt, item, signed[item.id], deferred=deferred)
         return
     except Exception:  # fall back to single commits to find the document at fault
         log.warning("batch %s: chunk commit failed, committing one by one", batch_id, exc_info=True)
     for item_id, data in signed.items():
         try:
             with rt.sessions() as session, session.begin():
-                for item in services.lock_items(session, [item_id]):
-                    services.record_signature(session, rt, item, data, deferred=deferred)
+                for item in batches.lock_items(session, [item_id]):
+                    batches.record_signature(session, rt, item, data, deferred=deferred)
         except Exception as exc:  # noqa: BLE001 - each document fails on its own
             message = exc.message if isinstance(exc, DomainError) else "Lỗi hệ thống khi ký văn bản này."
             _fail(rt, [item_id], message)
@@ -251,14 +203,14 @@ def _commit(rt: runtime.Runtime, batch_id: int, signed: dict[int, bytes], deferr
 
 def _fail(rt: runtime.Runtime, item_ids: list[int], message: str) -> None:
     with rt.sessions() as session, session.begin():
-        services.fail_items(session, item_ids, message)
+        batches.fail_items(session, item_ids, message)
 
 
 def _sign_one_by_one(rt: runtime.Runtime, batch_id: int, item_ids: list[int]) -> None:
     for item_id in item_ids:
         try:
             with rt.sessions() as session, session.begin():
-                services.sign_batch_item(session, rt, item_id)
+                batches.sign_batch_item(session, rt, item_id)
         except Exception as exc:  # each document fails on its own; the others go on
             message = exc.message if isinstance(exc, DomainError) else "Lỗi hệ thống khi ký văn bản này."
             log.warning("batch %s item %s failed", batch_id, item_id, exc_info=not isinstance(exc, DomainError))
@@ -277,15 +229,17 @@ def prepare_batch(batch_id: int) -> int:
     signer = rt.keyring.for_batch(leader, len(work), "")
     certificates = _certificates(signer)
     day = rt.now().date()
-    image = services.image(rt, leader.signature_image)
+    image = directory.image(rt, leader.signature_image)
     found = _read(rt, work, fail=False)  # an unreadable file fails at confirmation, not before
-    tasks = [PrepareTask(data, w.stamp, None, day, image, rt.pades.timestamped, certificates) for w, data in found]
+    tasks = [
+        preparing.PrepareTask(data, w.stamp, None, day, image, rt.pades.timestamped, certificates) for w, data in found
+    ]
     stored = 0
     cert_id = hashlib.sha256(certificates[0]).hexdigest()
     with rt.sessions() as session, session.begin():
         for (w, _data), result in zip(found, _prepare_all(rt, signer, tasks), strict=True):
             if isinstance(result, signing_pdf.Prepared):
-                stored += services.store_prepared(session, rt, w.item_id, result, day, cert_id)
+                stored += batches.store_prepared(session, rt, w.item_id, result, day, cert_id)
     return stored
 
 
@@ -299,7 +253,7 @@ def create_due_batches() -> list[int]:
         try:
             with rt.sessions() as session, session.begin():
                 created.append(
-                    services.create_batch(session, None, leader_id, prepare_ahead=bool(rt.config["PREPARE_AHEAD"])).id
+                    batches.create_batch(session, None, leader_id, prepare_ahead=bool(rt.config["PREPARE_AHEAD"])).id
                 )
         except DomainError:
             continue  # nothing waiting for this leader
@@ -366,7 +320,7 @@ def add_due_timestamps(limit: int = 500) -> int:
     for document_id in due:
         try:
             with rt.sessions() as session, session.begin():
-                added += services.add_due_timestamp(session, rt, document_id)
+                added += batches.add_due_timestamp(session, rt, document_id)
         except SigningError as exc:
             log.warning("document timestamps still owed (%s): %s", exc.code, exc.message)
             break

@@ -33,7 +33,21 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from signing import pdf as signing_pdf
-from workflow import access, catalog, render, search, services
+from workflow import (
+    access,
+    actions,
+    auth,
+    batches,
+    catalog,
+    directory,
+    documents,
+    drafting,
+    lifecycle,
+    paging,
+    registers,
+    render,
+    search,
+)
 from workflow.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from workflow.models import Document, Person, Register, SigningBatch, Unit
 from workflow.states import ACTION_LABELS, ACTIONS, EVENT_LABELS, NEEDS_REASON, STATE_LABELS
@@ -63,13 +77,13 @@ def my_id() -> int | None:
         person_id = None
         if isinstance(sid, str):
             with runtime().readers() as reading:
-                row, verdict = services.session_verdict(reading, runtime(), sid)
+                row, verdict = auth.session_verdict(reading, runtime(), sid)
                 person_id = row.person_id if row is not None and verdict == "alive" else None
             if verdict in ("end", "touch"):
                 # A write only when there is one (SQLite has a single writer), in its own short transaction,
                 # so an expired session is ended even if the request fails later.
                 with runtime().sessions() as bookkeeping, bookkeeping.begin():
-                    person_id = services.live_session(bookkeeping, runtime(), sid)
+                    person_id = auth.live_session(bookkeeping, runtime(), sid)
             if person_id is not None:
                 with runtime().readers() as reading:
                     found = reading.get(Person, person_id)
@@ -171,7 +185,7 @@ def _common() -> dict[str, Any]:
     return {
         "page_language": locale(),
         "me": person,
-        "waiting": services.waiting_counts(db(), person) if person else {},
+        "waiting": documents.waiting_counts(db(), person) if person else {},
         "STATE_LABELS": STATE_LABELS,
         "ACTION_LABELS": ACTION_LABELS,
         "EVENT_LABELS": EVENT_LABELS,
@@ -194,9 +208,9 @@ def login() -> BaseResponse | str:
         try:
             if request.form.get("step") == "code":
                 person = _half_signed_in()
-                services.second_factor(db(), runtime(), person, request.form.get("code", "").strip(), address)
+                auth.second_factor(db(), runtime(), person, request.form.get("code", "").strip(), address)
             else:
-                person = services.authenticate(db(), runtime(), username, request.form.get("password", ""), address)
+                person = auth.authenticate(db(), runtime(), username, request.form.get("password", ""), address)
                 if person.totp_enabled:
                     commit()
                     session.clear()
@@ -208,7 +222,7 @@ def login() -> BaseResponse | str:
             flash(exc.message, "error")
             again = request.form.get("step") == "code" and exc.code == "bad_code"
             return render_template("workflow/login.html", username=username, code_step=again), exc.status  # type: ignore[return-value]
-        sid = services.start_web_session(db(), person, address)
+        sid = auth.start_web_session(db(), person, address)
         commit()
         session.clear()  # a new session at every sign-in
         session["sid"] = sid
@@ -237,7 +251,7 @@ def logout() -> BaseResponse:
     """Sign out: the session ends on the server too."""
     sid = session.get("sid")
     if isinstance(sid, str):
-        services.end_web_session(db(), sid)
+        auth.end_web_session(db(), sid)
         commit()
     session.clear()
     return redirect(url_for("pages.login"))
@@ -288,12 +302,12 @@ def account() -> BaseResponse | str:
         )
         try:
             if step == "start":
-                services.start_totp(db(), runtime(), person, password, address)
+                auth.start_totp(db(), runtime(), person, password, address)
             elif step == "confirm":
-                services.confirm_totp(db(), runtime(), person, code.strip(), address)
+                auth.confirm_totp(db(), runtime(), person, code.strip(), address)
                 flash(_("Đã bật xác thực hai lớp."), "ok")
             elif step == "stop":
-                services.stop_totp(db(), runtime(), person, password, address)
+                auth.stop_totp(db(), runtime(), person, password, address)
                 flash(_("Đã tắt xác thực hai lớp."), "ok")
         except Unauthenticated as exc:
             commit()  # the failed attempt counts towards throttling
@@ -302,7 +316,7 @@ def account() -> BaseResponse | str:
         commit()
         return redirect(url_for("pages.account"))
     pending = bool(person.totp_secret) and not person.totp_enabled
-    uri = services.totp_uri(person) if pending else None
+    uri = auth.totp_uri(person) if pending else None
     return render_template("workflow/account.html", pending=pending, uri=uri)
 
 
@@ -316,14 +330,16 @@ def home() -> str:
 # --- documents ---------------------------------------------------------------------------------
 
 
-@bp.get("/documents")
+@bp.get("/documents", endpoint="documents")
 @signed_in
-def documents() -> str:
+def document_list() -> str:
     """Documents of the agency; for a specialist, the ones they drafted first."""
     person = actor()
     state = request.args.get("state") or None
     mine = request.args.get("mine", "1" if person.has_role("specialist") else "0") == "1"
-    rows, after = services.list_documents(db(), person, state if state in STATE_LABELS else None, page_arg(), mine=mine)
+    rows, after = documents.list_documents(
+        db(), person, state if state in STATE_LABELS else None, page_arg(), mine=mine
+    )
     return render_template("workflow/documents.html", documents=rows, state=state, mine=mine, next_before=after)
 
 
@@ -354,12 +370,12 @@ def find() -> str:
     )
 
 
-def page_arg() -> services.Page:
+def page_arg() -> paging.Page:
     """The page of a list the request asks for (?before=); a bad one shows the first page."""
     try:
-        return services.page_of(request.args.get("limit"), request.args.get("before"))
+        return paging.page_of(request.args.get("limit"), request.args.get("before"))
     except Invalid:
-        return services.Page()
+        return paging.Page()
 
 
 def _draft_form() -> dict[str, Any]:
@@ -378,7 +394,7 @@ def new_document() -> BaseResponse | str:
     person_id = my_id()
     assert person_id is not None
     with runtime().readers() as reading:
-        leaders = services.signers_for(reading, person_id)
+        leaders = drafting.signers_for(reading, person_id)
     if request.method == "POST":
         data = _draft_form()
         upload = request.files.get("file")
@@ -387,8 +403,8 @@ def new_document() -> BaseResponse | str:
             data.pop("body", None)
         try:
             # Rendered or inspected first; the write transaction only stores the result.
-            content = services.make_content(runtime(), person_id, data, pdf)
-            document = services.create_document(db(), runtime(), actor(), data, content)
+            content = drafting.make_content(runtime(), person_id, data, pdf)
+            document = drafting.create_document(db(), runtime(), actor(), data, content)
         except DomainError as exc:
             db().rollback()
             flash(exc.message, "error")
@@ -405,14 +421,14 @@ def preview() -> Response:
     """The draft as it would be rendered, opened in a new tab before it is created."""
     person_id = my_id()
     assert person_id is not None
-    return inline_pdf(services.preview(runtime(), person_id, _draft_form()), "xem-truoc.pdf")
+    return inline_pdf(drafting.preview(runtime(), person_id, _draft_form()), "xem-truoc.pdf")
 
 
 def _allowed(person: Person, document: Document) -> list[str]:
     allowed = []
     for action in ACTIONS:
         try:
-            services.check(person, document, action)
+            lifecycle.check(person, document, action)
         except DomainError:
             continue
         allowed.append(action)
@@ -424,7 +440,7 @@ def _allowed(person: Person, document: Document) -> list[str]:
 def document(doc_id: str) -> str:
     """A document: its PDF, fields, versions, comments, history and what I may do with it."""
     person = actor()
-    found = services.get_document(db(), person, path_id(doc_id))
+    found = documents.get_document(db(), person, path_id(doc_id))
     # A receiving unit reads the issued document; its drafting file (history, comments) stays with the drafters.
     works = access.allows(person, found, access.WORK)
     return render_template(
@@ -432,11 +448,11 @@ def document(doc_id: str) -> str:
         doc=found,
         works=works,
         why=access.labels(person, found),
-        events=services.events_of(db(), person, found.id) if works else [],
-        comments=services.comments_of(db(), person, found.id) if works else [],
+        events=drafting.events_of(db(), person, found.id) if works else [],
+        comments=drafting.comments_of(db(), person, found.id) if works else [],
         allowed=_allowed(person, found),
         needs_reason=NEEDS_REASON,
-        pages=signing_pdf.inspect(services.read_pdf(runtime(), found.current_version)).pages,
+        pages=signing_pdf.inspect(documents.read_pdf(runtime(), found.current_version)).pages,
     )
 
 
@@ -444,8 +460,8 @@ def document(doc_id: str) -> str:
 @signed_in
 def document_pdf(doc_id: str) -> Response:
     """The current PDF, shown in the page."""
-    found = services.get_document(db(), actor(), path_id(doc_id))
-    return inline_pdf(services.read_pdf(runtime(), found.current_version), f"van-ban-{found.id}.pdf")
+    found = documents.get_document(db(), actor(), path_id(doc_id))
+    return inline_pdf(documents.read_pdf(runtime(), found.current_version), f"van-ban-{found.id}.pdf")
 
 
 @bp.get("/documents/<doc_id>/versions/<seq>/pages/<page>.png")
@@ -454,17 +470,17 @@ def document_page(doc_id: str, seq: str, page: str) -> Response:
     """One page of a version of the PDF as an image (the PDF read in the page, on any phone). The version is
     in the address, so what a person sees is the version they act on, never an older one kept by a cache."""
     person = actor()
-    found = services.get_document(db(), person, path_id(doc_id))
+    found = documents.get_document(db(), person, path_id(doc_id))
     version = found.current_version
     if path_id(seq) != version.seq:
         # Earlier versions are the drafting side's file, as their PDFs are.
-        found = services.get_document(db(), person, found.id, need=access.WORK)
+        found = documents.get_document(db(), person, found.id, need=access.WORK)
         match = [v for v in found.versions if v.seq == path_id(seq)]
         if not match:
             raise NotFound("version_not_found", "Không tìm thấy phiên bản.")
         version = match[0]
     number = path_id(page)
-    data = services.read_pdf(runtime(), version)
+    data = documents.read_pdf(runtime(), version)
     if not 1 <= number <= signing_pdf.inspect(data).pages:
         raise NotFound("page_not_found", "Không có trang này.")
     image = render.page_png(data, number, max_pixels=runtime().limits.image_pixels)
@@ -481,7 +497,7 @@ def document_act(doc_id: str, action: str) -> BaseResponse:
         flash(_("Thao tác không tồn tại."), "error")
         return back()
     reason = request.form.get("reason", "").strip() or None
-    result = services.act(db(), runtime(), actor(), path_id(doc_id), action, reason)
+    result = actions.act(db(), runtime(), actor(), path_id(doc_id), action, reason)
     commit()
     if result.get("ok") is False:
         flash(result["error"]["message"], "error")
@@ -503,8 +519,8 @@ def document_version(doc_id: str) -> BaseResponse:
         data.pop("body", None)
     person_id = my_id()
     assert person_id is not None
-    content = services.make_content(runtime(), person_id, data, pdf, path_id(doc_id))
-    version = services.add_version(db(), runtime(), actor(), path_id(doc_id), data, content)
+    content = drafting.make_content(runtime(), person_id, data, pdf, path_id(doc_id))
+    version = drafting.add_version(db(), runtime(), actor(), path_id(doc_id), data, content)
     commit()
     flash(_("Đã lưu phiên bản %(seq)s.", seq=version.seq), "ok")
     return back()
@@ -514,7 +530,7 @@ def document_version(doc_id: str) -> BaseResponse:
 @signed_in
 def document_comment(doc_id: str) -> BaseResponse:
     """Add a comment to a document."""
-    services.add_comment(db(), actor(), path_id(doc_id), request.form.get("body", ""))
+    drafting.add_comment(db(), actor(), path_id(doc_id), request.form.get("body", ""))
     commit()
     return back()
 
@@ -537,13 +553,13 @@ def review() -> str:
 def signing() -> str:
     """The leader's signing book: urgent documents first (signed one by one), the rest signed all at once."""
     person = actor()
-    book = services.signing_book(db(), person) if person.has_role("leader") else []
+    book = batches.signing_book(db(), person) if person.has_role("leader") else []
     urgent = [d for d in book if catalog.is_urgent(d.urgency)]
     others = [d for d in book if not catalog.is_urgent(d.urgency)]
-    batches = db().scalars(
+    recent = db().scalars(
         select(SigningBatch).where(SigningBatch.leader_id == person.id).order_by(SigningBatch.id.desc()).limit(5)
     )
-    return render_template("workflow/signing.html", urgent=urgent, others=others, batches=list(batches))
+    return render_template("workflow/signing.html", urgent=urgent, others=others, batches=list(recent))
 
 
 @bp.post("/signing/sign-all")
@@ -553,16 +569,14 @@ def sign_all() -> BaseResponse:
     person = actor()
     password, code = request.form.get("password", ""), request.form.get("code", "").strip()
     try:
-        proof = services.reauthenticate(
-            db(), runtime(), person, request.remote_addr or "", password=password, code=code
-        )
+        proof = auth.reauthenticate(db(), runtime(), person, request.remote_addr or "", password=password, code=code)
     except Unauthenticated as exc:
         commit()  # the failed attempt counts towards throttling; no batch is made
         flash(exc.message, "error")
         return back("pages.signing")
     ids = [int(i) for i in request.form.getlist("document_id") if i.isdigit()]
-    batch = services.create_batch(db(), person, person.id, ids or None)
-    services.confirm_batch(db(), person, batch.id, proof)
+    batch = batches.create_batch(db(), person, person.id, ids or None)
+    batches.confirm_batch(db(), person, batch.id, proof)
     commit()
     return redirect(url_for("pages.batch", batch_id=batch.id))
 
@@ -571,7 +585,7 @@ def sign_all() -> BaseResponse:
 @signed_in
 def batch(batch_id: str) -> str:
     """A batch being signed: the progress bar, then each document's result."""
-    found = services.get_batch(db(), actor(), path_id(batch_id))
+    found = batches.get_batch(db(), actor(), path_id(batch_id))
     return render_template("workflow/batch.html", batch=found)
 
 
@@ -579,7 +593,7 @@ def batch(batch_id: str) -> str:
 @signed_in
 def batch_progress(batch_id: str) -> tuple[Response, int]:
     """How far the batch is (polled by the progress bar)."""
-    found = services.get_batch(db(), actor(), path_id(batch_id))
+    found = batches.get_batch(db(), actor(), path_id(batch_id))
     counts = {"pending": 0, "signed": 0, "failed": 0}
     for item in found.items:
         counts[item.status] = counts.get(item.status, 0) + 1
@@ -590,7 +604,7 @@ def batch_progress(batch_id: str) -> tuple[Response, int]:
 @signed_in
 def batch_retry(batch_id: str) -> BaseResponse:
     """Sign the failed documents of the batch again."""
-    services.retry_batch(db(), actor(), path_id(batch_id))
+    batches.retry_batch(db(), actor(), path_id(batch_id))
     commit()
     return redirect(url_for("pages.batch", batch_id=batch_id))
 
@@ -599,13 +613,13 @@ def batch_retry(batch_id: str) -> BaseResponse:
 @signed_in
 def issuance() -> str:
     """Signed documents waiting for the clerk to issue them."""
-    rows, after = services.list_documents(db(), actor(), "signed", page_arg())
+    rows, after = documents.list_documents(db(), actor(), "signed", page_arg())
     return render_template("workflow/issue.html", documents=rows, next_before=after)
 
 
-@bp.get("/registers")
+@bp.get("/registers", endpoint="registers")
 @signed_in
-def registers() -> str:
+def register_list() -> str:
     """The outgoing registers of the year, each printable."""
     person = actor()
     year = request.args.get("year", "")
@@ -613,7 +627,7 @@ def registers() -> str:
     books = list(
         db().scalars(select(Register).where(Register.agency_id == person.unit.agency_id).order_by(Register.id))
     )
-    entries = {r.id: services.register_entries(db(), person, r.id, chosen) for r in books}
+    entries = {r.id: registers.register_entries(db(), person, r.id, chosen) for r in books}
     return render_template("workflow/registers.html", registers=books, entries=entries, year=chosen)
 
 
@@ -622,7 +636,7 @@ def registers() -> str:
 def register_pdf(register_id: str) -> Response:
     """A register of a year, printable."""
     year = request.args.get("year", "")
-    data, name = services.register_pdf(
+    data, name = registers.register_pdf(
         db(), runtime(), actor(), path_id(register_id), int(year) if year.isdigit() else runtime().now().year
     )
     return inline_pdf(data, name)
@@ -664,7 +678,7 @@ def admin_new_person() -> BaseResponse | str:
     person = _admin_only()
     units = db().scalars(select(Unit).where(Unit.agency_id == person.unit.agency_id).order_by(Unit.id)).all()
     if request.method == "POST":
-        created = services.save_person(db(), person, None, _person_form())
+        created = directory.save_person(db(), person, None, _person_form())
         commit()
         flash(_("Đã thêm người dùng %(username)s.", username=created.username), "ok")
         return redirect(url_for("pages.admin_person", person_id=created.id))
@@ -676,21 +690,21 @@ def admin_new_person() -> BaseResponse | str:
 def admin_person(person_id: str) -> BaseResponse | str:
     """Change a person; a leader's signature image and where their signing key lives."""
     person = _admin_only()
-    target = services.colleague(db(), person, path_id(person_id))
+    target = directory.colleague(db(), person, path_id(person_id))
     if request.method == "POST":
         form = request.form.get("form")
         if form == "signature":
             upload = request.files.get("file")
-            services.set_signature_image(db(), runtime(), person, target.id, upload.read() if upload else b"")
+            directory.set_signature_image(db(), runtime(), person, target.id, upload.read() if upload else b"")
             message = _("Đã cập nhật ảnh chữ ký.")
         elif form == "signer":
-            services.set_signer(db(), person, target.id, request.form.get("kind"), request.form.get("ref"))
+            directory.set_signer(db(), person, target.id, request.form.get("kind"), request.form.get("ref"))
             message = _("Đã cập nhật nơi giữ khóa ký số.")
         elif form == "totp":
-            services.reset_totp(db(), person, target.id)
+            directory.reset_totp(db(), person, target.id)
             message = _("Đã tắt xác thực hai lớp của người dùng.")
         else:
-            services.save_person(db(), person, target.id, _person_form())
+            directory.save_person(db(), person, target.id, _person_form())
             message = _("Đã lưu.")
         commit()
         flash(message, "ok")
@@ -703,8 +717,8 @@ def admin_person(person_id: str) -> BaseResponse | str:
 @signed_in
 def admin_signature(person_id: str) -> Response:
     """A leader's signature image (admin)."""
-    target = services.colleague(db(), _admin_only(), path_id(person_id))
-    image = services.image(runtime(), target.signature_image)
+    target = directory.colleague(db(), _admin_only(), path_id(person_id))
+    image = directory.image(runtime(), target.signature_image)
     if image is None:
         raise NotFound("image_not_found", "Chưa có ảnh chữ ký.")
     return Response(image, mimetype="image/png")
@@ -715,7 +729,7 @@ def admin_signature(person_id: str) -> Response:
 def admin_unit() -> BaseResponse:
     """Add a unit or change one."""
     unit_id = request.form.get("unit_id", "")
-    services.save_unit(db(), _admin_only(), int(unit_id) if unit_id.isdigit() else None, request.form.to_dict())
+    directory.save_unit(db(), _admin_only(), int(unit_id) if unit_id.isdigit() else None, request.form.to_dict())
     commit()
     flash(_("Đã lưu đơn vị."), "ok")
     return redirect(url_for("pages.admin"))
@@ -725,7 +739,7 @@ def admin_unit() -> BaseResponse:
 @signed_in
 def admin_register(register_id: str) -> BaseResponse:
     """Rename a register or change its symbol patterns."""
-    services.save_register(db(), _admin_only(), path_id(register_id), request.form.to_dict())
+    directory.save_register(db(), _admin_only(), path_id(register_id), request.form.to_dict())
     commit()
     flash(_("Đã lưu sổ đăng ký."), "ok")
     return redirect(url_for("pages.admin"))
@@ -736,7 +750,7 @@ def admin_register(register_id: str) -> BaseResponse:
 def admin_seal() -> BaseResponse:
     """Upload the agency's seal image."""
     upload = request.files.get("file")
-    services.set_seal_image(db(), runtime(), _admin_only(), upload.read() if upload else b"")
+    directory.set_seal_image(db(), runtime(), _admin_only(), upload.read() if upload else b"")
     commit()
     flash(_("Đã cập nhật ảnh con dấu."), "ok")
     return redirect(url_for("pages.admin"))
@@ -746,7 +760,7 @@ def admin_seal() -> BaseResponse:
 @signed_in
 def admin_seal_image() -> Response:
     """The agency's seal image (admin)."""
-    image = services.image(runtime(), _admin_only().unit.agency.seal_image)
+    image = directory.image(runtime(), _admin_only().unit.agency.seal_image)
     if image is None:
         raise NotFound("image_not_found", "Chưa có ảnh con dấu.")
     return Response(image, mimetype="image/png")

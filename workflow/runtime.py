@@ -149,13 +149,13 @@ class Runtime:
         """
         import multiprocessing
 
-        from workflow import jobs
+        from workflow import preparing
 
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["signing.pdf", "workflow.jobs"])
+        context.set_forkserver_preload(["signing.pdf", "workflow.preparing"])
         count = int(self.config["SIGNING_PROCESSES"]) or os.cpu_count() or 1
         return ProcessPoolExecutor(
-            max_workers=count, mp_context=context, initializer=jobs.init_signing_process, initargs=(self.font,)
+            max_workers=count, mp_context=context, initializer=preparing.init_signing_process, initargs=(self.font,)
         )
 
     def warm(self) -> None:

@@ -18,9 +18,11 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from workflow import access, catalog
+from workflow.documents import visible_page
+from workflow.drafting import optional_date
 from workflow.errors import Invalid
 from workflow.models import Document, Person
-from workflow.services import DOCUMENT_LOADS, FIRST_PAGE, Page, optional_date, paged, visible_page
+from workflow.paging import DOCUMENT_LOADS, FIRST_PAGE, Page, paged
 from workflow.states import STATE_LABELS
 
 

@@ -14,7 +14,23 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from workflow import access, catalog, limits, openapi, outbox, search, services
+from workflow import (
+    access,
+    actions,
+    auth,
+    batches,
+    catalog,
+    directory,
+    documents,
+    drafting,
+    limits,
+    notifications,
+    openapi,
+    outbox,
+    paging,
+    registers,
+    search,
+)
 from workflow.errors import Invalid, NotFound, Unauthenticated
 from workflow.models import (
     Agency,
@@ -80,14 +96,14 @@ def person_id() -> int:
     """The id of the person behind the bearer token, found on a read-only snapshot: for the slow part of a
     request (rendering, inspecting a file), which runs before its write transaction begins."""
     with runtime().readers() as reading:
-        found, _ = services.person_for_token(reading, _bearer())
+        found, _ = auth.person_for_token(reading, _bearer())
         return found.id
 
 
 def person() -> Person:
     """The person behind the request's bearer token."""
     if "person" not in g:
-        g.person, row = services.person_for_token(db(), _bearer())
+        g.person, row = auth.person_for_token(db(), _bearer())
         # Plain values: the row may be expired by a rollback before the request ends.
         g.token_id, g.token_last_used = row.id, row.last_used_at
     found: Person = g.person
@@ -250,7 +266,7 @@ def login() -> tuple[Response, int]:
         raise Invalid("missing_field", "Cần nhập tên đăng nhập và mật khẩu.")
     code = str(data.get("code") or "")
     with failures_counted():
-        token, who = services.login(db(), runtime(), username, password, request.remote_addr or "", code)
+        token, who = auth.login(db(), runtime(), username, password, request.remote_addr or "", code)
     commit()
     return ok({"token": token, "person": person_json(who)})
 
@@ -259,7 +275,7 @@ def login() -> tuple[Response, int]:
 def logout() -> tuple[Response, int]:
     """Revoke the token this request carries."""
     actor = person()
-    row = services.revoke_token(db(), actor, g.token_id)
+    row = auth.revoke_token(db(), actor, g.token_id)
     commit()
     return ok({"revoked": row.id})
 
@@ -280,7 +296,7 @@ def list_tokens() -> tuple[Response, int]:
                     "revoked_at": _iso(t.revoked_at),
                     "current": t.id == current,
                 }
-                for t in services.tokens(db(), actor)
+                for t in auth.tokens(db(), actor)
             ]
         }
     )
@@ -289,7 +305,7 @@ def list_tokens() -> tuple[Response, int]:
 @bp.delete("/tokens/<token_id>")
 def revoke_token(token_id: str) -> tuple[Response, int]:
     """Revoke one of the person's tokens (an admin: anyone's)."""
-    row = services.revoke_token(db(), person(), path_id(token_id))
+    row = auth.revoke_token(db(), person(), path_id(token_id))
     commit()
     return ok({"revoked": row.id})
 
@@ -306,8 +322,8 @@ def openapi_spec() -> tuple[Response, int]:
     return ok(openapi.SPEC)
 
 
-@bp.get("/directory")
-def directory() -> tuple[Response, int]:
+@bp.get("/directory", endpoint="directory")
+def directory_list() -> tuple[Response, int]:
     """Agencies, units, people and the Decree-30 vocabularies."""
     ours = person().unit.agency_id
     session = db()
@@ -358,8 +374,8 @@ def create_document() -> tuple[Response, int]:
     else:
         data, pdf = body_json(), None
     # Rendered or inspected first; the write transaction only stores the result.
-    content = services.make_content(runtime(), actor_id, data, pdf)
-    document = services.create_document(db(), runtime(), person(), data, content)
+    content = drafting.make_content(runtime(), actor_id, data, pdf)
+    document = drafting.create_document(db(), runtime(), person(), data, content)
     commit()
     return ok(document_json(document), 201)
 
@@ -372,9 +388,9 @@ def list_documents() -> tuple[Response, int]:
     return ok({"documents": [document_json(d) for d in rows], "next_before": after})
 
 
-def page_arg() -> services.Page:
+def page_arg() -> paging.Page:
     """The page of a list the request asks for (?limit=&before=)."""
-    return services.page_of(request.args.get("limit"), request.args.get("before"))
+    return paging.page_of(request.args.get("limit"), request.args.get("before"))
 
 
 def path_id(value: str) -> int:
@@ -387,7 +403,7 @@ def path_id(value: str) -> int:
 @bp.get("/documents/<doc_id>")
 def get_document(doc_id: str) -> tuple[Response, int]:
     """One document with its metadata and current version."""
-    return ok(document_json(services.get_document(db(), person(), path_id(doc_id))))
+    return ok(document_json(documents.get_document(db(), person(), path_id(doc_id))))
 
 
 @bp.post("/documents/<doc_id>/versions")
@@ -400,8 +416,8 @@ def add_version(doc_id: str) -> tuple[Response, int]:
         pdf = upload.read() if upload else None
     else:
         data, pdf = body_json(), None
-    content = services.make_content(runtime(), actor_id, data, pdf, path_id(doc_id))
-    version = services.add_version(db(), runtime(), person(), path_id(doc_id), data, content)
+    content = drafting.make_content(runtime(), actor_id, data, pdf, path_id(doc_id))
+    version = drafting.add_version(db(), runtime(), person(), path_id(doc_id), data, content)
     commit()
     return ok(version_json(version), 201)
 
@@ -412,14 +428,14 @@ def get_pdf(doc_id: str) -> Response:
     seq = request.args.get("version")
     # Earlier versions are the drafting side's file; a recipient gets the current (issued) one.
     need = access.READ if seq is None else access.WORK
-    document = services.get_document(db(), person(), path_id(doc_id), need=need)
+    document = documents.get_document(db(), person(), path_id(doc_id), need=need)
     version = document.current_version
     if seq is not None:
         match = [v for v in document.versions if str(v.seq) == seq]
         if not match:
             raise NotFound("version_not_found", "Không tìm thấy phiên bản.")
         version = match[0]
-    data = services.read_pdf(runtime(), version)
+    data = documents.read_pdf(runtime(), version)
     name = f"congvan-{document.id}-v{version.seq}.pdf"
     response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
     response.headers["X-Content-SHA256"] = version.sha256
@@ -433,8 +449,8 @@ def add_appendix(doc_id: str) -> tuple[Response, int]:
     upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
     if upload is None:
         raise Invalid("missing_file", "Thiếu tệp PDF phụ lục (trường 'file').", field="file")
-    staged = services.stage_appendix(runtime(), actor_id, path_id(doc_id), upload.read())
-    appendix = services.add_appendix(db(), person(), path_id(doc_id), upload.filename or "", staged)
+    staged = drafting.stage_appendix(runtime(), actor_id, path_id(doc_id), upload.read())
+    appendix = drafting.add_appendix(db(), person(), path_id(doc_id), upload.filename or "", staged)
     commit()
     return ok(appendix_json(appendix), 201)
 
@@ -442,7 +458,7 @@ def add_appendix(doc_id: str) -> tuple[Response, int]:
 @bp.get("/documents/<doc_id>/appendices/<seq>/pdf")
 def get_appendix_pdf(doc_id: str, seq: str) -> Response:
     """An appendix PDF: the issued one (with the agency signature) once the document is issued."""
-    appendix = services.get_appendix(db(), person(), path_id(doc_id), path_id(seq))
+    appendix = drafting.get_appendix(db(), person(), path_id(doc_id), path_id(seq))
     sha256 = appendix.issued_sha256 or appendix.sha256
     response = send_file(
         io.BytesIO(runtime().store.get(sha256)),
@@ -456,7 +472,7 @@ def get_appendix_pdf(doc_id: str, seq: str) -> Response:
 @bp.delete("/documents/<doc_id>/appendices/<seq>")
 def remove_appendix(doc_id: str, seq: str) -> tuple[Response, int]:
     """Remove an appendix from a draft."""
-    services.remove_appendix(db(), person(), path_id(doc_id), path_id(seq))
+    drafting.remove_appendix(db(), person(), path_id(doc_id), path_id(seq))
     commit()
     return ok({"ok": True})
 
@@ -479,7 +495,7 @@ def _png_body() -> bytes:
 @bp.put("/people/<person_id>/signature-image")
 def set_signature_image(person_id: str) -> tuple[Response, int]:
     """An admin uploads a leader's handwritten signature (transparent PNG)."""
-    target = services.set_signature_image(db(), runtime(), person(), path_id(person_id), _png_body())
+    target = directory.set_signature_image(db(), runtime(), person(), path_id(person_id), _png_body())
     commit()
     return ok(person_json(target))
 
@@ -488,7 +504,7 @@ def set_signature_image(person_id: str) -> tuple[Response, int]:
 def set_signer(person_id: str) -> tuple[Response, int]:
     """An admin sets where a leader's key lives (kind pkcs12 / pkcs11 / csc, with the key label or credential)."""
     data = body_json()
-    target = services.set_signer(db(), person(), path_id(person_id), data.get("kind"), data.get("ref"))
+    target = directory.set_signer(db(), person(), path_id(person_id), data.get("kind"), data.get("ref"))
     commit()
     return ok(person_json(target) | {"signer_ref": target.signer_ref})
 
@@ -496,14 +512,14 @@ def set_signer(person_id: str) -> tuple[Response, int]:
 @bp.get("/people/<person_id>/signature-image")
 def get_signature_image(person_id: str) -> Response:
     """A person's signature image."""
-    target = services.colleague(db(), person(), path_id(person_id))
-    return _png_response(services.image(runtime(), target.signature_image), f"chu-ky-{target.id}.png")
+    target = directory.colleague(db(), person(), path_id(person_id))
+    return _png_response(directory.image(runtime(), target.signature_image), f"chu-ky-{target.id}.png")
 
 
 @bp.put("/agency/seal-image")
 def set_seal_image() -> tuple[Response, int]:
     """An admin uploads the agency's red seal (transparent PNG)."""
-    agency = services.set_seal_image(db(), runtime(), person(), _png_body())
+    agency = directory.set_seal_image(db(), runtime(), person(), _png_body())
     commit()
     return ok({"agency_id": agency.id, "seal_image": agency.seal_image})
 
@@ -512,14 +528,14 @@ def set_seal_image() -> tuple[Response, int]:
 def get_seal_image() -> Response:
     """The agency's seal image."""
     agency = person().unit.agency
-    return _png_response(services.image(runtime(), agency.seal_image), "con-dau.png")
+    return _png_response(directory.image(runtime(), agency.seal_image), "con-dau.png")
 
 
 @bp.get("/documents/<doc_id>/signatures")
 def list_signatures(doc_id: str) -> tuple[Response, int]:
     """Validate every signature in the current PDF against the agency's trust roots."""
-    document = services.get_document(db(), person(), path_id(doc_id))
-    report = services.check_signatures(runtime(), document)
+    document = documents.get_document(db(), person(), path_id(doc_id))
+    report = documents.check_signatures(runtime(), document)
     return ok({"sha256": document.current_version.sha256, **report.as_dict()})
 
 
@@ -532,20 +548,20 @@ def validate() -> tuple[Response, int]:
         data = upload.read() if upload else b""
     else:
         data = request.get_data()
-    return ok(services.validate_upload(runtime(), data))
+    return ok(documents.validate_upload(runtime(), data))
 
 
 @bp.get("/documents/<doc_id>/versions")
 def list_versions(doc_id: str) -> tuple[Response, int]:
     """Every version of the PDF with its SHA-256."""
-    document = services.get_document(db(), person(), path_id(doc_id), need=access.WORK)
+    document = documents.get_document(db(), person(), path_id(doc_id), need=access.WORK)
     return ok({"versions": [version_json(v) for v in document.versions]})
 
 
 @bp.get("/documents/<doc_id>/events")
 def list_events(doc_id: str) -> tuple[Response, int]:
     """The audit trail of a document."""
-    events = services.events_of(db(), person(), path_id(doc_id))
+    events = drafting.events_of(db(), person(), path_id(doc_id))
     return ok(
         {
             "events": [
@@ -567,7 +583,7 @@ def list_events(doc_id: str) -> tuple[Response, int]:
 @bp.post("/documents/<doc_id>/comments")
 def add_comment(doc_id: str) -> tuple[Response, int]:
     """Add a comment to a document."""
-    comment = services.add_comment(db(), person(), path_id(doc_id), str(body_json().get("body") or ""))
+    comment = drafting.add_comment(db(), person(), path_id(doc_id), str(body_json().get("body") or ""))
     commit()
     return ok({"id": comment.id, "body": comment.body}, 201)
 
@@ -575,7 +591,7 @@ def add_comment(doc_id: str) -> tuple[Response, int]:
 @bp.get("/documents/<doc_id>/comments")
 def list_comments(doc_id: str) -> tuple[Response, int]:
     """The comments on a document."""
-    comments = services.comments_of(db(), person(), path_id(doc_id))
+    comments = drafting.comments_of(db(), person(), path_id(doc_id))
     return ok(
         {
             "comments": [
@@ -592,9 +608,9 @@ def document_action(doc_id: str, action: str) -> tuple[Response, int]:
     if action not in ACTIONS:
         raise NotFound("unknown_action", "Thao tác không tồn tại.")
     reason = body_json().get("reason")
-    result = services.act(db(), runtime(), actor, path_id(doc_id), action, str(reason) if reason else None)
+    result = actions.act(db(), runtime(), actor, path_id(doc_id), action, str(reason) if reason else None)
     commit()
-    document = services.get_document(db(), actor, path_id(doc_id))
+    document = documents.get_document(db(), actor, path_id(doc_id))
     payload = {"document": document_json(document), "result": result}
     if result.get("ok") is False:
         # Issuance that failed after taking a number (the voided entry is committed), or a refused dispatch.
@@ -607,7 +623,7 @@ def document_action(doc_id: str, action: str) -> tuple[Response, int]:
 def signing_book() -> tuple[Response, int]:
     """The documents waiting for a leader's signature: the one who asks, or ?leader_id= for a clerk."""
     leader_id = request.args.get("leader_id")
-    leader, docs = services.signing_book_of(db(), person(), path_id(leader_id) if leader_id else None)
+    leader, docs = batches.signing_book_of(db(), person(), path_id(leader_id) if leader_id else None)
     return ok({"leader": person_json(leader), "documents": [document_json(d) for d in docs]})
 
 
@@ -622,7 +638,7 @@ def create_batch() -> tuple[Response, int]:
         raise Invalid("missing_field", "Cần chọn lãnh đạo ký (leader_id).", field="leader_id")
     if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) for i in ids)):
         raise Invalid("invalid_field", "document_ids phải là danh sách số.", field="document_ids")
-    batch = services.create_batch(db(), actor, leader_id, ids, prepare_ahead=bool(runtime().config["PREPARE_AHEAD"]))
+    batch = batches.create_batch(db(), actor, leader_id, ids, prepare_ahead=bool(runtime().config["PREPARE_AHEAD"]))
     commit()
     return ok(batch_json(batch), 201)
 
@@ -630,7 +646,7 @@ def create_batch() -> tuple[Response, int]:
 @bp.get("/signing-batches/<batch_id>")
 def get_batch(batch_id: str) -> tuple[Response, int]:
     """A batch's manifest and per-document results."""
-    return ok(batch_json(services.get_batch(db(), person(), path_id(batch_id))))
+    return ok(batch_json(batches.get_batch(db(), person(), path_id(batch_id))))
 
 
 @bp.post("/signing-batches/<batch_id>/confirm")
@@ -638,18 +654,18 @@ def confirm_batch(batch_id: str) -> tuple[Response, int]:
     """The leader confirms the whole batch once, with their password (or TOTP code) again; signing runs in
     the background."""
     proof = _reauthenticated(person())
-    batch = services.confirm_batch(db(), person(), path_id(batch_id), proof)
+    batch = batches.confirm_batch(db(), person(), path_id(batch_id), proof)
     commit()
     db().refresh(batch)
     return ok(batch_json(batch), 202)
 
 
-def _reauthenticated(actor: Person) -> services.Reauthenticated:
+def _reauthenticated(actor: Person) -> auth.Reauthenticated:
     """The request's password or one-time code checked again; a failure is committed (it counts towards
     throttling) before it is answered."""
     data = body_json()
     with failures_counted():
-        return services.reauthenticate(
+        return auth.reauthenticate(
             db(),
             runtime(),
             actor,
@@ -664,7 +680,7 @@ def start_totp() -> tuple[Response, int]:
     """Begin turning on the second factor: the seed and otpauth:// address for an authenticator app (once)."""
     actor = person()
     with failures_counted():
-        secret, uri = services.start_totp(
+        secret, uri = auth.start_totp(
             db(), runtime(), actor, str(body_json().get("password") or ""), request.remote_addr or ""
         )
     commit()
@@ -676,7 +692,7 @@ def confirm_totp() -> tuple[Response, int]:
     """Turn the second factor on with the first code the app shows."""
     actor = person()
     with failures_counted():
-        services.confirm_totp(db(), runtime(), actor, str(body_json().get("code") or ""), request.remote_addr or "")
+        auth.confirm_totp(db(), runtime(), actor, str(body_json().get("code") or ""), request.remote_addr or "")
     commit()
     return ok({"totp_enabled": True})
 
@@ -686,7 +702,7 @@ def stop_totp() -> tuple[Response, int]:
     """Turn the second factor off (password again)."""
     actor = person()
     with failures_counted():
-        services.stop_totp(db(), runtime(), actor, str(body_json().get("password") or ""), request.remote_addr or "")
+        auth.stop_totp(db(), runtime(), actor, str(body_json().get("password") or ""), request.remote_addr or "")
     commit()
     return ok({"totp_enabled": False})
 
@@ -694,14 +710,14 @@ def stop_totp() -> tuple[Response, int]:
 @bp.post("/signing-batches/<batch_id>/retry")
 def retry_batch(batch_id: str) -> tuple[Response, int]:
     """Sign the failed documents of a batch again."""
-    batch = services.retry_batch(db(), person(), path_id(batch_id))
+    batch = batches.retry_batch(db(), person(), path_id(batch_id))
     commit()
     db().refresh(batch)
     return ok(batch_json(batch), 202)
 
 
-@bp.get("/registers")
-def registers() -> tuple[Response, int]:
+@bp.get("/registers", endpoint="registers")
+def register_list() -> tuple[Response, int]:
     """The outgoing registers of the person's agency."""
     actor = person()
     rows = db().scalars(select(Register).where(Register.agency_id == actor.unit.agency_id).order_by(Register.id))
@@ -736,24 +752,24 @@ def _year() -> int:
 def register_entries(register_id: str) -> tuple[Response, int]:
     """The lines of a register for a year, voided numbers included."""
     year = _year()
-    entries = services.register_entries(db(), person(), path_id(register_id), year)
+    entries = registers.register_entries(db(), person(), path_id(register_id), year)
     return ok({"year": year, "entries": [entry_json(e) for e in entries]})
 
 
 @bp.get("/registers/<register_id>/entries.pdf")
 def register_pdf(register_id: str) -> Response:
     """The register of a year as a printable PDF."""
-    data, name = services.register_pdf(db(), runtime(), person(), path_id(register_id), _year())
+    data, name = registers.register_pdf(db(), runtime(), person(), path_id(register_id), _year())
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
 
 
 # --- notifications -----------------------------------------------------------------------------
 
 
-@bp.get("/notifications")
-def notifications() -> tuple[Response, int]:
+@bp.get("/notifications", endpoint="notifications")
+def notification_list() -> tuple[Response, int]:
     """The person's notifications, newest first (?unread=1 for unread only)."""
-    rows = services.notifications(db(), person(), unread_only=request.args.get("unread") == "1")
+    rows = notifications.notifications(db(), person(), unread_only=request.args.get("unread") == "1")
     return ok(
         {
             "notifications": [
@@ -776,6 +792,6 @@ def notifications() -> tuple[Response, int]:
 @bp.post("/notifications/<notification_id>/read")
 def notification_read(notification_id: str) -> tuple[Response, int]:
     """Mark a notification as read."""
-    found = services.mark_read(db(), person(), path_id(notification_id))
+    found = notifications.mark_read(db(), person(), path_id(notification_id))
     commit()
     return ok({"id": found.id, "read": True})

@@ -152,6 +152,10 @@ def test_a_clerk_imports_a_package_received_by_other_means(
     incoming_id = taken.get_json()["incoming_id"]
     item = api.as_("vanthu", "GET", f"/api/v1/incoming/{incoming_id}").get_json()
     assert item["symbol"] == "31/SNV-TCBC" and item["signatures"]["verdict"] == "valid"
+    # Who imported it stays in its history.
+    (arrival,) = item["history"]
+    assert arrival["code"] == "01" and arrival["detail"]["imported"] is True
+    assert arrival["actor"] == api.as_("vanthu", "GET", "/api/v1/me").get_json()["full_name"]
     again = api.as_("vanthu", "POST", "/api/v1/incoming/import", data=package, content_type="application/xml")
     assert again.status_code == 200 and again.get_json()["duplicate"] is True
     status = edxml.build_status(

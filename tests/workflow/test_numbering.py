@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from tests.conftest import Api, build_app
-from workflow import services
+from workflow import issuance, registers
 from workflow.models import Agency, Document, Register, Unit
 
 
@@ -22,25 +22,25 @@ def _doc(doc_type: str) -> Document:
 
 def test_symbols() -> None:
     register = Register(typed_pattern="{type}-{agency}", cong_van_pattern="{agency}-{unit}")
-    assert services.make_symbol(register, _doc("cong_van"), 7) == "07/STNMT-VP"
-    assert services.make_symbol(register, _doc("thong_bao"), 3) == "03/TB-STNMT"
-    assert services.make_symbol(register, _doc("quyet_dinh"), 15) == "15/QĐ-STNMT"
+    assert registers.make_symbol(register, _doc("cong_van"), 7) == "07/STNMT-VP"
+    assert registers.make_symbol(register, _doc("thong_bao"), 3) == "03/TB-STNMT"
+    assert registers.make_symbol(register, _doc("quyet_dinh"), 15) == "15/QĐ-STNMT"
     dotted = Register(typed_pattern="{type}-{agency}.{unit}", cong_van_pattern="{agency}-{unit}")
-    assert services.make_symbol(dotted, _doc("ke_hoach"), 5799) == "5799/KH-STNMT.VP"
+    assert registers.make_symbol(dotted, _doc("ke_hoach"), 5799) == "5799/KH-STNMT.VP"
 
 
 def test_date_lines() -> None:
-    assert services.date_line("Hà Nội", dt.date(2020, 1, 5)) == "Hà Nội, ngày 05 tháng 01 năm 2020"
-    assert services.date_line("Tuyên Quang", dt.date(2026, 2, 9)) == "Tuyên Quang, ngày 09 tháng 02 năm 2026"
-    assert services.date_line("Tuyên Quang", dt.date(2026, 11, 22)) == "Tuyên Quang, ngày 22 tháng 11 năm 2026"
-    assert services.date_line("Lạng Sơn", dt.date(2020, 3, 27)) == "Lạng Sơn, ngày 27 tháng 3 năm 2020"
+    assert issuance.date_line("Hà Nội", dt.date(2020, 1, 5)) == "Hà Nội, ngày 05 tháng 01 năm 2020"
+    assert issuance.date_line("Tuyên Quang", dt.date(2026, 2, 9)) == "Tuyên Quang, ngày 09 tháng 02 năm 2026"
+    assert issuance.date_line("Tuyên Quang", dt.date(2026, 11, 22)) == "Tuyên Quang, ngày 22 tháng 11 năm 2026"
+    assert issuance.date_line("Lạng Sơn", dt.date(2020, 3, 27)) == "Lạng Sơn, ngày 27 tháng 3 năm 2020"
 
 
 def test_counters_are_per_register_and_year(app: Flask) -> None:
     rt = app.extensions["congvan"]
     with rt.sessions() as session, session.begin():
-        taken = [services.take_number(session, 1, 2026) for _ in range(3)]
-        taken += [services.take_number(session, 2, 2026), services.take_number(session, 1, 2027)]
+        taken = [registers.take_number(session, 1, 2026) for _ in range(3)]
+        taken += [registers.take_number(session, 2, 2026), registers.take_number(session, 1, 2027)]
     assert taken == [1, 2, 3, 1, 1]
 
 

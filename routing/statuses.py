@@ -1,0 +1,42 @@
+"""The national receipt statuses of a delivery (Decree 30 and the exchange's status packages) as one table: code,
+label, progress rank, whether it ends the delivery, and who sets it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Status:
+    """One receipt status."""
+
+    code: str
+    label: str
+    rank: int  # progress order; breaks ties between statuses stamped with the same time
+    final: bool  # the delivery leaves the recipient's open list
+    set_by: str  # arrival (by itself on arrival) | recipient | recall_answer | sender
+
+
+TABLE = (
+    Status("01", "Đã đến", 1, False, "arrival"),
+    Status("02", "Từ chối tiếp nhận", 2, True, "recipient"),
+    Status("03", "Đã tiếp nhận", 2, False, "recipient"),
+    Status("04", "Phân công", 3, False, "recipient"),
+    Status("05", "Đang xử lý", 4, False, "recipient"),
+    Status("06", "Hoàn thành", 5, True, "recipient"),
+    Status("13", "Yêu cầu thu hồi", 0, True, "sender"),
+    Status("16", "Từ chối thu hồi", 6, False, "recall_answer"),
+    Status("15", "Đồng ý thu hồi", 7, True, "recall_answer"),
+)
+BY_CODE = {s.code: s for s in TABLE}
+
+LABELS = {s.code: s.label for s in TABLE}
+FINAL = tuple(s.code for s in TABLE if s.final)
+# What a member of a receiving unit may set by hand, and what another agency's status packages may carry.
+RECIPIENT_CODES = tuple(s.code for s in TABLE if s.set_by == "recipient")
+RECEIVER_CODES = tuple(s.code for s in TABLE if s.set_by in ("arrival", "recipient", "recall_answer"))
+
+
+def rank(code: str | None) -> int:
+    """Progress rank of a status (none yet: 0)."""
+    return BY_CODE[code].rank if code in BY_CODE else 0

@@ -1,0 +1,40 @@
+"""An action on a document through the API, handed to the module that owns it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from workflow.documents import get_document
+from workflow.errors import NotFound
+from workflow.issuance import dispatch, issue
+from workflow.lifecycle import approve, check, sign_now, sign_remotely, transition
+from workflow.models import Person
+from workflow.runtime import Runtime
+from workflow.signals import document_recalled
+
+
+def act(
+    session: Session, rt: Runtime, actor: Person, document_id: int, action: str, reason: str | None = None
+) -> dict[str, Any]:
+    """Take a lifecycle action on a document through the API; returns what happened."""
+    document = get_document(session, actor, document_id, lock=True)
+    if action == "approve":
+        return approve(session, rt, actor, document)
+    if action == "sign":
+        if document.signer.signer_kind == "csc":
+            return sign_remotely(session, actor, document)
+        sign_now(session, rt, actor, document)
+        return {}
+    if action == "issue":
+        return issue(session, rt, actor, document)
+    if action in ("submit", "withdraw", "return", "recall"):
+        transition(session, actor, document, action, reason)
+        if action == "recall":
+            document_recalled.send(session, document=document, actor=actor, reason=reason)
+        return {}
+    if action == "dispatch":
+        check(actor, document, "dispatch")
+        return dispatch(session, actor, document)
+    raise NotFound("unknown_action", "Thao tác không tồn tại.")

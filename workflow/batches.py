@@ -1,0 +1,285 @@
+"""Signing batches: the signing book, creating, confirming, signing item by item, finishing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from signing import pdf as signing_pdf
+from signing.errors import SigningError
+from workflow import catalog, outbox
+from workflow.audit import audit
+from workflow.auth import Reauthenticated
+from workflow.documents import read_pdf
+from workflow.drafting import store_version
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.lifecycle import sign_now, transition
+from workflow.models import Document, Person, SigningBatch, SigningBatchItem
+from workflow.runtime import Runtime
+
+
+def signing_book(session: Session, leader: Person) -> list[Document]:
+    """Documents waiting for this leader's signature."""
+    query = select(Document).where(Document.signer_id == leader.id, Document.state == "awaiting_signature")
+    return list(session.scalars(query.order_by(Document.id)))
+
+
+def signing_book_of(session: Session, actor: Person, leader_id: int | None) -> tuple[Person, list[Document]]:
+    """A leader's signing book as the actor may see it: their own, or a leader of the agency's for a clerk."""
+    if leader_id is None:
+        if not actor.has_role("leader"):
+            raise Forbidden("forbidden", "Chỉ lãnh đạo có sổ trình ký; văn thư chọn lãnh đạo (leader_id).")
+        return actor, signing_book(session, actor)
+    leader = session.get(Person, leader_id)
+    mine = leader is not None and leader.unit.agency_id == actor.unit.agency_id
+    if leader is None or not leader.has_role("leader") or not actor.has_role("clerk") or not mine:
+        raise NotFound("leader_not_found", "Không tìm thấy sổ trình ký của lãnh đạo này.")
+    return leader, signing_book(session, leader)
+
+
+def create_batch(
+    session: Session,
+    actor: Person | None,
+    leader_id: int,
+    document_ids: list[int] | None = None,
+    *,
+    prepare_ahead: bool = False,
+) -> SigningBatch:
+    """Collect a leader's approved non-urgent documents into a batch to confirm once.
+
+    With prepare_ahead, a job prepares the signatures while the batch waits for the leader.
+    """
+    leader = session.get(Person, leader_id)
+    theirs = actor is not None and leader is not None and leader.unit.agency_id != actor.unit.agency_id
+    if leader is None or not leader.has_role("leader") or theirs:
+        raise Invalid("invalid_leader", "Người ký không phải là lãnh đạo.", field="leader_id")
+    if actor is not None and not (actor.has_role("clerk") or actor.id == leader.id):
+        raise Forbidden("forbidden", "Chỉ văn thư hoặc chính lãnh đạo được lập lô trình ký.")
+    busy = set(
+        session.scalars(
+            select(SigningBatchItem.document_id)
+            .join(SigningBatch)
+            .where(SigningBatch.state.in_(("open", "signing")), SigningBatchItem.status == "pending")
+        )
+    )
+    candidates = [d for d in signing_book(session, leader) if not catalog.is_urgent(d.urgency) and d.id not in busy]
+    if document_ids is not None:
+        wanted = set(document_ids)
+        candidates = [d for d in candidates if d.id in wanted]
+        missing = wanted - {d.id for d in candidates}
+        if missing:
+            raise Conflict(
+                "not_in_signing_book",
+                "Có văn bản không ở trong sổ trình ký của lãnh đạo này (hoặc đã thuộc lô khác).",
+                document_ids=sorted(missing),
+            )
+    if not candidates:
+        raise Conflict("nothing_to_sign", "Không có văn bản nào chờ ký trong sổ trình ký.")
+    batch = SigningBatch(leader_id=leader.id, created_by_id=actor.id if actor else None)
+    session.add(batch)
+    for document in candidates:
+        batch.items.append(SigningBatchItem(document_id=document.id, sha256=document.current_version.sha256))
+    session.flush()
+    audit(session, actor, "batch_created", None, batch_id=batch.id, documents=[d.id for d in candidates])
+    if prepare_ahead:
+        outbox.add(session, "signing", "workflow.jobs.prepare_batch", batch_id=batch.id)
+    return batch
+
+
+def get_batch(session: Session, actor: Person, batch_id: int, *, lock: bool = False) -> SigningBatch:
+    """A batch visible to the actor (its leader, or a clerk of the agency)."""
+    query = select(SigningBatch).where(SigningBatch.id == batch_id)
+    if lock:
+        query = query.with_for_update()
+    batch = session.scalar(query)
+    if batch is None or not (
+        actor.id == batch.leader_id or (actor.has_role("clerk") and batch.leader.unit.agency_id == actor.unit.agency_id)
+    ):
+        raise NotFound("batch_not_found", "Không tìm thấy lô trình ký.")
+    return batch
+
+
+def confirm_batch(session: Session, actor: Person, batch_id: int, proof: Reauthenticated) -> SigningBatch:
+    """The leader confirms the whole batch once, having re-authenticated; signing runs in the background."""
+    batch = get_batch(session, actor, batch_id, lock=True)
+    if actor.id != batch.leader_id or proof.person_id != actor.id:
+        raise Forbidden("forbidden_action", "Chỉ lãnh đạo ký mới được xác nhận lô trình ký.")
+    if batch.state != "open":
+        return batch  # confirming twice signs nothing twice
+    batch.state = "signing"
+    batch.confirmed_at = dt.datetime.now(dt.UTC)
+    items = session.scalars(  # the documents and their versions in two queries, not two per document
+        select(SigningBatchItem)
+        .where(SigningBatchItem.batch_id == batch.id)
+        .options(selectinload(SigningBatchItem.document).selectinload(Document.versions))
+        .execution_options(populate_existing=True)
+    ).all()
+    for item in items:
+        if item.document.current_version.sha256 != item.sha256 or item.document.state != "awaiting_signature":
+            item.status = "failed"
+            item.error = "Văn bản đã thay đổi sau khi lập lô; cần lập lô mới."
+    audit(session, actor, "batch_confirmed", None, batch_id=batch.id, count=len(batch.items))
+    outbox.add(session, "signing", "workflow.jobs.sign_batch", batch_id=batch.id)
+    return batch
+
+
+def retry_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
+    """Put the failed documents of a batch back to pending and sign them again (only them)."""
+    batch = get_batch(session, actor, batch_id, lock=True)
+    if actor.id != batch.leader_id:
+        raise Forbidden("forbidden_action", "Chỉ lãnh đạo ký mới được ký lại.")
+    failed = [i for i in batch.items if i.status == "failed" and i.document.state == "awaiting_signature"]
+    if batch.state == "open" or not failed:
+        raise Conflict("nothing_to_retry", "Không có văn bản lỗi nào để ký lại.")
+    for item in failed:
+        item.status, item.error, item.sha256 = "pending", None, item.document.current_version.sha256
+    batch.state = "signing"
+    audit(session, actor, "batch_retry", None, batch_id=batch.id, documents=[i.document_id for i in failed])
+    outbox.add(session, "signing", "workflow.jobs.sign_batch", batch_id=batch.id)
+    return batch
+
+
+def lock_items(session: Session, item_ids: list[int]) -> list[SigningBatchItem]:
+    """Lock batch items and their documents (documents first, as every signing path does), loaded eagerly."""
+    document_ids = select(SigningBatchItem.document_id).where(SigningBatchItem.id.in_(item_ids))
+    session.scalars(select(Document.id).where(Document.id.in_(document_ids)).with_for_update()).all()
+    query = (
+        select(SigningBatchItem)
+        .where(SigningBatchItem.id.in_(item_ids))
+        .options(
+            joinedload(SigningBatchItem.batch).joinedload(SigningBatch.leader),
+            selectinload(SigningBatchItem.document).selectinload(Document.versions),
+        )
+        .with_for_update(of=SigningBatchItem)
+        .order_by(SigningBatchItem.id)
+    )
+    return list(session.scalars(query).unique())
+
+
+def _claim_item(item: SigningBatchItem) -> bool:
+    """Re-check a locked item and its document: True when it is still to be signed.
+
+    Also records the batch's heartbeat, which the reconciler reads to find a batch whose job died.
+    """
+    if item.status != "pending" or item.batch.state != "signing":
+        return False
+    item.batch.heartbeat_at = dt.datetime.now(dt.UTC)
+    document = item.document
+    if document.state != "awaiting_signature":
+        # Signed meanwhile (e.g. a previous run that died after its commit, or signed singly).
+        item.status = "signed" if document.signed_at else "failed"
+        item.error = None if document.signed_at else "Văn bản không còn chờ ký."
+        return False
+    if document.current_version.sha256 != item.sha256:
+        item.status, item.error = "failed", "Văn bản đã thay đổi sau khi lãnh đạo xác nhận."
+        return False
+    return True
+
+
+def sign_batch_item(session: Session, rt: Runtime, item_id: int) -> str:
+    """Sign one pending item of a signing batch in the caller's transaction, one-shot; idempotent."""
+    items = lock_items(session, [item_id])
+    if not items:
+        return "missing"
+    item = items[0]
+    if not _claim_item(item):
+        return item.status
+    sign_now(session, rt, item.batch.leader, item.document, batch_id=item.batch_id)
+    item.status = "signed"
+    item.signed_at = dt.datetime.now(dt.UTC)
+    return item.status
+
+
+def record_signature(session: Session, rt: Runtime, item: SigningBatchItem, signed: bytes, *, deferred: bool) -> str:
+    """Record a signature made by the batch job (two-phase) for an item locked with lock_items."""
+    if not _claim_item(item):
+        return item.status
+    document, leader = item.document, item.batch.leader
+    transition(session, leader, document, "sign", batch_id=item.batch_id)
+    document.signed_at = dt.datetime.now(dt.UTC)
+    version = store_version(session, rt, document, signed, "leader_signed", document.signer, flush=False)
+    if deferred:
+        document.timestamp_due = True
+        audit(session, leader, "timestamp_deferred", document, level=rt.pades.level)
+    audit(session, leader, "signature_applied", document, sha256_signed=item.sha256, sha256=version.sha256)
+    item.status, item.signed_at = "signed", document.signed_at
+    return item.status
+
+
+def fail_items(session: Session, item_ids: list[int], message: str) -> None:
+    """Mark still-pending items of a batch failed with the reason the leader will see."""
+    for item in session.scalars(
+        select(SigningBatchItem).where(SigningBatchItem.id.in_(item_ids), SigningBatchItem.status == "pending")
+    ):
+        item.status, item.error = "failed", message
+
+
+def leader_stamp(document: Document) -> dict[str, str]:
+    """What the leader's stamp says besides the time: name, capacity (KT. …) and position, agency."""
+    signer = document.signer
+    return {
+        "signer_name": signer.full_name,
+        "position": ", ".join(x for x in (signer.authority, signer.position) if x),
+        "agency": document.agency.name,
+    }
+
+
+def store_prepared(
+    session: Session, rt: Runtime, item_id: int, prepared: signing_pdf.Prepared, day: dt.date, cert: str
+) -> bool:
+    """Keep phase 1 of an item's signature, made ahead while it waits for the leader's confirmation."""
+    item = session.scalar(select(SigningBatchItem).where(SigningBatchItem.id == item_id).with_for_update())
+    if item is None or item.status != "pending" or item.document.current_version.sha256 != item.sha256:
+        return False
+    item.prepared_sha256 = rt.store.put(prepared.data)
+    item.prepared_digest = prepared.digest.hex()
+    item.prepared_start, item.prepared_end = prepared.start, prepared.end
+    item.prepared_day, item.prepared_cert = day, cert
+    return True
+
+
+def prepared_of(
+    rt: Runtime, item: SigningBatchItem, day: dt.date, cert: str, reserved: int
+) -> signing_pdf.Prepared | None:
+    """An item's phase 1 made ahead, if it still holds: same day, same certificate, room enough."""
+    if (
+        item.prepared_sha256 is None
+        or item.prepared_digest is None
+        or item.prepared_start is None
+        or item.prepared_end is None
+        or item.prepared_day != day
+        or item.prepared_cert != cert
+        or item.prepared_end - item.prepared_start < reserved  # the region holds the hex CMS: bytes_reserved chars
+    ):
+        return None
+    return signing_pdf.Prepared(
+        rt.store.get(item.prepared_sha256), bytes.fromhex(item.prepared_digest), item.prepared_start, item.prepared_end
+    )
+
+
+def finish_batch(session: Session, batch_id: int) -> SigningBatch:
+    """Close a batch when no item is pending: done, or partial if some failed."""
+    batch = session.get(SigningBatch, batch_id)
+    assert batch is not None
+    statuses = {i.status for i in batch.items}
+    if "pending" not in statuses and batch.state == "signing":
+        batch.state = "partial" if "failed" in statuses else "done"
+        batch.finished_at = dt.datetime.now(dt.UTC)
+        audit(session, None, "batch_finished", None, batch_id=batch.id, state=batch.state)
+    return batch
+
+
+def add_due_timestamp(session: Session, rt: Runtime, document_id: int) -> bool:
+    """Add the owed document timestamp to a document signed while the TSA was down; idempotent."""
+    document = session.scalar(select(Document).where(Document.id == document_id).with_for_update())
+    if document is None or not document.timestamp_due:
+        return False
+    if rt.pades.timestamper is None:
+        raise SigningError("tsa_not_configured", "Chưa cấu hình máy chủ cấp dấu thời gian (TSA_URL).")
+    stamped = signing_pdf.add_document_timestamp(read_pdf(rt, document.current_version), rt.pades.timestamper)
+    version = store_version(session, rt, document, stamped, "timestamped", None)
+    document.timestamp_due = False
+    audit(session, None, "timestamp_added", document, sha256=version.sha256)
+    return True

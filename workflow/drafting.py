@@ -1,0 +1,463 @@
+"""Drafting: a draft's fields, its content (rendered or uploaded, checked before any write), versions,
+comments, appendices, the leaders who may sign it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from signing import pdf as signing_pdf
+from signing import validation
+from signing.errors import PdfError, SigningError
+from workflow import access, catalog, render
+from workflow import limits as limits_module
+from workflow.audit import audit
+from workflow.documents import get_document
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from workflow.limits import Limits
+from workflow.models import Agency, Appendix, AuditEvent, Comment, Document, DocumentVersion, Person, Unit
+from workflow.runtime import Runtime
+
+FIELDS = ("doc_type", "summary", "urgency", "confidentiality", "signer_id", "kinh_gui", "noi_nhan", "due_date")
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """Validated fields of a draft."""
+
+    doc_type: str
+    summary: str
+    urgency: str
+    confidentiality: str
+    signer_id: int
+    kinh_gui: str
+    noi_nhan: str
+    due_date: dt.date | None
+    body: str | None
+    replaces_id: int | None = None
+
+
+def parse_draft(data: dict[str, Any], *, need_body: bool, limits: Limits) -> DraftInput:
+    """Check the fields of a draft and return them typed, or raise Invalid in Vietnamese."""
+    doc_type = str(data.get("doc_type") or "")
+    if doc_type not in catalog.DOC_TYPES:
+        raise Invalid("invalid_doc_type", "Loại văn bản không hợp lệ.", field="doc_type")
+    summary = str(data.get("summary") or "").strip()
+    if not summary:
+        raise Invalid("missing_field", "Thiếu trích yếu (summary).", field="summary")
+    if len(summary) > 1000:
+        raise Invalid("field_too_long", "Trích yếu quá dài (tối đa 1000 ký tự).", field="summary")
+    urgency = str(data.get("urgency") or "thuong")
+    if urgency not in catalog.URGENCY:
+        raise Invalid("invalid_urgency", "Độ khẩn không hợp lệ.", field="urgency")
+    confidentiality = str(data.get("confidentiality") or "thuong")
+    if confidentiality not in catalog.CONFIDENTIALITY:
+        raise Invalid("invalid_confidentiality", "Độ mật không hợp lệ.", field="confidentiality")
+    try:
+        signer_id = int(data.get("signer_id") or 0)
+    except (TypeError, ValueError):
+        signer_id = 0
+    if not signer_id:
+        raise Invalid("missing_field", "Thiếu người ký (signer_id).", field="signer_id")
+    due = optional_date(data.get("due_date"), "due_date")
+    replaces = data.get("replaces_id")
+    if replaces is not None and (not isinstance(replaces, int) or isinstance(replaces, bool) or replaces <= 0):
+        raise Invalid(
+            "invalid_replaces", "Văn bản được thay thế (replaces_id) phải là mã số văn bản.", field="replaces_id"
+        )
+    body = data.get("body")
+    if need_body and not (isinstance(body, str) and body.strip()):
+        raise Invalid("missing_field", "Thiếu nội dung văn bản (body) hoặc tệp PDF (file).", field="body")
+    if isinstance(body, str):
+        limits_module.check_body(body, limits)
+    kinh_gui, noi_nhan = _lines(data.get("kinh_gui")), _lines(data.get("noi_nhan"))
+    limits_module.check_lines(kinh_gui, limits.kinh_gui_lines, limits.line_chars, "kinh_gui", "Kính gửi")
+    limits_module.check_lines(noi_nhan, limits.noi_nhan_lines, limits.line_chars, "noi_nhan", "Nơi nhận")
+    return DraftInput(
+        doc_type=doc_type,
+        summary=summary,
+        urgency=urgency,
+        confidentiality=confidentiality,
+        signer_id=signer_id,
+        kinh_gui="\n".join(kinh_gui),
+        noi_nhan="\n".join(noi_nhan),
+        due_date=due,
+        body=body if isinstance(body, str) else None,
+        replaces_id=replaces,
+    )
+
+
+def optional_date(value: Any, field: str, label: str = "Hạn xử lý") -> dt.date | None:
+    """A date given as YYYY-MM-DD, None when absent; anything else is a 400 in Vietnamese."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise Invalid("invalid_date", f"{label} phải có dạng YYYY-MM-DD.", field=field) from exc
+
+
+def _lines(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
+
+
+def _check_pdf(rt: Runtime, data: bytes, signer_name: str | None = None) -> validation.Inspected:
+    """Check an uploaded PDF in a child process with memory and CPU limits (and find its layout by the
+    signer's name): never in the web process, never inside a write transaction."""
+    if len(data) > int(rt.config["MAX_UPLOAD_BYTES"]):
+        raise Invalid("file_too_large", "Tệp quá lớn.")
+    limits = rt.limits
+    try:
+        found = validation.inspect_isolated(
+            data,
+            signer_name=signer_name,
+            page_points=limits.page_points,
+            page_content_bytes=limits.page_content_bytes,
+        )
+    except PdfError as exc:
+        raise Invalid(exc.code, exc.message) from exc
+    except SigningError as exc:
+        raise Invalid("pdf_too_complex", exc.message) from exc
+    if found.info.pages > int(rt.config["MAX_PAGES"]):
+        raise Invalid("too_many_pages", "Tệp PDF có quá nhiều trang.")
+    return found
+
+
+def _render_basis(agency: Agency, signer: Person, fields: DraftInput) -> render.Draft:
+    """What the renderer draws for a draft's fields."""
+    type_name, _ = catalog.DOC_TYPES[fields.doc_type]
+    marks = []
+    if fields.confidentiality != "thuong":
+        marks.append(catalog.CONFIDENTIALITY[fields.confidentiality])
+    if fields.urgency != "thuong":
+        marks.append(catalog.URGENCY[fields.urgency][0])
+    noi_nhan = fields.noi_nhan.splitlines() or ["Như trên;", "Lưu: VT."]
+    return render.Draft(
+        superior=agency.superior,
+        agency=agency.name,
+        place=agency.place,
+        type_name=None if fields.doc_type == "cong_van" else type_name,
+        summary=fields.summary,
+        body=fields.body or "",
+        kinh_gui=fields.kinh_gui.splitlines(),  # công văn, tờ trình and others that address someone
+        noi_nhan=noi_nhan,
+        authority=signer.authority or signer.position,
+        position=signer.position if signer.authority else "",
+        signer_name=signer.full_name,
+        marks=marks,
+    )
+
+
+def store_version(
+    session: Session,
+    rt: Runtime,
+    document: Document,
+    data: bytes,
+    kind: str,
+    actor: Person | None,
+    layout: signing_pdf.Layout | None = None,
+    *,
+    flush: bool = True,
+    stored: bool = False,
+) -> DocumentVersion:
+    # `stored`: the bytes were put in the store before the transaction (content-addressed, so harmless if
+    # the transaction then fails), keeping slow storage out of it.
+    digest = hashlib.sha256(data).hexdigest() if stored else rt.store.put(data)
+    version = DocumentVersion(
+        document=document,
+        seq=len(document.versions) + 1,
+        kind=kind,
+        sha256=digest,
+        size=len(data),
+        created_by_id=actor.id if actor else None,
+        layout=dataclasses.asdict(layout) if layout else None,
+    )
+    session.add(version)
+    if flush:  # a batch records many versions in one transaction and flushes once, at commit
+        session.flush()
+    return version
+
+
+def layout_of(version: DocumentVersion) -> signing_pdf.Layout:
+    raw = version.layout or {}
+    return signing_pdf.Layout(**{k: signing_pdf.Box(**v) for k, v in raw.items()})
+
+
+def _check_signer(session: Session, agency: Agency, signer_id: int) -> Person:
+    signer = session.get(Person, signer_id)
+    if signer is None or not signer.has_role("leader") or signer.unit.agency_id != agency.id:
+        raise Invalid("invalid_signer", "Người ký phải là lãnh đạo của cơ quan.", field="signer_id")
+    return signer
+
+
+@dataclass(frozen=True)
+class Content:
+    """A draft's PDF, made before the transaction that stores it: rendered from the fields, or uploaded and
+    inspected. `basis` is what it was made from, checked again when it is stored."""
+
+    pdf: bytes
+    kind: str  # "rendered" or "uploaded"
+    layout: signing_pdf.Layout
+    basis: render.Draft | str  # the drawn fields, or the signer's name the upload's layout was found by
+
+
+@dataclass(frozen=True)
+class _Plan:
+    fields: DraftInput
+    signer: Person
+    agency: Agency
+    document: Document | None  # the draft being revised
+
+    def basis(self, uploaded: bool) -> render.Draft | str:
+        return self.signer.full_name if uploaded else _render_basis(self.agency, self.signer, self.fields)
+
+
+def _plan(
+    session: Session, rt: Runtime, actor: Person, data: dict[str, Any], *, uploaded: bool, document_id: int | None
+) -> _Plan:
+    """Check a new draft's (or a revision's) fields, signer and replaced document; change nothing."""
+    if document_id is None:
+        if not actor.has_role("specialist") and not actor.has_role("unit_head"):
+            raise Forbidden("forbidden", "Chỉ chuyên viên hoặc lãnh đạo phòng được soạn văn bản.")
+        fields = parse_draft(data, need_body=not uploaded, limits=rt.limits)
+        agency = actor.unit.agency
+        if fields.replaces_id is not None:
+            replaced = session.scalar(select(Document).where(Document.id == fields.replaces_id, access.visible(actor)))
+            if replaced is None or replaced.number is None:
+                # The same answer whether it is missing, unseen or not issued: ids tell nothing.
+                raise NotFound(
+                    "replaced_not_found",
+                    "Không tìm thấy văn bản được thay thế trong các văn bản đã phát hành mà bạn được xem.",
+                    field="replaces_id",
+                )
+        return _Plan(fields, _check_signer(session, agency, fields.signer_id), agency, None)
+    document = get_document(session, actor, document_id)
+    if document.state != "drafting":
+        raise Conflict("invalid_state", "Chỉ sửa được văn bản đang soạn thảo.", state=document.state)
+    if actor.id != document.drafter_id:
+        raise Forbidden("forbidden", "Chỉ người soạn thảo được sửa văn bản.")
+    merged = {k: getattr(document, k) for k in FIELDS} | {"body": document.body} | data
+    if merged.get("due_date") is not None:
+        merged["due_date"] = str(merged["due_date"])
+    merged["replaces_id"] = None  # fixed when the draft was created
+    fields = parse_draft(merged, need_body=not uploaded, limits=rt.limits)
+    fields = dataclasses.replace(fields, replaces_id=document.replaces_id)
+    return _Plan(fields, _check_signer(session, document.agency, fields.signer_id), document.agency, document)
+
+
+def _signed_in(session: Session, actor_id: int) -> Person:
+    """The person a request was authenticated as, read again on the snapshot the slow part works on."""
+    actor = session.get(Person, actor_id)
+    if actor is None or not actor.active:
+        raise Unauthenticated("login_required", "Cần đăng nhập.")
+    return actor
+
+
+def make_content(
+    rt: Runtime, actor_id: int, data: dict[str, Any], pdf: bytes | None, document_id: int | None = None
+) -> Content:
+    """Render a draft's fields, or inspect its uploaded PDF, reading a snapshot and writing nothing: the slow
+    part of saving a draft, done before the short transaction that stores it (SQLite has one writer)."""
+    with rt.readers() as session:
+        actor = _signed_in(session, actor_id)
+        plan = _plan(session, rt, actor, data, uploaded=pdf is not None, document_id=document_id)
+        basis = plan.basis(uploaded=pdf is not None)
+    if pdf is not None:
+        assert isinstance(basis, str)
+        found = _check_pdf(rt, pdf, basis)
+        assert found.layout is not None
+        rt.store.put(pdf)
+        return Content(pdf, "uploaded", found.layout, basis)
+    assert isinstance(basis, render.Draft)
+    rendered, layout = render.render(basis)
+    rt.store.put(rendered)
+    return Content(rendered, "rendered", layout, basis)
+
+
+def _store_content(session: Session, rt: Runtime, actor: Person, plan: _Plan, content: Content) -> DocumentVersion:
+    if plan.basis(uploaded=content.kind == "uploaded") != content.basis:
+        raise Conflict(
+            "changed_meanwhile", "Thông tin người ký hoặc cơ quan vừa được thay đổi; hãy lưu lại văn bản một lần nữa."
+        )
+    assert plan.document is not None
+    return store_version(session, rt, plan.document, content.pdf, content.kind, actor, content.layout, stored=True)
+
+
+def create_document(session: Session, rt: Runtime, actor: Person, data: dict[str, Any], content: Content) -> Document:
+    """Create a draft from its fields and its content (made by make_content before the transaction)."""
+    plan = _plan(session, rt, actor, data, uploaded=content.kind == "uploaded", document_id=None)
+    document = _document_from(
+        plan.agency,
+        plan.fields,
+        drafting_unit_id=actor.unit_id,
+        drafter=actor,
+        signer_id=plan.fields.signer_id,
+        state="drafting",
+    )
+    session.add(document)
+    session.flush()
+    session.refresh(document, ["signer", "agency", "versions"])
+    version = _store_content(session, rt, actor, dataclasses.replace(plan, document=document), content)
+    audit(session, actor, "create", document, None, "drafting", sha256=version.sha256)
+    return document
+
+
+def _document_from(agency: Agency, fields: DraftInput, **more: Any) -> Document:
+    return Document(
+        agency=agency,
+        doc_type=fields.doc_type,
+        summary=fields.summary,
+        body=fields.body,
+        urgency=fields.urgency,
+        confidentiality=fields.confidentiality,
+        kinh_gui=fields.kinh_gui,
+        noi_nhan=fields.noi_nhan,
+        due_date=fields.due_date,
+        replaces_id=fields.replaces_id,
+        **more,
+    )
+
+
+def preview(rt: Runtime, actor_id: int, data: dict[str, Any]) -> bytes:
+    """The PDF a draft's fields and body would render to, without storing anything (and outside any
+    transaction)."""
+    with rt.readers() as session:
+        actor = _signed_in(session, actor_id)
+        fields = parse_draft(data, need_body=True, limits=rt.limits)
+        agency = actor.unit.agency
+        draft = _render_basis(agency, _check_signer(session, agency, fields.signer_id), fields)
+    pdf, _ = render.render(draft)
+    return pdf
+
+
+def add_version(
+    session: Session, rt: Runtime, actor: Person, document_id: int, data: dict[str, Any], content: Content
+) -> DocumentVersion:
+    """Store a new draft version (new PDF, or fields/body re-rendered by make_content); only while drafting."""
+    plan = _plan(session, rt, actor, data, uploaded=content.kind == "uploaded", document_id=document_id)
+    document = plan.document
+    assert document is not None
+    if data:
+        for name in FIELDS:
+            setattr(document, name, getattr(plan.fields, name))
+        document.body = plan.fields.body
+        session.flush()
+        session.refresh(document, ["signer"])
+    version = _store_content(session, rt, actor, plan, content)
+    audit(session, actor, "new_version", document, sha256=version.sha256, seq=version.seq)
+    return version
+
+
+def add_comment(session: Session, actor: Person, document_id: int, body: str) -> Comment:
+    """Add a comment to a document the person works on."""
+    document = get_document(session, actor, document_id, need=access.WORK)
+    if not body.strip():
+        raise Invalid("missing_field", "Nội dung ý kiến không được để trống.", field="body")
+    comment = Comment(document_id=document.id, author_id=actor.id, body=body.strip())
+    session.add(comment)
+    audit(session, actor, "comment", document)
+    return comment
+
+
+def events_of(session: Session, actor: Person, document_id: int) -> list[AuditEvent]:
+    """The audit trail of a document the person works on, in order."""
+    document = get_document(session, actor, document_id, need=access.WORK)
+    query = select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id)
+    return list(session.scalars(query.options(joinedload(AuditEvent.actor))))
+
+
+def comments_of(session: Session, actor: Person, document_id: int) -> list[Comment]:
+    """The comments on a document the person works on, in order."""
+    document = get_document(session, actor, document_id, need=access.WORK)
+    query = select(Comment).where(Comment.document_id == document.id).order_by(Comment.id)
+    return list(session.scalars(query.options(joinedload(Comment.author))))
+
+
+def signers_for(session: Session, person_id: int) -> list[Person]:
+    """The leaders of a person's own agency, who may sign what they draft."""
+    agency_id = session.scalar(
+        select(Unit.agency_id).join(Person, Person.unit_id == Unit.id).where(Person.id == person_id)
+    )
+    people = session.scalars(
+        select(Person)
+        .join(Unit, Person.unit_id == Unit.id)
+        .where(Person.active.is_(True), Unit.agency_id == agency_id)
+        .order_by(Person.id)
+    )
+    return [p for p in people if p.has_role("leader")]
+
+
+MAX_APPENDICES = 20
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An uploaded file checked and stored before the transaction that records it."""
+
+    sha256: str
+    size: int
+
+
+def stage_appendix(rt: Runtime, actor_id: int, document_id: int, pdf: bytes) -> Staged:
+    """Check an appendix PDF (in the isolated checker) and store its bytes, outside any transaction, once a
+    read-only snapshot shows the person may add it."""
+    with rt.readers() as session:
+        actor = _signed_in(session, actor_id)
+        _appendix_allowed(actor, get_document(session, actor, document_id))
+    _check_pdf(rt, pdf)
+    return Staged(rt.store.put(pdf), len(pdf))
+
+
+def _appendix_allowed(actor: Person, document: Document) -> None:
+    if document.state != "drafting":
+        raise Conflict("invalid_state", "Chỉ thêm phụ lục khi văn bản đang soạn thảo.", state=document.state)
+    if actor.id != document.drafter_id:
+        raise Forbidden("forbidden", "Chỉ người soạn thảo được thêm phụ lục.")
+    if len(document.appendices) >= MAX_APPENDICES:
+        raise Conflict("too_many_appendices", f"Mỗi văn bản có tối đa {MAX_APPENDICES} phụ lục.")
+
+
+def add_appendix(session: Session, actor: Person, document_id: int, filename: str, staged: Staged) -> Appendix:
+    """Attach an appendix PDF (staged by stage_appendix) to a draft; it is signed by the agency at issuance."""
+    document = get_document(session, actor, document_id, lock=True)
+    _appendix_allowed(actor, document)
+    name = " ".join(filename.replace("\\", "/").rsplit("/", 1)[-1].split())[:200] or "phu-luc.pdf"
+    appendix = Appendix(
+        document_id=document.id,
+        seq=max((a.seq for a in document.appendices), default=0) + 1,
+        filename=name,
+        sha256=staged.sha256,
+        size=staged.size,
+        created_by_id=actor.id,
+    )
+    session.add(appendix)
+    session.flush()
+    audit(session, actor, "appendix_added", document, seq=appendix.seq, sha256=appendix.sha256, filename=name)
+    return appendix
+
+
+def get_appendix(session: Session, actor: Person, document_id: int, seq: int) -> Appendix:
+    """One appendix of a document the actor may see."""
+    document = get_document(session, actor, document_id)
+    for appendix in document.appendices:
+        if appendix.seq == seq:
+            return appendix
+    raise NotFound("appendix_not_found", "Không tìm thấy phụ lục.")
+
+
+def remove_appendix(session: Session, actor: Person, document_id: int, seq: int) -> None:
+    """Remove an appendix from a draft."""
+    appendix = get_appendix(session, actor, document_id, seq)
+    document = get_document(session, actor, document_id, lock=True)
+    if document.state != "drafting" or actor.id != document.drafter_id:
+        raise Conflict("invalid_state", "Chỉ người soạn thảo bỏ được phụ lục khi văn bản đang soạn thảo.")
+    session.delete(appendix)
+    audit(session, actor, "appendix_removed", document, seq=seq, sha256=appendix.sha256)

@@ -1,0 +1,50 @@
+"""Notifications to people and to every holder of a role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.errors import NotFound
+from workflow.models import Document, Notification, Person, Unit
+
+
+def notify_role(
+    session: Session, agency_id: int, role: str, kind: str, message: str, document: Document | None, **detail: Any
+) -> int:
+    """Notify every active person of the agency who holds the role; returns how many were notified."""
+    people = session.scalars(
+        select(Person).join(Unit).where(Unit.agency_id == agency_id, Person.active.is_(True))
+    ).all()
+    chosen = [p for p in people if p.has_role(role)]
+    for person in chosen:
+        session.add(
+            Notification(
+                person_id=person.id,
+                kind=kind,
+                message=message,
+                document_id=document.id if document else None,
+                detail=detail,
+            )
+        )
+    return len(chosen)
+
+
+def notifications(session: Session, actor: Person, unread_only: bool = False) -> list[Notification]:
+    """The person's notifications, newest first."""
+    query = select(Notification).where(Notification.person_id == actor.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(session.scalars(query.order_by(Notification.id.desc()).limit(200)))
+
+
+def mark_read(session: Session, actor: Person, notification_id: int) -> Notification:
+    """Mark one of the person's notifications as read."""
+    found = session.get(Notification, notification_id)
+    if found is None or found.person_id != actor.id:
+        raise NotFound("notification_not_found", "Không tìm thấy thông báo.")
+    found.read_at = found.read_at or dt.datetime.now(dt.UTC)
+    return found

@@ -1,0 +1,52 @@
+"""Keyset paging: a page of rows by id, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from workflow.errors import Invalid
+from workflow.models import Document
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a newest-first list: at most `limit` rows whose id is below `before` (keyset paging)."""
+
+    limit: int = 20
+    before: int | None = None
+
+
+FIRST_PAGE = Page()
+MAX_PAGE = 200
+
+# What a document's JSON or table row reads, loaded with the list instead of one query per row.
+DOCUMENT_LOADS = (
+    joinedload(Document.drafting_unit),
+    joinedload(Document.drafter),
+    joinedload(Document.signer),
+    selectinload(Document.versions),
+    selectinload(Document.appendices),
+)
+
+
+def page_of(limit: str | None, before: str | None) -> Page:
+    """The page a request asks for (?limit=&before=), checked."""
+    if limit is not None and (not limit.isdigit() or not 0 < int(limit) <= MAX_PAGE):
+        raise Invalid("invalid_limit", f"Số dòng mỗi trang (limit) phải từ 1 đến {MAX_PAGE}.", field="limit")
+    if before is not None and (not before.isdigit() or len(before) > 12):
+        raise Invalid("invalid_before", "Vị trí trang (before) phải là một số.", field="before")
+    return Page(int(limit) if limit else Page.limit, int(before) if before else None)
+
+
+def paged(session: Session, query: Any, column: Any, page: Page) -> tuple[list[Any], int | None]:
+    """Run a query newest first one page at a time; return its rows and the `before` of the next page."""
+    if page.before is not None:
+        query = query.where(column < page.before)
+    rows = list(session.scalars(query.order_by(column.desc()).limit(page.limit + 1)))
+    if len(rows) <= page.limit:
+        return rows, None
+    rows = rows[: page.limit]
+    return rows, int(rows[-1].id)
