@@ -19,7 +19,7 @@ import routing
 from routing import pages as routing_pages
 from routing import views as routing_views
 from workflow import config as config_module
-from workflow import deadline, health, limits
+from workflow import deadline, health, limits, web
 from workflow import pages as workflow_pages
 from workflow import runtime as runtime_module
 from workflow import views as workflow_views
@@ -122,7 +122,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 session.close()
             except sqlalchemy.exc.SQLAlchemyError:  # the database went away mid-request; answered already
                 log.warning("could not close a database session (the database is unreachable)")
-        workflow_views.note_token_use()
+        web.note_token_use()
 
     _bound_requests(app, rt.limits.request_seconds)
     _answer_errors(app)

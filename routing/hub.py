@@ -58,12 +58,13 @@ class Sending:
     sender: str
     recipients: list[str]
     document_key: str
-    body: bytes
+    body_sha256: str  # the file, already in the store
 
 
-def vxp_check(session: Session, system: HubSystem, signed: vxp.Signed, raw: bytes) -> Sending:
+def vxp_check(session: Session, rt: Runtime, system: HubSystem, signed: vxp.Signed, raw: bytes) -> Sending:
     """sendEdoc, the reading: the file matches its signed hash, parses, comes from the system's own agency,
-    and names only registered recipients (a package's `To`, or the request's `to`; a status's ResponseFor)."""
+    and names only registered recipients (a package's `To`, or the request's `to`; a status's ResponseFor);
+    then it is put in the file store, still before any write transaction."""
     body = vxp.body_of(raw)
     expected = signed.get("hash-file")
     if expected and expected.lower() != vxp.file_hash(body):
@@ -87,13 +88,12 @@ def vxp_check(session: Session, system: HubSystem, signed: vxp.Signed, raw: byte
     if not recipients or unknown:
         raise vxp.VxpError("vxp_unknown_recipient", f"Cơ quan nhận chưa đăng ký với trục: {', '.join(unknown) or '—'}.")
     kept = "status" if kind == "status" else "package"
-    return Sending(kept, system.organ_id, recipients, message.document_id[:160], body)
+    return Sending(kept, system.organ_id, recipients, message.document_id[:160], rt.store.put(body, ".xml"))
 
 
-def vxp_keep(session: Session, rt: Runtime, sending: Sending) -> str:
+def vxp_keep(session: Session, sending: Sending) -> str:
     """sendEdoc, the writing: one item per recipient under one DocId (the file stored once); returns it."""
     doc_id = uuid.uuid4().hex
-    digest = rt.store.put(sending.body, ".xml")
     for organ in sending.recipients:
         session.add(
             HubMessage(
@@ -102,7 +102,7 @@ def vxp_keep(session: Session, rt: Runtime, sending: Sending) -> str:
                 from_organ=sending.sender,
                 to_organ=organ,
                 document_key=sending.document_key,
-                body_sha256=digest,
+                body_sha256=sending.body_sha256,
             )
         )
     return doc_id

@@ -54,6 +54,7 @@ class Checked:
     xml_signature: dict[str, str] | None = None  # for packages: what its own XML signature says
     files: tuple[dict[str, str], ...] = ()  # for packages: each file with its verdict
     imported_by: int | None = None  # the clerk who imported it from a file
+    body_sha256: str = ""  # the message as it came, already in the file store
 
 
 def check_from_vxp(session: Session, rt: Runtime, doc_id: str, sender: str, body: bytes) -> Checked:
@@ -94,7 +95,7 @@ def _check(
     if not isinstance(message, edxml.Package):
         if message.response_for.organ_id and message.response_for.organ_id != ours.code:
             raise Unprocessable("exchange_not_addressee", f"Gói trạng thái không gửi cho cơ quan này ({ours.code}).")
-        return Checked(arrival, message)
+        return Checked(arrival, message, body_sha256=rt.store.put(arrival.body, ".xml"))
     if ours.code not in {r.organ_id for r in message.recipients}:
         raise Unprocessable("exchange_not_addressee", f"Cơ quan này ({ours.code}) không có trong nơi nhận.")
     if not message.attachments:
@@ -118,7 +119,11 @@ def _check(
     if pdf is None:
         names = ", ".join(a.name for a in message.attachments)
         pdf = incoming.PdfCheck(False, {"verdict": "no_pdf"}, f"Gói tin không có tệp PDF văn bản (chỉ có: {names}).")
-    return Checked(arrival, message, pdf, xml_check.as_dict(), tuple(verdicts))
+    # Stored before the write transaction that takes it (a package may be 64 MB): there, storing the same bytes
+    # again only hashes them.
+    digest = rt.store.put(arrival.body, ".xml")
+    rt.store.put_many([attachment.data for attachment in message.attachments])
+    return Checked(arrival, message, pdf, xml_check.as_dict(), tuple(verdicts), body_sha256=digest)
 
 
 # PDFs of one package validated (each in its own process, about a second); the rest are listed as they are.
@@ -192,7 +197,7 @@ def receive(session: Session, rt: Runtime, checked: Checked) -> dict[str, Any]:
         organ_id=message.sender.organ_id,
         document_key=message.document_id,
         code=message.code if isinstance(message, edxml.Status) else None,
-        body_sha256=rt.store.put(arrival.body, ".xml"),
+        body_sha256=checked.body_sha256,
         state="accepted",
         done_at=dt.datetime.now(dt.UTC),
     )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from routing import edxml, outbound, webhooks
 from routing.directory import self_agency
 from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
+from workflow import serializers
 from workflow.drafting import optional_date
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Person, Register, Unit
@@ -488,12 +489,12 @@ def incoming_json(incoming: IncomingDocument) -> dict[str, Any]:
         "return_reason": incoming.return_reason,
         "incoming_number": incoming.incoming_number,
         "incoming_year": incoming.incoming_year,
-        "registered_at": incoming.registered_at.isoformat() if incoming.registered_at else None,
+        "registered_at": serializers.iso(incoming.registered_at),
         "lead_unit_id": incoming.lead_unit_id,
         "supporting_unit_ids": incoming.supporting_unit_ids,
         "deadline": incoming.deadline.isoformat() if incoming.deadline else None,
         "replaces_id": incoming.replaces_id,
-        "received_at": incoming.received_at.isoformat(),
+        "received_at": serializers.iso(incoming.received_at),
     }
 
 
@@ -504,5 +505,5 @@ def event_json(event: IncomingEvent) -> dict[str, Any]:
         "code": event.code,
         "actor": event.actor.full_name if event.actor else None,
         "detail": event.detail,
-        "at": event.created_at.isoformat(),
+        "at": serializers.iso(event.created_at),
     }

@@ -22,8 +22,11 @@ def deliver(delivery_id: int) -> bool:
 def send_document(document_id: int) -> int:
     """Package an issued document once and send it to each recipient agency that has not had it."""
     rt = runtime.current()
+    packaged = outbound.make_package(rt, document_id)  # built, signed and stored before the write
+    if packaged is None:
+        return 0
     with rt.sessions() as session, session.begin():
-        message_ids = outbound.send_document(session, rt, document_id)
+        message_ids = outbound.send_document(session, rt, document_id, packaged)
     # Side by side, so one slow or unreachable agency does not hold up the others; what fails here
     # is retried by the reconciler with backoff, like any message.
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(message_ids)))) as pool:
@@ -82,16 +85,16 @@ def reconcile() -> dict[str, int]:
         messages = outbound.due_messages(session)
         hooks = webhooks.due(session)
     for delivery_id in internal:
-        outbox.enqueue(rt, "dispatch", "routing.jobs.deliver", {"delivery_id": delivery_id})
+        outbox.enqueue(rt, outbox.DELIVER, {"delivery_id": delivery_id})
     for document_id in unpackaged:
-        outbox.enqueue(rt, "exchange", "routing.jobs.send_document", {"document_id": document_id})
+        outbox.enqueue(rt, outbox.SEND_DOCUMENT, {"document_id": document_id})
     for message_id in messages:
-        outbox.enqueue(rt, "exchange", "routing.jobs.send_message", {"message_id": message_id})
+        outbox.enqueue(rt, outbox.SEND_MESSAGE, {"message_id": message_id})
     for delivery_id in hooks:
-        outbox.enqueue(rt, "webhooks", "routing.jobs.post_webhook", {"delivery_id": delivery_id})
+        outbox.enqueue(rt, outbox.POST_WEBHOOK, {"delivery_id": delivery_id})
     pulled = 0
     if rt.config["VXP_URL"] and rt.config["EXCHANGE_PULL"] and not rt.config["HUB_MODE"]:
-        outbox.enqueue(rt, "exchange", "routing.jobs.pull_vxp", {})
+        outbox.enqueue(rt, outbox.PULL_VXP, {})
         pulled = 1
     return {
         "deliveries": len(internal),

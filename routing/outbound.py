@@ -41,13 +41,13 @@ def queue_message(
     kind: str,
     organ_id: str,
     document_key: str,
-    body: bytes,
+    body_sha256: str,
     code: str | None = None,
     delivery_id: int | None = None,
     incoming_id: int | None = None,
     send_now: bool = False,
 ) -> ExchangeMessage:
-    """Store an outgoing message and record the job that sends it after commit.
+    """Record an outgoing message (its bytes already in the file store) and the job that sends it after commit.
 
     With send_now the caller sends it itself right after commit; the message is leased meanwhile,
     and the reconciler retries it only if the lease runs out with the message still pending.
@@ -62,14 +62,14 @@ def queue_message(
         code=code,
         delivery_id=delivery_id,
         incoming_id=incoming_id,
-        body_sha256=rt.store.put(body, ".xml"),
+        body_sha256=body_sha256,
         state="pending",
         next_attempt_at=now + SEND_LEASE if send_now else now,
     )
     session.add(message)
     session.flush()
     if not send_now:
-        outbox.add(session, "exchange", "routing.jobs.send_message", message_id=message.id)
+        outbox.add(session, outbox.SEND_MESSAGE, message_id=message.id)
     return message
 
 
@@ -162,24 +162,39 @@ def document_key(rt: Runtime, document: Document) -> str:
     return edxml.document_id(document.agency.code, document.issued_at.astimezone(rt.tz).date(), number, notation)
 
 
-def send_document(session: Session, rt: Runtime, document_id: int) -> list[int]:
-    """Store the package of an issued document for every recipient agency that has not had it yet.
+@dataclass(frozen=True)
+class Packaged:
+    """A document's package, made and stored before the transaction that queues it."""
 
-    One package serves every recipient; returns the message rows, which the caller sends at once after commit.
-    """
-    document = session.get(Document, document_id)
-    if document is None or document.number is None:
-        return []
-    query = select(Delivery).where(
+    document_key: str
+    body_sha256: str
+
+
+def _waiting(document_id: int) -> Any:
+    """The document's recipient agencies that have not had its package yet."""
+    return select(Delivery).where(
         Delivery.document_id == document_id,
         Delivery.kind == "agency",
         Delivery.transport == "pending",
         Delivery.exchange_id.is_(None),
     )
-    waiting = list(session.scalars(query.with_for_update()))
-    if not waiting:
-        return []
-    return _queue_package(session, rt, package_of(session, rt, document), waiting, send_now=True)
+
+
+def make_package(rt: Runtime, document_id: int) -> Packaged | None:
+    """Build, sign and store the package of an issued document on a read-only snapshot (None: nothing to send)."""
+    with rt.readers() as session:
+        document = session.get(Document, document_id)
+        if document is None or document.number is None or session.scalar(_waiting(document_id)) is None:
+            return None
+        package = package_of(session, rt, document)
+    return Packaged(package.document_id, rt.store.put(signed_bytes(rt, package), ".xml"))
+
+
+def send_document(session: Session, rt: Runtime, document_id: int, packaged: Packaged) -> list[int]:
+    """Queue the package for every recipient agency that has not had it yet (the rows locked: one job wins);
+    returns the message rows, which the caller sends at once after commit."""
+    waiting = list(session.scalars(_waiting(document_id).with_for_update()))
+    return _queue_package(session, rt, packaged, waiting, send_now=True)
 
 
 def signed_bytes(rt: Runtime, package: edxml.Package) -> bytes:
@@ -192,20 +207,19 @@ def signed_bytes(rt: Runtime, package: edxml.Package) -> bytes:
 
 
 def _queue_package(
-    session: Session, rt: Runtime, package: edxml.Package, deliveries: list[Delivery], *, send_now: bool
+    session: Session, rt: Runtime, packaged: Packaged, deliveries: list[Delivery], *, send_now: bool
 ) -> list[int]:
-    body = signed_bytes(rt, package)  # the same bytes for every recipient
     made = []
     for delivery in deliveries:
         assert delivery.agency is not None
-        delivery.exchange_id = package.document_id
+        delivery.exchange_id = packaged.document_key
         message = queue_message(
             session,
             rt,
             kind="package",
             organ_id=delivery.agency.code,
-            document_key=package.document_id,
-            body=body,
+            document_key=packaged.document_key,
+            body_sha256=packaged.body_sha256,
             delivery_id=delivery.id,
             send_now=send_now,
         )
@@ -234,9 +248,9 @@ def resend(
         if delivery.transport == "failed":
             # A recipient that never got the document takes the update as its first arrival.
             delivery.transport, delivery.last_error = "pending", None
-    _queue_package(
-        session, rt, package_of(session, rt, document, edxml.UPDATE, reason.strip()), deliveries, send_now=False
-    )
+    package = package_of(session, rt, document, edxml.UPDATE, reason.strip())
+    packaged = Packaged(package.document_id, rt.store.put(signed_bytes(rt, package), ".xml"))
+    _queue_package(session, rt, packaged, deliveries, send_now=False)
     audit(session, actor, "exchange_update", document, reason=reason.strip(), recipients=len(deliveries))
     return len(deliveries)
 
@@ -254,9 +268,9 @@ def send_status(
         description=description,
         staff=edxml.Staff(**{k: v for k, v in staff.items() if k in ("department", "staff", "email", "mobile")}),
     )
-    return queue_message(
-        session, rt, kind="status", organ_id=organ_id, document_key=key, body=edxml.build_status(status), code=code
-    )
+    # A status package is a few kilobytes: stored here, in the transaction that decides it.
+    body = rt.store.put(edxml.build_status(status), ".xml")
+    return queue_message(session, rt, kind="status", organ_id=organ_id, document_key=key, body_sha256=body, code=code)
 
 
 def reference(key: str, organ_id: str) -> edxml.Reference:

@@ -14,10 +14,11 @@ from routing.models import OPEN, Delivery, IncomingDocument
 from signing import pdf as signing_pdf
 from signing.errors import PdfError
 from workflow import render
+from workflow.directory import units_of
 from workflow.errors import DomainError, NotFound
-from workflow.models import Document, Unit
+from workflow.models import Document
 from workflow.pages import actor, back, me, my_id, page_arg, refused, signed_in
-from workflow.views import commit, db, inline_pdf, path_id, runtime
+from workflow.web import commit, db, inline_pdf, path_id, runtime
 
 bp = Blueprint("routing_pages", __name__, template_folder="templates")
 bp.register_error_handler(DomainError, refused)
@@ -142,7 +143,7 @@ def incoming_document(incoming_id: str) -> str:
     """An incoming document: its pages, fields, signatures' verdict, history and the steps I may take."""
     person = actor()
     found = incoming.get(db(), person, path_id(incoming_id))
-    units = db().scalars(select(Unit).where(Unit.agency_id == person.unit.agency_id).order_by(Unit.id)).all()
+    units = units_of(db(), person.unit.agency_id)
     return render_template(
         "routing/incoming_document.html",
         doc=found,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from routing import edxml, outbound, recipients, webhooks
 from routing.models import Delivery, DeliveryEvent, ExchangeMessage
 from routing.statuses import FINAL, LABELS, RECIPIENT_CODES, rank
-from workflow import access, outbox
+from workflow import access, outbox, serializers
 from workflow.audit import audit
 from workflow.documents import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
@@ -81,7 +81,7 @@ def create_deliveries(session: Session, document: Document) -> list[Delivery]:
     session.flush()
     for delivery in made:
         if delivery.channel == "internal":
-            outbox.add(session, "dispatch", "routing.jobs.deliver", delivery_id=delivery.id)
+            outbox.add(session, outbox.DELIVER, delivery_id=delivery.id)
     return made
 
 
@@ -89,7 +89,7 @@ def on_document_issued(session: Session, document: Document, actor: Person | Non
     """Receiver of workflow's document_issued signal: deliveries, the package job, the webhook."""
     made = create_deliveries(session, document)
     if any(d.kind == "agency" for d in made):
-        outbox.add(session, "exchange", "routing.jobs.send_document", document_id=document.id)
+        outbox.add(session, outbox.SEND_DOCUMENT, document_id=document.id)
     webhooks.emit(session, "document.issued", webhooks.document_payload(document))
     return len(made)
 
@@ -205,7 +205,7 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
         "status_label": STATUS_LABELS.get(delivery.status_code or "", "Chưa đến"),
         "status_reason": delivery.status_reason,
         "last_error": delivery.last_error,
-        "updated_at": delivery.updated_at.isoformat(),
+        "updated_at": serializers.iso(delivery.updated_at),
     }
 
 
@@ -279,7 +279,7 @@ def board(
                             "status": e.code,
                             "label": STATUS_LABELS.get(e.code, e.code),
                             "reason": e.reason,
-                            "at": (e.remote_at or e.created_at).astimezone(rt.tz).isoformat(),
+                            "at": serializers.iso(e.remote_at or e.created_at),
                         }
                         for e in events.get(delivery.id, [])
                     ],
@@ -292,7 +292,7 @@ def board(
                     "symbol": document.symbol,
                     "summary": document.summary,
                     "state": document.state,
-                    "issued_at": document.issued_at.isoformat() if document.issued_at else None,
+                    "issued_at": serializers.iso(document.issued_at),
                 },
                 "recipients": recipients,
                 "attention": sum(1 for r in recipients if r["overdue"]),
@@ -312,7 +312,7 @@ def resend(session: Session, actor: Person, delivery_id: int) -> Delivery:
         raise Conflict("not_failed", "Chỉ gửi lại được khi việc gửi đã thất bại.", transport=delivery.transport)
     delivery.transport, delivery.attempts = "pending", 0
     if delivery.channel == "internal":
-        outbox.add(session, "dispatch", "routing.jobs.deliver", delivery_id=delivery.id)
+        outbox.add(session, outbox.DELIVER, delivery_id=delivery.id)
     else:
         message = session.scalar(
             select(ExchangeMessage)
@@ -321,9 +321,9 @@ def resend(session: Session, actor: Person, delivery_id: int) -> Delivery:
             .limit(1)
         )
         if message is None:
-            outbox.add(session, "exchange", "routing.jobs.send_document", document_id=delivery.document_id)
+            outbox.add(session, outbox.SEND_DOCUMENT, document_id=delivery.document_id)
         else:
             message.state, message.attempts, message.next_attempt_at = "pending", 0, dt.datetime.now(dt.UTC)
-            outbox.add(session, "exchange", "routing.jobs.send_message", message_id=message.id)
+            outbox.add(session, outbox.SEND_MESSAGE, message_id=message.id)
     audit(session, actor, "delivery_resent", delivery.document, delivery_id=delivery.id)
     return delivery

@@ -13,10 +13,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from routing import certificate, edxml, hub, inbound, incoming, outbound, services, vxp, webhooks
 from routing.models import HubSystem
+from workflow import serializers
 from workflow.documents import get_document
 from workflow.drafting import optional_date
 from workflow.errors import DomainError, Invalid
-from workflow.views import body_json, commit, db, inline_pdf, ok, page_arg, path_id, person, person_id, runtime
+from workflow.web import body_json, commit, db, inline_pdf, ok, page_arg, path_id, person, person_id, runtime
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
 # The national exchange's protocol, served in HUB_MODE: the SDK's base URL is this prefix (http://hub/vxp).
@@ -66,7 +67,7 @@ def inbox() -> tuple[Response, int]:
                     "symbol": document.symbol,
                     "summary": document.summary,
                     "urgency": document.urgency,
-                    "issued_at": document.issued_at.isoformat() if document.issued_at else None,
+                    "issued_at": serializers.iso(document.issued_at),
                 },
             }
         )
@@ -268,8 +269,8 @@ def vxp_send() -> Response:
     with rt.readers() as reader:
         # Read, parsed and checked on a snapshot: the write transaction only keeps it.
         system, signed = _vxp_caller(reader)
-        sending = hub.vxp_check(reader, system, signed, request.get_data())
-    doc_id = hub.vxp_keep(db(), rt, sending)
+        sending = hub.vxp_check(reader, rt, system, signed, request.get_data())
+    doc_id = hub.vxp_keep(db(), sending)
     commit()
     return _vxp_answer(vxp.ok(DocId=doc_id))
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from routing import retry
 from routing.models import Delivery, IncomingDocument, WebhookDelivery, WebhookEndpoint
-from workflow import outbox
+from workflow import outbox, serializers
 from workflow.errors import Forbidden, Invalid, NotFound
 from workflow.models import Document, Person
 from workflow.runtime import Runtime
@@ -81,7 +81,7 @@ def log(session: Session, actor: Person, endpoint_id: int) -> list[WebhookDelive
 
 def emit(session: Session, event: str, data: dict[str, Any]) -> int:
     """Record an event for every endpoint subscribed to it, to be posted after commit."""
-    payload = {"type": event, "timestamp": dt.datetime.now(dt.UTC).isoformat(), "data": data}
+    payload = {"type": event, "timestamp": serializers.iso(dt.datetime.now(dt.UTC)), "data": data}
     count = 0
     for endpoint in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))):
         if event in endpoint.events.split():
@@ -100,7 +100,7 @@ def _queue(session: Session, endpoint_id: int, message_id: str, event: str, payl
     )
     session.add(row)
     session.flush()
-    outbox.add(session, "webhooks", "routing.jobs.post_webhook", delivery_id=row.id)
+    outbox.add(session, outbox.POST_WEBHOOK, delivery_id=row.id)
     return row
 
 
@@ -175,7 +175,7 @@ def delivery_log_json(row: WebhookDelivery) -> dict[str, Any]:
         "attempts": row.attempts,
         "response_status": row.response_status,
         "last_error": row.last_error,
-        "created_at": row.created_at.isoformat(),
+        "created_at": serializers.iso(row.created_at),
         "payload": row.payload,
     }
 
@@ -187,7 +187,7 @@ def document_payload(document: Document) -> dict[str, Any]:
         "number": document.number,
         "symbol": document.symbol,
         "summary": document.summary,
-        "issued_at": document.issued_at.isoformat() if document.issued_at else None,
+        "issued_at": serializers.iso(document.issued_at),
     }
 
 

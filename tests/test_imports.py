@@ -62,3 +62,14 @@ def test_no_import_cycle() -> None:
         assert name in ENTRY_POINTS or not targets & ENTRY_POINTS, f"{name} imports an entry point"
     cycle = _cycle(graph)
     assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_every_job_names_a_function_on_a_known_queue() -> None:
+    import importlib
+
+    from workflow import outbox
+
+    for job in outbox.JOBS:
+        module, name = job.func.rsplit(".", 1)
+        assert callable(getattr(importlib.import_module(module), name)), job
+        assert job.queue in outbox.QUEUES, job

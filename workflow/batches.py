@@ -84,7 +84,7 @@ def create_batch(
     session.flush()
     audit(session, actor, "batch_created", None, batch_id=batch.id, documents=[d.id for d in candidates])
     if prepare_ahead:
-        outbox.add(session, "signing", "workflow.jobs.prepare_batch", batch_id=batch.id)
+        outbox.add(session, outbox.PREPARE_BATCH, batch_id=batch.id)
     return batch
 
 
@@ -121,7 +121,7 @@ def confirm_batch(session: Session, actor: Person, batch_id: int, proof: Reauthe
             item.status = "failed"
             item.error = "Văn bản đã thay đổi sau khi lập lô; cần lập lô mới."
     audit(session, actor, "batch_confirmed", None, batch_id=batch.id, count=len(batch.items))
-    outbox.add(session, "signing", "workflow.jobs.sign_batch", batch_id=batch.id)
+    outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id)
     return batch
 
 
@@ -137,7 +137,7 @@ def retry_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
         item.status, item.error, item.sha256 = "pending", None, item.document.current_version.sha256
     batch.state = "signing"
     audit(session, actor, "batch_retry", None, batch_id=batch.id, documents=[i.document_id for i in failed])
-    outbox.add(session, "signing", "workflow.jobs.sign_batch", batch_id=batch.id)
+    outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id)
     return batch
 
 

@@ -185,3 +185,21 @@ def reset_totp(session: Session, actor: Person, person_id: int) -> Person:
     target = colleague(session, actor, person_id)
     clear_totp(session, actor, target)
     return target
+
+
+def agencies(session: Session) -> list[Agency]:
+    """Every agency of the directory, ours first, then by name."""
+    return list(session.scalars(select(Agency).order_by(Agency.is_self.desc(), Agency.name)))
+
+
+def units_of(session: Session, agency_id: int) -> list[Unit]:
+    """The units of an agency, in the order they were made."""
+    return list(session.scalars(select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.id)))
+
+
+def people_of(session: Session, agency_id: int, *, active_only: bool = False) -> list[Person]:
+    """The people of an agency's units (the active ones only, if asked)."""
+    query = select(Person).join(Unit).where(Unit.agency_id == agency_id)
+    if active_only:
+        query = query.where(Person.active.is_(True))
+    return list(session.scalars(query.order_by(Person.id)))

@@ -276,7 +276,7 @@ def reconcile() -> dict[str, int]:
                 batch.heartbeat_at = now  # one re-enqueue per lease period
                 stale.append(batch.id)
     for batch_id in stale:
-        outbox.enqueue(rt, "signing", "workflow.jobs.sign_batch", {"batch_id": batch_id})
+        outbox.enqueue(rt, outbox.SIGN_BATCH, {"batch_id": batch_id})
     with rt.sessions() as session, session.begin():
         sealed = audit.seal(session)
     return {"relayed": relayed, "batches": len(stale), "timestamps": add_due_timestamps(), "sealed": sealed}

@@ -153,5 +153,5 @@ def sign_remotely(session: Session, actor: Person, document: Document) -> dict[s
     session.add(batch)
     session.flush()
     audit(session, actor, "batch_confirmed", document, batch_id=batch.id, count=1, remote=True)
-    outbox.add(session, "signing", "workflow.jobs.sign_batch", batch_id=batch.id)
+    outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id)
     return {"batch_id": batch.id, "awaiting_approval": True}

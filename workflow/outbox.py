@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -18,9 +19,28 @@ log = logging.getLogger(__name__)
 QUEUES = ("signing", "dispatch", "exchange", "webhooks")
 
 
-def add(session: Session, queue: str, func: str, **args: Any) -> None:
+@dataclass(frozen=True)
+class Job:
+    """A background job: the queue it runs on and the function that runs it (which takes ids)."""
+
+    queue: str
+    func: str
+
+
+# Every job, the one place their queues and functions are written.
+PREPARE_BATCH = Job("signing", "workflow.jobs.prepare_batch")
+SIGN_BATCH = Job("signing", "workflow.jobs.sign_batch")
+DELIVER = Job("dispatch", "routing.jobs.deliver")
+SEND_DOCUMENT = Job("exchange", "routing.jobs.send_document")
+SEND_MESSAGE = Job("exchange", "routing.jobs.send_message")
+PULL_VXP = Job("exchange", "routing.jobs.pull_vxp")
+POST_WEBHOOK = Job("webhooks", "routing.jobs.post_webhook")
+JOBS = (PREPARE_BATCH, SIGN_BATCH, DELIVER, SEND_DOCUMENT, SEND_MESSAGE, PULL_VXP, POST_WEBHOOK)
+
+
+def add(session: Session, job: Job, **args: Any) -> None:
     """Record a job to run once the current transaction commits."""
-    session.add(OutboxMessage(queue=queue, func=func, args=args))
+    session.add(OutboxMessage(queue=job.queue, func=job.func, args=args))
 
 
 def _call(func: str, args: dict[str, Any]) -> None:
@@ -45,7 +65,7 @@ def relay(rt: Runtime) -> int:
                 if rt.config["JOB_MODE"] == "rq":
                     # If Redis fails midway the marks roll back and every row is relayed again later;
                     # a job may then run twice, which jobs allow (they are idempotent).
-                    enqueue(rt, message.queue, message.func, dict(message.args), job_id=f"outbox-{message.id}")
+                    _enqueue(rt, message.queue, message.func, dict(message.args), job_id=f"outbox-{message.id}")
                 message.relayed_at = dt.datetime.now(dt.UTC)
         relayed += len(batch)
         if rt.config["JOB_MODE"] == "inline":
@@ -64,8 +84,12 @@ def relay_quietly(rt: Runtime) -> int:
         return 0
 
 
-def enqueue(rt: Runtime, queue: str, func: str, args: dict[str, Any], job_id: str | None = None) -> None:
-    """Put one job on an RQ queue (or run it at once in inline mode)."""
+def enqueue(rt: Runtime, job: Job, args: dict[str, Any]) -> None:
+    """Put one job on its RQ queue now (or run it at once in inline mode): for what the reconciler finds due."""
+    _enqueue(rt, job.queue, job.func, args)
+
+
+def _enqueue(rt: Runtime, queue: str, func: str, args: dict[str, Any], job_id: str | None = None) -> None:
     if rt.config["JOB_MODE"] == "inline":
         _call(func, args)
         return

@@ -49,9 +49,9 @@ from workflow import (
     search,
 )
 from workflow.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
-from workflow.models import Document, Person, Register, SigningBatch, Unit
+from workflow.models import Document, Person, SigningBatch
 from workflow.states import ACTION_LABELS, ACTIONS, EVENT_LABELS, NEEDS_REASON, STATE_LABELS
-from workflow.views import commit, db, inline_pdf, path_id, runtime
+from workflow.web import commit, db, inline_pdf, path_id, runtime
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -358,7 +358,7 @@ def find() -> str:
         if words or filters != search.NO_FILTERS
         else ([], None)
     )
-    units = db().scalars(select(Unit).where(Unit.agency_id == actor().unit.agency_id).order_by(Unit.code)).all()
+    units = sorted(directory.units_of(db(), actor().unit.agency_id), key=lambda u: u.code)
     return render_template(
         "workflow/search.html",
         documents=rows,
@@ -624,9 +624,7 @@ def register_list() -> str:
     person = actor()
     year = request.args.get("year", "")
     chosen = int(year) if year.isdigit() else runtime().now().year
-    books = list(
-        db().scalars(select(Register).where(Register.agency_id == person.unit.agency_id).order_by(Register.id))
-    )
+    books = list(registers.registers_of(db(), person.unit.agency_id))
     entries = {r.id: registers.register_entries(db(), person, r.id, chosen) for r in books}
     return render_template("workflow/registers.html", registers=books, entries=entries, year=chosen)
 
@@ -658,9 +656,9 @@ def admin() -> str:
     """People, units, registers, the agency's seal."""
     person = _admin_only()
     agency_id = person.unit.agency_id
-    people = db().scalars(select(Person).join(Unit).where(Unit.agency_id == agency_id).order_by(Person.id)).all()
-    units = db().scalars(select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.id)).all()
-    books = db().scalars(select(Register).where(Register.agency_id == agency_id).order_by(Register.id)).all()
+    people = directory.people_of(db(), agency_id)
+    units = directory.units_of(db(), agency_id)
+    books = registers.registers_of(db(), agency_id)
     return render_template("workflow/admin.html", people=people, units=units, registers=books)
 
 
@@ -676,7 +674,7 @@ def _person_form() -> dict[str, Any]:
 def admin_new_person() -> BaseResponse | str:
     """Add a person."""
     person = _admin_only()
-    units = db().scalars(select(Unit).where(Unit.agency_id == person.unit.agency_id).order_by(Unit.id)).all()
+    units = directory.units_of(db(), person.unit.agency_id)
     if request.method == "POST":
         created = directory.save_person(db(), person, None, _person_form())
         commit()
@@ -709,7 +707,7 @@ def admin_person(person_id: str) -> BaseResponse | str:
         commit()
         flash(message, "ok")
         return redirect(url_for("pages.admin_person", person_id=target.id))
-    units = db().scalars(select(Unit).where(Unit.agency_id == person.unit.agency_id).order_by(Unit.id)).all()
+    units = directory.units_of(db(), person.unit.agency_id)
     return render_template("workflow/admin_person.html", target=target, units=units, kinds=catalog.SIGNER_KINDS)
 
 

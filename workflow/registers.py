@@ -101,3 +101,8 @@ def register_pdf(session: Session, rt: Runtime, actor: Person, register_id: int,
         )
     data = render.render_register(agency.name, agency.superior, register.name, year, lines, footer)
     return data, f"so-{register.code}-{year}.pdf"
+
+
+def registers_of(session: Session, agency_id: int) -> list[Register]:
+    """An agency's outgoing registers, in the order they were made."""
+    return list(session.scalars(select(Register).where(Register.agency_id == agency_id).order_by(Register.id)))

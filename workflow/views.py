@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, send_file
-from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from flask import Blueprint, Response, g, request, send_file
 
 from workflow import (
     access,
@@ -23,235 +17,19 @@ from workflow import (
     directory,
     documents,
     drafting,
-    limits,
     notifications,
     openapi,
-    outbox,
-    paging,
     registers,
     search,
+    serializers,
 )
-from workflow.errors import Invalid, NotFound, Unauthenticated
-from workflow.models import (
-    Agency,
-    ApiToken,
-    Appendix,
-    Document,
-    DocumentVersion,
-    Person,
-    Register,
-    RegisterEntry,
-    SigningBatch,
-    Unit,
-)
-from workflow.runtime import Runtime
-from workflow.states import ACTIONS, STATE_LABELS
+from workflow.errors import Invalid, NotFound
+from workflow.models import Person, RegisterEntry
+from workflow.states import ACTIONS
+from workflow.web import body_json, commit, db, failures_counted, ok, page_arg, path_id, person, person_id, runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-# --- request plumbing (also used by routing's views) ---------------------------------------
-
-
-def runtime() -> Runtime:
-    """The app's runtime."""
-    rt: Runtime = current_app.extensions["congvan"]
-    return rt
-
-
-def db() -> Session:
-    """The request's session, opened on first use and closed at teardown (read-only for GET)."""
-    if "db" not in g:
-        rt = runtime()
-        g.db = rt.readers() if request.method in ("GET", "HEAD") else rt.sessions()
-    session: Session = g.db
-    return session
-
-
-def commit() -> None:
-    """Commit the request's one transaction, then relay the jobs it recorded."""
-    db().commit()
-    outbox.relay_quietly(runtime())
-
-
-@contextmanager
-def failures_counted() -> Iterator[None]:
-    """A refused password or code is committed (it counts towards throttling) before it is answered."""
-    try:
-        yield
-    except Unauthenticated:
-        commit()
-        raise
-
-
-def _bearer() -> str:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        raise Unauthenticated("login_required", "Cần đăng nhập (Authorization: Bearer <token>).")
-    return header.removeprefix("Bearer ").strip()
-
-
-def person_id() -> int:
-    """The id of the person behind the bearer token, found on a read-only snapshot: for the slow part of a
-    request (rendering, inspecting a file), which runs before its write transaction begins."""
-    with runtime().readers() as reading:
-        found, _ = auth.person_for_token(reading, _bearer())
-        return found.id
-
-
-def person() -> Person:
-    """The person behind the request's bearer token."""
-    if "person" not in g:
-        g.person, row = auth.person_for_token(db(), _bearer())
-        # Plain values: the row may be expired by a rollback before the request ends.
-        g.token_id, g.token_last_used = row.id, row.last_used_at
-    found: Person = g.person
-    return found
-
-
-def note_token_use() -> None:
-    """Record when the request's token was last used: after the request's own transaction has ended
-    (SQLite has one writer), in a short one of its own, at most every five minutes."""
-    token_id: int | None = g.pop("token_id", None)
-    last_used: dt.datetime | None = g.pop("token_last_used", None)
-    now = dt.datetime.now(dt.UTC)
-    if token_id is not None and (last_used is None or now - last_used > dt.timedelta(minutes=5)):
-        try:
-            with runtime().sessions() as session, session.begin():
-                session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-        except SQLAlchemyError:  # bookkeeping only: the request has been answered already
-            log.warning("could not record the use of token %s", token_id)
-
-
-def body_json() -> dict[str, Any]:
-    """The JSON object body of the request, or an empty dict."""
-    if not request.data:
-        return {}
-    depth = runtime().limits.json_depth
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError as exc:  # nested past the parser's own stack
-        raise Invalid("json_too_deep", f"Nội dung JSON lồng quá sâu (tối đa {depth} cấp).") from exc
-    if not isinstance(data, dict):
-        raise Invalid("invalid_json", "Nội dung yêu cầu phải là một đối tượng JSON hợp lệ.")
-    limits.check_json(data, depth)
-    return data
-
-
-def inline_pdf(data: bytes, filename: str) -> Response:
-    """A PDF shown in the browser, under a file name the server chose."""
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
-def ok(payload: Any, status: int = 200) -> tuple[Response, int]:
-    """A JSON response."""
-    return jsonify(payload), status
-
-
-# --- representations ---------------------------------------------------------------------
-
-
-def _iso(value: dt.datetime | dt.date | None) -> str | None:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(runtime().tz).isoformat()  # times are shown in +07:00
-    return value.isoformat() if value else None
-
-
-def person_json(p: Person) -> dict[str, Any]:
-    """A person as the API shows it."""
-    return {
-        "id": p.id,
-        "username": p.username,
-        "full_name": p.full_name,
-        "position": p.position,
-        "authority": p.authority,
-        "roles": p.roles.split(),
-        "unit_id": p.unit_id,
-        "signer_kind": p.signer_kind,
-        "has_signature_image": p.signature_image is not None,
-    }
-
-
-def version_json(v: DocumentVersion) -> dict[str, Any]:
-    """A PDF version as the API shows it."""
-    return {"seq": v.seq, "kind": v.kind, "sha256": v.sha256, "size": v.size, "created_at": _iso(v.created_at)}
-
-
-def document_json(d: Document) -> dict[str, Any]:
-    """A document as the API shows it."""
-    type_name, abbreviation = catalog.DOC_TYPES[d.doc_type]
-    return {
-        "id": d.id,
-        "doc_type": d.doc_type,
-        "doc_type_name": type_name,
-        "abbreviation": abbreviation,
-        "summary": d.summary,
-        "urgency": d.urgency,
-        "confidentiality": d.confidentiality,
-        "state": d.state,
-        "state_label": STATE_LABELS[d.state],
-        "return_reason": d.return_reason,
-        "drafting_unit": {"id": d.drafting_unit.id, "code": d.drafting_unit.code, "name": d.drafting_unit.name},
-        "drafter": person_json(d.drafter),
-        "signer": person_json(d.signer),
-        "kinh_gui": d.kinh_gui.splitlines(),
-        "noi_nhan": d.noi_nhan.splitlines(),
-        "due_date": _iso(d.due_date),
-        "replaces_id": d.replaces_id,
-        "number": d.number,
-        "symbol": d.symbol,
-        "issued_at": _iso(d.issued_at),
-        "signed_at": _iso(d.signed_at),
-        "timestamp_due": d.timestamp_due,
-        "created_at": _iso(d.created_at),
-        "current_version": version_json(d.current_version) if d.versions else None,
-        "appendices": [appendix_json(a) for a in d.appendices],
-    }
-
-
-def appendix_json(a: Appendix) -> dict[str, Any]:
-    """An appendix file as the API shows it."""
-    return {
-        "seq": a.seq,
-        "filename": a.filename,
-        "sha256": a.sha256,
-        "size": a.size,
-        "issued_sha256": a.issued_sha256,
-        "created_at": _iso(a.created_at),
-    }
-
-
-def batch_json(b: SigningBatch) -> dict[str, Any]:
-    """A signing batch with its manifest."""
-    counts: dict[str, int] = {}
-    for item in b.items:
-        counts[item.status] = counts.get(item.status, 0) + 1
-    return {
-        "id": b.id,
-        "leader": person_json(b.leader),
-        "state": b.state,
-        "count": len(b.items),
-        "counts": counts,
-        "created_at": _iso(b.created_at),
-        "confirmed_at": _iso(b.confirmed_at),
-        "finished_at": _iso(b.finished_at),
-        "items": [
-            {
-                "document_id": i.document_id,
-                "summary": i.document.summary,
-                "urgency": i.document.urgency,
-                "drafting_unit": i.document.drafting_unit.name,
-                "sha256": i.sha256,
-                "status": i.status,
-                "error": i.error,
-                "signed_at": _iso(i.signed_at),
-            }
-            for i in b.items
-        ],
-    }
 
 
 # --- endpoints ---------------------------------------------------------------------------
@@ -268,7 +46,7 @@ def login() -> tuple[Response, int]:
     with failures_counted():
         token, who = auth.login(db(), runtime(), username, password, request.remote_addr or "", code)
     commit()
-    return ok({"token": token, "person": person_json(who)})
+    return ok({"token": token, "person": serializers.person_json(who)})
 
 
 @bp.post("/auth/logout")
@@ -291,9 +69,9 @@ def list_tokens() -> tuple[Response, int]:
                 {
                     "id": t.id,
                     "label": t.label,
-                    "created_at": _iso(t.created_at),
-                    "last_used_at": _iso(t.last_used_at),
-                    "revoked_at": _iso(t.revoked_at),
+                    "created_at": serializers.iso(t.created_at),
+                    "last_used_at": serializers.iso(t.last_used_at),
+                    "revoked_at": serializers.iso(t.revoked_at),
                     "current": t.id == current,
                 }
                 for t in auth.tokens(db(), actor)
@@ -313,7 +91,7 @@ def revoke_token(token_id: str) -> tuple[Response, int]:
 @bp.get("/me")
 def me() -> tuple[Response, int]:
     """The person behind the token."""
-    return ok(person_json(person()))
+    return ok(serializers.person_json(person()))
 
 
 @bp.get("/openapi.json")
@@ -327,11 +105,8 @@ def directory_list() -> tuple[Response, int]:
     """Agencies, units, people and the Decree-30 vocabularies."""
     ours = person().unit.agency_id
     session = db()
-    agencies = session.scalars(select(Agency).order_by(Agency.is_self.desc(), Agency.name)).all()
     # Other agencies are addressees (name and code); their units and people are theirs alone.
-    people = session.scalars(
-        select(Person).join(Unit).where(Unit.agency_id == ours, Person.active.is_(True)).order_by(Person.id)
-    ).all()
+    people = directory.people_of(session, ours, active_only=True)
     return ok(
         {
             "agencies": [
@@ -343,16 +118,13 @@ def directory_list() -> tuple[Response, int]:
                     "abbreviation": a.abbreviation,
                     "place": a.place,
                     "is_self": a.is_self,
-                    "units": [
-                        {"id": u.id, "code": u.code, "name": u.name}
-                        for u in session.scalars(select(Unit).where(Unit.agency_id == a.id).order_by(Unit.id))
-                    ]
+                    "units": [{"id": u.id, "code": u.code, "name": u.name} for u in directory.units_of(session, a.id)]
                     if a.id == ours
                     else [],
                 }
-                for a in agencies
+                for a in directory.agencies(session)
             ],
-            "people": [person_json(p) for p in people],
+            "people": [serializers.person_json(p) for p in people],
             "doc_types": {k: {"name": n, "abbreviation": a} for k, (n, a) in catalog.DOC_TYPES.items()},
             "urgency": {k: label for k, (label, _) in catalog.URGENCY.items()},
             "confidentiality": catalog.CONFIDENTIALITY,
@@ -377,7 +149,7 @@ def create_document() -> tuple[Response, int]:
     content = drafting.make_content(runtime(), actor_id, data, pdf)
     document = drafting.create_document(db(), runtime(), person(), data, content)
     commit()
-    return ok(document_json(document), 201)
+    return ok(serializers.document_json(document), 201)
 
 
 @bp.get("/documents")
@@ -385,25 +157,13 @@ def list_documents() -> tuple[Response, int]:
     """Documents of the person's agency, a page at a time: in one state, or found by words and filters."""
     filters = search.filters_of(request.args)
     rows, after = search.search(db(), person(), request.args.get("q", ""), filters, page_arg())
-    return ok({"documents": [document_json(d) for d in rows], "next_before": after})
-
-
-def page_arg() -> paging.Page:
-    """The page of a list the request asks for (?limit=&before=)."""
-    return paging.page_of(request.args.get("limit"), request.args.get("before"))
-
-
-def path_id(value: str) -> int:
-    """A numeric id from the URL; anything else is an unknown id (404)."""
-    if not value.isdigit() or len(value) > 12:
-        raise NotFound("not_found", "Không tìm thấy.")
-    return int(value)
+    return ok({"documents": [serializers.document_json(d) for d in rows], "next_before": after})
 
 
 @bp.get("/documents/<doc_id>")
 def get_document(doc_id: str) -> tuple[Response, int]:
     """One document with its metadata and current version."""
-    return ok(document_json(documents.get_document(db(), person(), path_id(doc_id))))
+    return ok(serializers.document_json(documents.get_document(db(), person(), path_id(doc_id))))
 
 
 @bp.post("/documents/<doc_id>/versions")
@@ -419,7 +179,7 @@ def add_version(doc_id: str) -> tuple[Response, int]:
     content = drafting.make_content(runtime(), actor_id, data, pdf, path_id(doc_id))
     version = drafting.add_version(db(), runtime(), person(), path_id(doc_id), data, content)
     commit()
-    return ok(version_json(version), 201)
+    return ok(serializers.version_json(version), 201)
 
 
 @bp.get("/documents/<doc_id>/pdf")
@@ -452,7 +212,7 @@ def add_appendix(doc_id: str) -> tuple[Response, int]:
     staged = drafting.stage_appendix(runtime(), actor_id, path_id(doc_id), upload.read())
     appendix = drafting.add_appendix(db(), person(), path_id(doc_id), upload.filename or "", staged)
     commit()
-    return ok(appendix_json(appendix), 201)
+    return ok(serializers.appendix_json(appendix), 201)
 
 
 @bp.get("/documents/<doc_id>/appendices/<seq>/pdf")
@@ -497,7 +257,7 @@ def set_signature_image(person_id: str) -> tuple[Response, int]:
     """An admin uploads a leader's handwritten signature (transparent PNG)."""
     target = directory.set_signature_image(db(), runtime(), person(), path_id(person_id), _png_body())
     commit()
-    return ok(person_json(target))
+    return ok(serializers.person_json(target))
 
 
 @bp.put("/people/<person_id>/signer")
@@ -506,7 +266,7 @@ def set_signer(person_id: str) -> tuple[Response, int]:
     data = body_json()
     target = directory.set_signer(db(), person(), path_id(person_id), data.get("kind"), data.get("ref"))
     commit()
-    return ok(person_json(target) | {"signer_ref": target.signer_ref})
+    return ok(serializers.person_json(target) | {"signer_ref": target.signer_ref})
 
 
 @bp.get("/people/<person_id>/signature-image")
@@ -555,7 +315,7 @@ def validate() -> tuple[Response, int]:
 def list_versions(doc_id: str) -> tuple[Response, int]:
     """Every version of the PDF with its SHA-256."""
     document = documents.get_document(db(), person(), path_id(doc_id), need=access.WORK)
-    return ok({"versions": [version_json(v) for v in document.versions]})
+    return ok({"versions": [serializers.version_json(v) for v in document.versions]})
 
 
 @bp.get("/documents/<doc_id>/events")
@@ -572,7 +332,7 @@ def list_events(doc_id: str) -> tuple[Response, int]:
                     "to_state": e.to_state,
                     "actor": e.actor.username if e.actor else None,
                     "detail": e.detail,
-                    "at": _iso(e.created_at),
+                    "at": serializers.iso(e.created_at),
                 }
                 for e in events
             ]
@@ -595,7 +355,8 @@ def list_comments(doc_id: str) -> tuple[Response, int]:
     return ok(
         {
             "comments": [
-                {"id": c.id, "author": c.author.full_name, "body": c.body, "at": _iso(c.created_at)} for c in comments
+                {"id": c.id, "author": c.author.full_name, "body": c.body, "at": serializers.iso(c.created_at)}
+                for c in comments
             ]
         }
     )
@@ -611,7 +372,7 @@ def document_action(doc_id: str, action: str) -> tuple[Response, int]:
     result = actions.act(db(), runtime(), actor, path_id(doc_id), action, str(reason) if reason else None)
     commit()
     document = documents.get_document(db(), actor, path_id(doc_id))
-    payload = {"document": document_json(document), "result": result}
+    payload = {"document": serializers.document_json(document), "result": result}
     if result.get("ok") is False:
         # Issuance that failed after taking a number (the voided entry is committed), or a refused dispatch.
         status = 503 if result["error"]["code"] == "issue_failed" else 422
@@ -624,7 +385,7 @@ def signing_book() -> tuple[Response, int]:
     """The documents waiting for a leader's signature: the one who asks, or ?leader_id= for a clerk."""
     leader_id = request.args.get("leader_id")
     leader, docs = batches.signing_book_of(db(), person(), path_id(leader_id) if leader_id else None)
-    return ok({"leader": person_json(leader), "documents": [document_json(d) for d in docs]})
+    return ok({"leader": serializers.person_json(leader), "documents": [serializers.document_json(d) for d in docs]})
 
 
 @bp.post("/signing-batches")
@@ -640,13 +401,13 @@ def create_batch() -> tuple[Response, int]:
         raise Invalid("invalid_field", "document_ids phải là danh sách số.", field="document_ids")
     batch = batches.create_batch(db(), actor, leader_id, ids, prepare_ahead=bool(runtime().config["PREPARE_AHEAD"]))
     commit()
-    return ok(batch_json(batch), 201)
+    return ok(serializers.batch_json(batch), 201)
 
 
 @bp.get("/signing-batches/<batch_id>")
 def get_batch(batch_id: str) -> tuple[Response, int]:
     """A batch's manifest and per-document results."""
-    return ok(batch_json(batches.get_batch(db(), person(), path_id(batch_id))))
+    return ok(serializers.batch_json(batches.get_batch(db(), person(), path_id(batch_id))))
 
 
 @bp.post("/signing-batches/<batch_id>/confirm")
@@ -657,7 +418,7 @@ def confirm_batch(batch_id: str) -> tuple[Response, int]:
     batch = batches.confirm_batch(db(), person(), path_id(batch_id), proof)
     commit()
     db().refresh(batch)
-    return ok(batch_json(batch), 202)
+    return ok(serializers.batch_json(batch), 202)
 
 
 def _reauthenticated(actor: Person) -> auth.Reauthenticated:
@@ -713,14 +474,14 @@ def retry_batch(batch_id: str) -> tuple[Response, int]:
     batch = batches.retry_batch(db(), person(), path_id(batch_id))
     commit()
     db().refresh(batch)
-    return ok(batch_json(batch), 202)
+    return ok(serializers.batch_json(batch), 202)
 
 
 @bp.get("/registers", endpoint="registers")
 def register_list() -> tuple[Response, int]:
     """The outgoing registers of the person's agency."""
     actor = person()
-    rows = db().scalars(select(Register).where(Register.agency_id == actor.unit.agency_id).order_by(Register.id))
+    rows = registers.registers_of(db(), actor.unit.agency_id)
     return ok({"registers": [{"id": r.id, "code": r.code, "name": r.name, "scope": r.scope} for r in rows]})
 
 
@@ -731,7 +492,7 @@ def entry_json(e: RegisterEntry) -> dict[str, Any]:
         "symbol": e.symbol,
         "status": e.status,
         "void_reason": e.void_reason,
-        "issued_at": _iso(e.issued_at),
+        "issued_at": serializers.iso(e.issued_at),
         "doc_type": catalog.DOC_TYPES[e.doc_type][0],
         "summary": e.summary,
         "signer": e.signer_name,
@@ -779,7 +540,7 @@ def notification_list() -> tuple[Response, int]:
                     "message": n.message,
                     "document_id": n.document_id,
                     "detail": n.detail,
-                    "created_at": _iso(n.created_at),
+                    "created_at": serializers.iso(n.created_at),
                     "read": n.read_at is not None,
                 }
                 for n in rows
