@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import requests
 
-from tests import hostile, processes
+from tests.support import hostile, processes
 
 HERE = Path(__file__).resolve().parents[1]
 PASSWORD = "congvan-demo"

@@ -39,8 +39,8 @@ from werkzeug.security import generate_password_hash
 from routing import edxml, vxp
 from routing import hub as hub_module
 from routing.models import HubMessage
-from tests import processes
-from tests.network import STNMT, Instance, _runtime, make_instance, wait_for
+from tests.support import processes
+from tests.support.network import STNMT, Instance, _runtime, make_instance, wait_for
 from workflow.demo_day import PASSWORD
 
 # What the congvan-only transport measured before this protocol replaced it (README, issue 15).

@@ -46,8 +46,8 @@ import requests
 from sqlalchemy import event
 from werkzeug.security import generate_password_hash
 
-from tests import processes
-from tests.network import STNMT, Instance, make_instance, wait_for
+from tests.support import processes
+from tests.support.network import STNMT, Instance, make_instance, wait_for
 from workflow import audit
 from workflow.demo_day import PASSWORD
 from workflow.search import fold
@@ -458,7 +458,7 @@ def explain(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Every statement the slowest path of each request runs, with EXPLAIN (ANALYZE, BUFFERS); flags scans of
     the big tables. Returns the statements per request and the path explained."""
-    from tests.conftest import Api
+    from tests.support.api import Api
     from workflow.cli import reconcile_all
     from wsgi import create_app
 

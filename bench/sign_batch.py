@@ -254,7 +254,7 @@ def big_pdf_child(path: Path) -> None:
 
 def tsa_child() -> None:
     """In a child process: run the local TSA, print its URL and root certificate file, serve until stdin closes."""
-    from tests.trust_services import trust_services
+    from tests.support.trust_services import trust_services
 
     with trust_services() as services_up, tempfile.NamedTemporaryFile(suffix=".pem") as root:
         root.write(services_up.root_pem())

@@ -26,8 +26,8 @@ from sqlalchemy import event, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.conftest import build_app
-from tests.processes import PostgresServer
+from tests.support.api import build_app
+from tests.support.processes import PostgresServer
 from workflow import access, documents, paging
 from workflow.models import Document, Person
 

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from tests import processes
+from tests.support import processes
+from tests.support.api import KEY_PASSPHRASE, Api, build_app, database_url
 from workflow import demo, runtime
 from workflow.cli import upgrade_database
 from workflow.demo_day import PASSWORD
-from wsgi import create_app
-
-KEY_PASSPHRASE = "test-passphrase"
-_db_counter = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -63,133 +57,30 @@ def pg_server() -> Iterator[str]:
         yield url
 
 
-def database_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """A fresh, empty database of the given kind."""
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path}/congvan.db"
-    server = request.getfixturevalue("pg_server")
-    return processes.create_database(server, f"t{next(_db_counter)}")
+@pytest.fixture
+def database_kind() -> str:
+    """The database a test's app runs on: SQLite, or both SQLite and PostgreSQL for a test (or module) marked
+    both_databases."""
+    return "sqlite"
 
 
-def build_app(db_url: str, tmp_path: Path, keys_dir: Path, password_hash: str, **overrides: Any) -> Flask:
-    """An app on a migrated database holding the demo directory."""
-    config = {
-        "DATABASE_URL": db_url,
-        "FILES_DIR": str(tmp_path / "files"),
-        "KEYS_DIR": str(keys_dir),
-        "KEY_PASSPHRASE": KEY_PASSPHRASE,
-        "JOB_MODE": "inline",
-        "TESTING": True,
-        **overrides,
-    }
-    upgrade_database(db_url)
-    app = create_app(config)
-    rt = app.extensions["congvan"]
-    with rt.sessions() as session, session.begin():
-        demo.load_directory(session, password_hash)
-        demo.load_images(rt, session)
-    return app
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked both_databases run once on SQLite and once on PostgreSQL."""
+    if metafunc.definition.get_closest_marker("both_databases") and "database_kind" in metafunc.fixturenames:
+        metafunc.parametrize("database_kind", ["sqlite", "postgresql"])
 
 
 @pytest.fixture
-def app(tmp_path: Path, keys_dir: Path, password_hash: str) -> Iterator[Flask]:
-    """The app on SQLite with jobs run inline after commit."""
-    application = build_app(f"sqlite:///{tmp_path}/congvan.db", tmp_path, keys_dir, password_hash)
+def app(
+    request: pytest.FixtureRequest, database_kind: str, tmp_path: Path, keys_dir: Path, password_hash: str
+) -> Iterator[Flask]:
+    """The app with jobs run inline after commit, on the test's database."""
+    application = build_app(database_url(database_kind, tmp_path, request), tmp_path, keys_dir, password_hash)
     yield application
     application.extensions["congvan"].close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_app(request: pytest.FixtureRequest, tmp_path: Path, keys_dir: Path, password_hash: str) -> Iterator[Flask]:
-    """The app on SQLite and on PostgreSQL."""
-    url = database_url(request.param, tmp_path, request)
-    application = build_app(url, tmp_path, keys_dir, password_hash)
-    yield application
-    application.extensions["congvan"].close()
-
-
-class Api:
-    """The JSON API through Flask's test client, logged in as any demo user."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        self.tokens: dict[str, str] = {}
-        self.people: dict[str, dict[str, Any]] = {}
-
-    def token(self, user: str) -> str:
-        if user not in self.tokens:
-            response = self.client.post("/api/v1/auth/login", json={"username": user, "password": PASSWORD})
-            assert response.status_code == 200, response.get_json()
-            body = response.get_json()
-            self.tokens[user], self.people[user] = body["token"], body["person"]
-        return self.tokens[user]
-
-    def id_of(self, user: str) -> int:
-        self.token(user)
-        return int(self.people[user]["id"])
-
-    def __call__(self, method: str, path: str, token: str | None = None, json: Any = None) -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = self.client.open(path, method=method, json=json, headers=headers)
-        return response.status_code, response.get_json()
-
-    def as_(self, user: str, method: str, path: str, json: Any = None, **kw: Any) -> Any:
-        headers = {"Authorization": f"Bearer {self.token(user)}"}
-        return self.client.open(path, method=method, json=json, headers=headers, **kw)
-
-    def draft(self, user: str = "chuyenvien", **overrides: Any) -> dict[str, Any]:
-        payload = {
-            "doc_type": "cong_van",
-            "summary": "tiếp tục thực hiện công tác phòng, chống dịch COVID-19",
-            "body": "Giám đốc Sở yêu cầu các phòng, đơn vị nghiêm túc thực hiện./.",
-            "signer_id": self.id_of("giamdoc"),
-            "kinh_gui": ["Các phòng, đơn vị trực thuộc Sở"],
-            "noi_nhan": ["Như trên;", "UBND tỉnh (b/c);", "Lưu: VT, VP."],
-        } | overrides
-        response = self.as_(user, "POST", "/api/v1/documents", json=payload)
-        assert response.status_code == 201, response.get_json()
-        return dict(response.get_json())
-
-    def act(self, user: str, doc_id: int, action: str, reason: str | None = None) -> Any:
-        return self.as_(
-            user, "POST", f"/api/v1/documents/{doc_id}/actions/{action}", json={"reason": reason} if reason else None
-        )
-
-    def advance(self, doc_id: int, state: str) -> None:
-        """Drive a document along the main path until it reaches the state."""
-        path = [
-            ("submit", "chuyenvien", "in_review"),
-            ("approve", "truongphong", "awaiting_signature"),
-            ("sign", "giamdoc", "signed"),
-            ("issue", "vanthu", "dispatched"),
-        ]
-        alternatives = {
-            "withdrawn": [("withdraw", "chuyenvien", "withdrawn")],
-            "issued": [*path[:3], ("issue", "vanthu", "issued")],
-            "recalled": [*path, ("recall", "vanthu", "recalled")],
-        }
-        steps = alternatives.get(state) or path
-        order = ["drafting", *(reached for _, _, reached in steps)]
-        for action, user, reached in steps:
-            # The drafter (who takes the first step) sees the document in every state.
-            current = self.as_("chuyenvien", "GET", f"/api/v1/documents/{doc_id}").get_json()["state"]
-            if current == state:
-                return
-            if current in order and order.index(current) >= order.index(reached):
-                continue  # this step was done before
-            response = self.act(user, doc_id, action, "Lý do thu hồi." if action == "recall" else None)
-            assert response.status_code == 200, response.get_json()
-            if reached == state:
-                return
 
 
 @pytest.fixture
 def api(app: Flask) -> Api:
-    """API client on the SQLite app."""
+    """API client on the test's app."""
     return Api(app.test_client())
-
-
-@pytest.fixture
-def any_api(any_app: Flask) -> Api:
-    """API client on the SQLite and the PostgreSQL app."""
-    return Api(any_app.test_client())

@@ -11,13 +11,10 @@ import pytest
 from flask import Flask
 from reportlab.pdfgen import canvas
 
-from tests.conftest import Api, build_app
+from tests.support.api import Api, build_app
 
-
-@pytest.fixture
-def api(any_api: Api) -> Api:
-    """These tests run on SQLite and on PostgreSQL."""
-    return any_api
+# These tests run on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 
 def small_pdf(text: str = "Số: /STNMT-VP") -> bytes:

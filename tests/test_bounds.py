@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests import hostile
-from tests.conftest import Api, build_app
+from tests.support import hostile
+from tests.support.api import Api, build_app
 from tests.web.test_pages import _token, sign_in
 from workflow import drafting, registers, render
 from workflow.models import AuditEvent, Document, Register
@@ -31,11 +31,12 @@ def _error(response: Any) -> str:
     return str(response.get_json()["error"]["code"])
 
 
-def test_texts_within_their_limits(any_api: Api) -> None:
+@pytest.mark.both_databases
+def test_texts_within_their_limits(api: Api) -> None:
     """Every bound answers a 400 in Vietnamese with its own code; nothing is stored; within them, 201."""
-    app = any_api.client.application
+    app = api.client.application
     before = _count(app)
-    leader = any_api.id_of("giamdoc")
+    leader = api.id_of("giamdoc")
     cases = {
         "body_too_long": {"body": "a" * 200_001},
         "too_many_lines": {"noi_nhan": [f"UBND xã số {i};" for i in range(151)]},
@@ -43,11 +44,11 @@ def test_texts_within_their_limits(any_api: Api) -> None:
     }
     for code, fields in cases.items():
         payload = {"doc_type": "cong_van", "summary": "giới hạn", "body": "Nội dung.", "signer_id": leader} | fields
-        response = any_api.as_("chuyenvien", "POST", "/api/v1/documents", json=payload)
+        response = api.as_("chuyenvien", "POST", "/api/v1/documents", json=payload)
         assert response.status_code == 400 and _error(response) == code, response.get_json()
         assert response.get_json()["error"]["message"]
     paragraphs = {"doc_type": "cong_van", "summary": "đoạn", "body": "a\n" * 5001, "signer_id": leader}
-    response = any_api.as_("chuyenvien", "POST", "/api/v1/documents", json=paragraphs)
+    response = api.as_("chuyenvien", "POST", "/api/v1/documents", json=paragraphs)
     assert response.status_code == 400 and _error(response) == "body_too_long"
     assert _count(app) == before
 
@@ -84,28 +85,29 @@ def test_a_long_paragraph_is_laid_out_whole() -> None:
     assert found == words
 
 
-def test_bad_characters_and_deep_json(any_api: Api) -> None:
-    app = any_api.client.application
+@pytest.mark.both_databases
+def test_bad_characters_and_deep_json(api: Api) -> None:
+    app = api.client.application
     before = _count(app)
-    leader = any_api.id_of("giamdoc")
+    leader = api.id_of("giamdoc")
     for value in ("\ud800", "trích yếu\x07", "a\x00b"):
         payload = {"doc_type": "cong_van", "summary": value, "body": "Nội dung.", "signer_id": leader}
         # json.dumps writes the lone surrogate as the escape "\ud800", as a client would send it.
-        response = any_api.as_(
+        response = api.as_(
             "chuyenvien", "POST", "/api/v1/documents", data=json.dumps(payload), content_type="application/json"
         )
         assert response.status_code == 400 and _error(response) == "invalid_characters", value
     deep = '{"username": ' + "[" * 100_000 + "]" * 100_000 + "}"
-    response = any_api.client.post("/api/v1/auth/login", data=deep, content_type="application/json")
+    response = api.client.post("/api/v1/auth/login", data=deep, content_type="application/json")
     assert response.status_code == 400 and _error(response) == "json_too_deep"
     nested: Any = "x"
     for _ in range(40):
         nested = [nested]
-    response = any_api.as_("chuyenvien", "POST", "/api/v1/documents", json={"summary": nested})
+    response = api.as_("chuyenvien", "POST", "/api/v1/documents", json={"summary": nested})
     assert response.status_code == 400 and _error(response) == "json_too_deep"
     # Newlines and tabs are ordinary text.
     ok = {"doc_type": "cong_van", "summary": "a\tb", "body": "Dòng 1\r\nDòng 2", "signer_id": leader}
-    assert any_api.as_("chuyenvien", "POST", "/api/v1/documents", json=ok).status_code == 201
+    assert api.as_("chuyenvien", "POST", "/api/v1/documents", json=ok).status_code == 201
     assert _count(app) == before + 1
 
 

@@ -6,10 +6,11 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from flask import Flask
 
-from tests.conftest import Api
-from tests.pdfcheck import assert_issued_pdf, nss_db
+from tests.support.api import Api
+from tests.support.pdfcheck import assert_issued_pdf, nss_db
 from workflow.demo_day import run_day
 
 MAIN_PATH = ["create", "submit", "approve", "sign", "signature_applied", "issue", "dispatch"]
@@ -27,8 +28,8 @@ RETURNED_PATH = [
 ]
 
 
-def test_full_day(any_app: Flask, any_api: Api, keys_dir: Path, tmp_path: Path) -> None:
-    api = any_api
+@pytest.mark.both_databases
+def test_full_day(app: Flask, api: Api, keys_dir: Path, tmp_path: Path) -> None:
     day = run_day(api, drafts=20, returned=2)
     vanthu = api.token("vanthu")
     year = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year

@@ -13,7 +13,7 @@ def test_short_fuzz_run_finds_nothing(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     options = ["-runs=4000", "-max_len=20000", "-rss_limit_mb=1024", f"-artifact_prefix={tmp_path}/"]
     run = subprocess.run(
-        [sys.executable, "tests/fuzz_upload.py", *options, str(corpus)],
+        [sys.executable, "tests/support/fuzz_upload.py", *options, str(corpus)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -10,8 +10,8 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from tests import hostile
-from tests.conftest import Api
+from tests.support import hostile
+from tests.support.api import Api
 from tests.test_bad_input import encrypted_pdf
 
 CASES = {

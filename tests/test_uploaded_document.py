@@ -8,15 +8,12 @@ from pathlib import Path
 import pytest
 from reportlab.pdfgen import canvas
 
-from tests.conftest import Api
-from tests.pdfcheck import assert_issued_pdf, nss_db
+from tests.support.api import Api
+from tests.support.pdfcheck import assert_issued_pdf, nss_db
 from workflow.render import register_fonts
 
-
-@pytest.fixture
-def api(any_api: Api) -> Api:
-    """These tests run on SQLite and on PostgreSQL."""
-    return any_api
+# These tests run on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 
 def letter() -> bytes:

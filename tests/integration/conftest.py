@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import KEY_PASSPHRASE, Api, build_app, database_url
+from tests.support.api import KEY_PASSPHRASE, Api, build_app, database_url
 
 
 @dataclass

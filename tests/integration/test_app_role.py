@@ -9,8 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests import processes
-from tests.conftest import Api, build_app
+from tests.support import processes
+from tests.support.api import Api, build_app
 from workflow import config as config_module
 from workflow import db, jobs
 from workflow.cli import upgrade_database

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests import processes
-from tests.conftest import Api
+from tests.support import processes
+from tests.support.api import Api
 from workflow import backup, runtime
 from workflow import config as config_module
 from workflow.models import Document
@@ -39,14 +39,15 @@ def _env(config: dict[str, object]) -> dict[str, str]:
     )
 
 
-def test_backup_restore_drill(any_app: Flask, any_api: Api, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+@pytest.mark.both_databases
+def test_backup_restore_drill(app: Flask, api: Api, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     ids = []
     for n in range(3):
-        doc = any_api.draft(summary=f"văn bản sao lưu số {n + 1}")
-        any_api.advance(doc["id"], "dispatched")
+        doc = api.draft(summary=f"văn bản sao lưu số {n + 1}")
+        api.advance(doc["id"], "dispatched")
         ids.append(doc["id"])
-    originals = {i: any_api.as_("vanthu", "GET", f"/api/v1/documents/{i}/pdf").data for i in ids}
-    source = any_app.extensions["congvan"].config
+    originals = {i: api.as_("vanthu", "GET", f"/api/v1/documents/{i}/pdf").data for i in ids}
+    source = app.extensions["congvan"].config
     done = _cli(_env(source), "backup", str(tmp_path / "backup"))
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "backup" / "manifest.json").is_file()

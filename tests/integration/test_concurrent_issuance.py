@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests import processes
 from tests.integration.conftest import Deployment, prepare_documents
+from tests.support import processes
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from tests import processes
 from tests.integration.conftest import Deployment
+from tests.support import processes
 
 pytestmark = pytest.mark.integration
 

@@ -31,8 +31,8 @@ from redis import Redis
 from rq import Worker
 
 from signing.pdf import signature_count
-from tests import processes
-from tests.network import STNMT, Instance, make_instance
+from tests.support import processes
+from tests.support.network import STNMT, Instance, make_instance
 from workflow.demo_day import PASSWORD
 
 pytestmark = pytest.mark.integration

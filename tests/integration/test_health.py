@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import processes
-from tests.conftest import KEY_PASSPHRASE, build_app
 from tests.integration.conftest import Deployment
-from tests.network import wait_for
+from tests.support import processes
+from tests.support.api import KEY_PASSPHRASE, build_app
+from tests.support.network import wait_for
 from workflow import config as config_module
 from workflow import health
 from wsgi import create_app

@@ -9,8 +9,8 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
-from tests import processes
-from tests.conftest import Api, build_app
+from tests.support import processes
+from tests.support.api import Api, build_app
 from workflow import jobs
 from workflow.demo_day import PASSWORD
 from workflow.models import OutboxMessage

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests import processes
-from tests.network import STNMT, Instance, _runtime, log_tail, make_instance, wait_for
+from tests.support import processes
+from tests.support.network import STNMT, Instance, _runtime, log_tail, make_instance, wait_for
 from workflow.models import SigningBatch
 
 pytestmark = pytest.mark.integration

@@ -18,8 +18,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from tests import hostile, processes
-from tests.network import STNMT, Instance, _runtime, log_tail, make_instance
+from tests.support import hostile, processes
+from tests.support.network import STNMT, Instance, _runtime, log_tail, make_instance
 from workflow.demo_day import PASSWORD
 from workflow.models import Document
 

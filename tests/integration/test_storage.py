@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests import processes
-from tests.conftest import Api, build_app
+from tests.support import processes
+from tests.support.api import Api, build_app
 from workflow import backup, runtime
 from workflow import config as config_module
 from workflow.errors import Corrupted

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from routing import edxml
 from routing.models import HubMessage
-from tests import processes
-from tests.network import (
+from tests.support import processes
+from tests.support.network import (
     INTEROP,
     SNV,
     STC,

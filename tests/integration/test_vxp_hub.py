@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from routing import edxml, payload, vxp
 from routing.models import HubMessage
-from tests.network import INTEROP, Instance, _runtime, add_system, make_instance, sdk_client
 from tests.routing.test_edxml import GOLDEN, _deep, _with_payload, _zip
+from tests.support.network import INTEROP, Instance, _runtime, add_system, make_instance, sdk_client
 
 pytestmark = pytest.mark.integration
 

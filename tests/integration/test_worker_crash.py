@@ -10,8 +10,8 @@ import time
 import pytest
 
 from signing.pdf import signature_count
-from tests import processes
 from tests.integration.conftest import Deployment, prepare_documents
+from tests.support import processes
 from workflow.demo_day import PASSWORD
 
 pytestmark = pytest.mark.integration

@@ -14,8 +14,8 @@ from flask import Flask
 
 from routing import directory, edxml, inbound
 from signing import pki, signers, xmldsig
-from tests.conftest import Api
 from tests.routing.test_edxml import sample
+from tests.support.api import Api
 
 SNV, STNMT = "000.00.09.H57", "000.00.12.H57"
 VN = dt.timezone(dt.timedelta(hours=7))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from tests.conftest import Api
-from tests.pdfcheck import nss_db
 from tests.signing.test_pdf import pdftotext
+from tests.support.api import Api
+from tests.support.pdfcheck import nss_db
 from tests.web.test_pages import sign_in
 
 

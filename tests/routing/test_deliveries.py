@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Api
+from tests.support.api import Api
 
-
-@pytest.fixture
-def api(any_api: Api) -> Api:
-    """These tests run on SQLite and on PostgreSQL."""
-    return any_api
+# These tests run on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 
 def test_unknown_recipient_is_kept_visible(api: Api) -> None:

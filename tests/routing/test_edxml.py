@@ -17,7 +17,7 @@ import pytest
 
 from routing import edxml, payload
 from signing import pki, signers, validation, xmldsig
-from tests.conftest import Api
+from tests.support.api import Api
 
 GOLDEN = Path(__file__).with_name("golden")
 INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"

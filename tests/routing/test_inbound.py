@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from routing import directory, edxml
 from routing.models import Delivery, ExchangeMessage, IncomingDocument
 from signing import pki, signers
-from tests.conftest import Api, build_app
 from tests.routing.foreign import SNV, STNMT, VN, Foreign, arrive, cert_of, package_from_snv
+from tests.support.api import Api, build_app
 from workflow.models import Agency, Document
 
 

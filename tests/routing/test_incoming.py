@@ -18,23 +18,14 @@ from sqlalchemy import select
 
 from routing import edxml, services
 from routing.models import Delivery, ExchangeMessage
-from tests import hostile, processes
-from tests.conftest import Api
 from tests.routing.foreign import SNV, STNMT, Foreign, arrive, package_from_snv
+from tests.support import hostile, processes
+from tests.support.api import Api
 from tests.web.test_pages import _token, sign_in
 from workflow import config as config_module
 
-
-@pytest.fixture
-def app(any_app: Flask) -> Flask:
-    """These tests run on SQLite and on PostgreSQL."""
-    return any_app
-
-
-@pytest.fixture
-def api(any_api: Api) -> Api:
-    """The API of the same app."""
-    return any_api
+# These tests run on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from routing import directory, edxml, retry
 from routing.models import Delivery, ExchangeMessage
 from signing import xmldsig
-from tests.conftest import Api
+from tests.support.api import Api
 from workflow import config as config_module
 
 

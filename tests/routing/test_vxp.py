@@ -14,7 +14,7 @@ from flask import Flask
 
 from routing import hub, vxp
 from routing.models import HubMessage
-from tests.conftest import build_app
+from tests.support.api import build_app
 
 A, B = "000.00.09.H57", "000.00.04.H57"
 SECRETS = {"sys-a": "secret-of-system-a-2026", "sys-b": "secret-of-system-b-2026"}

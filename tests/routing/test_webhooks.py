@@ -17,8 +17,8 @@ from standardwebhooks.webhooks import Webhook
 
 from routing import jobs
 from routing.models import WebhookDelivery
-from tests import processes
-from tests.conftest import Api
+from tests.support import processes
+from tests.support.api import Api
 
 
 @dataclass

@@ -12,7 +12,7 @@ from signing import pdf, validation
 from signing.errors import SigningError
 from tests.signing.conftest import leader_signed
 from tests.signing.test_pdf import NOW, draft
-from tests.trust_services import TrustServices, trust_services
+from tests.support.trust_services import TrustServices, trust_services
 from workflow.demo import seal_png, signature_png
 from workflow.render import render
 

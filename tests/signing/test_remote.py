@@ -11,8 +11,8 @@ import pytest
 
 from signing import appearance, pdf, pki, remote, validation
 from signing.errors import SigningError
-from tests.csc_server import CscServer, csc_server
 from tests.signing.test_pdf import NOW, draft
+from tests.support.csc_server import CscServer, csc_server
 from workflow.render import render
 
 

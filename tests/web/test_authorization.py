@@ -23,8 +23,8 @@ from sqlalchemy import select, text
 from werkzeug.security import generate_password_hash
 
 from routing.models import Delivery
-from tests.conftest import PASSWORD, Api
 from tests.routing.foreign import Foreign, arrive, foreign, foreign_ca, package_from_snv, signed_pdf  # noqa: F401
+from tests.support.api import PASSWORD, Api
 from tests.web.test_pages import _token
 from workflow.models import Agency, ApiToken, Base, Notification, Person, Register, Unit
 from workflow.states import ACTIONS, TRANSITIONS

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from routing.models import Delivery
-from tests.conftest import Api
+from tests.support.api import Api
 from tests.web.test_pages import sign_in
 from workflow.models import AuditEvent, Document, OutboxMessage
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.network import STNMT, Instance, make_instance
+from tests.support.network import STNMT, Instance, make_instance
 from workflow.demo_day import PASSWORD
 
 pytestmark = pytest.mark.integration

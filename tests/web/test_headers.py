@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tests.conftest import Api
+from tests.support.api import Api
 from tests.web.test_pages import sign_in
 
 EXPECTED = {

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import Api
 from tests.routing.foreign import Foreign, arrive, package_from_snv
+from tests.support.api import Api
 from workflow.demo_day import PASSWORD
 
 PAGES = ["/", "/documents", "/documents/new", "/review", "/signing", "/issue", "/inbox", "/incoming", "/account"]

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import Api, build_app
+from tests.support.api import Api, build_app
 from tests.web.test_pages import _token, sign_in
 
 

@@ -10,7 +10,7 @@ from PIL import Image
 from reportlab.pdfgen import canvas
 
 from signing import validation
-from tests.conftest import Api
+from tests.support.api import Api
 from workflow.demo import signature_png
 
 

@@ -14,8 +14,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DatabaseError
 
 from signing import pdf as signing_pdf
-from tests.conftest import KEY_PASSPHRASE, Api
-from tests.trust_services import TrustServices, trust_services
+from tests.support.api import KEY_PASSPHRASE, Api
+from tests.support.trust_services import TrustServices, trust_services
 from workflow import audit, jobs
 from workflow.models import AuditAnchor, AuditEvent
 
@@ -49,32 +49,34 @@ def _verdict(app: Flask) -> audit.Verdict:
         return audit.verify(session)
 
 
-def test_chain_seals_every_event_and_anchors_with_the_tsa(any_app: Flask, any_api: Api, tsa: TrustServices) -> None:
-    _day(any_api)
-    rt = any_app.extensions["congvan"]
+@pytest.mark.both_databases
+def test_chain_seals_every_event_and_anchors_with_the_tsa(app: Flask, api: Api, tsa: TrustServices) -> None:
+    _day(api)
+    rt = app.extensions["congvan"]
     assert jobs.reconcile()["sealed"] > 10
     assert jobs.reconcile()["sealed"] == 0  # each event once
     rt.config["TSA_URL"] = tsa.tsa_url
     seq = jobs.anchor_audit()
-    verdict = _verdict(any_app)
+    verdict = _verdict(app)
     assert verdict.ok and verdict.unsealed == 0 and verdict.links == seq and verdict.anchors == 1
     with rt.readers() as session:
         anchor = session.query(AuditAnchor).one()
         assert anchor.token and signing_pdf.token_covers(anchor.token, bytes.fromhex(anchor.hash))
         assert not signing_pdf.token_covers(anchor.token, bytes(32))
     # The day's anchor is printed at the end of the register.
-    registers = any_api.as_("vanthu", "GET", "/api/v1/registers").get_json()["registers"]
+    registers = api.as_("vanthu", "GET", "/api/v1/registers").get_json()["registers"]
     register = next(r for r in registers if r["code"] == "CV")
-    year = any_api.as_("vanthu", "GET", "/api/v1/documents?limit=1").get_json()["documents"][0]["issued_at"][:4]
-    printed = any_api.as_("vanthu", "GET", f"/api/v1/registers/{register['id']}/entries.pdf?year={year}").data
+    year = api.as_("vanthu", "GET", "/api/v1/documents?limit=1").get_json()["documents"][0]["issued_at"][:4]
+    printed = api.as_("vanthu", "GET", f"/api/v1/registers/{register['id']}/entries.pdf?year={year}").data
     text_of = subprocess.run(["pdftotext", "-", "-"], input=printed, capture_output=True, check=True).stdout.decode()
     assert f"liên kết số {seq}" in text_of and anchor.hash[:16] in text_of.replace("\n", "")
 
 
-def test_audit_rows_cannot_be_changed_or_deleted(any_app: Flask, any_api: Api) -> None:
-    _day(any_api, 1)
+@pytest.mark.both_databases
+def test_audit_rows_cannot_be_changed_or_deleted(app: Flask, api: Api) -> None:
+    _day(api, 1)
     jobs.reconcile()
-    rt = any_app.extensions["congvan"]
+    rt = app.extensions["congvan"]
     for statement in (
         "UPDATE audit_events SET action = 'gia_mao'",
         "DELETE FROM audit_events",
@@ -83,16 +85,17 @@ def test_audit_rows_cannot_be_changed_or_deleted(any_app: Flask, any_api: Api) -
     ):
         with pytest.raises(DatabaseError, match="append-only"), rt.engine.begin() as connection:
             connection.execute(text(statement))
-    assert _verdict(any_app).ok
+    assert _verdict(app).ok
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("tampering", ["edited", "deleted", "swapped", "truncated"])
-def test_tampering_is_found_at_its_link(any_app: Flask, any_api: Api, tampering: str) -> None:
-    _day(any_api)
-    rt = any_app.extensions["congvan"]
+def test_tampering_is_found_at_its_link(app: Flask, api: Api, tampering: str) -> None:
+    _day(api)
+    rt = app.extensions["congvan"]
     jobs.reconcile()
     anchored = jobs.anchor_audit()  # no TSA configured: an anchor without a token
-    assert anchored is not None and _verdict(any_app).ok
+    assert anchored is not None and _verdict(app).ok
     with rt.engine.begin() as connection:
         ids = [row[0] for row in connection.execute(text("SELECT audit_id FROM audit_chain ORDER BY seq"))]
         middle = ids[len(ids) // 2]
@@ -116,7 +119,7 @@ def test_tampering_is_found_at_its_link(any_app: Flask, any_api: Api, tampering:
             for audit_id in ids[-3:]:
                 connection.execute(text("DELETE FROM audit_chain WHERE audit_id = :id"), {"id": audit_id})
                 connection.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": audit_id})
-    verdict = _verdict(any_app)
+    verdict = _verdict(app)
     assert verdict.broken is not None
     expected = {
         "edited": ("changed_event", ids.index(middle) + 1),

@@ -9,22 +9,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from signing.pdf import signature_count
-from tests.conftest import Api
+from tests.support.api import Api
 from workflow import jobs
 from workflow.demo_day import PASSWORD
 from workflow.models import SigningBatch
 
-
-@pytest.fixture
-def app(any_app: Flask) -> Flask:
-    """These tests run on SQLite and on PostgreSQL."""
-    return any_app
-
-
-@pytest.fixture
-def api(any_api: Api) -> Api:
-    """The API of the same app."""
-    return any_api
+# These tests run on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 
 def book(api: Api, count: int, **overrides: object) -> list[int]:

@@ -13,8 +13,8 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from signing import pki
-from tests.conftest import Api, build_app
-from tests.csc_server import CscServer, csc_server
+from tests.support.api import Api, build_app
+from tests.support.csc_server import CscServer, csc_server
 from workflow.demo_day import PASSWORD
 from workflow.models import SigningBatchItem
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import build_app
+from tests.support.api import build_app
 from workflow.demo_day import PASSWORD
 
 LIMITS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
@@ -11,8 +12,9 @@ from workflow.db import migrated_object
 from workflow.models import Base
 
 
-def test_migrations_match_models(any_app: Flask) -> None:
-    engine = any_app.extensions["congvan"].engine
+@pytest.mark.both_databases
+def test_migrations_match_models(app: Flask) -> None:
+    engine = app.extensions["congvan"].engine
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_object": migrated_object})
         diff = compare_metadata(context, Base.metadata)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from tests.conftest import Api, build_app
+from tests.support.api import Api, build_app
 from workflow import issuance, registers
 from workflow.models import Agency, Document, Register, Unit
 

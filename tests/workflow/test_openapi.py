@@ -6,7 +6,7 @@ import re
 
 from flask import Flask
 
-from tests.conftest import Api
+from tests.support.api import Api
 
 
 def test_every_route_is_documented(app: Flask, api: Api) -> None:

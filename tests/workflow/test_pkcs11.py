@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 
 from signing import pki
-from tests.conftest import Api, build_app
-from tests.tokens import Token, add_signing_key, softhsm_token
+from tests.support.api import Api, build_app
+from tests.support.tokens import Token, add_signing_key, softhsm_token
 from workflow.demo_day import PASSWORD
 
 

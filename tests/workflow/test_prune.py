@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
 from routing.models import HubMessage, WebhookDelivery, WebhookEndpoint
-from tests.conftest import Api
+from tests.support.api import Api
 from workflow.cli import prune_all
 from workflow.models import OutboxMessage
 
 
-def test_prune_keeps_what_is_pending_or_recent(any_app: Flask, any_api: Api) -> None:
-    doc = any_api.draft()
-    any_api.advance(doc["id"], "dispatched")  # outbox rows written and relayed
-    rt = any_app.extensions["congvan"]
+@pytest.mark.both_databases
+def test_prune_keeps_what_is_pending_or_recent(app: Flask, api: Api) -> None:
+    doc = api.draft()
+    api.advance(doc["id"], "dispatched")  # outbox rows written and relayed
+    rt = app.extensions["congvan"]
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
     with rt.sessions() as session, session.begin():
         relayed = session.scalars(select(OutboxMessage.id).where(OutboxMessage.relayed_at.is_not(None))).all()

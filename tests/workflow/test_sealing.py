@@ -11,14 +11,11 @@ from sqlalchemy import select, text
 
 from routing import hub
 from routing.models import HubSystem
-from tests.conftest import Api
+from tests.support.api import Api
 from workflow import cli, sealing
 
-
-@pytest.fixture
-def app(any_app: Flask) -> Flask:
-    """These tests run on SQLite and on PostgreSQL."""
-    return any_app
+# These tests run on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 
 def _raw(app: Flask, sql: str) -> str:
@@ -26,14 +23,14 @@ def _raw(app: Flask, sql: str) -> str:
         return str(connection.execute(text(sql)).scalar_one())
 
 
-def test_secrets_are_stored_sealed_and_read_plain(app: Flask, any_api: Api) -> None:
+def test_secrets_are_stored_sealed_and_read_plain(app: Flask, api: Api) -> None:
     rt = app.extensions["congvan"]
     with rt.sessions() as session, session.begin():
         hub.add_system(session, "sys-snv", "000.00.09.H57", "Sở Nội vụ", "bi-mat-chung-rat-dai")
-    status, endpoint = any_api(
+    status, endpoint = api(
         "POST",
         "/api/v1/webhooks",
-        any_api.token("admin"),
+        api.token("admin"),
         {"url": "http://127.0.0.1:9/h", "events": ["document.issued"]},
     )
     assert status == 201 and endpoint["secret"].startswith("whsec_")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from flask import Flask
 
-from tests.conftest import Api
+from tests.support.api import Api
 from workflow import search
 from workflow.search import fold
 
@@ -31,8 +31,8 @@ def _every_page(api: Api, user: str, query: str) -> list[int]:
         before = f"&before={body['next_before']}"
 
 
-def test_search_is_accent_insensitive_and_finds_numbers(any_api: Api) -> None:
-    api = any_api
+@pytest.mark.both_databases
+def test_search_is_accent_insensitive_and_finds_numbers(api: Api) -> None:
     covid = api.draft(summary="tiếp tục thực hiện công tác phòng, chống dịch COVID-19")
     land = api.draft(summary="tăng cường quản lý đất đai")
     assert _found(api, "q=phong chong dich") == [covid["id"]]
@@ -51,8 +51,8 @@ def test_search_is_accent_insensitive_and_finds_numbers(any_api: Api) -> None:
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_date"
 
 
-def test_search_reads_the_body_and_filters(any_api: Api) -> None:
-    api = any_api
+@pytest.mark.both_databases
+def test_search_reads_the_body_and_filters(api: Api) -> None:
     plan = api.draft(summary="kế hoạch năm 2027", body="Tổ chức tập huấn nghiệp vụ văn thư lưu trữ cho cán bộ xã.")
     decision = api.draft(summary="quyết định khen thưởng", doc_type="quyet_dinh")
     assert _found(api, "q=tap huan luu tru") == [plan["id"]]  # words of the body, accent-insensitive
@@ -75,25 +75,24 @@ def test_search_reads_the_body_and_filters(any_api: Api) -> None:
         assert response.status_code == 400 and response.get_json()["error"]["code"] == code, query
 
 
-def test_lists_come_a_page_at_a_time(any_api: Api) -> None:
-    api = any_api
+@pytest.mark.both_databases
+def test_lists_come_a_page_at_a_time(api: Api) -> None:
     made = [api.draft(summary=f"văn bản trang {n}")["id"] for n in range(5)]
     assert _every_page(api, "chuyenvien", "q=trang") == sorted(
         made, reverse=True
     )  # newest first, each once, none left out
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("window", [2, 5000])
-def test_search_pages_stay_complete_across_the_window(
-    any_api: Api, monkeypatch: pytest.MonkeyPatch, window: int
-) -> None:
+def test_search_pages_stay_complete_across_the_window(api: Api, monkeypatch: pytest.MonkeyPatch, window: int) -> None:
     monkeypatch.setattr(search, "WINDOW", window)  # PostgreSQL looks at the newest WINDOW documents first
     made = []
     for n in range(9):
         summary = f"kế hoạch cửa sổ {n}" if n % 3 else f"báo cáo khác {n}"
-        made.append((any_api.draft(summary=summary)["id"], n % 3 != 0))
+        made.append((api.draft(summary=summary)["id"], n % 3 != 0))
     wanted = sorted((i for i, matches in made if matches), reverse=True)
-    assert _every_page(any_api, "chuyenvien", "q=cua+so") == wanted
+    assert _every_page(api, "chuyenvien", "q=cua+so") == wanted
 
 
 def test_fold() -> None:
@@ -102,8 +101,8 @@ def test_fold() -> None:
     assert fold("01/STNMT-VP") == "01 stnmt vp"
 
 
-def test_search_uses_its_index_and_follows_changes(any_app: Flask, any_api: Api) -> None:
-    api = any_api
+@pytest.mark.both_databases
+def test_search_uses_its_index_and_follows_changes(app: Flask, api: Api) -> None:
     doc = api.draft(summary="kế hoạch phòng chống thiên tai")
     assert _found(api, "q=thien tai") == [doc["id"]]
     response = api.as_(
@@ -112,7 +111,7 @@ def test_search_uses_its_index_and_follows_changes(any_app: Flask, any_api: Api)
     assert response.status_code == 201, response.get_json()
     assert _found(api, "q=thien tai") == [] and _found(api, "q=trong rung") == [doc["id"]]
     assert _found(api, "q=tro") == [doc["id"]]  # the start of a word is enough
-    rt = any_app.extensions["congvan"]
+    rt = app.extensions["congvan"]
     with rt.engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             plan = connection.exec_driver_sql(
@@ -127,8 +126,8 @@ def test_search_uses_its_index_and_follows_changes(any_app: Flask, any_api: Api)
             assert any("ix_documents_search_trgm" in str(row) for row in plan), plan
 
 
-def test_a_list_by_filters_pages_through_every_rule_once(any_api: Api) -> None:
-    api = any_api
+@pytest.mark.both_databases
+def test_a_list_by_filters_pages_through_every_rule_once(api: Api) -> None:
     # The head of the office sees: drafts of the office (as its head), their own drafts, and what was delivered
     # to the office; not the land unit's drafts. Each rule is looked up through its own index and merged.
     office = [api.draft(summary=f"văn phòng {n}")["id"] for n in range(3)]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from tests.conftest import Api
+import pytest
+
+from tests.support.api import Api
 
 
 def _state(api: Api, doc_id: int) -> str:
     return str(api.as_("chuyenvien", "GET", f"/api/v1/documents/{doc_id}").get_json()["state"])
 
 
-def test_no_step_can_be_skipped(any_api: Api) -> None:
-    api = any_api
+@pytest.mark.both_databases
+def test_no_step_can_be_skipped(api: Api) -> None:
     doc = api.draft()["id"]
     skips = [
         ("drafting", "giamdoc", "sign"),  # sign before review

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import Api, build_app, database_url
+from tests.support.api import Api, build_app, database_url
 from workflow.states import ACTIONS, STATES, TRANSITIONS, next_state
 
 EXPECTED = {

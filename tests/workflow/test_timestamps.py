@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import Api, build_app
-from tests.trust_services import TrustServices, trust_services
+from tests.support.api import Api, build_app
+from tests.support.trust_services import TrustServices, trust_services
 from workflow import jobs
 from workflow.demo_day import PASSWORD
 

@@ -11,22 +11,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from tests.conftest import Api
+from tests.support.api import Api
 from tests.web.test_pages import _token, sign_in
 from tests.workflow.test_batches import book
 from workflow.demo_day import PASSWORD
 
-
-@pytest.fixture
-def app(any_app: Flask) -> Flask:
-    """These tests run on SQLite and on PostgreSQL."""
-    return any_app
-
-
-@pytest.fixture
-def api(any_api: Api) -> Api:
-    """The API of the same app."""
-    return any_api
+# These tests run on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 
 def _turn_on(api: Api, user: str) -> tuple[pyotp.TOTP, str]:

@@ -6,7 +6,7 @@ import time
 
 from reportlab.pdfgen import canvas
 
-from tests.conftest import Api
+from tests.support.api import Api
 
 
 def _issued_pdf(api: Api) -> bytes:

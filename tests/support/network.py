@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import requests
 
 from routing import directory
-from tests import processes
+from tests.support import processes
 from workflow import config as config_module
 from workflow import demo, runtime
 from workflow.cli import upgrade_database
@@ -169,7 +169,7 @@ def make_instance(
             demo.load_images(rt, session)
             identity = directory.identity(rt, ours)
         rt.close()
-    process_env = dict(os.environ) | settings | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    process_env = dict(os.environ) | settings | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     return Instance(name, process_env, processes.free_port(), workdir / "logs"), identity
 
 
@@ -204,7 +204,7 @@ def add_system(hub_instance: Instance, organ_id: str, name: str, system_id: str,
     secret_file.unlink()
 
 
-INTEROP = Path(__file__).resolve().parents[2] / "shared" / "interop"
+INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
 
 
 def sdk_client(hub_instance: Instance, system_id: str, secret: str, *args: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from werkzeug.wrappers import Request, Response
 
 from signing import pki, signers
-from tests.processes import free_port, serve_in_thread
+from tests.support.processes import free_port, serve_in_thread
 
 
 def _der(cert: x509.Certificate) -> asn1_x509.Certificate:

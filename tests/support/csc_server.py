@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 from flask import Flask, jsonify, request
 
 from signing import pki
-from tests.processes import free_port, serve_in_thread
+from tests.support.processes import free_port, serve_in_thread
 
 
 @dataclass

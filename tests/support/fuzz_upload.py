@@ -4,7 +4,7 @@ exhaust the child process's limits, MemoryError, RecursionError and pyHanko's de
 answers as "pdf_too_complex". Anything else is a finding and stops the run.
 
 The suite runs a short session (tests/test_fuzz.py); a longer one:
-    .venv/bin/python tests/fuzz_upload.py -max_total_time=3600 /tmp/congvan-fuzz-corpus
+    .venv/bin/python tests/support/fuzz_upload.py -max_total_time=3600 /tmp/congvan-fuzz-corpus
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import atheris
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 with atheris.instrument_imports():
     from pyhanko.pdf_utils.misc import PdfDecodeLimitError

@@ -1,0 +1,1 @@
+"""Helpers the tests share: the API client and app builder, real processes and servers, hostile files, tokens."""
