@@ -18,6 +18,7 @@ from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.lifecycle import sign_now, transition
 from workflow.models import Document, Person, SigningBatch, SigningBatchItem
 from workflow.runtime import Runtime
+from workflow.states import BatchState, ItemStatus
 
 
 def signing_book(session: Session, leader: Person) -> list[Document]:
@@ -61,7 +62,10 @@ def create_batch(
         session.scalars(
             select(SigningBatchItem.document_id)
             .join(SigningBatch)
-            .where(SigningBatch.state.in_(("open", "signing")), SigningBatchItem.status == "pending")
+            .where(
+                SigningBatch.state.in_((BatchState.OPEN, BatchState.SIGNING)),
+                SigningBatchItem.status == ItemStatus.PENDING,
+            )
         )
     )
     candidates = [d for d in signing_book(session, leader) if not catalog.is_urgent(d.urgency) and d.id not in busy]
@@ -106,9 +110,9 @@ def confirm_batch(session: Session, actor: Person, batch_id: int, proof: Reauthe
     batch = get_batch(session, actor, batch_id, lock=True)
     if actor.id != batch.leader_id or proof.person_id != actor.id:
         raise Forbidden("forbidden_action", "Chỉ lãnh đạo ký mới được xác nhận lô trình ký.")
-    if batch.state != "open":
+    if batch.state != BatchState.OPEN:
         return batch  # confirming twice signs nothing twice
-    batch.state = "signing"
+    batch.state = BatchState.SIGNING
     batch.confirmed_at = dt.datetime.now(dt.UTC)
     items = session.scalars(  # the documents and their versions in two queries, not two per document
         select(SigningBatchItem)
@@ -118,7 +122,7 @@ def confirm_batch(session: Session, actor: Person, batch_id: int, proof: Reauthe
     ).all()
     for item in items:
         if item.document.current_version.sha256 != item.sha256 or item.document.state != "awaiting_signature":
-            item.status = "failed"
+            item.status = ItemStatus.FAILED
             item.error = "Văn bản đã thay đổi sau khi lập lô; cần lập lô mới."
     audit(session, actor, "batch_confirmed", None, batch_id=batch.id, count=len(batch.items))
     outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id)
@@ -131,11 +135,11 @@ def retry_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
     if actor.id != batch.leader_id:
         raise Forbidden("forbidden_action", "Chỉ lãnh đạo ký mới được ký lại.")
     failed = [i for i in batch.items if i.status == "failed" and i.document.state == "awaiting_signature"]
-    if batch.state == "open" or not failed:
+    if batch.state == BatchState.OPEN or not failed:
         raise Conflict("nothing_to_retry", "Không có văn bản lỗi nào để ký lại.")
     for item in failed:
-        item.status, item.error, item.sha256 = "pending", None, item.document.current_version.sha256
-    batch.state = "signing"
+        item.status, item.error, item.sha256 = ItemStatus.PENDING, None, item.document.current_version.sha256
+    batch.state = BatchState.SIGNING
     audit(session, actor, "batch_retry", None, batch_id=batch.id, documents=[i.document_id for i in failed])
     outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id)
     return batch
@@ -163,17 +167,17 @@ def _claim_item(item: SigningBatchItem) -> bool:
 
     Also records the batch's heartbeat, which the reconciler reads to find a batch whose job died.
     """
-    if item.status != "pending" or item.batch.state != "signing":
+    if item.status != ItemStatus.PENDING or item.batch.state != BatchState.SIGNING:
         return False
     item.batch.heartbeat_at = dt.datetime.now(dt.UTC)
     document = item.document
     if document.state != "awaiting_signature":
         # Signed meanwhile (e.g. a previous run that died after its commit, or signed singly).
-        item.status = "signed" if document.signed_at else "failed"
+        item.status = ItemStatus.SIGNED if document.signed_at else ItemStatus.FAILED
         item.error = None if document.signed_at else "Văn bản không còn chờ ký."
         return False
     if document.current_version.sha256 != item.sha256:
-        item.status, item.error = "failed", "Văn bản đã thay đổi sau khi lãnh đạo xác nhận."
+        item.status, item.error = ItemStatus.FAILED, "Văn bản đã thay đổi sau khi lãnh đạo xác nhận."
         return False
     return True
 
@@ -187,7 +191,7 @@ def sign_batch_item(session: Session, rt: Runtime, item_id: int) -> str:
     if not _claim_item(item):
         return item.status
     sign_now(session, rt, item.batch.leader, item.document, batch_id=item.batch_id)
-    item.status = "signed"
+    item.status = ItemStatus.SIGNED
     item.signed_at = dt.datetime.now(dt.UTC)
     return item.status
 
@@ -204,16 +208,16 @@ def record_signature(session: Session, rt: Runtime, item: SigningBatchItem, sign
         document.timestamp_due = True
         audit(session, leader, "timestamp_deferred", document, level=rt.pades.level)
     audit(session, leader, "signature_applied", document, sha256_signed=item.sha256, sha256=version.sha256)
-    item.status, item.signed_at = "signed", document.signed_at
+    item.status, item.signed_at = ItemStatus.SIGNED, document.signed_at
     return item.status
 
 
 def fail_items(session: Session, item_ids: list[int], message: str) -> None:
     """Mark still-pending items of a batch failed with the reason the leader will see."""
     for item in session.scalars(
-        select(SigningBatchItem).where(SigningBatchItem.id.in_(item_ids), SigningBatchItem.status == "pending")
+        select(SigningBatchItem).where(SigningBatchItem.id.in_(item_ids), SigningBatchItem.status == ItemStatus.PENDING)
     ):
-        item.status, item.error = "failed", message
+        item.status, item.error = ItemStatus.FAILED, message
 
 
 def leader_stamp(document: Document) -> dict[str, str]:
@@ -231,7 +235,7 @@ def store_prepared(
 ) -> bool:
     """Keep phase 1 of an item's signature, made ahead while it waits for the leader's confirmation."""
     item = session.scalar(select(SigningBatchItem).where(SigningBatchItem.id == item_id).with_for_update())
-    if item is None or item.status != "pending" or item.document.current_version.sha256 != item.sha256:
+    if item is None or item.status != ItemStatus.PENDING or item.document.current_version.sha256 != item.sha256:
         return False
     item.prepared_sha256 = rt.store.put(prepared.data)
     item.prepared_digest = prepared.digest.hex()
@@ -264,8 +268,8 @@ def finish_batch(session: Session, batch_id: int) -> SigningBatch:
     batch = session.get(SigningBatch, batch_id)
     assert batch is not None
     statuses = {i.status for i in batch.items}
-    if "pending" not in statuses and batch.state == "signing":
-        batch.state = "partial" if "failed" in statuses else "done"
+    if ItemStatus.PENDING not in statuses and batch.state == BatchState.SIGNING:
+        batch.state = BatchState.PARTIAL if ItemStatus.FAILED in statuses else BatchState.DONE
         batch.finished_at = dt.datetime.now(dt.UTC)
         audit(session, None, "batch_finished", None, batch_id=batch.id, state=batch.state)
     return batch

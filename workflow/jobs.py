@@ -19,6 +19,7 @@ from signing.signers import Signer
 from workflow import audit, batches, db, directory, lifecycle, outbox, preparing, runtime
 from workflow.errors import DomainError
 from workflow.models import Document, LoginAttempt, OutboxMessage, Person, SigningBatch, SigningBatchItem
+from workflow.states import BatchState, ItemStatus
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def _load_work(
         wanted = [
             (item.id, item.document.current_version.sha256, batches.leader_stamp(item.document))
             for item in items
-            if item.status == "pending" and not (unprepared_only and item.prepared_sha256)
+            if item.status == ItemStatus.PENDING and not (unprepared_only and item.prepared_sha256)
         ]
         session.expunge(leader)
         session.expunge(batch)
@@ -106,7 +107,7 @@ def sign_batch(batch_id: int) -> str:
     """
     rt = runtime.current()
     batch, work, leader = _load_work(rt, batch_id)
-    if batch is None or leader is None or batch.state != "signing":
+    if batch is None or leader is None or batch.state != BatchState.SIGNING:
         return batch.state if batch else "missing"
     if work and rt.pades.level in ("B-LT", "B-LTA"):
         _sign_one_by_one(rt, batch_id, [w.item_id for w in work])  # long-term levels: pyHanko's one-shot path
@@ -268,7 +269,7 @@ def reconcile() -> dict[str, int]:
     now = dt.datetime.now(dt.UTC)
     stale = []
     with rt.sessions() as session, session.begin():
-        for batch in session.scalars(select(SigningBatch).where(SigningBatch.state == "signing")):
+        for batch in session.scalars(select(SigningBatch).where(SigningBatch.state == BatchState.SIGNING)):
             last = batch.heartbeat_at or batch.confirmed_at
             if last is not None and last.tzinfo is None:
                 last = last.replace(tzinfo=dt.UTC)

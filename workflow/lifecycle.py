@@ -19,7 +19,7 @@ from workflow.drafting import layout_of, store_version
 from workflow.errors import Conflict, Forbidden, Invalid, Unprocessable
 from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
 from workflow.runtime import Runtime
-from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, Transition, next_state
+from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, BatchState, Transition, next_state
 
 T = TypeVar("T")
 
@@ -147,7 +147,7 @@ def sign_remotely(session: Session, actor: Person, document: Document) -> dict[s
     The leader approves on their phone; the document is signed when the job gets the approval.
     """
     check(actor, document, "sign")
-    batch = SigningBatch(leader_id=document.signer_id, created_by_id=actor.id, state="signing")
+    batch = SigningBatch(leader_id=document.signer_id, created_by_id=actor.id, state=BatchState.SIGNING)
     batch.confirmed_at = dt.datetime.now(dt.UTC)
     batch.items.append(SigningBatchItem(document_id=document.id, sha256=document.current_version.sha256))
     session.add(batch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import NamedTuple
 
 
@@ -81,3 +82,20 @@ NEEDS_REASON = frozenset({"return", "recall"})
 def next_state(state: str, action: str) -> Transition | None:
     """Return the transition for (state, action), or None when it is not allowed."""
     return TRANSITIONS.get((state, action))
+
+
+class BatchState(StrEnum):
+    """Where a signing batch is: collecting (open), being signed, finished (done) or finished with failures."""
+
+    OPEN = "open"
+    SIGNING = "signing"
+    DONE = "done"
+    PARTIAL = "partial"
+
+
+class ItemStatus(StrEnum):
+    """One document of a signing batch: waiting, signed, or failed (with its reason)."""
+
+    PENDING = "pending"
+    SIGNED = "signed"
+    FAILED = "failed"
