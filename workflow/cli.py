@@ -30,6 +30,11 @@ def upgrade_database(url: str) -> None:
 @click.group()
 def main() -> None:
     """congvan: hệ thống quản lý văn bản và điều hành."""
+    # Every command, the web server's included, stops at once on a wrong setting, naming it.
+    try:
+        config_module.load()
+    except config_module.ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command("init-db")

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "sqlite:///instance/congvan.db",
@@ -121,21 +122,75 @@ SECRETS = (
 )
 
 
+class ConfigError(RuntimeError):
+    """A setting that cannot work, named by its environment variable, in Vietnamese: the process stops at start."""
+
+
+# Settings that take one of a few words, and settings that are a time of day.
+CHOICES = {
+    "JOB_MODE": ("rq", "inline"),
+    "STORAGE": ("files", "s3"),
+    "PADES_LEVEL": ("B-B", "B-T", "B-LT", "B-LTA"),
+    "TSA_FAILURE": ("fail", "defer"),
+    "ENV": ("development", "production"),
+}
+TIMES = ("SIGNING_CUTOFF", "WORKDAY_END")
+
+
+def _typed(key: str, raw: Any) -> Any:
+    """A value as its setting's type: text stays text; numbers and true/false are read as JSON."""
+    default = DEFAULTS[key]
+    if isinstance(default, str) or not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError(f"CONGVAN_{key} không đọc được: {raw!r} (cần {_kind(default)}).") from exc
+
+
+def _kind(default: Any) -> str:
+    return "true hoặc false" if isinstance(default, bool) else "một số"
+
+
+def check(config: dict[str, Any]) -> None:
+    """Refuse, naming the variable, any setting of the wrong type, out of its choices, or not a time of day."""
+    for key, default in DEFAULTS.items():
+        value, name = config[key], f"CONGVAN_{key}"
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{name} phải là true hoặc false (đang là {value!r}).")
+        elif isinstance(default, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError(f"{name} phải là một số không âm (đang là {value!r}).")
+        elif not isinstance(value, str):
+            raise ConfigError(f"{name} phải là một chuỗi (đang là {value!r}).")
+    for key, allowed in CHOICES.items():
+        if config[key] not in allowed:
+            raise ConfigError(f"CONGVAN_{key} không hợp lệ: {config[key]!r} (một trong: {', '.join(allowed)}).")
+    for key in TIMES:
+        hour, _, minute = str(config[key]).partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ConfigError(f"CONGVAN_{key} phải là giờ:phút, ví dụ 16:30 (đang là {config[key]!r}).")
+    try:
+        ZoneInfo(str(config["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"CONGVAN_TIMEZONE không phải múi giờ: {config['TIMEZONE']!r}.") from exc
+
+
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Merge defaults, the environment (CONGVAN_<KEY>, JSON-decoded when possible) and overrides."""
+    """Merge defaults, the environment (CONGVAN_<KEY>; numbers and true/false read as JSON) and overrides, then
+    check every setting (ConfigError names the first wrong one)."""
     config = dict(DEFAULTS)
     for key in DEFAULTS:
         raw = os.environ.get(f"CONGVAN_{key}")
         if raw is not None:
-            try:
-                config[key] = json.loads(raw)
-            except ValueError:
-                config[key] = raw
+            config[key] = _typed(key, raw)
     for key in SECRETS:
         secret_file = os.environ.get(f"CONGVAN_{key}_FILE")
         if secret_file and f"CONGVAN_{key}" not in os.environ:
             config[key] = Path(secret_file).read_text(encoding="utf-8").strip()
-    config.update(overrides or {})
+    config.update({key: _typed(key, value) if key in DEFAULTS else value for key, value in (overrides or {}).items()})
+    check(config)
     for key in ("FILES_DIR", "KEYS_DIR"):
         config[key] = str(Path(config[key]).resolve())
     url = str(config["DATABASE_URL"])
