@@ -24,7 +24,7 @@ from signing import pdf as signing_pdf
 from signing import xmldsig
 from workflow import catalog, outbox
 from workflow.audit import audit
-from workflow.documents import read_pdf
+from workflow.documents import get_document, read_pdf
 from workflow.errors import Forbidden, Invalid, Unprocessable
 from workflow.models import AuditEvent, Document, Person
 from workflow.notifications import notify_role
@@ -74,7 +74,12 @@ def queue_message(
 
 
 def package_of(
-    session: Session, rt: Runtime, document: Document, business_type: int = edxml.NEW, reason: str = ""
+    session: Session,
+    rt: Runtime,
+    document: Document,
+    business_type: int = edxml.NEW,
+    reason: str = "",
+    due_date: dt.date | None = None,
 ) -> edxml.Package:
     """An issued document as the edXML package its recipient agencies receive (QCVN 102:2016), laid out as the
     national exchange's library writes it: a new document, an update (2) or a replacement (3)."""
@@ -119,7 +124,7 @@ def package_of(
         signer_name=signer.full_name,
         attachments=tuple(files),
         priority=catalog.URGENCY[document.urgency][1],
-        due_date=edxml.day_text(document.due_date),
+        due_date=edxml.day_text(due_date or document.due_date),
         # Clean names of who receives it, as "Nơi nhận" reads them (no "- ", no "Lưu: …").
         to_places=tuple(line.label for line in recipients.parse(document.kinh_gui, document.noi_nhan)),
         steering_type=STEERING_TYPE,
@@ -227,16 +232,38 @@ def _queue_package(
     return made
 
 
-def resend(
-    session: Session, rt: Runtime, actor: Person, document: Document, due_date: dt.date | None, reason: str
-) -> int:
-    """Send an update package (BussinessDocType 2) of an issued document to its recipient agencies."""
+def _may_update(actor: Person, document: Document, reason: str) -> None:
     if not actor.has_role("clerk"):
         raise Forbidden("forbidden", "Chỉ văn thư gửi cập nhật văn bản.")
     if document.state not in ("dispatched", "issued"):
         raise Unprocessable("not_dispatched", "Chỉ gửi cập nhật được cho văn bản đã phát hành.")
     if not reason.strip():
         raise Invalid("reason_required", "Cần nêu lý do cập nhật.", field="reason")
+
+
+def make_update(rt: Runtime, actor_id: int, document_id: int, due_date: dt.date | None, reason: str) -> Packaged:
+    """Build, sign and store an update package (BussinessDocType 2) on a read-only snapshot, with the new due
+    date, before the transaction that records and queues it (resend)."""
+    with rt.readers() as session:
+        actor = session.get(Person, actor_id)
+        assert actor is not None
+        document = get_document(session, actor, document_id)
+        _may_update(actor, document, reason)
+        package = package_of(session, rt, document, edxml.UPDATE, reason.strip(), due_date)
+    return Packaged(package.document_id, rt.store.put(signed_bytes(rt, package), ".xml"))
+
+
+def resend(
+    session: Session,
+    rt: Runtime,
+    actor: Person,
+    document: Document,
+    due_date: dt.date | None,
+    reason: str,
+    packaged: Packaged,
+) -> int:
+    """Record an update of an issued document (made by make_update) and queue it for its recipient agencies."""
+    _may_update(actor, document, reason)
     if due_date is not None:
         document.due_date = due_date
     deliveries = list(
@@ -248,8 +275,6 @@ def resend(
         if delivery.transport == "failed":
             # A recipient that never got the document takes the update as its first arrival.
             delivery.transport, delivery.last_error = "pending", None
-    package = package_of(session, rt, document, edxml.UPDATE, reason.strip())
-    packaged = Packaged(package.document_id, rt.store.put(signed_bytes(rt, package), ".xml"))
     _queue_package(session, rt, packaged, deliveries, send_now=False)
     audit(session, actor, "exchange_update", document, reason=reason.strip(), recipients=len(deliveries))
     return len(deliveries)

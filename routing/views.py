@@ -110,11 +110,14 @@ def dispatch_board() -> tuple[Response, int]:
 @bp.post("/documents/<doc_id>/exchange-update")
 def exchange_update(doc_id: str) -> tuple[Response, int]:
     """Send an update package (BussinessDocType 2) of an issued document to its recipient agencies."""
-    actor = person()
     data = body_json()
-    due = optional_date(data.get("due_date"), "due_date")
-    document = get_document(db(), actor, path_id(doc_id), lock=True)
-    count = outbound.resend(db(), runtime(), actor, document, due, str(data.get("reason") or ""))
+    due, reason = optional_date(data.get("due_date"), "due_date"), str(data.get("reason") or "")
+    rt, document_id = runtime(), path_id(doc_id)
+    # The package is built, signed and stored on a snapshot; the write transaction only records and queues it.
+    packaged = outbound.make_update(rt, person_id(), document_id, due, reason)
+    actor = person()
+    document = get_document(db(), actor, document_id, lock=True)
+    count = outbound.resend(db(), rt, actor, document, due, reason, packaged)
     commit()
     return ok({"recipients": count}, 202)
 
