@@ -28,7 +28,7 @@ EXPECTED = (PdfError, SigningError, MemoryError, RecursionError, PdfDecodeLimitE
 
 def seeds() -> list[bytes]:
     """Starting points: a plain PDF and the hostile corpus of the tests."""
-    from tests import hostile
+    from tests.support import hostile
 
     return [hostile.plain(), hostile.page_loop(), hostile.xref_past_end(), hostile.polyglot(), hostile.deep(50)]
 
