@@ -148,7 +148,8 @@ class PdfInfo:
 
 
 # What pyHanko may raise on a malformed file (found by parsing and by fuzzing: a bad xref stream fails an
-# assertion, a bad number a decimal conversion): all mean "not a PDF we can read".
+# assertion, a bad number a decimal conversion, a trailer whose /Root is a number an attribute lookup): all mean
+# "not a PDF we can read".
 UNREADABLE = (
     PyHankoPdfError,
     KeyError,
@@ -158,6 +159,7 @@ UNREADABLE = (
     RecursionError,
     AssertionError,
     ArithmeticError,
+    AttributeError,
 )
 
 

@@ -24,6 +24,7 @@ CASES = {
     "deep nesting": (hostile.deep(), "pdf_unreadable"),
     "circular page tree": (hostile.page_loop(), "pdf_page_tree_loop"),
     "startxref past the end": (hostile.xref_past_end(), "pdf_unreadable"),
+    "a /Root that is a number": (hostile.root_number(), "pdf_unreadable"),
     "pdf/html polyglot": (hostile.polyglot(), "pdf_polyglot"),
     "a 5-metre page": (hostile.huge_page(), "pdf_page_too_large"),
 }

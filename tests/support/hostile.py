@@ -22,6 +22,11 @@ def build(objects: list[bytes], *, header: bytes = b"%PDF-1.7\n", startxref: int
     return bytes(out)
 
 
+def root_number() -> bytes:
+    """A trailer whose /Root is a number, not a reference (found by the fuzzer: pyHanko fails an attribute lookup)."""
+    return plain().replace(b"/Root 1 0 R >>", b"/Root 1 >>    ", 1)
+
+
 def plain() -> bytes:
     """A harmless one-page PDF."""
     return build([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", PAGE])
