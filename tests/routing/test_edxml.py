@@ -17,6 +17,7 @@ import pytest
 
 from routing import edxml, payload
 from signing import pki, signers, validation, xmldsig
+from tests.support import processes
 from tests.support.api import Api
 
 GOLDEN = Path(__file__).with_name("golden")
@@ -268,7 +269,7 @@ def test_hostile_packages_are_refused(case: str, code: str) -> None:
 
 def _parse_command(path: Path) -> tuple[int, dict[str, Any]]:
     done = subprocess.run(
-        [".venv/bin/congvan", "edxml", "parse", str(path)],
+        [*processes.congvan_command(), "edxml", "parse", str(path)],
         capture_output=True,
         text=True,
         timeout=60,
