@@ -257,7 +257,7 @@ def test_agencies_that_never_answer_or_are_unknown_are_shown(network: Network) -
     assert _hub_states(network.hub, STC) == ["pending"]
 
 
-def test_the_directory_follows_the_exchange(network: Network) -> None:
+def test_the_directory_follows_the_exchange(network: Network, tmp_path: Path) -> None:
     def known() -> dict[str, str] | None:
         agencies = network.a.ok("vanthu", "GET", "/api/v1/directory")["agencies"]
         found = {a["code"]: a["name"] for a in agencies}
@@ -265,6 +265,22 @@ def test_the_directory_follows_the_exchange(network: Network) -> None:
 
     found = wait_for(known, 60, "the exchange's agencies in A's directory", network.a, network.hub)
     assert found[VPCP] == "Văn phòng Chính phủ" and SNV in found
+    # A "Kính gửi" line naming it as clerks type it (no accents) resolves to it, and the package reaches its
+    # system, which runs the SDK's own client.
+    document = network.a.issue(summary="báo cáo gửi Văn phòng Chính phủ", kinh_gui=["van phong chinh phu"])
+    delivery = network.a.delivery_to(document["id"], VPCP)
+    assert delivery["recipient"]["kind"] == "agency"
+
+    def waiting() -> list[dict[str, Any]] | None:
+        items = sdk(network.hub, "received", "edoc").get("knobsticks") or []
+        return [i for i in items if i["from"] == STNMT] or None
+
+    (item,) = wait_for(waiting, 60, "the package at the SDK's system", network.a, network.hub)
+    folder = tmp_path / "vpcp"
+    assert sdk(network.hub, "get", item["id"], str(folder)).get("status") == "OK"
+    (saved,) = folder.rglob("*.edxml")
+    assert edxml.parse(saved.read_bytes()).subject == "báo cáo gửi Văn phòng Chính phủ"
+    assert sdk(network.hub, "update", item["id"], "done").get("status") == "OK"
 
 
 def test_a_system_on_the_sdk_reaches_a_congvan_agency(network: Network, tmp_path: Path) -> None:
