@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from signing import appearance
+from signing import appearance, inspection
 from signing import pdf as signing_pdf
 from workflow import auth, batches, config, demo, documents, drafting, jobs, lifecycle, outbox, runtime
 from workflow.cli import upgrade_database
@@ -231,7 +231,7 @@ def big_pdf_child(path: Path) -> None:
     before = peak_mb()
     started = time.perf_counter()
     data = path.read_bytes()
-    fields = signing_pdf.prepare(data, signing_pdf.locate_layout(data, "Phạm Mạnh Duyệt"))
+    fields = signing_pdf.prepare(data, inspection.locate_layout(data, "Phạm Mạnh Duyệt"))
     one = signing_pdf.prepare_leader(
         fields,
         key,
@@ -288,7 +288,7 @@ def main() -> None:
     ids = make_documents(rt, n)
     pdfs = pdfs_of(rt, ids)
     sizes = sorted(len(p) for p in pdfs)
-    pages = {signing_pdf.inspect(p).pages for p in pdfs[:6]}
+    pages = {inspection.inspect(p).pages for p in pdfs[:6]}
     print(
         f"documents made in {time.perf_counter() - started:.1f} s: {min(pages)}-{max(pages)} pages, "
         f"{sizes[0] // 1024}-{sizes[-1] // 1024} KB"

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from signing import appearance, pdf, pki, signers
+from signing import appearance, inspection, pdf, pki, signers
 from workflow.demo import seal_png, signature_png
 from workflow.demo_day import BODIES
 from workflow.issuance import date_line
@@ -100,7 +100,7 @@ def main() -> None:
         path = Path(tmp) / "sample.pdf"
         path.write_bytes(issued)
         subprocess.run(["pdftoppm", "-r", "80", "-png", str(path), str(out / "sample-cong-van")], check=True)
-        last = str(pdf.inspect(issued).pages)
+        last = str(inspection.inspect(issued).pages)
         block = ["-r", "150", "-f", last, "-l", last, "-x", "560", "-y", "1080", "-W", "620", "-H", "330"]
         subprocess.run(["pdftoppm", *block, "-png", "-singlefile", str(path), str(out / "sample-chu-ky")], check=True)
         path.write_bytes(appendix)

@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 from routing import edxml, recipients, retry, vxp, webhooks
 from routing.directory import client, organ, self_agency
 from routing.models import Delivery, ExchangeMessage
-from signing import pdf as signing_pdf
-from signing import xmldsig
+from signing import inspection, xmldsig
 from workflow import catalog, outbox
 from workflow.audit import audit
 from workflow.documents import get_document, read_pdf
@@ -128,7 +127,7 @@ def package_of(
         # Clean names of who receives it, as "Nơi nhận" reads them (no "- ", no "Lưu: …").
         to_places=tuple(line.label for line in recipients.parse(document.kinh_gui, document.noi_nhan)),
         steering_type=STEERING_TYPE,
-        page_amount=signing_pdf.inspect(pdf).pages,
+        page_amount=inspection.inspect(pdf).pages,
         appendixes=tuple(a.filename for a in document.appendices),
         business_type=business_type,
         business_reason=reason,

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from routing import certificate, inbound, incoming, services
 from routing.models import OPEN, Delivery, IncomingDocument
-from signing import pdf as signing_pdf
+from signing import inspection
 from signing.errors import PdfError
 from workflow import render
 from workflow.directory import units_of
@@ -162,7 +162,7 @@ def _pages(found: IncomingDocument) -> int:
     if found.signatures.get("verdict") == "no_pdf":
         return 0
     try:
-        return signing_pdf.inspect(incoming.pdf(runtime(), found)).pages
+        return inspection.inspect(incoming.pdf(runtime(), found)).pages
     except PdfError:
         return 0
 

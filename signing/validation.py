@@ -33,15 +33,15 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 
 from signing.errors import PdfError, SigningError
-from signing.pdf import (
+from signing.inspection import (
     MAX_PAGE_CONTENT,
     MAX_PAGE_POINTS,
     Box,
     Layout,
     PdfInfo,
-    _reader,
     inspect_untrusted,
     locate_layout,
+    open_reader,
 )
 
 ALLOWED_AFTER = ("NONE", "LTA_UPDATES", "FORM_FILLING")
@@ -255,7 +255,7 @@ def _timestamp(embedded: EmbeddedPdfSignature, context: ValidationContext) -> Ti
 
 def report(data: bytes, trust_roots: list[asn1_x509.Certificate], *, require_revocation: bool = False) -> Report:
     """Validate every signature and document timestamp of a PDF, offline, against the trust roots."""
-    reader = _reader(data)
+    reader = open_reader(data)
     context = _context(reader, trust_roots, require_revocation)
     doc_ts = list(reader.embedded_timestamp_signatures)
     stray_tail = bool(data[data.rfind(b"%%EOF") + 5 :].strip())
@@ -340,8 +340,8 @@ def inspect_isolated(
     seconds: int = ISOLATED_SECONDS,
     memory: int = UPLOAD_MEMORY,
 ) -> Inspected:
-    """Check an uploaded PDF (pdf.inspect_untrusted) in a separate process with memory and CPU limits, and
-    find where its number, date and signature go (pdf.locate_layout) when the signer's name is given."""
+    """Check an uploaded PDF (inspection.inspect_untrusted) in a separate process with memory and CPU limits, and
+    find where its number, date and signature go (inspection.locate_layout) when the signer's name is given."""
     task = ["inspect", str(page_points), str(page_content_bytes)]
     if signer_name is not None:
         task.append(signer_name)

@@ -12,8 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from signing import pdf as signing_pdf
-from signing import validation
+from signing import inspection, validation
 from signing.errors import PdfError, SigningError
 from workflow import access, catalog, render
 from workflow import limits as limits_module
@@ -163,7 +162,7 @@ def store_version(
     data: bytes,
     kind: str,
     actor: Person | None,
-    layout: signing_pdf.Layout | None = None,
+    layout: inspection.Layout | None = None,
     *,
     flush: bool = True,
     stored: bool = False,
@@ -186,9 +185,9 @@ def store_version(
     return version
 
 
-def layout_of(version: DocumentVersion) -> signing_pdf.Layout:
+def layout_of(version: DocumentVersion) -> inspection.Layout:
     raw = version.layout or {}
-    return signing_pdf.Layout(**{k: signing_pdf.Box(**v) for k, v in raw.items()})
+    return inspection.Layout(**{k: inspection.Box(**v) for k, v in raw.items()})
 
 
 def _check_signer(session: Session, agency: Agency, signer_id: int) -> Person:
@@ -205,7 +204,7 @@ class Content:
 
     pdf: bytes
     kind: str  # "rendered" or "uploaded"
-    layout: signing_pdf.Layout
+    layout: inspection.Layout
     basis: render.Draft | str  # the drawn fields, or the signer's name the upload's layout was found by
 
 

@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from signing import pdf as signing_pdf
+from signing import inspection
 from workflow import (
     access,
     actions,
@@ -452,7 +452,7 @@ def document(doc_id: str) -> str:
         comments=drafting.comments_of(db(), person, found.id) if works else [],
         allowed=_allowed(person, found),
         needs_reason=NEEDS_REASON,
-        pages=signing_pdf.inspect(documents.read_pdf(runtime(), found.current_version)).pages,
+        pages=inspection.inspect(documents.read_pdf(runtime(), found.current_version)).pages,
     )
 
 
@@ -481,7 +481,7 @@ def document_page(doc_id: str, seq: str, page: str) -> Response:
         version = match[0]
     number = path_id(page)
     data = documents.read_pdf(runtime(), version)
-    if not 1 <= number <= signing_pdf.inspect(data).pages:
+    if not 1 <= number <= inspection.inspect(data).pages:
         raise NotFound("page_not_found", "Không có trang này.")
     image = render.page_png(data, number, max_pixels=runtime().limits.image_pixels)
     response = Response(image, mimetype="image/png")

@@ -26,7 +26,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 from signing.appearance import serif_family
 from signing.errors import PdfError
-from signing.pdf import Box, Layout, line_box, page_size
+from signing.inspection import Box, Layout, line_box, page_size
 from workflow.errors import Busy, Unprocessable
 
 FACES = ("Serif", "Serif-Bold", "Serif-Italic", "Serif-BoldItalic")

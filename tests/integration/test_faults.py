@@ -30,7 +30,7 @@ import requests
 from redis import Redis
 from rq import Worker
 
-from signing.pdf import signature_count
+from signing.inspection import signature_count
 from tests.support import processes
 from tests.support.network import STNMT, Instance, make_instance
 from workflow.demo_day import PASSWORD

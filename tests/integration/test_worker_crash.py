@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from signing.pdf import signature_count
+from signing.inspection import signature_count
 from tests.integration.conftest import Deployment, prepare_documents
 from tests.support import processes
 from workflow.demo_day import PASSWORD

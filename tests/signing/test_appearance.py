@@ -11,7 +11,7 @@ from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 from reportlab.pdfgen import canvas
 
-from signing import appearance, pdf, validation
+from signing import appearance, inspection, pdf, validation
 from signing.errors import SigningError
 from tests.signing.conftest import leader_signed
 from tests.signing.test_pdf import NOW
@@ -107,7 +107,7 @@ def test_seal_is_real_size_over_the_left_third(issued: bytes, tmp_path: Path) ->
     widgets = _widgets(issued)
     lx1, ly1, lx2, ly2 = (float(v) for v in widgets["chu_ky_lanh_dao"]["/Rect"])
     sx1, sy1, sx2, sy2 = (float(v) for v in widgets["chu_ky_co_quan"]["/Rect"])
-    assert round(sx2 - sx1) == round(sy2 - sy1) == round(pdf.SEAL_SIZE)  # 35 mm
+    assert round(sx2 - sx1) == round(sy2 - sy1) == round(inspection.SEAL_SIZE)  # 35 mm
     assert lx1 + (lx2 - lx1) / 4 < sx2 < lx1 + (lx2 - lx1) / 2  # covers about the left third
     assert sy1 < (ly1 + ly2) / 2 < sy2
     assert sum(map(_red, _pixels(issued, tmp_path, 1, (sx1, sy1, sx2, sy2)))) > 500

@@ -12,7 +12,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from reportlab.pdfgen import canvas
 
-from signing import pdf, validation
+from signing import inspection, pdf, validation
 from signing.errors import PdfError, SigningError
 from workflow.render import Draft, register_fonts, render
 
@@ -72,7 +72,7 @@ def test_rendered_document_has_decree_30_parts(tmp_path: Path) -> None:
 def test_leader_then_agency_signatures_validate(identities: dict, font: bytes, tmp_path: Path) -> None:
     data, layout = render(draft())
     prepared = pdf.prepare(data, layout)
-    assert pdf.inspect(prepared).signatures == 0
+    assert inspection.inspect(prepared).signatures == 0
     signed = pdf.sign_leader(
         prepared,
         identities["leader"],
@@ -135,7 +135,7 @@ def test_layout_found_from_the_text_of_an_uploaded_pdf() -> None:
     c.drawString(370, 200, "Phạm Mạnh Duyệt")
     c.showPage()
     c.save()
-    layout = pdf.locate_layout(out.getvalue(), "Phạm Mạnh Duyệt")
+    layout = inspection.locate_layout(out.getvalue(), "Phạm Mạnh Duyệt")
     assert layout.number.page == 0 and 690 < layout.number.y1 < 700 and layout.number.x1 > 100
     assert layout.date.page == 0 and abs(layout.date.x1 - 330) < 5
     assert layout.leader.page == 1 and layout.leader.y1 > 200 and layout.leader.y2 < 300
@@ -146,14 +146,14 @@ def test_layout_falls_back_to_decree_30_positions() -> None:
     c = canvas.Canvas(out)
     c.showPage()
     c.save()
-    layout = pdf.locate_layout(out.getvalue(), "Không có tên")
+    layout = inspection.locate_layout(out.getvalue(), "Không có tên")
     assert layout.number.page == 0 and layout.leader.page == 0
 
 
 def test_unreadable_pdfs_raise_pdf_errors() -> None:
     for data, code in [(b"hello", "not_a_pdf"), (b"%PDF-1.7\nxx", "pdf_unreadable")]:
         with pytest.raises(PdfError) as error:
-            pdf.inspect(data)
+            inspection.inspect(data)
         assert error.value.code == code
 
 

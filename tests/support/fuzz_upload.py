@@ -19,8 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 with atheris.instrument_imports():
     from pyhanko.pdf_utils.misc import PdfDecodeLimitError
 
-    from signing import pdf as signing_pdf
-    from signing import validation
+    from signing import inspection, validation
     from signing.errors import PdfError, SigningError
 
 EXPECTED = (PdfError, SigningError, MemoryError, RecursionError, PdfDecodeLimitError)
@@ -36,7 +35,7 @@ def seeds() -> list[bytes]:
 def one_input(data: bytes) -> None:
     """What the upload path does with a file: the strict inspection, then (if it passed) validation."""
     try:
-        signing_pdf.inspect_untrusted(data, max_inflated=16 * 1024 * 1024)
+        inspection.inspect_untrusted(data, max_inflated=16 * 1024 * 1024)
     except EXPECTED:
         return
     try:

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from signing.pdf import signature_count
+from signing.inspection import signature_count
 from tests.support.api import Api
 from workflow import jobs
 from workflow.demo_day import PASSWORD
