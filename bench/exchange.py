@@ -36,7 +36,7 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from routing import edxml, vxp
+from routing import edxml, edxml_build, vxp
 from routing import hub as hub_module
 from routing.models import HubMessage
 from tests.support import processes
@@ -143,7 +143,9 @@ def measure(args: argparse.Namespace, hub: Instance, a: Instance, floor_url: str
             ("01", "03", "04", "05", "06")[n % 5],
             edxml.moment_text(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=n)),
         )
-        job = send_edoc(hub.url, f"sys-{organ}", f"vxp-secret-{organ}", organ, edxml.build_status(status), "status")
+        job = send_edoc(
+            hub.url, f"sys-{organ}", f"vxp-secret-{organ}", organ, edxml_build.build_status(status), "status"
+        )
         jobs.append(job)
         floor.append((f"{floor_url}/vxp/sendEdoc", job[1], job[2]))
     before_status = hub_items(hub, "status")

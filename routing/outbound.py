@@ -17,7 +17,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing import edxml, recipients, retry, vxp, webhooks
+from routing import edxml, edxml_build, recipients, retry, vxp, webhooks
 from routing.directory import client, organ, self_agency
 from routing.models import Delivery, ExchangeMessage
 from signing import inspection, xmldsig
@@ -206,8 +206,8 @@ def signed_bytes(rt: Runtime, package: edxml.Package) -> bytes:
     can use here (not on a token); the PDF's PAdES signatures remain the legal check."""
     agency_signer = rt.keyring.agency(package.sender.organ_id)
     if xmldsig.can_sign(agency_signer):
-        return xmldsig.sign(edxml.build(package, signature_place=True), agency_signer)
-    return edxml.build(package)
+        return xmldsig.sign(edxml_build.build(package, signature_place=True), agency_signer)
+    return edxml_build.build(package)
 
 
 def _queue_package(
@@ -293,7 +293,7 @@ def send_status(
         staff=edxml.Staff(**{k: v for k, v in staff.items() if k in ("department", "staff", "email", "mobile")}),
     )
     # A status package is a few kilobytes: stored here, in the transaction that decides it.
-    body = rt.store.put(edxml.build_status(status), ".xml")
+    body = rt.store.put(edxml_build.build_status(status), ".xml")
     return queue_message(session, rt, kind="status", organ_id=organ_id, document_key=key, body_sha256=body, code=code)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from routing import directory, edxml, inbound
+from routing import directory, edxml, edxml_build, inbound
 from signing import pki, signers, xmldsig
 from tests.routing.test_edxml import sample
 from tests.support.api import Api
@@ -84,8 +84,8 @@ def package_from_snv(pdf: bytes, signer: signers.Signer | None = None, **changes
         fields["document_id"] = edxml.document_id(sender, day, fields["code_number"], fields["code_notation"])
     package = dataclasses.replace(base, **fields)
     if signer is None:
-        return edxml.build(package)
-    return xmldsig.sign(edxml.build(package, signature_place=True), signer)
+        return edxml_build.build(package)
+    return xmldsig.sign(edxml_build.build(package, signature_place=True), signer)
 
 
 @pytest.fixture

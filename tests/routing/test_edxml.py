@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from routing import edxml, payload
+from routing import edxml, edxml_build, payload
 from signing import pki, signers, validation, xmldsig
 from tests.support import processes
 from tests.support.api import Api
@@ -71,7 +71,7 @@ def status(code: str = "03") -> edxml.Status:
 
 
 def test_golden_files_and_round_trip() -> None:
-    package, message = edxml.build(sample()), edxml.build_status(status())
+    package, message = edxml_build.build(sample()), edxml_build.build_status(status())
     assert package == (GOLDEN / "cong-van.edxml").read_bytes()
     assert message == (GOLDEN / "status-03.edxml").read_bytes()
     assert edxml.parse(package) == sample()
@@ -162,7 +162,7 @@ def test_what_congvan_writes_the_national_library_reads(tmp_path: Path) -> None:
     written = []
     for name, package in _packages().items():
         path = tmp_path / f"{name}.edxml"
-        path.write_bytes(edxml.build(package))
+        path.write_bytes(edxml_build.build(package))
         written.append((path, package))
     for (path, package), line in zip(written, _vxp("ed", *(p for p, _ in written)), strict=True):
         assert "refused" not in line, line
@@ -171,7 +171,7 @@ def test_what_congvan_writes_the_national_library_reads(tmp_path: Path) -> None:
     statuses = []
     for code in edxml.STATUS_CODES:
         path = tmp_path / f"status-{code}.edxml"
-        path.write_bytes(edxml.build_status(status(code)))
+        path.write_bytes(edxml_build.build_status(status(code)))
         statuses.append((path, status(code)))
     for (path, message), line in zip(statuses, _vxp("status", *(p for p, _ in statuses)), strict=True):
         assert _theirs(line) == _as_vxp(edxml.summary(message)), path.name
@@ -281,7 +281,7 @@ def _parse_command(path: Path) -> tuple[int, dict[str, Any]]:
 
 def test_the_parse_command_prints_what_was_read(tmp_path: Path) -> None:
     path = tmp_path / "goi-tin.edxml"
-    path.write_bytes(edxml.build(sample()))
+    path.write_bytes(edxml_build.build(sample()))
     code, read = _parse_command(path)
     assert code == 0
     assert read["kind"] == "edoc" and read["code_number"] == "07" and read["bussiness_doc_type"] == "0"
@@ -341,7 +341,7 @@ def _agency_signer(name: str) -> tuple[signers.KeySigner, bytes]:
 def test_the_package_carries_its_senders_xml_signature(tmp_path: Path) -> None:
     signer, certificate = _agency_signer("Sở Tài nguyên và Môi trường")
     _, stranger = _agency_signer("Cơ quan khác")
-    signed = xmldsig.sign(edxml.build(sample(), signature_place=True), signer)
+    signed = xmldsig.sign(edxml_build.build(sample(), signature_place=True), signer)
     # Enveloped in the header, after the trace headers, covering the whole package.
     header = signed[signed.index(b"<edXML:edXMLHeader>") : signed.index(b"</edXML:edXMLHeader>")]
     assert b"<ds:Signature" in header and b"rsa-sha256" in header and b'URI=""' in header
@@ -354,6 +354,6 @@ def test_the_package_carries_its_senders_xml_signature(tmp_path: Path) -> None:
     changed = signed.replace(b"<edXML:Priority>1<", b"<edXML:Priority>3<")
     assert xmldsig.verify(changed, certificate).status == "invalid"
     assert xmldsig.verify(signed, stranger).status == "invalid"
-    assert xmldsig.verify(edxml.build(sample()), certificate).status == "absent"
+    assert xmldsig.verify(edxml_build.build(sample()), certificate).status == "absent"
     # The national library's own signature (unprefixed, SHA-1, a placeholder certificate): recorded, not refused.
     assert xmldsig.verify((SAMPLES[0].parent / "edoc_update.edxml").read_bytes(), certificate).status == "unverifiable"

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from routing import directory, edxml
+from routing import directory, edxml, edxml_build
 from routing.models import Delivery, ExchangeMessage, IncomingDocument
 from signing import pki, signers
 from tests.routing.foreign import SNV, STNMT, VN, Foreign, arrive, cert_of, package_from_snv
@@ -105,7 +105,7 @@ def test_wrong_senders_and_addressees_are_refused(app: Flask, foreign: Foreign, 
     status = edxml.Status(
         edxml.Organ(SNV, "Sở Nội vụ"), edxml.Reference("000.00.00.H57,2026/11/23,1/UBND", "000.00.00.H57"), "01", ""
     )
-    assert arrive(app, edxml.build_status(status))["error"]["code"] == "exchange_not_addressee"
+    assert arrive(app, edxml_build.build_status(status))["error"]["code"] == "exchange_not_addressee"
     assert _count(app, IncomingDocument) == 0 and _count(app, ExchangeMessage) == 0
 
 
@@ -173,7 +173,7 @@ def test_duplicated_and_reordered_statuses_leave_the_last_one(
             edxml.moment_text(moment),
             description=f"trạng thái {code}",
         )
-        messages.append((uuid.uuid4().hex, edxml.build_status(status)))
+        messages.append((uuid.uuid4().hex, edxml_build.build_status(status)))
     order = list(data.draw(st.permutations(range(len(messages))), label="order"))
     for extra in data.draw(st.lists(st.integers(0, len(messages) - 1), max_size=6), label="duplicates"):
         order.insert(data.draw(st.integers(0, len(order)), label="where"), extra)

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from routing import edxml, services
+from routing import edxml, edxml_build, services
 from routing.models import Delivery, ExchangeMessage
 from tests.routing.foreign import SNV, STNMT, Foreign, arrive, package_from_snv
 from tests.support import hostile, processes
@@ -149,7 +149,7 @@ def test_a_clerk_imports_a_package_received_by_other_means(
     assert arrival["actor"] == api.as_("vanthu", "GET", "/api/v1/me").get_json()["full_name"]
     again = api.as_("vanthu", "POST", "/api/v1/incoming/import", data=package, content_type="application/xml")
     assert again.status_code == 200 and again.get_json()["duplicate"] is True
-    status = edxml.build_status(
+    status = edxml_build.build_status(
         edxml.Status(edxml.Organ(SNV), edxml.Reference("x", STNMT), "03", "2026/11/27 10:00:00")
     )
     wrong = api.as_("vanthu", "POST", "/api/v1/incoming/import", data=status, content_type="application/xml")

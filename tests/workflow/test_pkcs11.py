@@ -63,7 +63,7 @@ def test_the_key_cannot_leave_the_token(hsm: tuple[Token, Path]) -> None:
 
 def test_a_package_is_signed_in_its_header_by_a_key_on_the_token(hsm: tuple[Token, Path]) -> None:
     """An agency whose key lives on a token still sends packages carrying its XML signature."""
-    from routing import edxml
+    from routing import edxml, edxml_build
     from signing import signers, xmldsig
     from tests.routing.test_edxml import sample
 
@@ -71,7 +71,7 @@ def test_a_package_is_signed_in_its_header_by_a_key_on_the_token(hsm: tuple[Toke
     signer = signers.open_pkcs11(token.module, token.label, token.pin, "coquan")
     try:
         assert xmldsig.can_sign(signer)
-        signed = xmldsig.sign(edxml.build(sample(), signature_place=True), signer)
+        signed = xmldsig.sign(edxml_build.build(sample(), signature_place=True), signer)
     finally:
         signer.pkcs11_session.close()  # the token allows one logged-in application session
     pem = (keys.parent / "coquan.pem").read_bytes()
