@@ -18,8 +18,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import routing
 from routing import pages as routing_pages
 from routing import views as routing_views
+from workflow import admin_pages, deadline, document_pages, health, limits, signing_pages, web  # noqa: F401 - their routes join pages.bp
 from workflow import config as config_module
-from workflow import deadline, health, limits, web
 from workflow import pages as workflow_pages
 from workflow import runtime as runtime_module
 from workflow import views as workflow_views

@@ -1,0 +1,231 @@
+"""The documents' pages: the lists and search, drafting a document, its page, its PDF and page images, its steps,
+versions and comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from signing import inspection
+from workflow import (
+    access,
+    actions,
+    directory,
+    documents,
+    drafting,
+    lifecycle,
+    render,
+    search,
+)
+from workflow.errors import DomainError, Invalid, NotFound
+from workflow.models import Document, Person
+from workflow.pages import actor, back, bp, my_id, page_arg, signed_in
+from workflow.states import ACTION_LABELS, ACTIONS, NEEDS_REASON, STATE_LABELS
+from workflow.web import commit, db, inline_pdf, path_id, runtime
+
+
+@bp.get("/documents", endpoint="documents")
+@signed_in
+def document_list() -> str:
+    """Documents of the agency; for a specialist, the ones they drafted first."""
+    person = actor()
+    state = request.args.get("state") or None
+    mine = request.args.get("mine", "1" if person.has_role("specialist") else "0") == "1"
+    rows, after = documents.list_documents(
+        db(), person, state if state in STATE_LABELS else None, page_arg(), mine=mine
+    )
+    return render_template("workflow/documents.html", documents=rows, state=state, mine=mine, next_before=after)
+
+
+@bp.get("/search")
+@signed_in
+def find() -> str:
+    """Search by number/symbol, summary and body words, accent-insensitive, with filters and a date range."""
+    words = request.args.get("q", "").strip()
+    try:
+        filters = search.filters_of(request.args)
+    except Invalid as exc:
+        flash(exc.message, "error")
+        filters = search.NO_FILTERS
+    rows, after = (
+        search.search(db(), actor(), words, filters, page_arg())
+        if words or filters != search.NO_FILTERS
+        else ([], None)
+    )
+    units = sorted(directory.units_of(db(), actor().unit.agency_id), key=lambda u: u.code)
+    return render_template(
+        "workflow/search.html",
+        documents=rows,
+        q=words,
+        filters=filters,
+        EMPTY_FILTERS=search.NO_FILTERS,
+        units=units,
+        next_before=after,
+    )
+
+
+def _draft_form() -> dict[str, Any]:
+    """The draft form's fields as the services take them (recipients one a line, the signer's id)."""
+    data: dict[str, Any] = request.form.to_dict()
+    for field in ("kinh_gui", "noi_nhan"):
+        data[field] = [line for line in data.get(field, "").splitlines() if line.strip()]
+    data["signer_id"] = int(data["signer_id"]) if str(data.get("signer_id", "")).isdigit() else 0
+    return data
+
+
+@bp.route("/documents/new", methods=["GET", "POST"])
+@signed_in
+def new_document() -> BaseResponse | str:
+    """The Decree-30 draft form: write the body (rendered to PDF) or upload a PDF."""
+    person_id = my_id()
+    assert person_id is not None
+    with runtime().readers() as reading:
+        leaders = drafting.signers_for(reading, person_id)
+    if request.method == "POST":
+        data = _draft_form()
+        upload = request.files.get("file")
+        pdf = upload.read() if upload is not None and upload.filename else None
+        if pdf is None and not str(data.get("body", "")).strip():
+            data.pop("body", None)
+        try:
+            # Rendered or inspected first; the write transaction only stores the result.
+            content = drafting.make_content(runtime(), person_id, data, pdf)
+            document = drafting.create_document(db(), runtime(), actor(), data, content)
+        except DomainError as exc:
+            db().rollback()
+            flash(exc.message, "error")
+            return render_template("workflow/new_document.html", leaders=leaders, form=request.form), exc.status  # type: ignore[return-value]
+        commit()
+        flash(_("Đã tạo dự thảo."), "ok")
+        return redirect(url_for("pages.document", doc_id=document.id))
+    return render_template("workflow/new_document.html", leaders=leaders, form={})
+
+
+@bp.post("/documents/preview")
+@signed_in
+def preview() -> Response:
+    """The draft as it would be rendered, opened in a new tab before it is created."""
+    person_id = my_id()
+    assert person_id is not None
+    return inline_pdf(drafting.preview(runtime(), person_id, _draft_form()), "xem-truoc.pdf")
+
+
+def _allowed(person: Person, document: Document) -> list[str]:
+    allowed = []
+    for action in ACTIONS:
+        try:
+            lifecycle.check(person, document, action)
+        except DomainError:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+@bp.get("/documents/<doc_id>")
+@signed_in
+def document(doc_id: str) -> str:
+    """A document: its PDF, fields, versions, comments, history and what I may do with it."""
+    person = actor()
+    found = documents.get_document(db(), person, path_id(doc_id))
+    # A receiving unit reads the issued document; its drafting file (history, comments) stays with the drafters.
+    works = access.allows(person, found, access.WORK)
+    return render_template(
+        "workflow/document.html",
+        doc=found,
+        works=works,
+        why=access.labels(person, found),
+        events=drafting.events_of(db(), person, found.id) if works else [],
+        comments=drafting.comments_of(db(), person, found.id) if works else [],
+        allowed=_allowed(person, found),
+        needs_reason=NEEDS_REASON,
+        pages=inspection.inspect(documents.read_pdf(runtime(), found.current_version)).pages,
+    )
+
+
+@bp.get("/documents/<doc_id>/pdf")
+@signed_in
+def document_pdf(doc_id: str) -> Response:
+    """The current PDF, shown in the page."""
+    found = documents.get_document(db(), actor(), path_id(doc_id))
+    return inline_pdf(documents.read_pdf(runtime(), found.current_version), f"van-ban-{found.id}.pdf")
+
+
+@bp.get("/documents/<doc_id>/versions/<seq>/pages/<page>.png")
+@signed_in
+def document_page(doc_id: str, seq: str, page: str) -> Response:
+    """One page of a version of the PDF as an image (the PDF read in the page, on any phone). The version is
+    in the address, so what a person sees is the version they act on, never an older one kept by a cache."""
+    person = actor()
+    found = documents.get_document(db(), person, path_id(doc_id))
+    version = found.current_version
+    if path_id(seq) != version.seq:
+        # Earlier versions are the drafting side's file, as their PDFs are.
+        found = documents.get_document(db(), person, found.id, need=access.WORK)
+        match = [v for v in found.versions if v.seq == path_id(seq)]
+        if not match:
+            raise NotFound("version_not_found", "Không tìm thấy phiên bản.")
+        version = match[0]
+    number = path_id(page)
+    data = documents.read_pdf(runtime(), version)
+    if not 1 <= number <= inspection.inspect(data).pages:
+        raise NotFound("page_not_found", "Không có trang này.")
+    image = render.page_png(data, number, max_pixels=runtime().limits.image_pixels)
+    response = Response(image, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"  # a version never changes
+    return response
+
+
+@bp.post("/documents/<doc_id>/act/<action>")
+@signed_in
+def document_act(doc_id: str, action: str) -> BaseResponse:
+    """Take a lifecycle step from the document's page."""
+    if action not in ACTIONS:
+        flash(_("Thao tác không tồn tại."), "error")
+        return back()
+    reason = request.form.get("reason", "").strip() or None
+    result = actions.act(db(), runtime(), actor(), path_id(doc_id), action, reason)
+    commit()
+    if result.get("ok") is False:
+        flash(result["error"]["message"], "error")
+    elif action == "issue":
+        flash(_("Đã phát hành: số, ký hiệu %(symbol)s.", symbol=result["symbol"]), "ok")
+    else:
+        flash(_("Đã %(action)s.", action=_(ACTION_LABELS[action])), "ok")
+    return back()
+
+
+@bp.post("/documents/<doc_id>/versions")
+@signed_in
+def document_version(doc_id: str) -> BaseResponse:
+    """The drafter revises a draft: new summary and body (rendered again) or a new PDF."""
+    data = {k: request.form[k] for k in ("summary", "body") if request.form.get(k, "").strip()}
+    upload = request.files.get("file")
+    pdf = upload.read() if upload is not None and upload.filename else None
+    if pdf is not None:
+        data.pop("body", None)
+    person_id = my_id()
+    assert person_id is not None
+    content = drafting.make_content(runtime(), person_id, data, pdf, path_id(doc_id))
+    version = drafting.add_version(db(), runtime(), actor(), path_id(doc_id), data, content)
+    commit()
+    flash(_("Đã lưu phiên bản %(seq)s.", seq=version.seq), "ok")
+    return back()
+
+
+@bp.post("/documents/<doc_id>/comments")
+@signed_in
+def document_comment(doc_id: str) -> BaseResponse:
+    """Add a comment to a document."""
+    drafting.add_comment(db(), actor(), path_id(doc_id), request.form.get("body", ""))
+    commit()
+    return back()
