@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from routing.models import Delivery, DeliveryEvent
-from routing.services import STATUS_LABELS
+from routing.statuses import LABELS
 from signing import pdf as signing_pdf
 from signing.errors import SigningError
 from workflow import access, catalog, render
@@ -46,7 +46,7 @@ def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) 
     for event in events_of(session, actor, document.id):
         what = ACTION_LABELS.get(event.action) or EVENT_LABELS.get(event.action)
         if what is None and event.action.startswith("receipt_"):
-            what = f"nơi nhận cập nhật: {STATUS_LABELS.get(event.action.removeprefix('receipt_'), event.action)}"
+            what = f"nơi nhận cập nhật: {LABELS.get(event.action.removeprefix('receipt_'), event.action)}"
         if event.to_state and event.to_state != event.from_state:
             what = f"{what or event.action} → {STATE_LABELS.get(event.to_state, event.to_state)}"
         who = event.actor.full_name if event.actor else "Hệ thống"
@@ -65,7 +65,7 @@ def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) 
     for delivery in deliveries:
         name = delivery.unit.name if delivery.unit else delivery.agency.name if delivery.agency else delivery.label
         lines = [
-            f"{e.code} {STATUS_LABELS.get(e.code, e.code)} — {_when(e.remote_at or e.created_at, rt)}"
+            f"{e.code} {LABELS.get(e.code, e.code)} — {_when(e.remote_at or e.created_at, rt)}"
             + (f" ({e.reason})" if e.reason else "")
             for e in history.get(delivery.id, [])
         ]

@@ -336,19 +336,18 @@ class Outcome:
     delivered: bool
     retry: bool
     error: str | None = None
-    answer: dict[str, Any] | None = None
 
 
 def send(exchange: vxp.Client, body: bytes, kind: str, organ_id: str) -> Outcome:
     """One sendEdoc of a message for one organ: sent, worth retrying (network, 5xx), or refused for good."""
     try:
-        doc_id = exchange.send(body, kind, organ_id)
+        exchange.send(body, kind, organ_id)
     except requests.RequestException as exc:
         return Outcome(False, True, f"Không kết nối được tới trục liên thông: {type(exc).__name__}.")
     except vxp.VxpError as exc:
         again = exc.http_status >= 500 or exc.http_status in (408, 429)
         return Outcome(False, again, f"Trục liên thông từ chối ({exc.code}): {exc.message}")
-    return Outcome(True, False, answer={"DocId": doc_id})
+    return Outcome(True, False)
 
 
 def record_outcome(session: Session, rt: Runtime, message_row_id: int, outcome: Outcome) -> str:

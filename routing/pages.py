@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response as BaseResponse
 
-from routing import certificate, inbound, incoming, services
+from routing import certificate, inbound, incoming, services, statuses
 from routing.models import OPEN, Delivery, IncomingDocument
 from signing import inspection
 from signing.errors import PdfError
@@ -52,8 +52,8 @@ def inbox() -> str:
         deliveries=deliveries,
         next_before=after,
         buttons=STATUS_BUTTONS,
-        labels=services.STATUS_LABELS,
-        final=services.FINAL,
+        labels=statuses.LABELS,
+        final=statuses.FINAL,
     )
 
 
@@ -65,7 +65,7 @@ def delivery_status(delivery_id: str) -> BaseResponse:
     reason = request.form.get("reason", "").strip() or None
     services.update_status(db(), actor(), path_id(delivery_id), code, reason)
     commit()
-    flash(_("Đã cập nhật: %(status)s.", status=_(services.STATUS_LABELS.get(code, code))), "ok")
+    flash(_("Đã cập nhật: %(status)s.", status=_(statuses.LABELS.get(code, code))), "ok")
     return back("routing_pages.inbox")
 
 
@@ -74,7 +74,7 @@ def delivery_status(delivery_id: str) -> BaseResponse:
 def board() -> str:
     """The clerk's dispatch board: every recipient of recent documents, coloured when it needs attention."""
     rows, after = services.board(db(), runtime(), actor(), page=page_arg())
-    return render_template("routing/board.html", rows=rows, labels=services.STATUS_LABELS, next_before=after)
+    return render_template("routing/board.html", rows=rows, labels=statuses.LABELS, next_before=after)
 
 
 @bp.post("/deliveries/<delivery_id>/resend")

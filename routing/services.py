@@ -19,9 +19,6 @@ from workflow.models import Agency, Document, Person, Unit
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime, current
 
-# The statuses' labels, as the pages and the certificate show them.
-STATUS_LABELS = LABELS
-
 
 def _directory(session: Session, agency_id: int) -> tuple[dict[str, list[Unit]], dict[str, Agency]]:
     units: dict[str, list[Unit]] = {}
@@ -202,7 +199,7 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
         "channel": delivery.channel,
         "transport": delivery.transport,
         "status": delivery.status_code,
-        "status_label": STATUS_LABELS.get(delivery.status_code or "", "Chưa đến"),
+        "status_label": LABELS.get(delivery.status_code or "", "Chưa đến"),
         "status_reason": delivery.status_reason,
         "last_error": delivery.last_error,
         "updated_at": serializers.iso(delivery.updated_at),
@@ -277,7 +274,7 @@ def board(
                     "history": [
                         {
                             "status": e.code,
-                            "label": STATUS_LABELS.get(e.code, e.code),
+                            "label": LABELS.get(e.code, e.code),
                             "reason": e.reason,
                             "at": serializers.iso(e.remote_at or e.created_at),
                         }
