@@ -63,33 +63,35 @@ def _error(code: str, message: str, http_status: int, detail: dict[str, Any] | N
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app from defaults, CONGVAN_* environment variables and test_config."""
     app = Flask(__name__)
-    config = config_module.load(test_config)
-    health.check_production(config)
+    ours, flask_settings = config_module.split(test_config)
+    settings = config_module.load(ours)
+    health.check_production(settings)
     app.config.update(
-        SECRET_KEY=config["SECRET_KEY"],
+        SECRET_KEY=settings.secret_key,
         # Multipart overhead on top of the largest PDF accepted.
-        MAX_CONTENT_LENGTH=int(config["MAX_UPLOAD_BYTES"]) + 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
         JSON_AS_ASCII=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         # Production is served over HTTPS only (behind the proxy); the demo runs on plain http://127.0.0.1.
-        SESSION_COOKIE_SECURE=config["ENV"] == "production",
+        SESSION_COOKIE_SECURE=settings.env == "production",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        **flask_settings,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    if int(config["TRUSTED_PROXIES"]):
+    if settings.trusted_proxies:
         # The client's address (sign-in throttling, audit) from the proxies' X-Forwarded-For, no further.
-        hops = int(config["TRUSTED_PROXIES"])
+        hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    rt = runtime_module.build(config)
+    rt = runtime_module.build(settings)
     runtime_module.install(rt)
-    if config["JOB_MODE"] == "rq":
+    if settings.job_mode == "rq":
         health.warn_if_redis_evicts(rt)
     app.extensions["congvan"] = rt
     routing.connect()
     app.register_blueprint(workflow_views.bp)
     app.register_blueprint(routing_views.bp)
-    if config["HUB_MODE"]:
+    if settings.hub_mode:
         app.register_blueprint(routing_views.vxp_bp)
     # Pages in Vietnamese; English when a person switches (flask-babel, catalogs in workflow/translations).
     app.config.update(BABEL_DEFAULT_LOCALE="vi", BABEL_TRANSLATION_DIRECTORIES=workflow_pages.compiled_translations())

@@ -47,17 +47,15 @@ PASSPHRASE = "bench"
 
 def build(base: Path, keys: Path | None, **overrides: Any) -> runtime.Runtime:
     """A fresh embedded deployment (SQLite, files, demo directory, images), jobs run inline."""
-    cfg = config.load(
-        {
-            "DATABASE_URL": f"sqlite:///{base}/congvan.db",
-            "FILES_DIR": str(base / "files"),
-            "KEYS_DIR": str(keys or base / "keys"),
-            "KEY_PASSPHRASE": PASSPHRASE,
-            "JOB_MODE": "inline",
-            **overrides,
-        }
-    )
-    upgrade_database(cfg["DATABASE_URL"])
+    cfg = {
+        "DATABASE_URL": f"sqlite:///{base}/congvan.db",
+        "FILES_DIR": str(base / "files"),
+        "KEYS_DIR": str(keys or base / "keys"),
+        "KEY_PASSPHRASE": PASSPHRASE,
+        "JOB_MODE": "inline",
+        **overrides,
+    }
+    upgrade_database(config.load(cfg).database_url)
     create_app(cfg)
     rt = runtime.current()
     with rt.sessions() as session, session.begin():
@@ -283,7 +281,7 @@ def main() -> None:
     print(f"congvan bench/sign_batch.py: {n} documents, {os.cpu_count()} cores, RSA-2048, full Decree-30 leader stamp")
 
     rt = build(work / "fresh", None, PREPARE_AHEAD=False)
-    keys = Path(rt.config["KEYS_DIR"])
+    keys = Path(rt.settings.keys_dir)
     started = time.perf_counter()
     ids = make_documents(rt, n)
     pdfs = pdfs_of(rt, ids)

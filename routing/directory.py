@@ -72,14 +72,14 @@ def sender_roots(rt: Runtime, peer: Peer | None) -> list[Any]:
 
 def client(session: Session, rt: Runtime) -> vxp.Client | None:
     """The national exchange (or provincial axis) this agency is connected to (CONGVAN_VXP_URL), or None."""
-    if not rt.config["VXP_URL"]:
+    if not rt.settings.vxp_url:
         return None
     return vxp.Client(
-        str(rt.config["VXP_URL"]),
-        str(rt.config["VXP_SYSTEM_ID"]),
-        str(rt.config["VXP_SECRET"]),
+        rt.settings.vxp_url,
+        rt.settings.vxp_system_id,
+        rt.settings.vxp_secret,
         self_agency(session).code,
-        float(rt.config["EXCHANGE_TIMEOUT"]),
+        rt.settings.exchange_timeout,
     )
 
 

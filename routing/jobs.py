@@ -61,7 +61,7 @@ def sync_agencies() -> int:
 def reconcile() -> dict[str, int]:
     """Re-enqueue what the database says is due: stuck internal deliveries, unsent packages, retries."""
     rt = runtime.current()
-    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=float(rt.config["RECONCILE_AFTER_SECONDS"]))
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=rt.settings.reconcile_after_seconds)
     with rt.readers() as session:
         internal = list(
             session.scalars(
@@ -93,7 +93,7 @@ def reconcile() -> dict[str, int]:
     for delivery_id in hooks:
         outbox.enqueue(rt, outbox.POST_WEBHOOK, {"delivery_id": delivery_id})
     pulled = 0
-    if rt.config["VXP_URL"] and rt.config["EXCHANGE_PULL"] and not rt.config["HUB_MODE"]:
+    if rt.settings.vxp_url and rt.settings.exchange_pull and not rt.settings.hub_mode:
         outbox.enqueue(rt, outbox.PULL_VXP, {})
         pulled = 1
     return {
@@ -108,7 +108,7 @@ def reconcile() -> dict[str, int]:
 def prune() -> dict[str, int]:
     """Delete the hub's delivered messages and the delivered webhook log older than LOG_KEEP_DAYS."""
     rt = runtime.current()
-    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=float(rt.config["LOG_KEEP_DAYS"]))
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=rt.settings.log_keep_days)
     return {
         "hub_messages": db.prune(rt.sessions, HubMessage, HubMessage.state == "delivered", HubMessage.done_at < before),
         "webhook_deliveries": db.prune(

@@ -366,8 +366,8 @@ def record_outcome(session: Session, rt: Runtime, message_row_id: int, outcome: 
             delivery.attempts = message.attempts
             delivery.last_error = None
         return "sent"
-    if outcome.retry and message.attempts < int(rt.config["RETRY_MAX_ATTEMPTS"]):
-        message.next_attempt_at = now + retry.delay(rt.config, message.attempts)
+    if outcome.retry and message.attempts < rt.settings.retry_max_attempts:
+        message.next_attempt_at = now + retry.delay(rt.settings, message.attempts)
         if delivery is not None:
             delivery.attempts, delivery.last_error = message.attempts, outcome.error
         return "retry"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+
+from workflow.config import Settings
 
 
-def delay(config: dict[str, Any], attempts: int) -> dt.timedelta:
+def delay(settings: Settings, attempts: int) -> dt.timedelta:
     """Wait before the next attempt: base * 2^(attempts-1) seconds, never more than the cap."""
-    base, cap = float(config["RETRY_BASE_SECONDS"]), float(config["RETRY_CAP_SECONDS"])
+    base, cap = settings.retry_base_seconds, settings.retry_cap_seconds
     return dt.timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))

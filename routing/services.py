@@ -221,13 +221,11 @@ def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now:
     if issued_at is None or delivery.channel == "none" or delivery.status_code not in (None, "01"):
         return []
     flags = []
-    if delivery.status_code is None and now - issued_at > dt.timedelta(
-        minutes=int(rt.config["ARRIVAL_DEADLINE_MINUTES"])
-    ):
+    if delivery.status_code is None and now - issued_at > dt.timedelta(minutes=rt.settings.arrival_deadline_minutes):
         flags.append("no_arrival")
-    hour, minute = (int(x) for x in str(rt.config["WORKDAY_END"]).split(":"))
+    end = rt.settings.workday_end
     local = issued_at.astimezone(rt.tz)
-    if now > local.replace(hour=hour, minute=minute, second=0, microsecond=0):
+    if now > local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0):
         flags.append("not_registered")
     return flags
 

@@ -130,7 +130,7 @@ def attempt(rt: Runtime, delivery_id: int) -> str:
     }
     status: int | None = None
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=float(rt.config["EXCHANGE_TIMEOUT"]))
+        response = requests.post(url, data=body, headers=headers, timeout=rt.settings.exchange_timeout)
         status = response.status_code
         error = None if response.ok else f"HTTP {status}"
     except requests.RequestException as exc:
@@ -144,10 +144,10 @@ def attempt(rt: Runtime, delivery_id: int) -> str:
         row.response_status, row.last_error = status, error
         if error is None:
             row.state, row.done_at = "delivered", now
-        elif row.attempts >= int(rt.config["RETRY_MAX_ATTEMPTS"]):
+        elif row.attempts >= rt.settings.retry_max_attempts:
             row.state, row.done_at = "failed", now
         else:
-            row.next_attempt_at = now + retry.delay(rt.config, row.attempts)
+            row.next_attempt_at = now + retry.delay(rt.settings, row.attempts)
         return str(row.state)
 
 

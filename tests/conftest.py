@@ -35,7 +35,7 @@ def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from workflow import config as config_module
 
     rt = runtime.build(config_module.load(config))
-    upgrade_database(rt.config["DATABASE_URL"])
+    upgrade_database(rt.settings.database_url)
     with rt.sessions() as session, session.begin():
         demo.load_directory(session, "x")
         demo.make_pki(rt, session)

@@ -302,7 +302,7 @@ def test_comments_and_versions(api: Api) -> None:
 def test_a_stored_file_that_changed_is_never_served(api: Api) -> None:
     doc = api.draft()
     sha = doc["current_version"]["sha256"]
-    path = Path(api.client.application.extensions["congvan"].config["FILES_DIR"]) / sha[:2] / f"{sha}.pdf"
+    path = Path(api.client.application.extensions["congvan"].settings.files_dir) / sha[:2] / f"{sha}.pdf"
     path.write_bytes(path.read_bytes() + b"%tampered")
     response = api.as_("chuyenvien", "GET", f"/api/v1/documents/{doc['id']}/pdf")
     assert response.status_code == 500

@@ -48,7 +48,7 @@ def throttle(session: Session, rt: Runtime, name: str, address: str) -> None:
     """Refuse a sign-in after too many failures: of this account here, from this address, or of this account
     from an address it has never signed in from (so an attacker elsewhere cannot lock its owner out)."""
     now = dt.datetime.now(dt.UTC)
-    window = dt.timedelta(minutes=float(rt.config["LOGIN_WINDOW_MINUTES"]))
+    window = dt.timedelta(minutes=rt.settings.login_window_minutes)
 
     def failures(*where: Any) -> tuple[int, dt.datetime | None]:
         query = select(func.count(), func.min(LoginAttempt.at)).where(
@@ -64,13 +64,13 @@ def throttle(session: Session, rt: Runtime, name: str, address: str) -> None:
         return Throttled("login_throttled", message, retry_after=wait)
 
     count, oldest = failures(LoginAttempt.username == name, LoginAttempt.address == address)
-    if count >= int(rt.config["LOGIN_MAX_PAIR_FAILURES"]):
+    if count >= rt.settings.login_max_pair_failures:
         raise refuse(oldest)
     count, oldest = failures(LoginAttempt.address == address)
-    if count >= int(rt.config["LOGIN_MAX_ADDRESS_FAILURES"]):
+    if count >= rt.settings.login_max_address_failures:
         raise refuse(oldest)
     count, oldest = failures(LoginAttempt.username == name)
-    if count >= int(rt.config["LOGIN_MAX_ACCOUNT_FAILURES"]):
+    if count >= rt.settings.login_max_account_failures:
         known = session.scalar(
             select(LoginAttempt.id)
             .where(
@@ -103,10 +103,8 @@ def session_verdict(session: Session, rt: Runtime, sid: str) -> tuple[WebSession
     if row is None or row.ended_at is not None:
         return row, "gone"
     now = dt.datetime.now(dt.UTC)
-    idle = dt.timedelta(minutes=float(rt.config["SESSION_IDLE_MINUTES"]))
-    if now - row.last_seen_at > idle or now - row.created_at > dt.timedelta(
-        hours=float(rt.config["SESSION_MAX_HOURS"])
-    ):
+    idle = dt.timedelta(minutes=rt.settings.session_idle_minutes)
+    if now - row.last_seen_at > idle or now - row.created_at > dt.timedelta(hours=rt.settings.session_max_hours):
         return row, "end"
     return row, "touch" if now - row.last_seen_at > dt.timedelta(seconds=60) else "alive"
 

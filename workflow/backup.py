@@ -57,7 +57,7 @@ def backup(rt: Runtime, target: Path) -> dict[str, Any]:
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"Thư mục sao lưu {target} phải trống.")
     target.mkdir(parents=True, exist_ok=True)
-    url = str(rt.config["DATABASE_URL"])
+    url = rt.settings.database_url
     if url.startswith("sqlite"):
         source = sqlite3.connect(make_url(url).database or "")
         copy = sqlite3.connect(target / "database.sqlite")
@@ -106,7 +106,7 @@ def restore(rt: Runtime, source: Path) -> dict[str, Any]:
         raise BackupError("Cơ sở dữ liệu đích không trống: chỉ khôi phục vào hệ thống mới.")
     if not rt.store.is_empty():
         raise BackupError(f"Kho tệp đích {rt.store.describe()} không trống: chỉ khôi phục vào hệ thống mới.")
-    url = str(rt.config["DATABASE_URL"])
+    url = rt.settings.database_url
     if manifest["database"] == "sqlite":
         if not url.startswith("sqlite"):
             raise BackupError("Bản sao lưu SQLite chỉ khôi phục vào SQLite.")

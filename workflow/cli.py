@@ -40,7 +40,7 @@ def main() -> None:
 @main.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database schema."""
-    url = config_module.load()["DATABASE_URL"]
+    url = config_module.load().database_url
     upgrade_database(url)
     click.echo("Đã cập nhật cơ sở dữ liệu.")
 
@@ -80,7 +80,7 @@ def setup_demo(agency_code: str) -> None:
     from workflow import demo
 
     rt = runtime_module.current()
-    upgrade_database(rt.config["DATABASE_URL"])
+    upgrade_database(rt.settings.database_url)
     with rt.sessions() as session, session.begin():
         agency = demo.load_directory(session, self_code=agency_code)
         written = demo.make_pki(rt, session)
@@ -106,9 +106,9 @@ def worker(burst: bool, queues: str) -> None:
         raise click.BadParameter(f"hàng đợi không có: {', '.join(unknown)} (có: {', '.join(QUEUES)})")
     routing.connect()
     rt = runtime_module.current()
-    health.check_production(rt.config)
+    health.check_production(rt.settings)
     health.warn_if_redis_evicts(rt)
-    connection = Redis.from_url(rt.config["REDIS_URL"])
+    connection = Redis.from_url(rt.settings.redis_url)
     if "signing" in names:
         rt.warm()
     serving = [Queue(name, connection=connection) for name in names]
@@ -195,29 +195,28 @@ def scheduler(interval: float) -> None:
     from workflow import health, jobs
 
     rt = runtime_module.current()
-    health.check_production(rt.config)
-    hour, minute = (int(x) for x in str(rt.config["SIGNING_CUTOFF"]).split(":"))
+    health.check_production(rt.settings)
+    cutoff, workday_end = rt.settings.signing_cutoff, rt.settings.workday_end
     last_cutoff: dt.date | None = None
     last_prune: float | None = None
-    end_hour, end_minute = (int(x) for x in str(rt.config["WORKDAY_END"]).split(":"))
     last_anchor: dt.date | None = None
     last_agencies: dt.date | None = None
     while True:
         now = rt.now()
         try:
-            if rt.config["VXP_URL"] and not rt.config["HUB_MODE"] and last_agencies != now.date():
+            if rt.settings.vxp_url and not rt.settings.hub_mode and last_agencies != now.date():
                 # At start and then daily: the national exchange's agencies join our directory.
                 from routing import directory
 
                 click.echo(f"{now.isoformat()} agencies from the exchange: {directory.sync_agencies(rt)}")
                 last_agencies = now.date()
-            if (now.hour, now.minute) >= (hour, minute) and last_cutoff != now.date():
+            if now.time() >= cutoff and last_cutoff != now.date():
                 # Marked done only once the batches exist: a database away at the cut-off is tried again on
                 # the next tick (leaders whose batch was made already have nothing left waiting).
                 click.echo(f"{now.isoformat()} cut-off: {jobs.create_due_batches()}")
                 last_cutoff = now.date()
             reconcile_all()
-            if (now.hour, now.minute) >= (end_hour, end_minute) and last_anchor != now.date():
+            if now.time() >= workday_end and last_anchor != now.date():
                 # The day's anchor of the audit chain (timestamped by the TSA when one is configured);
                 # tried again on the next tick if the TSA does not answer.
                 click.echo(f"{now.isoformat()} audit anchor at link {jobs.anchor_audit()}")
@@ -358,7 +357,7 @@ def restore_command(source: Path) -> None:
         manifest = backup.restore(rt, source)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    check = backup.verify(runtime_module.build(rt.config))
+    check = backup.verify(runtime_module.build(rt.settings))
     click.echo(f"Đã khôi phục {manifest}; kiểm tra {check.files} tệp, {check.versions} phiên bản văn bản.")
     if check.problems:
         raise click.ClickException("; ".join(check.problems[:20]))

@@ -1,113 +1,131 @@
-"""Configuration: defaults, then CONGVAN_* environment variables, then explicit overrides."""
+"""Settings: defaults, then CONGVAN_* environment variables (or CONGVAN_<KEY>_FILE for secrets), then explicit
+overrides; typed, checked once at start, frozen, and read by attribute by every process alike."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import os
+import typing
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DEFAULTS: dict[str, Any] = {
-    "DATABASE_URL": "sqlite:///instance/congvan.db",
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "FILES_DIR": "instance/files",
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every setting of congvan with its type and default; the environment variable is CONGVAN_ + the name in
+    capitals (CONGVAN_MAX_PAGES for max_pages)."""
+
+    database_url: str = "sqlite:///instance/congvan.db"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    files_dir: str = "instance/files"
     # Where PDFs are kept: "files" (FILES_DIR) or "s3" (a bucket of S3-compatible storage).
-    "STORAGE": "files",
-    "S3_ENDPOINT_URL": "",
-    "S3_BUCKET": "",
-    "S3_PREFIX": "",
-    "S3_REGION": "",
-    "S3_ACCESS_KEY_ID": "",
-    "S3_SECRET_ACCESS_KEY": "",
-    "KEYS_DIR": "instance/keys",
-    "KEY_PASSPHRASE": "",
-    "TIMEZONE": "Asia/Ho_Chi_Minh",
-    "SIGNING_CUTOFF": "16:30",
+    storage: Literal["files", "s3"] = "files"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    keys_dir: str = "instance/keys"
+    key_passphrase: str = ""
+    timezone: str = "Asia/Ho_Chi_Minh"  # checked: a zone of the tz database
+    signing_cutoff: dt.time = dt.time(16, 30)
     # "rq": enqueue to Redis for `rq worker`; "inline": run jobs right after commit (unit tests).
-    "JOB_MODE": "rq",
-    "MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
-    "MAX_PAGES": 500,
+    job_mode: Literal["rq", "inline"] = "rq"
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_pages: int = 500
     # Bounds of a request's work (workflow/limits.py): the text of a draft, its recipients' lines, a JSON
     # body's nesting, a PDF page's size and content, a page image's pixels, and a request's wall time.
-    "MAX_BODY_CHARS": 200_000,
-    "MAX_BODY_PARAGRAPHS": 5000,
-    "MAX_KINH_GUI_LINES": 50,
-    "MAX_NOI_NHAN_LINES": 150,
-    "MAX_LINE_CHARS": 500,
-    "MAX_JSON_DEPTH": 32,
-    "MAX_PAGE_POINTS": 3370,  # the long side of A0, in points
-    "MAX_IMAGE_PIXELS": 8_000_000,
-    "MAX_PAGE_CONTENT_BYTES": 1024 * 1024,
-    "REQUEST_SECONDS": 60,
+    max_body_chars: int = 200_000
+    max_body_paragraphs: int = 5000
+    max_kinh_gui_lines: int = 50
+    max_noi_nhan_lines: int = 150
+    max_line_chars: int = 500
+    max_json_depth: int = 32
+    max_page_points: float = 3370.0  # the long side of A0, in points
+    max_image_pixels: int = 8_000_000
+    max_page_content_bytes: int = 1024 * 1024
+    request_seconds: float = 60.0
     # Seconds without a heartbeat after which the reconciler re-enqueues a signing batch.
-    "BATCH_LEASE_SECONDS": 60,
+    batch_lease_seconds: float = 60.0
     # Seconds an internal delivery or an unpackaged document may wait before the reconciler re-enqueues
     # it (its job may have been lost with Redis).
-    "RECONCILE_AFTER_SECONDS": 30,
+    reconcile_after_seconds: float = 30.0
     # Days kept: outbox rows once relayed; the hub's delivered messages and the webhook delivery log.
     # (Exchange messages sent and received are kept: they are the evidence of what went where.)
-    "OUTBOX_KEEP_DAYS": 7,
-    "LOG_KEEP_DAYS": 90,
-    "SECRET_KEY": "dev-only-change-me",
+    outbox_keep_days: float = 7.0
+    log_keep_days: float = 90.0
+    secret_key: str = "dev-only-change-me"  # noqa: S105 (refused in production by workflow/health.py)
     # Fernet keys (comma-separated, newest first) that encrypt stored secrets: peer and hub tokens, webhook
     # secrets, TOTP seeds. Empty (development only): derived from SECRET_KEY.
-    "SECRETS_KEYS": "",
+    secrets_keys: str = ""
     # Sign-in throttling within a window: failures of one account from one address, from one address
     # (any account), and of one account from addresses that have never signed in to it successfully.
-    "LOGIN_WINDOW_MINUTES": 15,
-    "LOGIN_MAX_PAIR_FAILURES": 5,
-    "LOGIN_MAX_ADDRESS_FAILURES": 30,
-    "LOGIN_MAX_ACCOUNT_FAILURES": 20,
+    login_window_minutes: float = 15.0
+    login_max_pair_failures: int = 5
+    login_max_address_failures: int = 30
+    login_max_account_failures: int = 20
     # A browser's session ends after this much idleness, and in any case this long after sign-in.
-    "SESSION_IDLE_MINUTES": 30,
-    "SESSION_MAX_HOURS": 12,
+    session_idle_minutes: float = 30.0
+    session_max_hours: float = 12.0
     # Proxies in front of the web process whose X-Forwarded-For is trusted for the client's address.
-    "TRUSTED_PROXIES": 0,
+    trusted_proxies: int = 0
     # PKCS#11 token/HSM for people whose profile says "pkcs11" (the key label is in the profile).
-    "PKCS11_MODULE": "",
-    "PKCS11_TOKEN": "",
-    "PKCS11_PIN": "",
+    pkcs11_module: str = ""
+    pkcs11_token: str = ""
+    pkcs11_pin: str = ""
     # PAdES baseline level of every signature: B-B, B-T (needs TSA_URL), B-LT, B-LTA.
-    "PADES_LEVEL": "B-B",
-    "TSA_URL": "",
-    "TSA_TIMEOUT": 10,
+    pades_level: Literal["B-B", "B-T", "B-LT", "B-LTA"] = "B-B"
+    tsa_url: str = ""
+    tsa_timeout: float = 10.0
     # When the TSA does not answer: "fail" the signature (the batch shows it, retry later), or
     # "defer": sign at B-B, flag the document, and add a document timestamp when the TSA is back.
-    "TSA_FAILURE": "fail",
+    tsa_failure: Literal["fail", "defer"] = "fail"
     # Remote signing service (CSC API v2) for people whose profile says "csc" (credential id in the profile).
-    "CSC_URL": "",
-    "CSC_USERNAME": "",
-    "CSC_PASSWORD": "",
-    "CSC_APPROVAL_TIMEOUT": 120,
-    "CSC_POLL_INTERVAL": 2,
+    csc_url: str = ""
+    csc_username: str = ""
+    csc_password: str = ""
+    csc_approval_timeout: float = 120.0
+    csc_poll_interval: float = 2.0
     # Processes that prepare a batch's documents in parallel (0: one per core).
-    "SIGNING_PROCESSES": 0,
+    signing_processes: int = 0
     # Signed documents committed per transaction at the end of a batch (1: each on its own).
-    "SIGNING_CHUNK": 25,
+    signing_chunk: int = 25
     # Prepare a batch's signatures when it is created, so confirmation only signs the digests.
-    "PREPARE_AHEAD": True,
+    prepare_ahead: bool = True
     # Exchange with other agencies: the national exchange (VXP protocol; a provincial axis, or a congvan hub's
     # /vxp, speaks the same): base URL, this system's id and secret. Packages and status packages go there by
     # sendEdoc, and every scheduler tick takes what waits for us.
-    "VXP_URL": "",
-    "VXP_SYSTEM_ID": "",
-    "VXP_SECRET": "",
+    vxp_url: str = ""
+    vxp_system_id: str = ""
+    vxp_secret: str = ""
     # Take what waits at the exchange on every scheduler tick (off: an instance that only sends, e.g. in a bench).
-    "EXCHANGE_PULL": True,
-    "EXCHANGE_TIMEOUT": 15,
+    exchange_pull: bool = True
+    exchange_timeout: float = 15.0
     # Retries of packages, status packages and webhooks: base * 2^(attempt-1), capped.
-    "RETRY_BASE_SECONDS": 5,
-    "RETRY_CAP_SECONDS": 900,
-    "RETRY_MAX_ATTEMPTS": 12,
+    retry_base_seconds: float = 5.0
+    retry_cap_seconds: float = 900.0
+    retry_max_attempts: int = 12
     # The clerk's board flags a recipient with no 01 this long after issuance, or no 03 by day's end.
-    "ARRIVAL_DEADLINE_MINUTES": 60,
-    "WORKDAY_END": "17:00",
+    arrival_deadline_minutes: int = 60
+    workday_end: dt.time = dt.time(17, 0)
     # Run as an exchange hub serving the VXP protocol (/vxp) to the systems registered with it.
-    "HUB_MODE": False,
+    hub_mode: bool = False
     # "production" refuses demo keys, default secrets, SQLite and inline jobs at start-up.
-    "ENV": "development",
-}
+    env: Literal["development", "production"] = "development"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed, checked like the original."""
+        return _checked({**dataclasses.asdict(self), **changes})
+
+    def environment(self) -> dict[str, str]:
+        """These settings as the CONGVAN_* variables that give them to another process."""
+        return {_variable(name): _as_text(value) for name, value in dataclasses.asdict(self).items()}
+
 
 # Secrets may come from a file instead (CONGVAN_<KEY>_FILE, e.g. a Docker or systemd secret).
 SECRETS = (
@@ -121,81 +139,112 @@ SECRETS = (
     "VXP_SECRET",
 )
 
+# The type of each setting, read once from the annotations above.
+TYPES: dict[str, Any] = typing.get_type_hints(Settings)
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(Settings)}
+
 
 class ConfigError(RuntimeError):
     """A setting that cannot work, named by its environment variable, in Vietnamese: the process stops at start."""
 
 
-# Settings that take one of a few words, and settings that are a time of day.
-CHOICES = {
-    "JOB_MODE": ("rq", "inline"),
-    "STORAGE": ("files", "s3"),
-    "PADES_LEVEL": ("B-B", "B-T", "B-LT", "B-LTA"),
-    "TSA_FAILURE": ("fail", "defer"),
-    "ENV": ("development", "production"),
-}
-TIMES = ("SIGNING_CUTOFF", "WORKDAY_END")
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.strftime("%H:%M") if isinstance(value, dt.time) else str(value)
 
 
-def _typed(key: str, raw: Any) -> Any:
-    """A value as its setting's type: text stays text; numbers and true/false are read as JSON."""
-    default = DEFAULTS[key]
-    if isinstance(default, str) or not isinstance(raw, str):
+def _variable(name: str) -> str:
+    return f"CONGVAN_{name.upper()}"
+
+
+def _from_text(name: str, raw: str) -> Any:
+    """A value written in the environment as its setting's type: numbers and true/false are read as JSON."""
+    kind = TYPES[name]
+    if kind is str or typing.get_origin(kind) is Literal:
         return raw
+    if kind is dt.time:
+        hour, _, minute = raw.strip().partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ConfigError(f"{_variable(name)} phải là giờ:phút, ví dụ 16:30 (đang là {raw!r}).")
+        return dt.time(int(hour), int(minute))
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise ConfigError(f"CONGVAN_{key} không đọc được: {raw!r} (cần {_kind(default)}).") from exc
+        wanted = "true hoặc false" if kind is bool else "một số"
+        raise ConfigError(f"{_variable(name)} không đọc được: {raw!r} (cần {wanted}).") from exc
 
 
-def _kind(default: Any) -> str:
-    return "true hoặc false" if isinstance(default, bool) else "một số"
+def _check(name: str, value: Any) -> Any:
+    """The value of one setting as its type, or ConfigError naming the variable."""
+    kind, variable = TYPES[name], _variable(name)
+    if isinstance(value, str) and kind is not str and typing.get_origin(kind) is not Literal:
+        value = _from_text(name, value)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{variable} phải là true hoặc false (đang là {value!r}).")
+    elif kind is int or kind is float:
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"{variable} phải là một số không âm (đang là {value!r}).")
+        if kind is int and not whole:
+            raise ConfigError(f"{variable} phải là một số nguyên (đang là {value!r}).")
+        value = kind(value)
+    elif kind is dt.time:
+        if not isinstance(value, dt.time):
+            raise ConfigError(f"{variable} phải là giờ:phút, ví dụ 16:30 (đang là {value!r}).")
+    elif typing.get_origin(kind) is Literal:
+        allowed = typing.get_args(kind)
+        if value not in allowed:
+            raise ConfigError(f"{variable} không hợp lệ: {value!r} (một trong: {', '.join(allowed)}).")
+    elif not isinstance(value, str):
+        raise ConfigError(f"{variable} phải là một chuỗi (đang là {value!r}).")
+    return value
 
 
-def check(config: dict[str, Any]) -> None:
-    """Refuse, naming the variable, any setting of the wrong type, out of its choices, or not a time of day."""
-    for key, default in DEFAULTS.items():
-        value, name = config[key], f"CONGVAN_{key}"
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise ConfigError(f"{name} phải là true hoặc false (đang là {value!r}).")
-        elif isinstance(default, int | float):
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ConfigError(f"{name} phải là một số không âm (đang là {value!r}).")
-        elif not isinstance(value, str):
-            raise ConfigError(f"{name} phải là một chuỗi (đang là {value!r}).")
-    for key, allowed in CHOICES.items():
-        if config[key] not in allowed:
-            raise ConfigError(f"CONGVAN_{key} không hợp lệ: {config[key]!r} (một trong: {', '.join(allowed)}).")
-    for key in TIMES:
-        hour, _, minute = str(config[key]).partition(":")
-        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
-            raise ConfigError(f"CONGVAN_{key} phải là giờ:phút, ví dụ 16:30 (đang là {config[key]!r}).")
+def _checked(values: dict[str, Any]) -> Settings:
+    typed = {name: _check(name, value) for name, value in values.items()}
     try:
-        ZoneInfo(str(config["TIMEZONE"]))
+        ZoneInfo(typed["timezone"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"CONGVAN_TIMEZONE không phải múi giờ: {config['TIMEZONE']!r}.") from exc
+        raise ConfigError(f"CONGVAN_TIMEZONE không phải múi giờ: {typed['timezone']!r}.") from exc
+    return Settings(**typed)
 
 
-def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Merge defaults, the environment (CONGVAN_<KEY>; numbers and true/false read as JSON) and overrides, then
-    check every setting (ConfigError names the first wrong one)."""
-    config = dict(DEFAULTS)
-    for key in DEFAULTS:
-        raw = os.environ.get(f"CONGVAN_{key}")
+def split(overrides: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Overrides named like settings (CONGVAN_ without the prefix, e.g. JOB_MODE) apart from the rest (Flask's)."""
+    ours: dict[str, Any] = {}
+    others: dict[str, Any] = {}
+    for key, value in (overrides or {}).items():
+        (ours if key.lower() in TYPES else others)[key] = value
+    return ours, others
+
+
+def load(overrides: dict[str, Any] | None = None) -> Settings:
+    """Merge defaults, the environment and overrides (keys as the variables without CONGVAN_, e.g. JOB_MODE), and
+    check every setting: a ConfigError names the first wrong one."""
+    values = dict(DEFAULTS)
+    for name in TYPES:
+        raw = os.environ.get(_variable(name))
         if raw is not None:
-            config[key] = _typed(key, raw)
+            values[name] = _from_text(name, raw)
     for key in SECRETS:
         secret_file = os.environ.get(f"CONGVAN_{key}_FILE")
         if secret_file and f"CONGVAN_{key}" not in os.environ:
-            config[key] = Path(secret_file).read_text(encoding="utf-8").strip()
-    config.update({key: _typed(key, value) if key in DEFAULTS else value for key, value in (overrides or {}).items()})
-    check(config)
-    for key in ("FILES_DIR", "KEYS_DIR"):
-        config[key] = str(Path(config[key]).resolve())
-    url = str(config["DATABASE_URL"])
+            values[key.lower()] = Path(secret_file).read_text(encoding="utf-8").strip()
+    ours, others = split(overrides)
+    if others:
+        raise ConfigError(f"Không có thiết lập {', '.join(_variable(k) for k in others)}.")
+    values.update({key.lower(): value for key, value in ours.items()})
+    settings = _checked(values)
+    url = settings.database_url
     if url.startswith("sqlite:///") and ":memory:" not in url:
         path = Path(url.removeprefix("sqlite:///")).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
-        config["DATABASE_URL"] = f"sqlite:///{path}"
-    return config
+        url = f"sqlite:///{path}"
+    return dataclasses.replace(
+        settings,
+        files_dir=str(Path(settings.files_dir).resolve()),
+        keys_dir=str(Path(settings.keys_dir).resolve()),
+        database_url=url,
+    )

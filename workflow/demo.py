@@ -123,11 +123,11 @@ def load_directory(session: Session, password_hash: str | None = None, self_code
 
 def make_pki(rt: Runtime, session: Session) -> list[Path]:
     """Create the demo PKI: a root, one certificate per leader and one for the agency (never committed)."""
-    keys = Path(rt.config["KEYS_DIR"])
+    keys = Path(rt.settings.keys_dir)
     roots = keys / "roots.pem"
     if roots.exists():
         return []
-    passphrase = str(rt.config["KEY_PASSPHRASE"]).encode()
+    passphrase = rt.settings.key_passphrase.encode()
     agency = session.scalar(select(Agency).where(Agency.is_self.is_(True)))
     assert agency is not None
     (keys / "people").mkdir(parents=True, exist_ok=True)

@@ -85,7 +85,7 @@ def validate_upload(rt: Runtime, data: bytes) -> dict[str, Any]:
     """Validate any signed PDF from outside, in an isolated process, against the configured trust list."""
     if not data:
         raise Invalid("missing_file", "Thiếu tệp PDF cần kiểm tra.", field="file")
-    if len(data) > int(rt.config["MAX_UPLOAD_BYTES"]):
+    if len(data) > rt.settings.max_upload_bytes:
         raise Invalid("file_too_large", "Tệp quá lớn.")
     roots = rt.keyring.trust_roots
     try:

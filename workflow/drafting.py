@@ -111,7 +111,7 @@ def _lines(value: Any) -> list[str]:
 def _check_pdf(rt: Runtime, data: bytes, signer_name: str | None = None) -> validation.Inspected:
     """Check an uploaded PDF in a child process with memory and CPU limits (and find its layout by the
     signer's name): never in the web process, never inside a write transaction."""
-    if len(data) > int(rt.config["MAX_UPLOAD_BYTES"]):
+    if len(data) > rt.settings.max_upload_bytes:
         raise Invalid("file_too_large", "Tệp quá lớn.")
     limits = rt.limits
     try:
@@ -125,7 +125,7 @@ def _check_pdf(rt: Runtime, data: bytes, signer_name: str | None = None) -> vali
         raise Invalid(exc.code, exc.message) from exc
     except SigningError as exc:
         raise Invalid("pdf_too_complex", exc.message) from exc
-    if found.info.pages > int(rt.config["MAX_PAGES"]):
+    if found.info.pages > rt.settings.max_pages:
         raise Invalid("too_many_pages", "Tệp PDF có quá nhiều trang.")
     return found
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from workflow.config import DEFAULTS
+from workflow.config import DEFAULTS, Settings
 from workflow.models import OutboxMessage
 from workflow.outbox import QUEUES
 from workflow.runtime import Runtime
@@ -22,21 +22,21 @@ class ConfigurationError(RuntimeError):
     """A production process refuses to start with a demo key or a default secret."""
 
 
-def production_problems(config: dict[str, Any]) -> list[str]:
+def production_problems(settings: Settings) -> list[str]:
     """What makes a configuration unfit for production (empty when it is fit)."""
     problems = []
-    if not config["SECRET_KEY"] or config["SECRET_KEY"] == DEFAULTS["SECRET_KEY"]:
+    if not settings.secret_key or settings.secret_key == DEFAULTS["secret_key"]:
         problems.append("CONGVAN_SECRET_KEY chưa được đặt (đang dùng giá trị mặc định).")
-    if not config["SECRETS_KEYS"]:
+    if not settings.secrets_keys:
         problems.append("CONGVAN_SECRETS_KEYS chưa được đặt (khóa mã hóa các bí mật lưu trong cơ sở dữ liệu).")
-    roots = Path(config["KEYS_DIR"]) / "roots.pem"
+    roots = Path(settings.keys_dir) / "roots.pem"
     if roots.is_file() and DEMO_ROOT in _subjects(roots.read_bytes()):
         problems.append("Thư mục khóa đang chứa hạ tầng khóa thử nghiệm (congvan Demo Root CA).")
-    if not config["KEY_PASSPHRASE"] and (Path(config["KEYS_DIR"]) / "people").is_dir():
+    if not settings.key_passphrase and (Path(settings.keys_dir) / "people").is_dir():
         problems.append("CONGVAN_KEY_PASSPHRASE chưa được đặt cho các tệp khóa PKCS#12.")
-    if str(config["DATABASE_URL"]).startswith("sqlite"):
+    if settings.database_url.startswith("sqlite"):
         problems.append("Môi trường vận hành cần PostgreSQL (CONGVAN_DATABASE_URL), không dùng SQLite.")
-    if config["JOB_MODE"] != "rq":
+    if settings.job_mode != "rq":
         problems.append("Môi trường vận hành chạy công việc nền bằng RQ (CONGVAN_JOB_MODE=rq).")
     return problems
 
@@ -47,11 +47,11 @@ def _subjects(pem: bytes) -> str:
     return " ".join(c.subject.human_friendly for c in validation.load_certs(pem))
 
 
-def check_production(config: dict[str, Any]) -> None:
+def check_production(settings: Settings) -> None:
     """Refuse to start in production mode with what only a demo may use."""
-    if config["ENV"] != "production":
+    if settings.env != "production":
         return
-    problems = production_problems(config)
+    problems = production_problems(settings)
     if problems:
         raise ConfigurationError("congvan không khởi động ở chế độ vận hành: " + " ".join(problems))
 
@@ -84,7 +84,7 @@ def readiness(rt: Runtime) -> tuple[bool, dict[str, Any]]:
         report["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - a readiness probe reports failures, it does not raise them
         ok, report["database"] = False, f"lỗi: {type(exc).__name__}"
-    if rt.config["JOB_MODE"] != "rq":
+    if rt.settings.job_mode != "rq":
         return ok, report | {"redis": "không dùng (JOB_MODE=inline)"}
     try:
         from rq import Queue, Worker

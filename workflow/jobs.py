@@ -42,7 +42,7 @@ def _prepare_all(
     rt: runtime.Runtime, signer: Signer, tasks: list[preparing.PrepareTask]
 ) -> list[signing_pdf.Prepared | tuple[str, str]]:
     """Phase 1 for many documents: on every core when the batch is large enough."""
-    processes = int(rt.config["SIGNING_PROCESSES"]) or os.cpu_count() or 1
+    processes = rt.settings.signing_processes or os.cpu_count() or 1
     if len(tasks) >= POOL_THRESHOLD and processes > 1:
         chunk = max(1, len(tasks) // (4 * processes))  # a few chunks per process: even load, little overhead
         try:
@@ -162,7 +162,7 @@ def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, wo
         log.warning("batch %s: signing the digests failed", batch.id, exc_info=True)
         _fail(rt, order, "Lỗi của thiết bị hoặc thư viện ký số khi ký; hãy ký lại các văn bản lỗi.")
         return
-    size = max(1, int(rt.config["SIGNING_CHUNK"]))
+    size = max(1, rt.settings.signing_chunk)
     for start in range(0, len(order), size):
         chunk = order[start : start + size]
         signed = {i: signing_pdf.finish(prepared[i], values[start + k]) for k, i in enumerate(chunk)}
@@ -254,7 +254,7 @@ def create_due_batches() -> list[int]:
         try:
             with rt.sessions() as session, session.begin():
                 created.append(
-                    batches.create_batch(session, None, leader_id, prepare_ahead=bool(rt.config["PREPARE_AHEAD"])).id
+                    batches.create_batch(session, None, leader_id, prepare_ahead=rt.settings.prepare_ahead).id
                 )
         except DomainError:
             continue  # nothing waiting for this leader
@@ -265,7 +265,7 @@ def reconcile() -> dict[str, int]:
     """Re-enqueue what the database says is pending: unrelayed outbox rows, silent batches."""
     rt = runtime.current()
     relayed = outbox.relay(rt)
-    lease = dt.timedelta(seconds=int(rt.config["BATCH_LEASE_SECONDS"]))
+    lease = dt.timedelta(seconds=rt.settings.batch_lease_seconds)
     now = dt.datetime.now(dt.UTC)
     stale = []
     with rt.sessions() as session, session.begin():
@@ -289,7 +289,7 @@ def anchor_audit() -> int | None:
     with rt.sessions() as session, session.begin():
         while audit.seal(session):
             pass
-        made = audit.anchor(session, str(rt.config["TSA_URL"]), float(rt.config["TSA_TIMEOUT"]))
+        made = audit.anchor(session, rt.settings.tsa_url, rt.settings.tsa_timeout)
         return made.seq if made else None
 
 
@@ -297,7 +297,7 @@ def prune() -> dict[str, int]:
     """Delete outbox rows relayed more than OUTBOX_KEEP_DAYS ago, and sign-in attempts no throttle reads."""
     rt = runtime.current()
     now = dt.datetime.now(dt.UTC)
-    before = now - dt.timedelta(days=float(rt.config["OUTBOX_KEEP_DAYS"]))
+    before = now - dt.timedelta(days=rt.settings.outbox_keep_days)
     attempts = db.prune(
         rt.sessions, LoginAttempt, LoginAttempt.ok.is_(False), LoginAttempt.at < now - dt.timedelta(days=1)
     )

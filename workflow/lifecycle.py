@@ -87,7 +87,7 @@ def at_pades_level(rt: Runtime, make: Callable[[Pades], T]) -> tuple[T, bool]:
     try:
         return make(rt.pades), False
     except SigningError as exc:
-        if exc.code != "tsa_unavailable" or rt.config["TSA_FAILURE"] != "defer":
+        if exc.code != "tsa_unavailable" or rt.settings.tsa_failure != "defer":
             raise
     return make(signing_pdf.B_B), True
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from workflow.config import Settings
 from workflow.errors import Invalid
 
 
@@ -29,19 +30,19 @@ class Limits:
     request_seconds: float = 60.0
 
 
-def of(config: dict[str, Any]) -> Limits:
+def of(settings: Settings) -> Limits:
     """The limits a loaded configuration sets."""
     return Limits(
-        body_chars=int(config["MAX_BODY_CHARS"]),
-        body_paragraphs=int(config["MAX_BODY_PARAGRAPHS"]),
-        kinh_gui_lines=int(config["MAX_KINH_GUI_LINES"]),
-        noi_nhan_lines=int(config["MAX_NOI_NHAN_LINES"]),
-        line_chars=int(config["MAX_LINE_CHARS"]),
-        json_depth=int(config["MAX_JSON_DEPTH"]),
-        page_points=float(config["MAX_PAGE_POINTS"]),
-        image_pixels=int(config["MAX_IMAGE_PIXELS"]),
-        page_content_bytes=int(config["MAX_PAGE_CONTENT_BYTES"]),
-        request_seconds=float(config["REQUEST_SECONDS"]),
+        body_chars=settings.max_body_chars,
+        body_paragraphs=settings.max_body_paragraphs,
+        kinh_gui_lines=settings.max_kinh_gui_lines,
+        noi_nhan_lines=settings.max_noi_nhan_lines,
+        line_chars=settings.max_line_chars,
+        json_depth=settings.max_json_depth,
+        page_points=settings.max_page_points,
+        image_pixels=settings.max_image_pixels,
+        page_content_bytes=settings.max_page_content_bytes,
+        request_seconds=settings.request_seconds,
     )
 
 

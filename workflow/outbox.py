@@ -62,13 +62,13 @@ def relay(rt: Runtime) -> int:
                 return relayed
             batch = [(m.id, m.queue, m.func, dict(m.args)) for m in messages]
             for message in messages:
-                if rt.config["JOB_MODE"] == "rq":
+                if rt.settings.job_mode == "rq":
                     # If Redis fails midway the marks roll back and every row is relayed again later;
                     # a job may then run twice, which jobs allow (they are idempotent).
                     _enqueue(rt, message.queue, message.func, dict(message.args), job_id=f"outbox-{message.id}")
                 message.relayed_at = dt.datetime.now(dt.UTC)
         relayed += len(batch)
-        if rt.config["JOB_MODE"] == "inline":
+        if rt.settings.job_mode == "inline":
             # Unit-test mode: run right after commit, in this process, with this runtime.
             install(rt)
             for _, _, func, args in batch:
@@ -90,7 +90,7 @@ def enqueue(rt: Runtime, job: Job, args: dict[str, Any]) -> None:
 
 
 def _enqueue(rt: Runtime, queue: str, func: str, args: dict[str, Any], job_id: str | None = None) -> None:
-    if rt.config["JOB_MODE"] == "inline":
+    if rt.settings.job_mode == "inline":
         _call(func, args)
         return
     from rq import Queue

@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from asn1crypto import x509 as asn1_x509
@@ -26,6 +26,7 @@ from signing.signers import Signer, load_pkcs12, open_pkcs11
 from workflow import config as config_module
 from workflow import limits as limits_module
 from workflow import sealing
+from workflow.config import Settings
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Person
 from workflow.storage import Store, make_store
@@ -40,12 +41,12 @@ class Keyring:
     PKCS#12 files in KEYS_DIR (parsed once), keys on a PKCS#11 token (one session per process).
     """
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.keys_dir = Path(config["KEYS_DIR"])
-        passphrase = str(config["KEY_PASSPHRASE"])
+    def __init__(self, settings: Settings) -> None:
+        self.keys_dir = Path(settings.keys_dir)
+        passphrase = settings.key_passphrase
         self._passphrase = passphrase.encode() if passphrase else None
-        self._pkcs11 = (str(config["PKCS11_MODULE"]), str(config["PKCS11_TOKEN"]), str(config["PKCS11_PIN"]))
-        self._csc = config
+        self._pkcs11 = (settings.pkcs11_module, settings.pkcs11_token, settings.pkcs11_pin)
+        self._settings = settings
         self._signers: dict[str, Signer] = {}
         self._credentials: dict[str, Credential] = {}
 
@@ -73,15 +74,15 @@ class Keyring:
         """The signer for a batch of `expected` documents; a remote one asks for one approval for all."""
         if person.signer_kind != "csc":
             return self.person(person)
-        config = self._csc
-        if not config["CSC_URL"]:
+        settings = self._settings
+        if not settings.csc_url:
             raise SigningError("csc_not_configured", "Chưa cấu hình dịch vụ ký số từ xa (CONGVAN_CSC_URL).")
         client = CscClient(
-            str(config["CSC_URL"]),
-            str(config["CSC_USERNAME"]),
-            str(config["CSC_PASSWORD"]),
-            poll_interval=float(config["CSC_POLL_INTERVAL"]),
-            approval_timeout=float(config["CSC_APPROVAL_TIMEOUT"]),
+            settings.csc_url,
+            settings.csc_username,
+            settings.csc_password,
+            poll_interval=settings.csc_poll_interval,
+            approval_timeout=settings.csc_approval_timeout,
         )
         if person.signer_ref not in self._credentials:
             self._credentials[person.signer_ref] = client.credential(person.signer_ref)
@@ -102,7 +103,7 @@ class Keyring:
 class Runtime:
     """Everything services and jobs need beyond the session."""
 
-    config: dict[str, Any]
+    settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     readers: sessionmaker[Session]
@@ -118,13 +119,13 @@ class Runtime:
         from redis import Redis
 
         return Redis.from_url(
-            str(self.config["REDIS_URL"]), socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+            self.settings.redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
         )
 
     @functools.cached_property
     def limits(self) -> limits_module.Limits:
         """The bounds of every request's work."""
-        return limits_module.of(self.config)
+        return limits_module.of(self.settings)
 
     @functools.cached_property
     def font(self) -> bytes:
@@ -134,11 +135,11 @@ class Runtime:
     @functools.cached_property
     def pades(self) -> signing_pdf.Pades:
         """The configured PAdES level with its TSA client and trust roots."""
-        level = str(self.config["PADES_LEVEL"])
+        level = self.settings.pades_level
         if level not in signing_pdf.LEVELS:
             raise SigningError("invalid_pades_level", f"Mức PAdES không hợp lệ: {level} (B-B, B-T, B-LT, B-LTA).")
-        url = str(self.config["TSA_URL"])
-        timestamper = signing_pdf.http_timestamper(url, float(self.config["TSA_TIMEOUT"])) if url else None
+        url = self.settings.tsa_url
+        timestamper = signing_pdf.http_timestamper(url, self.settings.tsa_timeout) if url else None
         return signing_pdf.Pades(level=level, timestamper=timestamper, trust_roots=tuple(self.keyring.trust_roots))
 
     @functools.cached_property
@@ -153,7 +154,7 @@ class Runtime:
 
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["signing.pdf", "workflow.preparing"])
-        count = int(self.config["SIGNING_PROCESSES"]) or os.cpu_count() or 1
+        count = self.settings.signing_processes or os.cpu_count() or 1
         return ProcessPoolExecutor(
             max_workers=count, mp_context=context, initializer=preparing.init_signing_process, initargs=(self.font,)
         )
@@ -162,7 +163,7 @@ class Runtime:
         """Load the font and start the signing processes now, so the first batch does not wait for them."""
         _ = self.font
         pool = self.signing_pool
-        list(pool.map(len, [b""] * (int(self.config["SIGNING_PROCESSES"]) or os.cpu_count() or 1)))
+        list(pool.map(len, [b""] * (self.settings.signing_processes or os.cpu_count() or 1)))
 
     def close_pool(self) -> None:
         """Stop the signing processes (a new pool starts on next use)."""
@@ -182,18 +183,18 @@ class Runtime:
         return dt.datetime.now(self.tz)
 
 
-def build(config: dict[str, Any]) -> Runtime:
+def build(settings: Settings) -> Runtime:
     """Create a runtime from a loaded configuration."""
-    sealing.configure(sealing.keys_of(config))
-    engine = make_engine(config["DATABASE_URL"])
+    sealing.configure(sealing.keys_of(settings))
+    engine = make_engine(settings.database_url)
     return Runtime(
-        config=config,
+        settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         readers=make_session_factory(engine, readonly=True),
-        store=make_store(config),
-        keyring=Keyring(config),
-        tz=ZoneInfo(config["TIMEZONE"]),
+        store=make_store(settings),
+        keyring=Keyring(settings),
+        tz=ZoneInfo(settings.timezone),
     )
 
 

@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, MetaData, Text, select, type_coerce, update
 from sqlalchemy.types import TypeDecorator
 
+from workflow.config import Settings
+
 PREFIX = "sealed:"
 
 # Every key this process was configured with, newest first (a test process may build several apps).
@@ -30,10 +32,10 @@ def derived_key(secret_key: str) -> bytes:
     return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode()))
 
 
-def keys_of(config: dict[str, Any]) -> list[bytes]:
+def keys_of(settings: Settings) -> list[bytes]:
     """The keys a configuration names (CONGVAN_SECRETS_KEYS, comma-separated), or the derived one."""
-    named = [k.strip().encode() for k in str(config.get("SECRETS_KEYS") or "").split(",") if k.strip()]
-    return named or [derived_key(str(config["SECRET_KEY"]))]
+    named = [k.strip().encode() for k in settings.secrets_keys.split(",") if k.strip()]
+    return named or [derived_key(settings.secret_key)]
 
 
 def configure(keys: list[bytes]) -> None:

@@ -14,8 +14,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
+from workflow.config import Settings
 from workflow.errors import Corrupted
 
 
@@ -115,23 +115,23 @@ class FileStore(Store):
 class S3Store(Store):
     """Objects in a bucket of S3-compatible storage, under an optional prefix."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, settings: Settings) -> None:
         try:
             import boto3
             from botocore.config import Config
         except ImportError as exc:  # an optional dependency: pip install congvan[s3]
             raise RuntimeError("CONGVAN_STORAGE=s3 cần gói boto3: pip install 'congvan[s3]'.") from exc
-        self.bucket = str(config["S3_BUCKET"])
+        self.bucket = settings.s3_bucket
         if not self.bucket:
             raise RuntimeError("CONGVAN_STORAGE=s3 cần CONGVAN_S3_BUCKET.")
-        self.prefix = str(config["S3_PREFIX"]).strip("/")
+        self.prefix = settings.s3_prefix.strip("/")
         self.prefix = f"{self.prefix}/" if self.prefix else ""
         self.client = boto3.client(
             "s3",
-            endpoint_url=config["S3_ENDPOINT_URL"] or None,
-            region_name=config["S3_REGION"] or None,
-            aws_access_key_id=config["S3_ACCESS_KEY_ID"] or None,
-            aws_secret_access_key=config["S3_SECRET_ACCESS_KEY"] or None,
+            endpoint_url=settings.s3_endpoint_url or None,
+            region_name=settings.s3_region or None,
+            aws_access_key_id=settings.s3_access_key_id or None,
+            aws_secret_access_key=settings.s3_secret_access_key or None,
             config=Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=32),
         )
 
@@ -174,11 +174,11 @@ class S3Store(Store):
         return f"s3://{self.bucket}/{self.prefix}"
 
 
-def make_store(config: dict[str, Any]) -> Store:
+def make_store(settings: Settings) -> Store:
     """The store the configuration names (STORAGE: files or s3)."""
-    kind = str(config["STORAGE"])
+    kind = settings.storage
     if kind == "files":
-        return FileStore(config["FILES_DIR"])
+        return FileStore(settings.files_dir)
     if kind == "s3":
-        return S3Store(config)
+        return S3Store(settings)
     raise RuntimeError(f"CONGVAN_STORAGE phải là 'files' hoặc 's3' (không phải {kind!r}).")

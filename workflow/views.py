@@ -399,7 +399,7 @@ def create_batch() -> tuple[Response, int]:
         raise Invalid("missing_field", "Cần chọn lãnh đạo ký (leader_id).", field="leader_id")
     if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) for i in ids)):
         raise Invalid("invalid_field", "document_ids phải là danh sách số.", field="document_ids")
-    batch = batches.create_batch(db(), actor, leader_id, ids, prepare_ahead=bool(runtime().config["PREPARE_AHEAD"]))
+    batch = batches.create_batch(db(), actor, leader_id, ids, prepare_ahead=runtime().settings.prepare_ahead)
     commit()
     return ok(serializers.batch_json(batch), 201)
 

@@ -14,7 +14,7 @@ from flask import Flask
 from tests.support import processes
 from tests.support.api import Api
 from workflow import backup, runtime
-from workflow import config as config_module
+from workflow.config import Settings
 from workflow.models import Document
 
 pytestmark = pytest.mark.integration
@@ -27,11 +27,11 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _env(config: dict[str, object]) -> dict[str, str]:
-    keys = ("DATABASE_URL", "FILES_DIR", "KEYS_DIR", "KEY_PASSPHRASE")
+def _env(settings: Settings) -> dict[str, str]:
+    keys = ("database_url", "files_dir", "keys_dir", "key_passphrase")
     return (
         dict(os.environ)
-        | {f"CONGVAN_{k}": str(config[k]) for k in keys}
+        | {f"CONGVAN_{k.upper()}": str(getattr(settings, k)) for k in keys}
         | {
             "CONGVAN_JOB_MODE": "inline",
             "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
@@ -47,24 +47,24 @@ def test_backup_restore_drill(app: Flask, api: Api, tmp_path: Path, request: pyt
         api.advance(doc["id"], "dispatched")
         ids.append(doc["id"])
     originals = {i: api.as_("vanthu", "GET", f"/api/v1/documents/{i}/pdf").data for i in ids}
-    source = app.extensions["congvan"].config
+    source = app.extensions["congvan"].settings
     done = _cli(_env(source), "backup", str(tmp_path / "backup"))
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "backup" / "manifest.json").is_file()
     assert _cli(_env(source), "backup", str(tmp_path / "backup")).returncode != 0  # never into a used folder
 
     # An empty system: a new database and an empty file store.
-    if str(source["DATABASE_URL"]).startswith("sqlite"):
+    if source.database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path}/restored.db"
     else:
         url = processes.create_database(request.getfixturevalue("pg_server"), f"restored{next(_restores)}")
-    target = dict(source) | {"DATABASE_URL": url, "FILES_DIR": str(tmp_path / "restored-files")}
+    target = source.replace(database_url=url, files_dir=str(tmp_path / "restored-files"))
     done = _cli(_env(target), "restore", str(tmp_path / "backup"))
     assert done.returncode == 0, done.stderr
     assert "phiên bản văn bản" in done.stdout
     assert _cli(_env(target), "restore", str(tmp_path / "backup")).returncode != 0  # not over a live system
 
-    rt = runtime.build(config_module.load({k: v for k, v in target.items() if k in config_module.DEFAULTS}))
+    rt = runtime.build(target)
     try:
         check = backup.verify(rt)
         assert check.problems == [] and check.versions >= 3 * 4 and check.files >= check.versions
@@ -74,7 +74,7 @@ def test_backup_restore_drill(app: Flask, api: Api, tmp_path: Path, request: pyt
                 assert document is not None
                 assert rt.store.get(document.current_version.sha256) == data
         # A changed byte in the restored store is found.
-        victim = next(p for p in Path(target["FILES_DIR"]).rglob("*.pdf"))
+        victim = next(p for p in Path(target.files_dir).rglob("*.pdf"))
         victim.write_bytes(victim.read_bytes()[:-1] + b"\x00")
         done = _cli(_env(target), "verify-files")
         assert done.returncode != 0 and "không khớp mã băm" in done.stderr

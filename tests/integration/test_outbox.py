@@ -35,7 +35,8 @@ def test_redis_down_loses_nothing(tmp_path: Path, keys_dir: Path, password_hash:
         assert session.scalar(pending) == 2  # preparing the batch ahead, and signing it
 
     Redis.from_url(redis_url).flushdb()
-    rt.config["REDIS_URL"] = redis_url  # Redis is back (at another address: the process's client is made anew)
+    # Redis is back (at another address: the process's client is made anew).
+    rt.settings = rt.settings.replace(redis_url=redis_url)
     del rt.redis
     assert jobs.reconcile()["relayed"] == 2
     assert Queue("signing", connection=Redis.from_url(redis_url)).count == 2

@@ -115,8 +115,8 @@ def test_a_day_on_s3_then_backup_and_restore(
 
     manifest = backup.backup(rt, tmp_path / "backup")
     assert manifest["files"] == len(stored)
-    target = dict(rt.config) | s3_config(s3_endpoint) | {"DATABASE_URL": f"sqlite:///{tmp_path}/restored.db"}
-    restored = runtime.build(config_module.load(target))
+    bucket = {key.lower(): value for key, value in s3_config(s3_endpoint).items()}
+    restored = runtime.build(rt.settings.replace(**bucket, database_url=f"sqlite:///{tmp_path}/restored.db"))
     backup.restore(restored, tmp_path / "backup")
     assert set(restored.store.names()) == stored
     check = backup.verify(restored)

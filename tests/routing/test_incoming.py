@@ -113,7 +113,7 @@ def test_assignment_rules_and_who_sees_what(app: Flask, api: Api, arrived: list[
 def test_board_flags(app: Flask) -> None:
     config = config_module.load({"ARRIVAL_DEADLINE_MINUTES": 60, "WORKDAY_END": "17:00"})
     rt = app.extensions["congvan"]
-    rt_config, rt.config = rt.config, config
+    rt_config, rt.settings = rt.settings, config
     try:
         issued = dt.datetime(2026, 11, 23, 9, 0, tzinfo=rt.tz)
 
@@ -129,7 +129,7 @@ def test_board_flags(app: Flask) -> None:
         assert flags("03", "delivered", 24 * 60) == []
         assert flags(None, "failed", 1) == ["failed"]
     finally:
-        rt.config = rt_config
+        rt.settings = rt_config
 
 
 def test_a_clerk_imports_a_package_received_by_other_means(
@@ -167,11 +167,7 @@ def test_a_clerk_imports_a_package_received_by_other_means(
     path = tmp_path / "goi-tin.edxml"
     path.write_bytes(package_from_snv(signed_pdf, code_number=33))
     rt = app.extensions["congvan"]
-    env = {
-        f"CONGVAN_{k}": str(v)
-        for k, v in rt.config.items()
-        if isinstance(v, str | int | float) and not isinstance(v, bool)
-    }
+    env = rt.settings.environment()
     done = subprocess.run(
         [*processes.congvan_command(), "edxml", "import", str(path), "--clerk", "vanthu"],
         env=os.environ | env | {"CONGVAN_JOB_MODE": "inline"},

@@ -120,12 +120,12 @@ def test_retries_with_backoff_then_failed_then_replay(app: Flask, api: Api, rece
     hooks.answers = [500] * 50
     second = api.draft(summary="văn bản thứ hai")
     api.advance(second["id"], "dispatched")
-    for _ in range(int(app.extensions["congvan"].config["RETRY_MAX_ATTEMPTS"])):
+    for _ in range(app.extensions["congvan"].settings.retry_max_attempts):
         _make_due(app)
         jobs.reconcile()
     log = api.as_("admin", "GET", f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()["deliveries"]
     failed = log[0]
-    assert failed["state"] == "failed" and failed["attempts"] == app.extensions["congvan"].config["RETRY_MAX_ATTEMPTS"]
+    assert failed["state"] == "failed" and failed["attempts"] == app.extensions["congvan"].settings.retry_max_attempts
 
     # Replay: a new delivery of the same event with the same webhook-id.
     hooks.answers = []

@@ -159,7 +159,7 @@ def make_instance(
         **(env or {}),
     }
     config = config_module.load({k.removeprefix("CONGVAN_"): v for k, v in settings.items()})
-    upgrade_database(config["DATABASE_URL"])
+    upgrade_database(config.database_url)
     identity = None
     if agency is not None:
         rt = runtime.build(config)

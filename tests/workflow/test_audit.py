@@ -55,7 +55,7 @@ def test_chain_seals_every_event_and_anchors_with_the_tsa(app: Flask, api: Api, 
     rt = app.extensions["congvan"]
     assert jobs.reconcile()["sealed"] > 10
     assert jobs.reconcile()["sealed"] == 0  # each event once
-    rt.config["TSA_URL"] = tsa.tsa_url
+    rt.settings = rt.settings.replace(tsa_url=tsa.tsa_url)
     seq = jobs.anchor_audit()
     verdict = _verdict(app)
     assert verdict.ok and verdict.unsealed == 0 and verdict.links == seq and verdict.anchors == 1
@@ -133,11 +133,11 @@ def test_tampering_is_found_at_its_link(app: Flask, api: Api, tampering: str) ->
 
 def test_audit_verify_command(app: Flask, api: Api, tmp_path: Path) -> None:
     _day(api, 1)
-    config = app.extensions["congvan"].config
+    settings = app.extensions["congvan"].settings
     env = dict(os.environ) | {
-        "CONGVAN_DATABASE_URL": config["DATABASE_URL"],
-        "CONGVAN_FILES_DIR": config["FILES_DIR"],
-        "CONGVAN_KEYS_DIR": config["KEYS_DIR"],
+        "CONGVAN_DATABASE_URL": settings.database_url,
+        "CONGVAN_FILES_DIR": settings.files_dir,
+        "CONGVAN_KEYS_DIR": settings.keys_dir,
         "CONGVAN_KEY_PASSPHRASE": KEY_PASSPHRASE,
         "CONGVAN_JOB_MODE": "inline",
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),

@@ -84,7 +84,7 @@ def test_a_failed_document_fails_alone_and_is_retried_alone(app: Flask, api: Api
     ids = book(api, 3)
     rt = app.extensions["congvan"]
     middle = api.as_("vanthu", "GET", f"/api/v1/documents/{ids[1]}").get_json()["current_version"]["sha256"]
-    path = Path(rt.config["FILES_DIR"]) / middle[:2] / f"{middle}.pdf"
+    path = Path(rt.settings.files_dir) / middle[:2] / f"{middle}.pdf"
     saved = path.read_bytes()
     path.unlink()  # the stored file of one document is missing
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")}).get_json()

@@ -35,9 +35,9 @@ def test_settings_are_read_as_their_type(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("CONGVAN_RETRY_BASE_SECONDS", "0.5")
     monkeypatch.setenv("CONGVAN_EXCHANGE_PULL", "false")
     monkeypatch.setenv("CONGVAN_VXP_SECRET", "12345678901234567890")  # digits stay text
-    config = config_module.load({"SIGNING_PROCESSES": "2"})
-    assert config["RETRY_BASE_SECONDS"] == 0.5 and config["EXCHANGE_PULL"] is False
-    assert config["VXP_SECRET"] == "12345678901234567890" and config["SIGNING_PROCESSES"] == 2
+    settings = config_module.load({"SIGNING_PROCESSES": "2"})
+    assert settings.retry_base_seconds == 0.5 and settings.exchange_pull is False
+    assert settings.vxp_secret == "12345678901234567890" and settings.signing_processes == 2
 
 
 def test_every_command_stops_at_once_on_a_wrong_setting() -> None:

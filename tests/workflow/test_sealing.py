@@ -51,7 +51,7 @@ def test_reseal_seals_old_values_and_rotates_keys(app: Flask, monkeypatch: pytes
         session.execute(text("UPDATE hub_systems SET secret = 'gia-tri-cu-du-dai-16'"))
     with rt.readers() as session:
         assert session.scalar(select(HubSystem.secret)) == "gia-tri-cu-du-dai-16"  # read as it is
-    old = sealing.keys_of(rt.config)[0]
+    old = sealing.keys_of(rt.settings)[0]
     new = Fernet.generate_key()
     # The operator puts a new key first and runs `congvan reseal` (the CLI builds its runtime from the environment).
     monkeypatch.setattr(cli.runtime_module, "current", lambda: rt)

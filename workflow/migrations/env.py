@@ -13,7 +13,7 @@ from workflow.models import Base
 for module in context.config.get_main_option("congvan_model_modules", "").split():
     importlib.import_module(module)
 
-url = context.config.attributes.get("database_url") or config_module.load()["DATABASE_URL"]
+url = context.config.attributes.get("database_url") or config_module.load().database_url
 engine = make_engine(url)
 with engine.connect() as connection:
     context.configure(
