@@ -16,9 +16,20 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import routing
+from routing import hub_views
 from routing import pages as routing_pages
 from routing import views as routing_views
-from workflow import admin_pages, deadline, document_pages, health, limits, signing_pages, web  # noqa: F401 - their routes join pages.bp
+from workflow import (  # noqa: F401 - the routes of these modules join pages.bp and views.bp
+    admin_pages,
+    deadline,
+    document_pages,
+    document_views,
+    health,
+    limits,
+    signing_pages,
+    signing_views,
+    web,
+)
 from workflow import config as config_module
 from workflow import pages as workflow_pages
 from workflow import runtime as runtime_module
@@ -92,7 +103,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(workflow_views.bp)
     app.register_blueprint(routing_views.bp)
     if settings.hub_mode:
-        app.register_blueprint(routing_views.vxp_bp)
+        app.register_blueprint(hub_views.vxp_bp)
     # Pages in Vietnamese; English when a person switches (flask-babel, catalogs in workflow/translations).
     app.config.update(BABEL_DEFAULT_LOCALE="vi", BABEL_TRANSLATION_DIRECTORIES=workflow_pages.compiled_translations())
     Babel(app, locale_selector=workflow_pages.locale)
@@ -101,7 +112,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Every form of the pages carries a CSRF token; the JSON API and the hub's VXP protocol authenticate with
     # bearer tokens and signed headers instead, so cookies alone can never act there.
     csrf = CSRFProtect(app)
-    for blueprint in (workflow_views.bp, routing_views.bp, routing_views.vxp_bp):
+    for blueprint in (workflow_views.bp, routing_views.bp, hub_views.vxp_bp):
         csrf.exempt(blueprint)
 
     @app.after_request
@@ -170,6 +181,8 @@ def _answer_errors(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError) -> tuple[Response, int]:
+        if exc.recorded and "db" in g:
+            web.commit()  # e.g. the voided number of a failed issuance stays in the register
         response, status = _error(exc.code, exc.message, exc.status, exc.detail)
         if "retry_after" in exc.detail:
             response.headers["Retry-After"] = str(exc.detail["retry_after"])

@@ -19,27 +19,16 @@ from sqlalchemy.orm import Session
 from routing import edxml, outbound, webhooks
 from routing.directory import self_agency
 from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
+from routing.schemas import IncomingStep
+from routing.statuses import INCOMING_GONE as GONE
+from routing.statuses import INCOMING_LABELS as STATE_LABELS
 from workflow import serializers
-from workflow.drafting import optional_date
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Person, Register, Unit
 from workflow.notifications import notify_role
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.registers import take_number
 from workflow.runtime import Runtime
-
-STATE_LABELS = {
-    "received": "Đã đến, chờ vào sổ",
-    "returned": "Đã trả lại",
-    "registered": "Đã vào sổ văn bản đến",
-    "assigned": "Đã phân công",
-    "in_progress": "Đang xử lý",
-    "done": "Hoàn thành",
-    "recalled": "Đã thu hồi",
-    "replaced": "Đã được thay thế",
-}
-# States in which a document is gone from everyone's lists (kept for the record).
-GONE = ("recalled", "replaced")
 
 
 @dataclass(frozen=True)
@@ -60,6 +49,8 @@ STEPS: dict[tuple[str, str], Step] = {
     ("in_progress", "finish"): Step("done", "06", "lead_unit"),
 }
 RECALL_ANSWERS = {"accept_recall": "15", "refuse_recall": "16"}
+# Every step a person may take on an incoming document.
+ACTIONS = tuple(sorted({action for _, action in STEPS} | set(RECALL_ANSWERS)))
 
 
 # --- arrival -----------------------------------------------------------------------------------
@@ -313,12 +304,12 @@ def _staff(actor: Person) -> dict[str, str]:
 
 
 def act(
-    session: Session, rt: Runtime, actor: Person, incoming_id: int, action: str, data: dict[str, Any]
+    session: Session, rt: Runtime, actor: Person, incoming_id: int, action: str, step_input: IncomingStep
 ) -> IncomingDocument:
     """Take one step on an incoming document and send its status to the sender."""
     incoming = get(session, actor, incoming_id, lock=True)
     if action in RECALL_ANSWERS:
-        return _answer_recall(session, rt, actor, incoming, action, str(data.get("reason") or "").strip())
+        return _answer_recall(session, rt, actor, incoming, action, step_input.reason.strip())
     if incoming.state in GONE:
         raise Conflict("incoming_gone", "Văn bản đến đã bị thu hồi hoặc thay thế.", state=incoming.state)
     step = STEPS.get((incoming.state, action))
@@ -334,8 +325,8 @@ def act(
         raise Forbidden("forbidden", "Bạn không có quyền thực hiện thao tác này với văn bản đến.")
     description = ""
     detail: dict[str, Any] = {}
+    reason = step_input.reason.strip()
     if action == "register":
-        reason = str(data.get("reason") or "").strip()
         if incoming.signatures.get("attention") and not reason:
             raise Invalid(
                 "reason_required",
@@ -351,13 +342,12 @@ def act(
         if reason:
             detail["reason"] = reason  # registered although its signatures did not check: why, in the trail
     elif action == "return":
-        reason = str(data.get("reason") or "").strip()
         if not reason:
             raise Invalid("reason_required", "Trả lại văn bản cần nêu lý do.", field="reason")
         incoming.return_reason = description = reason
         detail = {"reason": reason}
     elif action == "assign":
-        detail = _assignment(session, incoming, data)
+        detail = _assignment(session, incoming, step_input)
         description = f"Giao {incoming.lead_unit.name if incoming.lead_unit else ''} chủ trì xử lý."
     incoming.state = step.to_state
     _event(session, incoming, action, step.code, actor, **detail)
@@ -373,17 +363,15 @@ def act(
     return incoming
 
 
-def _assignment(session: Session, incoming: IncomingDocument, data: dict[str, Any]) -> dict[str, Any]:
-    lead = session.get(Unit, data.get("lead_unit_id")) if isinstance(data.get("lead_unit_id"), int) else None
+def _assignment(session: Session, incoming: IncomingDocument, step_input: IncomingStep) -> dict[str, Any]:
+    lead = session.get(Unit, step_input.lead_unit_id) if step_input.lead_unit_id is not None else None
     if lead is None or lead.agency_id != incoming.agency_id:
         raise Invalid("invalid_unit", "Đơn vị chủ trì (lead_unit_id) không hợp lệ.", field="lead_unit_id")
-    supporting = data.get("supporting_unit_ids") or []
-    if not isinstance(supporting, list) or not all(isinstance(u, int) for u in supporting):
-        raise Invalid("invalid_unit", "Đơn vị phối hợp phải là danh sách mã đơn vị.", field="supporting_unit_ids")
+    supporting = step_input.supporting_unit_ids
     units = session.scalars(select(Unit).where(Unit.id.in_(supporting))).all()
     if len(units) != len(set(supporting)) or any(u.agency_id != incoming.agency_id for u in units):
         raise Invalid("invalid_unit", "Đơn vị phối hợp không hợp lệ.", field="supporting_unit_ids")
-    deadline = optional_date(data.get("deadline"), "deadline")
+    deadline = step_input.deadline
     incoming.lead_unit_id = lead.id
     incoming.lead_unit = lead
     incoming.supporting_unit_ids = sorted(set(supporting) - {lead.id})
@@ -391,7 +379,7 @@ def _assignment(session: Session, incoming: IncomingDocument, data: dict[str, An
     return {
         "lead_unit_id": lead.id,
         "supporting_unit_ids": incoming.supporting_unit_ids,
-        "deadline": data.get("deadline"),
+        "deadline": deadline.isoformat() if deadline else None,
     }
 
 

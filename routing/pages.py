@@ -10,10 +10,11 @@ from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response as BaseResponse
 
 from routing import certificate, inbound, incoming, services, statuses
+from routing import schemas as routing_schemas
 from routing.models import OPEN, Delivery, IncomingDocument
 from signing import inspection
 from signing.errors import PdfError
-from workflow import render
+from workflow import render, schemas
 from workflow.directory import units_of
 from workflow.errors import DomainError, NotFound
 from workflow.models import Document
@@ -191,13 +192,13 @@ def incoming_pdf(incoming_id: str) -> Response:
 @signed_in
 def incoming_act(incoming_id: str, action: str) -> BaseResponse:
     """Take a step on an incoming document from its page."""
-    data: dict[str, Any] = {"reason": request.form.get("reason", "").strip()}
+    data: dict[str, Any] = {"reason": request.form.get("reason", "")}
     if action == "assign":
-        lead = request.form.get("lead_unit_id", "")
-        data["lead_unit_id"] = int(lead) if lead.isdigit() else None
-        data["supporting_unit_ids"] = [int(u) for u in request.form.getlist("supporting_unit_ids") if u.isdigit()]
+        data["lead_unit_id"] = request.form.get("lead_unit_id") or None
+        data["supporting_unit_ids"] = request.form.getlist("supporting_unit_ids")
         data["deadline"] = request.form.get("deadline") or None
-    found = incoming.act(db(), runtime(), actor(), path_id(incoming_id), action, data)
+    step = schemas.parse(routing_schemas.IncomingStep, data)
+    found = incoming.act(db(), runtime(), actor(), path_id(incoming_id), action, step)
     commit()
     flash(_("Đã cập nhật: %(status)s.", status=_(incoming.STATE_LABELS[found.state])), "ok")
     return back("routing_pages.incoming_list")

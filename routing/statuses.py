@@ -40,3 +40,18 @@ RECEIVER_CODES = tuple(s.code for s in TABLE if s.set_by in ("arrival", "recipie
 def rank(code: str | None) -> int:
     """Progress rank of a status (none yet: 0)."""
     return BY_CODE[code].rank if code in BY_CODE else 0
+
+
+# The states of an incoming document in our agency, with their labels.
+INCOMING_LABELS = {
+    "received": "Đã đến, chờ vào sổ",
+    "returned": "Đã trả lại",
+    "registered": "Đã vào sổ văn bản đến",
+    "assigned": "Đã phân công",
+    "in_progress": "Đang xử lý",
+    "done": "Hoàn thành",
+    "recalled": "Đã thu hồi",
+    "replaced": "Đã được thay thế",
+}
+# States in which a document is gone from everyone's lists (kept for the record).
+INCOMING_GONE = ("recalled", "replaced")

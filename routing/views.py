@@ -1,30 +1,25 @@
-"""HTTP of routing: the JSON API (deliveries, inbox, incoming documents, board, webhooks) and, in hub mode,
-the national exchange's protocol (VXP) for the systems registered at the hub."""
+"""JSON API of routing (/api/v1): deliveries and the inbox, the clerk's dispatch board, exchange packages,
+incoming documents, webhooks. Each endpoint parses (its models, by @described), calls one service, commits
+once, and answers."""
 
 from __future__ import annotations
 
-import base64
-import json
-from typing import Any
-
 from flask import Blueprint, Response, request
-from sqlalchemy.orm import Session
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from routing import certificate, edxml, hub, inbound, incoming, outbound, services, vxp, webhooks
-from routing.models import HubSystem
+from routing import certificate, edxml, inbound, incoming, outbound, schemas, services, webhooks
 from workflow import serializers
 from workflow.documents import get_document
-from workflow.drafting import optional_date
-from workflow.errors import DomainError, Invalid
-from workflow.web import body_json, commit, db, inline_pdf, ok, page_arg, path_id, person, person_id, runtime
+from workflow.errors import Invalid
+from workflow.openapi import PDF, XML, described
+from workflow.paging import Page
+from workflow.schemas import PageQuery
+from workflow.web import commit, db, inline_pdf, ok, path_id, person, person_id, runtime, uploaded
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
-# The national exchange's protocol, served in HUB_MODE: the SDK's base URL is this prefix (http://hub/vxp).
-vxp_bp = Blueprint("vxp", __name__, url_prefix="/vxp")
 
 
 @bp.get("/documents/<doc_id>/deliveries")
+@described(answers={200: schemas.Deliveries})
 def document_deliveries(doc_id: str) -> tuple[Response, int]:
     """Every recipient of a document with its receipt status."""
     deliveries = services.deliveries_of(db(), person(), path_id(doc_id))
@@ -32,6 +27,7 @@ def document_deliveries(doc_id: str) -> tuple[Response, int]:
 
 
 @bp.get("/documents/<doc_id>/certificate.pdf")
+@described(answers={200: PDF})
 def document_certificate(doc_id: str) -> Response:
     """The certificate of issuance, signed by the agency, as of now."""
     data, name = certificate.certificate(db(), runtime(), person(), path_id(doc_id))
@@ -41,6 +37,7 @@ def document_certificate(doc_id: str) -> Response:
 
 
 @bp.get("/documents/<doc_id>/edxml")
+@described(answers={200: XML})
 def document_edxml(doc_id: str) -> Response:
     """The issued document as an edXML package (QCVN 102:2016) for its recipient agencies."""
     rt = runtime()
@@ -53,10 +50,11 @@ def document_edxml(doc_id: str) -> Response:
 
 
 @bp.get("/inbox")
-def inbox() -> tuple[Response, int]:
+@described(query=PageQuery, answers={200: schemas.Inbox})
+def inbox(query: PageQuery) -> tuple[Response, int]:
     """Documents delivered to the person's unit."""
     items = []
-    deliveries, after = services.inbox(db(), person(), page_arg())
+    deliveries, after = services.inbox(db(), person(), Page(query.limit, query.before))
     for delivery in deliveries:
         document = delivery.document
         items.append(
@@ -75,20 +73,17 @@ def inbox() -> tuple[Response, int]:
 
 
 @bp.post("/deliveries/<delivery_id>/status")
-def update_status(delivery_id: str) -> tuple[Response, int]:
+@described(body=schemas.StatusIn, answers={200: schemas.DeliveryOut})
+def update_status(delivery_id: str, body: schemas.StatusIn) -> tuple[Response, int]:
     """A recipient moves its delivery to the next status."""
     actor = person()
-    data = body_json()
-    code = data.get("status")
-    if not isinstance(code, str):
-        raise Invalid("missing_field", "Thiếu mã trạng thái (status).", field="status")
-    reason = data.get("reason")
-    delivery = services.update_status(db(), actor, path_id(delivery_id), code, str(reason) if reason else None)
+    delivery = services.update_status(db(), actor, path_id(delivery_id), body.status, body.reason or None)
     commit()
     return ok(services.delivery_json(delivery))
 
 
 @bp.post("/deliveries/<delivery_id>/resend")
+@described(answers={202: schemas.DeliveryOut})
 def resend_delivery(delivery_id: str) -> tuple[Response, int]:
     """The clerk sends a failed delivery again."""
     delivery = services.resend(db(), person(), path_id(delivery_id))
@@ -97,63 +92,45 @@ def resend_delivery(delivery_id: str) -> tuple[Response, int]:
 
 
 @bp.get("/dispatch-board")
-def dispatch_board() -> tuple[Response, int]:
+@described(query=schemas.BoardQuery, answers={200: schemas.Board})
+def dispatch_board(query: schemas.BoardQuery) -> tuple[Response, int]:
     """The clerk's board: every recipient of recent documents, its status, times, overdue and failed."""
-    days = request.args.get("days", "30")
-    if not days.isdigit() or not 0 < int(days) <= 366:
-        raise Invalid("invalid_days", "Số ngày (days) phải từ 1 đến 366.", field="days")
-    rows, after = services.board(db(), runtime(), person(), int(days), page_arg())
+    rows, after = services.board(db(), runtime(), person(), query.days, Page(query.limit, query.before))
     # "attention" counts the recipients of this page that need the clerk.
     return ok({"documents": rows, "attention": sum(r["attention"] for r in rows), "next_before": after})
 
 
 @bp.post("/documents/<doc_id>/exchange-update")
-def exchange_update(doc_id: str) -> tuple[Response, int]:
+@described(body=schemas.UpdateIn, answers={202: schemas.Resent})
+def exchange_update(doc_id: str, body: schemas.UpdateIn) -> tuple[Response, int]:
     """Send an update package (BussinessDocType 2) of an issued document to its recipient agencies."""
-    data = body_json()
-    due, reason = optional_date(data.get("due_date"), "due_date"), str(data.get("reason") or "")
     rt, document_id = runtime(), path_id(doc_id)
     # The package is built, signed and stored on a snapshot; the write transaction only records and queues it.
-    packaged = outbound.make_update(rt, person_id(), document_id, due, reason)
+    packaged = outbound.make_update(rt, person_id(), document_id, body.due_date, body.reason)
     actor = person()
     document = get_document(db(), actor, document_id, lock=True)
-    count = outbound.resend(db(), rt, actor, document, due, reason, packaged)
+    count = outbound.resend(db(), rt, actor, document, body.due_date, body.reason, packaged)
     commit()
     return ok({"recipients": count}, 202)
 
 
-# --- incoming documents ----------------------------------------------------------------------
-
-
-def _year(default_now: bool) -> int | None:
-    raw = request.args.get("year")
-    if raw is None:
-        return runtime().now().year if default_now else None
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        raise Invalid("invalid_year", "Năm không hợp lệ.", field="year")
-    return int(raw)
-
-
 @bp.get("/incoming")
-def incoming_list() -> tuple[Response, int]:
+@described(query=schemas.IncomingQuery, answers={200: schemas.IncomingPage})
+def incoming_list(query: schemas.IncomingQuery) -> tuple[Response, int]:
     """Incoming documents the person may see (?state=, ?year= of registration)."""
-    state = request.args.get("state") or None
-    if state is not None and state not in incoming.STATE_LABELS:
-        raise Invalid("invalid_state", "Trạng thái không hợp lệ.", field="state")
-    rows, after = incoming.listing(db(), person(), state, _year(default_now=False), page_arg())
+    page = Page(query.limit, query.before)
+    rows, after = incoming.listing(db(), person(), query.state, query.year, page)
     return ok({"incoming": [incoming.incoming_json(r) for r in rows], "next_before": after})
 
 
 @bp.post("/incoming/import")
+@described(upload=(XML,), answers={201: schemas.Imported, 200: schemas.Imported})
 def incoming_import() -> tuple[Response, int]:
-    """A clerk imports an edXML package received by other means (raw body or multipart 'file')."""
+    """A clerk imports an edXML package received by other means (raw body or multipart "file"); 200 when it
+    was taken before."""
     request.max_content_length = edxml.MAX_PACKAGE_BYTES + 1024 * 1024
     actor_id = person_id()
-    if request.mimetype == "multipart/form-data":
-        upload = request.files.get("file")
-        data = upload.read() if upload else b""
-    else:
-        data = request.get_data()
+    data = uploaded("Thiếu tệp edXML (trường 'file').")
     if not data:
         raise Invalid("missing_file", "Thiếu tệp edXML (trường 'file').", field="file")
     rt = runtime()
@@ -166,15 +143,16 @@ def incoming_import() -> tuple[Response, int]:
 
 
 @bp.get("/incoming-register")
-def incoming_register() -> tuple[Response, int]:
+@described(query=schemas.RegisterYear, answers={200: schemas.IncomingRegister})
+def incoming_register(query: schemas.RegisterYear) -> tuple[Response, int]:
     """The incoming register of a year (?year=, default this year), in number order."""
-    year = _year(default_now=True)
-    assert year is not None
+    year = query.year or runtime().now().year
     rows = incoming.register_of_year(db(), person(), year)
     return ok({"year": year, "entries": [incoming.incoming_json(r) for r in rows]})
 
 
 @bp.get("/incoming/<incoming_id>")
+@described(answers={200: schemas.IncomingDetail})
 def incoming_detail(incoming_id: str) -> tuple[Response, int]:
     """One incoming document with its history."""
     session = db()
@@ -184,6 +162,7 @@ def incoming_detail(incoming_id: str) -> tuple[Response, int]:
 
 
 @bp.get("/incoming/<incoming_id>/pdf")
+@described(answers={200: PDF})
 def incoming_pdf(incoming_id: str) -> Response:
     """The received, signed PDF."""
     found = incoming.get(db(), person(), path_id(incoming_id))
@@ -191,33 +170,33 @@ def incoming_pdf(incoming_id: str) -> Response:
 
 
 @bp.post("/incoming/<incoming_id>/actions/<action>")
-def incoming_action(incoming_id: str, action: str) -> tuple[Response, int]:
+@described(body=schemas.IncomingStep, answers={200: schemas.IncomingOut}, path_enums={"action": incoming.ACTIONS})
+def incoming_action(incoming_id: str, action: str, body: schemas.IncomingStep) -> tuple[Response, int]:
     """register (03), return (02, reason), assign (04: lead_unit_id, supporting_unit_ids, deadline),
     start (05), finish (06), accept_recall (15), refuse_recall (16, reason)."""
-    found = incoming.act(db(), runtime(), person(), path_id(incoming_id), action, body_json())
+    found = incoming.act(db(), runtime(), person(), path_id(incoming_id), action, body)
     commit()
     return ok(incoming.incoming_json(found))
 
 
-# --- webhooks ------------------------------------------------------------------------------------
-
-
 @bp.get("/webhooks")
+@described(answers={200: schemas.Webhooks})
 def webhook_list() -> tuple[Response, int]:
     """Webhook endpoints (admin)."""
     return ok({"webhooks": [webhooks.endpoint_json(e) for e in webhooks.endpoints(db(), person())]})
 
 
 @bp.post("/webhooks")
-def webhook_create() -> tuple[Response, int]:
+@described(body=schemas.WebhookIn, answers={201: schemas.WebhookOut})
+def webhook_create(body: schemas.WebhookIn) -> tuple[Response, int]:
     """Subscribe a URL to events; the answer holds the signing secret, shown only now."""
-    data = body_json()
-    endpoint = webhooks.create_endpoint(db(), person(), data.get("url"), data.get("events"))
+    endpoint = webhooks.create_endpoint(db(), person(), body.url, body.events)
     commit()
     return ok(webhooks.endpoint_json(endpoint, with_secret=True), 201)
 
 
 @bp.get("/webhooks/<endpoint_id>/deliveries")
+@described(answers={200: schemas.WebhookLog})
 def webhook_log(endpoint_id: str) -> tuple[Response, int]:
     """The delivery log of an endpoint."""
     rows = webhooks.log(db(), person(), path_id(endpoint_id))
@@ -225,125 +204,9 @@ def webhook_log(endpoint_id: str) -> tuple[Response, int]:
 
 
 @bp.post("/webhook-deliveries/<delivery_id>/replay")
+@described(answers={202: schemas.WebhookDeliveryOut})
 def webhook_replay(delivery_id: str) -> tuple[Response, int]:
     """Send a logged event again (same webhook-id)."""
     row = webhooks.replay(db(), person(), path_id(delivery_id))
     commit()
     return ok(webhooks.delivery_log_json(row), 202)
-
-
-# --- the hub speaking the national SDK's protocol (VXP) -------------------------------------------
-
-
-def _vxp_answer(body: dict[str, Any], status: int = 200) -> Response:
-    # ASCII JSON: the SDK reads sendEdoc's answer as US-ASCII; never null in the fields it requires.
-    return Response(json.dumps(body, ensure_ascii=True), status=status, mimetype="application/json")
-
-
-@vxp_bp.errorhandler(vxp.VxpError)
-def _vxp_refused(exc: vxp.VxpError) -> Response:
-    return _vxp_answer(vxp.failure(exc.code, exc.message), exc.http_status)
-
-
-@vxp_bp.errorhandler(DomainError)
-def _vxp_domain_refused(exc: DomainError) -> Response:
-    return _vxp_answer(vxp.failure(exc.code, exc.message), exc.status)
-
-
-@vxp_bp.errorhandler(RequestEntityTooLarge)
-def _vxp_too_large(_: RequestEntityTooLarge) -> Response:
-    # Refused from its length, before its body is read (or as soon as a body without one passes the cap).
-    limit = edxml.MAX_PACKAGE_BYTES // 2**20
-    return _vxp_answer(vxp.failure("edxml_too_large", f"Gói tin edXML quá lớn (tối đa {limit} MB)."), 413)
-
-
-def _vxp_caller(session: Session) -> tuple[HubSystem, vxp.Signed]:
-    """The registered system behind a signed request (checked before its body is read)."""
-    headers = {name.lower(): value for name, value in request.headers.items()}
-    signed = vxp.verify(headers, lambda system_id: hub.system_secret(session, system_id))
-    return hub.system_of(session, signed), signed
-
-
-@vxp_bp.post("/sendEdoc")
-def vxp_send() -> Response:
-    """sendEdoc: a package or status package from a registered system, kept for each recipient."""
-    rt = runtime()
-    request.max_content_length = edxml.MAX_PACKAGE_BYTES + 2
-    with rt.readers() as reader:
-        # Read, parsed and checked on a snapshot: the write transaction only keeps it.
-        system, signed = _vxp_caller(reader)
-        sending = hub.vxp_check(reader, rt, system, signed, request.get_data())
-    doc_id = hub.vxp_keep(db(), sending)
-    commit()
-    return _vxp_answer(vxp.ok(DocId=doc_id))
-
-
-@vxp_bp.post("/getReceivedEdocList")
-def vxp_received() -> Response:
-    """getReceivedEdocList: the items waiting for the caller's agency (messagetype edoc or status)."""
-    session = db()
-    system, signed = _vxp_caller(session)
-    return _vxp_answer(vxp.ok(data=hub.vxp_received(session, system, signed.get("messagetype") or "edoc")))
-
-
-@vxp_bp.post("/getEdoc")
-def vxp_get() -> Response:
-    """getEdoc: one waiting item, the package's bytes in base64."""
-    session = db()
-    system, signed = _vxp_caller(session)
-    data = hub.vxp_get(session, runtime(), system, signed.get("docid"))
-    return _vxp_answer(vxp.ok(data=base64.b64encode(data).decode("ascii")))
-
-
-@vxp_bp.post("/updateStatus")
-def vxp_update() -> Response:
-    """updateStatus: the caller took an item (done), could not (fail), or is at it (processing)."""
-    session = db()
-    system, signed = _vxp_caller(session)
-    hub.vxp_update(session, system, signed.get("docid"), signed.get("status"))
-    commit()
-    return _vxp_answer(vxp.ok())
-
-
-@vxp_bp.post("/countReceiveEdoc")
-def vxp_count_edoc() -> Response:
-    """countReceiveEdoc: how many packages wait for the caller."""
-    session = db()
-    system, _ = _vxp_caller(session)
-    return _vxp_answer(vxp.ok(count=hub.vxp_count(session, system, "edoc")))
-
-
-@vxp_bp.post("/countReceiveStatus")
-def vxp_count_status() -> Response:
-    """countReceiveStatus: how many status packages wait for the caller."""
-    session = db()
-    system, _ = _vxp_caller(session)
-    return _vxp_answer(vxp.ok(count=hub.vxp_count(session, system, "status")))
-
-
-@vxp_bp.post("/getAgenciesList")
-def vxp_agencies() -> Response:
-    """getAgenciesList: the agencies the hub knows."""
-    session = db()
-    _vxp_caller(session)
-    return _vxp_answer(vxp.ok(data=hub.vxp_agencies(session)))
-
-
-@vxp_bp.post("/registerAgency")
-def vxp_register_agency() -> Response:
-    """registerAgency: the caller adds its agency, or one under it, to the hub's directory (JSON body)."""
-    session = db()
-    system, _ = _vxp_caller(session)
-    hub.vxp_register_agency(session, system, request.get_json(silent=True))
-    commit()
-    return _vxp_answer(vxp.ok())
-
-
-@vxp_bp.post("/deleteAgency")
-def vxp_delete_agency() -> Response:
-    """deleteAgency: the caller takes an agency it registered out of the directory (AgencyCode)."""
-    session = db()
-    system, signed = _vxp_caller(session)
-    hub.vxp_delete_agency(session, system, signed.get("agencycode"))
-    commit()
-    return _vxp_answer(vxp.ok())

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from workflow.documents import get_document
-from workflow.errors import NotFound
+from workflow.errors import DispatchRefused, NotFound
 from workflow.issuance import dispatch, issue
 from workflow.lifecycle import approve, check, sign_now, sign_remotely, transition
 from workflow.models import Person
@@ -36,5 +36,8 @@ def act(
         return {}
     if action == "dispatch":
         check(actor, document, "dispatch")
-        return dispatch(session, actor, document)
+        dispatched = dispatch(session, actor, document)
+        if "error" in dispatched:
+            raise DispatchRefused(dispatched["error"]["code"], dispatched["error"]["message"])
+        return dispatched
     raise NotFound("unknown_action", "Thao tác không tồn tại.")

@@ -193,10 +193,17 @@ def document_act(doc_id: str, action: str) -> BaseResponse:
         flash(_("Thao tác không tồn tại."), "error")
         return back()
     reason = request.form.get("reason", "").strip() or None
-    result = actions.act(db(), runtime(), actor(), path_id(doc_id), action, reason)
+    try:
+        result = actions.act(db(), runtime(), actor(), path_id(doc_id), action, reason)
+    except DomainError as exc:
+        if not exc.recorded:
+            raise
+        commit()  # the voided number of a failed issuance, the refusal of a secret document's dispatch
+        flash(exc.message, "error")
+        return back()
     commit()
-    if result.get("ok") is False:
-        flash(result["error"]["message"], "error")
+    if "error" in result.get("dispatch", {}):
+        flash(result["dispatch"]["error"]["message"], "error")
     elif action == "issue":
         flash(_("Đã phát hành: số, ký hiệu %(symbol)s.", symbol=result["symbol"]), "ok")
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from signing import inspection, validation
 from signing.errors import PdfError, SigningError
-from workflow import access, catalog, render
+from workflow import access, catalog, render, schemas
 from workflow import limits as limits_module
 from workflow.audit import audit
 from workflow.documents import get_document
@@ -42,70 +43,29 @@ class DraftInput:
     replaces_id: int | None = None
 
 
-def parse_draft(data: dict[str, Any], *, need_body: bool, limits: Limits) -> DraftInput:
-    """Check the fields of a draft and return them typed, or raise Invalid in Vietnamese."""
-    doc_type = str(data.get("doc_type") or "")
-    if doc_type not in catalog.DOC_TYPES:
-        raise Invalid("invalid_doc_type", "Loại văn bản không hợp lệ.", field="doc_type")
-    summary = str(data.get("summary") or "").strip()
-    if not summary:
-        raise Invalid("missing_field", "Thiếu trích yếu (summary).", field="summary")
-    if len(summary) > 1000:
-        raise Invalid("field_too_long", "Trích yếu quá dài (tối đa 1000 ký tự).", field="summary")
-    urgency = str(data.get("urgency") or "thuong")
-    if urgency not in catalog.URGENCY:
-        raise Invalid("invalid_urgency", "Độ khẩn không hợp lệ.", field="urgency")
-    confidentiality = str(data.get("confidentiality") or "thuong")
-    if confidentiality not in catalog.CONFIDENTIALITY:
-        raise Invalid("invalid_confidentiality", "Độ mật không hợp lệ.", field="confidentiality")
-    try:
-        signer_id = int(data.get("signer_id") or 0)
-    except (TypeError, ValueError):
-        signer_id = 0
-    if not signer_id:
-        raise Invalid("missing_field", "Thiếu người ký (signer_id).", field="signer_id")
-    due = optional_date(data.get("due_date"), "due_date")
-    replaces = data.get("replaces_id")
-    if replaces is not None and (not isinstance(replaces, int) or isinstance(replaces, bool) or replaces <= 0):
-        raise Invalid(
-            "invalid_replaces", "Văn bản được thay thế (replaces_id) phải là mã số văn bản.", field="replaces_id"
-        )
-    body = data.get("body")
-    if need_body and not (isinstance(body, str) and body.strip()):
+def parse_draft(data: Mapping[str, Any], *, need_body: bool, limits: Limits) -> DraftInput:
+    """Check the fields of a draft (schemas.Draft, then the agency's bounds) and return them typed, or raise
+    Invalid in Vietnamese."""
+    fields = schemas.parse(schemas.Draft, data)
+    body = fields.body
+    if need_body and not (body and body.strip()):
         raise Invalid("missing_field", "Thiếu nội dung văn bản (body) hoặc tệp PDF (file).", field="body")
-    if isinstance(body, str):
+    if body is not None:
         limits_module.check_body(body, limits)
-    kinh_gui, noi_nhan = _lines(data.get("kinh_gui")), _lines(data.get("noi_nhan"))
-    limits_module.check_lines(kinh_gui, limits.kinh_gui_lines, limits.line_chars, "kinh_gui", "Kính gửi")
-    limits_module.check_lines(noi_nhan, limits.noi_nhan_lines, limits.line_chars, "noi_nhan", "Nơi nhận")
+    limits_module.check_lines(fields.kinh_gui, limits.kinh_gui_lines, limits.line_chars, "kinh_gui", "Kính gửi")
+    limits_module.check_lines(fields.noi_nhan, limits.noi_nhan_lines, limits.line_chars, "noi_nhan", "Nơi nhận")
     return DraftInput(
-        doc_type=doc_type,
-        summary=summary,
-        urgency=urgency,
-        confidentiality=confidentiality,
-        signer_id=signer_id,
-        kinh_gui="\n".join(kinh_gui),
-        noi_nhan="\n".join(noi_nhan),
-        due_date=due,
-        body=body if isinstance(body, str) else None,
-        replaces_id=replaces,
+        doc_type=fields.doc_type,
+        summary=fields.summary,
+        urgency=fields.urgency,
+        confidentiality=fields.confidentiality,
+        signer_id=fields.signer_id,
+        kinh_gui="\n".join(fields.kinh_gui),
+        noi_nhan="\n".join(fields.noi_nhan),
+        due_date=fields.due_date,
+        body=body,
+        replaces_id=fields.replaces_id,
     )
-
-
-def optional_date(value: Any, field: str, label: str = "Hạn xử lý") -> dt.date | None:
-    """A date given as YYYY-MM-DD, None when absent; anything else is a 400 in Vietnamese."""
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise Invalid("invalid_date", f"{label} phải có dạng YYYY-MM-DD.", field=field) from exc
-
-
-def _lines(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [line.strip() for line in str(value or "").splitlines() if line.strip()]
 
 
 def _check_pdf(rt: Runtime, data: bytes, signer_name: str | None = None) -> validation.Inspected:
@@ -243,9 +203,7 @@ def _plan(
         raise Conflict("invalid_state", "Chỉ sửa được văn bản đang soạn thảo.", state=document.state)
     if actor.id != document.drafter_id:
         raise Forbidden("forbidden", "Chỉ người soạn thảo được sửa văn bản.")
-    merged = {k: getattr(document, k) for k in FIELDS} | {"body": document.body} | data
-    if merged.get("due_date") is not None:
-        merged["due_date"] = str(merged["due_date"])
+    merged = {k: getattr(document, k) for k in FIELDS} | {"body": document.body} | dict(data)
     merged["replaces_id"] = None  # fixed when the draft was created
     fields = parse_draft(merged, need_body=not uploaded, limits=rt.limits)
     fields = dataclasses.replace(fields, replaces_id=document.replaces_id)

@@ -9,6 +9,8 @@ class DomainError(Exception):
     """A request the domain refuses; views turn it into JSON once, in one error handler."""
 
     status = 400
+    # What the refused work recorded on its way (a voided number, an audit line) is committed before answering.
+    recorded = False
 
     def __init__(self, code: str, message: str, **detail: Any) -> None:
         super().__init__(message)
@@ -51,6 +53,19 @@ class Unprocessable(DomainError):
     """Well-formed but refused by a domain rule (e.g. a secret document over the network)."""
 
     status = 422
+
+
+class DispatchRefused(Unprocessable):
+    """A document that may not go over the network (a secret one); the refusal is in its history."""
+
+    recorded = True
+
+
+class IssueFailed(DomainError):
+    """Issuance failed after taking a number: the number stays in the register as voided (detail.voided)."""
+
+    status = 503
+    recorded = True
 
 
 class Corrupted(DomainError):

@@ -15,6 +15,7 @@ from workflow.audit import audit
 from workflow.directory import image
 from workflow.documents import read_pdf
 from workflow.drafting import store_version
+from workflow.errors import IssueFailed
 from workflow.lifecycle import check, transition, with_tsa_policy
 from workflow.models import Document, Person, Register, RegisterEntry
 from workflow.registers import choose_register, make_symbol, take_number
@@ -88,11 +89,9 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
         entry.void_reason = f"{exc.code}: {exc.message}"
         session.add(entry)
         audit(session, actor, "issue_failed", document, number=number, symbol=symbol, error=exc.code)
-        return {
-            "ok": False,
-            "error": {"code": "issue_failed", "message": f"Phát hành thất bại: {exc.message}"},
-            "voided": {"number": number, "symbol": symbol},
-        }
+        raise IssueFailed(
+            "issue_failed", f"Phát hành thất bại: {exc.message}", voided={"number": number, "symbol": symbol}
+        ) from exc
     warnings = []
     duplicate = session.scalar(
         select(func.count())
@@ -117,7 +116,6 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
     )
     dispatched = dispatch(session, actor, document)
     return {
-        "ok": True,
         "number": number,
         "symbol": symbol,
         "sha256": version.sha256,
@@ -132,7 +130,6 @@ def dispatch(session: Session, actor: Person | None, document: Document) -> dict
     if catalog.is_secret(document.confidentiality):
         audit(session, actor, "dispatch_refused", document, reason="confidential")
         return {
-            "ok": False,
             "error": {
                 "code": "confidential_no_electronic_dispatch",
                 "message": "Văn bản có nội dung bí mật nhà nước (Mật, Tối mật, Tuyệt mật) không được gửi qua mạng.",
@@ -141,4 +138,4 @@ def dispatch(session: Session, actor: Person | None, document: Document) -> dict
     results = document_issued.send(session, document=document, actor=actor)
     transition(session, actor, document, "dispatch")
     deliveries = sum(int(r or 0) for _, r in results)
-    return {"ok": True, "deliveries": deliveries}
+    return {"deliveries": deliveries}

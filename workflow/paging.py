@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from workflow.errors import Invalid
+from workflow import schemas
 from workflow.models import Document
 
 
@@ -33,12 +33,9 @@ DOCUMENT_LOADS = (
 
 
 def page_of(limit: str | None, before: str | None) -> Page:
-    """The page a request asks for (?limit=&before=), checked."""
-    if limit is not None and (not limit.isdigit() or not 0 < int(limit) <= MAX_PAGE):
-        raise Invalid("invalid_limit", f"Số dòng mỗi trang (limit) phải từ 1 đến {MAX_PAGE}.", field="limit")
-    if before is not None and (not before.isdigit() or len(before) > 12):
-        raise Invalid("invalid_before", "Vị trí trang (before) phải là một số.", field="before")
-    return Page(int(limit) if limit else Page.limit, int(before) if before else None)
+    """The page a request asks for (?limit=&before=), checked by schemas.PageQuery."""
+    query = schemas.parse(schemas.PageQuery, {"limit": limit, "before": before})
+    return Page(query.limit, query.before)
 
 
 def paged(session: Session, query: Any, column: Any, page: Page) -> tuple[list[Any], int | None]:

@@ -17,13 +17,10 @@ from typing import Any
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
-from workflow import access, catalog
+from workflow import access, catalog, schemas
 from workflow.documents import visible_page
-from workflow.drafting import optional_date
-from workflow.errors import Invalid
 from workflow.models import Document, Person
 from workflow.paging import DOCUMENT_LOADS, FIRST_PAGE, Page, paged
-from workflow.states import STATE_LABELS
 
 
 def fold(text: str) -> str:
@@ -60,23 +57,14 @@ NO_FILTERS = Filters()
 
 
 def filters_of(args: Mapping[str, str]) -> Filters:
-    """The filters a request asks for (?type=&unit=&state=&from=&to=), checked."""
-    doc_type = args.get("type") or None
-    if doc_type is not None and doc_type not in catalog.DOC_TYPES:
-        raise Invalid("invalid_doc_type", "Loại văn bản (type) không có trong danh mục.", field="type")
-    unit = args.get("unit") or None
-    if unit is not None and (not unit.isdigit() or len(unit) > 12):
-        raise Invalid("invalid_unit", "Đơn vị (unit) phải là mã số của đơn vị.", field="unit")
-    state = args.get("state") or None
-    if state is not None and state not in STATE_LABELS:
-        raise Invalid("invalid_state", "Trạng thái (state) không hợp lệ.", field="state")
-    return Filters(
-        doc_type,
-        int(unit) if unit else None,
-        state,
-        optional_date(args.get("from"), "from", "Ngày (from)"),
-        optional_date(args.get("to"), "to", "Ngày (to)"),
-    )
+    """The filters a request asks for (?type=&unit=&state=&from=&to=), checked by schemas.DocumentQuery."""
+    query = schemas.parse(schemas.DocumentQuery, args)
+    return filters_from(query)
+
+
+def filters_from(query: schemas.DocumentQuery) -> Filters:
+    """The filters of a checked query."""
+    return Filters(query.type, query.unit, query.state, query.from_, query.to)
 
 
 def search(

@@ -107,6 +107,17 @@ def body_json() -> dict[str, Any]:
     return data
 
 
+def uploaded(missing: str) -> bytes:
+    """The file a request carries: the multipart field "file" (Invalid missing_file, with `missing`, when a form
+    has none), or else the raw body."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise Invalid("missing_file", missing, field="file")
+        return upload.read()
+    return request.get_data()
+
+
 def inline_pdf(data: bytes, filename: str) -> Response:
     """A PDF shown in the browser, under a file name the server chose."""
     response = Response(data, mimetype="application/pdf")

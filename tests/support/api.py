@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support import processes
-from workflow import demo
+from workflow import demo, openapi
 from workflow.cli import upgrade_database
 from workflow.demo_day import PASSWORD
 from wsgi import create_app
@@ -28,6 +28,21 @@ def database_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> s
     return processes.create_database(server, f"t{next(_db_counter)}")
 
 
+class CheckedClient(FlaskClient):
+    """Flask's test client, checking every answer of the JSON API against the API's own description (its
+    answer models, or the error shape): a test that receives an answer the description does not allow fails."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().open(*args, **kwargs)
+        asked = response.request
+        payload = response.get_json(silent=True) if response.mimetype == "application/json" else None
+        problem = openapi.check_answer(
+            self.application, asked.method, asked.path, response.status_code, response.mimetype, payload
+        )
+        assert problem is None, problem
+        return response
+
+
 def build_app(db_url: str, tmp_path: Path, keys_dir: Path, password_hash: str, **overrides: Any) -> Flask:
     """An app on a migrated database holding the demo directory."""
     config = {
@@ -41,6 +56,7 @@ def build_app(db_url: str, tmp_path: Path, keys_dir: Path, password_hash: str, *
     }
     upgrade_database(db_url)
     app = create_app(config)
+    app.test_client_class = CheckedClient
     rt = app.extensions["congvan"]
     with rt.sessions() as session, session.begin():
         demo.load_directory(session, password_hash)

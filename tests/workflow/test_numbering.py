@@ -58,7 +58,7 @@ def test_failed_issuance_voids_the_number(tmp_path: Path, keys_dir: Path, passwo
     failed = api.act("vanthu", doc["id"], "issue")
     body = failed.get_json()
     assert failed.status_code == 503 and body["error"]["code"] == "issue_failed"
-    assert body["result"]["voided"] == {"number": 1, "symbol": "01/STNMT-VP"}
+    assert body["error"]["detail"]["voided"] == {"number": 1, "symbol": "01/STNMT-VP"}
     assert api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}").get_json()["state"] == "signed"
 
     agency_key.write_bytes(saved)

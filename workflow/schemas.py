@@ -1,0 +1,689 @@
+"""The shapes of the JSON API (/api/v1): what each request may carry and what each answer holds, as pydantic
+models; workflow/openapi.py describes the API from them and checks requests against them.
+
+Why pydantic v2: the models are plain typed classes the views and services use directly (no second set of
+objects to keep in step, as marshmallow's dicts would be), one error list to translate into our Vietnamese
+errors, and JSON Schema of OpenAPI 3.1 generated from the same classes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from workflow import catalog
+from workflow.errors import Invalid
+from workflow.states import STATE_LABELS
+
+
+class Request(BaseModel):
+    """A request's body or query: fields a client does not know are ignored, as before."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+class Answer(BaseModel):
+    """An answer's shape: exactly these fields (a test checks every answer of the suite against it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _empty_is_none(value: Any) -> Any:
+    # Forms send "" for a field left empty; JSON clients send null or leave it out: all mean "not given".
+    return None if value == "" else value
+
+
+def one_of(options: Iterable[str], code: str, label: str) -> AfterValidator:
+    """A text's check that it is one of `options`; refused with `code` and a Vietnamese message naming `label`."""
+    allowed = tuple(options)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise PydanticCustomError(code, f"{label} không hợp lệ.")
+        return value
+
+    return AfterValidator(check)
+
+
+def enum(options: Iterable[str]) -> WithJsonSchema:
+    """The JSON Schema of a text that is one of `options`."""
+    return WithJsonSchema({"type": "string", "enum": list(options)})
+
+
+def _lines(value: Any) -> Any:
+    """Lines as a list, or one text with a line each; blank lines dropped."""
+    if isinstance(value, str):
+        return [line.strip() for line in value.splitlines() if line.strip()]
+    if isinstance(value, list) and all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return value
+
+
+def _none_is_empty(value: Any) -> Any:
+    return "" if value is None else value
+
+
+Lines = Annotated[list[str], BeforeValidator(_lines)]
+# A text that must be given: null and blanks around it count as nothing.
+Text = Annotated[str, BeforeValidator(_none_is_empty), StringConstraints(strip_whitespace=True)]
+OptionalDate = Annotated[dt.date | None, BeforeValidator(_empty_is_none)]
+Id = Annotated[int, Field(gt=0, lt=10**12)]
+OptionalId = Annotated[Id | None, BeforeValidator(_empty_is_none)]
+Time = Annotated[str, Field(description="Thời điểm ISO 8601, giờ Việt Nam (+07:00)")]
+
+DocType = Annotated[str, one_of(catalog.DOC_TYPES, "invalid_doc_type", "Loại văn bản"), enum(catalog.DOC_TYPES)]
+Urgency = Annotated[str, one_of(catalog.URGENCY, "invalid_urgency", "Độ khẩn"), enum(catalog.URGENCY)]
+Confidentiality = Annotated[
+    str, one_of(catalog.CONFIDENTIALITY, "invalid_confidentiality", "Độ mật"), enum(catalog.CONFIDENTIALITY)
+]
+DocumentState = Annotated[str, one_of(STATE_LABELS, "invalid_state", "Trạng thái"), enum(STATE_LABELS)]
+
+M = TypeVar("M", bound=BaseModel)
+
+# --- turning pydantic's errors into ours ------------------------------------------------------------------
+
+# pydantic's error types, as (our code, the Vietnamese sentence about the field).
+_ERRORS: dict[str, tuple[str, str]] = {
+    "missing": ("missing_field", "Thiếu {label}."),
+    "string_too_short": ("missing_field", "Thiếu {label}."),
+    "string_too_long": ("field_too_long", "{label} quá dài (tối đa {max_length} ký tự)."),
+    "date_parsing": ("invalid_date", "{label} phải có dạng YYYY-MM-DD."),
+    "date_from_datetime_parsing": ("invalid_date", "{label} phải có dạng YYYY-MM-DD."),
+    "date_from_datetime_inexact": ("invalid_date", "{label} phải có dạng YYYY-MM-DD."),
+    "date_type": ("invalid_date", "{label} phải có dạng YYYY-MM-DD."),
+    "int_parsing": ("invalid_field", "{label} phải là một số."),
+    "int_type": ("invalid_field", "{label} phải là một số."),
+    "int_from_float": ("invalid_field", "{label} phải là một số nguyên."),
+    "greater_than": ("invalid_field", "{label} phải lớn hơn {gt}."),
+    "greater_than_equal": ("invalid_field", "{label} phải từ {ge} trở lên."),
+    "less_than": ("invalid_field", "{label} phải nhỏ hơn {lt}."),
+    "less_than_equal": ("invalid_field", "{label} phải không quá {le}."),
+    "bool_parsing": ("invalid_field", "{label} phải là true hoặc false."),
+    "bool_type": ("invalid_field", "{label} phải là true hoặc false."),
+    "list_type": ("invalid_field", "{label} phải là một danh sách."),
+    "string_type": ("invalid_field", "{label} phải là một chuỗi."),
+}
+
+
+def coded(code: str, **more: Any) -> Any:
+    """A field whose every refusal has its own stable code (e.g. invalid_limit), shown in the description."""
+    return Field(json_schema_extra={"x-error-code": code}, **more)
+
+
+def _field(model: type[BaseModel], location: tuple[int | str, ...]) -> tuple[str, str, str | None]:
+    """The field's name as the client wrote it, its Vietnamese label with the name ("trích yếu (summary)"), and
+    its own error code if it has one."""
+    first = str(location[0]) if location else ""
+    field = model.model_fields.get(first) or next((f for f in model.model_fields.values() if f.alias == first), None)
+    name = ".".join([(field.alias or first) if field else first, *(str(part) for part in location[1:])])
+    if field is None:
+        return name, name, None
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    code = extra.get("x-error-code")
+    return name, f"{field.title} ({name})" if field.title else name, str(code) if code else None
+
+
+def invalid(model: type[BaseModel], exc: ValidationError) -> Invalid:
+    """The first of pydantic's errors as our 400: a stable code, a Vietnamese message, the field's name."""
+    error = exc.errors(include_url=False)[0]
+    name, label, own_code = _field(model, error["loc"])
+    kind = error["type"]
+    if own_code is not None and kind not in _ERRORS and not kind.startswith(("invalid_", "missing_")):
+        code, message = own_code, f"{label} không hợp lệ."
+    elif kind in _ERRORS:
+        code, sentence = _ERRORS[kind]
+        message = sentence.format(label=label, **(error.get("ctx") or {}))
+    elif kind.startswith(("invalid_", "missing_")):  # ours, raised by a validator above with its own words
+        code, message = kind, error["msg"]
+        if name not in message:
+            message = f"{message.rstrip('.')} ({name})."
+    else:
+        code, message = "invalid_field", f"{label} không hợp lệ."
+    if own_code is not None:
+        code = own_code
+    return Invalid(code, message[:1].upper() + message[1:], field=name or None)
+
+
+def parse(model: type[M], data: Mapping[str, Any]) -> M:
+    """A request's fields as `model`, or Invalid (400) naming the first wrong field in Vietnamese."""
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        raise invalid(model, exc) from None
+
+
+# --- requests -------------------------------------------------------------------------------------------
+
+
+class Login(Request):
+    """Sign-in: a username and password, and the TOTP code of someone who turned it on."""
+
+    username: str = Field(min_length=1, max_length=200, title="tên đăng nhập")
+    password: str = Field(min_length=1, max_length=1000, title="mật khẩu")
+    code: str = Field("", max_length=20, title="mã xác thực")
+
+
+class Draft(Request):
+    """A draft's fields (a new document: all of them; a new version: only those that change)."""
+
+    doc_type: DocType = coded("invalid_doc_type", title="loại văn bản")
+    summary: Text = Field(min_length=1, max_length=1000, title="trích yếu")
+    body: str | None = Field(None, title="nội dung", description="Nội dung để hệ thống dàn trang theo Nghị định 30")
+    urgency: Annotated[Urgency, BeforeValidator(lambda v: v or "thuong")] = Field("thuong", title="độ khẩn")
+    confidentiality: Annotated[Confidentiality, BeforeValidator(lambda v: v or "thuong")] = Field(
+        "thuong", title="độ mật"
+    )
+    signer_id: Id = Field(title="người ký")
+    kinh_gui: Lines = Field(default_factory=list, title="Kính gửi")
+    noi_nhan: Lines = Field(default_factory=list, title="Nơi nhận")
+    due_date: OptionalDate = Field(None, title="hạn xử lý")
+    replaces_id: Annotated[int | None, Field(gt=0, lt=10**12)] = coded(
+        "invalid_replaces", default=None, title="văn bản được thay thế", strict=True
+    )
+
+
+class DraftChange(Request):
+    """A new version of a draft: the fields that change (the others stay as they are)."""
+
+    doc_type: DocType | None = coded("invalid_doc_type", default=None, title="loại văn bản")
+    summary: Text | None = Field(None, min_length=1, max_length=1000, title="trích yếu")
+    body: str | None = Field(None, title="nội dung")
+    urgency: Urgency | None = Field(None, title="độ khẩn")
+    confidentiality: Confidentiality | None = Field(None, title="độ mật")
+    signer_id: OptionalId = Field(None, title="người ký")
+    kinh_gui: Lines | None = Field(None, title="Kính gửi")
+    noi_nhan: Lines | None = Field(None, title="Nơi nhận")
+    due_date: OptionalDate = Field(None, title="hạn xử lý")
+
+
+class Reason(Request):
+    """An action that may carry a reason (returning a draft, recalling, refusing)."""
+
+    reason: str | None = Field(None, max_length=2000, title="lý do")
+
+
+class CommentIn(Request):
+    """A comment on a document."""
+
+    body: str = Field("", max_length=10_000, title="nội dung góp ý")
+
+
+class NewBatch(Request):
+    """A signing batch: the leader (the one asking, for a leader) and which of the waiting documents."""
+
+    leader_id: OptionalId = Field(None, title="lãnh đạo ký")
+    document_ids: list[Id] | None = Field(None, max_length=1000, title="danh sách văn bản")
+
+
+class Proof(Request):
+    """The password, or the one-time code, given again to confirm."""
+
+    password: str = Field("", max_length=1000, title="mật khẩu")
+    code: str = Field("", max_length=20, title="mã xác thực")
+
+
+class SignerIn(Request):
+    """Where a leader's key lives."""
+
+    kind: str | None = Field(None, title="loại khóa", description="pkcs12, pkcs11 hoặc csc")
+    ref: str | None = Field(None, max_length=500, title="nhãn khóa hoặc mã chứng thư")
+
+
+class PageQuery(Request):
+    """Keyset paging of a list: the answer's next_before is the next page's before (null: the last page)."""
+
+    limit: Annotated[int, BeforeValidator(lambda v: v or 20)] = coded(
+        "invalid_limit", default=20, ge=1, le=200, title="số dòng mỗi trang"
+    )
+    before: OptionalId = coded("invalid_before", default=None, title="vị trí trang")
+
+
+class DocumentQuery(PageQuery):
+    """Documents found by words and filters."""
+
+    q: str = Field("", max_length=500, title="từ khóa")
+    type: Annotated[DocType | None, BeforeValidator(_empty_is_none)] = coded(
+        "invalid_doc_type", default=None, title="loại văn bản"
+    )
+    unit: OptionalId = coded("invalid_unit", default=None, title="đơn vị")
+    state: Annotated[DocumentState | None, BeforeValidator(_empty_is_none)] = coded(
+        "invalid_state", default=None, title="trạng thái"
+    )
+    from_: OptionalDate = Field(None, alias="from", title="từ ngày")
+    to: OptionalDate = Field(None, title="đến ngày")
+
+
+class VersionQuery(Request):
+    """Which version of the PDF (the current one when absent)."""
+
+    version: OptionalId = Field(None, title="phiên bản")
+
+
+class LeaderQuery(Request):
+    """Whose signing book (the one asking, for a leader)."""
+
+    leader_id: OptionalId = Field(None, title="lãnh đạo")
+
+
+class YearQuery(Request):
+    """Which year of a register (this year when absent)."""
+
+    year: Annotated[int | None, BeforeValidator(_empty_is_none)] = coded(
+        "invalid_year", default=None, gt=1900, lt=3000, title="năm"
+    )
+
+
+class UnreadQuery(Request):
+    """Only the unread notifications (unread=1)."""
+
+    unread: bool = Field(False, title="chỉ thông báo chưa đọc")
+
+
+# --- answers --------------------------------------------------------------------------------------------
+
+
+class PersonOut(Answer):
+    """A person as the API shows them."""
+
+    id: int
+    username: str
+    full_name: str
+    position: str
+    authority: str | None
+    roles: list[str]
+    unit_id: int
+    signer_kind: str
+    has_signature_image: bool
+
+
+class SignerOut(PersonOut):
+    """A person with where their key lives."""
+
+    signer_ref: str | None
+
+
+class UnitRef(Answer):
+    """A unit named in an answer."""
+
+    id: int
+    code: str
+    name: str
+
+
+class VersionOut(Answer):
+    """A PDF version of a document."""
+
+    seq: int
+    kind: str
+    sha256: str
+    size: int
+    created_at: Time | None
+
+
+class AppendixOut(Answer):
+    """An appendix file of a document."""
+
+    seq: int
+    filename: str
+    sha256: str
+    size: int
+    issued_sha256: str | None
+    created_at: Time | None
+
+
+class DocumentOut(Answer):
+    """A document with its metadata and current version."""
+
+    id: int
+    doc_type: str
+    doc_type_name: str
+    abbreviation: str | None
+    summary: str
+    urgency: str
+    confidentiality: str
+    state: str
+    state_label: str
+    return_reason: str | None
+    drafting_unit: UnitRef
+    drafter: PersonOut
+    signer: PersonOut
+    kinh_gui: list[str]
+    noi_nhan: list[str]
+    due_date: str | None
+    replaces_id: int | None
+    number: int | None
+    symbol: str | None
+    issued_at: Time | None
+    signed_at: Time | None
+    timestamp_due: bool
+    created_at: Time | None
+    current_version: VersionOut | None
+    appendices: list[AppendixOut]
+
+
+class DocumentPage(Answer):
+    """A page of documents."""
+
+    documents: list[DocumentOut]
+    next_before: int | None
+
+
+class Versions(Answer):
+    """Every version of a document's PDF."""
+
+    versions: list[VersionOut]
+
+
+class LoginOut(Answer):
+    """A bearer token and whose it is."""
+
+    token: str
+    person: PersonOut
+
+
+class Revoked(Answer):
+    """The token revoked."""
+
+    revoked: int
+
+
+class TokenOut(Answer):
+    """One of a person's API tokens (never its secret)."""
+
+    id: int
+    label: str | None
+    created_at: Time | None
+    last_used_at: Time | None
+    revoked_at: Time | None
+    current: bool
+
+
+class Tokens(Answer):
+    """A person's API tokens."""
+
+    tokens: list[TokenOut]
+
+
+class AgencyOut(Answer):
+    """An agency of the directory (our own with its units)."""
+
+    id: int
+    code: str
+    name: str
+    superior: str | None
+    abbreviation: str | None
+    place: str | None
+    is_self: bool
+    units: list[UnitRef]
+
+
+class DocTypeOut(Answer):
+    """A Decree-30 type of document."""
+
+    name: str
+    abbreviation: str | None
+
+
+class DirectoryOut(Answer):
+    """Agencies, units, people and the Decree-30 vocabularies."""
+
+    agencies: list[AgencyOut]
+    people: list[PersonOut]
+    doc_types: dict[str, DocTypeOut]
+    urgency: dict[str, str]
+    confidentiality: dict[str, str]
+    roles: dict[str, str]
+
+
+class SealOut(Answer):
+    """The agency's seal image, stored."""
+
+    agency_id: int
+    seal_image: str | None
+
+
+class Done(Answer):
+    """Done (nothing else to tell)."""
+
+    ok: bool
+
+
+class SignatureOut(Answer):
+    """One signature of a PDF checked, with the reasons it is not good (in Vietnamese)."""
+
+    field: str
+    signer: str
+    intact: bool
+    valid: bool
+    trusted: bool
+    coverage: str
+    modification_level: str | None
+    signing_time: str | None
+    timestamp: str | None
+    timestamp_ok: bool | None
+    level: str
+    chain: list[str]
+    certificate: dict[str, str]
+    problems: list[str]
+    ok: bool
+
+
+class TimestampOut(Answer):
+    """A document timestamp found in a PDF."""
+
+    field: str
+    time: str | None
+    intact: bool
+    valid: bool
+    trusted: bool
+    tsa: str
+
+
+class Signatures(Answer):
+    """Every signature and document timestamp of a document's current PDF, and the verdict."""
+
+    sha256: str
+    verdict: str
+    signatures: list[SignatureOut]
+    timestamps: list[TimestampOut]
+
+
+class Validated(Signatures):
+    """Any PDF checked against the agency's trust list."""
+
+    trust_list: list[str]
+
+
+class EventOut(Answer):
+    """One step of a document's audit trail."""
+
+    id: int
+    action: str
+    from_state: str | None
+    to_state: str | None
+    actor: str | None
+    detail: dict[str, Any] | None
+    at: Time | None
+
+
+class Events(Answer):
+    """A document's audit trail."""
+
+    events: list[EventOut]
+
+
+class CommentMade(Answer):
+    """A comment, stored."""
+
+    id: int
+    body: str
+
+
+class CommentOut(Answer):
+    """A comment on a document."""
+
+    id: int
+    author: str
+    body: str
+    at: Time | None
+
+
+class Comments(Answer):
+    """The comments on a document."""
+
+    comments: list[CommentOut]
+
+
+class Acted(Answer):
+    """A lifecycle action taken: the document as it is now and what the action did."""
+
+    document: DocumentOut
+    result: dict[str, Any] = Field(description="Kết quả riêng của thao tác (ví dụ số, ký hiệu khi phát hành)")
+
+
+class BatchItemOut(Answer):
+    """A document of a signing batch and its result."""
+
+    document_id: int
+    summary: str
+    urgency: str
+    drafting_unit: str
+    sha256: str | None
+    status: str
+    error: str | None
+    signed_at: Time | None
+
+
+class BatchOut(Answer):
+    """A signing batch with its manifest and per-document results."""
+
+    id: int
+    leader: PersonOut
+    state: str
+    count: int
+    counts: dict[str, int]
+    created_at: Time | None
+    confirmed_at: Time | None
+    finished_at: Time | None
+    items: list[BatchItemOut]
+
+
+class SigningBook(Answer):
+    """The documents waiting for a leader's signature."""
+
+    leader: PersonOut
+    documents: list[DocumentOut]
+
+
+class TotpStarted(Answer):
+    """The seed of the second factor, shown once, and its otpauth:// address."""
+
+    secret: str
+    uri: str
+
+
+class TotpState(Answer):
+    """Whether the second factor is on."""
+
+    totp_enabled: bool
+
+
+class RegisterOut(Answer):
+    """An outgoing register."""
+
+    id: int
+    code: str
+    name: str
+    scope: str
+
+
+class Registers(Answer):
+    """The outgoing registers of the agency."""
+
+    registers: list[RegisterOut]
+
+
+class EntryOut(Answer):
+    """A register line, as the printable register shows it."""
+
+    number: int
+    symbol: str | None
+    status: str
+    void_reason: str | None
+    issued_at: Time | None
+    doc_type: str
+    summary: str
+    signer: str
+    recipients: list[str]
+    copies: int | None
+    document_id: int | None
+
+
+class Entries(Answer):
+    """The lines of a register for a year, voided numbers included."""
+
+    year: int
+    entries: list[EntryOut]
+
+
+class NotificationOut(Answer):
+    """A notification."""
+
+    id: int
+    kind: str
+    message: str
+    document_id: int | None
+    detail: dict[str, Any] | None
+    created_at: Time | None
+    read: bool
+
+
+class Notifications(Answer):
+    """A person's notifications, newest first, and how many are unread."""
+
+    notifications: list[NotificationOut]
+    unread: int
+
+
+class Read(Answer):
+    """A notification marked read."""
+
+    id: int
+    read: bool
+
+
+class Described(Answer):
+    """An OpenAPI 3.1 description."""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+    components: dict[str, Any]
+
+
+class ErrorBody(Answer):
+    """What went wrong."""
+
+    code: str = Field(description="Mã lỗi ổn định, dùng cho máy")
+    message: str = Field(description="Thông báo tiếng Việt cho người dùng")
+    detail: dict[str, Any] | None = Field(None, description="Chi tiết, ví dụ field: trường bị từ chối")
+
+
+class Error(Answer):
+    """Every refusal of the API (4xx) and every failure (5xx)."""
+
+    error: ErrorBody

@@ -1,0 +1,73 @@
+"""JSON API of signing: the signing book and signing batches (create, confirm with the password or a code,
+retry). On the blueprint of workflow/views.py."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from workflow import auth, batches, schemas, serializers
+from workflow.errors import Invalid
+from workflow.models import Person
+from workflow.openapi import described
+from workflow.views import bp
+from workflow.web import commit, db, failures_counted, ok, path_id, person, runtime
+
+
+@bp.get("/signing-book")
+@described(query=schemas.LeaderQuery, answers={200: schemas.SigningBook})
+def signing_book(query: schemas.LeaderQuery) -> tuple[Response, int]:
+    """The documents waiting for a leader's signature: the one who asks, or ?leader_id= for a clerk."""
+    leader, docs = batches.signing_book_of(db(), person(), query.leader_id)
+    return ok({"leader": serializers.person_json(leader), "documents": [serializers.document_json(d) for d in docs]})
+
+
+@bp.post("/signing-batches")
+@described(body=schemas.NewBatch, answers={201: schemas.BatchOut})
+def create_batch(body: schemas.NewBatch) -> tuple[Response, int]:
+    """Collect a leader's waiting documents (all, or document_ids) into a signing batch."""
+    actor = person()
+    leader_id = body.leader_id if body.leader_id is not None else (actor.id if actor.has_role("leader") else None)
+    if leader_id is None:
+        raise Invalid("missing_field", "Cần chọn lãnh đạo ký (leader_id).", field="leader_id")
+    ids = list(body.document_ids) if body.document_ids is not None else None
+    batch = batches.create_batch(db(), actor, leader_id, ids, prepare_ahead=runtime().settings.prepare_ahead)
+    commit()
+    return ok(serializers.batch_json(batch), 201)
+
+
+@bp.get("/signing-batches/<batch_id>")
+@described(answers={200: schemas.BatchOut})
+def get_batch(batch_id: str) -> tuple[Response, int]:
+    """A batch's manifest and per-document results."""
+    return ok(serializers.batch_json(batches.get_batch(db(), person(), path_id(batch_id))))
+
+
+@bp.post("/signing-batches/<batch_id>/confirm")
+@described(body=schemas.Proof, answers={202: schemas.BatchOut})
+def confirm_batch(batch_id: str, body: schemas.Proof) -> tuple[Response, int]:
+    """The leader confirms the whole batch once, with their password (or TOTP code) again; signing runs in
+    the background."""
+    proof = _reauthenticated(person(), body)
+    batch = batches.confirm_batch(db(), person(), path_id(batch_id), proof)
+    commit()
+    db().refresh(batch)
+    return ok(serializers.batch_json(batch), 202)
+
+
+def _reauthenticated(actor: Person, body: schemas.Proof) -> auth.Reauthenticated:
+    """The request's password or one-time code checked again; a failure is committed (it counts towards
+    throttling) before it is answered."""
+    with failures_counted():
+        return auth.reauthenticate(
+            db(), runtime(), actor, request.remote_addr or "", password=body.password, code=body.code
+        )
+
+
+@bp.post("/signing-batches/<batch_id>/retry")
+@described(answers={202: schemas.BatchOut})
+def retry_batch(batch_id: str) -> tuple[Response, int]:
+    """Sign the failed documents of a batch again."""
+    batch = batches.retry_batch(db(), person(), path_id(batch_id))
+    commit()
+    db().refresh(batch)
+    return ok(serializers.batch_json(batch), 202)
