@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from routing import certificate, edxml, inbound, incoming, outbound, schemas, services, webhooks
+from routing import answers, certificate, edxml, inbound, incoming, outbound, schemas, services, webhooks
 from workflow import serializers
 from workflow.documents import get_document
 from workflow.errors import Invalid
@@ -19,7 +19,7 @@ bp = Blueprint("routing", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/documents/<doc_id>/deliveries")
-@described(answers={200: schemas.Deliveries})
+@described(answers={200: answers.Deliveries})
 def document_deliveries(doc_id: str) -> tuple[Response, int]:
     """Every recipient of a document with its receipt status."""
     deliveries = services.deliveries_of(db(), person(), path_id(doc_id))
@@ -50,7 +50,7 @@ def document_edxml(doc_id: str) -> Response:
 
 
 @bp.get("/inbox")
-@described(query=PageQuery, answers={200: schemas.Inbox})
+@described(query=PageQuery, answers={200: answers.Inbox})
 def inbox(query: PageQuery) -> tuple[Response, int]:
     """Documents delivered to the person's unit."""
     items = []
@@ -73,7 +73,7 @@ def inbox(query: PageQuery) -> tuple[Response, int]:
 
 
 @bp.post("/deliveries/<delivery_id>/status")
-@described(body=schemas.StatusIn, answers={200: schemas.DeliveryOut})
+@described(body=schemas.StatusIn, answers={200: answers.DeliveryOut})
 def update_status(delivery_id: str, body: schemas.StatusIn) -> tuple[Response, int]:
     """A recipient moves its delivery to the next status."""
     actor = person()
@@ -83,7 +83,7 @@ def update_status(delivery_id: str, body: schemas.StatusIn) -> tuple[Response, i
 
 
 @bp.post("/deliveries/<delivery_id>/resend")
-@described(answers={202: schemas.DeliveryOut})
+@described(answers={202: answers.DeliveryOut})
 def resend_delivery(delivery_id: str) -> tuple[Response, int]:
     """The clerk sends a failed delivery again."""
     delivery = services.resend(db(), person(), path_id(delivery_id))
@@ -92,7 +92,7 @@ def resend_delivery(delivery_id: str) -> tuple[Response, int]:
 
 
 @bp.get("/dispatch-board")
-@described(query=schemas.BoardQuery, answers={200: schemas.Board})
+@described(query=schemas.BoardQuery, answers={200: answers.Board})
 def dispatch_board(query: schemas.BoardQuery) -> tuple[Response, int]:
     """The clerk's board: every recipient of recent documents, its status, times, overdue and failed."""
     rows, after = services.board(db(), runtime(), person(), query.days, Page(query.limit, query.before))
@@ -101,7 +101,7 @@ def dispatch_board(query: schemas.BoardQuery) -> tuple[Response, int]:
 
 
 @bp.post("/documents/<doc_id>/exchange-update")
-@described(body=schemas.UpdateIn, answers={202: schemas.Resent})
+@described(body=schemas.UpdateIn, answers={202: answers.Resent})
 def exchange_update(doc_id: str, body: schemas.UpdateIn) -> tuple[Response, int]:
     """Send an update package (BussinessDocType 2) of an issued document to its recipient agencies."""
     rt, document_id = runtime(), path_id(doc_id)
@@ -115,7 +115,7 @@ def exchange_update(doc_id: str, body: schemas.UpdateIn) -> tuple[Response, int]
 
 
 @bp.get("/incoming")
-@described(query=schemas.IncomingQuery, answers={200: schemas.IncomingPage})
+@described(query=schemas.IncomingQuery, answers={200: answers.IncomingPage})
 def incoming_list(query: schemas.IncomingQuery) -> tuple[Response, int]:
     """Incoming documents the person may see (?state=, ?year= of registration)."""
     page = Page(query.limit, query.before)
@@ -124,7 +124,7 @@ def incoming_list(query: schemas.IncomingQuery) -> tuple[Response, int]:
 
 
 @bp.post("/incoming/import")
-@described(upload=(XML,), answers={201: schemas.Imported, 200: schemas.Imported})
+@described(upload=(XML,), answers={201: answers.Imported, 200: answers.Imported})
 def incoming_import() -> tuple[Response, int]:
     """A clerk imports an edXML package received by other means (raw body or multipart "file"); 200 when it
     was taken before."""
@@ -143,7 +143,7 @@ def incoming_import() -> tuple[Response, int]:
 
 
 @bp.get("/incoming-register")
-@described(query=schemas.RegisterYear, answers={200: schemas.IncomingRegister})
+@described(query=schemas.RegisterYear, answers={200: answers.IncomingRegister})
 def incoming_register(query: schemas.RegisterYear) -> tuple[Response, int]:
     """The incoming register of a year (?year=, default this year), in number order."""
     year = query.year or runtime().now().year
@@ -152,7 +152,7 @@ def incoming_register(query: schemas.RegisterYear) -> tuple[Response, int]:
 
 
 @bp.get("/incoming/<incoming_id>")
-@described(answers={200: schemas.IncomingDetail})
+@described(answers={200: answers.IncomingDetail})
 def incoming_detail(incoming_id: str) -> tuple[Response, int]:
     """One incoming document with its history."""
     session = db()
@@ -170,7 +170,7 @@ def incoming_pdf(incoming_id: str) -> Response:
 
 
 @bp.post("/incoming/<incoming_id>/actions/<action>")
-@described(body=schemas.IncomingStep, answers={200: schemas.IncomingOut}, path_enums={"action": incoming.ACTIONS})
+@described(body=schemas.IncomingStep, answers={200: answers.IncomingOut}, path_enums={"action": incoming.ACTIONS})
 def incoming_action(incoming_id: str, action: str, body: schemas.IncomingStep) -> tuple[Response, int]:
     """register (03), return (02, reason), assign (04: lead_unit_id, supporting_unit_ids, deadline),
     start (05), finish (06), accept_recall (15), refuse_recall (16, reason)."""
@@ -180,14 +180,14 @@ def incoming_action(incoming_id: str, action: str, body: schemas.IncomingStep) -
 
 
 @bp.get("/webhooks")
-@described(answers={200: schemas.Webhooks})
+@described(answers={200: answers.Webhooks})
 def webhook_list() -> tuple[Response, int]:
     """Webhook endpoints (admin)."""
     return ok({"webhooks": [webhooks.endpoint_json(e) for e in webhooks.endpoints(db(), person())]})
 
 
 @bp.post("/webhooks")
-@described(body=schemas.WebhookIn, answers={201: schemas.WebhookOut})
+@described(body=schemas.WebhookIn, answers={201: answers.WebhookOut})
 def webhook_create(body: schemas.WebhookIn) -> tuple[Response, int]:
     """Subscribe a URL to events; the answer holds the signing secret, shown only now."""
     endpoint = webhooks.create_endpoint(db(), person(), body.url, body.events)
@@ -196,7 +196,7 @@ def webhook_create(body: schemas.WebhookIn) -> tuple[Response, int]:
 
 
 @bp.get("/webhooks/<endpoint_id>/deliveries")
-@described(answers={200: schemas.WebhookLog})
+@described(answers={200: answers.WebhookLog})
 def webhook_log(endpoint_id: str) -> tuple[Response, int]:
     """The delivery log of an endpoint."""
     rows = webhooks.log(db(), person(), path_id(endpoint_id))
@@ -204,7 +204,7 @@ def webhook_log(endpoint_id: str) -> tuple[Response, int]:
 
 
 @bp.post("/webhook-deliveries/<delivery_id>/replay")
-@described(answers={202: schemas.WebhookDeliveryOut})
+@described(answers={202: answers.WebhookDeliveryOut})
 def webhook_replay(delivery_id: str) -> tuple[Response, int]:
     """Send a logged event again (same webhook-id)."""
     row = webhooks.replay(db(), person(), path_id(delivery_id))

@@ -7,7 +7,7 @@ import io
 
 from flask import Response, request, send_file
 
-from workflow import access, actions, documents, drafting, schemas, search, serializers
+from workflow import access, actions, answers, documents, drafting, schemas, search, serializers
 from workflow.errors import Invalid, NotFound
 from workflow.openapi import PDF, described
 from workflow.paging import Page
@@ -18,7 +18,7 @@ from workflow.web import commit, db, ok, path_id, person, person_id, runtime, up
 
 @bp.post("/documents")
 @described(
-    body=schemas.Draft, upload=(), answers={201: schemas.DocumentOut}, file_missing="Thiếu tệp PDF (trường 'file')."
+    body=schemas.Draft, upload=(), answers={201: answers.DocumentOut}, file_missing="Thiếu tệp PDF (trường 'file')."
 )
 def create_document(body: schemas.Draft) -> tuple[Response, int]:
     """Create a draft from JSON fields and body text, or from an uploaded PDF (multipart: the same fields and
@@ -34,7 +34,7 @@ def create_document(body: schemas.Draft) -> tuple[Response, int]:
 
 
 @bp.get("/documents")
-@described(query=schemas.DocumentQuery, answers={200: schemas.DocumentPage})
+@described(query=schemas.DocumentQuery, answers={200: answers.DocumentPage})
 def list_documents(query: schemas.DocumentQuery) -> tuple[Response, int]:
     """Documents of the person's agency, a page at a time: in one state, or found by words and filters."""
     page = Page(query.limit, query.before)
@@ -43,14 +43,14 @@ def list_documents(query: schemas.DocumentQuery) -> tuple[Response, int]:
 
 
 @bp.get("/documents/<doc_id>")
-@described(answers={200: schemas.DocumentOut})
+@described(answers={200: answers.DocumentOut})
 def get_document(doc_id: str) -> tuple[Response, int]:
     """One document with its metadata and current version."""
     return ok(serializers.document_json(documents.get_document(db(), person(), path_id(doc_id))))
 
 
 @bp.post("/documents/<doc_id>/versions")
-@described(body=schemas.DraftChange, upload=(), answers={201: schemas.VersionOut})
+@described(body=schemas.DraftChange, upload=(), answers={201: answers.VersionOut})
 def add_version(doc_id: str, body: schemas.DraftChange) -> tuple[Response, int]:
     """A new draft version while the document is being drafted: changed fields (rendered again), or a new PDF
     (multipart field "file")."""
@@ -85,7 +85,7 @@ def get_pdf(doc_id: str, query: schemas.VersionQuery) -> Response:
 
 
 @bp.post("/documents/<doc_id>/appendices")
-@described(upload=(), answers={201: schemas.AppendixOut}, file_missing="Thiếu tệp PDF phụ lục (trường 'file').")
+@described(upload=(), answers={201: answers.AppendixOut}, file_missing="Thiếu tệp PDF phụ lục (trường 'file').")
 def add_appendix(doc_id: str) -> tuple[Response, int]:
     """Attach an appendix PDF (multipart field "file") to a draft."""
     actor_id = person_id()
@@ -114,7 +114,7 @@ def get_appendix_pdf(doc_id: str, seq: str) -> Response:
 
 
 @bp.delete("/documents/<doc_id>/appendices/<seq>")
-@described(answers={200: schemas.Done})
+@described(answers={200: answers.Done})
 def remove_appendix(doc_id: str, seq: str) -> tuple[Response, int]:
     """Remove an appendix from a draft."""
     drafting.remove_appendix(db(), person(), path_id(doc_id), path_id(seq))
@@ -123,7 +123,7 @@ def remove_appendix(doc_id: str, seq: str) -> tuple[Response, int]:
 
 
 @bp.get("/documents/<doc_id>/signatures")
-@described(answers={200: schemas.Signatures})
+@described(answers={200: answers.Signatures})
 def list_signatures(doc_id: str) -> tuple[Response, int]:
     """Validate every signature in the current PDF against the agency's trust roots."""
     document = documents.get_document(db(), person(), path_id(doc_id))
@@ -132,7 +132,7 @@ def list_signatures(doc_id: str) -> tuple[Response, int]:
 
 
 @bp.post("/validate")
-@described(upload=(PDF,), answers={200: schemas.Validated})
+@described(upload=(PDF,), answers={200: answers.Validated})
 def validate() -> tuple[Response, int]:
     """Validate any signed PDF (raw body or multipart "file"): per-signature report and a verdict."""
     person_id()  # writes nothing: no write transaction is held while the file is checked
@@ -142,7 +142,7 @@ def validate() -> tuple[Response, int]:
 
 
 @bp.get("/documents/<doc_id>/versions")
-@described(answers={200: schemas.Versions})
+@described(answers={200: answers.Versions})
 def list_versions(doc_id: str) -> tuple[Response, int]:
     """Every version of the PDF with its SHA-256."""
     document = documents.get_document(db(), person(), path_id(doc_id), need=access.WORK)
@@ -150,7 +150,7 @@ def list_versions(doc_id: str) -> tuple[Response, int]:
 
 
 @bp.get("/documents/<doc_id>/events")
-@described(answers={200: schemas.Events})
+@described(answers={200: answers.Events})
 def list_events(doc_id: str) -> tuple[Response, int]:
     """The audit trail of a document."""
     events = drafting.events_of(db(), person(), path_id(doc_id))
@@ -173,7 +173,7 @@ def list_events(doc_id: str) -> tuple[Response, int]:
 
 
 @bp.post("/documents/<doc_id>/comments")
-@described(body=schemas.CommentIn, answers={201: schemas.CommentMade})
+@described(body=schemas.CommentIn, answers={201: answers.CommentMade})
 def add_comment(doc_id: str, body: schemas.CommentIn) -> tuple[Response, int]:
     """Add a comment to a document."""
     comment = drafting.add_comment(db(), person(), path_id(doc_id), body.body)
@@ -182,7 +182,7 @@ def add_comment(doc_id: str, body: schemas.CommentIn) -> tuple[Response, int]:
 
 
 @bp.get("/documents/<doc_id>/comments")
-@described(answers={200: schemas.Comments})
+@described(answers={200: answers.Comments})
 def list_comments(doc_id: str) -> tuple[Response, int]:
     """The comments on a document."""
     comments = drafting.comments_of(db(), person(), path_id(doc_id))
@@ -197,7 +197,7 @@ def list_comments(doc_id: str) -> tuple[Response, int]:
 
 
 @bp.post("/documents/<doc_id>/actions/<action>")
-@described(body=schemas.Reason, answers={200: schemas.Acted}, path_enums={"action": tuple(ACTIONS)})
+@described(body=schemas.Reason, answers={200: answers.Acted}, path_enums={"action": tuple(ACTIONS)})
 def document_action(doc_id: str, action: str, body: schemas.Reason) -> tuple[Response, int]:
     """Take a lifecycle action: submit, approve, return, sign, issue, withdraw, dispatch, recall. A failed
     issuance answers 503 issue_failed with detail.voided (the number it took stays voided in the register)."""

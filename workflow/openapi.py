@@ -14,7 +14,7 @@ from flask import Flask, request
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from workflow import schemas, web
+from workflow import answers, schemas, web
 from workflow.errors import Invalid
 
 # What a file answer or upload is, by media type.
@@ -100,7 +100,7 @@ def api_rules(app: Flask) -> list[tuple[str, str, str]]:
 
 def spec(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.1 description of /api/v1, generated from every endpoint's declaration."""
-    models: set[type[BaseModel]] = {schemas.Error}
+    models: set[type[BaseModel]] = {answers.Error}
     paths: dict[str, dict[str, Any]] = {}
     operations = []
     for method, rule, endpoint in api_rules(app):
@@ -183,7 +183,7 @@ def _operation(app: Flask, endpoint: str, rule: str, operation: Operation, keys:
                 "description": (answer.__doc__ or "").strip() or "OK",
                 "content": {"application/json": {"schema": keys[(answer, "validation")]}},
             }
-    error = {"content": {"application/json": {"schema": keys[(schemas.Error, "validation")]}}}
+    error = {"content": {"application/json": {"schema": keys[(answers.Error, "validation")]}}}
     responses["4XX"] = {"description": "Yêu cầu bị từ chối (thông báo tiếng Việt, mã lỗi ổn định)", **error}
     responses["5XX"] = {"description": "Lỗi của hệ thống hoặc dịch vụ phụ thuộc", **error}
     described["responses"] = responses
@@ -204,7 +204,7 @@ def check_answer(app: Flask, method: str, path: str, status: int, mimetype: str,
     if operation is None:
         return f"{method} {path}: không có mô tả (@described)"
     if status >= 400:
-        model: type[BaseModel] | str = schemas.Error
+        model: type[BaseModel] | str = answers.Error
     elif status in operation.answers:
         model = operation.answers[status]
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from workflow import auth, batches, schemas, serializers
+from workflow import answers, auth, batches, schemas, serializers
 from workflow.errors import Invalid
 from workflow.models import Person
 from workflow.openapi import described
@@ -14,7 +14,7 @@ from workflow.web import commit, db, failures_counted, ok, path_id, person, runt
 
 
 @bp.get("/signing-book")
-@described(query=schemas.LeaderQuery, answers={200: schemas.SigningBook})
+@described(query=schemas.LeaderQuery, answers={200: answers.SigningBook})
 def signing_book(query: schemas.LeaderQuery) -> tuple[Response, int]:
     """The documents waiting for a leader's signature: the one who asks, or ?leader_id= for a clerk."""
     leader, docs = batches.signing_book_of(db(), person(), query.leader_id)
@@ -22,7 +22,7 @@ def signing_book(query: schemas.LeaderQuery) -> tuple[Response, int]:
 
 
 @bp.post("/signing-batches")
-@described(body=schemas.NewBatch, answers={201: schemas.BatchOut})
+@described(body=schemas.NewBatch, answers={201: answers.BatchOut})
 def create_batch(body: schemas.NewBatch) -> tuple[Response, int]:
     """Collect a leader's waiting documents (all, or document_ids) into a signing batch."""
     actor = person()
@@ -36,14 +36,14 @@ def create_batch(body: schemas.NewBatch) -> tuple[Response, int]:
 
 
 @bp.get("/signing-batches/<batch_id>")
-@described(answers={200: schemas.BatchOut})
+@described(answers={200: answers.BatchOut})
 def get_batch(batch_id: str) -> tuple[Response, int]:
     """A batch's manifest and per-document results."""
     return ok(serializers.batch_json(batches.get_batch(db(), person(), path_id(batch_id))))
 
 
 @bp.post("/signing-batches/<batch_id>/confirm")
-@described(body=schemas.Proof, answers={202: schemas.BatchOut})
+@described(body=schemas.Proof, answers={202: answers.BatchOut})
 def confirm_batch(batch_id: str, body: schemas.Proof) -> tuple[Response, int]:
     """The leader confirms the whole batch once, with their password (or TOTP code) again; signing runs in
     the background."""
@@ -64,7 +64,7 @@ def _reauthenticated(actor: Person, body: schemas.Proof) -> auth.Reauthenticated
 
 
 @bp.post("/signing-batches/<batch_id>/retry")
-@described(answers={202: schemas.BatchOut})
+@described(answers={202: answers.BatchOut})
 def retry_batch(batch_id: str) -> tuple[Response, int]:
     """Sign the failed documents of a batch again."""
     batch = batches.retry_batch(db(), person(), path_id(batch_id))

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, send_file
 
-from workflow import auth, catalog, directory, notifications, openapi, registers, schemas, serializers
+from workflow import answers, auth, catalog, directory, notifications, openapi, registers, schemas, serializers
 from workflow.errors import NotFound
 from workflow.models import RegisterEntry
 from workflow.openapi import PDF, PNG, described
@@ -20,7 +20,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/auth/login")
-@described(body=schemas.Login, answers={200: schemas.LoginOut}, public=True)
+@described(body=schemas.Login, answers={200: answers.LoginOut}, public=True)
 def login(body: schemas.Login) -> tuple[Response, int]:
     """Exchange a username and password (and a TOTP code, for someone who turned it on) for a bearer token."""
     with failures_counted():
@@ -30,7 +30,7 @@ def login(body: schemas.Login) -> tuple[Response, int]:
 
 
 @bp.post("/auth/logout")
-@described(answers={200: schemas.Revoked})
+@described(answers={200: answers.Revoked})
 def logout() -> tuple[Response, int]:
     """Revoke the token this request carries."""
     actor = person()
@@ -40,7 +40,7 @@ def logout() -> tuple[Response, int]:
 
 
 @bp.get("/tokens")
-@described(answers={200: schemas.Tokens})
+@described(answers={200: answers.Tokens})
 def list_tokens() -> tuple[Response, int]:
     """The person's API tokens (never the secrets): when made, last used, revoked."""
     actor = person()
@@ -63,7 +63,7 @@ def list_tokens() -> tuple[Response, int]:
 
 
 @bp.delete("/tokens/<token_id>")
-@described(answers={200: schemas.Revoked})
+@described(answers={200: answers.Revoked})
 def revoke_token(token_id: str) -> tuple[Response, int]:
     """Revoke one of the person's tokens (an admin: anyone's)."""
     row = auth.revoke_token(db(), person(), path_id(token_id))
@@ -72,14 +72,14 @@ def revoke_token(token_id: str) -> tuple[Response, int]:
 
 
 @bp.get("/me")
-@described(answers={200: schemas.PersonOut})
+@described(answers={200: answers.PersonOut})
 def me() -> tuple[Response, int]:
     """The person behind the token."""
     return ok(serializers.person_json(person()))
 
 
 @bp.post("/me/totp")
-@described(body=schemas.Proof, answers={201: schemas.TotpStarted})
+@described(body=schemas.Proof, answers={201: answers.TotpStarted})
 def start_totp(body: schemas.Proof) -> tuple[Response, int]:
     """Begin turning on the second factor: the seed and otpauth:// address for an authenticator app (once)."""
     actor = person()
@@ -90,7 +90,7 @@ def start_totp(body: schemas.Proof) -> tuple[Response, int]:
 
 
 @bp.post("/me/totp/confirm")
-@described(body=schemas.Proof, answers={200: schemas.TotpState})
+@described(body=schemas.Proof, answers={200: answers.TotpState})
 def confirm_totp(body: schemas.Proof) -> tuple[Response, int]:
     """Turn the second factor on with the first code the app shows."""
     actor = person()
@@ -101,7 +101,7 @@ def confirm_totp(body: schemas.Proof) -> tuple[Response, int]:
 
 
 @bp.delete("/me/totp")
-@described(body=schemas.Proof, answers={200: schemas.TotpState})
+@described(body=schemas.Proof, answers={200: answers.TotpState})
 def stop_totp(body: schemas.Proof) -> tuple[Response, int]:
     """Turn the second factor off (password again)."""
     actor = person()
@@ -112,14 +112,18 @@ def stop_totp(body: schemas.Proof) -> tuple[Response, int]:
 
 
 @bp.get("/openapi.json")
-@described(answers={200: schemas.Described}, public=True)
+@described(answers={200: answers.Described}, public=True)
 def openapi_spec() -> tuple[Response, int]:
     """The OpenAPI description of this API, generated from the endpoints' own models."""
-    return ok(openapi.spec(current_app))
+    # Generated once per process: the description is the code's, and the code does not change while it runs.
+    described = current_app.extensions.get("openapi") or current_app.extensions.setdefault(
+        "openapi", openapi.spec(current_app)
+    )
+    return ok(described)
 
 
 @bp.get("/directory", endpoint="directory")
-@described(answers={200: schemas.DirectoryOut})
+@described(answers={200: answers.DirectoryOut})
 def directory_list() -> tuple[Response, int]:
     """Agencies, units, people and the Decree-30 vocabularies."""
     ours = person().unit.agency_id
@@ -159,7 +163,7 @@ def _png_response(png: bytes | None, name: str) -> Response:
 
 
 @bp.put("/people/<person_id>/signature-image")
-@described(upload=(PNG,), answers={200: schemas.PersonOut})
+@described(upload=(PNG,), answers={200: answers.PersonOut})
 def set_signature_image(person_id: str) -> tuple[Response, int]:
     """An admin uploads a leader's handwritten signature (transparent PNG)."""
     png = uploaded("Thiếu tệp ảnh PNG (trường 'file').")
@@ -169,7 +173,7 @@ def set_signature_image(person_id: str) -> tuple[Response, int]:
 
 
 @bp.put("/people/<person_id>/signer")
-@described(body=schemas.SignerIn, answers={200: schemas.SignerOut})
+@described(body=schemas.SignerIn, answers={200: answers.SignerOut})
 def set_signer(person_id: str, body: schemas.SignerIn) -> tuple[Response, int]:
     """An admin sets where a leader's key lives (kind pkcs12 / pkcs11 / csc, with the key label or credential)."""
     target = directory.set_signer(db(), person(), path_id(person_id), body.kind, body.ref)
@@ -186,7 +190,7 @@ def get_signature_image(person_id: str) -> Response:
 
 
 @bp.put("/agency/seal-image")
-@described(upload=(PNG,), answers={200: schemas.SealOut})
+@described(upload=(PNG,), answers={200: answers.SealOut})
 def set_seal_image() -> tuple[Response, int]:
     """An admin uploads the agency's red seal (transparent PNG)."""
     agency = directory.set_seal_image(db(), runtime(), person(), uploaded("Thiếu tệp ảnh PNG (trường 'file')."))
@@ -203,7 +207,7 @@ def get_seal_image() -> Response:
 
 
 @bp.get("/registers", endpoint="registers")
-@described(answers={200: schemas.Registers})
+@described(answers={200: answers.Registers})
 def register_list() -> tuple[Response, int]:
     """The outgoing registers of the person's agency."""
     actor = person()
@@ -229,7 +233,7 @@ def entry_json(e: RegisterEntry) -> dict[str, Any]:
 
 
 @bp.get("/registers/<register_id>/entries")
-@described(query=schemas.YearQuery, answers={200: schemas.Entries})
+@described(query=schemas.YearQuery, answers={200: answers.Entries})
 def register_entries(register_id: str, query: schemas.YearQuery) -> tuple[Response, int]:
     """The lines of a register for a year (this year when absent), voided numbers included."""
     year = query.year or runtime().now().year
@@ -247,7 +251,7 @@ def register_pdf(register_id: str, query: schemas.YearQuery) -> Response:
 
 
 @bp.get("/notifications", endpoint="notifications")
-@described(query=schemas.UnreadQuery, answers={200: schemas.Notifications})
+@described(query=schemas.UnreadQuery, answers={200: answers.Notifications})
 def notification_list(query: schemas.UnreadQuery) -> tuple[Response, int]:
     """The person's notifications, newest first (?unread=1 for unread only)."""
     rows = notifications.notifications(db(), person(), unread_only=query.unread)
@@ -271,7 +275,7 @@ def notification_list(query: schemas.UnreadQuery) -> tuple[Response, int]:
 
 
 @bp.post("/notifications/<notification_id>/read")
-@described(answers={200: schemas.Read})
+@described(answers={200: answers.Read})
 def notification_read(notification_id: str) -> tuple[Response, int]:
     """Mark a notification as read."""
     found = notifications.mark_read(db(), person(), path_id(notification_id))

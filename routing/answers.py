@@ -1,0 +1,239 @@
+"""What each answer of routing's part of the JSON API holds, as pydantic models, like workflow/answers.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.answers import Answer, Time
+
+
+class Named(Answer):
+    """A unit or an agency named in an answer."""
+
+    id: int
+    code: str
+    name: str
+
+
+class Recipient(Answer):
+    """Who a delivery goes to."""
+
+    kind: str
+    label: str
+    unit: Named | None
+    agency: Named | None
+
+
+class DeliveryOut(Answer):
+    """A recipient of a document with its receipt status."""
+
+    id: int
+    document_id: int
+    recipient: Recipient
+    purpose: str | None
+    channel: str
+    transport: str | None
+    status: str | None
+    status_label: str
+    status_reason: str | None
+    last_error: str | None
+    updated_at: Time | None
+
+
+class Deliveries(Answer):
+    """Every recipient of a document."""
+
+    deliveries: list[DeliveryOut]
+
+
+class InboxDocument(Answer):
+    """The document an inbox item delivers."""
+
+    id: int
+    symbol: str | None
+    summary: str
+    urgency: str
+    issued_at: Time | None
+
+
+class InboxItem(DeliveryOut):
+    """A document delivered to the person's unit."""
+
+    document: InboxDocument
+
+
+class Inbox(Answer):
+    """A page of the unit's inbox."""
+
+    deliveries: list[InboxItem]
+    next_before: int | None
+
+
+class HistoryStep(Answer):
+    """One status of a delivery's history."""
+
+    status: str
+    label: str
+    reason: str | None
+    at: Time | None
+
+
+class BoardRecipient(DeliveryOut):
+    """A recipient on the clerk's board: attempts, overdue flags and history."""
+
+    attempts: int
+    overdue: list[str]
+    history: list[HistoryStep]
+
+
+class BoardDocument(Answer):
+    """An issued document on the board."""
+
+    id: int
+    symbol: str | None
+    summary: str
+    state: str
+    issued_at: Time | None
+
+
+class BoardRow(Answer):
+    """A document with every recipient, and how many need the clerk."""
+
+    document: BoardDocument
+    recipients: list[BoardRecipient]
+    attention: int
+
+
+class Board(Answer):
+    """The clerk's board: a page of recent documents."""
+
+    documents: list[BoardRow]
+    attention: int
+    next_before: int | None
+
+
+class Resent(Answer):
+    """How many recipient agencies an update package goes to."""
+
+    recipients: int
+
+
+class Sender(Answer):
+    """The agency an incoming document came from."""
+
+    code: str
+    name: str
+
+
+class SignerName(Answer):
+    """Who signed an incoming document."""
+
+    name: str | None
+    position: str | None
+
+
+class IncomingOut(Answer):
+    """An incoming document."""
+
+    id: int
+    sender: Sender
+    document_key: str
+    symbol: str | None
+    number: int | None
+    promulgation_date: str
+    type_name: str | None
+    subject: str
+    signer: SignerName
+    priority: int | None
+    due_date: str | None
+    state: str
+    state_label: str
+    revision: int
+    signatures: dict[str, Any]
+    attachments: list[dict[str, Any]]
+    recall_request: str | None
+    return_reason: str | None
+    incoming_number: int | None
+    incoming_year: int | None
+    registered_at: Time | None
+    lead_unit_id: int | None
+    supporting_unit_ids: list[int] | None
+    deadline: str | None
+    replaces_id: int | None
+    received_at: Time | None
+
+
+class HistoryOut(Answer):
+    """One step of an incoming document's history."""
+
+    action: str
+    code: str | None
+    actor: str | None
+    detail: dict[str, Any] | None
+    at: Time | None
+
+
+class IncomingDetail(IncomingOut):
+    """An incoming document with its history."""
+
+    history: list[HistoryOut]
+
+
+class IncomingPage(Answer):
+    """A page of incoming documents."""
+
+    incoming: list[IncomingOut]
+    next_before: int | None
+
+
+class IncomingRegister(Answer):
+    """The incoming register of a year."""
+
+    year: int
+    entries: list[IncomingOut]
+
+
+class Imported(Answer):
+    """What became of an imported package."""
+
+    message_id: str
+    result: str
+    duplicate: bool
+    status: str | None = None
+    incoming_id: int | None = None
+
+
+class WebhookOut(Answer):
+    """A webhook endpoint (the secret only in the answer that creates it)."""
+
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    secret: str | None = None
+
+
+class Webhooks(Answer):
+    """Every webhook endpoint."""
+
+    webhooks: list[WebhookOut]
+
+
+class WebhookDeliveryOut(Answer):
+    """One delivery of the webhook log."""
+
+    id: int
+    webhook_id: str
+    event: str
+    state: str
+    attempts: int
+    response_status: int | None
+    last_error: str | None
+    created_at: Time | None
+    payload: dict[str, Any]
+
+
+class WebhookLog(Answer):
+    """The delivery log of an endpoint."""
+
+    deliveries: list[WebhookDeliveryOut]
