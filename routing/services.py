@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, func, select, text
 from sqlalchemy.orm import Session, joinedload
 
 from routing import edxml, outbound, recipients, webhooks
-from routing.models import Delivery, DeliveryEvent, ExchangeMessage
+from routing.models import OPEN, Delivery, DeliveryEvent, ExchangeMessage
 from routing.statuses import FINAL, LABELS, RECIPIENT_CODES, rank
 from workflow import access, outbox, serializers
 from workflow.audit import audit
@@ -178,6 +178,18 @@ def inbox(session: Session, actor: Person, page: Page = FIRST_PAGE) -> tuple[lis
         .options(joinedload(Delivery.document), joinedload(Delivery.unit), joinedload(Delivery.agency))
     )
     return paged(session, query, Delivery.id, page)
+
+
+def inbox_waiting(session: Session, actor: Person) -> int:
+    """How many deliveries to the person's unit wait for its next status (recalled documents aside)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .join(Document)
+        # The partial index's own predicate, written out, so every plan (generic ones too) can use it.
+        .where(Delivery.unit_id == actor.unit_id, text(OPEN), Document.state != "recalled")
+    )
+    return int(count or 0)
 
 
 def delivery_json(delivery: Delivery) -> dict[str, Any]:

@@ -40,6 +40,12 @@ def signing_book_of(session: Session, actor: Person, leader_id: int | None) -> t
     return leader, signing_book(session, leader)
 
 
+def recent_batches(session: Session, leader: Person, count: int = 5) -> list[SigningBatch]:
+    """A leader's latest signing batches, newest first."""
+    query = select(SigningBatch).where(SigningBatch.leader_id == leader.id).order_by(SigningBatch.id.desc())
+    return list(session.scalars(query.limit(count)))
+
+
 def create_batch(
     session: Session,
     actor: Person | None,

@@ -12,7 +12,6 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from workflow import (
@@ -24,7 +23,6 @@ from workflow import (
     search,
 )
 from workflow.errors import Unauthenticated
-from workflow.models import SigningBatch
 from workflow.pages import actor, back, bp, page_arg, signed_in
 from workflow.web import commit, db, inline_pdf, path_id, runtime
 
@@ -47,10 +45,8 @@ def signing() -> str:
     book = batches.signing_book(db(), person) if person.has_role("leader") else []
     urgent = [d for d in book if catalog.is_urgent(d.urgency)]
     others = [d for d in book if not catalog.is_urgent(d.urgency)]
-    recent = db().scalars(
-        select(SigningBatch).where(SigningBatch.leader_id == person.id).order_by(SigningBatch.id.desc()).limit(5)
-    )
-    return render_template("workflow/signing.html", urgent=urgent, others=others, batches=list(recent))
+    recent = batches.recent_batches(db(), person)
+    return render_template("workflow/signing.html", urgent=urgent, others=others, batches=recent)
 
 
 @bp.post("/signing/sign-all")
