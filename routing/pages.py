@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from routing import certificate, inbound, incoming, services, statuses
@@ -16,7 +17,8 @@ from signing.errors import PdfError
 from workflow import render, schemas
 from workflow.directory import units_of
 from workflow.errors import DomainError, NotFound
-from workflow.pages import actor, back, me, my_id, page_arg, refused, signed_in
+from workflow.models import Document, Person
+from workflow.pages import actor, back, me, my_id, page_arg, refused, same_site_path, signed_in
 from workflow.web import commit, db, inline_pdf, path_id, runtime
 
 bp = Blueprint("routing_pages", __name__, template_folder="templates")
@@ -34,15 +36,56 @@ def _inbox_counter() -> dict[str, Any]:
     return {"inbox_waiting": services.inbox_waiting(db(), person)}
 
 
+def recipient_panel(_sender: Any, *, person: Person, document: Document) -> Markup | None:
+    """On a document's page, for a unit it was delivered to: its status and buttons beside the pages. Opening
+    it records 03 (Đã tiếp nhận) when nothing past 01 was recorded."""
+    delivery = services.delivery_to_me(db(), person, document.id)
+    if delivery is None:
+        return None
+    status = delivery.status_code
+    if status in (None, "01") and document.state != "recalled":
+        # Written in its own short transaction: the page itself only reads.
+        with runtime().sessions() as writing, writing.begin():
+            reader = writing.get(Person, person.id)
+            assert reader is not None
+            if services.opened(writing, reader, delivery.id):
+                status = "03"
+    following = services.next_waiting(db(), person, delivery.id)
+    after = (
+        url_for("pages.document", doc_id=following.document_id)
+        if following
+        else url_for("routing_pages.inbox", view="waiting")
+    )
+    return Markup(  # noqa: S704 - render_template's output, escaped by Jinja
+        render_template(
+            "routing/_recipient_panel.html",
+            delivery=delivery,
+            status=status,
+            after=after,
+            purposes=services.PURPOSES,
+            labels=statuses.LABELS,
+            final=statuses.FINAL,
+        )
+    )
+
+
 @bp.get("/inbox")
 @signed_in
 def inbox() -> str:
-    """Documents delivered to my unit, with buttons for their next status."""
-    deliveries, after = services.inbox(db(), actor(), page_arg())
+    """Documents delivered to my unit (?view=waiting|done|all, ?purpose=action|report|info): each opens the
+    document, with sender, purpose, deadline, time received and buttons for its next status."""
+    view = request.args.get("view", "waiting")
+    view = view if view in services.INBOX_VIEWS else "waiting"
+    purpose = request.args.get("purpose") or None
+    deliveries, after = services.inbox(db(), actor(), page_arg(), view=view, purpose=purpose)
     return render_template(
         "routing/inbox.html",
         deliveries=deliveries,
         next_before=after,
+        view=view,
+        purpose=purpose,
+        views=services.INBOX_VIEWS,
+        purposes=services.PURPOSES,
         buttons=STATUS_BUTTONS,
         labels=statuses.LABELS,
         final=statuses.FINAL,
@@ -58,7 +101,9 @@ def delivery_status(delivery_id: str) -> BaseResponse:
     services.update_status(db(), actor(), path_id(delivery_id), code, reason)
     commit()
     flash(_("Đã cập nhật: %(status)s.", status=_(statuses.LABELS.get(code, code))), "ok")
-    return back("routing_pages.inbox")
+    # From the document's page: on to the next document waiting for the unit.
+    following = same_site_path(request.form.get("next", ""))
+    return redirect(following) if following else back("routing_pages.inbox")
 
 
 @bp.get("/board")

@@ -169,15 +169,58 @@ def received_by(person: Person, **_: Any) -> ColumnElement[bool]:
     return and_(Document.id.in_(delivered), Document.state != "recalled")
 
 
-def inbox(session: Session, actor: Person, page: Page = FIRST_PAGE) -> tuple[list[Delivery], int | None]:
-    """Documents delivered to the person's unit, newest first, a page at a time; recalled ones disappear."""
+# What the inbox can be narrowed to: by where a delivery is, and by what the recipient is asked to do.
+INBOX_VIEWS = {"waiting": "Chưa xong", "done": "Đã xong", "all": "Tất cả"}
+PURPOSES = {"action": "Để thực hiện", "report": "Để báo cáo", "info": "Để biết"}
+
+
+def inbox(
+    session: Session, actor: Person, page: Page = FIRST_PAGE, *, view: str = "all", purpose: str | None = None
+) -> tuple[list[Delivery], int | None]:
+    """Documents delivered to the person's unit, newest first, a page at a time; recalled ones disappear;
+    `view` waiting or done, `purpose` action, report or info."""
     query = (
         select(Delivery)
         .join(Document)
         .where(Delivery.unit_id == actor.unit_id, Delivery.transport == "delivered", Document.state != "recalled")
         .options(joinedload(Delivery.document), joinedload(Delivery.unit), joinedload(Delivery.agency))
     )
+    if view == "waiting":
+        query = query.where(text(OPEN))
+    elif view == "done":
+        query = query.where(Delivery.status_code.in_(FINAL))
+    if purpose in PURPOSES:
+        query = query.where(Delivery.purpose == purpose)
     return paged(session, query, Delivery.id, page)
+
+
+def delivery_to_me(session: Session, actor: Person, document_id: int) -> Delivery | None:
+    """The delivery of a document to the person's unit, if it was delivered there."""
+    query = select(Delivery).where(
+        Delivery.document_id == document_id, Delivery.unit_id == actor.unit_id, Delivery.transport == "delivered"
+    )
+    return session.scalars(query.order_by(Delivery.id)).first()
+
+
+def opened(session: Session, actor: Person, delivery_id: int) -> bool:
+    """A recipient opened the document: 03 (Đã tiếp nhận) is recorded if nothing past 01 was; True if it was."""
+    delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+    if delivery is None or delivery.unit_id != actor.unit_id or delivery.status_code not in (None, "01"):
+        return False
+    if delivery.document.state == "recalled":
+        return False
+    update_status(session, actor, delivery.id, "03", None)
+    return True
+
+
+def next_waiting(session: Session, actor: Person, besides: int) -> Delivery | None:
+    """The newest delivery of the person's unit still waiting for it, other than `besides`."""
+    query = (
+        select(Delivery)
+        .join(Document)
+        .where(Delivery.unit_id == actor.unit_id, text(OPEN), Document.state != "recalled", Delivery.id != besides)
+    )
+    return session.scalars(query.order_by(Delivery.id.desc()).limit(1)).first()
 
 
 def inbox_waiting(session: Session, actor: Person) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from signing import pdf as signing_pdf
@@ -16,7 +16,7 @@ from workflow.documents import read_pdf
 from workflow.drafting import store_version
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.lifecycle import sign_now, transition
-from workflow.models import Document, Person, SigningBatch, SigningBatchItem
+from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
 from workflow.runtime import Runtime
 from workflow.states import BatchState, ItemStatus
 
@@ -38,6 +38,38 @@ def signing_book_of(session: Session, actor: Person, leader_id: int | None) -> t
     if leader is None or not leader.has_role("leader") or not actor.has_role("clerk") or not mine:
         raise NotFound("leader_not_found", "Không tìm thấy sổ trình ký của lãnh đạo này.")
     return leader, signing_book(session, leader)
+
+
+def mark_read(session: Session, leader: Person, document: Document) -> bool:
+    """Record that the leader has read the document's current version in the signing book (once per version);
+    True when this is the first time."""
+    seq = document.current_version.seq
+    if document.id in read_ids(session, leader, [document.id], current_only=True):
+        return False
+    audit(session, leader, "read_for_signing", document, version=seq)
+    return True
+
+
+def read_ids(session: Session, leader: Person, document_ids: list[int], *, current_only: bool = True) -> set[int]:
+    """Which of these documents the leader has read in the signing book (their current version, by default)."""
+    if not document_ids:
+        return set()
+    query = select(AuditEvent.document_id, AuditEvent.detail).where(
+        AuditEvent.actor_id == leader.id,
+        AuditEvent.action == "read_for_signing",
+        AuditEvent.document_id.in_(document_ids),
+    )
+    rows = session.execute(query).all()
+    if not current_only:
+        return {int(document_id) for document_id, _ in rows if document_id is not None}
+    current = dict(
+        session.execute(
+            select(DocumentVersion.document_id, func.max(DocumentVersion.seq))
+            .where(DocumentVersion.document_id.in_(document_ids))
+            .group_by(DocumentVersion.document_id)
+        ).all()
+    )
+    return {int(d) for d, detail in rows if d is not None and (detail or {}).get("version") == current.get(d)}
 
 
 def recent_batches(session: Session, leader: Person, count: int = 5) -> list[SigningBatch]:

@@ -29,7 +29,8 @@ from workflow import (
 )
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.models import Document, Person
-from workflow.pages import actor, back, bp, my_id, page_arg, signed_in
+from workflow.pages import actor, back, bp, my_id, page_arg, same_site_path, signed_in
+from workflow.signals import document_panels
 from workflow.states import ACTION_LABELS, ACTIONS, NEEDS_REASON, STATE_LABELS
 from workflow.web import commit, db, inline_pdf, path_id, runtime
 
@@ -149,6 +150,7 @@ def document(doc_id: str) -> str:
         allowed=_allowed(person, found),
         needs_reason=NEEDS_REASON,
         pages=inspection.inspect(documents.read_pdf(runtime(), found.current_version)).pages,
+        panels=[panel for _, panel in document_panels.send(None, person=person, document=found) if panel],
     )
 
 
@@ -179,7 +181,10 @@ def document_page(doc_id: str, seq: str, page: str) -> Response:
     data = documents.read_pdf(runtime(), version)
     if not 1 <= number <= inspection.inspect(data).pages:
         raise NotFound("page_not_found", "Không có trang này.")
-    image = render.page_png(data, number, max_pixels=runtime().limits.image_pixels)
+    # ?scale=2 or 3: sharp on phones' dense screens (srcset); the pixel bound still holds.
+    scale = request.args.get("scale", "1")
+    dpi = render.PREVIEW_DPI * (int(scale) if scale in ("2", "3") else 1)
+    image = render.page_png(data, number, max_pixels=runtime().limits.image_pixels, dpi=dpi)
     response = Response(image, mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"  # a version never changes
     return response
@@ -208,7 +213,9 @@ def document_act(doc_id: str, action: str) -> BaseResponse:
         flash(_("Đã phát hành: số, ký hiệu %(symbol)s.", symbol=result["symbol"]), "ok")
     else:
         flash(_("Đã %(action)s.", action=_(ACTION_LABELS[action])), "ok")
-    return back()
+    # From a queue (the signing book's reader): on to its next item.
+    following = same_site_path(request.form.get("next", ""))
+    return redirect(following) if following else back()
 
 
 @bp.post("/documents/<doc_id>/versions")

@@ -37,7 +37,7 @@ from workflow import (
 )
 from workflow.errors import DomainError, Invalid, Unauthenticated
 from workflow.models import Person
-from workflow.states import ACTION_LABELS, EVENT_LABELS, STATE_LABELS
+from workflow.states import ACTION_LABELS, BATCH_LABELS, EVENT_LABELS, ITEM_LABELS, STATE_LABELS
 from workflow.web import commit, db, runtime
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
@@ -181,6 +181,8 @@ def _common() -> dict[str, Any]:
         "URGENCY": catalog.URGENCY,
         "CONFIDENTIALITY": catalog.CONFIDENTIALITY,
         "DOC_TYPES": catalog.DOC_TYPES,
+        "BATCH_LABELS": BATCH_LABELS,
+        "ITEM_LABELS": ITEM_LABELS,
     }
 
 

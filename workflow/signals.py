@@ -8,3 +8,6 @@ signals = Namespace()
 # Sent inside the issuing transaction; receivers (routing) add their rows to the same session.
 document_issued = signals.signal("document-issued")
 document_recalled = signals.signal("document-recalled")
+# Sent while a document's page is drawn (keywords person, document); a receiver returns a panel of the page
+# (rendered HTML) or None: routing shows a receiving unit its status buttons.
+document_panels = signals.signal("document-panels")

@@ -12,8 +12,10 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from signing import inspection
 from workflow import (
     auth,
     batches,
@@ -23,6 +25,7 @@ from workflow import (
     search,
 )
 from workflow.errors import Unauthenticated
+from workflow.models import Document, Person
 from workflow.pages import actor, back, bp, page_arg, signed_in
 from workflow.web import commit, db, inline_pdf, path_id, runtime
 
@@ -37,16 +40,57 @@ def review() -> str:
     return render_template("workflow/review.html", documents=rows, next_before=after)
 
 
+def _book(person: Person) -> tuple[list[Document], list[Document]]:
+    """The leader's signing book as it is read: urgent documents first, then the rest."""
+    book = batches.signing_book(db(), person) if person.has_role("leader") else []
+    urgent = [d for d in book if catalog.is_urgent(d.urgency)]
+    return urgent, [d for d in book if not catalog.is_urgent(d.urgency)]
+
+
 @bp.get("/signing")
 @signed_in
 def signing() -> str:
-    """The leader's signing book: urgent documents first (signed one by one), the rest signed all at once."""
+    """The leader's signing book: urgent documents first (signed one by one), the rest ticked and signed at
+    once; each can be read in the viewer, and what the leader has read is marked."""
     person = actor()
-    book = batches.signing_book(db(), person) if person.has_role("leader") else []
-    urgent = [d for d in book if catalog.is_urgent(d.urgency)]
-    others = [d for d in book if not catalog.is_urgent(d.urgency)]
+    urgent, others = _book(person)
+    read = batches.read_ids(db(), person, [d.id for d in urgent + others])
     recent = batches.recent_batches(db(), person)
-    return render_template("workflow/signing.html", urgent=urgent, others=others, batches=recent)
+    return render_template("workflow/signing.html", urgent=urgent, others=others, read=read, batches=recent)
+
+
+@bp.get("/signing/read/<doc_id>")
+@signed_in
+def signing_read(doc_id: str) -> BaseResponse | str:
+    """The reading queue: one document of the signing book with its pages, the previous and next ones (arrow
+    keys too), "Trả lại" with a reason; opening it marks it read."""
+    person = actor()
+    urgent, others = _book(person)
+    queue = urgent + others
+    wanted = path_id(doc_id)
+    position = next((i for i, d in enumerate(queue) if d.id == wanted), None)
+    if position is None:
+        flash(_("Văn bản không còn trong sổ trình ký (đã ký hoặc đã trả lại)."), "error")
+        return redirect(url_for("pages.signing"))
+    document = queue[position]
+    pages = inspection.inspect(documents.read_pdf(runtime(), document.current_version)).pages
+    # The mark is written in its own short transaction: the page itself only reads.
+    with runtime().sessions() as writing, writing.begin():
+        leader, marked = writing.get(Person, person.id), writing.get(Document, document.id)
+        assert leader is not None and marked is not None
+        batches.mark_read(writing, leader, marked)
+    following = queue[position + 1] if position + 1 < len(queue) else None
+    return render_template(
+        "workflow/signing_read.html",
+        doc=document,
+        pages=pages,
+        position=position + 1,
+        total=len(queue),
+        previous=queue[position - 1] if position > 0 else None,
+        following=following,
+        after_return=url_for("pages.signing_read", doc_id=following.id) if following else url_for("pages.signing"),
+        urgent=catalog.is_urgent(document.urgency),
+    )
 
 
 @bp.post("/signing/sign-all")
@@ -62,7 +106,10 @@ def sign_all() -> BaseResponse:
         flash(exc.message, "error")
         return back("pages.signing")
     ids = [int(i) for i in request.form.getlist("document_id") if i.isdigit()]
-    batch = batches.create_batch(db(), person, person.id, ids or None)
+    if not ids:
+        flash(_("Chưa chọn văn bản nào để ký."), "error")
+        return back("pages.signing")
+    batch = batches.create_batch(db(), person, person.id, ids)
     batches.confirm_batch(db(), person, batch.id, proof)
     commit()
     return redirect(url_for("pages.batch", batch_id=batch.id))
@@ -73,7 +120,11 @@ def sign_all() -> BaseResponse:
 def batch(batch_id: str) -> str:
     """A batch being signed: the progress bar, then each document's result."""
     found = batches.get_batch(db(), actor(), path_id(batch_id))
-    return render_template("workflow/batch.html", batch=found)
+    pages = {
+        item.document_id: inspection.inspect(documents.read_pdf(runtime(), item.document.current_version)).pages
+        for item in found.items
+    }
+    return render_template("workflow/batch.html", batch=found, pages=pages)
 
 
 @bp.get("/signing/batches/<batch_id>/progress")

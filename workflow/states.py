@@ -73,6 +73,7 @@ EVENT_LABELS = {
     "timestamp_added": "đã thêm dấu thời gian",
     "exchange_update": "gửi cập nhật tới cơ quan nhận",
     "delivery_resent": "văn thư gửi lại tới nơi nhận",
+    "read_for_signing": "lãnh đạo đã đọc trong sổ trình ký",
 }
 
 # Actions that need a reason from the person who takes them.
@@ -99,3 +100,13 @@ class ItemStatus(StrEnum):
     PENDING = "pending"
     SIGNED = "signed"
     FAILED = "failed"
+
+
+# What people read for a batch's state and a document's result in it.
+BATCH_LABELS = {
+    BatchState.OPEN: "Đang lập",
+    BatchState.SIGNING: "Đang ký",
+    BatchState.DONE: "Đã ký xong",
+    BatchState.PARTIAL: "Đã xong, có văn bản lỗi",
+}
+ITEM_LABELS = {ItemStatus.PENDING: "Đang chờ", ItemStatus.SIGNED: "Đã ký", ItemStatus.FAILED: "Lỗi"}

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -179,3 +180,104 @@ def test_the_whole_day_in_the_browser(browser: Browser, site: Instance, shots: P
     expect(clerk.get_by_role("row", name=re.compile("Phòng Quản lý đất đai"))).to_contain_text("Done")
     snap(clerk, shots, "theo-doi-en")
     assert len(list(shots.glob("*.png"))) == 26
+
+
+class Counted:
+    """Clicks and page loads of one person's task in the browser (what the issue's figures count)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page, self.clicks, self.loads = page, 0, 0
+        page.on("framenavigated", self._navigated)
+
+    def _navigated(self, frame: Any) -> None:
+        if frame == self.page.main_frame:
+            self.loads += 1
+
+    def click(self, target: Any) -> None:
+        self.clicks += 1
+        target.click()
+
+
+def no_sideways_scroll(page: Page) -> None:
+    """At phone width nothing is wider than the screen."""
+    page.set_viewport_size(PHONE)
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url}: {width[0]} px wide at {width[1]}"
+
+
+def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, site: Instance, shots: Path) -> None:
+    # Thirty drafts of the day reach the leader's signing book.
+    leader_id = site.ok("giamdoc", "GET", "/api/v1/me")["id"]
+    ids = []
+    for n in range(30):
+        draft = {
+            "doc_type": "cong_van",
+            "summary": f"văn bản thứ {n + 1:02d} của ngày",
+            "body": f"Nội dung văn bản thứ {n + 1}./.",
+            "signer_id": leader_id,
+            "kinh_gui": ["Phòng Quản lý đất đai"],
+            "noi_nhan": ["Như trên;", "Lưu: VT, VP."],
+        }
+        doc = site.ok("chuyenvien", "POST", "/api/v1/documents", draft)
+        site.ok("chuyenvien", "POST", f"/api/v1/documents/{doc['id']}/actions/submit")
+        site.ok("truongphong", "POST", f"/api/v1/documents/{doc['id']}/actions/approve")
+        ids.append(doc["id"])
+
+    # The leader reads three in the viewer, returns the third with a reason, leaves one out, signs the rest.
+    leader = sign_in(browser, site, "giamdoc")
+    task = Counted(leader)
+    task.click(leader.get_by_role("link", name=re.compile("Sổ trình ký")))
+    task.click(leader.get_by_role("link", name=re.compile("Đọc lần lượt")))
+    expect(leader.get_by_text("Văn bản 1/30")).to_be_visible()
+    expect(leader.get_by_role("img", name="Trang 1 của văn bản")).to_be_visible()
+    snap(leader, shots, "doc-trinh-ky")
+    leader.keyboard.press("ArrowRight")  # the next document, by the keyboard
+    expect(leader.get_by_text("Văn bản 2/30")).to_be_visible()
+    task.click(leader.get_by_role("link", name="Sau →"))
+    expect(leader.get_by_text("Văn bản 3/30")).to_be_visible()
+    returned = leader.get_by_role("heading", level=1).inner_text()
+    leader.get_by_label("Lý do trả lại").fill("Bổ sung số liệu quý IV.")
+    task.click(leader.get_by_role("button", name="Trả lại"))
+    expect(leader.get_by_text("Văn bản 3/29")).to_be_visible()  # on to the next one
+    task.click(leader.get_by_role("link", name="← Sổ trình ký"))
+    read = leader.locator(".book .card", has=leader.get_by_text("Đã đọc", exact=True))
+    expect(read).to_have_count(3)  # two read, and the one shown after the return; the returned one has left
+    task.click(leader.get_by_role("checkbox", name="Ký văn bản này").nth(5))  # left for tomorrow
+    expect(leader.get_by_role("button", name="Ký 28 văn bản đã chọn")).to_be_visible()
+    leader.get_by_label("Nhập lại mật khẩu để xác nhận ký").fill(PASSWORD)
+    leader.once("dialog", lambda dialog: dialog.accept())
+    task.click(leader.get_by_role("button", name="Ký 28 văn bản đã chọn"))
+    task.clicks += 1  # the confirmation dialog's OK
+    expect(leader.get_by_role("status")).to_have_text("Đã ký 28/28.", timeout=120_000)
+    expect(leader.get_by_text("1 trang").first).to_be_visible()  # each result with its pages, no hashes
+    snap(leader, shots, "lo-ky-30")
+    print(f"\nleader: 30 documents, 3 read, 1 returned, 1 left out: {task.clicks} clicks, {task.loads} page loads")
+    assert task.clicks <= 8
+    book = site.ok("giamdoc", "GET", "/api/v1/signing-book")["documents"]
+    assert len(book) == 1  # the one left out waits in the book
+    drafts = site.ok("chuyenvien", "GET", "/api/v1/documents?state=drafting")["documents"]
+    assert [d["return_reason"] for d in drafts if d["summary"] in returned] == ["Bổ sung số liệu quý IV."]
+
+    # The receiving unit opens a document from its inbox (03 recorded) and marks it done.
+    issued = site.ok("vanthu", "POST", f"/api/v1/documents/{ids[0]}/actions/issue")["document"]
+    unit = sign_in(browser, site, "chuyenvien_dd", PHONE)
+    work = Counted(unit)
+    unit.goto(f"{site.url}/inbox")
+    card = unit.locator(".card", has=unit.get_by_text(issued["symbol"]))
+    expect(card).to_be_visible(timeout=30_000)
+    expect(card).to_contain_text("Để thực hiện")
+    expect(card.get_by_role("link", name="Mở văn bản")).to_be_visible()
+    no_sideways_scroll(unit)
+    snap(unit, shots, "hop-thu-30")
+    work.click(card.get_by_role("link", name="Mở văn bản"))
+    panel = unit.locator(".recipient")
+    expect(panel).to_contain_text("Đã tiếp nhận")
+    no_sideways_scroll(unit)
+    deliveries = site.ok("vanthu", "GET", f"/api/v1/documents/{issued['id']}/deliveries")["deliveries"]
+    assert [d["status"] for d in deliveries if d["recipient"]["kind"] == "unit"] == ["03"]
+    work.click(panel.get_by_role("button", name="Hoàn thành"))
+    expect(unit.get_by_role("status")).to_have_text("Đã cập nhật: Hoàn thành.")
+    deliveries = site.ok("vanthu", "GET", f"/api/v1/documents/{issued['id']}/deliveries")["deliveries"]
+    assert [d["status"] for d in deliveries if d["recipient"]["kind"] == "unit"] == ["06"]
+    print(f"receiving unit: open from the inbox and finish: {work.clicks} clicks, {work.loads} page loads")
+    assert work.clicks <= 2

@@ -1,11 +1,30 @@
 // The few behaviours of the pages (no inline scripts: the Content-Security-Policy allows only this file).
 (function () {
   "use strict";
-  // Signing book: one confirmation before "Ký tất cả".
+  // Signing book: the button counts the ticked documents; one confirmation before signing them.
   var signAll = document.getElementById("sign-all");
   if (signAll) {
+    var picks = signAll.querySelectorAll("input[name=document_id]");
+    var button = document.getElementById("sign-all-button");
+    var ticked = function () { return signAll.querySelectorAll("input[name=document_id]:checked").length; };
+    var label = function () {
+      var n = ticked();
+      button.textContent = (n === picks.length ? signAll.dataset.all : signAll.dataset.some).replace("{n}", n);
+      button.disabled = n === 0;
+    };
+    Array.prototype.forEach.call(picks, function (pick) { pick.addEventListener("change", label); });
     signAll.addEventListener("submit", function (event) {
-      if (!window.confirm(signAll.dataset.confirm)) { event.preventDefault(); }
+      if (!window.confirm(signAll.dataset.confirm.replace("{n}", ticked()))) { event.preventDefault(); }
+    });
+  }
+  // The signing book's reader: the arrow keys go to the previous and next document.
+  var reader = document.getElementById("reader");
+  if (reader) {
+    document.addEventListener("keydown", function (event) {
+      var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+      if (typing || event.altKey || event.ctrlKey || event.metaKey) { return; }
+      var target = event.key === "ArrowLeft" ? reader.dataset.prev : event.key === "ArrowRight" ? reader.dataset.next : "";
+      if (target) { window.location.href = target; }
     });
   }
   // Batch page: follow the batch until every document is signed or failed.
