@@ -107,7 +107,12 @@ def new_document() -> BaseResponse | str:
             flash(exc.message, "error")
             return render_template("workflow/new_document.html", leaders=leaders, form=request.form), exc.status  # type: ignore[return-value]
         commit()
-        flash(_("Đã tạo dự thảo."), "ok")
+        if request.form.get("then") == "submit":  # "Lưu và trình"
+            actions.act(db(), runtime(), actor(), document.id, "submit", None)
+            commit()
+            flash(_("Đã tạo dự thảo và trình duyệt."), "ok")
+        else:
+            flash(_("Đã tạo dự thảo."), "ok")
         return redirect(url_for("pages.document", doc_id=document.id))
     return render_template("workflow/new_document.html", leaders=leaders, form={})
 
@@ -132,6 +137,26 @@ def _allowed(person: Person, document: Document) -> list[str]:
     return allowed
 
 
+def _leaders(document: Document) -> list[Person]:
+    return list(drafting.signers_for(db(), document.drafter_id))
+
+
+def _next_in_queue(person: Person, document: Document) -> str | None:
+    """Where an action on this document leads: the next document waiting for the same person in the same
+    queue (the head's review, the leader's book, the clerk's issuance), or the queue's list when none is left."""
+    if document.state == "in_review" and person.has_role("unit_head"):
+        filters = search.Filters(unit_id=person.unit_id, state="in_review")
+        rows, _after = search.search(db(), person, "", filters)
+        queue = "pages.review"
+    elif document.state == "signed" and person.has_role("clerk"):
+        rows, _after = documents.list_documents(db(), person, "signed")
+        rows, queue = sorted(rows, key=lambda d: d.id), "pages.issuance"
+    else:
+        return None
+    following = next((d for d in rows if d.id != document.id), None)
+    return url_for("pages.document", doc_id=following.id) if following else url_for(queue)
+
+
 @bp.get("/documents/<doc_id>")
 @signed_in
 def document(doc_id: str) -> str:
@@ -148,6 +173,8 @@ def document(doc_id: str) -> str:
         events=drafting.events_of(db(), person, found.id) if works else [],
         comments=drafting.comments_of(db(), person, found.id) if works else [],
         allowed=_allowed(person, found),
+        leaders=_leaders(found) if found.state == "drafting" and found.drafter_id == person.id else [],
+        following=_next_in_queue(person, found),
         needs_reason=NEEDS_REASON,
         pages=inspection.inspect(documents.read_pdf(runtime(), found.current_version)).pages,
         panels=[panel for _, panel in document_panels.send(None, person=person, document=found) if panel],
@@ -221,8 +248,10 @@ def document_act(doc_id: str, action: str) -> BaseResponse:
 @bp.post("/documents/<doc_id>/versions")
 @signed_in
 def document_version(doc_id: str) -> BaseResponse:
-    """The drafter revises a draft: new summary and body (rendered again) or a new PDF."""
-    data = {k: request.form[k] for k in ("summary", "body") if request.form.get(k, "").strip()}
+    """The drafter revises a draft: every field (rendered again) or a new PDF; "Lưu và trình" submits it too."""
+    data = {k: v for k, v in _draft_form().items() if k in (*drafting.FIELDS, "body") and k in request.form}
+    if not str(data.get("body", "")).strip():
+        data.pop("body", None)
     upload = request.files.get("file")
     pdf = upload.read() if upload is not None and upload.filename else None
     if pdf is not None:
@@ -232,7 +261,12 @@ def document_version(doc_id: str) -> BaseResponse:
     content = drafting.make_content(runtime(), person_id, data, pdf, path_id(doc_id))
     version = drafting.add_version(db(), runtime(), actor(), path_id(doc_id), data, content)
     commit()
-    flash(_("Đã lưu phiên bản %(seq)s.", seq=version.seq), "ok")
+    if request.form.get("then") == "submit":  # "Lưu và trình"
+        actions.act(db(), runtime(), actor(), path_id(doc_id), "submit", None)
+        commit()
+        flash(_("Đã lưu phiên bản %(seq)s và trình duyệt.", seq=version.seq), "ok")
+    else:
+        flash(_("Đã lưu phiên bản %(seq)s.", seq=version.seq), "ok")
     return back()
 
 

@@ -3,6 +3,8 @@ the clerk's issuance list and registers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Response,
     flash,
@@ -17,6 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from signing import inspection
 from workflow import (
+    actions,
     auth,
     batches,
     catalog,
@@ -24,10 +27,19 @@ from workflow import (
     registers,
     search,
 )
-from workflow.errors import Unauthenticated
+from workflow.errors import DomainError, Unauthenticated
 from workflow.models import Document, Person
 from workflow.pages import actor, back, bp, page_arg, signed_in
+from workflow.paging import Page
 from workflow.web import commit, db, inline_pdf, path_id, runtime
+
+# At most this many documents in one bulk action: each is signed or rendered, within the request's time bound.
+BULK_MAX = 50
+
+
+def _bulk_page() -> Page:
+    """A page of a list that is acted on in bulk: as many as one bulk action takes."""
+    return Page(BULK_MAX, page_arg().before)
 
 
 @bp.get("/review")
@@ -36,7 +48,7 @@ def review() -> str:
     """Drafts of my unit waiting for my review."""
     person = actor()
     filters = search.Filters(unit_id=person.unit_id, state="in_review")
-    rows, after = search.search(db(), person, "", filters, page_arg())
+    rows, after = search.search(db(), person, "", filters, _bulk_page())
     return render_template("workflow/review.html", documents=rows, next_before=after)
 
 
@@ -150,9 +162,63 @@ def batch_retry(batch_id: str) -> BaseResponse:
 @bp.get("/issue")
 @signed_in
 def issuance() -> str:
-    """Signed documents waiting for the clerk to issue them."""
-    rows, after = documents.list_documents(db(), actor(), "signed", page_arg())
-    return render_template("workflow/issue.html", documents=rows, next_before=after)
+    """Signed documents waiting for the clerk to issue them, oldest first: ticked, issued in one action."""
+    rows, after = documents.list_documents(db(), actor(), "signed", _bulk_page())
+    return render_template("workflow/issue.html", documents=sorted(rows, key=lambda d: d.id), next_before=after)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What one document of a bulk action became."""
+
+    document: Document
+    ok: bool
+    message: str
+
+
+def _each(action: str, labels: dict[str, str]) -> list[Done]:
+    """Take one action on every ticked document, in the order shown, each in its own transaction: one refused
+    or failed document neither stops nor undoes the others (and SQLite's one writer is never held long)."""
+    ids = [int(i) for i in request.form.getlist("document_id") if i.isdigit()][:BULK_MAX]
+    done = []
+    for document_id in ids:
+        person = actor()
+        try:
+            result = actions.act(db(), runtime(), person, document_id, action, None)
+            commit()
+            message = labels["ok"].format(**result) if result else labels["ok"]
+            done.append(Done(documents.get_document(db(), person, document_id), True, message))
+        except DomainError as exc:
+            if exc.recorded:
+                commit()  # a failed issuance keeps its voided number
+            else:
+                db().rollback()
+            found = db().get(Document, document_id)
+            if found is not None:
+                done.append(Done(found, False, exc.message))
+    return done
+
+
+@bp.post("/issue/all")
+@signed_in
+def issue_all() -> BaseResponse | str:
+    """The clerk issues every ticked document in one action: numbers taken in the order shown."""
+    done = _each("issue", {"ok": _("Số, ký hiệu {symbol}")})
+    if not done:
+        flash(_("Chưa chọn văn bản nào."), "error")
+        return back("pages.issuance")
+    return render_template("workflow/bulk_done.html", title=_("Kết quả phát hành"), done=done, back="pages.issuance")
+
+
+@bp.post("/review/approve")
+@signed_in
+def approve_all() -> BaseResponse | str:
+    """The head of unit approves every ticked draft in one action."""
+    done = _each("approve", {"ok": _("Đã duyệt, chờ lãnh đạo ký")})
+    if not done:
+        flash(_("Chưa chọn văn bản nào."), "error")
+        return back("pages.review")
+    return render_template("workflow/bulk_done.html", title=_("Kết quả duyệt"), done=done, back="pages.review")
 
 
 @bp.get("/registers", endpoint="registers")

@@ -199,6 +199,9 @@ EXPECTED: dict[str, Rule] = {
     "pages.document_comment": works,
     "pages.review": signed_in,
     "pages.signing": signed_in,
+    # Bulk actions: each ticked document is acted on with its own checks (an empty form changes nothing).
+    "pages.approve_all": roles("unit_head"),
+    "pages.issue_all": roles("clerk"),
     # The reader shows a document of the leader's own signing book; anything else goes back to the book.
     "pages.signing_read": lambda role, p: role == "leader" and p["doc_id"] == "awaiting_signature",
     "pages.batch": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},

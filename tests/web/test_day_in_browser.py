@@ -120,6 +120,8 @@ def test_the_whole_day_in_the_browser(browser: Browser, site: Instance, shots: P
     specialist.get_by_role("button", name="Trình duyệt").click()
     head.goto(document_url)
     head.get_by_role("button", name="Duyệt", exact=True).click()
+    expect(head.get_by_text("Không có dự thảo nào chờ duyệt.")).to_be_visible()  # on to the queue: it is empty
+    head.goto(document_url)
     expect(head.get_by_text("Chờ lãnh đạo ký", exact=True)).to_be_visible()
 
     # The leader signs all with one confirmation and watches the batch finish.
@@ -136,8 +138,9 @@ def test_the_whole_day_in_the_browser(browser: Browser, site: Instance, shots: P
     # The clerk issues it and sees the number it got.
     clerk = sign_in(browser, site, "vanthu")
     clerk.get_by_role("link", name=re.compile("Phát hành")).click()
-    clerk.get_by_role("button", name="Phát hành").click()
-    expect(clerk.get_by_role("status")).to_have_text("Đã phát hành: số, ký hiệu 01/STNMT-VP.")
+    clerk.get_by_role("button", name="Phát hành tất cả (1)").click()
+    expect(clerk.get_by_role("status")).to_have_text("1/1 văn bản xong.")
+    expect(clerk.get_by_text("Số, ký hiệu 01/STNMT-VP")).to_be_visible()
     snap(clerk, shots, "phat-hanh")
     # The issued document reads in the page: its signed pages as images, the original PDF a click away.
     clerk.goto(document_url)
@@ -220,8 +223,16 @@ def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, 
         }
         doc = site.ok("chuyenvien", "POST", "/api/v1/documents", draft)
         site.ok("chuyenvien", "POST", f"/api/v1/documents/{doc['id']}/actions/submit")
-        site.ok("truongphong", "POST", f"/api/v1/documents/{doc['id']}/actions/approve")
         ids.append(doc["id"])
+    # The head of unit approves them all in one action.
+    head = sign_in(browser, site, "truongphong")
+    review = Counted(head)
+    review.click(head.get_by_role("link", name=re.compile("Chờ duyệt")))
+    review.click(head.get_by_label("Chọn tất cả"))
+    review.click(head.get_by_role("button", name="Duyệt tất cả (30)"))
+    expect(head.get_by_role("status")).to_have_text("30/30 văn bản xong.", timeout=120_000)
+    print(f"\nhead of unit: approve 30 drafts: {review.clicks} clicks, {review.loads} page loads")
+    assert review.clicks == 3
 
     # The leader reads three in the viewer, returns the third with a reason, leaves one out, signs the rest.
     leader = sign_in(browser, site, "giamdoc")
@@ -258,8 +269,21 @@ def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, 
     drafts = site.ok("chuyenvien", "GET", "/api/v1/documents?state=drafting")["documents"]
     assert [d["return_reason"] for d in drafts if d["summary"] in returned] == ["Bổ sung số liệu quý IV."]
 
+    # The clerk issues the batch in one action: numbers in the order shown, each result listed.
+    clerk = sign_in(browser, site, "vanthu")
+    issuing = Counted(clerk)
+    issuing.click(clerk.get_by_role("link", name=re.compile("Phát hành")))
+    issuing.click(clerk.get_by_role("button", name="Phát hành tất cả (28)"))
+    expect(clerk.get_by_role("status")).to_have_text("28/28 văn bản xong.", timeout=120_000)
+    symbols = clerk.locator(".result.signed").all_inner_texts()
+    assert symbols == [f"Số, ký hiệu {n:02d}/STNMT-VP" for n in range(2, 30)]  # 01 was the morning's
+    snap(clerk, shots, "phat-hanh-lo")
+    print(f"clerk: issue 28 signed documents: {issuing.clicks} clicks, {issuing.loads} page loads")
+    assert issuing.clicks == 2
+
     # The receiving unit opens a document from its inbox (03 recorded) and marks it done.
-    issued = site.ok("vanthu", "POST", f"/api/v1/documents/{ids[0]}/actions/issue")["document"]
+    issued = site.ok("vanthu", "GET", "/api/v1/documents?state=dispatched&limit=1")["documents"][0]
+    assert issued["symbol"] == "29/STNMT-VP"  # the newest, at the top of the inbox
     unit = sign_in(browser, site, "chuyenvien_dd", PHONE)
     work = Counted(unit)
     unit.goto(f"{site.url}/inbox")

@@ -17,6 +17,44 @@
       if (!window.confirm(signAll.dataset.confirm.replace("{n}", ticked()))) { event.preventDefault(); }
     });
   }
+  // A bulk action (issue, approve): the button counts the ticked documents.
+  var bulk = document.getElementById("bulk");
+  if (bulk) {
+    var boxes = bulk.querySelectorAll("input[name=document_id]");
+    var go = document.getElementById("bulk-button");
+    var count = function () {
+      var n = bulk.querySelectorAll("input[name=document_id]:checked").length;
+      go.textContent = (n === boxes.length ? bulk.dataset.all : bulk.dataset.some).replace("{n}", n);
+      go.disabled = n === 0;
+    };
+    Array.prototype.forEach.call(boxes, function (box) { box.addEventListener("change", count); });
+    var all = document.getElementById("pick-all");
+    if (all) {
+      all.closest(".pick-all").hidden = false;  // only where it works: with this script
+      all.checked = bulk.querySelectorAll("input[name=document_id]:checked").length === boxes.length;
+      all.addEventListener("change", function () {
+        Array.prototype.forEach.call(boxes, function (box) { box.checked = all.checked; });
+        count();
+      });
+    }
+    count();
+  }
+  // A draft being revised: "Trình duyệt" saves the changes first instead of sending the unsaved draft.
+  var revise = document.getElementById("revise");
+  if (revise) {
+    var changed = false;
+    revise.addEventListener("input", function () { changed = true; });
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-save-first]"), function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!changed) { return; }
+        event.preventDefault();
+        var then = document.createElement("input");
+        then.type = "hidden"; then.name = "then"; then.value = "submit";
+        revise.appendChild(then);
+        revise.submit();
+      });
+    });
+  }
   // The signing book's reader: the arrow keys go to the previous and next document.
   var reader = document.getElementById("reader");
   if (reader) {
