@@ -26,6 +26,7 @@ from workflow import (  # noqa: F401 - the routes of these modules join pages.bp
     document_views,
     health,
     limits,
+    notification_pages,
     signing_pages,
     signing_views,
     web,

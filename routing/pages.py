@@ -36,6 +36,11 @@ def _inbox_counter() -> dict[str, Any]:
     return {"inbox_waiting": services.inbox_waiting(db(), person)}
 
 
+def inbox_count(_sender: Any, *, person: Person) -> dict[str, int]:
+    """The unit inbox's count, for the pages' live counters."""
+    return {"inbox": services.inbox_waiting(db(), person)}
+
+
 def recipient_panel(_sender: Any, *, person: Person, document: Document) -> Markup | None:
     """On a document's page, for a unit it was delivered to: its status and buttons beside the pages. Opening
     it records 03 (Đã tiếp nhận) when nothing past 01 was recorded."""

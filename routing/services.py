@@ -16,6 +16,7 @@ from workflow.audit import audit
 from workflow.documents import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Agency, Document, Person, Unit
+from workflow.notifications import notify, people_of_unit, withdraw
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime, current
 
@@ -106,6 +107,8 @@ def on_document_recalled(session: Session, document: Document, actor: Person | N
                 description=reason or "Đề nghị thu hồi văn bản.",
                 staff={"department": "Văn thư", "staff": actor.full_name if actor else ""},
             )
+    # A recalled document leaves the receiving units' inboxes, and so do the notifications that announced it.
+    withdraw(session, document, "incoming_document")
 
 
 def _record(session: Session, delivery: Delivery, code: str, reason: str | None, actor: Person | None) -> None:
@@ -124,6 +127,10 @@ def mark_arrived(session: Session, delivery_id: int) -> bool:
     delivery.attempts += 1
     if delivery.status_code is None:
         _record(session, delivery, "01", None, None)
+    if delivery.unit_id is not None:
+        document = delivery.document
+        message = f"Văn bản đến đơn vị: {document.symbol} — «{document.summary}»"
+        notify(session, people_of_unit(session, delivery.unit_id), "incoming_document", message, document)
     return True
 
 

@@ -18,6 +18,7 @@ from workflow.documents import read_pdf
 from workflow.drafting import layout_of, store_version
 from workflow.errors import Conflict, Forbidden, Invalid, Unprocessable
 from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
+from workflow.notifications import notify
 from workflow.runtime import Runtime
 from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, BatchState, Transition, next_state
 
@@ -63,7 +64,19 @@ def transition(
         document.return_reason = reason
     if reason:
         detail["reason"] = reason
+    _tell(session, document, action, reason)
     return audit(session, actor, action, document, before, step.target, **detail)
+
+
+def _tell(session: Session, document: Document, action: str, reason: str | None) -> None:
+    """Who must know at once that a document moved: its drafter when it comes back, the leader when it is
+    waiting for the signature."""
+    if action == "return":
+        message = f"Văn bản bị trả lại: «{document.summary}» — {reason}"
+        notify(session, [document.drafter_id], "document_returned", message, document)
+    elif action == "approve":
+        message = f"Văn bản chờ ký: «{document.summary}» ({document.drafting_unit.name})"
+        notify(session, [document.signer_id], "to_sign", message, document)
 
 
 def approve(session: Session, rt: Runtime, actor: Person, document: Document) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound
@@ -31,6 +31,53 @@ def notify_role(
             )
         )
     return len(chosen)
+
+
+def notify(
+    session: Session, person_ids: list[int], kind: str, message: str, document: Document | None, **detail: Any
+) -> int:
+    """Notify these people (each once); returns how many were notified."""
+    chosen = sorted(set(person_ids))
+    for person_id in chosen:
+        session.add(
+            Notification(
+                person_id=person_id,
+                kind=kind,
+                message=message,
+                document_id=document.id if document else None,
+                detail=detail,
+            )
+        )
+    return len(chosen)
+
+
+def withdraw(session: Session, document: Document, kind: str) -> int:
+    """Remove the notifications of this kind about a document (it is no longer theirs to see)."""
+    done = session.execute(
+        delete(Notification).where(Notification.document_id == document.id, Notification.kind == kind)
+    )
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def people_of_unit(session: Session, unit_id: int) -> list[int]:
+    """The active people of a unit."""
+    return list(session.scalars(select(Person.id).where(Person.unit_id == unit_id, Person.active.is_(True))))
+
+
+def unread_count(session: Session, actor: Person) -> int:
+    """How many of the person's notifications are unread."""
+    query = select(func.count()).select_from(Notification)
+    return int(session.scalar(query.where(Notification.person_id == actor.id, Notification.read_at.is_(None))) or 0)
+
+
+def mark_all_read(session: Session, actor: Person) -> int:
+    """Mark every notification of the person as read; returns how many were unread."""
+    done = session.execute(
+        update(Notification)
+        .where(Notification.person_id == actor.id, Notification.read_at.is_(None))
+        .values(read_at=dt.datetime.now(dt.UTC))
+    )
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def notifications(session: Session, actor: Person, unread_only: bool = False) -> list[Notification]:

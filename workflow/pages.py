@@ -33,6 +33,7 @@ from workflow import (
     auth,
     catalog,
     documents,
+    notifications,
     paging,
 )
 from workflow.errors import DomainError, Invalid, Unauthenticated
@@ -173,6 +174,7 @@ def _common() -> dict[str, Any]:
         "page_language": locale(),
         "me": person,
         "waiting": documents.waiting_counts(db(), person) if person else {},
+        "unread": notifications.unread_count(db(), person) if person else 0,
         "STATE_LABELS": STATE_LABELS,
         "ACTION_LABELS": ACTION_LABELS,
         "EVENT_LABELS": EVENT_LABELS,

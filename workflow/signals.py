@@ -11,3 +11,5 @@ document_recalled = signals.signal("document-recalled")
 # Sent while a document's page is drawn (keywords person, document); a receiver returns a panel of the page
 # (rendered HTML) or None: routing shows a receiving unit its status buttons.
 document_panels = signals.signal("document-panels")
+# Sent when the pages ask for their live counts (keyword person); a receiver returns more counts by name.
+live_counts = signals.signal("live-counts")

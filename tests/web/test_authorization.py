@@ -199,6 +199,10 @@ EXPECTED: dict[str, Rule] = {
     "pages.document_comment": works,
     "pages.review": signed_in,
     "pages.signing": signed_in,
+    "pages.notification_list": signed_in,
+    "pages.notification_open": own("notification_id"),
+    "pages.notification_read_all": signed_in,
+    "pages.live": signed_in,
     # Bulk actions: each ticked document is acted on with its own checks (an empty form changes nothing).
     "pages.approve_all": roles("unit_head"),
     "pages.issue_all": roles("clerk"),

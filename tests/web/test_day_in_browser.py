@@ -234,8 +234,16 @@ def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, 
     print(f"\nhead of unit: approve 30 drafts: {review.clicks} clicks, {review.loads} page loads")
     assert review.clicks == 3
 
+    # The drafter keeps a page open: its bell counts what comes back, without a reload.
+    drafter = sign_in(browser, site, "chuyenvien")
+    bell = drafter.locator("span[data-live=unread]")
+    unread_before = site.ok("chuyenvien", "GET", "/api/v1/notifications?unread=1")["unread"]
+
     # The leader reads three in the viewer, returns the third with a reason, leaves one out, signs the rest.
     leader = sign_in(browser, site, "giamdoc")
+    to_sign = site.ok("giamdoc", "GET", "/api/v1/notifications?unread=1")["notifications"]
+    assert sum(1 for n in to_sign if n["kind"] == "to_sign") >= 30  # one for each document to sign
+    expect(leader.locator("span[data-live=unread]")).to_have_text(str(len(to_sign)))
     task = Counted(leader)
     task.click(leader.get_by_role("link", name=re.compile("Sổ trình ký")))
     task.click(leader.get_by_role("link", name=re.compile("Đọc lần lượt")))
@@ -250,6 +258,11 @@ def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, 
     leader.get_by_label("Lý do trả lại").fill("Bổ sung số liệu quý IV.")
     task.click(leader.get_by_role("button", name="Trả lại"))
     expect(leader.get_by_text("Văn bản 3/29")).to_be_visible()  # on to the next one
+    expect(bell).to_have_text(str(unread_before + 1), timeout=20_000)  # no reload: the page polls
+    drafter.get_by_role("link", name="Thông báo").click()
+    expect(
+        drafter.get_by_text("Văn bản bị trả lại: «văn bản thứ 03 của ngày» — Bổ sung số liệu quý IV.")
+    ).to_be_visible()
     task.click(leader.get_by_role("link", name="← Sổ trình ký"))
     read = leader.locator(".book .card", has=leader.get_by_text("Đã đọc", exact=True))
     expect(read).to_have_count(3)  # two read, and the one shown after the return; the returned one has left
@@ -281,6 +294,10 @@ def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, 
     print(f"clerk: issue 28 signed documents: {issuing.clicks} clicks, {issuing.loads} page loads")
     assert issuing.clicks == 2
 
+    # The clerk watches the board while the receiving unit works.
+    clerk.get_by_role("link", name="Theo dõi gửi nhận").click()
+    board = Counted(clerk)
+
     # The receiving unit opens a document from its inbox (03 recorded) and marks it done.
     issued = site.ok("vanthu", "GET", "/api/v1/documents?state=dispatched&limit=1")["documents"][0]
     assert issued["symbol"] == "29/STNMT-VP"  # the newest, at the top of the inbox
@@ -305,3 +322,9 @@ def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, 
     assert [d["status"] for d in deliveries if d["recipient"]["kind"] == "unit"] == ["06"]
     print(f"receiving unit: open from the inbox and finish: {work.clicks} clicks, {work.loads} page loads")
     assert work.clicks <= 2
+    # The clerk's board shows it done without a reload.
+    row = clerk.locator("section.card", has=clerk.get_by_role("link", name="29/STNMT-VP")).get_by_role(
+        "row", name=re.compile("Phòng Quản lý đất đai")
+    )
+    expect(row).to_contain_text("Hoàn thành", timeout=20_000)
+    assert board.loads == 0

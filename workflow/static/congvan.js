@@ -55,6 +55,33 @@
       });
     });
   }
+  // Live counts (the bell, what waits by role, the inbox) without a reload: polled every 10 s; a page with a
+  // live region (the board, the inbox) draws it again from the server at the same time.
+  var liveUrl = document.body.dataset.live;
+  if (liveUrl) {
+    var swapRegion = function () {
+      var region = document.getElementById("live-region");
+      var busy = document.activeElement && /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+      if (!region || busy) { return; }
+      fetch(window.location.href, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.text() : ""; }).then(function (html) {
+        var fresh = html && new DOMParser().parseFromString(html, "text/html").getElementById("live-region");
+        if (fresh) { region.replaceWith(fresh); }
+      });
+    };
+    var refresh = function () {
+      fetch(liveUrl, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; }).then(function (counts) {
+        if (!counts) { return; }
+        Array.prototype.forEach.call(document.querySelectorAll("span[data-live]"), function (badge) {
+          var n = counts[badge.dataset.live] || 0;
+          badge.textContent = n;
+          badge.hidden = n === 0;
+        });
+        swapRegion();
+      });
+    };
+    window.setInterval(refresh, 10000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
+  }
   // The signing book's reader: the arrow keys go to the previous and next document.
   var reader = document.getElementById("reader");
   if (reader) {
