@@ -206,6 +206,8 @@ def no_sideways_scroll(page: Page) -> None:
     page.set_viewport_size(PHONE)
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{page.url}: {width[0]} px wide at {width[1]}"
+    header = page.evaluate("() => document.querySelector('header.top').getBoundingClientRect().height")
+    assert header <= 140, f"{page.url}: the header takes {header} px"
 
 
 def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, site: Instance, shots: Path) -> None:
@@ -328,3 +330,33 @@ def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, 
     )
     expect(row).to_contain_text("Hoàn thành", timeout=20_000)
     assert board.loads == 0
+
+
+def test_no_page_of_the_day_scrolls_sideways_on_a_phone(browser: Browser, site: Instance) -> None:
+    book = site.ok("giamdoc", "GET", "/api/v1/signing-book")["documents"]
+    issued = site.ok("vanthu", "GET", "/api/v1/documents?state=dispatched&limit=1")["documents"][0]
+    register = site.ok("vanthu", "GET", "/api/v1/registers")["registers"][0]
+    pages = {
+        "chuyenvien": ["/", "/documents", "/documents/new", "/notifications", f"/documents/{issued['id']}"],
+        "truongphong": ["/review"],
+        "giamdoc": ["/signing", *([f"/signing/read/{book[0]['id']}"] if book else []), "/signing/batches/1"],
+        "vanthu": [
+            "/issue",
+            "/board",
+            "/registers",
+            "/incoming",
+            "/search?q=van+ban",
+            "/search",
+            f"/documents/{issued['id']}",
+            "/account",
+        ],
+        "chuyenvien_dd": ["/inbox", "/inbox?view=all", f"/documents/{issued['id']}"],
+        "admin": ["/admin"],
+    }
+    assert register
+    for user, paths in pages.items():
+        page = sign_in(browser, site, user, PHONE)
+        for path in paths:
+            page.goto(f"{site.url}{path}")
+            no_sideways_scroll(page)
+        page.context.close()
