@@ -114,12 +114,11 @@ def test_wrong_codes_are_throttled_and_it_can_be_turned_off(app: Flask, api: Api
 def test_the_signing_page_takes_a_code(app: Flask, api: Api) -> None:
     client = sign_in(app, "giamdoc")  # signed in before turning it on: the code is left for the batch
     totp, _ = _turn_on(api, "giamdoc")
-    book(api, 2)
+    ids = book(api, 2)
     page = client.get("/signing").get_data(as_text=True)
     assert 'name="code"' in page and 'autocomplete="one-time-code"' in page
-    response = client.post(
-        "/signing/sign-all", data={"csrf_token": _token(client, "/signing"), "code": _step_code(totp, 1)}
-    )
+    form = {"csrf_token": _token(client, "/signing"), "code": _step_code(totp, 1), "document_id": ids}
+    response = client.post("/signing/sign-all", data=form)
     assert response.status_code == 302 and "/signing/batches/" in response.headers["Location"]
 
 

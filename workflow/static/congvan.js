@@ -13,6 +13,7 @@
       button.disabled = n === 0;
     };
     Array.prototype.forEach.call(picks, function (pick) { pick.addEventListener("change", label); });
+    label();  // a tick changed before this script ran counts too
     signAll.addEventListener("submit", function (event) {
       if (!window.confirm(signAll.dataset.confirm.replace("{n}", ticked()))) { event.preventDefault(); }
     });
