@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from workflow.answers import Answer, Time
 
 
@@ -83,6 +85,7 @@ class BoardRecipient(DeliveryOut):
 
     attempts: int
     overdue: list[str]
+    needs_admin: bool = Field(description="Lỗi do thiếu cấu hình của quản trị viên: gửi lại chưa có tác dụng")
     history: list[HistoryStep]
 
 

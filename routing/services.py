@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from routing import edxml, outbound, recipients, webhooks
 from routing.models import OPEN, Delivery, DeliveryEvent, ExchangeMessage
 from routing.statuses import FINAL, LABELS, RECIPIENT_CODES, rank
-from workflow import access, outbox, serializers
+from workflow import access, outbox, serializers, workday
 from workflow.audit import audit
 from workflow.documents import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
@@ -276,18 +276,24 @@ def edxml_package(session: Session, rt: Runtime, actor: Person, document_id: int
     return outbound.package_of(session, rt, document)
 
 
+def needs_admin(error: str | None) -> bool:
+    """Whether a delivery failed for want of the administrator's set-up (the exchange not configured, no way to
+    an agency): the clerk is told so plainly, and sending again cannot help until it is done."""
+    return bool(error) and ("CONGVAN_" in str(error) or str(error).startswith("Chưa cấu hình"))
+
+
 def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now: dt.datetime) -> list[str]:
-    """Why a delivery needs the clerk's attention: failed, no 01 in time, no 03 by the end of the working day."""
+    """Why a delivery needs the clerk's attention: failed, no 01 in time, no 03 by the end of the working day;
+    in working hours (a document issued in the evening is judged from the next working day's start)."""
     if delivery.transport == "failed":
         return ["failed"]
     if issued_at is None or delivery.channel == "none" or delivery.status_code not in (None, "01"):
         return []
     flags = []
-    if delivery.status_code is None and now - issued_at > dt.timedelta(minutes=rt.settings.arrival_deadline_minutes):
+    started = workday.counted_from(issued_at, rt.settings, rt.tz)
+    if delivery.status_code is None and now > started + dt.timedelta(minutes=rt.settings.arrival_deadline_minutes):
         flags.append("no_arrival")
-    end = rt.settings.workday_end
-    local = issued_at.astimezone(rt.tz)
-    if now > local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0):
+    if now > workday.end_of_day(issued_at, rt.settings, rt.tz):
         flags.append("not_registered")
     return flags
 
@@ -331,6 +337,7 @@ def board(
                 | {
                     "attempts": delivery.attempts,
                     "overdue": flags,
+                    "needs_admin": needs_admin(delivery.last_error),
                     "history": [
                         {
                             "status": e.code,

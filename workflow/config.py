@@ -112,6 +112,8 @@ class Settings:
     retry_max_attempts: int = 12
     # The clerk's board flags a recipient with no 01 this long after issuance, or no 03 by day's end.
     arrival_deadline_minutes: int = 60
+    # The working day (Monday to Friday): flags and deadlines count from its start, and end with its end.
+    workday_start: dt.time = dt.time(7, 30)
     workday_end: dt.time = dt.time(17, 0)
     # Run as an exchange hub serving the VXP protocol (/vxp) to the systems registered with it.
     hub_mode: bool = False

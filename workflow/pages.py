@@ -46,11 +46,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 TRANSLATIONS = Path(__file__).with_name("translations")
 
 VERSION_LABELS = {
-    "uploaded": "tệp tải lên",
-    "rendered": "dàn trang",
-    "prepared": "chuẩn bị trình ký",
-    "leader_signed": "lãnh đạo đã ký",
-    "issued": "đã phát hành",
+    "uploaded": "Tệp PDF tải lên",
+    "rendered": "Bản hệ thống trình bày theo Nghị định 30",
+    "prepared": "Bản trình ký (có ô số, ngày và chữ ký)",
+    "leader_signed": "Bản lãnh đạo đã ký",
+    "issued": "Bản đã phát hành (có chữ ký cơ quan)",
 }
 
 

@@ -128,6 +128,21 @@ def test_board_flags(app: Flask) -> None:
         assert flags(None, "pending", 8 * 60 + 1) == ["no_arrival", "not_registered"]
         assert flags("03", "delivered", 24 * 60) == []
         assert flags(None, "failed", 1) == ["failed"]
+        # Issued at 23:14 on Monday: nothing is late that night; judged from Tuesday 07:30.
+        late = dt.datetime(2026, 11, 23, 23, 14, tzinfo=rt.tz)
+        delivery = Delivery(channel="edxml", transport="pending", status_code=None)
+        assert services.overdue(rt, delivery, late, late + dt.timedelta(minutes=6)) == []
+        tuesday = dt.datetime(2026, 11, 24, 8, 31, tzinfo=rt.tz)
+        assert services.overdue(rt, delivery, late, tuesday) == ["no_arrival"]
+        assert services.overdue(rt, delivery, late, tuesday.replace(hour=17, minute=1)) == [
+            "no_arrival",
+            "not_registered",
+        ]
+        # Issued on Friday evening: judged on Monday.
+        friday = dt.datetime(2026, 11, 27, 18, 0, tzinfo=rt.tz)
+        assert services.overdue(rt, delivery, friday, dt.datetime(2026, 11, 29, 12, 0, tzinfo=rt.tz)) == []
+        monday = dt.datetime(2026, 11, 30, 8, 31, tzinfo=rt.tz)
+        assert services.overdue(rt, delivery, friday, monday) == ["no_arrival"]
     finally:
         rt.settings = rt_config
 

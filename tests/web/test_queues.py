@@ -106,3 +106,14 @@ def test_a_document_opened_from_the_inbox_is_received_and_people_are_told(app: F
     api.act("vanthu", doc["id"], "recall", "Phát hành nhầm.")
     bell = api.as_("chuyenvien_dd", "GET", "/api/v1/notifications").get_json()["notifications"]
     assert bell == []  # the recalled document's notice went with it
+
+
+def test_the_clerk_reads_a_plain_explanation_instead_of_the_administrators_message(app: Flask, api: Api) -> None:
+    doc = api.draft(kinh_gui=["Sở Tài chính"], noi_nhan=["Như trên;", "Lưu: VT, VP."])
+    api.advance(doc["id"], "dispatched")
+    board = api.as_("vanthu", "GET", "/api/v1/dispatch-board").get_json()["documents"][0]["recipients"]
+    assert [r["needs_admin"] for r in board] == [True]
+    clerk = sign_in(app, "vanthu").get("/board").get_data(as_text=True)
+    assert "quản trị viên cần cấu hình" in clerk and "CONGVAN_VXP_URL" not in clerk
+    assert "Gửi lại" not in clerk  # it cannot succeed until the administrator acts
+    assert "CONGVAN_VXP_URL" in board[0]["last_error"]  # the API keeps the administrator's words

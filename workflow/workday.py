@@ -1,0 +1,37 @@
+"""The agency's working day: Monday to Friday from WORKDAY_START to WORKDAY_END in its time zone (no holiday
+calendar yet). What is sent outside it is judged from the start of the next working day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from workflow.config import Settings
+
+FRIDAY = 4
+
+
+def _is_working_day(day: dt.date) -> bool:
+    return day.weekday() <= FRIDAY
+
+
+def counted_from(moment: dt.datetime, settings: Settings, tz: ZoneInfo) -> dt.datetime:
+    """When the working clock starts for something that happened at `moment`: the moment itself during working
+    hours, else the start of the next working day (the same day's start, before it)."""
+    local = moment.astimezone(tz)
+    day = local.date()
+    start, end = settings.workday_start, settings.workday_end
+    if _is_working_day(day) and local.time() < start:
+        return dt.datetime.combine(day, start, tzinfo=tz)
+    if _is_working_day(day) and local.time() <= end:
+        return local
+    day += dt.timedelta(days=1)
+    while not _is_working_day(day):
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, start, tzinfo=tz)
+
+
+def end_of_day(moment: dt.datetime, settings: Settings, tz: ZoneInfo) -> dt.datetime:
+    """The end of the working day the working clock of `moment` runs in."""
+    started = counted_from(moment, settings, tz)
+    return dt.datetime.combine(started.date(), settings.workday_end, tzinfo=tz)
