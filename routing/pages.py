@@ -18,7 +18,7 @@ from workflow import render, schemas
 from workflow.directory import units_of
 from workflow.errors import DomainError, NotFound
 from workflow.models import Document, Person
-from workflow.pages import actor, back, me, my_id, page_arg, refused, same_site_path, signed_in
+from workflow.pages import actor, back, me, my_id, page_arg, refused, same_site_path, signed_in, typed_date
 from workflow.web import commit, db, inline_pdf, path_id, runtime
 
 bp = Blueprint("routing_pages", __name__, template_folder="templates")
@@ -237,7 +237,7 @@ def incoming_act(incoming_id: str, action: str) -> BaseResponse:
     if action == "assign":
         data["lead_unit_id"] = request.form.get("lead_unit_id") or None
         data["supporting_unit_ids"] = request.form.getlist("supporting_unit_ids")
-        data["deadline"] = request.form.get("deadline") or None
+        data["deadline"] = typed_date(request.form.get("deadline")) or None
     step = schemas.parse(routing_schemas.IncomingStep, data)
     found = incoming.act(db(), runtime(), actor(), path_id(incoming_id), action, step)
     commit()

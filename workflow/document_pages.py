@@ -29,7 +29,7 @@ from workflow import (
 )
 from workflow.errors import DomainError, Invalid, NotFound
 from workflow.models import Document, Person
-from workflow.pages import actor, back, bp, my_id, page_arg, same_site_path, signed_in
+from workflow.pages import actor, back, bp, my_id, page_arg, said, same_site_path, signed_in, typed_date
 from workflow.signals import document_panels
 from workflow.states import ACTION_LABELS, ACTIONS, NEEDS_REASON, STATE_LABELS
 from workflow.web import commit, db, inline_pdf, path_id, runtime
@@ -53,10 +53,11 @@ def document_list() -> str:
 def find() -> str:
     """Search by number/symbol, summary and body words, accent-insensitive, with filters and a date range."""
     words = request.args.get("q", "").strip()
+    asked = request.args.to_dict() | {k: typed_date(request.args.get(k)) for k in ("from", "to")}
     try:
-        filters = search.filters_of(request.args)
+        filters = search.filters_of({k: v for k, v in asked.items() if v is not None})
     except Invalid as exc:
-        flash(exc.message, "error")
+        flash(said(exc), "error")
         filters = search.NO_FILTERS
     rows, after = (
         search.search(db(), actor(), words, filters, page_arg())
@@ -81,6 +82,8 @@ def _draft_form() -> dict[str, Any]:
     for field in ("kinh_gui", "noi_nhan"):
         data[field] = [line for line in data.get(field, "").splitlines() if line.strip()]
     data["signer_id"] = int(data["signer_id"]) if str(data.get("signer_id", "")).isdigit() else 0
+    if "due_date" in data:
+        data["due_date"] = typed_date(data["due_date"])
     return data
 
 
@@ -104,8 +107,11 @@ def new_document() -> BaseResponse | str:
             document = drafting.create_document(db(), runtime(), actor(), data, content)
         except DomainError as exc:
             db().rollback()
-            flash(exc.message, "error")
-            return render_template("workflow/new_document.html", leaders=leaders, form=request.form), exc.status  # type: ignore[return-value]
+            flash(said(exc), "error")
+            page = render_template(
+                "workflow/new_document.html", leaders=leaders, form=request.form, invalid=exc.detail.get("field")
+            )
+            return page, exc.status  # type: ignore[return-value]
         commit()
         if request.form.get("then") == "submit":  # "Lưu và trình"
             actions.act(db(), runtime(), actor(), document.id, "submit", None)

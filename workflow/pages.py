@@ -132,14 +132,35 @@ def back(default: str = "pages.home") -> BaseResponse:
     return redirect(url_for(default))
 
 
+def said(exc: DomainError) -> str:
+    """A refusal as a page says it: the API's message without the field's name in English (the field itself is
+    marked on the form), and dates asked for as people type them."""
+    if exc.code == "invalid_date":
+        return "Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 31/12/2026."
+    return _FIELD_NAME.sub("", exc.message)
+
+
+# " (summary)", " (signer_id)": the API's name of a field at the end of a message.
+_FIELD_NAME = re.compile(r" \([a-z_][a-z_0-9.]*\)(?=\.?$)")
+# 31/12/2026 or 1/2/2026: a date as typed on the pages, whatever the browser's language.
+_TYPED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def typed_date(value: str | None) -> str | None:
+    """A date typed as dd/mm/yyyy, as the services read it (yyyy-mm-dd); anything else as it is, to be refused
+    by the services with a clear message."""
+    found = _TYPED_DATE.fullmatch((value or "").strip())
+    return f"{found[3]}-{int(found[2]):02d}-{int(found[1]):02d}" if found else value
+
+
 @bp.errorhandler(DomainError)
 def refused(exc: DomainError) -> BaseResponse | tuple[str, int]:
     """A refused step: its Vietnamese message on the page the person came from."""
     if request.method == "POST":
         db().rollback()
-        flash(exc.message, "error")
+        flash(said(exc), "error")
         return back()
-    return render_template("workflow/error.html", message=exc.message), exc.status
+    return render_template("workflow/error.html", message=said(exc)), exc.status
 
 
 @bp.app_template_global()

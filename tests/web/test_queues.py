@@ -3,6 +3,9 @@ issuance, a document opened from the inbox, and the notifications that tell peop
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from flask import Flask
 
 from tests.support.api import Api
@@ -117,3 +120,33 @@ def test_the_clerk_reads_a_plain_explanation_instead_of_the_administrators_messa
     assert "quản trị viên cần cấu hình" in clerk and "CONGVAN_VXP_URL" not in clerk
     assert "Gửi lại" not in clerk  # it cannot succeed until the administrator acts
     assert "CONGVAN_VXP_URL" in board[0]["last_error"]  # the API keeps the administrator's words
+
+
+def test_the_pages_ask_for_dates_as_people_write_them_and_mark_the_wrong_field(app: Flask, api: Api) -> None:
+    specialist = sign_in(app, "chuyenvien")
+    form = {
+        "csrf_token": _token(specialist, "/documents/new"),
+        "doc_type": "cong_van",
+        "summary": "",
+        "body": "Nội dung.",
+        "signer_id": str(api.id_of("giamdoc")),
+        "due_date": "31/12/2026",
+    }
+    refused = specialist.post("/documents/new", data=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Thiếu trích yếu." in page and "(summary)" not in page  # in Vietnamese, no English field name
+    assert 'id="summary" aria-invalid="true"' in page
+    made = specialist.post("/documents/new", data=form | {"summary": "có hạn xử lý"})
+    assert made.status_code == 302
+    doc_id = int(made.headers["Location"].rsplit("/", 1)[1])
+    assert api.as_("chuyenvien", "GET", f"/api/v1/documents/{doc_id}").get_json()["due_date"] == "2026-12-31"
+    shown = specialist.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert 'value="31/12/2026"' in shown and 'type="date"' not in shown
+    wrong = specialist.post("/documents/new", data=form | {"summary": "x", "due_date": "31/13/2026"})
+    assert "Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm" in wrong.get_data(as_text=True)
+    today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    start, end = today - dt.timedelta(days=1), today + dt.timedelta(days=1)
+    found = specialist.get(f"/search?q=&from={start.day}/{start.month}/{start.year}&to={end:%d/%m/%Y}")
+    assert "có hạn xử lý" in found.get_data(as_text=True)
+    assert f'value="{start:%d/%m/%Y}"' in found.get_data(as_text=True)
