@@ -115,6 +115,14 @@ class Settings:
     # The working day (Monday to Friday): flags and deadlines count from its start, and end with its end.
     workday_start: dt.time = dt.time(7, 30)
     workday_end: dt.time = dt.time(17, 0)
+    # Notifications by e-mail too (to people with an address) through this SMTP server; empty: only in the pages.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "congvan@localhost"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0
     # Run as an exchange hub serving the VXP protocol (/vxp) to the systems registered with it.
     hub_mode: bool = False
     # "production" refuses demo keys, default secrets, SQLite and inline jobs at start-up.
@@ -139,6 +147,7 @@ SECRETS = (
     "DATABASE_URL",
     "S3_SECRET_ACCESS_KEY",
     "VXP_SECRET",
+    "SMTP_PASSWORD",
 )
 
 # The type of each setting, read once from the annotations above.

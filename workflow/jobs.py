@@ -16,7 +16,7 @@ from signing import pdf as signing_pdf
 from signing.errors import SigningError
 from signing.remote import CscSigner
 from signing.signers import Signer
-from workflow import audit, batches, db, directory, lifecycle, outbox, preparing, runtime
+from workflow import audit, batches, db, directory, lifecycle, mail, notifications, outbox, preparing, runtime
 from workflow.errors import DomainError
 from workflow.models import Document, LoginAttempt, OutboxMessage, Person, SigningBatch, SigningBatchItem
 from workflow.states import BatchState, ItemStatus
@@ -242,6 +242,22 @@ def prepare_batch(batch_id: int) -> int:
             if isinstance(result, signing_pdf.Prepared):
                 stored += batches.store_prepared(session, rt, w.item_id, result, day, cert_id)
     return stored
+
+
+def send_email(notification_ids: list[int]) -> int:
+    """E-mail these notifications to the people with an address, once: read, send (no transaction is held while
+    the SMTP server answers), then record them sent; returns how many went."""
+    rt = runtime.current()
+    if not rt.settings.smtp_host:
+        return 0
+    with rt.readers() as session:
+        waiting = notifications.to_email(session, notification_ids)
+    if not waiting:
+        return 0
+    mail.send(rt.settings, [mail.message(rt.settings, to, kind, text) for _, to, kind, text in waiting])
+    with rt.sessions() as session, session.begin():
+        notifications.mark_emailed(session, [i for i, *_ in waiting])
+    return len(waiting)
 
 
 def create_due_batches() -> list[int]:

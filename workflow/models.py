@@ -95,6 +95,8 @@ class Person(Base):
     # For leaders: the authority line above the position, e.g. "KT. GIÁM ĐỐC" for a deputy.
     authority: Mapped[str] = mapped_column(String(128), default="")
     roles: Mapped[str] = mapped_column(String(255), default="")  # space-separated role names
+    # Where notifications also go by e-mail when an SMTP server is configured (empty: only in the pages).
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     signature_image: Mapped[str | None] = mapped_column(String(64), default=None)  # SHA-256 of the blue PNG
     # Where the person's signing key lives: "pkcs12" (file), "pkcs11" (token/HSM), "csc" (remote service).
@@ -402,3 +404,4 @@ class Notification(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     read_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    emailed_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from workflow import outbox, runtime
 from workflow.errors import NotFound
 from workflow.models import Document, Notification, Person, Unit
 
@@ -19,36 +20,29 @@ def notify_role(
     people = session.scalars(
         select(Person).join(Unit).where(Unit.agency_id == agency_id, Person.active.is_(True))
     ).all()
-    chosen = [p for p in people if p.has_role(role)]
-    for person in chosen:
-        session.add(
-            Notification(
-                person_id=person.id,
-                kind=kind,
-                message=message,
-                document_id=document.id if document else None,
-                detail=detail,
-            )
-        )
-    return len(chosen)
+    return notify(session, [p.id for p in people if p.has_role(role)], kind, message, document, **detail)
 
 
 def notify(
     session: Session, person_ids: list[int], kind: str, message: str, document: Document | None, **detail: Any
 ) -> int:
-    """Notify these people (each once); returns how many were notified."""
-    chosen = sorted(set(person_ids))
-    for person_id in chosen:
-        session.add(
-            Notification(
-                person_id=person_id,
-                kind=kind,
-                message=message,
-                document_id=document.id if document else None,
-                detail=detail,
-            )
+    """Notify these people (each once), in the pages and, when an SMTP server is configured, by e-mail to those
+    with an address (a job after commit); returns how many were notified."""
+    rows = [
+        Notification(
+            person_id=person_id,
+            kind=kind,
+            message=message,
+            document_id=document.id if document else None,
+            detail=detail,
         )
-    return len(chosen)
+        for person_id in sorted(set(person_ids))
+    ]
+    session.add_all(rows)
+    if rows and runtime.current().settings.smtp_host:
+        session.flush()
+        outbox.add(session, outbox.SEND_EMAIL, notification_ids=[row.id for row in rows])
+    return len(rows)
 
 
 def withdraw(session: Session, document: Document, kind: str) -> int:
@@ -78,6 +72,23 @@ def mark_all_read(session: Session, actor: Person) -> int:
         .values(read_at=dt.datetime.now(dt.UTC))
     )
     return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def to_email(session: Session, notification_ids: list[int]) -> list[tuple[int, str, str, str]]:
+    """The notifications of these ids not yet e-mailed whose person has an address: (id, address, kind, text)."""
+    query = (
+        select(Notification.id, Person.email, Notification.kind, Notification.message)
+        .join(Person, Person.id == Notification.person_id)
+        .where(Notification.id.in_(notification_ids), Notification.emailed_at.is_(None), Person.email != "")
+    )
+    return [(int(i), str(e), str(k), str(m)) for i, e, k, m in session.execute(query.order_by(Notification.id))]
+
+
+def mark_emailed(session: Session, notification_ids: list[int]) -> None:
+    """Record that these notifications went out by e-mail (a job run again sends them no more)."""
+    session.execute(
+        update(Notification).where(Notification.id.in_(notification_ids)).values(emailed_at=dt.datetime.now(dt.UTC))
+    )
 
 
 def notifications(session: Session, actor: Person, unread_only: bool = False) -> list[Notification]:

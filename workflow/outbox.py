@@ -35,7 +35,9 @@ SEND_DOCUMENT = Job("exchange", "routing.jobs.send_document")
 SEND_MESSAGE = Job("exchange", "routing.jobs.send_message")
 PULL_VXP = Job("exchange", "routing.jobs.pull_vxp")
 POST_WEBHOOK = Job("webhooks", "routing.jobs.post_webhook")
-JOBS = (PREPARE_BATCH, SIGN_BATCH, DELIVER, SEND_DOCUMENT, SEND_MESSAGE, PULL_VXP, POST_WEBHOOK)
+# Notifications by e-mail go out with the other messages to the outside world.
+SEND_EMAIL = Job("webhooks", "workflow.jobs.send_email")
+JOBS = (PREPARE_BATCH, SIGN_BATCH, DELIVER, SEND_DOCUMENT, SEND_MESSAGE, PULL_VXP, POST_WEBHOOK, SEND_EMAIL)
 
 
 def add(session: Session, job: Job, **args: Any) -> None:
