@@ -182,7 +182,7 @@ def test_the_whole_day_in_the_browser(browser: Browser, site: Instance, shots: P
     expect(clerk.get_by_role("heading", name="Dispatch board")).to_be_visible()
     expect(clerk.get_by_role("row", name=re.compile("Phòng Quản lý đất đai"))).to_contain_text("Done")
     snap(clerk, shots, "theo-doi-en")
-    assert len(list(shots.glob("*.png"))) == 26
+    assert len(list(shots.glob("*.png"))) >= 26
 
 
 class Counted:
