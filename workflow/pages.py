@@ -159,6 +159,8 @@ def refused(exc: DomainError) -> BaseResponse | tuple[str, int]:
     if request.method == "POST":
         db().rollback()
         flash(said(exc), "error")
+        if exc.detail.get("field"):
+            flash(str(exc.detail["field"]), "field")  # the form marks the field on the page it goes back to
         return back()
     return render_template("workflow/error.html", message=said(exc)), exc.status
 

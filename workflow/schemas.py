@@ -18,7 +18,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
     WithJsonSchema,
 )
@@ -66,13 +65,14 @@ def _lines(value: Any) -> Any:
     return value
 
 
-def _none_is_empty(value: Any) -> Any:
-    return "" if value is None else value
+def _stripped(value: Any) -> Any:
+    # Before the length is checked: a text of blanks is no text.
+    return "" if value is None else value.strip() if isinstance(value, str) else value
 
 
 Lines = Annotated[list[str], BeforeValidator(_lines)]
 # A text that must be given: null and blanks around it count as nothing.
-Text = Annotated[str, BeforeValidator(_none_is_empty), StringConstraints(strip_whitespace=True)]
+Text = Annotated[str, BeforeValidator(_stripped)]
 OptionalDate = Annotated[dt.date | None, BeforeValidator(_empty_is_none)]
 Id = Annotated[int, Field(gt=0, lt=10**12)]
 OptionalId = Annotated[Id | None, BeforeValidator(_empty_is_none)]

@@ -150,3 +150,19 @@ def test_the_pages_ask_for_dates_as_people_write_them_and_mark_the_wrong_field(a
     found = specialist.get(f"/search?q=&from={start.day}/{start.month}/{start.year}&to={end:%d/%m/%Y}")
     assert "có hạn xử lý" in found.get_data(as_text=True)
     assert f'value="{start:%d/%m/%Y}"' in found.get_data(as_text=True)
+
+
+def test_a_refused_revision_marks_its_field_on_the_page_it_returns_to(app: Flask, api: Api) -> None:
+    doc = api.draft()
+    specialist = sign_in(app, "chuyenvien")
+    token = _token(specialist, f"/documents/{doc['id']}")
+    refused = specialist.post(
+        f"/documents/{doc['id']}/versions",
+        data={"csrf_token": token, "summary": " "},
+        headers={"Referer": f"http://localhost/documents/{doc['id']}"},
+    )
+    assert refused.status_code == 302
+    page = specialist.get(refused.headers["Location"]).get_data(as_text=True)
+    assert 'data-invalid="summary"' in page, page[page.find("<main") : page.find("<main") + 300]
+    assert "Thiếu trích yếu." in page and "(summary)" not in page
+    assert 'data-invalid=""' in specialist.get(f"/documents/{doc['id']}").get_data(as_text=True)  # once only

@@ -51,6 +51,13 @@ def test_a_wrong_field_is_named_in_vietnamese(api: Api) -> None:
         ("POST", "/api/v1/signing-batches", {"document_ids": ["một"]}, "invalid_field", "document_ids.0"),
         ("POST", "/api/v1/signing-batches", {"leader_id": "ông giám đốc"}, "invalid_field", "leader_id"),
         ("POST", "/api/v1/documents/1/comments", {"body": ["không phải chữ"]}, "invalid_field", "body"),
+        (
+            "POST",
+            "/api/v1/documents",
+            {"doc_type": "cong_van", "summary": "   ", "signer_id": 1},
+            "missing_field",
+            "summary",
+        ),
         ("POST", "/api/v1/auth/logout", None, None, None),
     ]
     for method, path, body, code, field in cases:

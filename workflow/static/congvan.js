@@ -83,6 +83,18 @@
     window.setInterval(refresh, 10000);
     document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
   }
+  // A refused form: the field the refusal names is marked and focused (its details opened).
+  var main = document.getElementById("noi-dung");
+  if (main && main.dataset.invalid) {
+    main.dataset.invalid.split(" ").forEach(function (name, index) {
+      Array.prototype.forEach.call(document.querySelectorAll("form [name='" + name + "']"), function (field) {
+        field.setAttribute("aria-invalid", "true");
+        var holder = field.closest("details");
+        if (holder) { holder.open = true; }
+        if (index === 0) { field.focus(); }
+      });
+    });
+  }
   // The signing book's reader: the arrow keys go to the previous and next document.
   var reader = document.getElementById("reader");
   if (reader) {
