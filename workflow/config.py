@@ -112,8 +112,10 @@ class Settings:
     retry_max_attempts: int = 12
     # The clerk's board flags a recipient with no 01 this long after issuance, or no 03 by day's end.
     arrival_deadline_minutes: int = 60
-    # The working day (Monday to Friday): flags and deadlines count from its start, and end with its end.
+    # The working day: flags and deadlines count from its start and end with its end, on these days of the week
+    # (ISO digits: 1 Monday … 7 Sunday).
     workday_start: dt.time = dt.time(7, 30)
+    working_days: str = "12345"
     workday_end: dt.time = dt.time(17, 0)
     # Notifications by e-mail too (to people with an address) through this SMTP server; empty: only in the pages.
     smtp_host: str = ""
@@ -215,6 +217,11 @@ def _check(name: str, value: Any) -> Any:
 
 def _checked(values: dict[str, Any]) -> Settings:
     typed = {name: _check(name, value) for name, value in values.items()}
+    days = typed["working_days"]
+    if not days or any(day not in "1234567" for day in days):
+        raise ConfigError(
+            f"CONGVAN_WORKING_DAYS phải gồm các chữ số 1 (thứ Hai) đến 7 (Chủ nhật), ví dụ 12345 (đang là {days!r})."
+        )
     try:
         ZoneInfo(typed["timezone"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

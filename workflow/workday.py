@@ -1,5 +1,5 @@
-"""The agency's working day: Monday to Friday from WORKDAY_START to WORKDAY_END in its time zone (no holiday
-calendar yet). What is sent outside it is judged from the start of the next working day."""
+"""The agency's working day: WORKING_DAYS (Monday to Friday by default) from WORKDAY_START to WORKDAY_END in its
+time zone (no holiday calendar yet). What is sent outside it is judged from the start of the next working day."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from zoneinfo import ZoneInfo
 
 from workflow.config import Settings
 
-FRIDAY = 4
 
-
-def _is_working_day(day: dt.date) -> bool:
-    return day.weekday() <= FRIDAY
+def _is_working_day(day: dt.date, settings: Settings) -> bool:
+    return str(day.isoweekday()) in settings.working_days
 
 
 def counted_from(moment: dt.datetime, settings: Settings, tz: ZoneInfo) -> dt.datetime:
@@ -21,12 +19,12 @@ def counted_from(moment: dt.datetime, settings: Settings, tz: ZoneInfo) -> dt.da
     local = moment.astimezone(tz)
     day = local.date()
     start, end = settings.workday_start, settings.workday_end
-    if _is_working_day(day) and local.time() < start:
+    if _is_working_day(day, settings) and local.time() < start:
         return dt.datetime.combine(day, start, tzinfo=tz)
-    if _is_working_day(day) and local.time() <= end:
+    if _is_working_day(day, settings) and local.time() <= end:
         return local
     day += dt.timedelta(days=1)
-    while not _is_working_day(day):
+    while not _is_working_day(day, settings):
         day += dt.timedelta(days=1)
     return dt.datetime.combine(day, start, tzinfo=tz)
 

@@ -65,6 +65,10 @@ def network(
             "CONGVAN_VXP_SECRET": SECRETS[organ],
             # A recipient with no 01 is flagged on the board at once (the agency that never comes up).
             "CONGVAN_ARRIVAL_DEADLINE_MINUTES": "0",
+            # Every hour of every day is working time here: the flag is due at once, whenever the test runs.
+            "CONGVAN_WORKING_DAYS": "1234567",
+            "CONGVAN_WORKDAY_START": "00:00",
+            "CONGVAN_WORKDAY_END": "23:59",
         }
         agencies[name] = make_instance(base, name, f"{root}/{db}", password_hash, organ, env)
         add_system(hub_instance, organ, names[organ], f"sys-{name}", SECRETS[organ])

@@ -21,6 +21,7 @@ from workflow import config as config_module
         ("HUB_MODE", "1", "CONGVAN_HUB_MODE phải là true hoặc false"),
         ("WORKDAY_END", "25:00", "CONGVAN_WORKDAY_END phải là giờ:phút"),
         ("TIMEZONE", "Asia/Saigon-ish", "CONGVAN_TIMEZONE không phải múi giờ"),
+        ("WORKING_DAYS", "thứ hai", "CONGVAN_WORKING_DAYS phải gồm các chữ số"),
     ],
 )
 def test_a_wrong_setting_is_refused_by_name(
