@@ -149,7 +149,8 @@ def _leaders(document: Document) -> list[Person]:
 
 def _next_in_queue(person: Person, document: Document) -> str | None:
     """Where an action on this document leads: the next document waiting for the same person in the same
-    queue (the head's review, the leader's book, the clerk's issuance), or the queue's list when none is left."""
+    queue (the head's review, the clerk's issuance; the leader's reader and the unit's inbox lead on their own),
+    or the queue's list when none is left."""
     if document.state == "in_review" and person.has_role("unit_head"):
         filters = search.Filters(unit_id=person.unit_id, state="in_review")
         rows, _after = search.search(db(), person, "", filters)
