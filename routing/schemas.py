@@ -15,11 +15,14 @@ from workflow.schemas import (
     PageQuery,
     Request,
     coded,
+    empty_is_none,
     enum,
     one_of,
 )
 
 IncomingState = Annotated[str, one_of(INCOMING_LABELS, "invalid_state", "Trạng thái"), enum(INCOMING_LABELS)]
+# The year of the incoming register (absent: all years for a list, this year for the register).
+Year = Annotated[int | None, BeforeValidator(empty_is_none)]
 
 
 # --- requests -------------------------------------------------------------------------------------------
@@ -48,20 +51,16 @@ class UpdateIn(Request):
 class IncomingQuery(PageQuery):
     """Incoming documents in a state, registered in a year."""
 
-    state: Annotated[IncomingState | None, BeforeValidator(lambda v: v or None)] = coded(
+    state: Annotated[IncomingState | None, BeforeValidator(empty_is_none)] = coded(
         "invalid_state", default=None, title="trạng thái"
     )
-    year: Annotated[int | None, BeforeValidator(lambda v: v or None)] = coded(
-        "invalid_year", default=None, ge=2000, le=2100, title="năm"
-    )
+    year: Year = coded("invalid_year", default=None, ge=2000, le=2100, title="năm")
 
 
 class RegisterYear(Request):
     """The incoming register of a year (this year when absent)."""
 
-    year: Annotated[int | None, BeforeValidator(lambda v: v or None)] = coded(
-        "invalid_year", default=None, ge=2000, le=2100, title="năm"
-    )
+    year: Year = coded("invalid_year", default=None, ge=2000, le=2100, title="năm")
 
 
 class IncomingStep(Request):

@@ -293,7 +293,7 @@ def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now:
     started = workday.counted_from(issued_at, rt.settings, rt.tz)
     if delivery.status_code is None and now > started + dt.timedelta(minutes=rt.settings.arrival_deadline_minutes):
         flags.append("no_arrival")
-    if now > workday.end_of_day(issued_at, rt.settings, rt.tz):
+    if now > workday.end_of_day(started, rt.settings):
         flags.append("not_registered")
     return flags
 

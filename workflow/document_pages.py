@@ -143,10 +143,6 @@ def _allowed(person: Person, document: Document) -> list[str]:
     return allowed
 
 
-def _leaders(document: Document) -> list[Person]:
-    return list(drafting.signers_for(db(), document.drafter_id))
-
-
 def _next_in_queue(person: Person, document: Document) -> str | None:
     """Where an action on this document leads: the next document waiting for the same person in the same
     queue (the head's review, the clerk's issuance; the leader's reader and the unit's inbox lead on their own),
@@ -172,6 +168,7 @@ def document(doc_id: str) -> str:
     found = documents.get_document(db(), person, path_id(doc_id))
     # A receiving unit reads the issued document; its drafting file (history, comments) stays with the drafters.
     works = access.allows(person, found, access.WORK)
+    drafts = found.state == "drafting" and found.drafter_id == person.id
     return render_template(
         "workflow/document.html",
         doc=found,
@@ -180,7 +177,7 @@ def document(doc_id: str) -> str:
         events=drafting.events_of(db(), person, found.id) if works else [],
         comments=drafting.comments_of(db(), person, found.id) if works else [],
         allowed=_allowed(person, found),
-        leaders=_leaders(found) if found.state == "drafting" and found.drafter_id == person.id else [],
+        leaders=drafting.signers_for(db(), person.id) if drafts else [],  # the revise form is the drafter's
         following=_next_in_queue(person, found),
         needs_reason=NEEDS_REASON,
         pages=inspection.inspect(documents.read_pdf(runtime(), found.current_version)).pages,

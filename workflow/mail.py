@@ -5,17 +5,8 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
+from workflow import notifications
 from workflow.config import Settings
-
-# What each kind of notification is called in an e-mail's subject.
-SUBJECTS = {
-    "delivery_failed": "Gửi văn bản không thành",
-    "document_returned": "Văn bản bị trả lại",
-    "to_sign": "Văn bản chờ ký",
-    "incoming_document": "Văn bản đến đơn vị",
-    "incoming_received": "Văn bản đến từ cơ quan khác",
-    "recall_requested": "Đề nghị thu hồi văn bản",
-}
 
 
 def message(settings: Settings, to: str, kind: str, text: str) -> EmailMessage:
@@ -23,7 +14,7 @@ def message(settings: Settings, to: str, kind: str, text: str) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = settings.smtp_from
     mail["To"] = to
-    mail["Subject"] = f"[congvan] {SUBJECTS.get(kind, 'Thông báo')}"
+    mail["Subject"] = f"[congvan] {notifications.KIND_LABELS.get(kind, 'Thông báo')}"
     mail.set_content(f"{text}\n\n— congvan, hệ thống quản lý văn bản (thư tự động, xin đừng trả lời).\n")
     return mail
 

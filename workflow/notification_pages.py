@@ -10,23 +10,13 @@ from workflow.pages import actor, back, bp, signed_in
 from workflow.signals import live_counts
 from workflow.web import commit, db, path_id
 
-# What each kind of notification is called on the page.
-KIND_LABELS = {
-    "delivery_failed": "Gửi không thành",
-    "document_returned": "Văn bản bị trả lại",
-    "to_sign": "Văn bản chờ ký",
-    "incoming_document": "Văn bản đến đơn vị",
-    "incoming_received": "Văn bản đến từ cơ quan khác",
-    "recall_requested": "Đề nghị thu hồi",
-}
-
 
 @bp.get("/notifications")
 @signed_in
 def notification_list() -> str:
     """The person's notifications, newest first; each opens what it is about."""
     rows = notifications.notifications(db(), actor())
-    return render_template("workflow/notifications.html", rows=rows, kinds=KIND_LABELS)
+    return render_template("workflow/notifications.html", rows=rows, kinds=notifications.KIND_LABELS)
 
 
 @bp.post("/notifications/<notification_id>/open")

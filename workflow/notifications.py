@@ -12,6 +12,16 @@ from workflow import outbox, runtime
 from workflow.errors import NotFound
 from workflow.models import Document, Notification, Person, Unit
 
+# What each kind of notification is called, on the page and in an e-mail's subject.
+KIND_LABELS = {
+    "delivery_failed": "Gửi văn bản không thành",
+    "document_returned": "Văn bản bị trả lại",
+    "to_sign": "Văn bản chờ ký",
+    "incoming_document": "Văn bản đến đơn vị",
+    "incoming_received": "Văn bản đến từ cơ quan khác",
+    "recall_requested": "Đề nghị thu hồi văn bản",
+}
+
 
 def notify_role(
     session: Session, agency_id: int, role: str, kind: str, message: str, document: Document | None, **detail: Any

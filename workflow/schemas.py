@@ -34,7 +34,7 @@ class Request(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
 
-def _empty_is_none(value: Any) -> Any:
+def empty_is_none(value: Any) -> Any:
     # Forms send "" for a field left empty; JSON clients send null or leave it out: all mean "not given".
     return None if value == "" else value
 
@@ -73,9 +73,9 @@ def _stripped(value: Any) -> Any:
 Lines = Annotated[list[str], BeforeValidator(_lines)]
 # A text that must be given: null and blanks around it count as nothing.
 Text = Annotated[str, BeforeValidator(_stripped)]
-OptionalDate = Annotated[dt.date | None, BeforeValidator(_empty_is_none)]
+OptionalDate = Annotated[dt.date | None, BeforeValidator(empty_is_none)]
 Id = Annotated[int, Field(gt=0, lt=10**12)]
-OptionalId = Annotated[Id | None, BeforeValidator(_empty_is_none)]
+OptionalId = Annotated[Id | None, BeforeValidator(empty_is_none)]
 
 DocType = Annotated[str, one_of(catalog.DOC_TYPES, "invalid_doc_type", "Loại văn bản"), enum(catalog.DOC_TYPES)]
 Urgency = Annotated[str, one_of(catalog.URGENCY, "invalid_urgency", "Độ khẩn"), enum(catalog.URGENCY)]
@@ -248,11 +248,11 @@ class DocumentQuery(PageQuery):
     """Documents found by words and filters."""
 
     q: str = Field("", max_length=500, title="từ khóa")
-    type: Annotated[DocType | None, BeforeValidator(_empty_is_none)] = coded(
+    type: Annotated[DocType | None, BeforeValidator(empty_is_none)] = coded(
         "invalid_doc_type", default=None, title="loại văn bản"
     )
     unit: OptionalId = coded("invalid_unit", default=None, title="đơn vị")
-    state: Annotated[DocumentState | None, BeforeValidator(_empty_is_none)] = coded(
+    state: Annotated[DocumentState | None, BeforeValidator(empty_is_none)] = coded(
         "invalid_state", default=None, title="trạng thái"
     )
     from_: OptionalDate = Field(None, alias="from", title="từ ngày")
@@ -274,7 +274,7 @@ class LeaderQuery(Request):
 class YearQuery(Request):
     """Which year of a register (this year when absent)."""
 
-    year: Annotated[int | None, BeforeValidator(_empty_is_none)] = coded(
+    year: Annotated[int | None, BeforeValidator(empty_is_none)] = coded(
         "invalid_year", default=None, gt=1900, lt=3000, title="năm"
     )
 

@@ -29,7 +29,6 @@ def counted_from(moment: dt.datetime, settings: Settings, tz: ZoneInfo) -> dt.da
     return dt.datetime.combine(day, start, tzinfo=tz)
 
 
-def end_of_day(moment: dt.datetime, settings: Settings, tz: ZoneInfo) -> dt.datetime:
-    """The end of the working day the working clock of `moment` runs in."""
-    started = counted_from(moment, settings, tz)
-    return dt.datetime.combine(started.date(), settings.workday_end, tzinfo=tz)
+def end_of_day(started: dt.datetime, settings: Settings) -> dt.datetime:
+    """The end of the working day of a moment on the working clock (as counted_from gives it)."""
+    return dt.datetime.combine(started.date(), settings.workday_end, tzinfo=started.tzinfo)
