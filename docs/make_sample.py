@@ -23,7 +23,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from signing import appearance, inspection, pdf, pki, signers
-from workflow.demo import seal_png, signature_png
+from workflow.demo import SEAL_MM, seal_png, signature_png
 from workflow.demo_day import BODIES
 from workflow.issuance import date_line
 from workflow.render import Draft, register_fonts, render
@@ -66,7 +66,8 @@ def main() -> None:
             type_name=None,
             summary="tiếp tục thực hiện công tác phòng, chống dịch COVID-19",
             body="\n".join(BODIES),
-            kinh_gui=["Các phòng, đơn vị trực thuộc Sở"],
+            kinh_gui=["Văn phòng Sở;", "Các phòng, đơn vị trực thuộc Sở."],
+            marks=["Khẩn"],
             noi_nhan=["Như trên (thực hiện);", "UBND tỉnh (b/c);", "Lãnh đạo Sở;", "Lưu: VT, VP."],
             authority="KT. GIÁM ĐỐC",
             position="PHÓ GIÁM ĐỐC",
@@ -92,6 +93,8 @@ def main() -> None:
         moment=now,
         font=font,
         seal=seal_png("Sở Tài nguyên và Môi trường", "UBND tỉnh Tuyên Quang"),
+        seal_mm=SEAL_MM,
+        leader_image=signature_png("Hoàng Văn Minh"),
     )
     appendix_data = appendix_pdf(now)
     appendix = pdf.sign_appendix(appendix_data, agency_signer, symbol="07/STNMT-VP", moment=now, font=font)

@@ -13,4 +13,5 @@ def connect() -> None:
     document_recalled.connect(services.on_document_recalled, weak=False)
     document_readers.connect(services.received_by, weak=False)
     document_panels.connect(pages.recipient_panel, weak=False)
+    document_panels.connect(pages.addressing_panel, weak=False)
     live_counts.connect(pages.inbox_count, weak=False)

@@ -17,12 +17,21 @@ class Named(Answer):
     name: str
 
 
-class Recipient(Answer):
-    """Who a delivery goes to."""
+class PersonRef(Answer):
+    """One of our people a delivery is addressed to."""
 
-    kind: str
+    id: int
+    full_name: str
+    position: str
+
+
+class Recipient(Answer):
+    """Who a delivery goes to: a unit, a person of a unit, another agency, or nobody found (unresolved)."""
+
+    kind: str = Field(description="unit | person | agency | unresolved")
     label: str
     unit: Named | None
+    person: PersonRef | None
     agency: Named | None
 
 
@@ -240,3 +249,60 @@ class WebhookLog(Answer):
     """The delivery log of an endpoint."""
 
     deliveries: list[WebhookDeliveryOut]
+
+
+class RecipientTarget(Answer):
+    """Where a recipient line goes."""
+
+    kind: str = Field(description="unit | person | agency | unresolved; list for a suggestion")
+    id: int | None
+    name: str
+
+
+class ResolvedLine(Answer):
+    """A recipient line as written, its purpose, and where it goes before issuance."""
+
+    label: str
+    purpose: str
+    names: str = Field(description="organisation | people | reference (Như Điều 4)")
+    via: str | None = Field(description="the distribution list the line named")
+    targets: list[RecipientTarget]
+    suggestions: list[RecipientTarget] = Field(
+        description="the closest units, agencies and lists of the directory, for an unknown line"
+    )
+
+
+class RecipientsPreview(Answer):
+    """Every recipient of a document and where it goes, what stays unknown, and the drafter's warnings."""
+
+    recipients: list[ResolvedLine]
+    unresolved: int
+    warnings: list[str]
+
+
+class Remembered(Answer):
+    """A name remembered for a unit, agency or distribution list."""
+
+    label: str
+    target: str
+
+
+class DistributionListOut(Answer):
+    """A distribution list of the agency."""
+
+    id: int
+    name: str
+    aliases: list[str]
+    members: list[str]
+
+
+class DistributionLists(Answer):
+    """The agency's distribution lists."""
+
+    lists: list[DistributionListOut]
+
+
+class Deleted(Answer):
+    """What was removed."""
+
+    deleted: int

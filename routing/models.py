@@ -36,8 +36,10 @@ class Delivery(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # unit | agency | unresolved
+    kind: Mapped[str] = mapped_column(String(16))  # unit | person | agency | unresolved
+    # A person's delivery keeps their unit too: it is in that unit's inbox, seen by that person only.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), default=None)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), default=None)
     label: Mapped[str] = mapped_column(Text)  # the line as written in Kính gửi / Nơi nhận
     purpose: Mapped[str] = mapped_column(String(16))  # action | report | info
@@ -56,7 +58,21 @@ class Delivery(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
     document: Mapped[Document] = relationship()
     unit: Mapped[Unit | None] = relationship()
+    person: Mapped[Person | None] = relationship()
     agency: Mapped[Agency | None] = relationship()
+
+
+class DistributionList(Base):
+    """A group the clerks name in Nơi nhận ("Các Sở, ban, ngành thuộc tỉnh"), kept by the administrator: its
+    name, other spellings, and its members written as recipient lines, each resolved like any other."""
+
+    __tablename__ = "distribution_lists"
+    __table_args__ = (UniqueConstraint("agency_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    aliases: Mapped[str] = mapped_column(Text, default="")  # one per line
+    members: Mapped[str] = mapped_column(Text, default="")  # one recipient per line
 
 
 class DeliveryEvent(Base):

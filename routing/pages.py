@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from routing import certificate, inbound, incoming, services, statuses
+from routing import addressing, certificate, inbound, incoming, recipients, services, statuses
 from routing import schemas as routing_schemas
 from routing.models import IncomingDocument
 from signing import inspection
 from signing.errors import PdfError
-from workflow import render, schemas
+from workflow import access, render, schemas
 from workflow.directory import units_of
 from workflow.errors import DomainError, NotFound
 from workflow.models import Document, Person
@@ -109,6 +109,92 @@ def delivery_status(delivery_id: str) -> BaseResponse:
     # From the document's page: on to the next document waiting for the unit.
     following = same_site_path(request.form.get("next", ""))
     return redirect(following) if following else back("routing_pages.inbox")
+
+
+# Before issuance the drafter, the head and the clerk see where each recipient goes.
+BEFORE_ISSUANCE = ("drafting", "in_review", "awaiting_signature", "signed")
+
+
+def addressing_panel(_sender: Any, *, person: Person, document: Document) -> Markup | None:
+    """On a document's page before issuance: each recipient line and where it goes (units, people, agencies,
+    a list's members), the lines the directory does not know with the closest names, and the drafter's
+    warnings; the clerk can remember an unknown name for a unit, agency or list once, for every later document."""
+    if document.state not in BEFORE_ISSUANCE or not access.allows(person, document, access.WORK):
+        return None
+    session = db()
+    directory = addressing.Directory(session, document.agency_id)
+    found = [
+        addressing.resolve_line(line, directory, document.drafting_unit_id)
+        for line in recipients.parse(document.kinh_gui, document.noi_nhan)
+    ]
+    clerk = person.has_role("clerk") or person.has_role("admin")
+    return Markup(  # noqa: S704 - render_template's output, escaped by Jinja
+        render_template(
+            "routing/_addressing_panel.html",
+            document=document,
+            found=found,
+            warnings=recipients.warnings(document.kinh_gui, document.noi_nhan),
+            choices=directory.choices() if clerk and any(r.unresolved for r in found) else [],
+            purposes=services.PURPOSES,
+        )
+    )
+
+
+@bp.post("/recipient-names")
+@signed_in
+def remember_name() -> BaseResponse:
+    """The clerk remembers an unknown recipient name for a unit, agency or list (from the document's page)."""
+    kind, _colon, target = request.form.get("target", "").partition(":")
+    label = request.form.get("label", "")
+    name = addressing.remember(db(), actor(), label, kind, int(target) if target.isdigit() else 0)
+    commit()
+    flash(_("Đã ghi nhớ: “%(label)s” là %(name)s.", label=label, name=name), "ok")
+    return back("pages.home")
+
+
+@bp.get("/admin/lists")
+@signed_in
+def lists() -> str:
+    """The administrator's distribution lists: name, other names and members, one a line."""
+    person = actor()
+    if not person.has_role("admin"):
+        raise NotFound("not_found", "Không tìm thấy trang.")
+    session = db()
+    directory = addressing.Directory(session, person.unit.agency_id)
+    rows = []
+    for group in addressing.lists_of(session, person):
+        members = [addressing.resolve_line(line, directory, None, 1) for line in recipients.parse("", group.members)]
+        rows.append((group, members))
+    return render_template("routing/lists.html", rows=rows)
+
+
+@bp.post("/admin/lists")
+@bp.post("/admin/lists/<list_id>")
+@signed_in
+def save_list(list_id: str | None = None) -> BaseResponse:
+    """Add or change a distribution list."""
+    form = request.form
+    addressing.save_list(
+        db(),
+        actor(),
+        path_id(list_id) if list_id else None,
+        form.get("name", ""),
+        form.get("aliases", ""),
+        form.get("members", ""),
+    )
+    commit()
+    flash(_("Đã lưu danh sách nơi nhận."), "ok")
+    return redirect(url_for("routing_pages.lists"))
+
+
+@bp.post("/admin/lists/<list_id>/delete")
+@signed_in
+def delete_list(list_id: str) -> BaseResponse:
+    """Remove a distribution list."""
+    addressing.delete_list(db(), actor(), path_id(list_id))
+    commit()
+    flash(_("Đã xóa danh sách nơi nhận."), "ok")
+    return redirect(url_for("routing_pages.lists"))
 
 
 @bp.get("/board")

@@ -10,10 +10,12 @@ from pydantic import BeforeValidator, Field
 from routing.statuses import INCOMING_LABELS
 from workflow.schemas import (
     Id,
+    Lines,
     OptionalDate,
     OptionalId,
     PageQuery,
     Request,
+    Text,
     coded,
     empty_is_none,
     enum,
@@ -33,6 +35,27 @@ class StatusIn(Request):
 
     status: str = Field(min_length=1, max_length=2, title="mã trạng thái")
     reason: str | None = Field(None, max_length=2000, title="lý do")
+
+
+RememberKind = Annotated[
+    str, one_of(("unit", "agency", "list"), "invalid_kind", "Loại nơi nhận"), enum(("unit", "agency", "list"))
+]
+
+
+class RememberIn(Request):
+    """A name the directory did not know, and the unit, agency or distribution list it means from now on."""
+
+    label: Text = Field(min_length=1, max_length=255, title="tên nơi nhận")
+    kind: RememberKind = Field(title="loại nơi nhận")
+    id: Id = Field(title="nơi nhận")
+
+
+class ListIn(Request):
+    """A distribution list: its name, other names and members (recipient lines), one a line."""
+
+    name: Text = Field(min_length=1, max_length=255, title="tên danh sách")
+    aliases: Lines = Field(default_factory=list, title="tên gọi khác")
+    members: Lines = Field(default_factory=list, title="thành phần")
 
 
 class BoardQuery(PageQuery):

@@ -5,72 +5,52 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, text
+from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.orm import Session, joinedload
 
-from routing import edxml, outbound, recipients, webhooks
+from routing import addressing, edxml, outbound, webhooks
 from routing.models import OPEN, Delivery, DeliveryEvent, ExchangeMessage
 from routing.statuses import FINAL, LABELS, RECIPIENT_CODES, rank
 from workflow import access, outbox, serializers, workday
 from workflow.audit import audit
 from workflow.documents import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
-from workflow.models import Agency, Document, Person, Unit
+from workflow.models import Document, Person
 from workflow.notifications import notify, people_of_unit, withdraw
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime, current
 
-
-def _directory(session: Session, agency_id: int) -> tuple[dict[str, list[Unit]], dict[str, Agency]]:
-    units: dict[str, list[Unit]] = {}
-    for unit in session.scalars(select(Unit).where(Unit.agency_id == agency_id)):
-        for name in [unit.name, unit.code, *unit.aliases.splitlines()]:
-            if name.strip():
-                units.setdefault(recipients.fold(name), []).append(unit)
-    agencies: dict[str, Agency] = {}
-    for agency in session.scalars(select(Agency).where(Agency.id != agency_id)):
-        for name in [agency.name, agency.code, *agency.aliases.splitlines()]:
-            if name.strip():
-                agencies[recipients.fold(name)] = agency
-    return units, agencies
-
-
-# How each kind of recipient is reached: our units by their inbox, other agencies by the
+# How each kind of recipient is reached: our units and people by their inbox, other agencies by the
 # inter-agency exchange (pending until it runs), unknown names by nothing (shown to the clerk).
-CHANNELS = {"unit": "internal", "agency": "edxml", "unresolved": "none"}
-
-
-def _targets(
-    key: str, units: dict[str, list[Unit]], agencies: dict[str, Agency], drafting_unit_id: int
-) -> list[tuple[str, int | None]]:
-    if key in units:
-        # The drafting unit keeps its archive copy ("Lưu: VT, <unit>"); it is not a recipient.
-        return [("unit", u.id) for u in units[key] if u.id != drafting_unit_id]
-    if key in agencies:
-        return [("agency", agencies[key].id)]
-    return [("unresolved", None)]
+CHANNELS = {"unit": "internal", "person": "internal", "agency": "edxml", "unresolved": "none"}
 
 
 def create_deliveries(session: Session, document: Document) -> list[Delivery]:
     """Resolve the recipients and add one delivery each; unknown names stay visible as unresolved."""
-    units, agencies = _directory(session, document.agency_id)
+    found = addressing.resolve(
+        session, document.agency_id, document.kinh_gui, document.noi_nhan, document.drafting_unit_id
+    )
     made: list[Delivery] = []
     seen: set[tuple[str, int | None]] = set()
-    for line in recipients.parse(document.kinh_gui, document.noi_nhan):
-        for kind, target in _targets(recipients.fold(line.label), units, agencies, document.drafting_unit_id):
-            if target is not None and (kind, target) in seen:
+    for resolved in found:
+        for target in resolved.targets:
+            if target.id is not None and (target.kind, target.id) in seen:
                 continue
-            seen.add((kind, target))
-            unresolved = kind == "unresolved"
+            seen.add((target.kind, target.id))
+            unresolved = target.kind == "unresolved"
             made.append(
                 Delivery(
                     document_id=document.id,
-                    kind=kind,
-                    unit_id=target if kind == "unit" else None,
-                    agency_id=target if kind == "agency" else None,
-                    label=line.label,
-                    purpose=line.purpose,
-                    channel=CHANNELS[kind],
+                    kind=target.kind,
+                    unit_id=target.id if target.kind == "unit" else target.unit_id,
+                    person_id=target.id if target.kind == "person" else None,
+                    agency_id=target.id if target.kind == "agency" else None,
+                    # A person, a list's member or an unknown name is shown as found; a unit or agency as written.
+                    label=resolved.line.label
+                    if target.kind in ("unit", "agency") and not resolved.via
+                    else target.name,
+                    purpose=resolved.line.purpose,
+                    channel=CHANNELS[target.kind],
                     transport="unresolved" if unresolved else "pending",
                     last_error="Không tìm thấy nơi nhận trong danh bạ." if unresolved else None,
                 )
@@ -127,17 +107,24 @@ def mark_arrived(session: Session, delivery_id: int) -> bool:
     delivery.attempts += 1
     if delivery.status_code is None:
         _record(session, delivery, "01", None, None)
-    if delivery.unit_id is not None:
-        document = delivery.document
+    document = delivery.document
+    if delivery.person_id is not None:
+        message = f"Văn bản gửi đồng chí: {document.symbol} — «{document.summary}»"
+        notify(session, [delivery.person_id], "incoming_document", message, document)
+    elif delivery.unit_id is not None:
         message = f"Văn bản đến đơn vị: {document.symbol} — «{document.summary}»"
         notify(session, people_of_unit(session, delivery.unit_id), "incoming_document", message, document)
     return True
 
 
+def _is_mine(delivery: Delivery, person: Person) -> bool:
+    return delivery.unit_id == person.unit_id and delivery.person_id in (None, person.id)
+
+
 def update_status(session: Session, actor: Person, delivery_id: int, code: str, reason: str | None) -> Delivery:
     """A recipient moves its delivery on: 02 (with a reason), 03, 04, 05, 06; never backwards."""
     delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
-    if delivery is None or delivery.kind != "unit" or delivery.unit_id != actor.unit_id:
+    if delivery is None or delivery.kind not in ("unit", "person") or not _is_mine(delivery, actor):
         raise NotFound("delivery_not_found", "Không tìm thấy văn bản đến trong hộp thư của đơn vị.")
     if delivery.document.state == "recalled":
         raise Conflict("document_recalled", "Văn bản đã bị thu hồi.")
@@ -168,17 +155,21 @@ def deliveries_of(session: Session, actor: Person, document_id: int) -> list[Del
     return list(session.scalars(query))
 
 
+def mine(person: Person) -> ColumnElement[bool]:
+    """The deliveries in a person's inbox: their unit's, and those addressed to them by name or position
+    (a delivery to one person of a unit is theirs alone)."""
+    return and_(Delivery.unit_id == person.unit_id, or_(Delivery.person_id.is_(None), Delivery.person_id == person.id))
+
+
 def received_by(person: Person, **_: Any) -> ColumnElement[bool]:
     """The documents that reached a person's unit (delivered there and not recalled): the recipient rule."""
-    delivered = select(Delivery.document_id).where(
-        Delivery.unit_id == person.unit_id, Delivery.transport == "delivered"
-    )
+    delivered = select(Delivery.document_id).where(mine(person), Delivery.transport == "delivered")
     return and_(Document.id.in_(delivered), Document.state != "recalled")
 
 
 # What the inbox can be narrowed to: by where a delivery is, and by what the recipient is asked to do.
 INBOX_VIEWS = {"waiting": "Chưa xong", "done": "Đã xong", "all": "Tất cả"}
-PURPOSES = {"action": "Để thực hiện", "report": "Để báo cáo", "info": "Để biết"}
+PURPOSES = {"action": "Để thực hiện", "coordinate": "Để phối hợp", "report": "Để báo cáo", "info": "Để biết"}
 
 
 def inbox(
@@ -189,7 +180,7 @@ def inbox(
     query = (
         select(Delivery)
         .join(Document)
-        .where(Delivery.unit_id == actor.unit_id, Delivery.transport == "delivered", Document.state != "recalled")
+        .where(mine(actor), Delivery.transport == "delivered", Document.state != "recalled")
         .options(joinedload(Delivery.document), joinedload(Delivery.unit), joinedload(Delivery.agency))
     )
     if view == "waiting":
@@ -203,16 +194,14 @@ def inbox(
 
 def delivery_to_me(session: Session, actor: Person, document_id: int) -> Delivery | None:
     """The delivery of a document to the person's unit, if it was delivered there."""
-    query = select(Delivery).where(
-        Delivery.document_id == document_id, Delivery.unit_id == actor.unit_id, Delivery.transport == "delivered"
-    )
+    query = select(Delivery).where(Delivery.document_id == document_id, mine(actor), Delivery.transport == "delivered")
     return session.scalars(query.order_by(Delivery.id)).first()
 
 
 def opened(session: Session, actor: Person, delivery_id: int) -> bool:
     """A recipient opened the document: 03 (Đã tiếp nhận) is recorded if nothing past 01 was; True if it was."""
     delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
-    if delivery is None or delivery.unit_id != actor.unit_id or delivery.status_code not in (None, "01"):
+    if delivery is None or not _is_mine(delivery, actor) or delivery.status_code not in (None, "01"):
         return False
     if delivery.document.state == "recalled":
         return False
@@ -225,7 +214,7 @@ def next_waiting(session: Session, actor: Person, besides: int) -> Delivery | No
     query = (
         select(Delivery)
         .join(Document)
-        .where(Delivery.unit_id == actor.unit_id, text(OPEN), Document.state != "recalled", Delivery.id != besides)
+        .where(mine(actor), text(OPEN), Document.state != "recalled", Delivery.id != besides)
     )
     return session.scalars(query.order_by(Delivery.id.desc()).limit(1)).first()
 
@@ -237,7 +226,7 @@ def inbox_waiting(session: Session, actor: Person) -> int:
         .select_from(Delivery)
         .join(Document)
         # The partial index's own predicate, written out, so every plan (generic ones too) can use it.
-        .where(Delivery.unit_id == actor.unit_id, text(OPEN), Document.state != "recalled")
+        .where(mine(actor), text(OPEN), Document.state != "recalled")
     )
     return int(count or 0)
 
@@ -252,6 +241,13 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
             "label": delivery.label,
             "unit": {"id": delivery.unit.id, "code": delivery.unit.code, "name": delivery.unit.name}
             if delivery.unit
+            else None,
+            "person": {
+                "id": delivery.person.id,
+                "full_name": delivery.person.full_name,
+                "position": delivery.person.position,
+            }
+            if delivery.person
             else None,
             "agency": {"id": delivery.agency.id, "code": delivery.agency.code, "name": delivery.agency.name}
             if delivery.agency

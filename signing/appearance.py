@@ -144,15 +144,31 @@ def leader_style(font: bytes, image: PreparedImage | None = None) -> BaseStampSt
         background_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MID,
             y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins(left=2, right=2, top=1, bottom=18),
+            margins=layout.Margins(*LEADER_IMAGE_MARGINS),
             inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
         ),
+        # Who signed and when, small, at the bottom right: the agency's seal covers the left third of
+        # the signature and reaches below it, so the text keeps to the right (signing.pdf.seal_box).
         inner_content_layout=layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MID,
+            x_align=layout.AxisAlignment.ALIGN_MAX,
             y_align=layout.AxisAlignment.ALIGN_MIN,
             margins=layout.Margins(1, 1, 0, 0),
         ),
     )
+
+
+# Left, right, top and bottom room around the signature image in the leader's field (text below it).
+LEADER_IMAGE_MARGINS = (2, 2, 1, 18)
+
+
+def image_in_field(width: float, height: float, image: PreparedImage) -> tuple[float, float, float, float]:
+    """Where the leader's stamp draws its signature image in a field of this size (scaled to fit, centred)."""
+    left, right, top, bottom = LEADER_IMAGE_MARGINS
+    room_w, room_h = width - left - right, height - top - bottom
+    scale = min(room_w / image.width, room_h / image.height)
+    w, h = image.width * scale, image.height * scale
+    x, y = left + (room_w - w) / 2, bottom + (room_h - h) / 2
+    return x, y, x + w, y + h
 
 
 @dataclass(frozen=True)
@@ -221,8 +237,11 @@ def _star(cx: float, cy: float, r: float) -> bytes:
     return b"%g %g m " % head + b" ".join(b"%g %g l" % p for p in rest) + b" h"
 
 
-def field_appearance(writer: BasePdfFileWriter, font: bytes, value: str, width: float, height: float) -> IndirectObject:
-    """A filled number or date field: the text on its line's baseline, on white, shrunk to fit.
+def field_appearance(
+    writer: BasePdfFileWriter, font: bytes, value: str, width: float, height: float, *, centred: bool = False
+) -> IndirectObject:
+    """A filled number or date field: the text on its line's baseline, on white, shrunk to fit, from the
+    field's left or centred in it.
 
     Field boxes reach 0.3 em below the baseline and 1.05 em above it (signing.pdf.line_box); the
     white ground hides a placeholder the page had there (an uploaded "Số: /STNMT-VP").
@@ -231,10 +250,12 @@ def field_appearance(writer: BasePdfFileWriter, font: bytes, value: str, width: 
     engine = PreparedFont(font, round(nominal)).create_font_engine(writer)
     shaped = engine.shape(value)
     size = min(nominal, (width - 2) / max(shaped.x_advance, 0.01))
-    ops = b"q 1 g 0 0 %g %g re f Q BT /F1 %g Tf 1 0 0 1 1 %g Tm %s ET" % (
+    x = (width - shaped.x_advance * size) / 2 if centred else 1  # x_advance is in ems
+    ops = b"q 1 g 0 0 %g %g re f Q BT /F1 %g Tf 1 0 0 1 %g %g Tm %s ET" % (
         width,
         height,
         size,
+        x,
         0.3 * nominal,
         shaped.graphics_ops,
     )
@@ -289,7 +310,7 @@ def appendix_style(font: bytes) -> TextStampStyle:
     """The agency's signature on an appendix file: number/symbol and ISO 8601 time, 10 pt, no image."""
     return TextStampStyle(
         stamp_text="%(symbol)s\n%(signed_at)s",
-        text_box_style=text_style(font, 10, RED),
+        text_box_style=text_style(font, 10),  # black (Decree 30, Appendix I)
         border_width=0,
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MAX,
@@ -303,20 +324,26 @@ def appendix_style(font: bytes) -> TextStampStyle:
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_SIDE = 3000
+# A seal's diameter: 35–42 mm for a Sở, up to about 50 mm for a ministry (Decree 99/2016 and its circulars).
+SEAL_MM = (20.0, 60.0)
+DEFAULT_SEAL_MM = 36.0  # a seal uploaded before its size was recorded
 
 
 @dataclass(frozen=True)
 class PreparedImage:
-    """A transparent PNG decoded once: its size and Flate-compressed colour and alpha planes."""
+    """A transparent PNG decoded once: its size, its inked part and Flate-compressed colour and alpha planes."""
 
     width: int
     height: int
     color: bytes
     alpha: bytes
+    ink: tuple[float, float, float, float]  # the inked part: left, bottom, right, top as shares of the image
+    mm_wide: float | None  # its physical width from the PNG's resolution, if it states one
 
 
-def check_image(png: bytes) -> tuple[int, int]:
-    """Check that the bytes are a transparent PNG of sensible size; return its width and height."""
+def check_image(png: bytes, kind: str | None = None) -> tuple[int, int]:
+    """Check that the bytes are a transparent PNG of sensible size, and for a "signature" blue ink or for a
+    "seal" red ink; return its width and height."""
     from PIL import Image, UnidentifiedImageError
 
     if len(png) > MAX_IMAGE_BYTES:
@@ -337,7 +364,38 @@ def check_image(png: bytes) -> tuple[int, int]:
         raise SigningError("image_unreadable", "Không đọc được ảnh PNG (tệp hỏng).") from exc
     if not (image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info):
         raise SigningError("image_not_transparent", "Ảnh chữ ký/con dấu phải có nền trong suốt (PNG có kênh alpha).")
+    if kind is not None:
+        _check_ink(image.convert("RGBA"), kind)
     return width, height
+
+
+def _check_ink(image: Any, kind: str) -> None:
+    """Refuse a signature not in blue ink or a seal not in red (Decree 30: blue signatures, red seals)."""
+    small = image.copy()
+    small.thumbnail((200, 200))
+    raw = small.tobytes()
+    inked = [(raw[i], raw[i + 1], raw[i + 2]) for i in range(0, len(raw), 4) if raw[i + 3] >= 128]
+    if not inked:
+        raise SigningError("image_empty", "Ảnh không có nét nào (toàn bộ trong suốt).")
+    if kind == "signature":
+        share = sum(1 for r, g, b in inked if b >= r + 40 and b >= g + 20) / len(inked)
+        if share < 0.6:
+            raise SigningError("signature_not_blue", "Ảnh chữ ký phải là nét mực màu xanh trên nền trong suốt.")
+    else:
+        share = sum(1 for r, g, b in inked if r >= g + 60 and r >= b + 60) / len(inked)
+        if share < 0.6:
+            raise SigningError("seal_not_red", "Ảnh con dấu phải là dấu màu đỏ trên nền trong suốt.")
+
+
+def image_mm(png: bytes) -> float | None:
+    """A PNG's physical width in millimetres from the resolution it states, or None if it states none."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    dpi = image.info.get("dpi")
+    if not dpi or float(dpi[0]) < 10:
+        return None
+    return image.width / float(dpi[0]) * 25.4
 
 
 @functools.lru_cache(maxsize=64)
@@ -348,8 +406,14 @@ def prepare_image(png: bytes) -> PreparedImage:
     check_image(png)
     image = Image.open(io.BytesIO(png)).convert("RGBA")
     color = zlib.compress(image.convert("RGB").tobytes(), 6)
-    alpha = zlib.compress(image.getchannel("A").tobytes(), 6)
-    return PreparedImage(width=image.width, height=image.height, color=color, alpha=alpha)
+    alpha = image.getchannel("A")
+    # The ink is what is more than faintly drawn; PIL's box has its origin at the top left.
+    box = alpha.point(lambda a: 255 if a >= 64 else 0).getbbox() or (0, 0, image.width, image.height)
+    w, h = image.width, image.height
+    ink = (box[0] / w, 1 - box[3] / h, box[2] / w, 1 - box[1] / h)
+    return PreparedImage(
+        width=w, height=h, color=color, alpha=zlib.compress(alpha.tobytes(), 6), ink=ink, mm_wide=image_mm(png)
+    )
 
 
 class ImageContent(content.PdfContent):

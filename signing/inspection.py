@@ -16,8 +16,6 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signing.errors import PdfError
 
-SEAL_SIZE = 100.0  # points: a 35 mm seal
-
 A4_WIDTH, A4_HEIGHT = 595.28, 841.89
 
 
@@ -30,6 +28,7 @@ class Box:
     y1: float
     x2: float
     y2: float
+    align: str = "left"  # a text field's alignment: "left" or "centre" (PDF /Q 0 or 1)
 
 
 @dataclass(frozen=True)
@@ -252,33 +251,64 @@ def locate_layout(data: bytes, signer_name: str, most: int = MAX_PAGE_CONTENT) -
     """Find the number, date and signature places from the text, with Decree-30 fallbacks."""
     pages = inspect(data).pages
     first = _text_runs(data, 0, most)
-    number = Box(0, 80, A4_HEIGHT - 150, 260, A4_HEIGHT - 132)
-    date = Box(0, 290, A4_HEIGHT - 150, 560, A4_HEIGHT - 132)
+    number: Box | None = None
+    date: Box | None = None
+    number_line: tuple[float, float] | None = None  # baseline and size of the "Số:" line
     for text, x, y, size in first:
         if re.match(r"^\s*Số\s*:", text):
             # The field covers the placeholder after "Số:" ("/STNMT-VP"): "Số:" is about 1.45 em wide.
             start = x + 1.45 * (size or 13)
             number = line_box(0, start, y, size, start + 170)
+            number_line = (y, size or 13)
             break
     for text, x, y, size in first:
         if "ngày" in text and "tháng" in text and y > A4_HEIGHT / 2:
             date = line_box(0, x - 1, y, size, min(x + 290, A4_WIDTH - 20))
             break
+    if date is None:
+        date = _date_beside_number(first, number_line)
+    if number is None:
+        number = Box(0, 80, date.y1, 260, date.y2)  # "Số:" missing: the number goes left of the date
     last = pages - 1
-    leader = Box(last, 330, 120, 530, 190)
+    leader = Box(last, 310, 120, 550, 190)
     folded = _fold(signer_name)
     if folded:
         for text, x, y, size in _text_runs(data, last, most):
             if folded in _fold(text):
-                leader = Box(last, max(x - 40, 300), y + (size or 13) + 4, max(x - 40, 300) + 200, y + 80)
+                left = min(max(x - 60, 290), A4_WIDTH - 40 - 240)
+                leader = Box(last, left, y + (size or 13) + 4, left + 240, y + 80)
                 break
     return Layout(number=number, date=date, leader=leader)
 
 
-def line_box(page: int, x1: float, baseline: float, size: float, x2: float) -> Box:
+def _date_beside_number(runs: list[tuple[str, float, float, float]], number_line: tuple[float, float] | None) -> Box:
+    """The place-and-date field of a page that has no "…, ngày … tháng … năm …" line: on the line of "Số:",
+    in the free space right of what is written there (Decree 30 puts the date there), centred in it;
+    refused when there is no "Số:" line or no room on it."""
+    if number_line is None:
+        raise PdfError(
+            "pdf_no_number_date_line",
+            "Trang đầu của tệp PDF không có dòng “Số:” và dòng địa danh, ngày tháng (“…, ngày … tháng … năm …”): "
+            "hãy thêm hai dòng đó vào văn bản trước khi tải lên.",
+        )
+    baseline, size = number_line
+    # Runs are not measured: a run's end is estimated at 0.55 em a character (serif text is about 0.45).
+    ends = [x + 0.55 * (s or size) * len(t) for t, x, y, s in runs if abs(y - baseline) < 0.6 * size]
+    start = max([A4_WIDTH * 0.48, *(end + 12 for end in ends)])
+    end = A4_WIDTH - 20 * 72 / 25.4
+    if end - start < 180:
+        raise PdfError(
+            "pdf_no_date_line",
+            "Tệp PDF không có dòng địa danh, ngày tháng (“…, ngày … tháng … năm …”) và dòng “Số:” không còn chỗ "
+            "để ghi ngày ban hành: hãy thêm dòng ngày tháng vào văn bản trước khi tải lên.",
+        )
+    return line_box(0, start, baseline, size, end, "centre")
+
+
+def line_box(page: int, x1: float, baseline: float, size: float, x2: float, align: str = "left") -> Box:
     """A field box around one line of text: room for descenders below the baseline."""
     size = size or 13
-    return Box(page, x1, baseline - 0.3 * size, x2, baseline + 1.05 * size)
+    return Box(page, x1, baseline - 0.3 * size, x2, baseline + 1.05 * size, align)
 
 
 def _fold(text: str) -> str:

@@ -34,7 +34,7 @@ from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBack
 
 from signing import appearance
 from signing.errors import PdfError, SigningError
-from signing.inspection import A4_HEIGHT, A4_WIDTH, SEAL_SIZE, UNREADABLE, Box, Layout, int_box, open_reader
+from signing.inspection import A4_HEIGHT, A4_WIDTH, UNREADABLE, Box, Layout, int_box, open_reader
 from signing.signers import Signer
 
 NUMBER_FIELD = "so_ky_hieu"
@@ -128,6 +128,7 @@ def _add_text_field(writer: IncrementalPdfFileWriter, name: str, box: Box) -> No
             pdf_name("/Rect"): _rect(box),
             pdf_name("/P"): page_ref,
             pdf_name("/DA"): generic.TextStringObject("/Helv 0 Tf 0 g"),
+            pdf_name("/Q"): generic.NumberObject(1 if box.align == "centre" else 0),
         }
     )
     field_ref = writer.add_object(field)
@@ -467,20 +468,57 @@ def _field_rect(writer: IncrementalPdfFileWriter, name: str) -> tuple[int, list[
     raise PdfError("pdf_not_prepared", "Không tìm thấy trường chữ ký của lãnh đạo.")
 
 
-def _fill(writer: IncrementalPdfFileWriter, name: str, value: str, font: bytes) -> None:
-    """Fill a prepared text field read-only; a permitted change after the leader's approval signature."""
+def _fill(writer: IncrementalPdfFileWriter, name: str, value: str, font: bytes, label: str = "") -> None:
+    """Fill a prepared text field read-only; a permitted change after the leader's approval signature.
+
+    A centred field spans its whole line, so it writes the line's `label` ("Số: ") before the value;
+    a left one follows the label an uploaded page already has.
+    """
     field_ref = find_existing_empty_field(writer, name, field_type="/Tx")
     field = field_ref.get_object()
     assert isinstance(field, generic.DictionaryObject)
     annot = get_single_field_annot(field)
     width, height = (float(v) for v in annot_width_height(annot))
-    normal = appearance.field_appearance(writer, font, value, width, height)
+    centred = int(field.get("/Q", 0)) == 1
+    shown = label + value if centred else value
+    normal = appearance.field_appearance(writer, font, shown, width, height, centred=centred)
     annot[pdf_name("/AP")] = generic.DictionaryObject({pdf_name("/N"): normal})
     writer.update_container(annot)
     field[pdf_name("/V")] = generic.TextStringObject(value)
     field[pdf_name("/Ff")] = generic.NumberObject(int(field.get("/Ff", 0)) | 1)  # read-only
     field.pop("/DA", None)
     writer.mark_update(field_ref)
+
+
+def seal_box(
+    field: tuple[float, float, float, float], leader_image: bytes | None, seal_w: float, seal_h: float
+) -> tuple[float, float, float, float]:
+    """Where the agency's seal goes: over the left third of the leader's signature as inked (Decree 30,
+    Appendix I), centred on it in height; the signature's ink is found in its image where the leader's
+    stamp drew it, or the stamp's text fills the field when the leader has no image."""
+    x1, y1, x2, y2 = field
+    if leader_image is None:
+        ink = (x1 + 4, y1 + 4, x2 - 4, y2 - 4)
+    else:
+        image = appearance.prepare_image(leader_image)
+        ix1, iy1, ix2, iy2 = appearance.image_in_field(x2 - x1, y2 - y1, image)
+        left, bottom, right, top = image.ink
+        w, h = ix2 - ix1, iy2 - iy1
+        ink = (x1 + ix1 + left * w, y1 + iy1 + bottom * h, x1 + ix1 + right * w, y1 + iy1 + top * h)
+    right_edge = ink[0] + (ink[2] - ink[0]) / 3
+    middle = (ink[1] + ink[3]) / 2
+    return right_edge - seal_w, middle - seal_h / 2, right_edge, middle + seal_h / 2
+
+
+def seal_points(seal: bytes | None, seal_mm: float | None) -> tuple[float, float]:
+    """The seal's width and height on the page in points: its real size (the diameter the administrator
+    entered, else the one its PNG's resolution states, else a Sở's usual 36 mm), never distorted."""
+    diameter = seal_mm or (appearance.image_mm(seal) if seal else None) or appearance.DEFAULT_SEAL_MM
+    width = diameter * 72 / 25.4
+    if seal is None:
+        return width, width
+    image = appearance.prepare_image(seal)
+    return width, width * image.height / image.width
 
 
 def issue(
@@ -493,11 +531,14 @@ def issue(
     moment: datetime,
     font: bytes,
     seal: bytes | None = None,
+    seal_mm: float | None = None,
+    leader_image: bytes | None = None,
     pades: Pades = B_B,
 ) -> bytes:
     """Fill the number and date fields and add the agency signature in one incremental update.
 
-    The agency's stamp is its red seal image (when given) at real size over the left third of the leader's.
+    The agency's stamp is its red seal image (when given) at real size over the left third of the
+    leader's signature (`leader_image`, the image the leader's stamp drew, when there is one).
     """
     reader = open_reader(data)
     filled = {f[0]: f[1] for f in fields.enumerate_sig_fields(reader)}
@@ -507,23 +548,24 @@ def issue(
         raise SigningError("already_issued", "Văn bản đã có chữ ký số của cơ quan.")
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     try:
-        _fill(writer, NUMBER_FIELD, number_text, font)
-        _fill(writer, DATE_FIELD, date_text, font)
+        _fill(writer, NUMBER_FIELD, number_text, font, label="Số: ")
+        # The place and date are in italics (Decree 30, Appendix I).
+        _fill(writer, DATE_FIELD, date_text, appearance.prepare_font(appearance.serif_family()[2]))
     except PyHankoPdfError as exc:
         raise PdfError("pdf_not_prepared", "Tệp PDF thiếu trường số hoặc ngày ban hành.") from exc
-    page, (x1, y1, x2, y2) = _field_rect(writer, LEADER_FIELD)
-    # The seal covers about one third of the leader's signature, on its left (Decree 30); the
-    # signature image is centred in its field and narrower than it, hence a little more than 1/3.
-    right = x1 + 0.42 * (x2 - x1)
-    mid = (y1 + y2) / 2
-    seal_box = (right - SEAL_SIZE, mid - SEAL_SIZE / 2, right, mid + SEAL_SIZE / 2)
-    spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=page, box=int_box(*seal_box))
+    page, rect = _field_rect(writer, LEADER_FIELD)
+    box = seal_box((rect[0], rect[1], rect[2], rect[3]), leader_image, *seal_points(seal, seal_mm))
+    spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=page, box=int_box(*box))
     text = {"agency": "\n".join(textwrap.wrap(agency.upper(), 14)), "signed_at": vn_time(moment).replace(" ", "\n", 1)}
     style = appearance.agency_style(font, appearance.prepare_image(seal) if seal else None)
     return _sign(writer, signer, AGENCY_FIELD, style, text, "Ban hành", spec, pades)
 
 
-APPENDIX_BOX = (380, 800, 575, 832)  # top right of an A4 page 1, inside the margins
+# The appendix stamp at the top right of page 1, in the top margin and ending at the right margin (20 mm),
+# clear of the few millimetres a printer cannot reach: 195 × 32 pt, its top 9 mm below the page's edge.
+APPENDIX_STAMP = (195.0, 32.0)
+APPENDIX_RIGHT = 20 * 72 / 25.4 - 2  # the text keeps 2 pt inside the box (appearance.appendix_style)
+APPENDIX_TOP = 9 * 72 / 25.4
 
 
 def sign_appendix(
@@ -540,9 +582,9 @@ def sign_appendix(
         width, height = float(media[2]), float(media[3])
     except (KeyError, TypeError, ValueError, IndexError):
         width, height = A4_WIDTH, A4_HEIGHT  # inherited or odd media box: assume A4
-    x1, y1, x2, y2 = APPENDIX_BOX
-    dx, dy = width - A4_WIDTH, height - A4_HEIGHT  # keep the distance to the top right corner
-    spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=0, box=int_box(x1 + dx, y1 + dy, x2 + dx, y2 + dy))
+    w, h = APPENDIX_STAMP
+    x2, y2 = width - APPENDIX_RIGHT, height - APPENDIX_TOP
+    spec = fields.SigFieldSpec(sig_field_name=AGENCY_FIELD, on_page=0, box=int_box(x2 - w, y2 - h, x2, y2))
     text = {"symbol": symbol, "signed_at": moment.isoformat(timespec="seconds")}
     style = appearance.appendix_style(font)
     return _sign(writer, signer, AGENCY_FIELD, style, text, "Ban hành phụ lục", spec, pades)

@@ -12,14 +12,17 @@ from flask import Flask
 from reportlab.pdfgen import canvas
 
 from tests.support.api import Api, build_app
+from workflow.render import register_fonts
 
 # These tests run on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_databases
 
 
 def small_pdf(text: str = "Số: /STNMT-VP") -> bytes:
+    register_fonts()
     out = io.BytesIO()
     c = canvas.Canvas(out)
+    c.setFont("Serif", 13)  # a font with Vietnamese letters: "Số:" must be readable for the number's place
     c.drawString(100, 750, text)
     c.showPage()
     c.save()

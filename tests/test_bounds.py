@@ -60,7 +60,9 @@ def test_a_long_noi_nhan_continues_on_the_next_page(api: Api) -> None:
     pdf = api.as_("chuyenvien", "GET", f"/api/v1/documents/{doc['id']}/pdf").get_data()
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert "Nơi nhận (tiếp theo):" in text
-    assert all(line in text for line in (lines[0], lines[60], lines[-1]))
+    # Each line printed once with its dash, the last ending with a full stop (Decree 30).
+    assert all(f"- {line}" in text for line in (lines[0], lines[60]))
+    assert f"- {lines[-1].rstrip(';')}." in text
 
 
 def test_a_long_paragraph_is_laid_out_whole() -> None:

@@ -12,7 +12,7 @@ from werkzeug.test import encode_multipart
 
 from tests.support import hostile
 from tests.support.api import Api
-from tests.test_bad_input import encrypted_pdf
+from tests.test_bad_input import encrypted_pdf, small_pdf
 
 CASES = {
     "not a pdf": (b"PK\x03\x04" + bytes(2000), "not_a_pdf"),
@@ -75,8 +75,10 @@ def test_validation_refuses_what_an_upload_refuses(api: Api, case: str) -> None:
 
 
 def test_a_plain_upload_still_passes(api: Api) -> None:
-    status, body = _upload(api, hostile.plain())
+    status, body = _upload(api, small_pdf())  # one page with its "Số:" line
     assert status == 201, body
+    status, body = _upload(api, hostile.plain())  # a blank page: nowhere to write the number and date
+    assert status == 400 and body["error"]["code"] == "pdf_no_number_date_line", body
 
 
 def test_path_in_an_appendix_name_is_dropped(api: Api) -> None:

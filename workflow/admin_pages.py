@@ -19,6 +19,7 @@ from workflow import (
     catalog,
     directory,
     registers,
+    schemas,
 )
 from workflow.errors import Forbidden, NotFound
 from workflow.models import Person
@@ -131,7 +132,8 @@ def admin_register(register_id: str) -> BaseResponse:
 def admin_seal() -> BaseResponse:
     """Upload the agency's seal image."""
     upload = request.files.get("file")
-    directory.set_seal_image(db(), runtime(), _admin_only(), upload.read() if upload else b"")
+    diameter = schemas.parse(schemas.SealQuery, request.form.to_dict())
+    directory.set_seal_image(db(), runtime(), _admin_only(), upload.read() if upload else b"", diameter.diameter_mm)
     commit()
     flash(_("Đã cập nhật ảnh con dấu."), "ok")
     return redirect(url_for("pages.admin"))

@@ -174,6 +174,7 @@ class SealOut(Answer):
 
     agency_id: int
     seal_image: str | None
+    seal_mm: float | None = Field(title="đường kính thật của con dấu (mm)")
 
 
 class Done(Answer):

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 
 from workflow import config as config_module
 from workflow import runtime as runtime_module
@@ -81,8 +82,13 @@ def setup_demo(agency_code: str) -> None:
 
     rt = runtime_module.current()
     upgrade_database(rt.settings.database_url)
+    from routing.models import DistributionList
+
     with rt.sessions() as session, session.begin():
         agency = demo.load_directory(session, self_code=agency_code)
+        if session.scalar(select(DistributionList.id).where(DistributionList.agency_id == agency.id).limit(1)) is None:
+            for name, aliases, members in demo.LISTS:
+                session.add(DistributionList(agency_id=agency.id, name=name, aliases=aliases, members=members))
         written = demo.make_pki(rt, session)
         demo.load_images(rt, session)
     click.echo(f"Cơ quan: {agency.name} ({agency.code}); khóa ký mới: {len(written)} tệp.")

@@ -63,6 +63,15 @@ PEOPLE = [
     ("chuyenvien_cntt", "Ngô Quang Huy", "CNTT", "Viên chức", "", "specialist"),
 ]
 
+# The administrator's distribution lists: name, other names, members (routing.models.DistributionList).
+LISTS = [
+    (
+        "Các Sở, ban, ngành thuộc tỉnh",
+        "Các Sở, ban, ngành\nCác Sở, ngành\nCác sở, ban, ngành tỉnh",
+        "Sở Nội vụ\nSở Tài chính\nSở Kế hoạch và Đầu tư\nSở Y tế",
+    ),
+]
+
 REGISTERS = [
     ("CV", "Sổ đăng ký công văn đi", "cong_van"),
     ("VB", "Sổ đăng ký văn bản hành chính đi", "typed"),
@@ -156,6 +165,7 @@ def load_images(rt: Runtime, session: Session) -> None:
     assert agency is not None
     if agency.seal_image is None:
         agency.seal_image = rt.store.put(seal_png(agency.name, agency.superior), ".png")
+        agency.seal_mm = SEAL_MM
     for person in session.scalars(select(Person)):
         if person.has_role("leader") and person.signature_image is None:
             person.signature_image = rt.store.put(signature_png(person.full_name), ".png")
@@ -187,6 +197,9 @@ def signature_png(full_name: str) -> bytes:
     out = io.BytesIO()
     canvas.resize((width, height), Image.Resampling.LANCZOS).save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+SEAL_MM = 36.0  # a Sở's seal
 
 
 @functools.cache
@@ -226,5 +239,6 @@ def seal_png(name: str, superior: str) -> bytes:
     ]
     draw.polygon(star, fill=red)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    dpi = size / SEAL_MM * 25.4  # the PNG states its real size: 36 mm across
+    image.save(out, format="PNG", optimize=True, dpi=(dpi, dpi))
     return out.getvalue()

@@ -28,9 +28,9 @@ def colleague(session: Session, actor: Person, person_id: int | None) -> Person:
     return found
 
 
-def _check_image(png: bytes) -> None:
+def _check_image(png: bytes, kind: str) -> None:
     try:
-        appearance.check_image(png)
+        appearance.check_image(png, kind)
     except SigningError as exc:
         raise Invalid(exc.code, exc.message) from exc
 
@@ -40,20 +40,40 @@ def set_signature_image(session: Session, rt: Runtime, actor: Person, person_id:
     if not actor.has_role("admin"):
         raise Forbidden("forbidden", "Chỉ quản trị viên được cập nhật ảnh chữ ký.")
     target = colleague(session, actor, person_id)
-    _check_image(png)
+    _check_image(png, "signature")
     target.signature_image = rt.store.put(png, ".png")
     audit(session, actor, "signature_image_set", None, person_id=target.id, sha256=target.signature_image)
     return target
 
 
-def set_seal_image(session: Session, rt: Runtime, actor: Person, png: bytes) -> Agency:
-    """An admin sets the red seal image (transparent PNG) of their own agency."""
+def set_seal_image(session: Session, rt: Runtime, actor: Person, png: bytes, diameter_mm: float | None) -> Agency:
+    """An admin sets the red seal image (transparent PNG) of their own agency and its real diameter.
+
+    The diameter is the one entered, else the one the PNG's resolution gives; without either the seal
+    could not be drawn at its size, so it is refused.
+    """
     if not actor.has_role("admin"):
         raise Forbidden("forbidden", "Chỉ quản trị viên được cập nhật ảnh con dấu.")
-    _check_image(png)
+    _check_image(png, "seal")
+    size = diameter_mm or appearance.image_mm(png)
+    if size is None:
+        raise Invalid(
+            "seal_size_unknown",
+            "Ảnh con dấu không ghi độ phân giải (DPI): hãy nhập đường kính thật của con dấu (mm).",
+            field="diameter_mm",
+        )
+    low, high = appearance.SEAL_MM
+    if not low <= size <= high:
+        raise Invalid(
+            "seal_size_out_of_range",
+            f"Con dấu rộng {size:.1f} mm theo độ phân giải của ảnh; đường kính con dấu phải từ {low:.0f} đến "
+            f"{high:.0f} mm (hãy nhập đường kính thật).",
+            field="diameter_mm",
+        )
     agency = actor.unit.agency
     agency.seal_image = rt.store.put(png, ".png")
-    audit(session, actor, "seal_image_set", None, agency_id=agency.id, sha256=agency.seal_image)
+    agency.seal_mm = round(size, 1)
+    audit(session, actor, "seal_image_set", None, agency_id=agency.id, sha256=agency.seal_image, mm=agency.seal_mm)
     return agency
 
 

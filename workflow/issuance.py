@@ -68,6 +68,8 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
                 moment=now,
                 font=rt.font,
                 seal=image(rt, document.agency.seal_image),
+                seal_mm=document.agency.seal_mm,
+                leader_image=image(rt, document.signer.signature_image),
                 pades=pades,
             ),
         )

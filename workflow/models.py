@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -66,6 +67,7 @@ class Agency(Base):
     is_self: Mapped[bool] = mapped_column(Boolean, default=False)
     aliases: Mapped[str] = mapped_column(Text, default="")  # other names in Nơi nhận, one per line
     seal_image: Mapped[str | None] = mapped_column(String(64), default=None)  # SHA-256 of the red seal PNG
+    seal_mm: Mapped[float | None] = mapped_column(Float, default=None)  # the seal's real diameter
     units: Mapped[list[Unit]] = relationship(back_populates="agency")
 
 

@@ -279,6 +279,14 @@ class YearQuery(Request):
     )
 
 
+class SealQuery(Request):
+    """The seal's real diameter, when its PNG does not state its resolution (DPI)."""
+
+    diameter_mm: Annotated[float | None, BeforeValidator(empty_is_none)] = coded(
+        "invalid_diameter", default=None, ge=20, le=60, title="đường kính con dấu (mm)"
+    )
+
+
 class UnreadQuery(Request):
     """Only the unread notifications (unread=1)."""
 

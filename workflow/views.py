@@ -190,12 +190,14 @@ def get_signature_image(person_id: str) -> Response:
 
 
 @bp.put("/agency/seal-image")
-@described(upload=(PNG,), answers={200: answers.SealOut})
-def set_seal_image() -> tuple[Response, int]:
-    """An admin uploads the agency's red seal (transparent PNG)."""
-    agency = directory.set_seal_image(db(), runtime(), person(), uploaded("Thiếu tệp ảnh PNG (trường 'file')."))
+@described(upload=(PNG,), query=schemas.SealQuery, answers={200: answers.SealOut})
+def set_seal_image(query: schemas.SealQuery) -> tuple[Response, int]:
+    """An admin uploads the agency's red seal (transparent PNG) and, when the PNG states no resolution,
+    its real diameter (?diameter_mm=)."""
+    png = uploaded("Thiếu tệp ảnh PNG (trường 'file').")
+    agency = directory.set_seal_image(db(), runtime(), person(), png, query.diameter_mm)
     commit()
-    return ok({"agency_id": agency.id, "seal_image": agency.seal_image})
+    return ok({"agency_id": agency.id, "seal_image": agency.seal_image, "seal_mm": agency.seal_mm})
 
 
 @bp.get("/agency/seal-image")

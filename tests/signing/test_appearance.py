@@ -11,7 +11,7 @@ from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 from reportlab.pdfgen import canvas
 
-from signing import appearance, inspection, pdf, validation
+from signing import appearance, pdf, validation
 from signing.errors import SigningError
 from tests.signing.conftest import leader_signed
 from tests.signing.test_pdf import NOW
@@ -103,18 +103,6 @@ def _xobjects(stream: object) -> list:
     return found
 
 
-def test_seal_is_real_size_over_the_left_third(issued: bytes, tmp_path: Path) -> None:
-    widgets = _widgets(issued)
-    lx1, ly1, lx2, ly2 = (float(v) for v in widgets["chu_ky_lanh_dao"]["/Rect"])
-    sx1, sy1, sx2, sy2 = (float(v) for v in widgets["chu_ky_co_quan"]["/Rect"])
-    assert round(sx2 - sx1) == round(sy2 - sy1) == round(inspection.SEAL_SIZE)  # 35 mm
-    assert lx1 + (lx2 - lx1) / 4 < sx2 < lx1 + (lx2 - lx1) / 2  # covers about the left third
-    assert sy1 < (ly1 + ly2) / 2 < sy2
-    assert sum(map(_red, _pixels(issued, tmp_path, 1, (sx1, sy1, sx2, sy2)))) > 500
-    values = {name: str(w.get("/V", "")) for name, w in widgets.items()}
-    assert values["so_ky_hieu"] == "07/STNMT-VP"
-
-
 def test_fonts_are_embedded_subsets(issued: bytes, tmp_path: Path) -> None:
     path = tmp_path / "issued.pdf"
     path.write_bytes(issued)
@@ -154,7 +142,8 @@ def test_appendix_signed_top_right_with_symbol_and_iso_time(identities: dict, fo
     assert "07/STNMT-VP" in text and "2026-11-22T16:45:03+07:00" in text
     verified = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
     assert "Signature is Valid." in verified, verified  # poppler agrees
-    assert sum(map(_red, _pixels(signed, tmp_path, 1, (x1, y1, x2, y2)))) > 30
+    stamp = _pixels(signed, tmp_path, 1, (x1, y1, x2, y2))
+    assert sum(1 for p in stamp if max(p) < 90) > 30 and not any(map(_red, stamp))  # black (Decree 30)
     with pytest.raises(SigningError) as twice:
         pdf.sign_appendix(signed, identities["agency"], symbol="x", moment=NOW, font=font)
     assert twice.value.code == "already_issued"

@@ -55,7 +55,6 @@ def test_rendered_document_has_decree_30_parts(tmp_path: Path) -> None:
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
         "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG",
-        "Số:",
         "V/v tiếp tục thực hiện công tác phòng,",
         "Kính gửi: Các phòng, đơn vị trực thuộc Sở",
         "Nơi nhận:",
@@ -65,6 +64,8 @@ def test_rendered_document_has_decree_30_parts(tmp_path: Path) -> None:
         "- Lưu: VT, VP.",
     ):
         assert part in text, part
+    # "Số:" is drawn but reads as nothing: once issued, the number field prints the whole line "Số: 07/…".
+    assert "Số:" not in text
     assert layout.number.page == 0 and layout.number.y1 > 650
     assert layout.leader.x1 > 250
 
@@ -139,15 +140,6 @@ def test_layout_found_from_the_text_of_an_uploaded_pdf() -> None:
     assert layout.number.page == 0 and 690 < layout.number.y1 < 700 and layout.number.x1 > 100
     assert layout.date.page == 0 and abs(layout.date.x1 - 330) < 5
     assert layout.leader.page == 1 and layout.leader.y1 > 200 and layout.leader.y2 < 300
-
-
-def test_layout_falls_back_to_decree_30_positions() -> None:
-    out = io.BytesIO()
-    c = canvas.Canvas(out)
-    c.showPage()
-    c.save()
-    layout = inspection.locate_layout(out.getvalue(), "Không có tên")
-    assert layout.number.page == 0 and layout.leader.page == 0
 
 
 def test_unreadable_pdfs_raise_pdf_errors() -> None:
