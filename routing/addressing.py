@@ -168,15 +168,19 @@ def _person(person: Person) -> Target:
     return Target("person", person.id, f"{title}{person.full_name}", person.unit_id)
 
 
-def resolve_line(line: Line, directory: Directory, drafting_unit_id: int | None, depth: int = 0) -> Resolved:
-    """Where one line goes: a distribution list's members, our people, a unit or agency, or nowhere."""
+def resolve_line(
+    line: Line, directory: Directory, drafting_unit_id: int | None, depth: int = 0, suggest: bool = True
+) -> Resolved:
+    """Where one line goes: a distribution list's members, our people, a unit or agency, or nowhere (with
+    the closest names when `suggest`: for the pages, not for issuance's write transaction)."""
     key = fold(line.label)
     group = directory.lists.get(key)
     if group is not None and depth == 0:
         targets: list[Target] = []
         unknown: list[str] = []
         for member in recipients.parse("", group.members):
-            inner = resolve_line(Line(member.label, line.purpose, member.kind), directory, drafting_unit_id, 1)
+            member_line = Line(member.label, line.purpose, member.kind)
+            inner = resolve_line(member_line, directory, drafting_unit_id, depth=1, suggest=False)
             targets += [t for t in inner.targets if t.kind != "unresolved"]
             unknown += [member.label] if inner.unresolved else []
         targets += [Target("unresolved", None, name) for name in unknown]
@@ -187,6 +191,8 @@ def resolve_line(line: Line, directory: Directory, drafting_unit_id: int | None,
     organisation = _organisation(line.label, directory, drafting_unit_id)
     if organisation is not None:
         return Resolved(line, organisation)
+    if not suggest:
+        return Resolved(line, [Target("unresolved", None, line.label)])
     names = directory.names()
     close = difflib.get_close_matches(key, list(names), n=MAX_SUGGESTIONS * 2, cutoff=0.6)
     suggestions = list(dict.fromkeys(names[c] for c in close))[:MAX_SUGGESTIONS]  # Targets are hashable
@@ -194,11 +200,18 @@ def resolve_line(line: Line, directory: Directory, drafting_unit_id: int | None,
 
 
 def resolve(
-    session: Session, agency_id: int, kinh_gui: str, noi_nhan: str, drafting_unit_id: int | None
+    session: Session,
+    agency_id: int,
+    kinh_gui: str,
+    noi_nhan: str,
+    drafting_unit_id: int | None,
+    *,
+    suggest: bool = True,
 ) -> list[Resolved]:
     """Every recipient of a document and where it goes (read only: nothing is stored)."""
     directory = Directory(session, agency_id)
-    return [resolve_line(line, directory, drafting_unit_id) for line in recipients.parse(kinh_gui, noi_nhan)]
+    lines = recipients.parse(kinh_gui, noi_nhan)
+    return [resolve_line(line, directory, drafting_unit_id, suggest=suggest) for line in lines]
 
 
 # --- what the drafter and the clerk see and set before issuance ---------------------------------------

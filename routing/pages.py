@@ -140,6 +140,27 @@ def addressing_panel(_sender: Any, *, person: Person, document: Document) -> Mar
     )
 
 
+def unresolved_notes(_sender: Any, *, person: Person, documents: list[Document]) -> dict[int, list[str]]:
+    """On the clerk's list of documents to issue: the recipients of each that nobody was found for."""
+    notes: dict[int, list[str]] = {}
+    directories: dict[int, addressing.Directory] = {}
+    for document in documents:
+        if document.agency_id not in directories:
+            directories[document.agency_id] = addressing.Directory(db(), document.agency_id)
+        directory = directories[document.agency_id]
+        unknown = [
+            target.name
+            for line in recipients.parse(document.kinh_gui, document.noi_nhan)
+            for target in addressing.resolve_line(line, directory, document.drafting_unit_id, suggest=False).targets
+            if target.kind == "unresolved"
+        ]
+        if unknown:
+            notes[document.id] = [
+                _("%(n)s nơi nhận chưa tìm thấy trong danh bạ: %(names)s", n=len(unknown), names="; ".join(unknown))
+            ]
+    return notes
+
+
 @bp.post("/recipient-names")
 @signed_in
 def remember_name() -> BaseResponse:

@@ -28,7 +28,7 @@ CHANNELS = {"unit": "internal", "person": "internal", "agency": "edxml", "unreso
 def create_deliveries(session: Session, document: Document) -> list[Delivery]:
     """Resolve the recipients and add one delivery each; unknown names stay visible as unresolved."""
     found = addressing.resolve(
-        session, document.agency_id, document.kinh_gui, document.noi_nhan, document.drafting_unit_id
+        session, document.agency_id, document.kinh_gui, document.noi_nhan, document.drafting_unit_id, suggest=False
     )
     made: list[Delivery] = []
     seen: set[tuple[str, int | None]] = set()

@@ -81,7 +81,10 @@ def test_full_day(app: Flask, api: Api, keys_dir: Path, tmp_path: Path) -> None:
         assert by_label["UBND tỉnh"]["transport"] == "failed"
         assert by_label["UBND tỉnh"]["last_error"] == "Chưa cấu hình kết nối trục liên thông (CONGVAN_VXP_URL)."
         assert by_label["Sở Nội vụ"]["channel"] == "edxml"
-        assert by_label["Lãnh đạo Sở"]["recipient"]["unit"]["code"] == "BGD"
+        # "Lãnh đạo Sở" names people: each leader gets it in person (in Ban Giám đốc's inbox, theirs alone).
+        leaders = [d["recipient"] for d in deliveries["deliveries"] if d["recipient"]["kind"] == "person"]
+        assert sorted(r["person"]["full_name"] for r in leaders) == ["Hoàng Văn Minh", "Phạm Mạnh Duyệt"]
+        assert {r["unit"]["code"] for r in leaders} == {"BGD"}
         units = {d["recipient"]["unit"]["code"] for d in deliveries["deliveries"] if d["recipient"]["unit"]}
         expected_units = {"BGD", "QLDD"} | ({"TNN", "CNTT"} if doc["doc_type"] == "cong_van" else set())
         assert units == expected_units  # the drafting unit VP keeps its archive copy only

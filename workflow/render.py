@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import re
 import shutil
 import subprocess
 import tempfile
@@ -80,12 +81,16 @@ RULE_SHARE = 0.4
 PAGE_NUMBER_SIZE = 13
 
 
+# "Kính gửi:" or "Nơi nhận:" pasted with the block: the page prints its own.
+_HEADING = re.compile(r"^\s*(?:kính\s*gửi|nơi\s*nhận)\s*:?", re.I)
+
+
 def dashed(lines: Sequence[str], last: str = ".") -> list[str]:
     """Recipient lines as Decree 30 writes them: "- " before each, ";" after each and `last` after the last.
 
-    The clerk's own dashes and end punctuation are taken off first, so a pasted block is not doubled.
+    The clerk's own heading, dashes and end punctuation are taken off first, so a pasted block is not doubled.
     """
-    bare = [x for x in (strip_dash(line).rstrip(";.,") for line in lines) if x]
+    bare = [x for x in (strip_dash(_HEADING.sub("", line, count=1)).rstrip(";.,") for line in lines) if x]
     return [f"- {x}{last if i == len(bare) - 1 else ';'}" for i, x in enumerate(bare)]
 
 
@@ -349,7 +354,7 @@ def render(draft: Draft) -> tuple[bytes, Layout]:
         ]
     else:
         story.append(Spacer(0, 8 * mm))
-    addressees = [x for x in draft.kinh_gui if strip_dash(x)]
+    addressees = [x for x in (_HEADING.sub("", line, count=1) for line in draft.kinh_gui) if strip_dash(x)]
     if addressees:
         story += [_KinhGui(addressees), Spacer(0, 4)]
     # A long paragraph's pieces follow each other without indent or space between them.

@@ -13,3 +13,6 @@ document_recalled = signals.signal("document-recalled")
 document_panels = signals.signal("document-panels")
 # Sent when the pages ask for their live counts (keyword person); a receiver returns more counts by name.
 live_counts = signals.signal("live-counts")
+# Sent while the clerk's list of documents to issue is drawn (keywords person, documents); a receiver returns
+# {document id: [short notes]}: routing names the recipients nobody was found for.
+document_notes = signals.signal("document-notes")

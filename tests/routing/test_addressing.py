@@ -166,6 +166,8 @@ def test_document_page_shows_recipients_before_issuance(app: Flask, api: Api) ->
     clerk = sign_in(app, "vanthu")
     page = clerk.get(f"/documents/{doc['id']}").get_data(as_text=True)
     assert "Ghi nhớ tên này là" in page
+    to_issue = clerk.get("/issue").get_data(as_text=True)  # the bulk issuance list says it too
+    assert "1 nơi nhận chưa tìm thấy trong danh bạ: Sở Nội vụ Tuyên Quang" in to_issue
     agency = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/recipients").get_json()
     target = agency["recipients"][0]["suggestions"][0]
     response = clerk.post(
@@ -181,6 +183,7 @@ def test_document_page_shows_recipients_before_issuance(app: Flask, api: Api) ->
     page = clerk.get(f"/documents/{doc['id']}").get_data(as_text=True)
     assert "Đã ghi nhớ" in page and "Không tìm thấy trong danh bạ" not in page
     assert "Cơ quan: Sở Nội vụ tỉnh Tuyên Quang (trục liên thông)" in page
+    assert "chưa tìm thấy trong danh bạ" not in clerk.get("/issue").get_data(as_text=True)
 
 
 def test_admin_keeps_distribution_lists_on_a_page(app: Flask) -> None:

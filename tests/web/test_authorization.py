@@ -153,6 +153,12 @@ EXPECTED: dict[str, Rule] = {
     "api.remove_appendix": drafts,
     "api.document_action": acts,
     "routing.document_deliveries": works,
+    "routing.document_recipients": works,
+    "routing.remember_recipient_name": roles("clerk", "admin", "other_agency"),
+    "routing.distribution_lists": signed_in,
+    "routing.create_distribution_list": roles("admin", "other_agency"),
+    "routing.update_distribution_list": lambda role, p: p["list_id"] == "ours" and role == "admin",
+    "routing.delete_distribution_list": lambda role, p: p["list_id"] == "ours" and role == "admin",
     "routing.document_edxml": works,
     "routing.document_certificate": works,
     "routing_pages.document_certificate": works,
@@ -224,6 +230,13 @@ EXPECTED: dict[str, Rule] = {
     "pages.admin_seal": roles("admin", "other_agency"),
     "pages.admin_seal_image": roles("admin", "other_agency"),
     "routing_pages.inbox": signed_in,
+    "routing_pages.remember_name": roles("clerk", "admin", "other_agency"),
+    "routing_pages.lists": roles("admin", "other_agency"),
+    # /admin/lists adds one (any admin, for their agency); /admin/lists/<id> changes ours.
+    "routing_pages.save_list": lambda role, p: (
+        (role == "admin" and p.get("list_id", "ours") == "ours") or (role == "other_agency" and "list_id" not in p)
+    ),
+    "routing_pages.delete_list": lambda role, p: p["list_id"] == "ours" and role == "admin",
     "routing_pages.board": roles("clerk", "leader", "other_leader", "receiving_leader", "admin", "other_agency"),
     "routing_pages.delivery_status": lambda role, p: (
         p["delivery_id"] == "receiver" and role in ("receiver", "receiving_leader")
@@ -248,6 +261,7 @@ READABLE = {
     "api.list_events",
     "api.list_comments",
     "routing.document_deliveries",
+    "routing.document_recipients",
     "pages.document",
     "pages.document_pdf",
     "pages.document_page",
@@ -325,6 +339,8 @@ class World:
         batch = api.as_(
             "vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")}
         ).get_json()
+        group = {"name": "Các Sở, ban, ngành thuộc tỉnh", "members": ["Sở Nội vụ", "Sở Tài chính"]}
+        listed = api.as_("admin", "POST", "/api/v1/distribution-lists", json=group).get_json()
         answer = arrive(app, package_from_snv(pdf, code_number=77))
         assert answer["result"] == "received", answer
         with rt.sessions() as session:
@@ -353,6 +369,7 @@ class World:
             "person_id": {"leader": people["giamdoc"], "other": people["khac"], "missing": 999999},
             "register_id": {"ours": register.id, "missing": 999999},
             "batch_id": {"ours": batch["id"], "missing": 999999},
+            "list_id": {"ours": listed["id"], "missing": 999999},
             "delivery_id": {"receiver": deliveries["QLDD"], "missing": 999999},
             "webhook_delivery_id": {"ours": webhook_delivery, "missing": 999999},
             "endpoint_id": {"ours": endpoint, "missing": 999999},

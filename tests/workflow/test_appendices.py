@@ -54,6 +54,44 @@ def test_admin_sets_signature_and_seal_images(api: Api) -> None:
     assert api.as_("admin", "GET", "/api/v1/people/999999/signature-image").status_code == 404
 
 
+def _seal(colour: tuple[int, int, int, int], dpi: float | None = None) -> bytes:
+    from PIL import ImageDraw
+
+    image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((10, 10, 390, 390), outline=colour, width=20)
+    out = io.BytesIO()
+    image.save(out, format="PNG", **({"dpi": (dpi, dpi)} if dpi else {}))
+    return out.getvalue()
+
+
+def test_seal_and_signature_images_are_checked_for_ink_and_size(api: Api) -> None:
+    put = "/api/v1/agency/seal-image"
+    red, blue, black = (215, 25, 30, 255), (20, 50, 170, 255), (0, 0, 0, 255)
+
+    def upload(png: bytes, query: str = "") -> tuple[int, dict]:
+        response = api.as_("admin", "PUT", put + query, data=png, content_type="image/png")
+        return response.status_code, response.get_json()
+
+    status, body = upload(_seal(blue, dpi=282.2))
+    assert status == 400 and body["error"]["code"] == "seal_not_red" and "màu đỏ" in body["error"]["message"]
+    status, body = upload(_seal(red))  # no resolution stated, no diameter entered
+    assert status == 400 and body["error"]["code"] == "seal_size_unknown"
+    assert body["error"]["detail"]["field"] == "diameter_mm"
+    status, body = upload(_seal(red, dpi=72))  # 141 mm by its resolution: not a seal's size
+    assert status == 400 and body["error"]["code"] == "seal_size_out_of_range"
+    status, body = upload(_seal(red), "?diameter_mm=80")
+    assert status == 400 and body["error"]["code"] == "invalid_diameter"
+    status, body = upload(_seal(red, dpi=282.2))  # 400 px at 282.2 dpi: 36 mm
+    assert status == 200 and body["seal_mm"] == 36.0
+    status, body = upload(_seal(red), "?diameter_mm=40")
+    assert status == 200 and body["seal_mm"] == 40.0
+    leader = api.id_of("giamdoc")
+    signature = api.as_(
+        "admin", "PUT", f"/api/v1/people/{leader}/signature-image", data=_seal(black), content_type="image/png"
+    )
+    assert signature.status_code == 400 and signature.get_json()["error"]["code"] == "signature_not_blue"
+
+
 def test_appendix_is_signed_by_the_agency_at_issuance(api: Api, keys_dir: Path, tmp_path: Path) -> None:
     doc = api.draft()
     bad = _upload(api, "chuyenvien", doc["id"], b"<html>not a pdf</html>")
