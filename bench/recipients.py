@@ -18,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
-import routing.models  # noqa: E402, F401 - routing's tables on the shared metadata
-from routing import addressing, recipients  # noqa: E402
-from routing.recipients import fold  # noqa: E402
-from workflow import demo  # noqa: E402
-from workflow.models import Agency, Base  # noqa: E402
+import routing.models  # noqa: F401 - routing's tables on the shared metadata
+from routing import addressing, recipients
+from routing.recipients import fold
+from workflow import demo
+from workflow.models import Agency, Base
 
 
 def main() -> None:
