@@ -183,11 +183,13 @@ def _people(label: str, directory: Directory) -> list[Target] | None:
     if rest is None:
         named = [p for p in directory.people if fold(p.full_name) and fold(p.full_name) in words]
         return [_person(p) for p in named] or None
-    if rest in directory.own or rest in directory.units:
-        if rest in directory.units:  # "Trưởng phòng Quản lý đất đai": the position in that unit
-            unit_ids = {u.id for u in directory.units[rest]}
-            chosen = [p for p in chosen if p.unit_id in unit_ids]
+    if rest in directory.own:
         return [_person(p) for p in chosen] or None
+    # "Trưởng phòng Quản lý đất đai": the position in that unit, whose name lost the "phòng" to the position.
+    unit = next((u for u in (rest, f"phong {rest}") if u in directory.units), None)
+    if unit is not None:
+        unit_ids = {u.id for u in directory.units[unit]}
+        return [_person(p) for p in chosen if p.unit_id in unit_ids] or None
     if rest in directory.agencies:
         agency = directory.agencies[rest]
         return [Target("agency", agency.id, agency.name)]  # their clerk routes it to the person named

@@ -16,7 +16,7 @@ from signing import inspection
 from signing.errors import PdfError
 from workflow import access, render, schemas
 from workflow.directory import units_of
-from workflow.errors import DomainError, NotFound
+from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.models import Document, Person
 from workflow.pages import actor, back, me, my_id, page_arg, refused, same_site_path, signed_in, typed_date
 from workflow.web import commit, db, inline_pdf, path_id, runtime
@@ -179,7 +179,7 @@ def lists() -> str:
     """The administrator's distribution lists: name, other names and members, one a line."""
     person = actor()
     if not person.has_role("admin"):
-        raise NotFound("not_found", "Không tìm thấy trang.")
+        raise Forbidden("forbidden", "Chỉ quản trị viên được vào trang quản trị.")
     session = db()
     directory = addressing.Directory(session, person.unit.agency_id)
     rows = []

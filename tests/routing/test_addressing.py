@@ -76,6 +76,12 @@ def test_people_of_the_agency_reached_by_position_in_their_own_inbox(api: Api) -
     )
 
 
+def test_a_position_in_a_unit_is_its_holder_there(api: Api) -> None:
+    doc = api.draft(kinh_gui=["Trưởng phòng Quản lý đất đai", "Chánh Văn phòng Sở"], noi_nhan=["Như trên;", "Lưu: VT."])
+    names = [[t["name"] for t in r["targets"]] for r in _preview(api, doc["id"])["recipients"]]
+    assert names == [["Trưởng phòng Vũ Thị Mai"], ["Chánh Văn phòng Trần Văn Hùng"]]
+
+
 def test_the_leadership_is_every_leader(api: Api) -> None:
     doc = api.draft(kinh_gui=["Phòng Quản lý đất đai"], noi_nhan=["Như trên;", "Lãnh đạo Sở (để biết);", "Lưu: VT."])
     (_, leadership) = _preview(api, doc["id"])["recipients"]
@@ -187,7 +193,7 @@ def test_document_page_shows_recipients_before_issuance(app: Flask, api: Api) ->
 
 
 def test_admin_keeps_distribution_lists_on_a_page(app: Flask) -> None:
-    assert sign_in(app, "vanthu").get("/admin/lists").status_code == 404
+    assert sign_in(app, "vanthu").get("/admin/lists").status_code == 403
     admin = sign_in(app, "admin")
     response = admin.post(
         "/admin/lists",
