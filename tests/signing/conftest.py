@@ -8,6 +8,7 @@ import pytest
 
 from signing import appearance, pdf, pki, signers, validation
 from tests.signing.test_pdf import NOW, draft
+from workflow.demo import seal_png
 from workflow.render import render
 
 
@@ -44,3 +45,21 @@ def leader_signed(key: signers.Signer, font: bytes, **extra: Any) -> bytes:
         font=font,
         **extra,
     )
+
+
+def signed_and_issued(identities: dict[str, Any], font: bytes, signature: bytes) -> tuple[bytes, bytes]:
+    """The sample công văn signed by its leader with this signature image, then issued with a 36-mm seal."""
+    signed = leader_signed(identities["leader"], font, image=signature)
+    done = pdf.issue(
+        signed,
+        identities["agency"],
+        number_text="07/STNMT-VP",
+        date_text="Tuyên Quang, ngày 22 tháng 11 năm 2026",
+        agency="Sở Tài nguyên và Môi trường",
+        moment=NOW,
+        font=font,
+        seal=seal_png("Sở Tài nguyên và Môi trường", "UBND tỉnh Tuyên Quang"),
+        seal_mm=36.0,
+        leader_image=signature,
+    )
+    return signed, done

@@ -13,24 +13,14 @@ from reportlab.pdfgen import canvas
 
 from signing import appearance, pdf, validation
 from signing.errors import SigningError
-from tests.signing.conftest import leader_signed
+from tests.signing.conftest import signed_and_issued
 from tests.signing.test_pdf import NOW
 from workflow.demo import seal_png, signature_png
 
 
 @pytest.fixture(scope="module")
 def issued(identities: dict, font: bytes) -> bytes:
-    signed = leader_signed(identities["leader"], font, image=signature_png("Hoàng Văn Minh"))
-    return pdf.issue(
-        signed,
-        identities["agency"],
-        number_text="07/STNMT-VP",
-        date_text="Tuyên Quang, ngày 22 tháng 11 năm 2026",
-        agency="Sở Tài nguyên và Môi trường",
-        moment=NOW,
-        font=font,
-        seal=seal_png("Sở Tài nguyên và Môi trường", "UBND tỉnh Tuyên Quang"),
-    )
+    return signed_and_issued(identities, font, signature_png("Hoàng Văn Minh"))[1]
 
 
 def _widgets(data: bytes) -> dict[str, dict]:

@@ -21,7 +21,7 @@ from reportlab.pdfgen import canvas
 
 from signing import appearance, inspection, pdf
 from signing.errors import PdfError, SigningError
-from tests.signing.conftest import leader_signed
+from tests.signing.conftest import signed_and_issued
 from tests.signing.test_pdf import NOW, draft
 from workflow.demo import seal_png, signature_png
 from workflow.render import Draft, register_fonts, render
@@ -98,28 +98,10 @@ def cong_van() -> bytes:
     return data
 
 
-def _signed_and_issued(identities: dict, font: bytes, signature: bytes) -> tuple[bytes, bytes]:
-    """The sample công văn signed by its leader with this signature image, then issued with a 36-mm seal."""
-    signed = leader_signed(identities["leader"], font, image=signature)
-    done = pdf.issue(
-        signed,
-        identities["agency"],
-        number_text="07/STNMT-VP",
-        date_text="Tuyên Quang, ngày 22 tháng 11 năm 2026",
-        agency="Sở Tài nguyên và Môi trường",
-        moment=NOW,
-        font=font,
-        seal=seal_png("Sở Tài nguyên và Môi trường", "UBND tỉnh Tuyên Quang"),
-        seal_mm=36.0,
-        leader_image=signature,
-    )
-    return signed, done
-
-
 @pytest.fixture(scope="module")
 def issued(identities: dict, font: bytes) -> tuple[bytes, bytes]:
     """The sample công văn signed by its leader (with the demo's blue signature image) and issued."""
-    return _signed_and_issued(identities, font, signature_png("Hoàng Văn Minh"))
+    return signed_and_issued(identities, font, signature_png("Hoàng Văn Minh"))
 
 
 # --- layout ---------------------------------------------------------------------------------------
@@ -350,7 +332,7 @@ def test_seal_covers_the_left_third_of_the_signature_as_inked(issued: tuple[byte
 
 
 def test_square_signature_image_is_covered_by_a_third_too(identities: dict, font: bytes, tmp_path: Path) -> None:
-    signed, done = _signed_and_issued(identities, font, _square_signature())
+    signed, done = signed_and_issued(identities, font, _square_signature())
     ink = _signature_ink(signed, tmp_path)
     seal = _ink(done, tmp_path, 1, _red)
     assert 0.28 <= (seal[2] - ink[0]) / (ink[2] - ink[0]) <= 0.40
