@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from signing import appearance, inspection, pdf, pki, signers
+from signing import appearance, inspection, issuance, pdf, pki, signers
 from workflow.demo import SEAL_MM, seal_png, signature_png
 from workflow.demo_day import BODIES
 from workflow.issuance import date_line
@@ -84,7 +84,7 @@ def main() -> None:
         font=font,
         image=signature_png("Hoàng Văn Minh"),
     )
-    issued = pdf.issue(
+    issued = issuance.issue(
         signed,
         agency_signer,
         number_text="07/STNMT-VP",
@@ -97,7 +97,7 @@ def main() -> None:
         leader_image=signature_png("Hoàng Văn Minh"),
     )
     appendix_data = appendix_pdf(now)
-    appendix = pdf.sign_appendix(appendix_data, agency_signer, symbol="07/STNMT-VP", moment=now, font=font)
+    appendix = issuance.sign_appendix(appendix_data, agency_signer, symbol="07/STNMT-VP", moment=now, font=font)
     out = Path(__file__).resolve().parent
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sample.pdf"

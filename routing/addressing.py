@@ -17,7 +17,7 @@ from workflow import access
 from workflow.audit import audit
 from workflow.documents import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
-from workflow.models import Agency, Person, Unit
+from workflow.models import Agency, Document, Person, Unit
 
 # Abbreviated positions as clerks write them, folded, word by word.
 _SHORT = {
@@ -230,19 +230,10 @@ def resolve_line(
     return Resolved(line, [Target("unresolved", None, line.label)], suggestions=suggestions)
 
 
-def resolve(
-    session: Session,
-    agency_id: int,
-    kinh_gui: str,
-    noi_nhan: str,
-    drafting_unit_id: int | None,
-    *,
-    suggest: bool = True,
-) -> list[Resolved]:
-    """Every recipient of a document and where it goes (read only: nothing is stored)."""
-    directory = Directory(session, agency_id)
-    lines = recipients.parse(kinh_gui, noi_nhan)
-    return [resolve_line(line, directory, drafting_unit_id, suggest=suggest) for line in lines]
+def resolve(directory: Directory, document: Document, *, suggest: bool = True) -> list[Resolved]:
+    """Every recipient of a document and where it goes in its agency's directory (nothing is stored)."""
+    lines = recipients.parse(document.kinh_gui, document.noi_nhan)
+    return [resolve_line(line, directory, document.drafting_unit_id, suggest=suggest) for line in lines]
 
 
 # --- what the drafter and the clerk see and set before issuance ---------------------------------------
@@ -255,7 +246,7 @@ def preview(session: Session, actor: Person, document_id: int) -> dict[str, Any]
     """Where each recipient of a document goes, what stays unknown (with the closest names) and what the
     drafter should put right, as the document's page and the API show it before issuance."""
     document = get_document(session, actor, document_id, need=access.WORK)
-    found = resolve(session, document.agency_id, document.kinh_gui, document.noi_nhan, document.drafting_unit_id)
+    found = resolve(Directory(session, document.agency_id), document)
     return {
         "recipients": [resolved_json(r) for r in found],
         "unresolved": sum(1 for r in found if r.unresolved),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from routing.models import Delivery, DeliveryEvent
 from routing.statuses import LABELS
+from signing import issuance as signing_issuance
 from signing import pdf as signing_pdf
 from signing.errors import SigningError
 from workflow import access, catalog, render
@@ -88,7 +89,7 @@ def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) 
     )
     pades = rt.pades if rt.pades.timestamped else signing_pdf.B_B
     try:
-        data = signing_pdf.certify(
+        data = signing_issuance.certify(
             render.render_certificate(record), rt.keyring.agency(agency.code), font=rt.font, pades=pades
         )
     except SigningError as exc:

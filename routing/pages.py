@@ -123,10 +123,7 @@ def addressing_panel(_sender: Any, *, person: Person, document: Document) -> Mar
         return None
     session = db()
     directory = addressing.Directory(session, document.agency_id)
-    found = [
-        addressing.resolve_line(line, directory, document.drafting_unit_id)
-        for line in recipients.parse(document.kinh_gui, document.noi_nhan)
-    ]
+    found = addressing.resolve(directory, document)
     clerk = person.has_role("clerk") or person.has_role("admin")
     return Markup(  # noqa: S704 - render_template's output, escaped by Jinja
         render_template(
@@ -142,18 +139,13 @@ def addressing_panel(_sender: Any, *, person: Person, document: Document) -> Mar
 
 def unresolved_notes(_sender: Any, *, person: Person, documents: list[Document]) -> dict[int, list[str]]:
     """On the clerk's list of documents to issue: the recipients of each that nobody was found for."""
+    if not documents:
+        return {}
     notes: dict[int, list[str]] = {}
-    directories: dict[int, addressing.Directory] = {}
+    directory = addressing.Directory(db(), person.unit.agency_id)  # the clerk issues their own agency's
     for document in documents:
-        if document.agency_id not in directories:
-            directories[document.agency_id] = addressing.Directory(db(), document.agency_id)
-        directory = directories[document.agency_id]
-        unknown = [
-            target.name
-            for line in recipients.parse(document.kinh_gui, document.noi_nhan)
-            for target in addressing.resolve_line(line, directory, document.drafting_unit_id, suggest=False).targets
-            if target.kind == "unresolved"
-        ]
+        found = addressing.resolve(directory, document, suggest=False)
+        unknown = [t.name for r in found for t in r.targets if t.kind == "unresolved"]
         if unknown:
             notes[document.id] = [
                 _("%(n)s nơi nhận chưa tìm thấy trong danh bạ: %(names)s", n=len(unknown), names="; ".join(unknown))

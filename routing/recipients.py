@@ -266,10 +266,10 @@ def parse(kinh_gui: str, noi_nhan: str) -> list[Line]:
 def warnings(kinh_gui: str, noi_nhan: str) -> list[str]:
     """What the drafter should put right before the document goes out, in Vietnamese."""
     found = []
-    same_as_above = any(_SAME_AS_ABOVE.match(raw.text) for raw in _read(noi_nhan))
-    if same_as_above and not _read(kinh_gui):
+    lines = _read(noi_nhan)
+    if any(_SAME_AS_ABOVE.match(raw.text) for raw in lines) and not _read(kinh_gui):
         found.append("Nơi nhận ghi “Như trên” nhưng văn bản không có “Kính gửi”: không có ai được gửi theo dòng đó.")
-    for raw in _read(noi_nhan):
+    for raw in lines:
         if _ARTICLE.match(raw.text):
             found.append(
                 f"Nơi nhận “{raw.text}” chỉ đến một điều của văn bản: hãy ghi rõ tên từng cơ quan, đơn vị để gửi."

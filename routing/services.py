@@ -27,9 +27,7 @@ CHANNELS = {"unit": "internal", "person": "internal", "agency": "edxml", "unreso
 
 def create_deliveries(session: Session, document: Document) -> list[Delivery]:
     """Resolve the recipients and add one delivery each; unknown names stay visible as unresolved."""
-    found = addressing.resolve(
-        session, document.agency_id, document.kinh_gui, document.noi_nhan, document.drafting_unit_id, suggest=False
-    )
+    found = addressing.resolve(addressing.Directory(session, document.agency_id), document, suggest=False)
     made: list[Delivery] = []
     seen: set[tuple[str, int | None]] = set()
     for resolved in found:

@@ -148,7 +148,7 @@ def leader_style(font: bytes, image: PreparedImage | None = None) -> BaseStampSt
             inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
         ),
         # Who signed and when, small, at the bottom right: the agency's seal covers the left third of
-        # the signature and reaches below it, so the text keeps to the right (signing.pdf.seal_box).
+        # the signature and reaches below it, so the text keeps to the right (signing.issuance.seal_box).
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MAX,
             y_align=layout.AxisAlignment.ALIGN_MIN,

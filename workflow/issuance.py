@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from signing import issuance as signing_issuance
 from signing import pdf as signing_pdf
 from signing.errors import SigningError
 from workflow import catalog
@@ -59,7 +60,7 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
             rt,
             actor,
             document,
-            lambda pades: signing_pdf.issue(
+            lambda pades: signing_issuance.issue(
                 data,
                 agency_key,
                 number_text=symbol,
@@ -74,7 +75,7 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
             ),
         )
         signed_appendices = [
-            signing_pdf.sign_appendix(
+            signing_issuance.sign_appendix(
                 rt.store.get(a.sha256),
                 agency_key,
                 symbol=symbol,

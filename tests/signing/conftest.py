@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from signing import appearance, pdf, pki, signers, validation
+from signing import appearance, issuance, pdf, pki, signers, validation
 from tests.signing.test_pdf import NOW, draft
 from workflow.demo import seal_png
 from workflow.render import render
@@ -50,7 +50,7 @@ def leader_signed(key: signers.Signer, font: bytes, **extra: Any) -> bytes:
 def signed_and_issued(identities: dict[str, Any], font: bytes, signature: bytes) -> tuple[bytes, bytes]:
     """The sample công văn signed by its leader with this signature image, then issued with a 36-mm seal."""
     signed = leader_signed(identities["leader"], font, image=signature)
-    done = pdf.issue(
+    done = issuance.issue(
         signed,
         identities["agency"],
         number_text="07/STNMT-VP",

@@ -11,7 +11,7 @@ from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 from reportlab.pdfgen import canvas
 
-from signing import appearance, pdf, validation
+from signing import appearance, issuance, validation
 from signing.errors import SigningError
 from tests.signing.conftest import signed_and_issued
 from tests.signing.test_pdf import NOW
@@ -115,7 +115,7 @@ def _appendix() -> bytes:
 
 
 def test_appendix_signed_top_right_with_symbol_and_iso_time(identities: dict, font: bytes, tmp_path: Path) -> None:
-    signed = pdf.sign_appendix(_appendix(), identities["agency"], symbol="07/STNMT-VP", moment=NOW, font=font)
+    signed = issuance.sign_appendix(_appendix(), identities["agency"], symbol="07/STNMT-VP", moment=NOW, font=font)
     (check,) = validation.validate(signed, identities["roots"])
     assert check.ok and check.coverage == "ENTIRE_FILE"
     widget = _widgets(signed)["chu_ky_co_quan"]
@@ -135,7 +135,7 @@ def test_appendix_signed_top_right_with_symbol_and_iso_time(identities: dict, fo
     stamp = _pixels(signed, tmp_path, 1, (x1, y1, x2, y2))
     assert sum(1 for p in stamp if max(p) < 90) > 30 and not any(map(_red, stamp))  # black (Decree 30)
     with pytest.raises(SigningError) as twice:
-        pdf.sign_appendix(signed, identities["agency"], symbol="x", moment=NOW, font=font)
+        issuance.sign_appendix(signed, identities["agency"], symbol="x", moment=NOW, font=font)
     assert twice.value.code == "already_issued"
 
 

@@ -8,18 +8,20 @@ Distances are in millimetres from the page's edges (A4: 210 × 297 mm).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pytest
 from PIL import Image
 from reportlab.pdfgen import canvas
 
-from signing import appearance, inspection, pdf
+from signing import appearance, inspection, issuance
 from signing.errors import PdfError, SigningError
 from tests.signing.conftest import signed_and_issued
 from tests.signing.test_pdf import NOW, draft
@@ -69,9 +71,8 @@ def the_line(lines: list[Line], start: str, page: int = 1) -> Line:
     return matching[0]
 
 
-def typed(**changes: object) -> Draft:
-    fields = {**draft().__dict__, **changes}
-    return Draft(**fields)  # type: ignore[arg-type]
+def typed(**changes: Any) -> Draft:
+    return dataclasses.replace(draft(), **changes)
 
 
 SENTENCE = "Thực hiện chỉ đạo của Ủy ban nhân dân tỉnh về việc tăng cường công tác phòng, chống dịch. "
@@ -348,7 +349,7 @@ def test_signed_by_text_is_clear_of_the_seal(issued: tuple[bytes, bytes], tmp_pa
 
 def test_appendix_stamp_black_inside_the_margins(identities: dict, font: bytes, tmp_path: Path) -> None:
     data = _uploaded((90, 700, "PHỤ LỤC"))
-    signed = pdf.sign_appendix(data, identities["agency"], symbol="07/STNMT-VP", moment=NOW, font=font)
+    signed = issuance.sign_appendix(data, identities["agency"], symbol="07/STNMT-VP", moment=NOW, font=font)
     lines = printed_lines(signed, tmp_path)
     stamp = [the_line(lines, "07/STNMT-VP"), the_line(lines, "2026-11-22T16:45:03+07:00")]
     assert 15 <= PAGE_W - max(x.x2 for x in stamp) <= 20.5, stamp  # the block ends at the right margin

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from signing import pdf, validation
+from signing import issuance, pdf, validation
 from signing.errors import SigningError
 from tests.signing.conftest import leader_signed
 from tests.signing.test_pdf import NOW, draft
@@ -80,7 +80,7 @@ def test_b_lta_adds_a_document_timestamp_and_survives_issuance(
     report = validation.report(signed, roots, require_revocation=True)
     assert report.signatures[0].level == "B-LTA" and report.signatures[0].ok
     assert len(report.timestamps) == 1 and report.timestamps[0].trusted
-    issued = pdf.issue(
+    issued = issuance.issue(
         signed,
         services.signer("Sở Tài nguyên và Môi trường"),
         number_text="07/STNMT-VP",

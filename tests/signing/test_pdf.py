@@ -12,7 +12,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from reportlab.pdfgen import canvas
 
-from signing import inspection, pdf, validation
+from signing import inspection, issuance, pdf, validation
 from signing.errors import PdfError, SigningError
 from workflow.render import Draft, register_fonts, render
 
@@ -86,7 +86,7 @@ def test_leader_then_agency_signatures_validate(identities: dict, font: bytes, t
     with pytest.raises(SigningError) as twice:
         pdf.sign_leader(signed, identities["leader"], signer_name="x", position="p", agency="y", moment=NOW, font=font)
     assert twice.value.code == "already_signed"
-    issued = pdf.issue(
+    issued = issuance.issue(
         signed,
         identities["agency"],
         number_text="05/STNMT-VP",
@@ -99,7 +99,7 @@ def test_leader_then_agency_signatures_validate(identities: dict, font: bytes, t
     assert leader.ok and leader.modification_level == "FORM_FILLING" and leader.signer == "Hoàng Văn Minh"
     assert agency.ok and agency.coverage == "ENTIRE_FILE"
     with pytest.raises(SigningError) as again:
-        pdf.issue(issued, identities["agency"], number_text="x", date_text="y", agency="z", moment=NOW, font=font)
+        issuance.issue(issued, identities["agency"], number_text="x", date_text="y", agency="z", moment=NOW, font=font)
     assert again.value.code == "already_issued"
     # The stamps are drawn: the signature area of the last page is no longer blank.
     path = tmp_path / "issued.pdf"
@@ -111,7 +111,7 @@ def test_leader_then_agency_signatures_validate(identities: dict, font: bytes, t
 def test_issue_refuses_an_unsigned_document(identities: dict, font: bytes) -> None:
     data, layout = render(draft())
     with pytest.raises(SigningError) as refused:
-        pdf.issue(
+        issuance.issue(
             pdf.prepare(data, layout),
             identities["agency"],
             number_text="1",
