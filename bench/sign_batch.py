@@ -1,7 +1,7 @@
 """The end-of-day batch, measured three ways on the same realistic Vietnamese PDFs, in one run.
 
 Usage: .venv/bin/python bench/sign_batch.py [--docs 500] [--naive 20] [--no-tsa] [--no-big]
-(the naive baseline needs the pyHanko command line: .venv/bin/pip install -e ".[bench]")
+(the naive baseline needs the pyHanko command line: scripts/venv bench)
 
 Prints documents per second and ms per document for:
 - the floor: SHA-256 over each file plus one RSA-2048 signature with `cryptography`;
