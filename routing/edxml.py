@@ -431,11 +431,8 @@ def _package(root: etree._Element) -> Package:
             for listing in _children(business, "ReplacementInfoList")
             for info in _children(listing, "ReplacementInfo")
         ),
-        response_for=tuple(
-            reference
-            for node in _children(header, "ResponseFor")
-            if (reference := _parse_reference(node)).document_id or reference.code
-        ),
+        # Every ResponseFor as written, an empty one included, as the national library reads them.
+        response_for=tuple(_parse_reference(node) for node in _children(header, "ResponseFor")),
         traces=tuple((_text(node, "OrganId"), _text(node, "Timestamp")) for node in _children(traces, "TraceHeader")),
     )
 
@@ -508,6 +505,9 @@ def summary(message: Package | Status) -> dict[str, object]:
         "steering_type": message.steering_type,
         "priority": message.priority,
         "to_places": list(message.to_places),
+        "response_for": [
+            {"organ_id": r.organ_id, "code": r.code, "document_id": r.document_id} for r in message.response_for
+        ],
         "bussiness_doc_type": message.business_type_written,
         "attachments": [
             {

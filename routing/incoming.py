@@ -167,7 +167,7 @@ def accept_package(
         _event(session, incoming, "received", "01", importer, message_id=message.message_id, imported=True)
     if package.business_type == edxml.REPLACE:
         replaced = [r.document_id for r in package.replacements] or [r.document_id for r in package.response_for]
-        for key in replaced:
+        for key in filter(None, replaced):
             old = session.scalar(
                 select(IncomingDocument).where(
                     IncomingDocument.agency_id == ours.id,
