@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from workflow.answers import Answer, Time
+
+if TYPE_CHECKING:
+    from workflow.models import Agency
 
 
 class Named(Answer):
@@ -300,6 +303,26 @@ class DistributionLists(Answer):
     """The agency's distribution lists."""
 
     lists: list[DistributionListOut]
+
+
+class AgencyName(Answer):
+    """An agency of the directory with the name the national exchange lists for it, if that waits for a decision."""
+
+    id: int
+    code: str
+    name: str
+    listed_name: str | None
+
+    @classmethod
+    def of(cls, agency: Agency) -> AgencyName:
+        """The answer for one agency."""
+        return cls(id=agency.id, code=agency.code, name=agency.name, listed_name=agency.listed_name)
+
+
+class AgencyNames(Answer):
+    """The agencies whose name on the national exchange differs from the directory's."""
+
+    agencies: list[AgencyName]
 
 
 class Deleted(Answer):

@@ -54,8 +54,8 @@ def pull_vxp() -> int:
 
 
 def sync_agencies() -> int:
-    """Bring the national exchange's list of agencies into our directory."""
-    return directory.sync_agencies(runtime.current())
+    """Bring the national exchange's list of agencies into our directory; returns how many were added."""
+    return directory.sync_agencies(runtime.current()).added
 
 
 def reconcile() -> dict[str, int]:

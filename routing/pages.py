@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from routing import addressing, certificate, inbound, incoming, recipients, services, statuses
+from routing import addressing, certificate, directory, inbound, incoming, recipients, services, statuses
 from routing import schemas as routing_schemas
 from routing.models import IncomingDocument
 from signing import inspection
@@ -208,6 +208,27 @@ def delete_list(list_id: str) -> BaseResponse:
     commit()
     flash(_("Đã xóa danh sách nơi nhận."), "ok")
     return redirect(url_for("routing_pages.lists"))
+
+
+@bp.get("/admin/agency-names")
+@signed_in
+def agency_names() -> str:
+    """The agencies the national exchange lists under another name than our directory's: keep or take it."""
+    return render_template("routing/agency_names.html", agencies=directory.pending_names(db(), actor()))
+
+
+@bp.post("/admin/agency-names/<agency_id>")
+@signed_in
+def decide_agency_name(agency_id: str) -> BaseResponse:
+    """The administrator's decision on one agency's name."""
+    accept = request.form.get("accept") == "1"
+    agency = directory.decide_name(db(), actor(), path_id(agency_id), accept)
+    commit()
+    if accept:
+        flash(_("Đã đổi tên cơ quan %(code)s thành “%(name)s”.", code=agency.code, name=agency.name), "ok")
+    else:
+        flash(_("Giữ tên “%(name)s” cho cơ quan %(code)s.", code=agency.code, name=agency.name), "ok")
+    return redirect(url_for("routing_pages.agency_names"))
 
 
 @bp.get("/board")

@@ -50,6 +50,12 @@ class RememberIn(Request):
     id: Id = Field(title="nơi nhận")
 
 
+class NameDecisionIn(Request):
+    """The administrator's decision on the name the national exchange lists for an agency."""
+
+    accept: bool = Field(title="dùng tên trên trục liên thông")
+
+
 class ListIn(Request):
     """A distribution list: its name, other names and members (recipient lines), one a line."""
 

@@ -6,7 +6,19 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from routing import addressing, answers, certificate, edxml, inbound, incoming, outbound, schemas, services, webhooks
+from routing import (
+    addressing,
+    answers,
+    certificate,
+    directory,
+    edxml,
+    inbound,
+    incoming,
+    outbound,
+    schemas,
+    services,
+    webhooks,
+)
 from workflow import serializers
 from workflow.documents import get_document
 from workflow.errors import Invalid
@@ -40,6 +52,23 @@ def remember_recipient_name(body: schemas.RememberIn) -> tuple[Response, int]:
     target = addressing.remember(db(), person(), body.label, body.kind, body.id)
     commit()
     return ok({"label": body.label, "target": target})
+
+
+@bp.get("/agency-names")
+@described(answers={200: answers.AgencyNames})
+def agency_names() -> tuple[Response, int]:
+    """The agencies the national exchange lists under another name than our directory's, for the administrator."""
+    pending = directory.pending_names(db(), person())
+    return ok({"agencies": [answers.AgencyName.of(a).model_dump() for a in pending]})
+
+
+@bp.post("/agency-names/<agency_id>")
+@described(body=schemas.NameDecisionIn, answers={200: answers.AgencyName})
+def decide_agency_name(agency_id: str, body: schemas.NameDecisionIn) -> tuple[Response, int]:
+    """The administrator takes the exchange's name for an agency (accept) or keeps the directory's."""
+    agency = directory.decide_name(db(), person(), path_id(agency_id), body.accept)
+    commit()
+    return ok(answers.AgencyName.of(agency).model_dump())
 
 
 @bp.get("/distribution-lists")

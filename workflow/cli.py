@@ -214,7 +214,11 @@ def scheduler(interval: float) -> None:
                 # At start and then daily: the national exchange's agencies join our directory.
                 from routing import directory
 
-                click.echo(f"{now.isoformat()} agencies from the exchange: {directory.sync_agencies(rt)}")
+                synced = directory.sync_agencies(rt)
+                click.echo(
+                    f"{now.isoformat()} agencies from the exchange: {synced.added} added,"
+                    f" {synced.renames} other names for the administrator"
+                )
                 last_agencies = now.date()
             if now.time() >= cutoff and last_cutoff != now.date():
                 # Marked done only once the batches exist: a database away at the cut-off is tried again on

@@ -68,6 +68,10 @@ class Agency(Base):
     aliases: Mapped[str] = mapped_column(Text, default="")  # other names in Nơi nhận, one per line
     seal_image: Mapped[str | None] = mapped_column(String(64), default=None)  # SHA-256 of the red seal PNG
     seal_mm: Mapped[float | None] = mapped_column(Float, default=None)  # the seal's real diameter
+    # The name the national exchange lists for this agency when it differs from ours: the administrator decides
+    # (accepted, it becomes the name; dismissed, that listed name is not proposed again).
+    listed_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    dismissed_name: Mapped[str | None] = mapped_column(String(255), default=None)
     units: Mapped[list[Unit]] = relationship(back_populates="agency")
 
 

@@ -20,6 +20,7 @@ KIND_LABELS = {
     "incoming_document": "Văn bản đến đơn vị",
     "incoming_received": "Văn bản đến từ cơ quan khác",
     "recall_requested": "Đề nghị thu hồi văn bản",
+    "agency_renamed": "Tên cơ quan trên trục liên thông khác danh bạ",
 }
 
 

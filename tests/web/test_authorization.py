@@ -155,6 +155,8 @@ EXPECTED: dict[str, Rule] = {
     "routing.document_deliveries": works,
     "routing.document_recipients": works,
     "routing.remember_recipient_name": roles("clerk", "admin", "other_agency"),
+    "routing.agency_names": roles("admin", "other_agency"),
+    "routing.decide_agency_name": lambda role, p: p["agency_id"] == "pending" and role in ("admin", "other_agency"),
     "routing.distribution_lists": signed_in,
     "routing.create_distribution_list": roles("admin", "other_agency"),
     "routing.update_distribution_list": lambda role, p: p["list_id"] == "ours" and role == "admin",
@@ -232,6 +234,10 @@ EXPECTED: dict[str, Rule] = {
     "routing_pages.inbox": signed_in,
     "routing_pages.remember_name": roles("clerk", "admin", "other_agency"),
     "routing_pages.lists": roles("admin", "other_agency"),
+    "routing_pages.agency_names": roles("admin", "other_agency"),
+    "routing_pages.decide_agency_name": lambda role, p: (
+        p["agency_id"] == "pending" and role in ("admin", "other_agency")
+    ),
     # /admin/lists adds one (any admin, for their agency); /admin/lists/<id> changes ours.
     "routing_pages.save_list": lambda role, p: (
         (role == "admin" and p.get("list_id", "ours") == "ours") or (role == "other_agency" and "list_id" not in p)
@@ -305,6 +311,9 @@ class World:
             )
             snv = session.scalar(select(Agency).where(Agency.code == "000.00.09.H57"))
             assert snv is not None
+            snv.listed_name = "Tên khác trên trục liên thông"  # waits for the administrator's decision
+            session.flush()
+            self.pending_agency = snv.id
             unit = Unit(agency=snv, code="VPSNV", name="Văn phòng Sở Nội vụ", aliases="")
             session.add(
                 Person(
@@ -370,6 +379,7 @@ class World:
             "register_id": {"ours": register.id, "missing": 999999},
             "batch_id": {"ours": batch["id"], "missing": 999999},
             "list_id": {"ours": listed["id"], "missing": 999999},
+            "agency_id": {"pending": self.pending_agency, "missing": 999999},
             "delivery_id": {"receiver": deliveries["QLDD"], "missing": 999999},
             "webhook_delivery_id": {"ours": webhook_delivery, "missing": 999999},
             "endpoint_id": {"ours": endpoint, "missing": 999999},
