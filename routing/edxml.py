@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from lxml import etree
 
 from routing import payload
-from routing.payload import EdxmlError
+from routing.payload import Bounds, EdxmlError
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 E = f"{{{NS}}}"
@@ -92,12 +93,20 @@ class Organ:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file carried in a package, as it was before the builder zipped it (if it did)."""
+    """A file carried in a package, as it was before the builder zipped it (if it did). A file read with a
+    `keep` function (parse_message) is in the file store under `sha256` and holds no `data`."""
 
     name: str
     data: bytes
     content_type: str = "application/pdf"
     description: str = ""
+    sha256: str = ""  # of the data, computed when the data is given
+    size: int = 0
+
+    def __post_init__(self) -> None:
+        if self.data and not self.sha256:
+            object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
+            object.__setattr__(self, "size", len(self.data))
 
 
 @dataclass(frozen=True)
@@ -346,18 +355,69 @@ def _parse_reference(node: etree._Element) -> Reference:
     )
 
 
-def parse_message(data: bytes) -> Package | Status:
+DEFAULT_BOUNDS = Bounds()
+# Puts a decoded file in the file store and returns its SHA-256: files go there one at a time, not all in memory.
+Keep = Callable[[bytes], str]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What an exchange hub routes a message by, read without decoding its files (which it only counts)."""
+
+    is_status: bool
+    sender: str
+    recipients: tuple[str, ...]  # a package's `To`; a status's ResponseFor/OrganId
+    document_id: str
+    files: int
+
+
+class Read:
+    """A message's XML parsed once: its envelope to check first, then the whole message (files decoded)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._root = _load(data)
+        self._header = _child(_child(_envelope(self._root), "edXMLHeader"), "MessageHeader")
+
+    def envelope(self) -> Envelope:
+        """The routing part; the files are counted, never decoded."""
+        if _child(self._header, "StatusCode") is not None:
+            status = _status(self._header)
+            organ = status.response_for.organ_id
+            return Envelope(True, status.sender.organ_id, (organ,) if organ else (), status.document_id, 0)
+        recipients = tuple(t for node in _children(self._header, "To") if (t := _text(node, "OrganId")))
+        sender, document = _text(self._header, "From", "OrganId"), _text(self._header, "DocumentId")
+        return Envelope(False, sender, recipients, document, len(_items(self._root)))
+
+    def message(self, bounds: Bounds = DEFAULT_BOUNDS, keep: Keep | None = None) -> Package | Status:
+        """The package or status package; a package's files within `bounds`, each handed to `keep` as soon as
+        it is decoded when one is given."""
+        if _child(self._header, "StatusCode") is not None:
+            return _status(self._header)
+        return _package(self._root, bounds, keep)
+
+
+def parse_message(data: bytes, bounds: Bounds = DEFAULT_BOUNDS, keep: Keep | None = None) -> Package | Status:
     """Parse a document package or a status package, whichever the bytes hold."""
-    root = _load(data)
-    header = _child(_child(_envelope(root), "edXMLHeader"), "MessageHeader")
-    if _child(header, "StatusCode") is not None:
-        return _status(header)
-    return _package(root)
+    return Read(data).message(bounds, keep)
 
 
-def parse(data: bytes) -> Package:
+def parse_envelope(data: bytes) -> Envelope:
+    """The routing part of a package or status package; its files are counted, never decoded."""
+    return Read(data).envelope()
+
+
+def document_organ(document_id: str) -> str | None:
+    """The organ a composite DocumentId (`OrganId,yyyy/MM/dd,Number/Notation`) names, or None for another form
+    (a UUID, free text): a sender may only use its own organ's."""
+    parts = document_id.split(",")
+    if len(parts) == 3 and parse_day(parts[1]) is not None:
+        return parts[0].strip()
+    return None
+
+
+def parse(data: bytes, bounds: Bounds = DEFAULT_BOUNDS, keep: Keep | None = None) -> Package:
     """Parse a document package; raise EdxmlError (Vietnamese message) when it cannot be read."""
-    message = parse_message(data)
+    message = parse_message(data, bounds, keep)
     if not isinstance(message, Package):
         raise EdxmlError("edxml_unexpected", "Tệp là gói trạng thái, không phải gói văn bản.")
     return message
@@ -369,7 +429,16 @@ def parse_status(data: bytes) -> Status:
     return _status(_child(_child(_envelope(root), "edXMLHeader"), "MessageHeader"))
 
 
-def _package(root: etree._Element) -> Package:
+def _items(root: etree._Element) -> list[etree._Element]:
+    return [
+        item
+        for encoded in _children(root, "AttachmentEncoded")
+        for item in _children(encoded, "Attachment")
+        if len(item)  # an empty <Attachment/> is skipped, as the national library does
+    ]
+
+
+def _package(root: etree._Element, bounds: Bounds, keep: Keep | None) -> Package:
     envelope = _envelope(root)
     head = _child(envelope, "edXMLHeader")
     header = _child(head, "MessageHeader")
@@ -379,12 +448,7 @@ def _package(root: etree._Element) -> Package:
         _text(ref, "ContentId").removeprefix("cid:"): ref
         for ref in _children(_child(_child(envelope, "edXMLBody"), "edXMLManifest"), "Reference")
     }
-    attachments = tuple(
-        _attachment(item, manifest)
-        for encoded in _children(root, "AttachmentEncoded")
-        for item in _children(encoded, "Attachment")
-        if len(item)  # an empty <Attachment/> is skipped, as the national library does
-    )
+    attachments = _attachments(_items(root), manifest, bounds, keep)
     written = _text(business, "BussinessDocType") if business is not None else None
     update_info = _child(business, "BussinessDocumentInfo")
     return Package(
@@ -455,23 +519,59 @@ def _status(header: etree._Element | None) -> Status:
 # --- attachments ---------------------------------------------------------------------------------
 
 
-def _attachment(item: etree._Element, manifest: dict[str, etree._Element]) -> Attachment:
+def _attachments(
+    items: list[etree._Element], manifest: dict[str, etree._Element], bounds: Bounds, keep: Keep | None
+) -> tuple[Attachment, ...]:
+    """A package's files within its bounds: counted first, then decoded (still zipped, at most the package's
+    size), their unpacked sizes added up from what each ZIP declares, and only then unzipped one at a time."""
+    if len(items) > bounds.max_files:
+        raise EdxmlError(
+            "edxml_too_many_files", f"Gói tin có {len(items)} tệp đính kèm, quá số cho phép ({bounds.max_files})."
+        )
+    decoded = [_decoded(item, manifest) for item in items]
+    total = sum(payload.unpacked_size(data) if payload.zipped(name, data) else len(data) for _, name, data in decoded)
+    if total > bounds.max_unpacked_bytes:
+        raise EdxmlError(
+            "edxml_too_much",
+            f"Các tệp đính kèm giải nén ra {total // 2**20} MB, quá mức cho phép "
+            f"({bounds.max_unpacked_bytes // 2**20} MB cho một gói tin).",
+        )
+    attachments = []
+    while decoded:
+        item, name, data = decoded.pop(0)  # each file's bytes are let go once it is kept
+        if payload.zipped(name, data):
+            data = payload.first_entry(data)
+        description = _text(item, "Description") or _text(manifest.get(_content_id(item)), "Description")
+        digest = keep(data) if keep is not None else hashlib.sha256(data).hexdigest()
+        attachments.append(
+            Attachment(
+                name=name,
+                data=b"" if keep is not None else data,
+                content_type=payload.content_type_of(name, data),
+                description=description,
+                sha256=digest,
+                size=len(data),
+            )
+        )
+    return tuple(attachments)
+
+
+def _content_id(item: etree._Element) -> str:
+    return _text(item, "ContentId").removeprefix("cid:")
+
+
+def _decoded(item: etree._Element, manifest: dict[str, etree._Element]) -> tuple[etree._Element, str, bytes]:
+    """An attachment's name and its bytes as sent (zipped or not)."""
     content = _child(item, "ContentTransferEncoded")
     if content is None:
         raise EdxmlError("edxml_attachment", "Tệp đính kèm không có nội dung (ContentTransferEncoded).")
-    reference = manifest.get(_text(item, "ContentId").removeprefix("cid:"))
+    reference = manifest.get(_content_id(item))
     name = payload.safe_name(
         _text(item, "AttachmentName") or _text(reference, "AttachmentName") or _text(item, "Format")
     )
     if not name:
         raise EdxmlError("edxml_attachment", "Tệp đính kèm không có tên (AttachmentName).")
-    data = payload.lenient_base64(content.text or "")
-    # Zipped by the sender's builder whatever the labels say: found by the ZIP signature, unless the file is
-    # itself a ZIP by its kind (.zip, .docx, .xlsx, …).
-    if data.startswith(b"PK\x03\x04") and not name.lower().endswith(payload.ZIP_KINDS):
-        data = payload.first_entry(data)
-    description = _text(item, "Description") or _text(reference, "Description")
-    return Attachment(name=name, data=data, content_type=payload.content_type_of(name, data), description=description)
+    return item, name, payload.lenient_base64(content.text or "")
 
 
 def summary(message: Package | Status) -> dict[str, object]:
@@ -513,8 +613,8 @@ def summary(message: Package | Status) -> dict[str, object]:
             {
                 "name": attachment.name,
                 "content_type": attachment.content_type,
-                "sha256": hashlib.sha256(attachment.data).hexdigest(),
-                "size": len(attachment.data),
+                "sha256": attachment.sha256,
+                "size": attachment.size,
             }
             for attachment in message.attachments
         ],

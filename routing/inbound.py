@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from routing import edxml, incoming, statuses, webhooks
+from routing import edxml, incoming, payload, statuses, webhooks
 from routing.directory import client, peer_of, self_agency, sender_roots
 from routing.models import Delivery, DeliveryEvent, ExchangeMessage
 from signing import validation, xmldsig
@@ -59,7 +59,12 @@ class Checked:
 
 def check_from_vxp(session: Session, rt: Runtime, doc_id: str, sender: str, body: bytes) -> Checked:
     """A message the national exchange delivered; `sender` is the organ the exchange authenticated it for (its
-    list's `from`), which the package must name. Its own XML signature is checked and kept."""
+    list's `from`), which the package must name: an item without one is refused, never taken on its own word.
+    Its own XML signature is checked and kept."""
+    if not sender:
+        raise Forbidden(
+            "exchange_no_sender", "Trục liên thông không cho biết cơ quan gửi của gói tin này: không nhận gói tin."
+        )
     return _check(session, rt, Arrival(f"vxp-{doc_id}"[:64], sender, body))
 
 
@@ -70,36 +75,48 @@ def check_imported(session: Session, rt: Runtime, actor_id: int, body: bytes) ->
     actor = session.get(Person, actor_id)
     if actor is None or not actor.has_role("clerk"):
         raise Forbidden("forbidden", "Chỉ văn thư nhập văn bản đến từ tệp edXML.")
-    try:
-        message = edxml.parse_message(body)  # refuses an oversize package first
-    except edxml.EdxmlError as exc:
-        raise Invalid(exc.code, exc.message) from exc
-    if not isinstance(message, edxml.Package):
-        raise Invalid("edxml_unexpected", "Tệp là gói trạng thái, không phải gói văn bản.")
     key = "import-" + hashlib.sha256(body).hexdigest()[:48]
-    return dataclasses.replace(_check(session, rt, Arrival(key, "", body), message), imported_by=actor.id)
+    return dataclasses.replace(_check(session, rt, Arrival(key, "", body), imported=True), imported_by=actor.id)
 
 
-def _check(
-    session: Session, rt: Runtime, arrival: Arrival, parsed: edxml.Package | edxml.Status | None = None
-) -> Checked:
+def _check(session: Session, rt: Runtime, arrival: Arrival, *, imported: bool = False) -> Checked:
+    """Everything about a message that needs no write, cheapest first: its envelope (who sends it, for whom,
+    under whose DocumentId) before its files are decoded, and its files within the bounds, each put in the
+    file store as it is decoded."""
     if _taken(session, arrival.message_id) is not None:
         return Checked(arrival, None)
     ours = self_agency(session)
     try:
-        message = parsed or edxml.parse_message(arrival.body)
+        read = edxml.Read(arrival.body)  # refuses an oversize or hostile package first
+        envelope = read.envelope()
     except edxml.EdxmlError as exc:
         raise Invalid(exc.code, exc.message) from exc
-    if arrival.sender and message.sender.organ_id != arrival.sender:
+    if imported and envelope.is_status:
+        raise Invalid("edxml_unexpected", "Tệp là gói trạng thái, không phải gói văn bản.")
+    if arrival.sender and envelope.sender != arrival.sender:
         raise Forbidden("exchange_wrong_sender", "Cơ quan gửi trong gói tin khác cơ quan đã xác thực.")
-    if not isinstance(message, edxml.Package):
-        if message.response_for.organ_id and message.response_for.organ_id != ours.code:
+    if envelope.is_status:
+        if envelope.recipients and envelope.recipients != (ours.code,):
             raise Unprocessable("exchange_not_addressee", f"Gói trạng thái không gửi cho cơ quan này ({ours.code}).")
-        return Checked(arrival, message, body_sha256=rt.store.put(arrival.body, ".xml"))
-    if ours.code not in {r.organ_id for r in message.recipients}:
+        return Checked(arrival, read.message(), body_sha256=rt.store.put(arrival.body, ".xml"))
+    owner = edxml.document_organ(envelope.document_id)
+    if owner is not None and owner != envelope.sender:
+        raise Forbidden(
+            "exchange_foreign_document_id",
+            f"Mã định danh văn bản {envelope.document_id} thuộc cơ quan {owner}, không phải cơ quan gửi "
+            f"{envelope.sender}: không nhận gói tin.",
+        )
+    if ours.code not in envelope.recipients:
         raise Unprocessable("exchange_not_addressee", f"Cơ quan này ({ours.code}) không có trong nơi nhận.")
-    if not message.attachments:
+    if not envelope.files:
         raise Invalid("edxml_no_attachment", "Gói tin không có tệp đính kèm nào.")
+    bounds = payload.Bounds(rt.settings.exchange_max_attachments, rt.settings.exchange_max_unpacked_mb * 2**20)
+    try:
+        # Each file goes to the content-addressed store as soon as it is decoded, after the bounds were checked.
+        message = read.message(bounds, keep=rt.store.put)
+    except edxml.EdxmlError as exc:
+        raise Invalid(exc.code, exc.message) from exc
+    assert isinstance(message, edxml.Package)
     peer = peer_of(session, message.sender.organ_id)
     roots = sender_roots(rt, peer)
     # Recorded and shown, never a refusal: real packages often carry none, or a placeholder.
@@ -111,7 +128,7 @@ def _check(
         if attachment.content_type != "application/pdf" or len(verdicts) >= MAX_VALIDATED:
             verdicts.append({"name": attachment.name, "content_type": attachment.content_type, "verdict": "not_pdf"})
             continue
-        check = validate_pdf(rt, attachment.data, roots)
+        check = validate_pdf(rt, rt.store.get(attachment.sha256), roots)
         pdf = check if attachment is main else pdf
         verdicts.append(
             {"name": attachment.name, "content_type": attachment.content_type, "verdict": check.summary["verdict"]}
@@ -119,10 +136,8 @@ def _check(
     if pdf is None:
         names = ", ".join(a.name for a in message.attachments)
         pdf = incoming.PdfCheck(False, {"verdict": "no_pdf"}, f"Gói tin không có tệp PDF văn bản (chỉ có: {names}).")
-    # Stored before the write transaction that takes it (a package may be 64 MB): there, storing the same bytes
-    # again only hashes them.
+    # Stored before the write transaction that takes it (a package may be 64 MB), as its files were.
     digest = rt.store.put(arrival.body, ".xml")
-    rt.store.put_many([attachment.data for attachment in message.attachments])
     return Checked(arrival, message, pdf, xml_check.as_dict(), tuple(verdicts), body_sha256=digest)
 
 
@@ -238,11 +253,11 @@ def status_received(session: Session, rt: Runtime, status: edxml.Status, row: Ex
     if delivery is None:
         raise NotFound("exchange_unknown_document", "Không có văn bản đã gửi tới cơ quan này với mã định danh đó.")
     row.delivery_id = delivery.id
-    moment = status.moment or dt.datetime.now(dt.UTC)  # a time that does not parse: when it came
-    recorded = delivery.remote_status_at
-    if recorded is not None and (
-        moment < recorded or (moment == recorded and statuses.rank(status.code) <= statuses.rank(delivery.status_code))
-    ):
+    # A time that does not parse, or one still to come (a status dated 2099 would make every genuine later one
+    # look older), counts as the moment it came.
+    now = dt.datetime.now(dt.UTC)
+    moment = min(status.moment or now, now)
+    if not statuses.advances(status.code, moment, delivery.status_code, delivery.remote_status_at):
         row.state = "ignored"  # kept in the message log; the delivery's history shows what counted
         return {"result": "ignored", "status": delivery.status_code}
     delivery.status_code = status.code

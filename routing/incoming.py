@@ -70,19 +70,19 @@ def main_pdf(package: edxml.Package) -> edxml.Attachment | None:
     return next((a for a in package.attachments if a.content_type == "application/pdf"), None)
 
 
+def _stored(rt: Runtime, attachment: edxml.Attachment) -> str:
+    """The file's name in the store: read from the exchange it is there already; built here it is put there."""
+    return rt.store.put(attachment.data) if attachment.data else attachment.sha256
+
+
 def _fields(rt: Runtime, package: edxml.Package) -> dict[str, Any]:
     # The document is its first PDF; a package without one is shown by its first file.
     main = main_pdf(package) or package.attachments[0]
-    files = []
-    for attachment in package.attachments:
-        if attachment is not main:
-            files.append(
-                {
-                    "name": attachment.name,
-                    "description": attachment.description,
-                    "sha256": rt.store.put(attachment.data),
-                }
-            )
+    files = [
+        {"name": attachment.name, "description": attachment.description, "sha256": _stored(rt, attachment)}
+        for attachment in package.attachments
+        if attachment is not main
+    ]
     return {
         "subject": package.subject,
         "type_name": package.type_name,
@@ -90,7 +90,7 @@ def _fields(rt: Runtime, package: edxml.Package) -> dict[str, Any]:
         "signer_position": package.signer_position,
         "priority": package.priority,
         "due_date": package.due_day,
-        "pdf_sha256": rt.store.put(main.data),
+        "pdf_sha256": _stored(rt, main),
         "attachments": files,
     }
 
@@ -117,22 +117,13 @@ def accept_package(
     if not pdf_check.valid:
         summary["attention"] = pdf_check.reason
     staff = {"department": "Văn thư"}
-    existing = session.scalar(
-        select(IncomingDocument).where(
-            IncomingDocument.agency_id == ours.id,
-            IncomingDocument.document_key == package.document_id,
-            IncomingDocument.state.not_in(GONE),
-        )
-    )
+    # A document is its sender's: found by (sender, DocumentId), so no other agency can change, replace or
+    # pre-empt it by naming its DocumentId.
+    sender = package.sender.organ_id
+    existing = _from_sender(session, ours.id, sender, package.document_id)
     if package.business_type == edxml.UPDATE and existing is None and package.business_document_id:
         # The update names the document it updates (the national library's update packages do).
-        existing = session.scalar(
-            select(IncomingDocument).where(
-                IncomingDocument.agency_id == ours.id,
-                IncomingDocument.document_key == package.business_document_id,
-                IncomingDocument.state.not_in(GONE),
-            )
-        )
+        existing = _from_sender(session, ours.id, sender, package.business_document_id)
     if package.business_type == edxml.UPDATE and existing is not None:
         for name, value in _fields(rt, package).items():
             setattr(existing, name, value)
@@ -168,14 +159,7 @@ def accept_package(
     if package.business_type == edxml.REPLACE:
         replaced = [r.document_id for r in package.replacements] or [r.document_id for r in package.response_for]
         for key in filter(None, replaced):
-            old = session.scalar(
-                select(IncomingDocument).where(
-                    IncomingDocument.agency_id == ours.id,
-                    IncomingDocument.document_key == key,
-                    IncomingDocument.sender_code == package.sender.organ_id,
-                    IncomingDocument.state.not_in(GONE),
-                )
-            )
+            old = _from_sender(session, ours.id, sender, key)
             if old is not None:
                 old.state = "replaced"
                 incoming.replaces_id = old.id
@@ -202,18 +186,24 @@ def accept_package(
     return {"result": "received", "incoming_id": incoming.id, "status": "01"}
 
 
+def _from_sender(session: Session, agency_id: int, sender: str, document_key: str) -> IncomingDocument | None:
+    """The live incoming document this sender sent us under this DocumentId."""
+    return session.scalar(
+        select(IncomingDocument).where(
+            IncomingDocument.agency_id == agency_id,
+            IncomingDocument.sender_code == sender,
+            IncomingDocument.document_key == document_key,
+            IncomingDocument.state.not_in(GONE),
+        )
+    )
+
+
 def recall_requested(
     session: Session, sender_code: str, document_key: str, reason: str, message: ExchangeMessage
 ) -> dict[str, Any]:
     """The sender asks to recall a document it sent us (status 13, or a revocation package): the clerk accepts
     (15) or refuses (16)."""
-    incoming = session.scalar(
-        select(IncomingDocument).where(
-            IncomingDocument.document_key == document_key,
-            IncomingDocument.sender_code == sender_code,
-            IncomingDocument.state.not_in(GONE),
-        )
-    )
+    incoming = _from_sender(session, self_agency(session).id, sender_code, document_key)
     if incoming is None:
         raise NotFound("exchange_unknown_document", "Không có văn bản đến nào với mã định danh đó.")
     message.incoming_id = incoming.id

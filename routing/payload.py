@@ -9,8 +9,18 @@ import io
 import mimetypes
 import re
 import zipfile
+from dataclasses import dataclass
 
 MAX_UNZIPPED_BYTES = 64 * 1024 * 1024  # one attachment's first ZIP entry, decompressed
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much a package's files may be once decoded: how many, and their unpacked bytes in all (a package of
+    64 MB can hold hundreds of zipped files that each unzip to the per-file cap)."""
+
+    max_files: int = 100
+    max_unpacked_bytes: int = 256 * 1024 * 1024
 
 
 class EdxmlError(Exception):
@@ -52,19 +62,23 @@ def safe_name(name: str) -> str:
     return name[:200]
 
 
+def zipped(name: str, data: bytes) -> bool:
+    """Whether a file came zipped by the sender's builder (found by the ZIP signature, whatever the labels say),
+    and is not a ZIP by its own kind (.zip, .docx, …), which is kept as it is."""
+    return data.startswith(b"PK\x03\x04") and not name.lower().endswith(ZIP_KINDS)
+
+
+def unpacked_size(data: bytes) -> int:
+    """What a zipped file declares it unzips to (zipfile never yields more than declared), without unzipping."""
+    with _archive(data) as archive:
+        return _first(archive).file_size
+
+
 def first_entry(data: bytes) -> bytes:
     """The first file of a ZIP archive, decompressed within MAX_UNZIPPED_BYTES (a bomb is refused)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = [info for info in archive.infolist() if not info.is_dir()]
-            if not entries:
-                raise EdxmlError("edxml_attachment", "Tệp nén đính kèm không chứa tệp nào.")
-            first = entries[0]
-            if _walks_out(first.filename):
-                # A name no builder writes (zip-slip): whoever made it meant the receiver to write outside.
-                raise EdxmlError("edxml_zip_slip", "Tệp nén đính kèm có tên đường dẫn ra ngoài thư mục (../).")
-            if first.file_size > MAX_UNZIPPED_BYTES:
-                raise EdxmlError("edxml_zip_bomb", "Tệp nén đính kèm giải nén ra quá lớn.")
+        with _archive(data) as archive:
+            first = _first(archive)
             with archive.open(first) as entry:
                 content = entry.read(MAX_UNZIPPED_BYTES + 1)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
@@ -72,6 +86,26 @@ def first_entry(data: bytes) -> bytes:
     if len(content) > MAX_UNZIPPED_BYTES:
         raise EdxmlError("edxml_zip_bomb", "Tệp nén đính kèm giải nén ra quá lớn.")
     return content
+
+
+def _archive(data: bytes) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        raise EdxmlError("edxml_attachment", "Tệp nén đính kèm bị hỏng.") from exc
+
+
+def _first(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
+    entries = [info for info in archive.infolist() if not info.is_dir()]
+    if not entries:
+        raise EdxmlError("edxml_attachment", "Tệp nén đính kèm không chứa tệp nào.")
+    first = entries[0]
+    if _walks_out(first.filename):
+        # A name no builder writes (zip-slip): whoever made it meant the receiver to write outside.
+        raise EdxmlError("edxml_zip_slip", "Tệp nén đính kèm có tên đường dẫn ra ngoài thư mục (../).")
+    if first.file_size > MAX_UNZIPPED_BYTES:
+        raise EdxmlError("edxml_zip_bomb", "Tệp nén đính kèm giải nén ra quá lớn.")
+    return first
 
 
 def _walks_out(name: str) -> bool:

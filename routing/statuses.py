@@ -3,6 +3,7 @@ label, progress rank, whether it ends the delivery, and who sets it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 
@@ -40,6 +41,21 @@ RECEIVER_CODES = tuple(s.code for s in TABLE if s.set_by in ("arrival", "recipie
 def rank(code: str | None) -> int:
     """Progress rank of a status (none yet: 0)."""
     return BY_CODE[code].rank if code in BY_CODE else 0
+
+
+def advances(code: str, moment: dt.datetime, recorded: str | None, recorded_at: dt.datetime | None) -> bool:
+    """Whether a received status replaces the recorded one. An end (02, 06, 15) is left only for a status further
+    on; along the receiving steps (01 … 06) the statuses' order decides whatever the times say (a late 05 never
+    undoes a 06), the time only between equals; a recall answer (16) and the steps after it go by time, the
+    order breaking ties."""
+    if recorded_at is None or recorded not in BY_CODE:
+        return True
+    if recorded in FINAL:
+        return rank(code) > rank(recorded)
+    recall = {s.code for s in TABLE if s.set_by == "recall_answer"}
+    if code not in recall and recorded not in recall and rank(code) != rank(recorded):
+        return rank(code) > rank(recorded)
+    return moment > recorded_at or (moment == recorded_at and rank(code) > rank(recorded))
 
 
 # The states of an incoming document in our agency, with their labels.

@@ -127,6 +127,13 @@ class Settings:
     smtp_timeout: float = 10.0
     # Run as an exchange hub serving the VXP protocol (/vxp) to the systems registered with it.
     hub_mode: bool = False
+    # The hub refuses a signed request whose timestamp is older than this (a captured request replayed later).
+    # The SDK sets its timestamp once, when its service object is made: a system that keeps one object for days
+    # needs a longer window, or 0 (not checked). Replayed sendEdoc calls are caught by their file in any case.
+    vxp_timestamp_window_hours: float = 24.0
+    # A received package's files (after unzipping): how many, and how much in all. The hub only counts them.
+    exchange_max_attachments: int = 100
+    exchange_max_unpacked_mb: int = 256
     # "production" refuses demo keys, default secrets, SQLite and inline jobs at start-up.
     env: Literal["development", "production"] = "development"
 
