@@ -116,7 +116,9 @@ def measure(args: argparse.Namespace, hub: Instance, a: Instance, floor_url: str
     with rt.readers() as session:
         kept = session.scalar(select(HubMessage).where(HubMessage.kind == "package").order_by(HubMessage.id.desc()))
         assert kept is not None
-        package = rt.store.get(kept.body_sha256, ".xml")
+        # The same package as a new one (another subject): the hub answers a file it already kept from A with the
+        # first item's DocId, which would not be the same work.
+        package = rt.store.get(kept.body_sha256, ".xml").replace("đề nghị phối hợp".encode(), "đo lường".encode())
     rt.close()
     direct = [
         send_edoc(hub.url, "sys-stnmt", "vxp-secret-of-stnmt", STNMT, package, "edoc", organ) for organ, _ in recipients

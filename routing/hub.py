@@ -10,12 +10,15 @@ and congvan agencies use it the same way.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from routing import edxml, vxp
@@ -62,56 +65,89 @@ class Sending:
 
 
 def vxp_check(session: Session, rt: Runtime, system: HubSystem, signed: vxp.Signed, raw: bytes) -> Sending:
-    """sendEdoc, the reading: the file matches its signed hash, parses, comes from the system's own agency,
-    and names only registered recipients (a package's `To`, or the request's `to`; a status's ResponseFor);
-    then it is put in the file store, still before any write transaction."""
+    """sendEdoc, the reading: the file is the one whose hash was signed, its envelope parses (its files are
+    counted, never unpacked: the hub routes by the envelope), it comes from the system's own agency under a
+    DocumentId of its own, and it names only registered recipients (a package's `To`, or the request's `to`; a
+    status's ResponseFor); then it is put in the file store, still before any write transaction."""
     body = vxp.body_of(raw)
-    expected = signed.get("hash-file")
-    if expected and expected.lower() != vxp.file_hash(body):
+    if signed.get("hash-file").lower() != vxp.file_hash(body):
         raise vxp.VxpError("vxp_file_hash", "Tệp gửi không khớp với mã băm (hash-file) đã ký.")
-    kind = signed.get("messagetype") or "edoc"
+    kind = signed.get("messagetype")
     if kind not in vxp.MESSAGE_TYPES:
         raise vxp.VxpError("vxp_message_type", f"Loại thông điệp không hợp lệ: {kind} (edoc hoặc status).")
     try:
-        message = edxml.parse_message(body)
+        envelope = edxml.parse_envelope(body)
     except edxml.EdxmlError as exc:
         raise vxp.VxpError(exc.code, exc.message) from exc
-    if (kind == "status") != isinstance(message, edxml.Status):
+    if (kind == "status") != envelope.is_status:
         raise vxp.VxpError("vxp_message_type", "Loại thông điệp khai báo khác nội dung gói tin.")
-    if message.sender.organ_id != system.organ_id:
+    if envelope.sender != system.organ_id:
         raise vxp.VxpError(
             "vxp_wrong_sender", f"Cơ quan gửi trong gói tin khác cơ quan của hệ thống {system.system_id}."
         )
-    recipients = _recipients(message, signed.get("to"))
+    owner = edxml.document_organ(envelope.document_id)
+    if not envelope.is_status and owner is not None and owner != system.organ_id:
+        # A composite DocumentId names the organ that issued the document: another's would pre-empt its own.
+        raise vxp.VxpError(
+            "vxp_foreign_document_id",
+            f"Mã định danh văn bản {envelope.document_id} thuộc cơ quan {owner}, không phải cơ quan gửi.",
+        )
+    limit = rt.settings.exchange_max_attachments
+    if envelope.files > limit:
+        raise vxp.VxpError(
+            "edxml_too_many_files", f"Gói tin có {envelope.files} tệp đính kèm, quá số cho phép ({limit})."
+        )
+    recipients = _recipients(envelope, signed.get("to"))
     known = set(session.scalars(select(HubSystem.organ_id).where(HubSystem.organ_id.in_(recipients))))
     unknown = [organ for organ in recipients if organ not in known]
     if not recipients or unknown:
         raise vxp.VxpError("vxp_unknown_recipient", f"Cơ quan nhận chưa đăng ký với trục: {', '.join(unknown) or '—'}.")
     kept = "status" if kind == "status" else "package"
-    return Sending(kept, system.organ_id, recipients, message.document_id[:160], rt.store.put(body, ".xml"))
+    return Sending(kept, system.organ_id, recipients, envelope.document_id[:160], rt.store.put(body, ".xml"))
 
 
 def vxp_keep(session: Session, sending: Sending) -> str:
-    """sendEdoc, the writing: one item per recipient under one DocId (the file stored once); returns it."""
+    """sendEdoc, the writing: one item per recipient under one DocId (the file stored once); returns it. The same
+    file sent again by the same agency (a replayed or retried request) is answered with the first DocId."""
+    earlier = _earlier(session, sending)
+    if earlier is not None:
+        return earlier
     doc_id = uuid.uuid4().hex
-    for organ in sending.recipients:
-        session.add(
-            HubMessage(
-                message_id=doc_id,
-                kind=sending.kind,
-                from_organ=sending.sender,
-                to_organ=organ,
-                document_key=sending.document_key,
-                body_sha256=sending.body_sha256,
-            )
-        )
+    try:
+        with session.begin_nested():
+            for organ in sending.recipients:
+                session.add(
+                    HubMessage(
+                        message_id=doc_id,
+                        kind=sending.kind,
+                        from_organ=sending.sender,
+                        to_organ=organ,
+                        document_key=sending.document_key,
+                        body_sha256=sending.body_sha256,
+                        sent_key=_sent_key(sending, organ),
+                    )
+                )
+    except IntegrityError:  # the same file kept at this moment by a concurrent request
+        earlier = _earlier(session, sending)
+        assert earlier is not None
+        return earlier
     return doc_id
 
 
-def _recipients(message: edxml.Package | edxml.Status, to: str) -> list[str]:
-    if isinstance(message, edxml.Status):
-        return [message.response_for.organ_id] if message.response_for.organ_id else []
-    named = [organ.organ_id for organ in message.recipients if organ.organ_id]
+def _sent_key(sending: Sending, organ: str) -> str:
+    """One file from one agency to one recipient, once: unique among the hub's items."""
+    return hashlib.sha256(f"{sending.sender}\n{organ}\n{sending.body_sha256}".encode()).hexdigest()
+
+
+def _earlier(session: Session, sending: Sending) -> str | None:
+    keys = [_sent_key(sending, organ) for organ in sending.recipients]
+    return session.scalar(select(HubMessage.message_id).where(HubMessage.sent_key.in_(keys)).limit(1))
+
+
+def _recipients(envelope: edxml.Envelope, to: str) -> list[str]:
+    if envelope.is_status:
+        return list(envelope.recipients)
+    named = list(envelope.recipients)
     if to:
         try:
             given = json.loads(to)
@@ -155,8 +191,16 @@ def _item(session: Session, system: HubSystem, doc_id: str, *, lock: bool = Fals
 
 
 def vxp_get(session: Session, rt: Runtime, system: HubSystem, doc_id: str) -> bytes:
-    """getEdoc: one item kept for the system's agency, as the package bytes."""
-    return rt.store.get(_item(session, system, doc_id).body_sha256, ".xml")
+    """getEdoc: one item waiting for the system's agency, as the package bytes; one already taken (done) or
+    refused (fail) is not served again (a replayed request gets nothing)."""
+    item = _item(session, system, doc_id)
+    if item.state != "pending":
+        raise vxp.VxpError(
+            "vxp_already_taken",
+            "Văn bản này đã được hệ thống nhận xử lý xong (done hoặc fail) nên không lấy lại được.",
+            409,
+        )
+    return rt.store.get(item.body_sha256, ".xml")
 
 
 def vxp_update(session: Session, system: HubSystem, doc_id: str, status: str) -> None:
@@ -185,16 +229,33 @@ def vxp_agencies(session: Session) -> list[dict[str, Any]]:
     return [{"id": code, "code": code, "oldCode": ""} | entry for code, entry in seen.items()]
 
 
-def vxp_register_agency(session: Session, system: HubSystem, body: Any) -> HubAgency:
-    """registerAgency: a system adds an agency to the directory (its own organ, or under it), or changes it."""
+def vxp_register_agency(session: Session, system: HubSystem, signed: vxp.Signed, raw: bytes) -> HubAgency:
+    """registerAgency: a system adds its own agency's entry, or one of a unit under it, to the directory, or
+    changes one it registered; the body is the one whose hash was signed (the SDK sends it unsigned: such a call
+    is refused, and the hub's operator registers the agency instead)."""
+    if signed.get("hash-file").lower() != vxp.file_hash(raw):
+        raise vxp.VxpError("vxp_file_hash", "Nội dung gửi không khớp với mã băm (hash-file) đã ký.")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
     if not isinstance(body, dict) or not str(body.get("code") or "").strip() or not str(body.get("name") or "").strip():
         raise vxp.VxpError("vxp_bad_agency", "Cần mã (code) và tên (name) của cơ quan.")
     code = str(body["code"]).strip()[:32]
     parent = str(body.get("pcode") or body.get("pid") or "").strip()[:32]
-    if system.organ_id not in (code, parent):
-        raise vxp.VxpError("vxp_not_yours", "Hệ thống chỉ đăng ký cơ quan của mình hoặc đơn vị trực thuộc.", 403)
+    if code != system.organ_id and not organ_under(code, system.organ_id):
+        raise vxp.VxpError(
+            "vxp_not_yours",
+            f"Hệ thống chỉ đăng ký cơ quan của mình ({system.organ_id}) hoặc đơn vị trực thuộc (mã dưới mã đó).",
+            403,
+        )
+    if parent and parent != system.organ_id and not organ_under(parent, system.organ_id):
+        raise vxp.VxpError("vxp_not_yours", "Đơn vị cấp trên phải là cơ quan của hệ thống hoặc đơn vị trực thuộc.", 403)
+    other_system = session.scalar(
+        select(HubSystem.system_id).where(HubSystem.organ_id == code, HubSystem.system_id != system.system_id)
+    )
     agency = session.scalar(select(HubAgency).where(HubAgency.code == code))
-    if agency is not None and agency.registered_by != system.system_id:
+    if other_system is not None or (agency is not None and agency.registered_by != system.system_id):
         raise vxp.VxpError("vxp_not_yours", "Cơ quan này do hệ thống khác đăng ký.", 403)
     if agency is None:
         agency = HubAgency(code=code, registered_by=system.system_id)
@@ -202,6 +263,23 @@ def vxp_register_agency(session: Session, system: HubSystem, body: Any) -> HubAg
     agency.parent_code, agency.name = parent, str(body["name"]).strip()[:255]
     agency.mail = str(body.get("mail") or "").strip()[:255]
     return agency
+
+
+_ORGAN_CODE = re.compile(r"(\d{3})\.(\d{2})\.(\d{2})\.([A-Z]\d{2})")
+
+
+def organ_under(code: str, organ: str) -> bool:
+    """Whether `code` is a unit under `organ` in the national organ codes (Decision 20/2020/QĐ-TTg,
+    `A.B.C.D` from the lowest level to the highest, zeros where a level is not used): every level the organ
+    fills is the same, and the code fills one more."""
+    unit, above = _ORGAN_CODE.fullmatch(code), _ORGAN_CODE.fullmatch(organ)
+    if unit is None or above is None or code == organ:
+        return False
+    # From the highest level (D) down: the organ's filled levels are the unit's; the rest the unit may fill.
+    for mine, its in zip(reversed(unit.groups()), reversed(above.groups()), strict=True):
+        if int(its.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") or 0) and mine != its:
+            return False
+    return True
 
 
 def vxp_delete_agency(session: Session, system: HubSystem, code: str) -> None:

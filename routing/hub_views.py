@@ -4,6 +4,7 @@ it: the SDK's base URL is this blueprint's prefix (http://hub/vxp). Its answers 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from typing import Any
 
@@ -41,10 +42,13 @@ def _vxp_too_large(_: RequestEntityTooLarge) -> Response:
     return _vxp_answer(vxp.failure("edxml_too_large", f"Gói tin edXML quá lớn (tối đa {limit} MB)."), 413)
 
 
-def _vxp_caller(session: Session) -> tuple[HubSystem, vxp.Signed]:
-    """The registered system behind a signed request (checked before its body is read)."""
+def _vxp_caller(session: Session, operation: str) -> tuple[HubSystem, vxp.Signed]:
+    """The registered system behind a request signed for `operation` (checked before its body is read)."""
     headers = {name.lower(): value for name, value in request.headers.items()}
-    signed = vxp.verify(headers, lambda system_id: hub.system_secret(session, system_id))
+    hours = runtime().settings.vxp_timestamp_window_hours
+    window = dt.timedelta(hours=hours) if hours else None
+    now = dt.datetime.now(dt.UTC)
+    signed = vxp.verify(headers, operation, lambda system_id: hub.system_secret(session, system_id), now, window)
     return hub.system_of(session, signed), signed
 
 
@@ -55,7 +59,7 @@ def vxp_send() -> Response:
     request.max_content_length = edxml.MAX_PACKAGE_BYTES + 2
     with rt.readers() as reader:
         # Read, parsed and checked on a snapshot: the write transaction only keeps it.
-        system, signed = _vxp_caller(reader)
+        system, signed = _vxp_caller(reader, "sendEdoc")
         sending = hub.vxp_check(reader, rt, system, signed, request.get_data())
     doc_id = hub.vxp_keep(db(), sending)
     commit()
@@ -66,7 +70,7 @@ def vxp_send() -> Response:
 def vxp_received() -> Response:
     """getReceivedEdocList: the items waiting for the caller's agency (messagetype edoc or status)."""
     session = db()
-    system, signed = _vxp_caller(session)
+    system, signed = _vxp_caller(session, "getReceivedEdocList")
     return _vxp_answer(vxp.ok(data=hub.vxp_received(session, system, signed.get("messagetype") or "edoc")))
 
 
@@ -74,7 +78,7 @@ def vxp_received() -> Response:
 def vxp_get() -> Response:
     """getEdoc: one waiting item, the package's bytes in base64."""
     session = db()
-    system, signed = _vxp_caller(session)
+    system, signed = _vxp_caller(session, "getEdoc")
     data = hub.vxp_get(session, runtime(), system, signed.get("docid"))
     return _vxp_answer(vxp.ok(data=base64.b64encode(data).decode("ascii")))
 
@@ -83,7 +87,7 @@ def vxp_get() -> Response:
 def vxp_update() -> Response:
     """updateStatus: the caller took an item (done), could not (fail), or is at it (processing)."""
     session = db()
-    system, signed = _vxp_caller(session)
+    system, signed = _vxp_caller(session, "updateStatus")
     hub.vxp_update(session, system, signed.get("docid"), signed.get("status"))
     commit()
     return _vxp_answer(vxp.ok())
@@ -93,7 +97,7 @@ def vxp_update() -> Response:
 def vxp_count_edoc() -> Response:
     """countReceiveEdoc: how many packages wait for the caller."""
     session = db()
-    system, _ = _vxp_caller(session)
+    system, _ = _vxp_caller(session, "countReceiveEdoc")
     return _vxp_answer(vxp.ok(count=hub.vxp_count(session, system, "edoc")))
 
 
@@ -101,7 +105,7 @@ def vxp_count_edoc() -> Response:
 def vxp_count_status() -> Response:
     """countReceiveStatus: how many status packages wait for the caller."""
     session = db()
-    system, _ = _vxp_caller(session)
+    system, _ = _vxp_caller(session, "countReceiveStatus")
     return _vxp_answer(vxp.ok(count=hub.vxp_count(session, system, "status")))
 
 
@@ -109,16 +113,18 @@ def vxp_count_status() -> Response:
 def vxp_agencies() -> Response:
     """getAgenciesList: the agencies the hub knows."""
     session = db()
-    _vxp_caller(session)
+    _vxp_caller(session, "getAgenciesList")
     return _vxp_answer(vxp.ok(data=hub.vxp_agencies(session)))
 
 
 @vxp_bp.post("/registerAgency")
 def vxp_register_agency() -> Response:
-    """registerAgency: the caller adds its agency, or one under it, to the hub's directory (JSON body)."""
+    """registerAgency: the caller adds its agency, or one under it, to the hub's directory (a JSON body whose
+    hash it signed)."""
     session = db()
-    system, _ = _vxp_caller(session)
-    hub.vxp_register_agency(session, system, request.get_json(silent=True))
+    request.max_content_length = 64 * 1024  # one agency's entry
+    system, signed = _vxp_caller(session, "registerAgency")
+    hub.vxp_register_agency(session, system, signed, request.get_data())
     commit()
     return _vxp_answer(vxp.ok())
 
@@ -127,7 +133,7 @@ def vxp_register_agency() -> Response:
 def vxp_delete_agency() -> Response:
     """deleteAgency: the caller takes an agency it registered out of the directory (AgencyCode)."""
     session = db()
-    system, signed = _vxp_caller(session)
+    system, signed = _vxp_caller(session, "deleteAgency")
     hub.vxp_delete_agency(session, system, signed.get("agencycode"))
     commit()
     return _vxp_answer(vxp.ok())

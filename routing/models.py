@@ -241,7 +241,10 @@ class HubMessage(Base):
     """A package or status message stored at the hub for one recipient until it is delivered."""
 
     __tablename__ = "hub_messages"
-    __table_args__ = (UniqueConstraint("message_id", "to_organ"),)
+    __table_args__ = (
+        UniqueConstraint("message_id", "to_organ"),
+        UniqueConstraint("sent_key", name="uq_hub_messages_sent_key"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(8))
@@ -249,6 +252,8 @@ class HubMessage(Base):
     to_organ: Mapped[str] = mapped_column(String(32), index=True)
     document_key: Mapped[str] = mapped_column(String(160))
     body_sha256: Mapped[str] = mapped_column(String(64))
+    # One file from one agency to one recipient is kept once: a replayed sendEdoc finds the first item by it.
+    sent_key: Mapped[str | None] = mapped_column(String(64), default=None)
     state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending, delivered, failed
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)

@@ -6,10 +6,15 @@ Every parameter travels as an `XroadVnpt-<name>` header. The SDK puts the header
 object (`XroadVnpt-sign-header`) and sends the HMAC-SHA256 of that exact string, keyed with the system's secret
 as written (`XroadVnpt-hash-header`). The server verifies the HMAC over the string received (key order is not
 stable), then takes every parameter from that signed object, never from an unsigned header.
+
+A signature alone would let one captured request be used for another operation or body, or again later. So
+each operation has the parameters it must sign (REQUIRED: sendEdoc's file is bound by its signed `hash-file`,
+updateStatus signs its docId and status, …), and the signed timestamp must be recent (`fresh`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -32,6 +37,27 @@ OPERATIONS = (
 )
 MESSAGE_TYPES = ("edoc", "status")
 STATUSES = ("done", "fail", "processing")
+
+# What each operation must sign besides the system id and the timestamp: its every input. sendEdoc's and
+# registerAgency's bodies are bound by `hash-file` (the SDK's quirky SHA-256 of the body, `file_hash`).
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "sendEdoc": ("messagetype", "hash-file"),
+    "getReceivedEdocList": ("messagetype",),
+    "getEdoc": ("docid",),
+    "updateStatus": ("docid", "status"),
+    "getAgenciesList": (),
+    "registerAgency": ("hash-file",),
+    "deleteAgency": ("agencycode",),
+    "countReceiveEdoc": (),
+    "countReceiveStatus": (),
+}
+# The SDK's timestamp: ddMMyyyy'T'HHmmss then "+" and the milliseconds (not a zone), in the client's local time.
+TIMESTAMP = "%d%m%YT%H%M%S"
+# The SDK writes its machine's local time without a zone: a timestamp is taken as fresh if it is in some zone
+# from UTC-12 to UTC+14, so a client set to UTC or to Vietnam time is judged alike.
+_EAST, _WEST = dt.timedelta(hours=14), dt.timedelta(hours=12)
+_SKEW = dt.timedelta(minutes=5)
+UNAUTHORIZED = "Yêu cầu không được chấp nhận: mã hệ thống hoặc chữ ký không đúng. Kiểm tra mã hệ thống và khóa bí mật."
 
 
 class VxpError(Exception):
@@ -60,18 +86,25 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return headers.get((PREFIX + name).lower(), "")
 
 
-def verify(headers: Mapping[str, str], secret_of: Callable[[str], str | None]) -> Signed:
-    """Check a request's HMAC with the secret of the system it names; return its signed parameters.
+def verify(
+    headers: Mapping[str, str],
+    operation: str,
+    secret_of: Callable[[str], str | None],
+    now: dt.datetime,
+    window: dt.timedelta | None,
+) -> Signed:
+    """Check a request for `operation`: its HMAC with the secret of the system it names, the parameters the
+    operation must sign, and (unless `window` is None) a timestamp within `window` of `now`; its signed parameters.
 
-    `headers` has lower-cased names (the SDK keeps its callers' spelling: names match in any case)."""
+    `headers` has lower-cased names (the SDK keeps its callers' spelling: names match in any case). An unknown
+    system and a wrong secret are answered alike, so which system ids exist cannot be learnt."""
     system_id = _header(headers, "systemid")
     signed, given = _header(headers, "sign-header"), _header(headers, "hash-header")
     secret = secret_of(system_id) if system_id else None
-    if secret is None or not signed or not given:
-        raise VxpError("vxp_unauthorized", "Hệ thống gửi yêu cầu chưa đăng ký với trục hoặc thiếu chữ ký.", 401)
-    expected = hmac.new(secret.encode(), signed.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, given.strip().lower()):
-        raise VxpError("vxp_bad_signature", "Chữ ký của yêu cầu không đúng (sai khóa bí mật?).", 401)
+    # Compared even for an unknown system (with a key nobody holds), so both refusals take the same time.
+    expected = hmac.new((secret or "\x00unknown").encode(), signed.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, given.strip().lower()) or secret is None or not signed:
+        raise VxpError("vxp_unauthorized", UNAUTHORIZED, 401)
     try:
         values = json.loads(signed)
     except ValueError as exc:
@@ -87,7 +120,34 @@ def verify(headers: Mapping[str, str], secret_of: Callable[[str], str | None]) -
             params[str(name)[len(PREFIX) :].lower()] = str(value)
     if params.get("systemid") != system_id:
         raise VxpError("vxp_tampered", "Mã hệ thống khác giá trị đã ký.", 401)
+    missing = [name for name in ("timestamp", *REQUIRED[operation]) if not params.get(name)]
+    if missing:
+        # Headers signed for another operation (or none) do not authorise this one.
+        raise VxpError("vxp_unsigned", f"Yêu cầu {operation} phải ký các tham số: {', '.join(missing)}.", 401)
+    if window is not None and not fresh(params["timestamp"], now, window):
+        raise VxpError(
+            "vxp_stale",
+            f"Thời điểm ký của yêu cầu ({params['timestamp']}) đã quá cũ hoặc ở tương lai: tạo lại đối tượng "
+            "dịch vụ của SDK (thời điểm ký được đặt khi tạo) rồi gửi lại.",
+            401,
+        )
     return Signed(system_id, params)
+
+
+def fresh(timestamp: str, now: dt.datetime, window: dt.timedelta) -> bool:
+    """Whether an SDK timestamp is no older than `window` and not in the future, in some time zone."""
+    try:
+        written = dt.datetime.strptime(timestamp.split("+", 1)[0], TIMESTAMP).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return False
+    earliest, latest = written - _EAST, written + _WEST  # the instant it names, in the zones it may be in
+    return earliest <= now + _SKEW and latest >= now - window
+
+
+def timestamp(moment: dt.datetime) -> str:
+    """A timestamp as the SDK writes it (`27112026T161710+0488`), in Vietnam time."""
+    local = moment.astimezone(dt.timezone(dt.timedelta(hours=7)))
+    return f"{local:{TIMESTAMP}}+{local.microsecond // 1000:04d}"
 
 
 def file_hash(data: bytes) -> str:
@@ -95,9 +155,15 @@ def file_hash(data: bytes) -> str:
     return "".join(format(byte, "x") for byte in hashlib.sha256(data).digest())
 
 
-def sign(system_id: str, secret: str, params: Mapping[str, str], content_type: str) -> dict[str, str]:
-    """The headers of a request as the SDK makes them: every parameter signed."""
-    headers = {PREFIX + "systemid": system_id, PREFIX + "Content-Type": content_type}
+def sign(
+    system_id: str, secret: str, params: Mapping[str, str], content_type: str, moment: dt.datetime | None = None
+) -> dict[str, str]:
+    """The headers of a request as the SDK makes them, stamped `moment` (now): every parameter signed."""
+    headers = {
+        PREFIX + "systemid": system_id,
+        PREFIX + "timestamp": timestamp(moment or dt.datetime.now(dt.UTC)),
+        PREFIX + "Content-Type": content_type,
+    }
     headers |= {PREFIX + name: value for name, value in params.items()}
     signed = json.dumps(headers, separators=(",", ":"), ensure_ascii=False)
     return headers | {

@@ -7,15 +7,17 @@ not know (failed at once, shown, clerks notified). The SDK's own client takes pa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from sqlalchemy import select
 
-from routing import edxml
+from routing import edxml, edxml_build, vxp
 from routing.models import HubMessage
 from tests.support import processes
 from tests.support.network import (
@@ -331,3 +333,56 @@ def test_a_system_on_the_sdk_reaches_a_congvan_agency(network: Network, tmp_path
 def sdk(hub: Instance, *args: str) -> dict[str, Any]:
     """The SDK's own client as Văn phòng Chính phủ's system."""
     return sdk_client(hub, VPCP, "vxp-secret-of-vpcp-2026", *args)
+
+
+def test_another_system_cannot_change_or_pre_empt_a_document(network: Network) -> None:
+    """Sở Tài chính's system (registered at the hub) turns hostile against the document A sent B."""
+    a, b, hub = network.a, network.b, network.hub
+    document = a.issue(summary="đề nghị kiểm tra an toàn trục liên thông")
+    day = document["issued_at"][:10].replace("-", "/")
+    key = f"{STNMT},{day},{document['symbol']}"
+    arrived = wait_for(lambda: [i for i in b.incoming() if i["document_key"] == key], 60, "A's package at B", a, b)
+    genuine = arrived[0]
+
+    def send_as_stc(package: edxml.Package) -> dict[str, Any]:
+        body = edxml_build.build(package)
+        params = {"from": STC, "servicetype": "eDoc", "messagetype": "edoc", "hash-file": vxp.file_hash(body)}
+        headers = vxp.sign("sys-stc", SECRETS[STC], params, "application/octet-stream")
+        return dict(requests.post(f"{hub.url}/vxp/sendEdoc", data=body + b"\r\n", headers=headers, timeout=60).json())
+
+    forged = edxml.Package(
+        sender=edxml.Organ(STC, "Sở Tài chính tỉnh Tuyên Quang"),
+        recipients=(edxml.Organ(SNV, "Sở Nội vụ tỉnh Tuyên Quang"),),
+        document_id=key,
+        code_number=document["symbol"].split("/")[0],
+        code_notation=document["symbol"].split("/", 1)[1],
+        place="Tuyên Quang",
+        promulgation_date=day,
+        type=1,
+        type_detail=0,
+        type_name="Công văn",
+        subject="V/v nội dung đã bị sửa",
+        signer_competence="",
+        signer_position="",
+        signer_name="",
+        attachments=(edxml.Attachment("sua.pdf", b"%PDF-1.7\n% forged\n"),),
+        business_type=edxml.UPDATE,
+        business_type_written="2",
+        business_document_id=key,
+    )
+    # Under A's DocumentId (to change it, or to have taken it before A's came): refused by the hub.
+    refused = send_as_stc(forged)
+    assert refused["ErrorCode"] == "vxp_foreign_document_id", refused
+    # Under a DocumentId of its own, updating A's: it reaches B as a document of Sở Tài chính's, A's untouched.
+    own_key = f"{STC},{day},99/STC-TH"
+    sent = send_as_stc(dataclasses.replace(forged, document_id=own_key, code_number="99", code_notation="STC-TH"))
+    assert sent["status"] == "OK", sent
+    theirs = wait_for(lambda: [i for i in b.incoming() if i["document_key"] == own_key], 60, "STC's package at B", b)
+    assert theirs[0]["sender"]["code"] == STC and theirs[0]["subject"] == "V/v nội dung đã bị sửa"
+    (still,) = [i for i in b.incoming() if i["document_key"] == key]
+    assert (still["id"], still["subject"], still["revision"], still["sender"]["code"]) == (
+        genuine["id"],
+        genuine["subject"],
+        genuine["revision"],
+        STNMT,
+    )

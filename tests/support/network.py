@@ -210,8 +210,13 @@ INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
 def sdk_client(hub_instance: Instance, system_id: str, secret: str, *args: str) -> dict[str, Any]:
     """One call of the national SDK's own client (../shared/interop/vxp) against a hub's /vxp; its answer (the
     SDK's result object) with lower-cased field names."""
+    return sdk_call(f"{hub_instance.url}/vxp", system_id, secret, *args)
+
+
+def sdk_call(url: str, system_id: str, secret: str, *args: str) -> dict[str, Any]:
+    """One call of the national SDK's own client against any VXP base URL; its answer, lower-cased names."""
     done = subprocess.run(
-        [str(INTEROP / "vxp"), "client", f"{hub_instance.url}/vxp", system_id, secret, *args],
+        [str(INTEROP / "vxp"), "client", url, system_id, secret, *args],
         capture_output=True,
         text=True,
         timeout=120,
