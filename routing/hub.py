@@ -108,40 +108,44 @@ def vxp_check(session: Session, rt: Runtime, system: HubSystem, signed: vxp.Sign
 
 def vxp_keep(session: Session, sending: Sending) -> str:
     """sendEdoc, the writing: one item per recipient under one DocId (the file stored once); returns it. The same
-    file sent again by the same agency (a replayed or retried request) is answered with the first DocId."""
-    earlier = _earlier(session, sending)
-    if earlier is not None:
-        return earlier
-    doc_id = uuid.uuid4().hex
+    file sent again by the same agency (a replayed or retried request) is answered with the first DocId, an item
+    added only for a recipient it did not name before."""
     try:
         with session.begin_nested():
-            for organ in sending.recipients:
-                session.add(
-                    HubMessage(
-                        message_id=doc_id,
-                        kind=sending.kind,
-                        from_organ=sending.sender,
-                        to_organ=organ,
-                        document_key=sending.document_key,
-                        body_sha256=sending.body_sha256,
-                        sent_key=_sent_key(sending, organ),
-                    )
-                )
+            doc_id = _keep(session, sending)
     except IntegrityError:  # the same file kept at this moment by a concurrent request
-        earlier = _earlier(session, sending)
-        assert earlier is not None
-        return earlier
+        with session.begin_nested():
+            doc_id = _keep(session, sending)
+    return doc_id
+
+
+def _keep(session: Session, sending: Sending) -> str:
+    keys = {_sent_key(sending, organ): organ for organ in sending.recipients}
+    earlier = session.execute(
+        select(HubMessage.sent_key, HubMessage.message_id).where(HubMessage.sent_key.in_(list(keys)))
+    ).all()
+    doc_id = earlier[0].message_id if earlier else uuid.uuid4().hex
+    kept = {row.sent_key for row in earlier}
+    for key, organ in keys.items():
+        if key not in kept:
+            session.add(
+                HubMessage(
+                    message_id=doc_id,
+                    kind=sending.kind,
+                    from_organ=sending.sender,
+                    to_organ=organ,
+                    document_key=sending.document_key,
+                    body_sha256=sending.body_sha256,
+                    sent_key=key,
+                )
+            )
+    session.flush()
     return doc_id
 
 
 def _sent_key(sending: Sending, organ: str) -> str:
     """One file from one agency to one recipient, once: unique among the hub's items."""
     return hashlib.sha256(f"{sending.sender}\n{organ}\n{sending.body_sha256}".encode()).hexdigest()
-
-
-def _earlier(session: Session, sending: Sending) -> str | None:
-    keys = [_sent_key(sending, organ) for organ in sending.recipients]
-    return session.scalar(select(HubMessage.message_id).where(HubMessage.sent_key.in_(keys)).limit(1))
 
 
 def _recipients(envelope: edxml.Envelope, to: str) -> list[str]:

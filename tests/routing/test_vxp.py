@@ -3,6 +3,7 @@ only a registered system with its own secret gets an answer; another system's it
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from routing import hub, vxp
 from routing.models import HubMessage
@@ -210,3 +212,22 @@ def test_organ_codes_under_an_organ() -> None:
     assert not hub.organ_under(province, department) and not hub.organ_under(department, department)
     assert not hub.organ_under("000.01.04.H57", department) and not hub.organ_under("000.00.00.G22", province)
     assert not hub.organ_under("000.00.09.H41", province) and not hub.organ_under("free text", province)
+
+
+def test_a_file_sent_again_is_kept_once_per_recipient(tmp_path: Path, keys_dir: Path, password_hash: str) -> None:
+    app: Flask = build_app(f"sqlite:///{tmp_path}/hub.db", tmp_path, keys_dir, password_hash, HUB_MODE=True)
+    rt = app.extensions["congvan"]
+    C = "000.00.11.H57"
+    sending = hub.Sending("package", A, [B], "x", rt.store.put(b"<edXML/>", ".xml"))
+    with rt.sessions() as session, session.begin():
+        first = hub.vxp_keep(session, sending)
+    with rt.sessions() as session, session.begin():
+        assert hub.vxp_keep(session, sending) == first  # a replay or a retry: the first item
+        # The same file to one more recipient: that one gets an item, under the same DocId.
+        assert hub.vxp_keep(session, dataclasses.replace(sending, recipients=[B, C])) == first
+        other = hub.vxp_keep(session, dataclasses.replace(sending, body_sha256=rt.store.put(b"<other/>", ".xml")))
+        assert other != first
+    with rt.readers() as session:
+        rows = session.execute(select(HubMessage.message_id, HubMessage.to_organ).order_by(HubMessage.id)).all()
+    assert [tuple(r) for r in rows] == [(first, B), (first, C), (other, B)]
+    rt.close()
