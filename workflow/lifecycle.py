@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signing import pdf as signing_pdf
@@ -20,7 +21,7 @@ from workflow.errors import Conflict, Forbidden, Invalid, Unprocessable
 from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
 from workflow.notifications import notify
 from workflow.runtime import Runtime
-from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, BatchState, Transition, next_state
+from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, BatchState, ItemStatus, Transition, next_state
 
 T = TypeVar("T")
 
@@ -62,10 +63,25 @@ def transition(
     document.state = step.target
     if action == "return":
         document.return_reason = reason
+        _leave_open_batches(session, document)
     if reason:
         detail["reason"] = reason
     _tell(session, document, action, reason)
     return audit(session, actor, action, document, before, step.target, **detail)
+
+
+def _leave_open_batches(session: Session, document: Document) -> None:
+    """A returned document leaves the batches still waiting for the leader's confirmation (one made at the
+    cut-off, prepared ahead): it comes back through review into a new batch, never held by the old one."""
+    waiting = select(SigningBatch.id).where(SigningBatch.state == BatchState.OPEN)
+    for item in session.scalars(
+        select(SigningBatchItem).where(
+            SigningBatchItem.document_id == document.id,
+            SigningBatchItem.status == ItemStatus.PENDING,
+            SigningBatchItem.batch_id.in_(waiting),
+        )
+    ):
+        session.delete(item)
 
 
 def _tell(session: Session, document: Document, action: str, reason: str | None) -> None:
@@ -83,6 +99,9 @@ def approve(session: Session, rt: Runtime, actor: Person, document: Document) ->
     """Approve a draft: add the empty number/date fields and the leader's signature field."""
     version = document.current_version
     transition(session, actor, document, "approve", sha256_reviewed=version.sha256)
+    if version.kind == "prepared":
+        # Approved before, returned by the leader and sent back unchanged: its fields are there already.
+        return {"sha256": version.sha256}
     try:
         prepared = signing_pdf.prepare(read_pdf(rt, version), layout_of(version))
     except PdfError as exc:
