@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from workflow.auth import Reauthenticated
 from workflow.documents import get_document
-from workflow.errors import DispatchRefused, NotFound
+from workflow.errors import DispatchRefused, Invalid, NotFound
 from workflow.issuance import dispatch, issue
 from workflow.lifecycle import approve, check, sign_now, sign_remotely, transition
 from workflow.models import Person
@@ -16,13 +17,22 @@ from workflow.signals import document_recalled
 
 
 def act(
-    session: Session, rt: Runtime, actor: Person, document_id: int, action: str, reason: str | None = None
+    session: Session,
+    rt: Runtime,
+    actor: Person,
+    document_id: int,
+    action: str,
+    reason: str | None = None,
+    proof: Reauthenticated | None = None,
 ) -> dict[str, Any]:
-    """Take a lifecycle action on a document through the API; returns what happened."""
+    """Take a lifecycle action on a document through the API; returns what happened. A signature needs the
+    leader's `proof` (password or one-time code given again), as a batch's confirmation does."""
     document = get_document(session, actor, document_id, lock=True)
     if action == "approve":
         return approve(session, rt, actor, document)
     if action == "sign":
+        if proof is None or proof.person_id != actor.id:
+            raise Invalid("missing_field", "Cần nhập lại mật khẩu (hoặc mã xác thực) để xác nhận ký.", field="password")
         if document.signer.signer_kind == "csc":
             return sign_remotely(session, actor, document)
         sign_now(session, rt, actor, document)

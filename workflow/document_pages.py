@@ -20,6 +20,7 @@ from signing import inspection
 from workflow import (
     access,
     actions,
+    auth,
     directory,
     documents,
     drafting,
@@ -27,11 +28,11 @@ from workflow import (
     render,
     search,
 )
-from workflow.errors import DomainError, Invalid, NotFound
+from workflow.errors import DomainError, Invalid, NotFound, Unauthenticated
 from workflow.models import Document, Person
 from workflow.pages import actor, back, bp, my_id, page_arg, said, same_site_path, signed_in, typed_date
 from workflow.signals import document_panels
-from workflow.states import ACTION_LABELS, ACTIONS, NEEDS_REASON, STATE_LABELS
+from workflow.states import ACTIONS, NEEDS_REASON, STATE_LABELS
 from workflow.web import commit, db, inline_pdf, path_id, runtime
 
 
@@ -132,9 +133,13 @@ def preview() -> Response:
     return inline_pdf(drafting.preview(runtime(), person_id, _draft_form()), "xem-truoc.pdf")
 
 
+# The everyday steps first; returning, withdrawing and recalling after them, never where a hurried click lands.
+ACTION_ORDER = ("submit", "approve", "sign", "issue", "dispatch", "return", "withdraw", "recall")
+
+
 def _allowed(person: Person, document: Document) -> list[str]:
     allowed = []
-    for action in ACTIONS:
+    for action in sorted(ACTIONS, key=ACTION_ORDER.index):
         try:
             lifecycle.check(person, document, action)
         except DomainError:
@@ -229,8 +234,26 @@ def document_act(doc_id: str, action: str) -> BaseResponse:
         flash(_("Thao tác không tồn tại."), "error")
         return back()
     reason = request.form.get("reason", "").strip() or None
+    summary = documents.get_document(db(), actor(), path_id(doc_id)).summary
+    proof = None
+    if action == "sign":
+        # A signature asks for the password (or the one-time code) again, wherever it is given from.
+        form = request.form
+        try:
+            proof = auth.reauthenticate(
+                db(),
+                runtime(),
+                actor(),
+                request.remote_addr or "",
+                password=form.get("password", ""),
+                code=form.get("code", ""),
+            )
+        except (Unauthenticated, Invalid) as exc:
+            commit()  # a wrong password counts towards throttling
+            flash(exc.message, "error")
+            return back()
     try:
-        result = actions.act(db(), runtime(), actor(), path_id(doc_id), action, reason)
+        result = actions.act(db(), runtime(), actor(), path_id(doc_id), action, reason, proof)
     except DomainError as exc:
         if not exc.recorded:
             raise
@@ -240,13 +263,37 @@ def document_act(doc_id: str, action: str) -> BaseResponse:
     commit()
     if "error" in result.get("dispatch", {}):
         flash(result["dispatch"]["error"]["message"], "error")
+    elif result.get("awaiting_approval"):
+        flash(
+            _(
+                "Đã gửi yêu cầu ký văn bản «%(summary)s» tới dịch vụ ký số từ xa: duyệt trên điện thoại để hoàn tất.",
+                summary=summary,
+            ),
+            "ok",
+        )
     elif action == "issue":
-        flash(_("Đã phát hành: số, ký hiệu %(symbol)s.", symbol=result["symbol"]), "ok")
+        flash(
+            _("Đã phát hành văn bản «%(summary)s»: số, ký hiệu %(symbol)s.", summary=summary, symbol=result["symbol"]),
+            "ok",
+        )
     else:
-        flash(_("Đã %(action)s.", action=_(ACTION_LABELS[action])), "ok")
+        flash(_done(action, summary), "ok")
     # From a queue (the signing book's reader): on to its next item.
     following = same_site_path(request.form.get("next", ""))
     return redirect(following) if following else back()
+
+
+def _done(action: str, summary: str) -> str:
+    """What a step did, naming the document."""
+    return {
+        "submit": _("Đã trình duyệt văn bản «%(summary)s».", summary=summary),
+        "approve": _("Đã duyệt văn bản «%(summary)s».", summary=summary),
+        "return": _("Đã trả lại văn bản «%(summary)s».", summary=summary),
+        "sign": _("Đã ký văn bản «%(summary)s».", summary=summary),
+        "withdraw": _("Đã rút văn bản «%(summary)s».", summary=summary),
+        "dispatch": _("Đã gửi văn bản «%(summary)s».", summary=summary),
+        "recall": _("Đã thu hồi văn bản «%(summary)s».", summary=summary),
+    }[action]
 
 
 @bp.post("/documents/<doc_id>/versions")

@@ -13,7 +13,7 @@ from workflow.openapi import PDF, described
 from workflow.paging import Page
 from workflow.states import ACTIONS
 from workflow.views import bp
-from workflow.web import commit, db, ok, path_id, person, person_id, runtime, uploaded
+from workflow.web import commit, db, ok, path_id, person, person_id, reauthenticated, runtime, uploaded
 
 
 @bp.post("/documents")
@@ -197,14 +197,16 @@ def list_comments(doc_id: str) -> tuple[Response, int]:
 
 
 @bp.post("/documents/<doc_id>/actions/<action>")
-@described(body=schemas.Reason, answers={200: answers.Acted}, path_enums={"action": tuple(ACTIONS)})
-def document_action(doc_id: str, action: str, body: schemas.Reason) -> tuple[Response, int]:
-    """Take a lifecycle action: submit, approve, return, sign, issue, withdraw, dispatch, recall. A failed
-    issuance answers 503 issue_failed with detail.voided (the number it took stays voided in the register)."""
+@described(body=schemas.ActionIn, answers={200: answers.Acted}, path_enums={"action": tuple(ACTIONS)})
+def document_action(doc_id: str, action: str, body: schemas.ActionIn) -> tuple[Response, int]:
+    """Take a lifecycle action: submit, approve, return, sign, issue, withdraw, dispatch, recall. Signing needs
+    `password` (or `code`, the one-time code) again. A failed issuance answers 503 issue_failed with
+    detail.voided (the number it took stays voided in the register)."""
     actor = person()
     if action not in ACTIONS:
         raise NotFound("unknown_action", "Thao tác không tồn tại.")
-    result = actions.act(db(), runtime(), actor, path_id(doc_id), action, body.reason or None)
+    proof = reauthenticated(actor, body.password, body.code) if action == "sign" else None
+    result = actions.act(db(), runtime(), actor, path_id(doc_id), action, body.reason or None, proof)
     commit()
     document = documents.get_document(db(), actor, path_id(doc_id))
     return ok({"document": serializers.document_json(document), "result": result})

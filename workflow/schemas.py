@@ -208,6 +208,13 @@ class Reason(Request):
     reason: str | None = Field(None, max_length=2000, title="lý do")
 
 
+class ActionIn(Reason):
+    """A lifecycle action: a reason where it needs one; signing needs the password (or one-time code) again."""
+
+    password: str = Field("", max_length=1000, title="mật khẩu")
+    code: str = Field("", max_length=20, title="mã xác thực")
+
+
 class CommentIn(Request):
     """A comment on a document."""
 

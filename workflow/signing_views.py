@@ -3,14 +3,13 @@ retry). On the blueprint of workflow/views.py."""
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 
-from workflow import answers, auth, batches, schemas, serializers
+from workflow import answers, batches, schemas, serializers
 from workflow.errors import Invalid
-from workflow.models import Person
 from workflow.openapi import described
 from workflow.views import bp
-from workflow.web import commit, db, failures_counted, ok, path_id, person, runtime
+from workflow.web import commit, db, ok, path_id, person, reauthenticated, runtime
 
 
 @bp.get("/signing-book")
@@ -47,20 +46,11 @@ def get_batch(batch_id: str) -> tuple[Response, int]:
 def confirm_batch(batch_id: str, body: schemas.Proof) -> tuple[Response, int]:
     """The leader confirms the whole batch once, with their password (or TOTP code) again; signing runs in
     the background."""
-    proof = _reauthenticated(person(), body)
+    proof = reauthenticated(person(), body.password, body.code)
     batch = batches.confirm_batch(db(), person(), path_id(batch_id), proof)
     commit()
     db().refresh(batch)
     return ok(serializers.batch_json(batch), 202)
-
-
-def _reauthenticated(actor: Person, body: schemas.Proof) -> auth.Reauthenticated:
-    """The request's password or one-time code checked again; a failure is committed (it counts towards
-    throttling) before it is answered."""
-    with failures_counted():
-        return auth.reauthenticate(
-            db(), runtime(), actor, request.remote_addr or "", password=body.password, code=body.code
-        )
 
 
 @bp.post("/signing-batches/<batch_id>/retry")

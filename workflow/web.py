@@ -53,6 +53,13 @@ def failures_counted() -> Iterator[None]:
         raise
 
 
+def reauthenticated(actor: Person, password: str, code: str) -> auth.Reauthenticated:
+    """The request's password or one-time code checked again before a signature; a failure is committed (it
+    counts towards throttling) before it is answered."""
+    with failures_counted():
+        return auth.reauthenticate(db(), runtime(), actor, request.remote_addr or "", password=password, code=code)
+
+
 def _bearer() -> str:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):

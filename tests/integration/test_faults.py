@@ -158,7 +158,8 @@ class Load:
     def step(self, doc: int, action: str, user: str, target: str) -> bool:
         """Take one step; after a broken answer, find out from the document whether it happened."""
         while not self.stopping.is_set():
-            answer = self.call(action, user, "POST", f"/api/v1/documents/{doc}/actions/{action}", doc=doc)
+            proof = {"password": PASSWORD} if action == "sign" else None
+            answer = self.call(action, user, "POST", f"/api/v1/documents/{doc}/actions/{action}", proof, doc=doc)
             if answer.status < 300 and answer.status != 0:
                 return True
             if answer.status == 409:

@@ -121,7 +121,8 @@ class Instance:
         } | fields
         document = self.ok("chuyenvien", "POST", "/api/v1/documents", payload)
         for action, user in (("submit", "chuyenvien"), ("approve", "truongphong"), ("sign", "giamdoc")):
-            self.ok(user, "POST", f"/api/v1/documents/{document['id']}/actions/{action}")
+            proof = {"password": PASSWORD} if action == "sign" else None
+            self.ok(user, "POST", f"/api/v1/documents/{document['id']}/actions/{action}", proof)
         self.ok("vanthu", "POST", f"/api/v1/documents/{document['id']}/actions/issue")
         return dict(self.ok("vanthu", "GET", f"/api/v1/documents/{document['id']}"))
 

@@ -18,6 +18,12 @@
       if (!window.confirm(signAll.dataset.confirm.replace("{n}", ticked()))) { event.preventDefault(); }
     });
   }
+  // A grave step (a signature, withdrawing or recalling a document): its form says what will happen; ask first.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]:not(#sign-all)"), function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
   // A bulk action (issue, approve): the button counts the ticked documents.
   var bulk = document.getElementById("bulk");
   if (bulk) {
