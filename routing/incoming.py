@@ -25,7 +25,7 @@ from routing.statuses import INCOMING_LABELS as STATE_LABELS
 from workflow import serializers
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Person, Register, Unit
-from workflow.notifications import notify_role
+from workflow.notifications import notify_role, resolve
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.registers import take_number
 from workflow.runtime import Runtime
@@ -341,6 +341,8 @@ def act(
         description = f"Giao {incoming.lead_unit.name if incoming.lead_unit else ''} chủ trì xử lý."
     incoming.state = step.to_state
     _event(session, incoming, action, step.code, actor, **detail)
+    if action in ("register", "return"):  # the clerk has dealt with its arrival
+        resolve(session, "incoming_received", incoming_id=incoming.id)
     outbound.send_status(
         session,
         rt,
@@ -387,6 +389,7 @@ def _answer_recall(
         incoming.state = "recalled"
     incoming.recall_reason = None
     _event(session, incoming, action, code, actor, reason=reason or None)
+    resolve(session, "recall_requested", incoming_id=incoming.id)  # answered
     outbound.send_status(
         session,
         rt,

@@ -26,8 +26,14 @@ from workflow.audit import audit
 from workflow.documents import get_document, read_pdf
 from workflow.errors import Forbidden, Invalid, Unprocessable
 from workflow.models import AuditEvent, Document, Person
-from workflow.notifications import notify_role
+from workflow.notifications import notify_grouped, resolve, role_holders
 from workflow.runtime import Runtime
+
+# Why a delivery to another agency cannot go while the agency has no connection to the national exchange: said
+# plainly, for the clerk (the administrator knows what to set).
+NOT_CONNECTED = (
+    "Chưa kết nối trục liên thông: quản trị viên cần khai báo kết nối của cơ quan với trục liên thông văn bản."
+)
 
 # A message its own job sends at once is leased this long before the reconciler may retry it.
 SEND_LEASE = dt.timedelta(seconds=60)
@@ -321,10 +327,7 @@ def attempt(rt: Runtime, message_row_id: int, *, leased: bool = False) -> str:
         exchange = client(session, rt)
         body, organ_id = rt.store.get(message.body_sha256, ".xml"), message.organ_id
         kind = "status" if message.kind == "status" else "edoc"
-    if exchange is None:
-        outcome = Outcome(False, False, "Chưa cấu hình kết nối trục liên thông (CONGVAN_VXP_URL).")
-    else:
-        outcome = send(exchange, body, kind, organ_id)
+    outcome = Outcome(False, False, NOT_CONNECTED) if exchange is None else send(exchange, body, kind, organ_id)
     with rt.sessions() as session, session.begin():
         return record_outcome(session, rt, message_row_id, outcome)
 
@@ -365,6 +368,10 @@ def record_outcome(session: Session, rt: Runtime, message_row_id: int, outcome: 
             delivery.transport = "delivered"
             delivery.attempts = message.attempts
             delivery.last_error = None
+            if not session.scalar(
+                select(Delivery.id).where(Delivery.document_id == delivery.document_id, Delivery.transport == "failed")
+            ):
+                resolve(session, "delivery_failed", delivery.document)  # every recipient reached now
         return "sent"
     if outcome.retry and message.attempts < rt.settings.retry_max_attempts:
         message.next_attempt_at = now + retry.delay(rt.settings, message.attempts)
@@ -376,15 +383,9 @@ def record_outcome(session: Session, rt: Runtime, message_row_id: int, outcome: 
         delivery.transport, delivery.attempts, delivery.last_error = "failed", message.attempts, outcome.error
         document = delivery.document
         label = delivery.agency.name if delivery.agency else delivery.label
-        notify_role(
-            session,
-            document.agency_id,
-            "clerk",
-            "delivery_failed",
-            f"Gửi văn bản {document.symbol} tới {label} thất bại: {outcome.error}",
-            document,
-            delivery_id=delivery.id,
-        )
+        # One notice per document and cause, naming each recipient it could not reach.
+        clerks = role_holders(session, document.agency_id, "clerk")
+        notify_grouped(session, clerks, "delivery_failed", document, outcome.error or "", label)
         audit(session, None, "delivery_failed", document, delivery_id=delivery.id, error=outcome.error)
         webhooks.emit(session, "delivery.status_changed", webhooks.delivery_payload(delivery))
     return "failed"

@@ -16,7 +16,7 @@ from workflow.audit import audit
 from workflow.documents import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Document, Person
-from workflow.notifications import notify, people_of_unit, withdraw
+from workflow.notifications import notify, people_of_unit, resolve, withdraw
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime, current
 
@@ -143,6 +143,9 @@ def update_status(session: Session, actor: Person, delivery_id: int, code: str, 
         )
     _record(session, delivery, code, reason, actor)
     audit(session, actor, f"receipt_{code}", delivery.document, delivery_id=delivery.id)
+    if code in FINAL and delivery.unit_id is not None:  # finished or refused: nothing waits in the inbox any more
+        told = [delivery.person_id] if delivery.person_id is not None else people_of_unit(session, delivery.unit_id)
+        resolve(session, "incoming_document", delivery.document, told)
     return delivery
 
 
@@ -273,7 +276,7 @@ def edxml_package(session: Session, rt: Runtime, actor: Person, document_id: int
 def needs_admin(error: str | None) -> bool:
     """Whether a delivery failed for want of the administrator's set-up (the exchange not configured, no way to
     an agency): the clerk is told so plainly, and sending again cannot help until it is done."""
-    return bool(error) and ("CONGVAN_" in str(error) or str(error).startswith("Chưa cấu hình"))
+    return bool(error) and (error == outbound.NOT_CONNECTED or str(error).startswith("Chưa cấu hình"))
 
 
 def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now: dt.datetime) -> list[str]:

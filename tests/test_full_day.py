@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
+from routing import outbound
 from tests.support.api import Api
 from tests.support.pdfcheck import assert_issued_pdf, nss_db
 from workflow.demo_day import run_day
@@ -79,7 +80,7 @@ def test_full_day(app: Flask, api: Api, keys_dir: Path, tmp_path: Path) -> None:
         assert by_label["UBND tỉnh"]["purpose"] == "report"
         # No hub and no direct route in this deployment: a visible failure, not a silent wait.
         assert by_label["UBND tỉnh"]["transport"] == "failed"
-        assert by_label["UBND tỉnh"]["last_error"] == "Chưa cấu hình kết nối trục liên thông (CONGVAN_VXP_URL)."
+        assert by_label["UBND tỉnh"]["last_error"] == outbound.NOT_CONNECTED
         assert by_label["Sở Nội vụ"]["channel"] == "edxml"
         # "Lãnh đạo Sở" names people: each leader gets it in person (in Ban Giám đốc's inbox, theirs alone).
         leaders = [d["recipient"] for d in deliveries["deliveries"] if d["recipient"]["kind"] == "person"]

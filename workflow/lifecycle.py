@@ -19,7 +19,7 @@ from workflow.documents import read_pdf
 from workflow.drafting import layout_of, store_version
 from workflow.errors import Conflict, Forbidden, Invalid, Unprocessable
 from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
-from workflow.notifications import notify
+from workflow.notifications import notify, resolve
 from workflow.runtime import Runtime
 from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, BatchState, ItemStatus, Transition, next_state
 
@@ -64,6 +64,11 @@ def transition(
     if action == "return":
         document.return_reason = reason
         _leave_open_batches(session, document)
+    # What the notices asked for is done: the leader signed or returned it; the drafter sent it on again.
+    if before == "awaiting_signature":
+        resolve(session, "to_sign", document)
+    if before == "drafting":
+        resolve(session, "document_returned", document)
     if reason:
         detail["reason"] = reason
     _tell(session, document, action, reason)

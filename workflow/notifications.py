@@ -24,14 +24,19 @@ KIND_LABELS = {
 }
 
 
+def role_holders(session: Session, agency_id: int, role: str) -> list[int]:
+    """The active people of the agency who hold the role."""
+    people = session.scalars(
+        select(Person).join(Unit).where(Unit.agency_id == agency_id, Person.active.is_(True))
+    ).all()
+    return [p.id for p in people if p.has_role(role)]
+
+
 def notify_role(
     session: Session, agency_id: int, role: str, kind: str, message: str, document: Document | None, **detail: Any
 ) -> int:
     """Notify every active person of the agency who holds the role; returns how many were notified."""
-    people = session.scalars(
-        select(Person).join(Unit).where(Unit.agency_id == agency_id, Person.active.is_(True))
-    ).all()
-    return notify(session, [p.id for p in people if p.has_role(role)], kind, message, document, **detail)
+    return notify(session, role_holders(session, agency_id, role), kind, message, document, **detail)
 
 
 def notify(
@@ -56,6 +61,63 @@ def notify(
     return len(rows)
 
 
+def notify_grouped(
+    session: Session, person_ids: list[int], kind: str, document: Document, cause: str, item: str
+) -> int:
+    """One notice per person, document and cause, growing as items join it ("… tới 3 nơi nhận: A, B, C") instead
+    of one notice per item; a notice already read starts a new one. Returns how many people were told anew."""
+    told = 0
+    for person_id in sorted(set(person_ids)):
+        open_notice = next(
+            (
+                n
+                for n in session.scalars(
+                    select(Notification).where(
+                        Notification.person_id == person_id,
+                        Notification.kind == kind,
+                        Notification.document_id == document.id,
+                        Notification.read_at.is_(None),
+                    )
+                )
+                if (n.detail or {}).get("cause") == cause
+            ),
+            None,
+        )
+        if open_notice is None:
+            told += notify(
+                session, [person_id], kind, _grouped(document, cause, [item]), document, cause=cause, items=[item]
+            )
+            continue
+        items = [*open_notice.detail.get("items", []), item]
+        open_notice.detail = {**open_notice.detail, "items": items}
+        open_notice.message = _grouped(document, cause, items)
+    return told
+
+
+def _grouped(document: Document, cause: str, items: list[str]) -> str:
+    named = ", ".join(items[:5]) + (f" và {len(items) - 5} nơi khác" if len(items) > 5 else "")
+    where = named if len(items) == 1 else f"{len(items)} nơi nhận ({named})"
+    return f"Văn bản {document.symbol or ''} «{document.summary}» chưa gửi được tới {where}: {cause}"
+
+
+def resolve(
+    session: Session, kind: str, document: Document | None = None, person_ids: list[int] | None = None, **detail: Any
+) -> int:
+    """The work a kind of notice asked for is done (signed, finished, answered): its unread notices about this
+    document (or with this detail) are marked read, so nobody is told of it any more. Returns how many."""
+    query = select(Notification).where(Notification.kind == kind, Notification.read_at.is_(None))
+    if document is not None:
+        query = query.where(Notification.document_id == document.id)
+    if person_ids is not None:
+        query = query.where(Notification.person_id.in_(person_ids))
+    now = dt.datetime.now(dt.UTC)
+    resolved = 0
+    for row in session.scalars(query.limit(5000)):
+        if all((row.detail or {}).get(name) == value for name, value in detail.items()):
+            row.read_at, resolved = now, resolved + 1
+    return resolved
+
+
 def withdraw(session: Session, document: Document, kind: str) -> int:
     """Remove the notifications of this kind about a document (it is no longer theirs to see)."""
     done = session.execute(
@@ -69,10 +131,24 @@ def people_of_unit(session: Session, unit_id: int) -> list[int]:
     return list(session.scalars(select(Person.id).where(Person.unit_id == unit_id, Person.active.is_(True))))
 
 
+# Work the menu counts already (the returned drafts, the signing book, the unit's inbox): the bell does not count
+# it again; its notices are listed, and resolved when the work is done.
+COUNTED_BY_THE_MENU = ("document_returned", "to_sign", "incoming_document")
+
+
 def unread_count(session: Session, actor: Person) -> int:
-    """How many of the person's notifications are unread."""
+    """How many of the person's notifications are unread, but for what a menu counter shows."""
     query = select(func.count()).select_from(Notification)
-    return int(session.scalar(query.where(Notification.person_id == actor.id, Notification.read_at.is_(None))) or 0)
+    return int(
+        session.scalar(
+            query.where(
+                Notification.person_id == actor.id,
+                Notification.read_at.is_(None),
+                Notification.kind.not_in(COUNTED_BY_THE_MENU),
+            )
+        )
+        or 0
+    )
 
 
 def mark_all_read(session: Session, actor: Person) -> int:

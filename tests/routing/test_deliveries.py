@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from routing import outbound
 from tests.support.api import Api
 
 # These tests run on SQLite and on PostgreSQL.
@@ -19,7 +20,7 @@ def test_unknown_recipient_is_kept_visible(api: Api) -> None:
         ("Sở Tài chính", "agency", "failed", "action"),
         ("Công ty ABC", "unresolved", "unresolved", "info"),
     ]
-    assert board[0]["last_error"] == "Chưa cấu hình kết nối trục liên thông (CONGVAN_VXP_URL)."
+    assert board[0]["last_error"] == outbound.NOT_CONNECTED
     assert board[1]["last_error"] == "Không tìm thấy nơi nhận trong danh bạ."
 
 

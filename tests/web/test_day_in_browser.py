@@ -236,16 +236,19 @@ def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, 
     print(f"\nhead of unit: approve 30 drafts: {review.clicks} clicks, {review.loads} page loads")
     assert review.clicks == 3
 
-    # The drafter keeps a page open: its bell counts what comes back, without a reload.
+    # The drafter keeps a page open: the menu counts what comes back, without a reload.
     drafter = sign_in(browser, site, "chuyenvien")
-    bell = drafter.locator("span[data-live=unread]")
-    unread_before = site.ok("chuyenvien", "GET", "/api/v1/notifications?unread=1")["unread"]
+    returned_counter = drafter.locator("span[data-live=returned]")
+    returned_before = int(returned_counter.inner_text() or 0)
 
     # The leader reads three in the viewer, returns the third with a reason, leaves one out, signs the rest.
     leader = sign_in(browser, site, "giamdoc")
     to_sign = site.ok("giamdoc", "GET", "/api/v1/notifications?unread=1")["notifications"]
     assert sum(1 for n in to_sign if n["kind"] == "to_sign") >= 30  # one for each document to sign
-    expect(leader.locator("span[data-live=unread]")).to_have_text(str(len(to_sign)))
+    # The signing book's counter shows them; the bell does not count them a second time.
+    waiting = len(site.ok("giamdoc", "GET", "/api/v1/signing-book")["documents"])
+    expect(leader.locator("span[data-live=signing]")).to_have_text(str(waiting))
+    expect(leader.locator("span[data-live=unread]")).to_be_hidden()
     task = Counted(leader)
     task.click(leader.get_by_role("link", name=re.compile("Sổ trình ký")))
     task.click(leader.get_by_role("link", name=re.compile("Đọc lần lượt")))
@@ -260,7 +263,7 @@ def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, 
     leader.get_by_label("Lý do trả lại").fill("Bổ sung số liệu quý IV.")
     task.click(leader.get_by_role("button", name="Trả lại"))
     expect(leader.get_by_text("Văn bản 3/29")).to_be_visible()  # on to the next one
-    expect(bell).to_have_text(str(unread_before + 1), timeout=20_000)  # no reload: the page polls
+    expect(returned_counter).to_have_text(str(returned_before + 1), timeout=20_000)  # no reload: the page polls
     drafter.get_by_role("link", name="Thông báo").click()
     expect(
         drafter.get_by_text("Văn bản bị trả lại: «văn bản thứ 03 của ngày» — Bổ sung số liệu quý IV.")
@@ -282,6 +285,9 @@ def test_thirty_documents_read_and_signed_in_one_confirmation(browser: Browser, 
     assert task.clicks <= 8
     book = site.ok("giamdoc", "GET", "/api/v1/signing-book")["documents"]
     assert len(book) == 1  # the one left out waits in the book
+    # The notices of the signed and the returned documents are resolved; the one left out's still waits.
+    notices = site.ok("giamdoc", "GET", "/api/v1/notifications?unread=1")["notifications"]
+    assert [n["document_id"] for n in notices if n["kind"] == "to_sign"] == [book[0]["id"]]
     drafts = site.ok("chuyenvien", "GET", "/api/v1/documents?state=drafting")["documents"]
     assert [d["return_reason"] for d in drafts if d["summary"] in returned] == ["Bổ sung số liệu quý IV."]
 
