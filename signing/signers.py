@@ -58,7 +58,10 @@ def load_pkcs12(data: bytes, passphrase: bytes | None) -> KeySigner:
     try:
         key, cert, others = pkcs12.load_key_and_certificates(data, passphrase)
     except ValueError as exc:
-        raise SigningError("key_unreadable", "Không mở được tệp khóa ký (PKCS#12).") from exc
+        raise SigningError(
+            "key_unreadable",
+            "Không mở được tệp khóa ký (PKCS#12): mật khẩu bảo vệ khóa sai hoặc chưa được cung cấp, hoặc tệp bị hỏng.",
+        ) from exc
     if key is None or cert is None:
         raise SigningError("key_unreadable", "Tệp PKCS#12 không có khóa hoặc chứng thư.")
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):

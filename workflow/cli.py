@@ -28,7 +28,22 @@ def upgrade_database(url: str) -> None:
     command.upgrade(cfg, "head")
 
 
-@click.group()
+class Commands(click.Group):
+    """The commands: a refusal the domain explains in words (a secret too short, a key that does not open) ends
+    the command with those words and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command, its domain refusals turned into messages."""
+        from signing.errors import SigningError
+        from workflow.errors import DomainError
+
+        try:
+            return super().invoke(ctx)
+        except (DomainError, SigningError) as exc:
+            raise click.ClickException(exc.message) from exc
+
+
+@click.group(cls=Commands)
 def main() -> None:
     """congvan: hệ thống quản lý văn bản và điều hành."""
     # Every command, the web server's included, stops at once on a wrong setting, naming it.

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import json
 import os
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -245,9 +247,31 @@ def split(overrides: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, A
     return ours, others
 
 
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """The CONGVAN_* variables of an environment that are no setting (a misspelling would be silently ignored)."""
+    known = {_variable(name) for name in TYPES} | {f"CONGVAN_{key}_FILE" for key in SECRETS}
+    return sorted(name for name in environ if name.startswith("CONGVAN_") and name not in known)
+
+
+def _refuse_unknown() -> None:
+    unknown = unknown_variables(os.environ)
+    if not unknown:
+        return
+    known = [_variable(name) for name in TYPES] + [f"CONGVAN_{key}_FILE" for key in SECRETS]
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hints.append(f"{name} (có phải {close[0]}?)" if close else name)
+    raise ConfigError(
+        f"Không có thiết lập {', '.join(hints)}: sửa tên biến hoặc bỏ biến đó đi "
+        "(một biến viết sai sẽ bị bỏ qua mà không ai biết)."
+    )
+
+
 def load(overrides: dict[str, Any] | None = None) -> Settings:
     """Merge defaults, the environment and overrides (keys as the variables without CONGVAN_, e.g. JOB_MODE), and
-    check every setting: a ConfigError names the first wrong one."""
+    check every setting: a ConfigError names the first wrong one, or a CONGVAN_* variable that is no setting."""
+    _refuse_unknown()
     values = dict(DEFAULTS)
     for name in TYPES:
         raw = os.environ.get(_variable(name))

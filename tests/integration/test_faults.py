@@ -7,7 +7,7 @@ empty; PostgreSQL is stopped (immediate: no checkpoint, like a crash) and starte
 restarts processes that exit, as compose's `restart: unless-stopped` does. Afterwards: no number used
 twice or skipped, every document signed exactly once, every delivery delivered, every request answered
 2xx persisted, the audit trail complete; the recovery time of each fault is printed (and written to
-$CONGVAN_FAULT_REPORT as JSON when set).
+$FAULT_REPORT as JSON when set).
 """
 
 from __future__ import annotations
@@ -398,8 +398,8 @@ def test_faults_under_load(plant: Plant) -> None:
         "no answer": sum(1 for a in load.answers if a.status == 0),
     }
     print(json.dumps(report, ensure_ascii=False))
-    if os.environ.get("CONGVAN_FAULT_REPORT"):
-        Path(os.environ["CONGVAN_FAULT_REPORT"]).write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    if os.environ.get("FAULT_REPORT"):
+        Path(os.environ["FAULT_REPORT"]).write_text(json.dumps(report, ensure_ascii=False, indent=2))
     check_invariants(plant, load)
 
 

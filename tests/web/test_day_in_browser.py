@@ -2,7 +2,7 @@
 as it runs: gunicorn, an rq worker and the scheduler on 127.0.0.1, SQLite.
 
 Screenshots of each main page at desktop and phone width go to a temporary folder, or to
-docs/screenshots/ with CONGVAN_SCREENSHOTS=docs/screenshots (how the README's pictures are made).
+docs/screenshots/ with SCREENSHOTS_DIR=docs/screenshots (how the README's pictures are made).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = os.environ.get("CONGVAN_SCREENSHOTS")
+    target = os.environ.get("SCREENSHOTS_DIR")
     folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder

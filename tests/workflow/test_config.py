@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +53,51 @@ def test_every_command_stops_at_once_on_a_wrong_setting() -> None:
     )
     assert done.returncode != 0
     assert "CONGVAN_PADES_LEVEL không hợp lệ: 'B-X'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_variable_that_is_no_setting_is_refused_with_the_closest_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The README's shorthand once read as this; it was silently ignored.
+    monkeypatch.setenv("CONGVAN_MAX_PAIR_FAILURES", "3")
+    with pytest.raises(config_module.ConfigError) as refused:
+        config_module.load()
+    assert "CONGVAN_MAX_PAIR_FAILURES (có phải CONGVAN_LOGIN_MAX_PAIR_FAILURES?)" in str(refused.value)
+    monkeypatch.delenv("CONGVAN_MAX_PAIR_FAILURES")
+    monkeypatch.setenv("CONGVAN_SMTP_PASWORD_FILE", "/run/secrets/smtp")
+    with pytest.raises(config_module.ConfigError, match="có phải CONGVAN_SMTP_PASSWORD_FILE"):
+        config_module.load()
+    monkeypatch.delenv("CONGVAN_SMTP_PASWORD_FILE")
+    monkeypatch.setenv("CONGVAN_SMTP_PASSWORD_FILE", os.devnull)  # a secret read from a file is one
+    assert config_module.load().smtp_password == ""
+    done = subprocess.run(
+        [*processes.congvan_command(), "init-db"],
+        env=os.environ | {"CONGVAN_WORKDAY_STRAT": "07:00"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "CONGVAN_WORKDAY_STRAT (có phải CONGVAN_WORKDAY_START?)" in done.stderr
+
+
+def test_the_operators_commands_refuse_in_words_not_tracebacks(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("ngắn")
+    environment = os.environ | {
+        "CONGVAN_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db",
+        "CONGVAN_FILES_DIR": str(tmp_path / "files"),
+        "CONGVAN_KEYS_DIR": str(tmp_path / "keys"),
+        "CONGVAN_HUB_MODE": "true",
+    }
+    add = ["hub", "add-system", "000.00.01.H57", "--name", "Sở thử", "--secret-file", str(secret)]
+    for command in (["init-db"], add):
+        done = subprocess.run(
+            [*processes.congvan_command(), *command],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "ít nhất 16 ký tự" in done.stderr
