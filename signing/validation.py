@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import subprocess
@@ -55,7 +56,8 @@ class SignatureCheck:
     field: str
     signer: str
     intact: bool
-    valid: bool
+    # The signature's value matches the signed bytes (pyHanko's `valid`): one check among several, not a verdict.
+    value_ok: bool
     trusted: bool
     coverage: str
     modification_level: str | None
@@ -72,9 +74,19 @@ class SignatureCheck:
         """True when nothing in the policy above is violated."""
         return not self.problems
 
+    @property
+    def covers(self) -> str:
+        """What the signature vouches for: the whole file, its signed revision with only the additions allowed
+        after it (form fields, validation data, later signatures), or not what the file is now."""
+        if self.coverage == "ENTIRE_FILE":
+            return "whole_file"
+        if self.coverage in GOOD_COVERAGE and self.modification_level in ALLOWED_AFTER and self.ok:
+            return "signed_revision_and_allowed_additions"
+        return "not_the_file_as_it_is"
+
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self) | {"ok": self.ok}
+        """JSON-ready form, our verdict on this signature first."""
+        return {"verdict": "valid" if self.ok else "invalid", "covers": self.covers} | asdict(self) | {"ok": self.ok}
 
 
 @dataclass(frozen=True)
@@ -84,9 +96,14 @@ class TimestampCheck:
     field: str
     time: str | None
     intact: bool
-    valid: bool
+    value_ok: bool  # the token's signature matches (pyHanko's `valid`), not a verdict
     trusted: bool
     tsa: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, our verdict on this timestamp first."""
+        good = self.intact and self.value_ok and self.trusted
+        return {"verdict": "valid" if good else "invalid"} | asdict(self)
 
 
 @dataclass(frozen=True)
@@ -108,7 +125,7 @@ class Report:
         return {
             "verdict": self.verdict,
             "signatures": [s.as_dict() for s in self.signatures],
-            "timestamps": [asdict(t) for t in self.timestamps],
+            "timestamps": [t.as_dict() for t in self.timestamps],
         }
 
 
@@ -182,7 +199,7 @@ def _check(
             field=str(embedded.field_name),
             signer="",
             intact=False,
-            valid=False,
+            value_ok=False,
             trusted=False,
             coverage="UNKNOWN",
             modification_level=None,
@@ -218,7 +235,7 @@ def _check(
         field=str(embedded.field_name),
         signer=_name(cert),
         intact=status.intact,
-        valid=status.valid,
+        value_ok=status.valid,
         trusted=status.trusted,
         coverage=coverage,
         modification_level=level_after,
@@ -247,10 +264,25 @@ def _timestamp(embedded: EmbeddedPdfSignature, context: ValidationContext) -> Ti
         field=str(embedded.field_name),
         time=status.timestamp.isoformat(),
         intact=status.intact,
-        valid=status.valid,
+        value_ok=status.valid,
         trusted=status.trusted,
         tsa=_name(status.signing_cert),
     )
+
+
+def in_zone(report_data: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:
+    """A report's times (as data) in the given zone, as every other time the agency reads."""
+
+    def local(value: str | None) -> str | None:
+        return dt.datetime.fromisoformat(value).astimezone(zone).isoformat() if value else value
+
+    return report_data | {
+        "signatures": [
+            s | {"signing_time": local(s.get("signing_time")), "timestamp": local(s.get("timestamp"))}
+            for s in report_data.get("signatures", [])
+        ],
+        "timestamps": [t | {"time": local(t.get("time"))} for t in report_data.get("timestamps", [])],
+    }
 
 
 def report(data: bytes, trust_roots: list[asn1_x509.Certificate], *, require_revocation: bool = False) -> Report:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -184,12 +184,15 @@ class Done(Answer):
 
 
 class SignatureOut(Answer):
-    """One signature of a PDF checked, with the reasons it is not good (in Vietnamese)."""
+    """One signature of a PDF checked: our verdict on it and what it covers first, then each check and the
+    reasons it is not good (in Vietnamese). `value_ok` is only the cryptographic check of its value."""
 
+    verdict: Literal["valid", "invalid"]
+    covers: Literal["whole_file", "signed_revision_and_allowed_additions", "not_the_file_as_it_is"]
     field: str
     signer: str
     intact: bool
-    valid: bool
+    value_ok: bool
     trusted: bool
     coverage: str
     modification_level: str | None
@@ -204,12 +207,13 @@ class SignatureOut(Answer):
 
 
 class TimestampOut(Answer):
-    """A document timestamp found in a PDF."""
+    """A document timestamp found in a PDF, with our verdict on it."""
 
+    verdict: Literal["valid", "invalid"]
     field: str
     time: str | None
     intact: bool
-    valid: bool
+    value_ok: bool
     trusted: bool
     tsa: str
 

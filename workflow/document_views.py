@@ -7,6 +7,7 @@ import io
 
 from flask import Response, request, send_file
 
+from signing import validation
 from workflow import access, actions, answers, documents, drafting, schemas, search, serializers
 from workflow.errors import Invalid, NotFound
 from workflow.openapi import PDF, described
@@ -128,7 +129,7 @@ def list_signatures(doc_id: str) -> tuple[Response, int]:
     """Validate every signature in the current PDF against the agency's trust roots."""
     document = documents.get_document(db(), person(), path_id(doc_id))
     report = documents.check_signatures(runtime(), document)
-    return ok({"sha256": document.current_version.sha256, **report.as_dict()})
+    return ok({"sha256": document.current_version.sha256, **validation.in_zone(report.as_dict(), runtime().tz)})
 
 
 @bp.post("/validate")

@@ -96,7 +96,7 @@ def validate_upload(rt: Runtime, data: bytes) -> dict[str, Any]:
         raise Invalid("pdf_too_complex", exc.message) from exc
     return {
         "sha256": hashlib.sha256(data).hexdigest(),
-        **answer,
+        **validation.in_zone(answer, rt.tz),
         "trust_list": [c.subject.human_friendly for c in roots],
     }
 

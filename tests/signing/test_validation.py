@@ -60,7 +60,7 @@ def test_a_page_appended_after_signing_is_invalid(signed: tuple[bytes, list], tm
     writer.write(out)
     report = validation.report(out.getvalue(), roots)
     check = report.signatures[0]
-    assert check.intact and check.valid  # the signed bytes themselves are untouched ...
+    assert check.intact and check.value_ok  # the signed bytes themselves are untouched ...
     assert report.verdict == "invalid" and check.modification_level not in validation.ALLOWED_AFTER  # ... but not ok
     assert "Signature is Valid." in _pdfsig(out.getvalue(), tmp_path)  # pdfsig alone would not notice
 

@@ -40,10 +40,10 @@ def assert_issued_pdf(data: bytes, keys_dir: Path, nss: Path, tmp: Path, symbol:
     checks = validation.validate(data, roots)
     assert [c.field for c in checks] == ["chu_ky_lanh_dao", "chu_ky_co_quan"]
     leader, agency = checks
-    assert leader.intact and leader.valid and leader.trusted
+    assert leader.intact and leader.value_ok and leader.trusted
     assert leader.coverage == "ENTIRE_REVISION"
     assert leader.modification_level == "FORM_FILLING"
-    assert agency.intact and agency.valid and agency.trusted
+    assert agency.intact and agency.value_ok and agency.trusted
     assert agency.coverage == "ENTIRE_FILE"
     assert agency.modification_level == "NONE"
     reader = PdfFileReader(io.BytesIO(data))
