@@ -206,7 +206,11 @@ def test_page_images_are_of_the_version_shown(api: Api) -> None:
     doc = api.draft(body="Phiên bản một./.")
     client = sign_in(api.client.application, "chuyenvien")
     first = client.get(f"/documents/{doc['id']}/versions/1/pages/1.png")
-    assert first.status_code == 200 and "immutable" in first.headers["Cache-Control"]
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "private, max-age=28800"
+    # A confidential document's pages are kept by no cache, on a shared computer's browser neither.
+    secret = api.draft(body="Nội dung mật./.", confidentiality="mat")
+    kept = client.get(f"/documents/{secret['id']}/versions/1/pages/1.png")
+    assert kept.status_code == 200 and kept.headers["Cache-Control"] == "no-store"
     response = api.as_(
         "chuyenvien", "POST", f"/api/v1/documents/{doc['id']}/versions", json={"body": "Phiên bản hai, khác hẳn./."}
     )

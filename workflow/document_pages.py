@@ -222,8 +222,14 @@ def document_page(doc_id: str, seq: str, page: str) -> Response:
     dpi = render.PREVIEW_DPI * (int(scale) if scale in ("2", "3") else 1)
     image = render.page_png(data, number, max_pixels=runtime().limits.image_pixels, dpi=dpi)
     response = Response(image, mimetype="image/png")
-    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"  # a version never changes
+    # A version never changes, so an ordinary document's page may stay a working day in this person's browser
+    # (paging back and forth in the reader); a confidential one's is never kept by any cache.
+    confidential = found.confidentiality != "thuong"
+    response.headers["Cache-Control"] = "no-store" if confidential else f"private, max-age={PAGE_CACHE_SECONDS}"
     return response
+
+
+PAGE_CACHE_SECONDS = 8 * 3600
 
 
 @bp.post("/documents/<doc_id>/act/<action>")
