@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -47,6 +47,11 @@ class DeliveryOut(Answer):
     purpose: str | None
     channel: str
     transport: str | None
+    sending: Literal["sent", "paper", "sending", "not_sent", "failed"] = Field(
+        description="how the document went: sent, on paper, being sent, not sent yet (no way), failed"
+    )
+    sending_label: str
+    paper_note: str | None
     status: str | None
     status_label: str
     status_reason: str | None

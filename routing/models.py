@@ -45,9 +45,12 @@ class Delivery(Base):
     purpose: Mapped[str] = mapped_column(String(16))  # action | report | info
     channel: Mapped[str] = mapped_column(String(16))  # internal | edxml | none
     # pending: not yet delivered; delivered; failed (visible to the clerk); unresolved: no directory match.
+    # pending, delivered, failed, unresolved (nobody found), paper (the clerk sent it on paper instead)
     transport: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    # How, by whom and when the paper copy went, for a recipient not reached electronically.
+    paper_note: Mapped[str | None] = mapped_column(Text, default=None)
     status_code: Mapped[str | None] = mapped_column(String(2), default=None)
     status_reason: Mapped[str | None] = mapped_column(Text, default=None)
     # For other agencies: the edXML DocumentId sent, and the receiver's time of the recorded status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -92,6 +93,7 @@ def inbox() -> str:
         views=services.INBOX_VIEWS,
         purposes=services.PURPOSES,
         buttons=STATUS_BUTTONS,
+        ranks={code: statuses.rank(code) for code in statuses.LABELS} | {"": 0},
         labels=statuses.LABELS,
         final=statuses.FINAL,
     )
@@ -103,9 +105,19 @@ def delivery_status(delivery_id: str) -> BaseResponse:
     """Move a delivery of my unit to the chosen status (02 needs a reason)."""
     code = request.form.get("status", "")
     reason = request.form.get("reason", "").strip() or None
-    services.update_status(db(), actor(), path_id(delivery_id), code, reason)
+    delivery = services.update_status(db(), actor(), path_id(delivery_id), code, reason)
+    document = delivery.document
     commit()
-    flash(_("Đã cập nhật: %(status)s.", status=_(statuses.LABELS.get(code, code))), "ok")
+    # Named: the page that follows may be the next document's.
+    flash(
+        _(
+            "Văn bản %(symbol)s «%(summary)s»: %(status)s.",
+            symbol=document.symbol or "",
+            summary=document.summary,
+            status=_(statuses.LABELS.get(code, code)),
+        ),
+        "ok",
+    )
     # From the document's page: on to the next document waiting for the unit.
     following = same_site_path(request.form.get("next", ""))
     return redirect(following) if following else back("routing_pages.inbox")
@@ -138,18 +150,33 @@ def addressing_panel(_sender: Any, *, person: Person, document: Document) -> Mar
 
 
 def unresolved_notes(_sender: Any, *, person: Person, documents: list[Document]) -> dict[int, list[str]]:
-    """On the clerk's list of documents to issue: the recipients of each that nobody was found for."""
+    """On the clerk's list of documents to issue: the recipients of each that nobody was found for, and those
+    that cannot be reached electronically (other agencies, while there is no exchange connection)."""
     if not documents:
         return {}
     notes: dict[int, list[str]] = {}
     directory = addressing.Directory(db(), person.unit.agency_id)  # the clerk issues their own agency's
+    connected = bool(runtime().settings.vxp_url)
     for document in documents:
         found = addressing.resolve(directory, document, suggest=False)
         unknown = [t.name for r in found for t in r.targets if t.kind == "unresolved"]
+        outside = [] if connected else [t.name for r in found for t in r.targets if t.kind == "agency"]
+        said = []
         if unknown:
-            notes[document.id] = [
+            said.append(
                 _("%(n)s nơi nhận chưa tìm thấy trong danh bạ: %(names)s", n=len(unknown), names="; ".join(unknown))
-            ]
+            )
+        if outside:
+            said.append(
+                _(
+                    "%(n)s nơi nhận ngoài cơ quan chưa gửi điện tử được (chưa kết nối trục liên thông): %(names)s;"
+                    " sau khi phát hành, gửi bản giấy và ghi nhận ở Theo dõi gửi nhận.",
+                    n=len(outside),
+                    names="; ".join(dict.fromkeys(outside)),
+                )
+            )
+        if said:
+            notes[document.id] = said
     return notes
 
 
@@ -229,6 +256,21 @@ def decide_agency_name(agency_id: str) -> BaseResponse:
     else:
         flash(_("Giữ tên “%(name)s” cho cơ quan %(code)s.", code=agency.code, name=agency.name), "ok")
     return redirect(url_for("routing_pages.agency_names"))
+
+
+@bp.post("/deliveries/<delivery_id>/paper")
+@signed_in
+def delivery_paper(delivery_id: str) -> BaseResponse:
+    """The clerk records the paper copy sent to a recipient not reached electronically (now, by whom, how)."""
+    form = request.form
+    delivery = services.record_paper(
+        db(), actor(), path_id(delivery_id), form.get("way", ""), form.get("carrier", ""), dt.datetime.now(dt.UTC)
+    )
+    label = delivery.agency.name if delivery.agency else delivery.label
+    symbol = delivery.document.symbol or ""
+    commit()
+    flash(_("Đã ghi nhận văn bản %(symbol)s gửi bản giấy tới %(label)s.", symbol=symbol, label=label), "ok")
+    return back("routing_pages.board")
 
 
 @bp.get("/board")

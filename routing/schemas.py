@@ -3,6 +3,7 @@ webhooks) may carry, as pydantic models, like workflow/schemas.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field
@@ -28,6 +29,17 @@ Year = Annotated[int | None, BeforeValidator(empty_is_none)]
 
 
 # --- requests -------------------------------------------------------------------------------------------
+
+
+PaperWay = Annotated[str, one_of(("post", "hand"), "invalid_way", "Cách gửi"), enum(("post", "hand"))]
+
+
+class PaperIn(Request):
+    """The paper copy sent to a recipient not reached electronically: how, by whom, when (absent: now)."""
+
+    way: PaperWay = Field(title="cách gửi")
+    carrier: Text = Field(min_length=1, max_length=255, title="người gửi hoặc đơn vị chuyển phát")
+    sent_at: dt.datetime | None = Field(None, title="thời điểm gửi")
 
 
 class StatusIn(Request):

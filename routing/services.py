@@ -232,6 +232,22 @@ def inbox_waiting(session: Session, actor: Person) -> int:
     return int(count or 0)
 
 
+def sending(delivery: Delivery) -> tuple[str, str]:
+    """How the document went to a recipient, in the same words on every page, answer and printout: (code,
+    label). Not reached for want of the exchange connection is said so (amber), not shown as a failure."""
+    if delivery.transport == "delivered":
+        return "sent", "Đã gửi"
+    if delivery.transport == "paper":
+        return "paper", f"Đã gửi bản giấy ({delivery.paper_note})"
+    if delivery.transport == "pending":
+        return "sending", "Đang gửi"
+    if delivery.transport == "unresolved":
+        return "not_sent", "Chưa gửi được: không tìm thấy nơi nhận trong danh bạ"
+    if needs_admin(delivery.last_error):
+        return "not_sent", "Chưa gửi được: chưa kết nối trục liên thông"
+    return "failed", f"Gửi không thành: {delivery.last_error or 'không rõ lý do'}"
+
+
 def delivery_json(delivery: Delivery) -> dict[str, Any]:
     """A delivery as the API shows it."""
     return {
@@ -257,6 +273,9 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
         "purpose": delivery.purpose,
         "channel": delivery.channel,
         "transport": delivery.transport,
+        "sending": sending(delivery)[0],
+        "sending_label": sending(delivery)[1],
+        "paper_note": delivery.paper_note,
         "status": delivery.status_code,
         "status_label": LABELS.get(delivery.status_code or "", "Chưa đến"),
         "status_reason": delivery.status_reason,
@@ -282,8 +301,8 @@ def needs_admin(error: str | None) -> bool:
 def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now: dt.datetime) -> list[str]:
     """Why a delivery needs the clerk's attention: failed, no 01 in time, no 03 by the end of the working day;
     in working hours (a document issued in the evening is judged from the next working day's start)."""
-    if delivery.transport == "failed":
-        return ["failed"]
+    if delivery.transport in ("failed", "unresolved"):
+        return [sending(delivery)[0]]  # "failed" or "not_sent": the clerk can send it again or on paper
     if issued_at is None or delivery.channel == "none" or delivery.status_code not in (None, "01"):
         return []
     flags = []
@@ -360,6 +379,36 @@ def board(
             }
         )
     return rows, after
+
+
+PAPER_WAYS = {"post": "qua bưu điện", "hand": "chuyển tận tay"}
+
+
+def record_paper(
+    session: Session, actor: Person, delivery_id: int, way: str, carrier: str, sent_at: dt.datetime
+) -> Delivery:
+    """The clerk records that a recipient not reached electronically got the paper copy (the law allows it):
+    how, by whom, when. The delivery counts as sent, on paper."""
+    delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+    if delivery is None or not actor.has_role("clerk") or delivery.document.agency_id != actor.unit.agency_id:
+        raise NotFound("delivery_not_found", "Không tìm thấy nơi nhận này của văn bản.")
+    if delivery.transport == "delivered":
+        raise Conflict("already_sent", "Văn bản đã gửi điện tử tới nơi nhận này.", transport=delivery.transport)
+    if way not in PAPER_WAYS:
+        raise Invalid("invalid_way", "Cách gửi phải là qua bưu điện hoặc chuyển tận tay.", field="way")
+    if not carrier.strip():
+        raise Invalid("missing_field", "Cần ghi người gửi hoặc đơn vị chuyển phát.", field="carrier")
+    local = sent_at.astimezone(current().tz)
+    delivery.paper_note = f"{PAPER_WAYS[way]}, {carrier.strip()}, {local:%d/%m/%Y %H:%M}"
+    delivery.transport, delivery.last_error = "paper", None
+    audit(session, actor, "delivery_on_paper", delivery.document, delivery_id=delivery.id, way=way, carrier=carrier)
+    still_failed = select(Delivery.id).where(
+        Delivery.document_id == delivery.document_id, Delivery.transport.in_(("failed", "unresolved"))
+    )
+    if session.scalar(still_failed.limit(1)) is None:
+        resolve(session, "delivery_failed", delivery.document)  # every recipient reached, one way or another
+    webhooks.emit(session, "delivery.status_changed", webhooks.delivery_payload(delivery))
+    return delivery
 
 
 def resend(session: Session, actor: Person, delivery_id: int) -> Delivery:

@@ -4,6 +4,8 @@ once, and answers."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, request
 
 from routing import (
@@ -170,6 +172,16 @@ def resend_delivery(delivery_id: str) -> tuple[Response, int]:
     delivery = services.resend(db(), person(), path_id(delivery_id))
     commit()
     return ok(services.delivery_json(delivery), 202)
+
+
+@bp.post("/deliveries/<delivery_id>/paper")
+@described(body=schemas.PaperIn, answers={200: answers.DeliveryOut})
+def record_paper(delivery_id: str, body: schemas.PaperIn) -> tuple[Response, int]:
+    """The clerk records the paper copy sent to a recipient not reached electronically (post or by hand)."""
+    sent_at = body.sent_at or dt.datetime.now(dt.UTC)
+    delivery = services.record_paper(db(), person(), path_id(delivery_id), body.way, body.carrier, sent_at)
+    commit()
+    return ok(services.delivery_json(delivery))
 
 
 @bp.get("/dispatch-board")

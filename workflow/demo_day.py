@@ -192,7 +192,9 @@ class _Day:
             "GET", f"/api/v1/documents/{day.documents[-1]}/deliveries", "vanthu", None, 200, "bảng theo dõi"
         )
         for delivery in board["deliveries"]:
-            self.say(f"  {delivery['recipient']['label']}: {delivery['status_label']} ({delivery['transport']})")
+            went = delivery["sending_label"]
+            status = f"; {delivery['status_label']}" if delivery["sending"] == "sent" else ""
+            self.say(f"  {delivery['recipient']['label']}: {went}{status}")
 
 
 def run_day(

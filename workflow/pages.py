@@ -174,6 +174,12 @@ def page_url(before: int | None) -> str:
     )
 
 
+@bp.get("/favicon.ico")
+def favicon() -> BaseResponse:
+    """Browsers ask for /favicon.ico whatever the page names: the site's icon, not a 404 on every page."""
+    return redirect(url_for("pages.static", filename="favicon.svg"), 301)
+
+
 @bp.app_template_filter("ngay")
 def ngay(value: dt.date | dt.datetime | None) -> str:
     """A date as Vietnamese people write it: dd/mm/yyyy."""
@@ -188,6 +194,14 @@ def ngay(value: dt.date | dt.datetime | None) -> str:
 def gio(value: dt.datetime | None) -> str:
     """A moment as dd/mm/yyyy hh:mm in the agency's time zone (+07:00)."""
     return value.astimezone(runtime().tz).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+@bp.app_template_filter("recipient_lines")
+def recipient_lines(value: str | None) -> list[str]:
+    """The lines of a Kính gửi or Nơi nhận block as names, without the dashes and closing ; , . clerks type,
+    so a page can list them with one separator of its own."""
+    names = (line.strip().lstrip("-–—•+").strip().rstrip(";,.").strip() for line in (value or "").splitlines())
+    return [name for name in names if name]
 
 
 @bp.app_context_processor

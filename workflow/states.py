@@ -43,8 +43,9 @@ STATE_LABELS = {
     "in_review": "Chờ lãnh đạo phòng duyệt",
     "awaiting_signature": "Chờ lãnh đạo ký",
     "signed": "Đã ký, chờ phát hành",
-    "issued": "Đã phát hành",
-    "dispatched": "Đã gửi",
+    # "Đã gửi" is said of each recipient once it went (routing's sending label), not of the document at issuance.
+    "issued": "Đã phát hành, chưa gửi",
+    "dispatched": "Đã phát hành",
     "withdrawn": "Đã rút",
     "recalled": "Đã thu hồi",
 }

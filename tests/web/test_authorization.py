@@ -110,6 +110,7 @@ def own(kind: str) -> Rule:
 # show is checked by the markers.
 EXPECTED: dict[str, Rule] = {
     "static": anyone,
+    "pages.favicon": anyone,
     "pages.static": anyone,
     "healthz": anyone,
     "readyz": anyone,
@@ -178,6 +179,7 @@ EXPECTED: dict[str, Rule] = {
         p["delivery_id"] == "receiver" and role in ("receiver", "receiving_leader")
     ),
     "routing.resend_delivery": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "routing.record_paper": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
     "routing.dispatch_board": roles("clerk", "leader", "other_leader", "receiving_leader", "admin", "other_agency"),
     "routing.incoming_list": signed_in,
     "routing.incoming_import": roles("clerk", "other_agency"),  # a clerk imports for their own agency
@@ -248,6 +250,7 @@ EXPECTED: dict[str, Rule] = {
         p["delivery_id"] == "receiver" and role in ("receiver", "receiving_leader")
     ),
     "routing_pages.delivery_resend": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "routing_pages.delivery_paper": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
     "routing_pages.incoming_list": signed_in,
     "routing_pages.incoming_import": roles("clerk", "other_agency"),
     "routing_pages.incoming_document": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
