@@ -20,6 +20,7 @@ from workflow.directory import units_of
 from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.models import Document, Person
 from workflow.pages import actor, back, me, my_id, page_arg, refused, same_site_path, signed_in, typed_date
+from workflow.signals import Note
 from workflow.web import commit, db, inline_pdf, path_id, runtime
 
 bp = Blueprint("routing_pages", __name__, template_folder="templates")
@@ -149,12 +150,12 @@ def addressing_panel(_sender: Any, *, person: Person, document: Document) -> Mar
     )
 
 
-def unresolved_notes(_sender: Any, *, person: Person, documents: list[Document]) -> dict[int, list[str]]:
+def unresolved_notes(_sender: Any, *, person: Person, documents: list[Document]) -> dict[int, list[Note]]:
     """On the clerk's list of documents to issue: the recipients of each that nobody was found for, and those
     that cannot be reached electronically (other agencies, while there is no exchange connection)."""
     if not documents:
         return {}
-    notes: dict[int, list[str]] = {}
+    notes: dict[int, list[Note]] = {}
     directory = addressing.Directory(db(), person.unit.agency_id)  # the clerk issues their own agency's
     connected = bool(runtime().settings.vxp_url)
     for document in documents:
@@ -163,16 +164,17 @@ def unresolved_notes(_sender: Any, *, person: Person, documents: list[Document])
         outside = [] if connected else [t.name for r in found for t in r.targets if t.kind == "agency"]
         said = []
         if unknown:
-            said.append(
-                _("%(n)s nơi nhận chưa tìm thấy trong danh bạ: %(names)s", n=len(unknown), names="; ".join(unknown))
-            )
+            text = _("%(n)s nơi nhận chưa tìm thấy trong danh bạ: %(names)s", n=len(unknown), names="; ".join(unknown))
+            said.append(Note(text, hold=True))
         if outside:
             said.append(
-                _(
-                    "%(n)s nơi nhận ngoài cơ quan chưa gửi điện tử được (chưa kết nối trục liên thông): %(names)s;"
-                    " sau khi phát hành, gửi bản giấy và ghi nhận ở Theo dõi gửi nhận.",
-                    n=len(outside),
-                    names="; ".join(dict.fromkeys(outside)),
+                Note(
+                    _(
+                        "%(n)s nơi nhận ngoài cơ quan chưa gửi điện tử được (chưa kết nối trục liên thông): %(names)s;"
+                        " sau khi phát hành, gửi bản giấy và ghi nhận ở Theo dõi gửi nhận.",
+                        n=len(outside),
+                        names="; ".join(dict.fromkeys(outside)),
+                    )
                 )
             )
         if said:
@@ -273,12 +275,33 @@ def delivery_paper(delivery_id: str) -> BaseResponse:
     return back("routing_pages.board")
 
 
+@bp.post("/deliveries/<delivery_id>/target")
+@signed_in
+def delivery_target(delivery_id: str) -> BaseResponse:
+    """The clerk names who an unknown recipient is, after issuance; the document goes there at once."""
+    kind, _colon, target = request.form.get("target", "").partition(":")
+    delivery = services.send_unresolved(
+        db(), actor(), path_id(delivery_id), kind, int(target) if target.isdigit() else 0
+    )
+    label, symbol = delivery.label, delivery.document.symbol or ""
+    commit()
+    flash(_("Đã ghi nhớ “%(label)s” và gửi văn bản %(symbol)s tới đó.", label=label, symbol=symbol), "ok")
+    return back("routing_pages.board")
+
+
 @bp.get("/board")
 @signed_in
 def board() -> str:
     """The clerk's dispatch board: every recipient of recent documents, coloured when it needs attention."""
-    rows, after = services.board(db(), runtime(), actor(), page=page_arg())
-    return render_template("routing/board.html", rows=rows, labels=statuses.LABELS, next_before=after)
+    person = actor()
+    rows, after = services.board(db(), runtime(), person, page=page_arg())
+    unknown = any(r["transport"] == "unresolved" for row in rows for r in row["recipients"])
+    choices = (
+        [c for c in addressing.Directory(db(), person.unit.agency_id).choices() if c.kind in ("unit", "agency")]
+        if unknown and person.has_role("clerk")
+        else []
+    )
+    return render_template("routing/board.html", rows=rows, labels=statuses.LABELS, next_before=after, choices=choices)
 
 
 @bp.post("/deliveries/<delivery_id>/resend")

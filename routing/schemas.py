@@ -42,6 +42,15 @@ class PaperIn(Request):
     sent_at: dt.datetime | None = Field(None, title="thời điểm gửi")
 
 
+class TargetIn(Request):
+    """Who a recipient nobody was found for is: a unit of ours or another agency."""
+
+    kind: Annotated[str, one_of(("unit", "agency"), "invalid_kind", "Loại nơi nhận"), enum(("unit", "agency"))] = Field(
+        title="loại nơi nhận"
+    )
+    id: Id = Field(title="nơi nhận")
+
+
 class StatusIn(Request):
     """A recipient's next status of a delivery (02 with a reason, 03, 04, 05, 06)."""
 

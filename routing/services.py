@@ -381,6 +381,30 @@ def board(
     return rows, after
 
 
+def send_unresolved(session: Session, actor: Person, delivery_id: int, kind: str, target_id: int) -> Delivery:
+    """After issuance, the clerk says who a recipient nobody was found for is (a unit or an agency): the name is
+    remembered for every later document, and this document goes to it now."""
+    delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+    if delivery is None or not actor.has_role("clerk") or delivery.document.agency_id != actor.unit.agency_id:
+        raise NotFound("delivery_not_found", "Không tìm thấy nơi nhận này của văn bản.")
+    if delivery.transport != "unresolved":
+        raise Conflict("not_unresolved", "Nơi nhận này đã được xác định.", transport=delivery.transport)
+    if kind not in ("unit", "agency"):
+        raise Invalid("invalid_kind", "Chọn một đơn vị hoặc một cơ quan để gửi văn bản tới.", field="kind")
+    name = addressing.remember(session, actor, delivery.label, kind, target_id)
+    delivery.kind, delivery.channel = kind, CHANNELS[kind]
+    delivery.unit_id = target_id if kind == "unit" else None
+    delivery.agency_id = target_id if kind == "agency" else None
+    delivery.transport, delivery.last_error = "pending", None
+    session.flush()
+    if kind == "unit":
+        outbox.add(session, outbox.DELIVER, delivery_id=delivery.id)
+    else:
+        outbox.add(session, outbox.SEND_DOCUMENT, document_id=delivery.document_id)
+    audit(session, actor, "recipient_found", delivery.document, delivery_id=delivery.id, label=delivery.label, to=name)
+    return delivery
+
+
 PAPER_WAYS = {"post": "qua bưu điện", "hand": "chuyển tận tay"}
 
 

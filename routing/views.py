@@ -184,6 +184,15 @@ def record_paper(delivery_id: str, body: schemas.PaperIn) -> tuple[Response, int
     return ok(services.delivery_json(delivery))
 
 
+@bp.post("/deliveries/<delivery_id>/target")
+@described(body=schemas.TargetIn, answers={202: answers.DeliveryOut})
+def send_unresolved(delivery_id: str, body: schemas.TargetIn) -> tuple[Response, int]:
+    """After issuance, the clerk names the unit or agency an unknown recipient is; the document goes to it."""
+    delivery = services.send_unresolved(db(), person(), path_id(delivery_id), body.kind, body.id)
+    commit()
+    return ok(services.delivery_json(delivery), 202)
+
+
 @bp.get("/dispatch-board")
 @described(query=schemas.BoardQuery, answers={200: answers.Board})
 def dispatch_board(query: schemas.BoardQuery) -> tuple[Response, int]:

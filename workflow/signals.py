@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from blinker import Namespace
 
 signals = Namespace()
@@ -14,5 +16,14 @@ document_panels = signals.signal("document-panels")
 # Sent when the pages ask for their live counts (keyword person); a receiver returns more counts by name.
 live_counts = signals.signal("live-counts")
 # Sent while the clerk's list of documents to issue is drawn (keywords person, documents); a receiver returns
-# {document id: [short notes]}: routing names the recipients nobody was found for.
+# {document id: [Note]}: routing names the recipients nobody was found for (held back until the clerk ticks the
+# document) and those that cannot be reached electronically.
 document_notes = signals.signal("document-notes")
+
+
+@dataclass(frozen=True)
+class Note:
+    """A short note on a document in the clerk's list; `hold`: left unticked unless the clerk ticks it."""
+
+    text: str
+    hold: bool = False

@@ -31,7 +31,7 @@ from workflow.errors import DomainError, Unauthenticated
 from workflow.models import Document, Person
 from workflow.pages import actor, back, bp, page_arg, signed_in
 from workflow.paging import Page
-from workflow.signals import document_notes
+from workflow.signals import Note, document_notes
 from workflow.web import commit, db, inline_pdf, path_id, runtime
 
 # At most this many documents in one bulk action: each is signed or rendered, within the request's time bound.
@@ -166,12 +166,13 @@ def issuance() -> str:
     """Signed documents waiting for the clerk to issue them, oldest first: ticked, issued in one action."""
     person = actor()
     rows, after = documents.list_documents(db(), person, "signed", _bulk_page())
-    notes: dict[int, list[str]] = {}
+    notes: dict[int, list[Note]] = {}
     for _receiver, found in document_notes.send(None, person=person, documents=rows):
         for document_id, more in (found or {}).items():
             notes.setdefault(document_id, []).extend(more)
     ordered = sorted(rows, key=lambda d: d.id)
-    return render_template("workflow/issue.html", documents=ordered, notes=notes, next_before=after)
+    held = [document_id for document_id, said in notes.items() if any(note.hold for note in said)]
+    return render_template("workflow/issue.html", documents=ordered, notes=notes, notes_held=held, next_before=after)
 
 
 @dataclass(frozen=True)

@@ -72,3 +72,34 @@ def test_the_clerk_records_the_paper_copy(app: Flask, api: Api) -> None:
     assert not any(n["kind"] == "delivery_failed" for n in notices)
     again = api.as_("vanthu", "POST", path, json={"way": "post", "carrier": "x"})
     assert again.status_code == 200  # correcting the record is allowed until it went electronically
+
+
+def test_an_unknown_recipient_is_held_back_then_named_and_sent_after_issuance(app: Flask, api: Api) -> None:
+    doc = api.draft(kinh_gui=["Ban Quản lý dự án lạ"], noi_nhan=["Như trên;", "Lưu: VT, VP."])
+    known = api.draft(kinh_gui=["Phòng Quản lý đất đai"], noi_nhan=["Như trên;", "Lưu: VT, VP."])
+    for d in (doc, known):
+        api.advance(d["id"], "signed")
+    clerk = sign_in(app, "vanthu")
+    issuing = clerk.get("/issue").get_data(as_text=True)
+    boxes = dict(re.findall(r'name="document_id" value="(\d+)"( checked)?>', issuing))
+    assert boxes[str(doc["id"])] == "" and boxes[str(known["id"])] == " checked"  # held back unless ticked
+    api.advance(doc["id"], "dispatched")  # the clerk ticked it: issued all the same
+    (unknown,) = _deliveries(api, doc["id"]).values()
+    assert unknown["sending"] == "not_sent" and "không tìm thấy" in unknown["sending_label"]
+    board = html.unescape(clerk.get("/board").get_data(as_text=True))
+    assert "“Ban Quản lý dự án lạ” là" in board and '<option value="" selected>— chọn đơn vị hoặc cơ quan —' in board
+    directory = api.as_("vanthu", "GET", "/api/v1/directory").get_json()
+    ours = next(a for a in directory["agencies"] if a["is_self"])
+    qldd = next(u["id"] for u in ours["units"] if u["code"] == "QLDD")
+    path = f"/api/v1/deliveries/{unknown['id']}/target"
+    assert api.as_("vanthu", "POST", path, json={"kind": "list", "id": qldd}).status_code == 400
+    sent = api.as_("vanthu", "POST", path, json={"kind": "unit", "id": qldd})
+    assert sent.status_code == 202, sent.get_json()
+    (now,) = _deliveries(api, doc["id"]).values()
+    assert (now["recipient"]["kind"], now["sending"]) == ("unit", "sent")  # delivered to the unit's inbox
+    inbox = api.as_("chuyenvien_dd", "GET", "/api/v1/inbox").get_json()
+    assert any(item["document_id"] == doc["id"] for item in inbox["deliveries"]), inbox
+    # Remembered for every later document.
+    later = api.draft(kinh_gui=["Ban Quản lý dự án lạ"], noi_nhan=["Như trên;", "Lưu: VT, VP."])
+    preview = api.as_("vanthu", "GET", f"/api/v1/documents/{later['id']}/recipients").get_json()
+    assert "unresolved" not in str(preview)

@@ -180,6 +180,7 @@ EXPECTED: dict[str, Rule] = {
     ),
     "routing.resend_delivery": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
     "routing.record_paper": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "routing.send_unresolved": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
     "routing.dispatch_board": roles("clerk", "leader", "other_leader", "receiving_leader", "admin", "other_agency"),
     "routing.incoming_list": signed_in,
     "routing.incoming_import": roles("clerk", "other_agency"),  # a clerk imports for their own agency
@@ -251,6 +252,7 @@ EXPECTED: dict[str, Rule] = {
     ),
     "routing_pages.delivery_resend": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
     "routing_pages.delivery_paper": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "routing_pages.delivery_target": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
     "routing_pages.incoming_list": signed_in,
     "routing_pages.incoming_import": roles("clerk", "other_agency"),
     "routing_pages.incoming_document": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,

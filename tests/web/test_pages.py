@@ -163,7 +163,7 @@ def test_english_is_one_switch_away(app: Flask, api: Api) -> None:
     page = client.get(f"/documents/{doc['id']}").get_data(as_text=True)
     assert "Drafting" in page and "Submit" in page and "Official letter" in page
     client.post(f"/documents/{doc['id']}/act/submit", data={"csrf_token": _token(client, "/")})
-    assert "Done: submit." in client.get(f"/documents/{doc['id']}").get_data(as_text=True)
+    assert "Submitted «" in client.get(f"/documents/{doc['id']}").get_data(as_text=True)
     client.post("/language", data={"csrf_token": _token(client, "/"), "lang": "vi"})
     assert "Việc của tôi" in client.get("/").get_data(as_text=True)
 

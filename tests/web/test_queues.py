@@ -117,7 +117,8 @@ def test_the_clerk_reads_a_plain_explanation_instead_of_the_administrators_messa
     board = api.as_("vanthu", "GET", "/api/v1/dispatch-board").get_json()["documents"][0]["recipients"]
     assert [r["needs_admin"] for r in board] == [True]
     clerk = sign_in(app, "vanthu").get("/board").get_data(as_text=True)
-    assert "quản trị viên cần cấu hình" in clerk and "CONGVAN_VXP_URL" not in clerk
+    assert "Quản trị viên cần khai báo kết nối với trục liên thông" in clerk and "CONGVAN_" not in clerk
+    assert 'class="flag not_sent"' in clerk and "Chưa gửi được: chưa kết nối trục liên thông" in clerk  # amber
     assert "Gửi lại" not in clerk  # it cannot succeed until the administrator acts
     assert "CONGVAN_" not in board[0]["last_error"]  # no setting names, in the API either
 
