@@ -102,6 +102,7 @@ class BoardRecipient(DeliveryOut):
 
     attempts: int
     overdue: list[str]
+    done: bool = Field(description="reached, with a final status, nothing flagged: nothing more to follow")
     needs_admin: bool = Field(description="Lỗi do thiếu cấu hình của quản trị viên: gửi lại chưa có tác dụng")
     history: list[HistoryStep]
 
@@ -120,8 +121,9 @@ class BoardRow(Answer):
     """A document with every recipient, and how many need the clerk."""
 
     document: BoardDocument
-    recipients: list[BoardRecipient]
-    attention: int
+    recipients: list[BoardRecipient] = Field(description="those the filter shows")
+    attention: int = Field(description="of all its recipients, how many need the clerk")
+    done: int = Field(description="of all its recipients, how many need nothing more")
 
 
 class Board(Answer):

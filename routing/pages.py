@@ -294,14 +294,31 @@ def delivery_target(delivery_id: str) -> BaseResponse:
 def board() -> str:
     """The clerk's dispatch board: every recipient of recent documents, coloured when it needs attention."""
     person = actor()
-    rows, after = services.board(db(), runtime(), person, page=page_arg())
+    form = schemas.parse(
+        routing_schemas.BoardQuery,
+        {
+            "show": request.args.get("show") or "all",
+            "q": request.args.get("q"),
+            "day": typed_date(request.args.get("day")),
+        },
+    )
+    rows, after = services.board(db(), runtime(), person, page=page_arg(), show=form.show, text=form.q, day=form.day)
     unknown = any(r["transport"] == "unresolved" for row in rows for r in row["recipients"])
     choices = (
         [c for c in addressing.Directory(db(), person.unit.agency_id).choices() if c.kind in ("unit", "agency")]
         if unknown and person.has_role("clerk")
         else []
     )
-    return render_template("routing/board.html", rows=rows, labels=statuses.LABELS, next_before=after, choices=choices)
+    return render_template(
+        "routing/board.html",
+        rows=rows,
+        labels=statuses.LABELS,
+        next_before=after,
+        choices=choices,
+        show=form.show,
+        text=form.q or "",
+        day=request.args.get("day", ""),
+    )
 
 
 @bp.post("/deliveries/<delivery_id>/resend")

@@ -89,6 +89,13 @@ class BoardQuery(PageQuery):
     """The dispatch board of the last `days` days."""
 
     days: int = coded("invalid_days", default=30, ge=1, le=366, title="số ngày")
+    show: Annotated[
+        str, one_of(("all", "attention", "open"), "invalid_show", "Bộ lọc"), enum(("all", "attention", "open"))
+    ] = Field("all", title="nơi nhận hiện ra: tất cả, cần chú ý, chưa xong")
+    q: Annotated[str | None, BeforeValidator(empty_is_none)] = Field(
+        None, max_length=200, title="số, ký hiệu hoặc trích yếu"
+    )
+    day: OptionalDate = Field(None, title="ngày phát hành")
 
 
 class UpdateIn(Request):

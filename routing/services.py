@@ -314,10 +314,24 @@ def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now:
     return flags
 
 
+# What the board may show of each document's recipients: all, those that need the clerk (failed, not sent, late),
+# or those not finished yet (no final status, or not reached).
+BOARD_SHOWS = ("all", "attention", "open")
+
+
 def board(
-    session: Session, rt: Runtime, actor: Person, days: int = 30, page: Page = FIRST_PAGE
+    session: Session,
+    rt: Runtime,
+    actor: Person,
+    days: int = 30,
+    page: Page = FIRST_PAGE,
+    *,
+    show: str = "all",
+    text: str | None = None,
+    day: dt.date | None = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """The clerk's dispatch board, newest first a page at a time: every recipient, its status, times, flags."""
+    """The clerk's dispatch board, newest first a page at a time: every recipient, its status, times, flags;
+    narrowed to the recipients to `show`, a document by its number or summary (`text`), or one day's issuance."""
     if not (actor.has_role("clerk") or actor.has_role("leader") or actor.has_role("admin")):
         raise Forbidden("forbidden", "Chỉ văn thư và lãnh đạo xem bảng theo dõi gửi nhận.")
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
@@ -326,6 +340,12 @@ def board(
     query = select(Document).where(
         access.visible(actor, access.WORK), Document.number.is_not(None), Document.issued_at >= since
     )
+    if text:
+        pattern = f"%{text.strip()}%"
+        query = query.where(or_(Document.symbol.ilike(pattern), Document.summary.ilike(pattern)))
+    if day is not None:
+        start = dt.datetime.combine(day, dt.time(), rt.tz)
+        query = query.where(Document.issued_at >= start, Document.issued_at < start + dt.timedelta(days=1))
     documents, after = paged(session, query, Document.id, page)
     ids = [d.id for d in documents]
     deliveries: dict[int, list[Delivery]] = {}
@@ -353,6 +373,10 @@ def board(
                 | {
                     "attempts": delivery.attempts,
                     "overdue": flags,
+                    # Nothing more to follow: reached, with a final status, and nothing flagged.
+                    "done": not flags
+                    and delivery.transport in ("delivered", "paper")
+                    and (delivery.status_code in FINAL or delivery.transport == "paper"),
                     "needs_admin": needs_admin(delivery.last_error),
                     "history": [
                         {
@@ -374,11 +398,20 @@ def board(
                     "state": document.state,
                     "issued_at": serializers.iso(document.issued_at),
                 },
-                "recipients": recipients,
+                "recipients": [r for r in recipients if _shown(r, show)],
                 "attention": sum(1 for r in recipients if r["overdue"]),
+                "done": sum(1 for r in recipients if r["done"]),
             }
         )
-    return rows, after
+    return [row for row in rows if row["recipients"] or show == "all"], after
+
+
+def _shown(recipient: dict[str, Any], show: str) -> bool:
+    if show == "attention":
+        return bool(recipient["overdue"])
+    if show == "open":
+        return not recipient["done"]
+    return True
 
 
 def send_unresolved(session: Session, actor: Person, delivery_id: int, kind: str, target_id: int) -> Delivery:

@@ -197,7 +197,16 @@ def send_unresolved(delivery_id: str, body: schemas.TargetIn) -> tuple[Response,
 @described(query=schemas.BoardQuery, answers={200: answers.Board})
 def dispatch_board(query: schemas.BoardQuery) -> tuple[Response, int]:
     """The clerk's board: every recipient of recent documents, its status, times, overdue and failed."""
-    rows, after = services.board(db(), runtime(), person(), query.days, Page(query.limit, query.before))
+    rows, after = services.board(
+        db(),
+        runtime(),
+        person(),
+        query.days,
+        Page(query.limit, query.before),
+        show=query.show,
+        text=query.q,
+        day=query.day,
+    )
     # "attention" counts the recipients of this page that need the clerk.
     return ok({"documents": rows, "attention": sum(r["attention"] for r in rows), "next_before": after})
 
