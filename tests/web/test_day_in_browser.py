@@ -370,6 +370,8 @@ def test_no_page_of_the_day_scrolls_sideways_on_a_phone(browser: Browser, site: 
         "vanthu": [
             "/issue",
             "/board",
+            "/board?show=attention",
+            "/notifications",
             "/registers",
             "/incoming",
             "/search?q=van+ban",
@@ -378,7 +380,7 @@ def test_no_page_of_the_day_scrolls_sideways_on_a_phone(browser: Browser, site: 
             "/account",
         ],
         "chuyenvien_dd": ["/inbox", "/inbox?view=all", f"/documents/{issued['id']}"],
-        "admin": ["/admin"],
+        "admin": ["/admin", "/admin/agency-names"],
     }
     assert register
     for user, paths in pages.items():
@@ -386,4 +388,30 @@ def test_no_page_of_the_day_scrolls_sideways_on_a_phone(browser: Browser, site: 
         for path in paths:
             page.goto(f"{site.url}{path}")
             no_sideways_scroll(page)
+        page.context.close()
+
+
+def test_grave_steps_ask_first_naming_the_document(browser: Browser, site: Instance) -> None:
+    """At desk and phone width: withdrawing asks first, naming the document; dismissed, nothing happens."""
+    draft = site.ok(
+        "chuyenvien",
+        "POST",
+        "/api/v1/documents",
+        {
+            "doc_type": "cong_van",
+            "summary": "dự thảo để thử hỏi trước khi rút",
+            "body": "Nội dung./.",
+            "signer_id": site.ok("giamdoc", "GET", "/api/v1/me")["id"],
+            "kinh_gui": ["Phòng Quản lý đất đai"],
+            "noi_nhan": ["Như trên;", "Lưu: VT, VP."],
+        },
+    )
+    for size in (DESKTOP, PHONE):
+        page = sign_in(browser, site, "chuyenvien", size)
+        page.goto(f"{site.url}/documents/{draft['id']}")
+        asked: list[str] = []
+        page.once("dialog", lambda dialog, asked=asked: (asked.append(dialog.message), dialog.dismiss()))
+        page.get_by_role("button", name="Rút văn bản").click()  # returns once the dialog was answered
+        assert asked and "«dự thảo để thử hỏi trước khi rút»" in asked[0] and "không trình duyệt" in asked[0]
+        assert site.ok("chuyenvien", "GET", f"/api/v1/documents/{draft['id']}")["state"] == "drafting"
         page.context.close()
