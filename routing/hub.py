@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from routing import edxml, vxp
+from routing import edxml, edxml_read, vxp
 from routing.models import HubAgency, HubMessage, HubSystem
 from workflow.errors import Invalid
 from workflow.runtime import Runtime
@@ -76,8 +76,8 @@ def vxp_check(session: Session, rt: Runtime, system: HubSystem, signed: vxp.Sign
     if kind not in vxp.MESSAGE_TYPES:
         raise vxp.VxpError("vxp_message_type", f"Loại thông điệp không hợp lệ: {kind} (edoc hoặc status).")
     try:
-        envelope = edxml.parse_envelope(body)
-    except edxml.EdxmlError as exc:
+        envelope = edxml_read.parse_envelope(body)
+    except edxml_read.EdxmlError as exc:
         raise vxp.VxpError(exc.code, exc.message) from exc
     if (kind == "status") != envelope.is_status:
         raise vxp.VxpError("vxp_message_type", "Loại thông điệp khai báo khác nội dung gói tin.")
@@ -148,7 +148,7 @@ def _sent_key(sending: Sending, organ: str) -> str:
     return hashlib.sha256(f"{sending.sender}\n{organ}\n{sending.body_sha256}".encode()).hexdigest()
 
 
-def _recipients(envelope: edxml.Envelope, to: str) -> list[str]:
+def _recipients(envelope: edxml_read.Envelope, to: str) -> list[str]:
     if envelope.is_status:
         return list(envelope.recipients)
     named = list(envelope.recipients)

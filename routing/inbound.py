@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from routing import edxml, incoming, payload, statuses, webhooks
+from routing import edxml, edxml_read, incoming, payload, statuses, webhooks
 from routing.directory import client, peer_of, self_agency, sender_roots
 from routing.models import Delivery, DeliveryEvent, ExchangeMessage
 from signing import validation, xmldsig
@@ -87,9 +87,9 @@ def _check(session: Session, rt: Runtime, arrival: Arrival, *, imported: bool = 
         return Checked(arrival, None)
     ours = self_agency(session)
     try:
-        read = edxml.Read(arrival.body)  # refuses an oversize or hostile package first
+        read = edxml_read.Read(arrival.body)  # refuses an oversize or hostile package first
         envelope = read.envelope()
-    except edxml.EdxmlError as exc:
+    except edxml_read.EdxmlError as exc:
         raise Invalid(exc.code, exc.message) from exc
     if imported and envelope.is_status:
         raise Invalid("edxml_unexpected", "Tệp là gói trạng thái, không phải gói văn bản.")
@@ -114,7 +114,7 @@ def _check(session: Session, rt: Runtime, arrival: Arrival, *, imported: bool = 
     try:
         # Each file goes to the content-addressed store as soon as it is decoded, after the bounds were checked.
         message = read.message(bounds, keep=rt.store.put)
-    except edxml.EdxmlError as exc:
+    except edxml_read.EdxmlError as exc:
         raise Invalid(exc.code, exc.message) from exc
     assert isinstance(message, edxml.Package)
     peer = peer_of(session, message.sender.organ_id)

@@ -265,14 +265,14 @@ def edxml_parse(path: str) -> None:
     """Print as JSON what congvan reads in an edXML package or status package."""
     import json
 
-    from routing import edxml
+    from routing import edxml_read
 
     try:
-        message = edxml.parse_message(Path(path).read_bytes())
-    except edxml.EdxmlError as exc:
+        message = edxml_read.parse_message(Path(path).read_bytes())
+    except edxml_read.EdxmlError as exc:
         click.echo(json.dumps({"refused": exc.code, "message": exc.message}, ensure_ascii=False))
         sys.exit(1)
-    click.echo(json.dumps(edxml.summary(message), ensure_ascii=False))
+    click.echo(json.dumps(edxml_read.summary(message), ensure_ascii=False))
 
 
 @edxml_group.command("import")

@@ -19,7 +19,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from routing import edxml, edxml_build, vxp
+from routing import edxml, edxml_build, edxml_read, vxp
 from routing.models import HubMessage
 from tests.routing.test_edxml import GOLDEN, _deep, _zip
 from tests.support.network import INTEROP, Instance, _runtime, add_system, make_instance, sdk_call, sdk_client
@@ -70,7 +70,9 @@ def test_the_sdk_client_exchanges_through_the_hub(hub: Instance, tmp_path: Path)
     got = client(hub, "sys-nghean", "get", sent["docid"], str(tmp_path))
     assert got.get("status") == "OK", got
     (saved,) = tmp_path.rglob(f"{sent['docid']}.edxml")
-    assert edxml.summary(edxml.parse(saved.read_bytes())) == edxml.summary(edxml.parse(sample.read_bytes()))
+    assert edxml_read.summary(edxml_read.parse(saved.read_bytes())) == edxml_read.summary(
+        edxml_read.parse(sample.read_bytes())
+    )
     assert client(hub, "sys-nghean", "update", sent["docid"], "done").get("status") == "OK"
     assert client(hub, "sys-nghean", "received", "edoc").get("knobsticks") in ([], None)
 
@@ -81,7 +83,7 @@ def test_the_sdk_client_exchanges_through_the_hub(hub: Instance, tmp_path: Path)
     assert [item["id"] for item in statuses["knobsticks"]] == [status["docid"]]
     got = client(hub, "sys-vpcp", "get", status["docid"], str(tmp_path / "status"))
     (saved,) = (tmp_path / "status").rglob(f"{status['docid']}.edxml")
-    assert edxml.parse_status(saved.read_bytes()).code == "01"
+    assert edxml_read.parse_status(saved.read_bytes()).code == "01"
     assert client(hub, "sys-vpcp", "update", status["docid"], "done").get("status") == "OK"
     assert client(hub, "sys-vpcp", "received", "status").get("knobsticks") in ([], None)
 
@@ -268,8 +270,8 @@ def test_a_document_id_of_another_organ_is_refused_at_the_hub(hub: Instance) -> 
     # Nghệ An's system sends a package of its own under Văn phòng Chính phủ's DocumentId, to pre-empt it.
     package = (SAMPLES / "edoc_update.edxml").read_bytes().replace(VPCP.encode(), NGHEAN.encode())
     package = package.replace(f"<edXML:DocumentId>{NGHEAN},".encode(), f"<edXML:DocumentId>{VPCP},".encode())
-    assert edxml.parse_envelope(package).sender == NGHEAN
-    assert edxml.document_organ(edxml.parse_envelope(package).document_id) == VPCP
+    assert edxml_read.parse_envelope(package).sender == NGHEAN
+    assert edxml.document_organ(edxml_read.parse_envelope(package).document_id) == VPCP
     params = {"from": NGHEAN, "servicetype": "eDoc", "messagetype": "edoc", "to": json.dumps([VPCP])}
     headers = vxp.sign(
         "sys-nghean", SECRETS["sys-nghean"], params | {"hash-file": vxp.file_hash(package)}, "application/octet-stream"
@@ -284,7 +286,7 @@ def _from_vpcp(files: tuple[edxml.Attachment, ...]) -> bytes:
     """A package Văn phòng Chính phủ sends Nghệ An with these files."""
     return edxml_build.build(
         dataclasses.replace(
-            edxml.parse((GOLDEN / "cong-van.edxml").read_bytes()),
+            edxml_read.parse((GOLDEN / "cong-van.edxml").read_bytes()),
             sender=edxml.Organ(VPCP, "Văn phòng Chính phủ"),
             recipients=(edxml.Organ(NGHEAN, "UBND Tỉnh Nghệ An"),),
             document_id=f"{VPCP},2026/12/07,{len(files)}/VPCP",

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from routing import edxml, edxml_build
+from routing import edxml, edxml_build, edxml_read
 from routing.models import Delivery, ExchangeMessage, IncomingDocument
 from tests.routing.foreign import SNV, STNMT, VN, Foreign, arrive, package_from_snv
 from tests.support.api import Api, build_app
@@ -61,7 +61,7 @@ def test_another_sender_cannot_change_a_document(app: Flask, foreign: Foreign, s
     )
     assert (first.sender_code, second.sender_code) == (SNV, STC) and second.subject == "V/v nội dung đã bị sửa"
     # Its own update of that document applies to its own copy only.
-    again = dataclasses.replace(edxml.parse(update), subject="V/v lần nữa")
+    again = dataclasses.replace(edxml_read.parse(update), subject="V/v lần nữa")
     assert arrive(app, edxml_build.build(again), sender=STC)["result"] == "updated"
     assert [i.subject for i in _incoming(app)] == [genuine.subject, "V/v lần nữa"]
 
@@ -211,7 +211,7 @@ def test_files_are_kept_one_at_a_time_not_all_held() -> None:
     kept: list[int] = []
     tracemalloc.start()
     try:
-        package = edxml.parse(body, keep=lambda data: (kept.append(len(data)), "digest")[1])
+        package = edxml_read.parse(body, keep=lambda data: (kept.append(len(data)), "digest")[1])
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -222,7 +222,7 @@ def test_files_are_kept_one_at_a_time_not_all_held() -> None:
     # The hub's reading counts the files and decodes none.
     tracemalloc.start()
     try:
-        envelope = edxml.parse_envelope(body)
+        envelope = edxml_read.parse_envelope(body)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from routing import directory, edxml, retry
+from routing import directory, edxml_read, retry
 from routing.models import Delivery, ExchangeMessage
 from signing import xmldsig
 from tests.support.api import Api
@@ -40,7 +40,7 @@ def test_the_exported_package_carries_the_agencys_xml_signature(app: Flask, api:
         ours = directory.identity(rt, directory.self_agency(session))
     check = xmldsig.verify(response.data, ours["certificate"].encode())
     assert check.status == "valid", check
-    package = edxml.parse(response.data)
+    package = edxml_read.parse(response.data)
     assert package.sender.organ_id == ours["organ_id"] and package.code_number == "01"
     # Changed after signing: no longer valid.
     changed = response.data.replace(package.subject.encode(), b"khac", 1)
