@@ -16,7 +16,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import routing
-from routing import hub_views
+from routing import (  # noqa: F401 - the routes of board_pages join routing.pages.bp
+    board_pages,
+    hub_views,
+)
 from routing import pages as routing_pages
 from routing import views as routing_views
 from workflow import (  # noqa: F401 - the routes of these modules join pages.bp and views.bp

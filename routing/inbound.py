@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from routing import edxml, edxml_read, incoming, payload, statuses, webhooks
+from routing import edxml, edxml_read, payload, statuses, webhooks
+from routing.arrival import PdfCheck, accept_package, main_pdf, recall_requested
 from routing.directory import client, peer_of, self_agency, sender_roots
 from routing.models import Delivery, DeliveryEvent, ExchangeMessage
 from signing import validation, xmldsig
@@ -50,7 +51,7 @@ class Checked:
 
     arrival: Arrival
     message: edxml.Package | edxml.Status | None  # None: a message id we already took
-    pdf: incoming.PdfCheck | None = None  # for packages: what the validation service said of the PDF
+    pdf: PdfCheck | None = None  # for packages: what the validation service said of the PDF
     xml_signature: dict[str, str] | None = None  # for packages: what its own XML signature says
     files: tuple[dict[str, str], ...] = ()  # for packages: each file with its verdict
     imported_by: int | None = None  # the clerk who imported it from a file
@@ -123,7 +124,7 @@ def _check(session: Session, rt: Runtime, arrival: Arrival, *, imported: bool = 
     xml_check = xmldsig.verify(arrival.body, peer.certificate.encode() if peer and peer.certificate else None)
     # Every file's verdict, for the clerk: real packages carry unsigned PDFs, .doc files, several files.
     verdicts: list[dict[str, str]] = []
-    main, pdf = incoming.main_pdf(message), None
+    main, pdf = main_pdf(message), None
     for attachment in message.attachments:
         if attachment.content_type != "application/pdf" or len(verdicts) >= MAX_VALIDATED:
             verdicts.append({"name": attachment.name, "content_type": attachment.content_type, "verdict": "not_pdf"})
@@ -135,7 +136,7 @@ def _check(session: Session, rt: Runtime, arrival: Arrival, *, imported: bool = 
         )
     if pdf is None:
         names = ", ".join(a.name for a in message.attachments)
-        pdf = incoming.PdfCheck(False, {"verdict": "no_pdf"}, f"Gói tin không có tệp PDF văn bản (chỉ có: {names}).")
+        pdf = PdfCheck(False, {"verdict": "no_pdf"}, f"Gói tin không có tệp PDF văn bản (chỉ có: {names}).")
     # Stored before the write transaction that takes it (a package may be 64 MB), as its files were.
     digest = rt.store.put(arrival.body, ".xml")
     return Checked(arrival, message, pdf, xml_check.as_dict(), tuple(verdicts), body_sha256=digest)
@@ -176,22 +177,22 @@ def take(rt: Runtime, doc_id: str, sender: str, body: bytes) -> dict[str, Any]:
     return answer
 
 
-def validate_pdf(rt: Runtime, data: bytes, roots: list[Any]) -> incoming.PdfCheck:
+def validate_pdf(rt: Runtime, data: bytes, roots: list[Any]) -> PdfCheck:
     """Validate the signatures of a received PDF in the isolated validator."""
     try:
         report = validation.report_isolated(data, b"".join(validation.cert_pem(c) for c in roots))
     except SigningError as exc:  # PdfError included: not a PDF we can read
-        return incoming.PdfCheck(False, {"verdict": "invalid", "error": exc.code}, exc.message)
+        return PdfCheck(False, {"verdict": "invalid", "error": exc.code}, exc.message)
     summary = {
         "verdict": report["verdict"],
         "signers": [s.get("signer") for s in report.get("signatures", [])],
         "levels": [s.get("level") for s in report.get("signatures", [])],
     }
     if report["verdict"] == "valid":
-        return incoming.PdfCheck(True, summary, "")
+        return PdfCheck(True, summary, "")
     problems = [p for s in report.get("signatures", []) for p in s.get("problems", [])]
     reason = "; ".join(problems) or "Văn bản không có chữ ký số hợp lệ."
-    return incoming.PdfCheck(False, summary, f"Chữ ký số trên văn bản không hợp lệ: {reason}")
+    return PdfCheck(False, summary, f"Chữ ký số trên văn bản không hợp lệ: {reason}")
 
 
 def _taken(session: Session, message_id: str) -> ExchangeMessage | None:
@@ -224,17 +225,15 @@ def receive(session: Session, rt: Runtime, checked: Checked) -> dict[str, Any]:
     if isinstance(message, edxml.Package) and message.business_type == edxml.RECALL:
         # A revocation package: the document is sent again with the reason; the clerk answers 15 or 16.
         key = message.business_document_id or message.document_id
-        result = incoming.recall_requested(session, message.sender.organ_id, key, message.business_reason, row)
+        result = recall_requested(session, message.sender.organ_id, key, message.business_reason, row)
     elif isinstance(message, edxml.Package):
         assert checked.pdf is not None
         importer = session.get(Person, checked.imported_by) if checked.imported_by else None
-        result = incoming.accept_package(
+        result = accept_package(
             session, rt, message, row, checked.pdf, checked.xml_signature, list(checked.files), importer
         )
     elif message.code == "13":
-        result = incoming.recall_requested(
-            session, message.sender.organ_id, message.document_id, message.description, row
-        )
+        result = recall_requested(session, message.sender.organ_id, message.document_id, message.description, row)
     else:
         result = status_received(session, rt, message, row)
     return {"message_id": arrival.message_id, "duplicate": False, **result}

@@ -1,4 +1,4 @@
-"""Incoming documents (văn bản đến): arrival, registration, assignment, handling, recall.
+"""Incoming documents (văn bản đến) once arrived (routing/arrival.py): registration, assignment, handling, recall.
 
 Every step that changes the national status sends it back to the sender agency (status message
 queued in the same transaction). The incoming register numbers documents per year,
@@ -7,7 +7,6 @@ consecutively, with the same atomic counter as the outgoing registers.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -16,16 +15,16 @@ from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, s
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from routing import edxml, outbound, webhooks
-from routing.directory import self_agency
-from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
+from routing import outbound
+from routing.arrival import add_event
+from routing.models import IncomingDocument, IncomingEvent
 from routing.schemas import IncomingStep
 from routing.statuses import INCOMING_GONE as GONE
 from routing.statuses import INCOMING_LABELS as STATE_LABELS
 from workflow import serializers
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Person, Register, Unit
-from workflow.notifications import notify_role, resolve
+from workflow.notifications import resolve
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.registers import take_number
 from workflow.runtime import Runtime
@@ -53,185 +52,7 @@ RECALL_ANSWERS = {"accept_recall": "15", "refuse_recall": "16"}
 ACTIONS = tuple(sorted({action for _, action in STEPS} | set(RECALL_ANSWERS)))
 
 
-# --- arrival -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PdfCheck:
-    """The validation service's verdict on a received PDF."""
-
-    valid: bool
-    summary: dict[str, Any]
-    reason: str
-
-
-def main_pdf(package: edxml.Package) -> edxml.Attachment | None:
-    """The document itself among a package's files: its first PDF."""
-    return next((a for a in package.attachments if a.content_type == "application/pdf"), None)
-
-
-def _stored(rt: Runtime, attachment: edxml.Attachment) -> str:
-    """The file's name in the store: read from the exchange it is there already; built here it is put there."""
-    return rt.store.put(attachment.data) if attachment.data else attachment.sha256
-
-
-def _fields(rt: Runtime, package: edxml.Package) -> dict[str, Any]:
-    # The document is its first PDF; a package without one is shown by its first file.
-    main = main_pdf(package) or package.attachments[0]
-    files = [
-        {"name": attachment.name, "description": attachment.description, "sha256": _stored(rt, attachment)}
-        for attachment in package.attachments
-        if attachment is not main
-    ]
-    return {
-        "subject": package.subject,
-        "type_name": package.type_name,
-        "signer_name": package.signer_name,
-        "signer_position": package.signer_position,
-        "priority": package.priority,
-        "due_date": package.due_day,
-        "pdf_sha256": _stored(rt, main),
-        "attachments": files,
-    }
-
-
-def accept_package(
-    session: Session,
-    rt: Runtime,
-    package: edxml.Package,
-    message: ExchangeMessage,
-    pdf_check: PdfCheck,
-    xml_signature: dict[str, str] | None = None,
-    files: list[dict[str, str]] | None = None,
-    importer: Person | None = None,
-) -> dict[str, Any]:
-    """A new, update or replacement package arrives with its files checked (or a clerk, `importer`, imports it
-    from a file): keep it and send 01.
-
-    What does not check (no valid signature on its PDF, no PDF at all) arrives all the same, flagged for the
-    clerk, who returns it (02, the reason written for them) or registers it with a reason of their own. The
-    package's own XML signature and every file's verdict are kept with the PDF's, for the clerk to see.
-    """
-    ours = self_agency(session)
-    summary = pdf_check.summary | {"files": files or []} | ({"xml_signature": xml_signature} if xml_signature else {})
-    if not pdf_check.valid:
-        summary["attention"] = pdf_check.reason
-    staff = {"department": "Văn thư"}
-    # A document is its sender's: found by (sender, DocumentId), so no other agency can change, replace or
-    # pre-empt it by naming its DocumentId.
-    sender = package.sender.organ_id
-    existing = _from_sender(session, ours.id, sender, package.document_id)
-    if package.business_type == edxml.UPDATE and existing is None and package.business_document_id:
-        # The update names the document it updates (the national library's update packages do).
-        existing = _from_sender(session, ours.id, sender, package.business_document_id)
-    if package.business_type == edxml.UPDATE and existing is not None:
-        for name, value in _fields(rt, package).items():
-            setattr(existing, name, value)
-        existing.signatures = summary
-        existing.revision += 1
-        message.incoming_id = existing.id
-        _event(session, existing, "updated", None, importer, reason=package.business_reason, revision=existing.revision)
-        return {"result": "updated", "incoming_id": existing.id, "revision": existing.revision}
-    if existing is not None:
-        # The same document again under a new message id (e.g. resent by hand): one incoming document.
-        message.incoming_id = existing.id
-        return {"result": "already_received", "incoming_id": existing.id, "status": existing.state}
-    incoming = IncomingDocument(
-        agency_id=ours.id,
-        sender_code=package.sender.organ_id,
-        sender_name=package.sender.name,
-        document_key=package.document_id,
-        number=int(package.code_number) if package.code_number.isdigit() else 0,
-        symbol=package.code[:64],
-        promulgation_date=package.promulgation_day or dt.datetime.now(rt.tz).date(),
-        place=package.place,
-        signatures=summary,
-        received_at=dt.datetime.now(dt.UTC),
-        **_fields(rt, package),
-    )
-    session.add(incoming)
-    session.flush()
-    message.incoming_id = incoming.id
-    if importer is None:
-        _event(session, incoming, "received", "01", None, message_id=message.message_id)
-    else:  # who brought it in, from which file, stays in its history
-        _event(session, incoming, "received", "01", importer, message_id=message.message_id, imported=True)
-    if package.business_type == edxml.REPLACE:
-        replaced = [r.document_id for r in package.replacements] or [r.document_id for r in package.response_for]
-        for key in filter(None, replaced):
-            old = _from_sender(session, ours.id, sender, key)
-            if old is not None:
-                old.state = "replaced"
-                incoming.replaces_id = old.id
-                _event(session, old, "replaced", None, None, by=incoming.id, reason=package.business_reason)
-    outbound.send_status(
-        session,
-        rt,
-        organ_id=incoming.sender_code,
-        key=incoming.document_key,
-        code="01",
-        description="Văn bản đã đến.",
-        staff=staff,
-    )
-    notify_role(
-        session,
-        ours.id,
-        "clerk",
-        "incoming_received",
-        f"Văn bản đến: {incoming.symbol} — {incoming.subject}",
-        None,
-        incoming_id=incoming.id,
-    )
-    webhooks.emit(session, "incoming.received", webhooks.incoming_payload(incoming))
-    return {"result": "received", "incoming_id": incoming.id, "status": "01"}
-
-
-def _from_sender(session: Session, agency_id: int, sender: str, document_key: str) -> IncomingDocument | None:
-    """The live incoming document this sender sent us under this DocumentId."""
-    return session.scalar(
-        select(IncomingDocument).where(
-            IncomingDocument.agency_id == agency_id,
-            IncomingDocument.sender_code == sender,
-            IncomingDocument.document_key == document_key,
-            IncomingDocument.state.not_in(GONE),
-        )
-    )
-
-
-def recall_requested(
-    session: Session, sender_code: str, document_key: str, reason: str, message: ExchangeMessage
-) -> dict[str, Any]:
-    """The sender asks to recall a document it sent us (status 13, or a revocation package): the clerk accepts
-    (15) or refuses (16)."""
-    incoming = _from_sender(session, self_agency(session).id, sender_code, document_key)
-    if incoming is None:
-        raise NotFound("exchange_unknown_document", "Không có văn bản đến nào với mã định danh đó.")
-    message.incoming_id = incoming.id
-    incoming.recall_reason = reason or "Cơ quan gửi đề nghị thu hồi."
-    _event(session, incoming, "recall_requested", "13", None, reason=incoming.recall_reason)
-    notify_role(
-        session,
-        incoming.agency_id,
-        "clerk",
-        "recall_requested",
-        f"{incoming.sender_name} đề nghị thu hồi văn bản {incoming.symbol}: {incoming.recall_reason}",
-        None,
-        incoming_id=incoming.id,
-    )
-    return {"result": "recall_requested", "incoming_id": incoming.id}
-
-
 # --- handling ----------------------------------------------------------------------------------
-
-
-def _event(
-    session: Session, incoming: IncomingDocument, action: str, code: str | None, actor: Person | None, **detail: Any
-) -> None:
-    session.add(
-        IncomingEvent(
-            incoming_id=incoming.id, action=action, code=code, actor_id=actor.id if actor else None, detail=detail
-        )
-    )
 
 
 def can_see(actor: Person, incoming: IncomingDocument) -> bool:
@@ -340,7 +161,7 @@ def act(
         detail = _assignment(session, incoming, step_input)
         description = f"Giao {incoming.lead_unit.name if incoming.lead_unit else ''} chủ trì xử lý."
     incoming.state = step.to_state
-    _event(session, incoming, action, step.code, actor, **detail)
+    add_event(session, incoming, action, step.code, actor, **detail)
     if action in ("register", "return"):  # the clerk has dealt with its arrival
         resolve(session, "incoming_received", incoming_id=incoming.id)
     outbound.send_status(
@@ -388,7 +209,7 @@ def _answer_recall(
     if code == "15":
         incoming.state = "recalled"
     incoming.recall_reason = None
-    _event(session, incoming, action, code, actor, reason=reason or None)
+    add_event(session, incoming, action, code, actor, reason=reason or None)
     resolve(session, "recall_requested", incoming_id=incoming.id)  # answered
     outbound.send_status(
         session,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -258,77 +257,6 @@ def decide_agency_name(agency_id: str) -> BaseResponse:
     else:
         flash(_("Giữ tên “%(name)s” cho cơ quan %(code)s.", code=agency.code, name=agency.name), "ok")
     return redirect(url_for("routing_pages.agency_names"))
-
-
-@bp.post("/deliveries/<delivery_id>/paper")
-@signed_in
-def delivery_paper(delivery_id: str) -> BaseResponse:
-    """The clerk records the paper copy sent to a recipient not reached electronically (now, by whom, how)."""
-    form = request.form
-    delivery = services.record_paper(
-        db(), actor(), path_id(delivery_id), form.get("way", ""), form.get("carrier", ""), dt.datetime.now(dt.UTC)
-    )
-    label = delivery.agency.name if delivery.agency else delivery.label
-    symbol = delivery.document.symbol or ""
-    commit()
-    flash(_("Đã ghi nhận văn bản %(symbol)s gửi bản giấy tới %(label)s.", symbol=symbol, label=label), "ok")
-    return back("routing_pages.board")
-
-
-@bp.post("/deliveries/<delivery_id>/target")
-@signed_in
-def delivery_target(delivery_id: str) -> BaseResponse:
-    """The clerk names who an unknown recipient is, after issuance; the document goes there at once."""
-    kind, _colon, target = request.form.get("target", "").partition(":")
-    delivery = services.send_unresolved(
-        db(), actor(), path_id(delivery_id), kind, int(target) if target.isdigit() else 0
-    )
-    label, symbol = delivery.label, delivery.document.symbol or ""
-    commit()
-    flash(_("Đã ghi nhớ “%(label)s” và gửi văn bản %(symbol)s tới đó.", label=label, symbol=symbol), "ok")
-    return back("routing_pages.board")
-
-
-@bp.get("/board")
-@signed_in
-def board() -> str:
-    """The clerk's dispatch board: every recipient of recent documents, coloured when it needs attention."""
-    person = actor()
-    form = schemas.parse(
-        routing_schemas.BoardQuery,
-        {
-            "show": request.args.get("show") or "all",
-            "q": request.args.get("q"),
-            "day": typed_date(request.args.get("day")),
-        },
-    )
-    rows, after = services.board(db(), runtime(), person, page=page_arg(), show=form.show, text=form.q, day=form.day)
-    unknown = any(r["transport"] == "unresolved" for row in rows for r in row["recipients"])
-    choices = (
-        [c for c in addressing.Directory(db(), person.unit.agency_id).choices() if c.kind in ("unit", "agency")]
-        if unknown and person.has_role("clerk")
-        else []
-    )
-    return render_template(
-        "routing/board.html",
-        rows=rows,
-        labels=statuses.LABELS,
-        next_before=after,
-        choices=choices,
-        show=form.show,
-        text=form.q or "",
-        day=request.args.get("day", ""),
-    )
-
-
-@bp.post("/deliveries/<delivery_id>/resend")
-@signed_in
-def delivery_resend(delivery_id: str) -> BaseResponse:
-    """Send a failed delivery again from the board."""
-    services.resend(db(), actor(), path_id(delivery_id))
-    commit()
-    flash(_("Đã đưa vào hàng đợi gửi lại."), "ok")
-    return back("routing_pages.board")
 
 
 @bp.get("/incoming")

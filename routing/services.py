@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from routing import addressing, edxml, outbound, webhooks
 from routing.models import OPEN, Delivery, DeliveryEvent, ExchangeMessage
 from routing.statuses import FINAL, LABELS, RECIPIENT_CODES, rank
-from workflow import access, outbox, serializers, workday
+from workflow import access, outbox, serializers
 from workflow.audit import audit
 from workflow.documents import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
@@ -296,122 +296,6 @@ def needs_admin(error: str | None) -> bool:
     """Whether a delivery failed for want of the administrator's set-up (the exchange not configured, no way to
     an agency): the clerk is told so plainly, and sending again cannot help until it is done."""
     return bool(error) and (error == outbound.NOT_CONNECTED or str(error).startswith("Chưa cấu hình"))
-
-
-def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now: dt.datetime) -> list[str]:
-    """Why a delivery needs the clerk's attention: failed, no 01 in time, no 03 by the end of the working day;
-    in working hours (a document issued in the evening is judged from the next working day's start)."""
-    if delivery.transport in ("failed", "unresolved"):
-        return [sending(delivery)[0]]  # "failed" or "not_sent": the clerk can send it again or on paper
-    if issued_at is None or delivery.channel == "none" or delivery.status_code not in (None, "01"):
-        return []
-    flags = []
-    started = workday.counted_from(issued_at, rt.settings, rt.tz)
-    if delivery.status_code is None and now > started + dt.timedelta(minutes=rt.settings.arrival_deadline_minutes):
-        flags.append("no_arrival")
-    if now > workday.end_of_day(started, rt.settings):
-        flags.append("not_registered")
-    return flags
-
-
-# What the board may show of each document's recipients: all, those that need the clerk (failed, not sent, late),
-# or those not finished yet (no final status, or not reached).
-BOARD_SHOWS = ("all", "attention", "open")
-
-
-def board(
-    session: Session,
-    rt: Runtime,
-    actor: Person,
-    days: int = 30,
-    page: Page = FIRST_PAGE,
-    *,
-    show: str = "all",
-    text: str | None = None,
-    day: dt.date | None = None,
-) -> tuple[list[dict[str, Any]], int | None]:
-    """The clerk's dispatch board, newest first a page at a time: every recipient, its status, times, flags;
-    narrowed to the recipients to `show`, a document by its number or summary (`text`), or one day's issuance."""
-    if not (actor.has_role("clerk") or actor.has_role("leader") or actor.has_role("admin")):
-        raise Forbidden("forbidden", "Chỉ văn thư và lãnh đạo xem bảng theo dõi gửi nhận.")
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    # Every recipient's status is the drafting agency's file (WORK), as the delivery list is: a receiving
-    # unit's leader does not see the others'.
-    query = select(Document).where(
-        access.visible(actor, access.WORK), Document.number.is_not(None), Document.issued_at >= since
-    )
-    if text:
-        pattern = f"%{text.strip()}%"
-        query = query.where(or_(Document.symbol.ilike(pattern), Document.summary.ilike(pattern)))
-    if day is not None:
-        start = dt.datetime.combine(day, dt.time(), rt.tz)
-        query = query.where(Document.issued_at >= start, Document.issued_at < start + dt.timedelta(days=1))
-    documents, after = paged(session, query, Document.id, page)
-    ids = [d.id for d in documents]
-    deliveries: dict[int, list[Delivery]] = {}
-    of_documents = (
-        select(Delivery)
-        .where(Delivery.document_id.in_(ids))
-        .options(joinedload(Delivery.unit), joinedload(Delivery.agency))
-        .order_by(Delivery.id)
-    )
-    for delivery in session.scalars(of_documents):
-        deliveries.setdefault(delivery.document_id, []).append(delivery)
-    events: dict[int, list[DeliveryEvent]] = {}
-    delivery_ids = [d.id for rows in deliveries.values() for d in rows]
-    of_deliveries = select(DeliveryEvent).where(DeliveryEvent.delivery_id.in_(delivery_ids)).order_by(DeliveryEvent.id)
-    for event in session.scalars(of_deliveries):
-        events.setdefault(event.delivery_id, []).append(event)
-    now = dt.datetime.now(dt.UTC)
-    rows = []
-    for document in documents:
-        recipients = []
-        for delivery in deliveries.get(document.id, []):
-            flags = overdue(rt, delivery, document.issued_at, now)
-            recipients.append(
-                delivery_json(delivery)
-                | {
-                    "attempts": delivery.attempts,
-                    "overdue": flags,
-                    # Nothing more to follow: reached, with a final status, and nothing flagged.
-                    "done": not flags
-                    and delivery.transport in ("delivered", "paper")
-                    and (delivery.status_code in FINAL or delivery.transport == "paper"),
-                    "needs_admin": needs_admin(delivery.last_error),
-                    "history": [
-                        {
-                            "status": e.code,
-                            "label": LABELS.get(e.code, e.code),
-                            "reason": e.reason,
-                            "at": serializers.iso(e.remote_at or e.created_at),
-                        }
-                        for e in events.get(delivery.id, [])
-                    ],
-                }
-            )
-        rows.append(
-            {
-                "document": {
-                    "id": document.id,
-                    "symbol": document.symbol,
-                    "summary": document.summary,
-                    "state": document.state,
-                    "issued_at": serializers.iso(document.issued_at),
-                },
-                "recipients": [r for r in recipients if _shown(r, show)],
-                "attention": sum(1 for r in recipients if r["overdue"]),
-                "done": sum(1 for r in recipients if r["done"]),
-            }
-        )
-    return [row for row in rows if row["recipients"] or show == "all"], after
-
-
-def _shown(recipient: dict[str, Any], show: str) -> bool:
-    if show == "attention":
-        return bool(recipient["overdue"])
-    if show == "open":
-        return not recipient["done"]
-    return True
 
 
 def send_unresolved(session: Session, actor: Person, delivery_id: int, kind: str, target_id: int) -> Delivery:

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, request
 from routing import (
     addressing,
     answers,
+    board,
     certificate,
     directory,
     edxml,
@@ -197,7 +198,7 @@ def send_unresolved(delivery_id: str, body: schemas.TargetIn) -> tuple[Response,
 @described(query=schemas.BoardQuery, answers={200: answers.Board})
 def dispatch_board(query: schemas.BoardQuery) -> tuple[Response, int]:
     """The clerk's board: every recipient of recent documents, its status, times, overdue and failed."""
-    rows, after = services.board(
+    rows, after = board.board(
         db(),
         runtime(),
         person(),

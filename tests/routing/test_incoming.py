@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from routing import edxml, edxml_build, services
+from routing import board, edxml, edxml_build
 from routing.models import Delivery, ExchangeMessage
 from tests.routing.foreign import SNV, STNMT, Foreign, arrive, package_from_snv
 from tests.support import hostile, processes
@@ -119,7 +119,7 @@ def test_board_flags(app: Flask) -> None:
 
         def flags(status: str | None, transport: str, minutes: int) -> list[str]:
             delivery = Delivery(channel="edxml", transport=transport, status_code=status)
-            return services.overdue(rt, delivery, issued, issued + dt.timedelta(minutes=minutes))
+            return board.overdue(rt, delivery, issued, issued + dt.timedelta(minutes=minutes))
 
         assert flags(None, "pending", 30) == []
         assert flags(None, "delivered", 61) == ["no_arrival"]
@@ -131,18 +131,18 @@ def test_board_flags(app: Flask) -> None:
         # Issued at 23:14 on Monday: nothing is late that night; judged from Tuesday 07:30.
         late = dt.datetime(2026, 11, 23, 23, 14, tzinfo=rt.tz)
         delivery = Delivery(channel="edxml", transport="pending", status_code=None)
-        assert services.overdue(rt, delivery, late, late + dt.timedelta(minutes=6)) == []
+        assert board.overdue(rt, delivery, late, late + dt.timedelta(minutes=6)) == []
         tuesday = dt.datetime(2026, 11, 24, 8, 31, tzinfo=rt.tz)
-        assert services.overdue(rt, delivery, late, tuesday) == ["no_arrival"]
-        assert services.overdue(rt, delivery, late, tuesday.replace(hour=17, minute=1)) == [
+        assert board.overdue(rt, delivery, late, tuesday) == ["no_arrival"]
+        assert board.overdue(rt, delivery, late, tuesday.replace(hour=17, minute=1)) == [
             "no_arrival",
             "not_registered",
         ]
         # Issued on Friday evening: judged on Monday.
         friday = dt.datetime(2026, 11, 27, 18, 0, tzinfo=rt.tz)
-        assert services.overdue(rt, delivery, friday, dt.datetime(2026, 11, 29, 12, 0, tzinfo=rt.tz)) == []
+        assert board.overdue(rt, delivery, friday, dt.datetime(2026, 11, 29, 12, 0, tzinfo=rt.tz)) == []
         monday = dt.datetime(2026, 11, 30, 8, 31, tzinfo=rt.tz)
-        assert services.overdue(rt, delivery, friday, monday) == ["no_arrival"]
+        assert board.overdue(rt, delivery, friday, monday) == ["no_arrival"]
     finally:
         rt.settings = rt_config
 
