@@ -13,7 +13,7 @@ from routing.statuses import LABELS
 from signing import issuance as signing_issuance
 from signing import pdf as signing_pdf
 from signing.errors import SigningError
-from workflow import access, catalog, render
+from workflow import access, catalog, printouts
 from workflow.documents import check_signatures, get_document
 from workflow.drafting import events_of
 from workflow.errors import Conflict, Unprocessable
@@ -74,7 +74,7 @@ def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) 
             lines = ["Chưa đến" if delivery.transport == "pending" else f"Không gửi được ({delivery.transport})"]
         recipients.append((name, "\n".join(lines)))
     agency = document.agency
-    record = render.IssuanceRecord(
+    record = printouts.IssuanceRecord(
         agency=agency.name,
         superior=agency.superior,
         symbol=document.symbol,
@@ -90,7 +90,7 @@ def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) 
     pades = rt.pades if rt.pades.timestamped else signing_pdf.B_B
     try:
         data = signing_issuance.certify(
-            render.render_certificate(record), rt.keyring.agency(agency.code), font=rt.font, pades=pades
+            printouts.render_certificate(record), rt.keyring.agency(agency.code), font=rt.font, pades=pades
         )
     except SigningError as exc:
         raise Unprocessable(exc.code, exc.message) from exc

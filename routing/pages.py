@@ -14,7 +14,7 @@ from routing import schemas as routing_schemas
 from routing.models import IncomingDocument
 from signing import inspection
 from signing.errors import PdfError
-from workflow import access, render, schemas
+from workflow import access, page_images, schemas
 from workflow.directory import units_of
 from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.models import Document, Person
@@ -348,7 +348,7 @@ def incoming_page(incoming_id: str, page: str) -> Response:
     number = path_id(page)
     if not 1 <= number <= _pages(found):
         raise NotFound("page_not_found", "Không có trang này.")
-    return Response(render.page_png(data, number, max_pixels=runtime().limits.image_pixels), mimetype="image/png")
+    return Response(page_images.page_png(data, number, max_pixels=runtime().limits.image_pixels), mimetype="image/png")
 
 
 @bp.get("/incoming/<incoming_id>/pdf")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from tests.support import hostile
 from tests.support.api import Api, build_app
 from tests.web.test_pages import _token, sign_in
-from workflow import drafting, registers, render
+from workflow import drafting, page_images, registers, render
 from workflow.models import AuditEvent, Document, Register
 from workflow.states import TRANSITIONS
 
@@ -225,7 +225,7 @@ def test_page_images_are_of_the_version_shown(api: Api) -> None:
 
 
 def test_a_huge_page_is_drawn_within_the_pixel_bound() -> None:
-    png = render.page_png(hostile.huge_page(), 1, max_pixels=1_000_000)
+    png = page_images.page_png(hostile.huge_page(), 1, max_pixels=1_000_000)
     width, height = _png_size(png)
     assert width * height <= 1_000_000 and width > 900
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from signing import pdf as signing_pdf
+from signing import timestamps
 from workflow.models import AuditAnchor, AuditEvent, AuditLink, Document, Person
 
 
@@ -106,7 +106,7 @@ def anchor(session: Session, tsa_url: str, timeout: float) -> AuditAnchor | None
         return None
     token = None
     if tsa_url:
-        token = signing_pdf.timestamp_token(tsa_url, bytes.fromhex(last.hash), timeout)
+        token = timestamps.timestamp_token(tsa_url, bytes.fromhex(last.hash), timeout)
     made = AuditAnchor(seq=last.seq, hash=last.hash, token=token)
     session.add(made)
     return made
@@ -178,7 +178,7 @@ def verify(session: Session, chunk: int = 5_000) -> Verdict:
                     "(bị cắt bớt hoặc nối lại).",
                 )
                 break
-            if made.token is not None and not signing_pdf.token_covers(made.token, bytes.fromhex(made.hash)):
+            if made.token is not None and not timestamps.token_covers(made.token, bytes.fromhex(made.hash)):
                 verdict.broken = _broken(made.seq, None, "anchor_token", "Dấu thời gian của mốc không khớp mã băm.")
                 break
     last = max(hashes, default=0)

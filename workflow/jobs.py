@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from signing import pdf as signing_pdf
+from signing import timestamps
 from signing.errors import SigningError
 from signing.remote import CscSigner
 from signing.signers import Signer
@@ -177,7 +178,7 @@ def _sign_with_policy(
 
     def sign(pades: signing_pdf.Pades) -> list[bytes]:
         if pades is signing_pdf.B_B and isinstance(signer, CscSigner) and rt.pades.timestamped:
-            raise signing_pdf.tsa_down()  # the leader's one approval is spent: fail, do not ask again
+            raise timestamps.tsa_down()  # the leader's one approval is spent: fail, do not ask again
         return signing_pdf.sign_digests(prepared, signer, pades)
 
     return lifecycle.at_pades_level(rt, sign)

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from workflow import catalog, render
+from workflow import catalog, printouts
 from workflow.errors import Conflict, Forbidden, NotFound
 from workflow.models import AuditAnchor, Document, Person, Register, RegisterCounter, RegisterEntry
 from workflow.runtime import Runtime
@@ -78,7 +78,7 @@ def register_pdf(session: Session, rt: Runtime, actor: Person, register_id: int,
     register = session.get(Register, register_id)
     assert register is not None
     lines = [
-        render.RegisterLine(
+        printouts.RegisterLine(
             symbol=e.symbol,
             date=e.issued_at.astimezone(rt.tz).strftime("%d/%m/%Y"),
             type_and_summary=f"{catalog.DOC_TYPES[e.doc_type][0]}: {e.summary}",
@@ -99,7 +99,7 @@ def register_pdf(session: Session, rt: Runtime, actor: Person, register_id: int,
             f"Mốc nhật ký kiểm tra: liên kết số {anchor.seq}, SHA-256 {anchor.hash}, "
             f"lập lúc {anchor.created_at.astimezone(rt.tz):%d/%m/%Y %H:%M} ({stamped})."
         )
-    data = render.render_register(agency.name, agency.superior, register.name, year, lines, footer)
+    data = printouts.render_register(agency.name, agency.superior, register.name, year, lines, footer)
     return data, f"so-{register.code}-{year}.pdf"
 
 

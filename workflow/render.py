@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import functools
 import io
-import math
 import re
-import shutil
-import subprocess
-import tempfile
-import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -23,12 +17,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Spacer
 
 from signing.appearance import serif_family
-from signing.errors import PdfError
-from signing.inspection import Box, Layout, line_box, page_size
-from workflow.errors import Busy, Unprocessable
+from signing.inspection import Box, Layout, line_box
 
 FACES = ("Serif", "Serif-Bold", "Serif-Italic", "Serif-BoldItalic")
 
@@ -411,183 +403,3 @@ def _nfc(draft: Draft) -> Draft:
         signer_name=n(draft.signer_name),
         marks=[n(x) for x in draft.marks],
     )
-
-
-@dataclass(frozen=True)
-class RegisterLine:
-    """One line of the printed outgoing register."""
-
-    symbol: str
-    date: str
-    type_and_summary: str
-    signer: str
-    recipients: str
-    copies: int
-    note: str
-
-
-def render_register(
-    agency: str, superior: str, title: str, year: int, lines: list[RegisterLine], footer: str = ""
-) -> bytes:
-    """The outgoing register of a year as a printable A4 landscape PDF (Decree 30, appendix VI)."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import landscape
-    from reportlab.platypus import LongTable, TableStyle
-
-    register_fonts()
-    cell = ParagraphStyle("cell", fontName="Serif", fontSize=10, leading=12)
-    head = ParagraphStyle("head", parent=cell, fontName="Serif-Bold", alignment=TA_CENTER)
-    centre = ParagraphStyle("title", fontName="Serif-Bold", fontSize=14, leading=18, alignment=TA_CENTER)
-    header = [
-        "Số, ký hiệu văn bản",
-        "Ngày tháng văn bản",
-        "Tên loại và trích yếu nội dung văn bản",
-        "Người ký",
-        "Nơi nhận văn bản",
-        "Số lượng bản",
-        "Ghi chú",
-    ]
-    rows = [[Paragraph(escape(h), head) for h in header]]
-    for line in lines:
-        values = [
-            line.symbol,
-            line.date,
-            line.type_and_summary,
-            line.signer,
-            line.recipients,
-            str(line.copies),
-            line.note,
-        ]
-        rows.append([Paragraph(escape(unicodedata.normalize("NFC", v)).replace("\n", "<br/>"), cell) for v in values])
-    widths = [x * mm for x in (32, 24, 80, 35, 62, 16, 28)]
-    table = LongTable(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story: list[Flowable] = [
-        Paragraph(escape(superior.upper()), ParagraphStyle("s", parent=centre, fontName="Serif", fontSize=12)),
-        Paragraph(escape(agency.upper()), ParagraphStyle("a", parent=centre, fontSize=12)),
-        Spacer(0, 6 * mm),
-        Paragraph(escape(title.upper()), centre),
-        Paragraph(f"Năm {year}", ParagraphStyle("y", parent=centre, fontName="Serif")),
-        Spacer(0, 6 * mm),
-        table,
-    ]
-    if footer:
-        story += [Spacer(0, 4 * mm), Paragraph(escape(footer), ParagraphStyle("f", parent=cell, fontSize=8))]
-    return _printed(story, landscape(A4), f"{title} {year}")
-
-
-def _printed(story: list[Flowable], pagesize: tuple[float, float], title: str) -> bytes:
-    """A report (register, certificate) laid out on pages with the margins of printed office papers."""
-    out = io.BytesIO()
-    margins = {"leftMargin": 12 * mm, "rightMargin": 12 * mm, "topMargin": 15 * mm, "bottomMargin": 15 * mm}
-    SimpleDocTemplate(out, pagesize=pagesize, title=title, creator="congvan", **margins).build(story)
-    return out.getvalue()
-
-
-@dataclass(frozen=True)
-class IssuanceRecord:
-    """What a certificate of issuance states about one issued document (every value already in words)."""
-
-    agency: str
-    superior: str
-    symbol: str
-    type_and_summary: str
-    issued_at: str
-    sha256: str
-    size: int
-    signatures: list[tuple[str, str, str, str]]  # signer; certificate (subject, issuer, serial); validity; time
-    events: list[tuple[str, str, str]]  # time, who, what
-    recipients: list[tuple[str, str]]  # recipient; each status with its time
-    made_at: str
-
-
-def render_certificate(record: IssuanceRecord) -> bytes:
-    """A certificate of issuance as an A4 PDF: the document's identity, its signatures, its history and
-    every recipient's receipts (signed by the agency afterwards)."""
-    from reportlab.lib import colors
-    from reportlab.platypus import LongTable, TableStyle
-
-    register_fonts()
-    cell = ParagraphStyle("cell", fontName="Serif", fontSize=9, leading=11)
-    head = ParagraphStyle("head", parent=cell, fontName="Serif-Bold")
-    centre = ParagraphStyle("title", fontName="Serif-Bold", fontSize=13, leading=17, alignment=TA_CENTER)
-    section = ParagraphStyle("section", fontName="Serif-Bold", fontSize=11, leading=15, spaceBefore=8, spaceAfter=3)
-
-    def text(value: str, style: ParagraphStyle = cell) -> Paragraph:
-        return Paragraph(escape(unicodedata.normalize("NFC", value)).replace("\n", "<br/>"), style)
-
-    def table(header: list[str], rows: Sequence[tuple[str, ...]], widths: list[float]) -> LongTable:
-        body = [[text(h, head) for h in header]] + [[text(v) for v in row] for row in rows]
-        grid = LongTable(body, colWidths=[w * mm for w in widths], repeatRows=1)
-        grid.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        return grid
-
-    facts = [
-        ("Số, ký hiệu", record.symbol),
-        ("Tên loại và trích yếu", record.type_and_summary),
-        ("Thời điểm phát hành", record.issued_at),
-        ("Tệp phát hành (SHA-256)", f"{record.sha256}\n{record.size:,} byte".replace(",", ".")),
-    ]
-    story: list[Flowable] = [
-        text(record.superior.upper(), ParagraphStyle("s", parent=centre, fontName="Serif", fontSize=11)),
-        text(record.agency.upper(), ParagraphStyle("a", parent=centre, fontSize=11)),
-        Spacer(0, 6 * mm),
-        text("GIẤY CHỨNG NHẬN PHÁT HÀNH VĂN BẢN", centre),
-        text(f"Lập lúc {record.made_at}", ParagraphStyle("m", parent=centre, fontName="Serif-Italic", fontSize=10)),
-        Spacer(0, 4 * mm),
-        table(["Thông tin", "Nội dung"], facts, [45, 141]),
-        text("Chữ ký số trên tệp phát hành", section),
-        table(["Người ký", "Chứng thư số", "Hiệu lực", "Thời điểm ký"], record.signatures, [38, 86, 32, 30]),
-        text("Quá trình xử lý", section),
-        table(["Thời điểm", "Người thực hiện", "Nội dung"], record.events, [32, 50, 104]),
-        text("Tình trạng nhận văn bản", section),
-        table(["Nơi nhận", "Trạng thái và thời điểm"], record.recipients, [70, 116]),
-        Spacer(0, 4 * mm),
-        text(
-            "Giấy chứng nhận này được ký số bởi cơ quan phát hành; kiểm tra chữ ký số và đối chiếu mã SHA-256 "
-            "với tệp văn bản để xác nhận.",
-            ParagraphStyle("n", parent=cell, fontName="Serif-Italic"),
-        ),
-    ]
-    return _printed(story, A4, f"Chứng nhận phát hành {record.symbol}")
-
-
-PREVIEW_DPI = 100  # an A4 page 827 px wide: sharp in the page, light enough for a phone
-# Page images drawn at once by one process (each may take a few hundred MB in pdftoppm), and the bounds of one.
-_DRAWING = threading.BoundedSemaphore(2)
-DRAW_SECONDS = 20
-DRAW_MEMORY = 1024 * 1024 * 1024
-
-
-def page_png(pdf: bytes, page: int, *, max_pixels: int, dpi: float = PREVIEW_DPI) -> bytes:
-    """One page of a PDF as a PNG (poppler's pdftoppm), for reading a document in the page and on phones:
-    at most `max_pixels` (a larger page is drawn at a lower resolution), within a memory and time bound."""
-    binary = shutil.which("pdftoppm")
-    if binary is None:
-        raise RuntimeError("pdftoppm (poppler-utils) is not installed")
-    try:
-        width, height = page_size(pdf, page - 1)
-    except PdfError as exc:
-        raise Unprocessable(exc.code, exc.message) from exc
-    pixels = (width * dpi / 72) * (height * dpi / 72)
-    if pixels > max_pixels:
-        dpi *= math.sqrt(max_pixels / pixels)
-    if not _DRAWING.acquire(timeout=DRAW_SECONDS):
-        raise Busy("busy", "Máy chủ đang bận vẽ trang văn bản; hãy thử lại sau giây lát.")
-    try:
-        with tempfile.TemporaryDirectory(prefix="congvan-page-") as work:
-            source, target = Path(work) / "in.pdf", Path(work) / "page"
-            source.write_bytes(pdf)
-            limits = [f"--as={DRAW_MEMORY}", f"--cpu={DRAW_SECONDS}"]
-            argv = [binary, "-png", "-r", f"{dpi:.2f}", "-f", str(page), "-l", str(page), "-singlefile"]
-            subprocess.run(  # noqa: S603 - fixed argv on our own file, under prlimit's bounds
-                ["prlimit", *limits, "--", *argv, str(source), str(target)],  # noqa: S607
-                capture_output=True,
-                timeout=DRAW_SECONDS + 5,
-                check=True,
-            )
-            return target.with_suffix(".png").read_bytes()
-    except (subprocess.TimeoutExpired, subprocess.CalledProcessError, FileNotFoundError) as exc:
-        raise Unprocessable("page_image_failed", "Không vẽ được trang này thành ảnh; hãy mở tệp PDF.") from exc
-    finally:
-        _DRAWING.release()

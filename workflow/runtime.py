@@ -18,7 +18,7 @@ from asn1crypto import x509 as asn1_x509
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from signing import appearance, validation
+from signing import appearance, timestamps, validation
 from signing import pdf as signing_pdf
 from signing.errors import SigningError
 from signing.remote import Credential, CscClient, CscSigner
@@ -139,7 +139,7 @@ class Runtime:
         if level not in signing_pdf.LEVELS:
             raise SigningError("invalid_pades_level", f"Mức PAdES không hợp lệ: {level} (B-B, B-T, B-LT, B-LTA).")
         url = self.settings.tsa_url
-        timestamper = signing_pdf.http_timestamper(url, self.settings.tsa_timeout) if url else None
+        timestamper = timestamps.http_timestamper(url, self.settings.tsa_timeout) if url else None
         return signing_pdf.Pades(level=level, timestamper=timestamper, trust_roots=tuple(self.keyring.trust_roots))
 
     @functools.cached_property

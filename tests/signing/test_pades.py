@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from signing import issuance, pdf, validation
+from signing import issuance, pdf, timestamps, validation
 from signing.errors import SigningError
 from tests.signing.conftest import leader_signed
 from tests.signing.test_pdf import NOW, draft
@@ -30,7 +30,7 @@ def _services_up(services: TrustServices) -> None:
 
 def _pades(services: TrustServices, level: str) -> pdf.Pades:
     roots = tuple(validation.load_certs(services.root_pem()))
-    return pdf.Pades(level=level, timestamper=pdf.http_timestamper(services.tsa_url), trust_roots=roots)
+    return pdf.Pades(level=level, timestamper=timestamps.http_timestamper(services.tsa_url), trust_roots=roots)
 
 
 def _leader_signed(services: TrustServices, font: bytes, level: str) -> bytes:
@@ -105,7 +105,7 @@ def test_tsa_down_is_an_error_not_a_weaker_signature(services: TrustServices, fo
     with pytest.raises(SigningError) as down:
         _leader_signed(services, font, "B-T")
     assert down.value.code == "tsa_unavailable"
-    nothing = pdf.Pades(level="B-T", timestamper=pdf.http_timestamper("http://127.0.0.1:9/tsa", timeout=2))
+    nothing = pdf.Pades(level="B-T", timestamper=timestamps.http_timestamper("http://127.0.0.1:9/tsa", timeout=2))
     data, layout = render(draft())
     with pytest.raises(SigningError) as refused:
         pdf.sign_leader(
@@ -125,7 +125,7 @@ def test_a_deferred_document_timestamp_raises_b_b_to_b_t(services: TrustServices
     roots = validation.load_certs(services.root_pem())
     plain = _leader_signed(services, font, "B-B")
     assert validation.report(plain, roots).signatures[0].level == "B-B"
-    stamped = pdf.add_document_timestamp(plain, pdf.http_timestamper(services.tsa_url))
+    stamped = pdf.add_document_timestamp(plain, timestamps.http_timestamper(services.tsa_url))
     report = validation.report(stamped, roots)
     assert report.signatures[0].level == "B-T" and report.signatures[0].ok
     assert report.signatures[0].modification_level in ("NONE", "LTA_UPDATES")

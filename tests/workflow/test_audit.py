@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DatabaseError
 
-from signing import pdf as signing_pdf
+from signing import timestamps
 from tests.support.api import KEY_PASSPHRASE, Api
 from tests.support.trust_services import TrustServices, trust_services
 from workflow import audit, jobs
@@ -61,8 +61,8 @@ def test_chain_seals_every_event_and_anchors_with_the_tsa(app: Flask, api: Api, 
     assert verdict.ok and verdict.unsealed == 0 and verdict.links == seq and verdict.anchors == 1
     with rt.readers() as session:
         anchor = session.query(AuditAnchor).one()
-        assert anchor.token and signing_pdf.token_covers(anchor.token, bytes.fromhex(anchor.hash))
-        assert not signing_pdf.token_covers(anchor.token, bytes(32))
+        assert anchor.token and timestamps.token_covers(anchor.token, bytes.fromhex(anchor.hash))
+        assert not timestamps.token_covers(anchor.token, bytes(32))
     # The day's anchor is printed at the end of the register.
     registers = api.as_("vanthu", "GET", "/api/v1/registers").get_json()["registers"]
     register = next(r for r in registers if r["code"] == "CV")
