@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from routing import addressing, services, statuses
 from routing import board as dispatch_board
 from routing import schemas as routing_schemas
-from routing.pages import bp
+from routing.pages import bp, chosen_target
 from workflow import schemas
 from workflow.pages import actor, back, page_arg, signed_in, typed_date
 from workflow.web import commit, db, path_id, runtime
@@ -38,10 +38,7 @@ def delivery_paper(delivery_id: str) -> BaseResponse:
 @signed_in
 def delivery_target(delivery_id: str) -> BaseResponse:
     """The clerk names who an unknown recipient is, after issuance; the document goes there at once."""
-    kind, _colon, target = request.form.get("target", "").partition(":")
-    delivery = services.send_unresolved(
-        db(), actor(), path_id(delivery_id), kind, int(target) if target.isdigit() else 0
-    )
+    delivery = services.send_unresolved(db(), actor(), path_id(delivery_id), *chosen_target())
     label, symbol = delivery.label, delivery.document.symbol or ""
     commit()
     flash(_("Đã ghi nhớ “%(label)s” và gửi văn bản %(symbol)s tới đó.", label=label, symbol=symbol), "ok")

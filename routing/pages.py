@@ -181,13 +181,19 @@ def unresolved_notes(_sender: Any, *, person: Person, documents: list[Document])
     return notes
 
 
+def chosen_target() -> tuple[str, int]:
+    """The unit, agency or list a form's "target" choice names ("kind:id"); (kind, 0) when it names none."""
+    kind, _colon, target = request.form.get("target", "").partition(":")
+    return kind, int(target) if target.isdigit() else 0
+
+
 @bp.post("/recipient-names")
 @signed_in
 def remember_name() -> BaseResponse:
     """The clerk remembers an unknown recipient name for a unit, agency or list (from the document's page)."""
-    kind, _colon, target = request.form.get("target", "").partition(":")
+    kind, target = chosen_target()
     label = request.form.get("label", "")
-    name = addressing.remember(db(), actor(), label, kind, int(target) if target.isdigit() else 0)
+    name = addressing.remember(db(), actor(), label, kind, target)
     commit()
     flash(_("Đã ghi nhớ: “%(label)s” là %(name)s.", label=label, name=name), "ok")
     return back("pages.home")

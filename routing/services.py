@@ -250,6 +250,7 @@ def sending(delivery: Delivery) -> tuple[str, str]:
 
 def delivery_json(delivery: Delivery) -> dict[str, Any]:
     """A delivery as the API shows it."""
+    went = sending(delivery)
     return {
         "id": delivery.id,
         "document_id": delivery.document_id,
@@ -273,8 +274,8 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
         "purpose": delivery.purpose,
         "channel": delivery.channel,
         "transport": delivery.transport,
-        "sending": sending(delivery)[0],
-        "sending_label": sending(delivery)[1],
+        "sending": went[0],
+        "sending_label": went[1],
         "paper_note": delivery.paper_note,
         "status": delivery.status_code,
         "status_label": LABELS.get(delivery.status_code or "", "Chưa đến"),
@@ -298,12 +299,18 @@ def needs_admin(error: str | None) -> bool:
     return bool(error) and (error == outbound.NOT_CONNECTED or str(error).startswith("Chưa cấu hình"))
 
 
-def send_unresolved(session: Session, actor: Person, delivery_id: int, kind: str, target_id: int) -> Delivery:
-    """After issuance, the clerk says who a recipient nobody was found for is (a unit or an agency): the name is
-    remembered for every later document, and this document goes to it now."""
+def _clerks(session: Session, actor: Person, delivery_id: int) -> Delivery:
+    """A delivery of a document of the clerk's agency, locked; to anyone else, as if missing."""
     delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
     if delivery is None or not actor.has_role("clerk") or delivery.document.agency_id != actor.unit.agency_id:
         raise NotFound("delivery_not_found", "Không tìm thấy nơi nhận này của văn bản.")
+    return delivery
+
+
+def send_unresolved(session: Session, actor: Person, delivery_id: int, kind: str, target_id: int) -> Delivery:
+    """After issuance, the clerk says who a recipient nobody was found for is (a unit or an agency): the name is
+    remembered for every later document, and this document goes to it now."""
+    delivery = _clerks(session, actor, delivery_id)
     if delivery.transport != "unresolved":
         raise Conflict("not_unresolved", "Nơi nhận này đã được xác định.", transport=delivery.transport)
     if kind not in ("unit", "agency"):
@@ -330,9 +337,7 @@ def record_paper(
 ) -> Delivery:
     """The clerk records that a recipient not reached electronically got the paper copy (the law allows it):
     how, by whom, when. The delivery counts as sent, on paper."""
-    delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
-    if delivery is None or not actor.has_role("clerk") or delivery.document.agency_id != actor.unit.agency_id:
-        raise NotFound("delivery_not_found", "Không tìm thấy nơi nhận này của văn bản.")
+    delivery = _clerks(session, actor, delivery_id)
     if delivery.transport == "delivered":
         raise Conflict("already_sent", "Văn bản đã gửi điện tử tới nơi nhận này.", transport=delivery.transport)
     if way not in PAPER_WAYS:

@@ -35,6 +35,7 @@ from workflow import (
     documents,
     notifications,
     paging,
+    render,
 )
 from workflow.errors import DomainError, Invalid, Unauthenticated
 from workflow.models import Person
@@ -200,8 +201,7 @@ def gio(value: dt.datetime | None) -> str:
 def recipient_lines(value: str | None) -> list[str]:
     """The lines of a Kính gửi or Nơi nhận block as names, without the dashes and closing ; , . clerks type,
     so a page can list them with one separator of its own."""
-    names = (line.strip().lstrip("-–—•+").strip().rstrip(";,.").strip() for line in (value or "").splitlines())
-    return [name for name in names if name]
+    return render.bare_lines((value or "").splitlines())
 
 
 @bp.app_context_processor

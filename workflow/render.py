@@ -82,8 +82,13 @@ def dashed(lines: Sequence[str], last: str = ".") -> list[str]:
 
     The clerk's own heading, dashes and end punctuation are taken off first, so a pasted block is not doubled.
     """
-    bare = [x for x in (strip_dash(_HEADING.sub("", line, count=1)).rstrip(";.,") for line in lines) if x]
+    bare = bare_lines(lines)
     return [f"- {x}{last if i == len(bare) - 1 else ';'}" for i, x in enumerate(bare)]
+
+
+def bare_lines(lines: Sequence[str]) -> list[str]:
+    """Recipient lines as names: without a pasted heading, the dashes and the end punctuation a clerk typed."""
+    return [x for x in (strip_dash(_HEADING.sub("", line, count=1)).rstrip(";.,").strip() for line in lines) if x]
 
 
 def strip_dash(line: str) -> str:
