@@ -11,11 +11,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from routing import directory, edxml, edxml_build, inbound
+from routing.models import Delivery
 from signing import pki, signers, xmldsig
 from tests.routing.test_edxml import sample
 from tests.support.api import Api
+from workflow.models import Agency, Document
 
 SNV, STNMT = "000.00.09.H57", "000.00.12.H57"
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -94,3 +97,24 @@ def signed_pdf(api: Api) -> bytes:
     doc = api.draft(kinh_gui=["Các phòng, đơn vị trực thuộc Sở"], noi_nhan=["Như trên;", "Lưu: VT, VP."])
     api.advance(doc["id"], "dispatched")
     return bytes(api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/pdf").data)
+
+
+def delivery_to_snv(app: Flask, document_id: int, key: str) -> int:
+    """A delivery of one of our documents to Sở Nội vụ that reached it under DocumentId `key`, for its statuses."""
+    rt = app.extensions["congvan"]
+    with rt.sessions() as session, session.begin():
+        snv = session.scalar(select(Agency).where(Agency.code == SNV))
+        assert snv is not None and session.get(Document, document_id) is not None
+        delivery = Delivery(
+            document_id=document_id,
+            kind="agency",
+            agency_id=snv.id,
+            label="Sở Nội vụ",
+            purpose="action",
+            channel="edxml",
+            transport="delivered",
+            exchange_id=key,
+        )
+        session.add(delivery)
+        session.flush()
+        return delivery.id

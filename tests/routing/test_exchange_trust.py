@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from routing import edxml, edxml_build, edxml_read
 from routing.models import Delivery, ExchangeMessage, IncomingDocument
-from tests.routing.foreign import SNV, STNMT, VN, Foreign, arrive, package_from_snv
+from tests.routing.foreign import SNV, STNMT, VN, Foreign, arrive, delivery_to_snv, package_from_snv
 from tests.support.api import Api, build_app
 from workflow.models import Agency
 
@@ -142,24 +142,8 @@ def _delivery(app: Flask, api: Api) -> tuple[int, str]:
     """A document issued to Sở Nội vụ: its delivery and the DocumentId statuses name."""
     doc = api.draft(kinh_gui=["Sở Nội vụ tỉnh Tuyên Quang"], noi_nhan=["Như trên;", "Lưu: VT, VP."])
     api.advance(doc["id"], "dispatched")
-    rt = app.extensions["congvan"]
     key = f"{STNMT},2026/11/23,{uuid.uuid4().int % 10**6}/STNMT-VP"
-    with rt.sessions() as session, session.begin():
-        snv = session.scalar(select(Agency).where(Agency.code == SNV))
-        assert snv is not None
-        delivery = Delivery(
-            document_id=doc["id"],
-            kind="agency",
-            agency_id=snv.id,
-            label="Sở Nội vụ",
-            purpose="action",
-            channel="edxml",
-            transport="delivered",
-            exchange_id=key,
-        )
-        session.add(delivery)
-        session.flush()
-        return delivery.id, key
+    return delivery_to_snv(app, doc["id"], key), key
 
 
 def _status(app: Flask, key: str, code: str, moment: dt.datetime, sender: str = SNV) -> dict[str, Any]:

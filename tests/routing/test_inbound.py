@@ -17,9 +17,8 @@ from sqlalchemy import func, select
 from routing import directory, edxml, edxml_build
 from routing.models import Delivery, ExchangeMessage, IncomingDocument
 from signing import pki, signers
-from tests.routing.foreign import SNV, STNMT, VN, Foreign, arrive, cert_of, package_from_snv
+from tests.routing.foreign import SNV, STNMT, VN, Foreign, arrive, cert_of, delivery_to_snv, package_from_snv
 from tests.support.api import Api, build_app
-from workflow.models import Agency, Document
 
 
 def _count(app: Flask, model: Any, *where: Any) -> int:
@@ -148,22 +147,7 @@ def test_duplicated_and_reordered_statuses_leave_the_last_one(
     moments = [start + dt.timedelta(seconds=sum(gaps[: i + 1])) for i in range(len(history))]
     key = f"{STNMT},2026/11/23,{uuid.uuid4().int % 10**6}/STNMT-VP"
     rt = app.extensions["congvan"]
-    with rt.sessions() as session, session.begin():
-        snv = session.scalar(select(Agency).where(Agency.code == SNV))
-        assert snv is not None and session.get(Document, document_id) is not None
-        delivery = Delivery(
-            document_id=document_id,
-            kind="agency",
-            agency_id=snv.id,
-            label="Sở Nội vụ",
-            purpose="action",
-            channel="edxml",
-            transport="delivered",
-            exchange_id=key,
-        )
-        session.add(delivery)
-        session.flush()
-        delivery_id = delivery.id
+    delivery_id = delivery_to_snv(app, document_id, key)
     messages = []
     for code, moment in zip(history, moments, strict=True):
         status = edxml.Status(
