@@ -36,6 +36,7 @@ FINAL = tuple(s.code for s in TABLE if s.final)
 # What a member of a receiving unit may set by hand, and what another agency's status packages may carry.
 RECIPIENT_CODES = tuple(s.code for s in TABLE if s.set_by == "recipient")
 RECEIVER_CODES = tuple(s.code for s in TABLE if s.set_by in ("arrival", "recipient", "recall_answer"))
+RECALL_ANSWERS = tuple(s.code for s in TABLE if s.set_by == "recall_answer")
 
 
 def rank(code: str | None) -> int:
@@ -52,8 +53,7 @@ def advances(code: str, moment: dt.datetime, recorded: str | None, recorded_at: 
         return True
     if recorded in FINAL:
         return rank(code) > rank(recorded)
-    recall = {s.code for s in TABLE if s.set_by == "recall_answer"}
-    if code not in recall and recorded not in recall and rank(code) != rank(recorded):
+    if code not in RECALL_ANSWERS and recorded not in RECALL_ANSWERS and rank(code) != rank(recorded):
         return rank(code) > rank(recorded)
     return moment > recorded_at or (moment == recorded_at and rank(code) > rank(recorded))
 

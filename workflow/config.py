@@ -247,20 +247,22 @@ def split(overrides: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, A
     return ours, others
 
 
+# Every variable a process reads: the settings, and the files the secrets may be read from.
+VARIABLES = (*(_variable(name) for name in TYPES), *(f"CONGVAN_{key}_FILE" for key in SECRETS))
+
+
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     """The CONGVAN_* variables of an environment that are no setting (a misspelling would be silently ignored)."""
-    known = {_variable(name) for name in TYPES} | {f"CONGVAN_{key}_FILE" for key in SECRETS}
-    return sorted(name for name in environ if name.startswith("CONGVAN_") and name not in known)
+    return sorted(name for name in environ if name.startswith("CONGVAN_") and name not in VARIABLES)
 
 
 def _refuse_unknown() -> None:
     unknown = unknown_variables(os.environ)
     if not unknown:
         return
-    known = [_variable(name) for name in TYPES] + [f"CONGVAN_{key}_FILE" for key in SECRETS]
     hints = []
     for name in unknown:
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name, VARIABLES, n=1, cutoff=0.6)
         hints.append(f"{name} (có phải {close[0]}?)" if close else name)
     raise ConfigError(
         f"Không có thiết lập {', '.join(hints)}: sửa tên biến hoặc bỏ biến đó đi "
