@@ -16,29 +16,24 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import routing
-from routing import (  # noqa: F401 - the routes of board_pages join routing.pages.bp
-    board_pages,
-    hub_views,
-)
 from routing import pages as routing_pages
 from routing import views as routing_views
-from workflow import (  # noqa: F401 - the routes of these modules join pages.bp and views.bp
-    admin_pages,
-    deadline,
-    document_pages,
-    document_views,
-    health,
-    limits,
-    notification_pages,
-    signing_pages,
-    signing_views,
-    web,
-)
+from routing.deliveries import pages as board_pages  # noqa: F401 - its routes join a shared blueprint
+from routing.hub import views as hub_views
 from workflow import config as config_module
-from workflow import pages as workflow_pages
+from workflow import limits
 from workflow import runtime as runtime_module
-from workflow import views as workflow_views
+from workflow.directory import pages as admin_pages  # noqa: F401 - its routes join a shared blueprint
+from workflow.documents import pages as document_pages  # noqa: F401 - its routes join a shared blueprint
+from workflow.documents import views as document_views  # noqa: F401 - its routes join a shared blueprint
 from workflow.errors import DomainError
+from workflow.notifications import pages as notification_pages  # noqa: F401 - its routes join a shared blueprint
+from workflow.signatures import pages as signing_pages  # noqa: F401 - its routes join a shared blueprint
+from workflow.signatures import views as signing_views  # noqa: F401 - its routes join a shared blueprint
+from workflow.web import context as web
+from workflow.web import deadline, health
+from workflow.web import pages as workflow_pages
+from workflow.web import views as workflow_views
 
 log = logging.getLogger("congvan")
 

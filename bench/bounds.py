@@ -55,7 +55,7 @@ class Server:
             "CONGVAN_KEY_PASSPHRASE": "bench-passphrase",
         }
         subprocess.run(
-            [sys.executable, "-m", "workflow.cli", "setup-demo"],
+            [sys.executable, "-m", "congvan.cli", "setup-demo"],
             cwd=tree,
             env=self.env,
             check=True,

@@ -36,12 +36,12 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from routing import edxml, edxml_build, vxp
-from routing import hub as hub_module
+from congvan.demo_day import PASSWORD
+from routing.exchange import edxml, edxml_build, vxp
+from routing.hub import service as hub_module
 from routing.models import HubMessage
 from tests.support import processes
 from tests.support.network import STNMT, Instance, _runtime, make_instance, wait_for
-from workflow.demo_day import PASSWORD
 
 # What the congvan-only transport measured before this protocol replaced it (README, issue 15).
 PREVIOUS_FAN_OUT_SECONDS = 4.45

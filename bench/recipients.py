@@ -22,9 +22,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 import routing.models  # noqa: F401 - routing's tables on the shared metadata
-from routing import addressing, recipients
-from routing.recipients import fold
-from workflow import demo
+from congvan import demo
+from routing.recipients import addressing
+from routing.recipients import parse as recipients
+from routing.recipients.parse import fold
 from workflow.models import Agency, Base
 
 

@@ -46,11 +46,11 @@ import requests
 from sqlalchemy import event
 from werkzeug.security import generate_password_hash
 
+from congvan.demo_day import PASSWORD
 from tests.support import processes
 from tests.support.network import STNMT, Instance, make_instance, wait_for
 from workflow import audit
-from workflow.demo_day import PASSWORD
-from workflow.search import fold
+from workflow.documents.search import fold
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -458,8 +458,8 @@ def explain(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Every statement the slowest path of each request runs, with EXPLAIN (ANALYZE, BUFFERS); flags scans of
     the big tables. Returns the statements per request and the path explained."""
+    from congvan.cli import reconcile_all
     from tests.support.api import Api
-    from workflow.cli import reconcile_all
     from wsgi import create_app
 
     settings = {k.removeprefix("CONGVAN_"): v for k, v in env.items() if k.startswith("CONGVAN_")}

@@ -34,12 +34,17 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from congvan import demo
+from congvan.cli import upgrade_database
+from congvan.demo_day import BODIES
 from signing import appearance, inspection
 from signing import pdf as signing_pdf
-from workflow import auth, batches, config, demo, documents, drafting, jobs, lifecycle, outbox, runtime
-from workflow.cli import upgrade_database
-from workflow.demo_day import BODIES
+from workflow import config, jobs, outbox, runtime
+from workflow.accounts import service as auth
+from workflow.documents import drafting, lifecycle
+from workflow.documents import service as documents
 from workflow.models import Person, SigningBatch
+from workflow.signatures import service as batches
 from wsgi import create_app
 
 PASSPHRASE = "bench"

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.api import build_app
 from tests.support.processes import PostgresServer
-from workflow import access, documents, paging
+from workflow import access, paging
+from workflow.documents import service as documents
 from workflow.models import Document, Person
 
 PEOPLE = ("vanthu", "giamdoc", "chuyenvien", "chuyenvien_cntt", "phogiamdoc")

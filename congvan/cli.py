@@ -11,10 +11,11 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+import workflow
 from workflow import config as config_module
 from workflow import runtime as runtime_module
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(workflow.__file__).parent / "migrations"
 
 
 def upgrade_database(url: str) -> None:
@@ -93,7 +94,7 @@ def reseal() -> None:
 @click.option("--agency", "agency_code", default="000.00.12.H57", help="Which demo agency this instance is.")
 def setup_demo(agency_code: str) -> None:
     """Create the schema, the demo directory (password congvan-demo), the demo PKI and images."""
-    from workflow import demo
+    from congvan import demo
 
     rt = runtime_module.current()
     upgrade_database(rt.settings.database_url)
@@ -118,8 +119,8 @@ def worker(burst: bool, queues: str) -> None:
     from rq import Queue, SimpleWorker
 
     import routing
-    from workflow import health
     from workflow.outbox import QUEUES
+    from workflow.web import health
 
     names = [name.strip() for name in queues.split(",") if name.strip()] or list(QUEUES)
     unknown = [name for name in names if name not in QUEUES]
@@ -213,7 +214,8 @@ def create_batches() -> None:
 @click.option("--interval", default=5.0, help="Seconds between reconciliations.")
 def scheduler(interval: float) -> None:
     """Reconcile and seal the audit trail every few seconds; daily: batches, the audit anchor; prune hourly."""
-    from workflow import health, jobs
+    from workflow import jobs
+    from workflow.web import health
 
     rt = runtime_module.current()
     health.check_production(rt.settings)
@@ -227,7 +229,7 @@ def scheduler(interval: float) -> None:
         try:
             if rt.settings.vxp_url and not rt.settings.hub_mode and last_agencies != now.date():
                 # At start and then daily: the national exchange's agencies join our directory.
-                from routing import directory
+                from routing.exchange import directory
 
                 synced = directory.sync_agencies(rt)
                 click.echo(
@@ -265,7 +267,7 @@ def edxml_parse(path: str) -> None:
     """Print as JSON what congvan reads in an edXML package or status package."""
     import json
 
-    from routing import edxml_read
+    from routing.exchange import edxml_read
 
     try:
         message = edxml_read.parse_message(Path(path).read_bytes())
@@ -284,7 +286,7 @@ def edxml_import(path: str, clerk: str) -> None:
 
     from sqlalchemy import select
 
-    from routing import inbound
+    from routing.exchange import inbound
     from workflow import outbox
     from workflow.errors import DomainError
     from workflow.models import Person
@@ -313,7 +315,7 @@ def exchange_identity() -> None:
     """Print what another agency needs to check our packages' signatures (organ id, name, certificate), as JSON."""
     import json
 
-    from routing import directory
+    from routing.exchange import directory
 
     rt = runtime_module.current()
     with rt.readers() as session:
@@ -327,7 +329,7 @@ def exchange_add_peer(identity_file: object) -> None:
     signatures are checked against it; its PDFs' signatures chain to it)."""
     import json
 
-    from routing import directory
+    from routing.exchange import directory
 
     peer_identity = json.load(identity_file)  # type: ignore[arg-type]
     rt = runtime_module.current()
@@ -348,7 +350,7 @@ def hub_group() -> None:
 @click.option("--secret-file", type=click.File("r", encoding="utf-8"), required=True, help="A file holding its secret.")
 def hub_add_system(organ_id: str, name: str, system_id: str, secret_file: object) -> None:
     """Register a system speaking the national SDK's protocol (VXP) for an agency, with its secret."""
-    from routing import hub
+    from routing.hub import service as hub
 
     secret = secret_file.read().strip()  # type: ignore[attr-defined]
     rt = runtime_module.current()
@@ -361,7 +363,7 @@ def hub_add_system(organ_id: str, name: str, system_id: str, secret_file: object
 @click.argument("target", type=click.Path(path_type=Path))
 def backup_command(target: Path) -> None:
     """Back up the database and the file store into an empty folder (keys are backed up apart)."""
-    from workflow import backup
+    from congvan import backup
 
     rt = runtime_module.current()
     try:
@@ -375,7 +377,7 @@ def backup_command(target: Path) -> None:
 @click.argument("source", type=click.Path(path_type=Path, exists=True))
 def restore_command(source: Path) -> None:
     """Restore a backup into an empty system, then check every file against its SHA-256."""
-    from workflow import backup
+    from congvan import backup
 
     rt = runtime_module.current()
     try:
@@ -391,7 +393,7 @@ def restore_command(source: Path) -> None:
 @main.command("verify-files")
 def verify_files() -> None:
     """Check every stored file against its SHA-256 (exits non-zero on the first problem found)."""
-    from workflow import backup
+    from congvan import backup
 
     check = backup.verify(runtime_module.current())
     click.echo(f"Kiểm tra {check.files} tệp, {check.versions} phiên bản văn bản: {len(check.problems)} lỗi.")
@@ -404,7 +406,7 @@ def verify_files() -> None:
 @click.option("--drafts", default=6, help="How many drafts the specialist writes.")
 def demo_day(url: str, drafts: int) -> None:
     """Drive the running service's API as the demo users through one working day."""
-    from workflow.demo_day import run
+    from congvan.demo_day import run
 
     sys.exit(run(url, drafts, click.echo))
 

@@ -22,11 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from congvan.demo import SEAL_MM, seal_png, signature_png
+from congvan.demo_day import BODIES
 from signing import appearance, inspection, issuance, pdf, pki, signers
-from workflow.demo import SEAL_MM, seal_png, signature_png
-from workflow.demo_day import BODIES
-from workflow.issuance import date_line
-from workflow.render import Draft, register_fonts, render
+from workflow.documents.render import Draft, register_fonts, render
+from workflow.issuance.service import date_line
 
 
 def appendix_pdf(now: dt.datetime) -> bytes:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 def connect() -> None:
     """Subscribe routing to workflow's signals (idempotent: blinker keeps one connection per receiver)."""
-    from routing import pages, services
+    from routing import pages
+    from routing.deliveries import service as services
     from workflow.access import document_readers
     from workflow.signals import document_issued, document_notes, document_panels, document_recalled, live_counts
 

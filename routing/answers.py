@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from workflow.answers import Answer, Time
+from workflow.web.answers import Answer, Time
 
 if TYPE_CHECKING:
     from workflow.models import Agency

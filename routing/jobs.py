@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
-from routing import directory, inbound, outbound, services, webhooks
+from routing.deliveries import service as services
+from routing.exchange import directory, inbound, outbound
 from routing.models import Delivery, HubMessage, WebhookDelivery
+from routing.webhooks import service as webhooks
 from workflow import db, outbox, runtime
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from routing.statuses import FINAL
+from routing.deliveries.statuses import FINAL
 from workflow.models import Agency, Base, Document, Person, Unit
 from workflow.sealing import Sealed
 

@@ -9,18 +9,25 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from routing import addressing, certificate, directory, inbound, incoming, recipients, services, statuses
 from routing import schemas as routing_schemas
+from routing.deliveries import certificate, statuses
+from routing.deliveries import service as services
+from routing.exchange import directory, inbound
+from routing.incoming import service as incoming
 from routing.models import IncomingDocument
+from routing.recipients import addressing
+from routing.recipients import parse as recipients
 from signing import inspection
 from signing.errors import PdfError
-from workflow import access, page_images, schemas
-from workflow.directory import units_of
+from workflow import access
+from workflow.directory.service import units_of
+from workflow.documents import page_images
 from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.models import Document, Person
-from workflow.pages import actor, back, me, my_id, page_arg, refused, same_site_path, signed_in, typed_date
 from workflow.signals import Note
-from workflow.web import commit, db, inline_pdf, path_id, runtime
+from workflow.web import schemas
+from workflow.web.context import commit, db, inline_pdf, path_id, runtime
+from workflow.web.pages import actor, back, me, my_id, page_arg, refused, same_site_path, signed_in, typed_date
 
 bp = Blueprint("routing_pages", __name__, template_folder="templates")
 bp.register_error_handler(DomainError, refused)

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from routing.statuses import INCOMING_LABELS
-from workflow.schemas import (
+from routing.deliveries.statuses import INCOMING_LABELS
+from workflow.web.schemas import (
     Id,
     Lines,
     OptionalDate,

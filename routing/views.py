@@ -8,27 +8,20 @@ import datetime as dt
 
 from flask import Blueprint, Response, request
 
-from routing import (
-    addressing,
-    answers,
-    board,
-    certificate,
-    directory,
-    edxml,
-    inbound,
-    incoming,
-    outbound,
-    schemas,
-    services,
-    webhooks,
-)
+from routing import answers, schemas
+from routing.deliveries import board, certificate
+from routing.deliveries import service as services
+from routing.exchange import directory, edxml, inbound, outbound
+from routing.incoming import service as incoming
+from routing.recipients import addressing
+from routing.webhooks import service as webhooks
 from workflow import serializers
-from workflow.documents import get_document
+from workflow.documents.service import get_document
 from workflow.errors import Invalid
-from workflow.openapi import PDF, XML, described
 from workflow.paging import Page
-from workflow.schemas import PageQuery
-from workflow.web import commit, db, inline_pdf, ok, path_id, person, person_id, runtime, uploaded
+from workflow.web.context import commit, db, inline_pdf, ok, path_id, person, person_id, runtime, uploaded
+from workflow.web.openapi import PDF, XML, described
+from workflow.web.schemas import PageQuery
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
 

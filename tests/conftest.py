@@ -9,11 +9,12 @@ import pytest
 from flask import Flask
 from werkzeug.security import generate_password_hash
 
+from congvan import demo
+from congvan.cli import upgrade_database
+from congvan.demo_day import PASSWORD
 from tests.support import processes
 from tests.support.api import KEY_PASSPHRASE, Api, build_app, database_url
-from workflow import demo, runtime
-from workflow.cli import upgrade_database
-from workflow.demo_day import PASSWORD
+from workflow import runtime
 
 
 @pytest.fixture(scope="session")

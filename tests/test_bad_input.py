@@ -12,7 +12,7 @@ from flask import Flask
 from reportlab.pdfgen import canvas
 
 from tests.support.api import Api, build_app
-from workflow.render import register_fonts
+from workflow.documents.render import register_fonts
 
 # These tests run on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_databases

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from tests.support import hostile
 from tests.support.api import Api, build_app
 from tests.web.test_pages import _token, sign_in
-from workflow import drafting, page_images, registers, render
+from workflow.documents import drafting, page_images, render
+from workflow.issuance import registers
 from workflow.models import AuditEvent, Document, Register
 from workflow.states import TRANSITIONS
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
-from routing import outbound
+from congvan.demo_day import run_day
+from routing.exchange import outbound
 from tests.support.api import Api
 from tests.support.pdfcheck import assert_issued_pdf, nss_db
-from workflow.demo_day import run_day
 
 MAIN_PATH = ["create", "submit", "approve", "sign", "signature_applied", "issue", "dispatch"]
 RETURNED_PATH = [

@@ -9,15 +9,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("workflow", "routing", "signing")
 # Entry points that sit above every feature (they wire the packages together): imported by nothing of ours.
-ENTRY_POINTS = {"workflow.cli", "workflow.demo_day"}
+ENTRY_POINTS = {"congvan.cli", "congvan.demo_day"}
 
 
 def _modules() -> dict[str, Path]:
     found = {}
     for package in PACKAGES:
-        for path in (ROOT / package).glob("*.py"):
-            name = f"{package}.{path.stem}" if path.stem != "__init__" else package
-            found[name] = path
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return found
 
 

@@ -10,7 +10,7 @@ from reportlab.pdfgen import canvas
 
 from tests.support.api import Api
 from tests.support.pdfcheck import assert_issued_pdf, nss_db
-from workflow.render import register_fonts
+from workflow.documents.render import register_fonts
 
 # These tests run on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_databases

@@ -17,9 +17,15 @@ from signing import timestamps
 from signing.errors import SigningError
 from signing.remote import CscSigner
 from signing.signers import Signer
-from workflow import audit, batches, db, directory, lifecycle, mail, notifications, outbox, preparing, runtime
+from workflow import audit, db, outbox, runtime
+from workflow.directory import service as directory
+from workflow.documents import lifecycle
 from workflow.errors import DomainError
 from workflow.models import Document, LoginAttempt, OutboxMessage, Person, SigningBatch, SigningBatchItem
+from workflow.notifications import mail
+from workflow.notifications import service as notifications
+from workflow.signatures import preparing
+from workflow.signatures import service as batches
 from workflow.states import BatchState, ItemStatus
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from workflow import schemas
 from workflow.models import Document
+from workflow.web import schemas
 
 
 @dataclass(frozen=True)

@@ -150,10 +150,10 @@ class Runtime:
         """
         import multiprocessing
 
-        from workflow import preparing
+        from workflow.signatures import preparing
 
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["signing.pdf", "workflow.preparing"])
+        context.set_forkserver_preload(["signing.pdf", "workflow.signatures.preparing"])
         count = self.settings.signing_processes or os.cpu_count() or 1
         return ProcessPoolExecutor(
             max_workers=count, mp_context=context, initializer=preparing.init_signing_process, initargs=(self.font,)

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from routing.deliveries.service import delivery_json, needs_admin, sending
+from routing.deliveries.statuses import FINAL, LABELS
 from routing.models import Delivery, DeliveryEvent
-from routing.services import delivery_json, needs_admin, sending
-from routing.statuses import FINAL, LABELS
 from workflow import access, serializers, workday
 from workflow.errors import Forbidden
 from workflow.models import Document, Person

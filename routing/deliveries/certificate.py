@@ -8,15 +8,16 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from routing.deliveries.statuses import LABELS
 from routing.models import Delivery, DeliveryEvent
-from routing.statuses import LABELS
 from signing import issuance as signing_issuance
 from signing import pdf as signing_pdf
 from signing.errors import SigningError
-from workflow import access, catalog, printouts
-from workflow.documents import check_signatures, get_document
-from workflow.drafting import events_of
+from workflow import access, catalog
+from workflow.documents.drafting import events_of
+from workflow.documents.service import check_signatures, get_document
 from workflow.errors import Conflict, Unprocessable
+from workflow.issuance import printouts
 from workflow.models import Person
 from workflow.runtime import Runtime
 from workflow.states import ACTION_LABELS, EVENT_LABELS, STATE_LABELS

@@ -10,13 +10,15 @@ from flask import flash, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from routing import addressing, services, statuses
-from routing import board as dispatch_board
 from routing import schemas as routing_schemas
+from routing.deliveries import board as dispatch_board
+from routing.deliveries import service as services
+from routing.deliveries import statuses
 from routing.pages import bp, chosen_target
-from workflow import schemas
-from workflow.pages import actor, back, page_arg, signed_in, typed_date
-from workflow.web import commit, db, path_id, runtime
+from routing.recipients import addressing
+from workflow.web import schemas
+from workflow.web.context import commit, db, path_id, runtime
+from workflow.web.pages import actor, back, page_arg, signed_in, typed_date
 
 
 @bp.post("/deliveries/<delivery_id>/paper")

@@ -8,15 +8,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.orm import Session, joinedload
 
-from routing import addressing, edxml, outbound, webhooks
+from routing.deliveries.statuses import FINAL, LABELS, RECIPIENT_CODES, rank
+from routing.exchange import edxml, outbound
 from routing.models import OPEN, Delivery, DeliveryEvent, ExchangeMessage
-from routing.statuses import FINAL, LABELS, RECIPIENT_CODES, rank
+from routing.recipients import addressing
+from routing.webhooks import service as webhooks
 from workflow import access, outbox, serializers
 from workflow.audit import audit
-from workflow.documents import get_document
+from workflow.documents.service import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Document, Person
-from workflow.notifications import notify, people_of_unit, resolve, withdraw
+from workflow.notifications.service import notify, people_of_unit, resolve, withdraw
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime, current
 

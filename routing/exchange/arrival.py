@@ -11,13 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing import edxml, outbound, webhooks
-from routing.directory import self_agency
+from routing.deliveries.statuses import INCOMING_GONE as GONE
+from routing.exchange import edxml, outbound
+from routing.exchange.directory import self_agency
 from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
-from routing.statuses import INCOMING_GONE as GONE
+from routing.webhooks import service as webhooks
 from workflow.errors import NotFound
 from workflow.models import Person
-from workflow.notifications import notify_role
+from workflow.notifications.service import notify_role
 from workflow.runtime import Runtime
 
 

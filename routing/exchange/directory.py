@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing import edxml, vxp
+from routing.exchange import edxml, vxp
 from routing.models import Peer
 from signing import validation
 from workflow.audit import audit
 from workflow.errors import Forbidden, NotFound
 from workflow.models import Agency, Person
-from workflow.notifications import notify_role
+from workflow.notifications.service import notify_role
 from workflow.runtime import Runtime
 
 

@@ -8,16 +8,7 @@ import base64
 
 from lxml import etree
 
-from routing.edxml import (
-    NS,
-    UPDATE,
-    E,
-    Organ,
-    Package,
-    Reference,
-    Staff,
-    Status,
-)
+from routing.exchange.edxml import NS, UPDATE, E, Organ, Package, Reference, Staff, Status
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:

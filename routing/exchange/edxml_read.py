@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from routing import payload
-from routing.edxml import (
+from routing.exchange import payload
+from routing.exchange.edxml import (
     MAX_PACKAGE_BYTES,
     NEW,
     NS,
@@ -29,7 +29,7 @@ from routing.edxml import (
     Staff,
     Status,
 )
-from routing.payload import Bounds, EdxmlError
+from routing.exchange.payload import Bounds, EdxmlError
 
 _UNBOUND = re.compile(r"Namespace prefix (\S+) (?:on|for) \S+ (?:on \S+ )?is not defined")
 _KNOWN_PREFIXES = {"edXML": NS, "xlink": "http://www.w3.org/1999/xlink", "ds": "http://www.w3.org/2000/09/xmldsig#"}

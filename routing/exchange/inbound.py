@@ -20,10 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from routing import edxml, edxml_read, payload, statuses, webhooks
-from routing.arrival import PdfCheck, accept_package, main_pdf, recall_requested
-from routing.directory import client, peer_of, self_agency, sender_roots
+from routing.deliveries import statuses
+from routing.exchange import edxml, edxml_read, payload
+from routing.exchange.arrival import PdfCheck, accept_package, main_pdf, recall_requested
+from routing.exchange.directory import client, peer_of, self_agency, sender_roots
 from routing.models import Delivery, DeliveryEvent, ExchangeMessage
+from routing.webhooks import service as webhooks
 from signing import validation, xmldsig
 from signing.errors import SigningError
 from workflow import outbox

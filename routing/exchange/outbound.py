@@ -17,16 +17,19 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing import edxml, edxml_build, recipients, retry, vxp, webhooks
-from routing.directory import client, organ, self_agency
+from routing import retry
+from routing.exchange import edxml, edxml_build, vxp
+from routing.exchange.directory import client, organ, self_agency
 from routing.models import Delivery, ExchangeMessage
+from routing.recipients import parse as recipients
+from routing.webhooks import service as webhooks
 from signing import inspection, xmldsig
 from workflow import catalog, outbox
 from workflow.audit import audit
-from workflow.documents import get_document, read_pdf
+from workflow.documents.service import get_document, read_pdf
 from workflow.errors import Forbidden, Invalid, Unprocessable
 from workflow.models import AuditEvent, Document, Person
-from workflow.notifications import notify_grouped, resolve, role_holders
+from workflow.notifications.service import notify_grouped, resolve, role_holders
 from workflow.runtime import Runtime
 
 # Why a delivery to another agency cannot go while the agency has no connection to the national exchange: said

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from routing import edxml, edxml_read, vxp
+from routing.exchange import edxml, edxml_read, vxp
 from routing.models import HubAgency, HubMessage, HubSystem
 from workflow.errors import Invalid
 from workflow.runtime import Runtime

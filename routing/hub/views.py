@@ -12,10 +12,11 @@ from flask import Blueprint, Response, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from routing import edxml, hub, vxp
+from routing.exchange import edxml, vxp
+from routing.hub import service as hub
 from routing.models import HubSystem
 from workflow.errors import DomainError
-from workflow.web import commit, db, runtime
+from workflow.web.context import commit, db, runtime
 
 vxp_bp = Blueprint("vxp", __name__, url_prefix="/vxp")
 

@@ -15,18 +15,18 @@ from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, s
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from routing import outbound
-from routing.arrival import add_event
+from routing.deliveries.statuses import INCOMING_GONE as GONE
+from routing.deliveries.statuses import INCOMING_LABELS as STATE_LABELS
+from routing.exchange import outbound
+from routing.exchange.arrival import add_event
 from routing.models import IncomingDocument, IncomingEvent
 from routing.schemas import IncomingStep
-from routing.statuses import INCOMING_GONE as GONE
-from routing.statuses import INCOMING_LABELS as STATE_LABELS
 from workflow import serializers
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.issuance.registers import take_number
 from workflow.models import Person, Register, Unit
-from workflow.notifications import resolve
+from workflow.notifications.service import resolve
 from workflow.paging import FIRST_PAGE, Page, paged
-from workflow.registers import take_number
 from workflow.runtime import Runtime
 
 

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing import recipients
 from routing.models import DistributionList
-from routing.recipients import Line, fold
+from routing.recipients import parse as recipients
+from routing.recipients.parse import Line, fold
 from workflow import access
 from workflow.audit import audit
-from workflow.documents import get_document
+from workflow.documents.service import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import Agency, Document, Person, Unit
 

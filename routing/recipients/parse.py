@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from workflow.search import fold
+from workflow.documents.search import fold
 
 # Annotations and the purpose each sets; the words are matched inside (), “”, "" or after a brace.
 _REPORT = r"(?:để\s*)?(?:b/c|bc|báo\s*cáo)"

@@ -9,11 +9,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from congvan.cli import upgrade_database
 from tests.support import processes
 from tests.support.api import Api, build_app
 from workflow import config as config_module
 from workflow import db, jobs
-from workflow.cli import upgrade_database
 from workflow.runtime import build
 
 pytestmark = pytest.mark.integration

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from congvan import backup
 from tests.support import processes
 from tests.support.api import Api
-from workflow import backup, runtime
+from workflow import runtime
 from workflow.config import Settings
 from workflow.models import Document
 
@@ -23,7 +24,7 @@ _restores = itertools.count(1)
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "workflow.cli", *args], env=env, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "congvan.cli", *args], env=env, capture_output=True, text=True, timeout=300, check=False
     )
 
 

@@ -22,7 +22,7 @@ def test_demo_day_command(deployment: Deployment) -> None:
         processes.start_congvan(["worker"], deployment.env, deployment.logs / "worker.log"),
         processes.start_congvan(["scheduler", "--interval", "1"], deployment.env, deployment.logs / "sched.log"),
     ]
-    command = [sys.executable, "-m", "workflow.cli", "demo-day", "--url", f"http://127.0.0.1:{port}", "--drafts", "6"]
+    command = [sys.executable, "-m", "congvan.cli", "demo-day", "--url", f"http://127.0.0.1:{port}", "--drafts", "6"]
     runs = []
     try:
         processes.wait_for_port(port)

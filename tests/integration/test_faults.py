@@ -30,10 +30,10 @@ import requests
 from redis import Redis
 from rq import Worker
 
+from congvan.demo_day import PASSWORD
 from signing.inspection import signature_count
 from tests.support import processes
 from tests.support.network import STNMT, Instance, make_instance
-from workflow.demo_day import PASSWORD
 
 pytestmark = pytest.mark.integration
 

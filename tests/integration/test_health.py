@@ -12,7 +12,7 @@ from tests.support import processes
 from tests.support.api import KEY_PASSPHRASE, build_app
 from tests.support.network import wait_for
 from workflow import config as config_module
-from workflow import health
+from workflow.web import health
 from wsgi import create_app
 
 pytestmark = pytest.mark.integration
@@ -87,7 +87,7 @@ def test_a_redis_that_evicts_is_reported(
         from redis import Redis
 
         Redis.from_url(url).config_set("maxmemory-policy", "allkeys-lru")
-        with caplog.at_level(logging.WARNING, logger="workflow.health"):
+        with caplog.at_level(logging.WARNING, logger="workflow.web.health"):
             app = build_app(
                 f"sqlite:///{tmp_path}/c.db", tmp_path, keys_dir, password_hash, JOB_MODE="rq", REDIS_URL=url
             )

@@ -9,10 +9,10 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
+from congvan.demo_day import PASSWORD
 from tests.support import processes
 from tests.support.api import Api, build_app
 from workflow import jobs
-from workflow.demo_day import PASSWORD
 from workflow.models import OutboxMessage
 
 pytestmark = pytest.mark.integration

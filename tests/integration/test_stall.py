@@ -18,9 +18,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from congvan.demo_day import PASSWORD
 from tests.support import hostile, processes
 from tests.support.network import STNMT, Instance, _runtime, log_tail, make_instance
-from workflow.demo_day import PASSWORD
 from workflow.models import Document
 
 pytestmark = pytest.mark.integration

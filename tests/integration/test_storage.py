@@ -11,10 +11,11 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from congvan import backup
 from tests.support import processes
 from tests.support.api import Api, build_app
-from workflow import backup, runtime
 from workflow import config as config_module
+from workflow import runtime
 from workflow.errors import Corrupted
 from workflow.storage import FileStore, S3Store, Store, make_store, name_of
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from routing import edxml, edxml_build, edxml_read, vxp
+from routing.exchange import edxml, edxml_build, edxml_read, vxp
 from routing.models import HubMessage
 from tests.support import processes
 from tests.support.network import (

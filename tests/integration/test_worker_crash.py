@@ -9,10 +9,10 @@ import time
 
 import pytest
 
+from congvan.demo_day import PASSWORD
 from signing.inspection import signature_count
 from tests.integration.conftest import Deployment, prepare_documents
 from tests.support import processes
-from workflow.demo_day import PASSWORD
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ def test_kill_worker_mid_batch(deployment: Deployment) -> None:
     try:
         time.sleep(1.5)
         subprocess.run(
-            [sys.executable, "-m", "workflow.cli", "reconcile"],
+            [sys.executable, "-m", "congvan.cli", "reconcile"],
             env=env | {"CONGVAN_BATCH_LEASE_SECONDS": "1"},
             check=True,
             capture_output=True,

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from routing import directory, edxml, edxml_build, inbound
+from routing.exchange import directory, edxml, edxml_build, inbound
 from routing.models import Delivery
 from signing import pki, signers, xmldsig
 from tests.routing.test_edxml import sample

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from routing import outbound
+from routing.exchange import outbound
 from tests.support.api import Api
 
 # These tests run on SQLite and on PostgreSQL.

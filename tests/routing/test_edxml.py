@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from routing import edxml, edxml_build, edxml_read, payload
+from routing.exchange import edxml, edxml_build, edxml_read, payload
 from signing import pki, signers, validation, xmldsig
 from tests.support import processes
 from tests.support.api import Api

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from routing import edxml, edxml_build, edxml_read
+from routing.exchange import edxml, edxml_build, edxml_read
 from routing.models import Delivery, ExchangeMessage, IncomingDocument
 from tests.routing.foreign import SNV, STNMT, VN, Foreign, arrive, delivery_to_snv, package_from_snv
 from tests.support.api import Api, build_app
@@ -244,7 +244,7 @@ class _ListingExchange:
 def test_the_exchange_list_adds_agencies_and_never_renames_them(
     app: Flask, api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from routing import directory
+    from routing.exchange import directory
 
     rt = app.extensions["congvan"]
     with rt.readers() as session:

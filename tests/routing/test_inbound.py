@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from routing import directory, edxml, edxml_build
+from routing.exchange import directory, edxml, edxml_build
 from routing.models import Delivery, ExchangeMessage, IncomingDocument
 from signing import pki, signers
 from tests.routing.foreign import SNV, STNMT, VN, Foreign, arrive, cert_of, delivery_to_snv, package_from_snv

@@ -16,7 +16,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from routing import board, edxml, edxml_build
+from routing.deliveries import board
+from routing.exchange import edxml, edxml_build
 from routing.models import Delivery, ExchangeMessage
 from tests.routing.foreign import SNV, STNMT, Foreign, arrive, package_from_snv
 from tests.support import hostile, processes

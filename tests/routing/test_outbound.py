@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from routing import directory, edxml_read, retry
+from routing import retry
+from routing.exchange import directory, edxml_read
 from routing.models import Delivery, ExchangeMessage
 from signing import xmldsig
 from tests.support.api import Api

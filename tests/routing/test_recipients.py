@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from routing.recipients import Line, fold, parse, warnings
+from routing.recipients.parse import Line, fold, parse, warnings
 from tests.routing.recipient_blocks import EXPECTED, WARNINGS
 
 

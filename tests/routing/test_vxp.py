@@ -15,7 +15,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from routing import hub, vxp
+from routing.exchange import vxp
+from routing.hub import service as hub
 from routing.models import HubMessage
 from tests.support.api import build_app
 

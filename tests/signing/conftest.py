@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from congvan.demo import seal_png
 from signing import appearance, issuance, pdf, pki, signers, validation
 from tests.signing.test_pdf import NOW, draft
-from workflow.demo import seal_png
-from workflow.render import render
+from workflow.documents.render import render
 
 
 @pytest.fixture(scope="session")

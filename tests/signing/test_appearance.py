@@ -11,11 +11,11 @@ from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 from reportlab.pdfgen import canvas
 
+from congvan.demo import seal_png, signature_png
 from signing import appearance, issuance, validation
 from signing.errors import SigningError
 from tests.signing.conftest import signed_and_issued
 from tests.signing.test_pdf import NOW
-from workflow.demo import seal_png, signature_png
 
 
 @pytest.fixture(scope="module")

@@ -21,12 +21,12 @@ import pytest
 from PIL import Image
 from reportlab.pdfgen import canvas
 
+from congvan.demo import seal_png, signature_png
 from signing import appearance, inspection, issuance
 from signing.errors import PdfError, SigningError
 from tests.signing.conftest import signed_and_issued
 from tests.signing.test_pdf import NOW, draft
-from workflow.demo import seal_png, signature_png
-from workflow.render import Draft, register_fonts, render
+from workflow.documents.render import Draft, register_fonts, render
 
 MM = 72 / 25.4
 PAGE_W, PAGE_H = 210.0, 297.0

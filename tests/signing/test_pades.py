@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from congvan.demo import seal_png, signature_png
 from signing import issuance, pdf, timestamps, validation
 from signing.errors import SigningError
 from tests.signing.conftest import leader_signed
 from tests.signing.test_pdf import NOW, draft
 from tests.support.trust_services import TrustServices, trust_services
-from workflow.demo import seal_png, signature_png
-from workflow.render import render
+from workflow.documents.render import render
 
 
 @pytest.fixture(scope="module")

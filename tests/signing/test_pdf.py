@@ -14,7 +14,7 @@ from reportlab.pdfgen import canvas
 
 from signing import inspection, issuance, pdf, validation
 from signing.errors import PdfError, SigningError
-from workflow.render import Draft, register_fonts, render
+from workflow.documents.render import Draft, register_fonts, render
 
 NOW = dt.datetime(2026, 11, 22, 16, 45, 3, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 

@@ -13,7 +13,7 @@ from signing import appearance, pdf, pki, remote, validation
 from signing.errors import SigningError
 from tests.signing.test_pdf import NOW, draft
 from tests.support.csc_server import CscServer, csc_server
-from workflow.render import render
+from workflow.documents.render import render
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from signing import validation
 from tests.signing.conftest import leader_signed
 from tests.signing.test_pdf import draft
-from workflow.render import render
+from workflow.documents.render import render
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pydantic import BaseModel
 
+from congvan import demo
+from congvan.cli import upgrade_database
+from congvan.demo_day import PASSWORD
 from tests.support import processes
-from workflow import answers, demo, openapi
-from workflow.cli import upgrade_database
-from workflow.demo_day import PASSWORD
+from workflow.web import answers, openapi
 from wsgi import create_app
 
 KEY_PASSPHRASE = "test-passphrase"

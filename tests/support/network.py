@@ -14,12 +14,13 @@ from typing import Any, TypeVar
 
 import requests
 
-from routing import directory
+from congvan import demo
+from congvan.cli import upgrade_database
+from congvan.demo_day import PASSWORD
+from routing.exchange import directory
 from tests.support import processes
 from workflow import config as config_module
-from workflow import demo, runtime
-from workflow.cli import upgrade_database
-from workflow.demo_day import PASSWORD
+from workflow import runtime
 
 T = TypeVar("T")
 KEY_PASSPHRASE = "network-test-passphrase"

@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from workflow.backup import BackupError, pg_tool
+from congvan.backup import BackupError, pg_tool
 
 
 def free_port() -> int:
@@ -184,7 +184,7 @@ def create_database(server_url: str, name: str) -> str:
 
 def congvan_command() -> list[str]:
     """The `congvan` command of this interpreter."""
-    return [sys.executable, "-m", "workflow.cli"]
+    return [sys.executable, "-m", "congvan.cli"]
 
 
 def start_congvan(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

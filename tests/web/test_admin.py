@@ -6,8 +6,8 @@ import io
 
 from flask import Flask
 
+from congvan import demo
 from tests.web.test_pages import _token, sign_in
-from workflow import demo
 
 
 def test_admin_manages_people_units_registers_and_images(app: Flask) -> None:

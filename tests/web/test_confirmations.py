@@ -9,9 +9,9 @@ import re
 
 from flask import Flask
 
+from congvan.demo_day import PASSWORD
 from tests.support.api import Api
 from tests.web.test_pages import _token, sign_in
-from workflow.demo_day import PASSWORD
 
 URGENT = "báo cáo khẩn tình hình thiệt hại do mưa lũ"
 

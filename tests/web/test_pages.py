@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from congvan.demo_day import PASSWORD
 from tests.routing.foreign import Foreign, arrive, package_from_snv
 from tests.support.api import Api
-from workflow.demo_day import PASSWORD
 
 PAGES = ["/", "/documents", "/documents/new", "/review", "/signing", "/issue", "/inbox", "/incoming", "/account"]
 USERS = ["chuyenvien", "truongphong", "giamdoc", "vanthu", "admin", "chuyenvien_dd"]

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from congvan.demo_day import PASSWORD
 from tests.support.api import Api
 from tests.web.test_pages import _token, sign_in
 from tests.workflow.test_batches import book
-from workflow.demo_day import PASSWORD
 
 
 def _unit_delivery(api: Api, doc_id: int) -> dict:

@@ -9,9 +9,9 @@ from pathlib import Path
 from PIL import Image
 from reportlab.pdfgen import canvas
 
+from congvan.demo import signature_png
 from signing import validation
 from tests.support.api import Api
-from workflow.demo import signature_png
 
 
 def _pdf(text: str) -> bytes:

@@ -144,7 +144,7 @@ def test_audit_verify_command(app: Flask, api: Api, tmp_path: Path) -> None:
     }
 
     def verify() -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "workflow.cli", "audit", "verify"]
+        command = [sys.executable, "-m", "congvan.cli", "audit", "verify"]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
 
     done = verify()

@@ -8,10 +8,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from congvan.demo_day import PASSWORD
 from signing.inspection import signature_count
 from tests.support.api import Api
 from workflow import jobs
-from workflow.demo_day import PASSWORD
 from workflow.models import SigningBatch
 
 # These tests run on SQLite and on PostgreSQL.

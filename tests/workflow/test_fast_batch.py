@@ -12,10 +12,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
+from congvan.demo_day import PASSWORD
 from signing import pki
 from tests.support.api import Api, build_app
 from tests.support.csc_server import CscServer, csc_server
-from workflow.demo_day import PASSWORD
 from workflow.models import SigningBatchItem
 
 

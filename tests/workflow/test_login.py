@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from congvan.demo_day import PASSWORD
 from tests.support.api import build_app
-from workflow.demo_day import PASSWORD
 
 LIMITS = {
     "LOGIN_MAX_PAIR_FAILURES": 3,

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from tests.support.api import Api, build_app
-from workflow import issuance, registers
+from workflow.issuance import registers
+from workflow.issuance import service as issuance
 from workflow.models import Agency, Document, Register, Unit
 
 

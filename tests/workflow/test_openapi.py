@@ -9,7 +9,7 @@ from flask import Flask
 from openapi_spec_validator import validate
 
 from tests.support.api import Api
-from workflow import openapi
+from workflow.web import openapi
 
 
 def test_every_route_is_described_with_its_shapes(app: Flask, api: Api) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from congvan.demo_day import PASSWORD
 from signing import pki
 from tests.support.api import Api, build_app
 from tests.support.tokens import Token, add_signing_key, softhsm_token
-from workflow.demo_day import PASSWORD
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_the_key_cannot_leave_the_token(hsm: tuple[Token, Path]) -> None:
 
 def test_a_package_is_signed_in_its_header_by_a_key_on_the_token(hsm: tuple[Token, Path]) -> None:
     """An agency whose key lives on a token still sends packages carrying its XML signature."""
-    from routing import edxml_build, edxml_read
+    from routing.exchange import edxml_build, edxml_read
     from signing import signers, xmldsig
     from tests.routing.test_edxml import sample
 

@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
+from congvan.cli import prune_all
 from routing.models import HubMessage, WebhookDelivery, WebhookEndpoint
 from tests.support.api import Api
-from workflow.cli import prune_all
 from workflow.models import OutboxMessage
 
 

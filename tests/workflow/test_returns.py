@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from congvan.demo_day import PASSWORD
 from tests.support.api import Api
 from tests.web.test_pages import _token, sign_in
-from workflow.demo_day import PASSWORD
 
 REASON = "Đề nghị bổ sung thời hạn báo cáo."
 

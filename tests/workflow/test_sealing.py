@@ -9,10 +9,11 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask
 from sqlalchemy import select, text
 
-from routing import hub
+from congvan import cli
+from routing.hub import service as hub
 from routing.models import HubSystem
 from tests.support.api import Api
-from workflow import cli, sealing
+from workflow import sealing
 
 # These tests run on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_databases

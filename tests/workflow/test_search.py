@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from tests.support.api import Api
-from workflow import search
-from workflow.search import fold
+from workflow.documents import search
+from workflow.documents.search import fold
 
 
 def _found(api: Api, query: str) -> list[int]:

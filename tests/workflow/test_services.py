@@ -8,9 +8,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.support.api import Api
-from workflow import auth, batches, issuance, lifecycle, outbox, registers
+from workflow import outbox
+from workflow.accounts import service as auth
+from workflow.documents import lifecycle
 from workflow.errors import Conflict, Forbidden
+from workflow.issuance import registers
+from workflow.issuance import service as issuance
 from workflow.models import AuditEvent, Document, Person, RegisterEntry
+from workflow.signatures import service as batches
 
 
 def _person(session: object, username: str) -> Person:

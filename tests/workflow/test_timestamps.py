@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from congvan.demo_day import PASSWORD
 from tests.support.api import Api, build_app
 from tests.support.trust_services import TrustServices, trust_services
 from workflow import jobs
-from workflow.demo_day import PASSWORD
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
+from congvan.demo_day import PASSWORD
 from tests.support.api import Api
 from tests.web.test_pages import _token, sign_in
 from tests.workflow.test_batches import book
-from workflow.demo_day import PASSWORD
 
 # These tests run on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_databases

@@ -15,16 +15,14 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from workflow import (
-    catalog,
-    directory,
-    registers,
-    schemas,
-)
+from workflow import catalog
+from workflow.directory import service as directory
 from workflow.errors import Forbidden, NotFound
+from workflow.issuance import registers
 from workflow.models import Person
-from workflow.pages import actor, bp, signed_in
-from workflow.web import commit, db, path_id, runtime
+from workflow.web import schemas
+from workflow.web.context import commit, db, path_id, runtime
+from workflow.web.pages import actor, bp, signed_in
 
 
 def _admin_only() -> Person:

@@ -12,11 +12,11 @@ from werkzeug.security import generate_password_hash
 from signing import appearance
 from signing.errors import SigningError
 from workflow import catalog
+from workflow.accounts.service import clear_totp, end_everything_of
 from workflow.audit import audit
-from workflow.auth import clear_totp, end_everything_of
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.issuance.registers import SYMBOL_PATTERN
 from workflow.models import Agency, Person, Register, Unit
-from workflow.registers import SYMBOL_PATTERN
 from workflow.runtime import Runtime
 
 

@@ -14,12 +14,12 @@ from signing.errors import PdfError, SigningError
 from signing.pdf import Pades
 from workflow import access, outbox
 from workflow.audit import audit
-from workflow.directory import image
-from workflow.documents import read_pdf
-from workflow.drafting import layout_of, store_version
+from workflow.directory.service import image
+from workflow.documents.drafting import layout_of, store_version
+from workflow.documents.service import read_pdf
 from workflow.errors import Conflict, Forbidden, Invalid, Unprocessable
 from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
-from workflow.notifications import notify, resolve
+from workflow.notifications.service import notify, resolve
 from workflow.runtime import Runtime
 from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, BatchState, ItemStatus, Transition, next_state
 

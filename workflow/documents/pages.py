@@ -17,23 +17,17 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from signing import inspection
-from workflow import (
-    access,
-    actions,
-    auth,
-    directory,
-    documents,
-    drafting,
-    lifecycle,
-    page_images,
-    search,
-)
+from workflow import access
+from workflow.accounts import service as auth
+from workflow.directory import service as directory
+from workflow.documents import actions, drafting, lifecycle, page_images, search
+from workflow.documents import service as documents
 from workflow.errors import DomainError, Invalid, NotFound, Unauthenticated
 from workflow.models import Document, Person
-from workflow.pages import actor, back, bp, my_id, page_arg, said, same_site_path, signed_in, typed_date
 from workflow.signals import document_panels
 from workflow.states import ACTIONS, NEEDS_REASON, STATE_LABELS
-from workflow.web import commit, db, inline_pdf, path_id, runtime
+from workflow.web.context import commit, db, inline_pdf, path_id, runtime
+from workflow.web.pages import actor, back, bp, my_id, page_arg, said, same_site_path, signed_in, typed_date
 
 
 @bp.get("/documents", endpoint="documents")

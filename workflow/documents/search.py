@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
-from workflow import access, catalog, schemas
-from workflow.documents import visible_page
+from workflow import access, catalog
+from workflow.documents.service import visible_page
 from workflow.models import Document, Person
 from workflow.paging import DOCUMENT_LOADS, FIRST_PAGE, Page, paged
+from workflow.web import schemas
 
 
 def fold(text: str) -> str:

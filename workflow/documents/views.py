@@ -8,13 +8,16 @@ import io
 from flask import Response, request, send_file
 
 from signing import validation
-from workflow import access, actions, answers, documents, drafting, schemas, search, serializers
+from workflow import access, serializers
+from workflow.documents import actions, drafting, search
+from workflow.documents import service as documents
 from workflow.errors import Invalid, NotFound
-from workflow.openapi import PDF, described
 from workflow.paging import Page
 from workflow.states import ACTIONS
-from workflow.views import bp
-from workflow.web import commit, db, ok, path_id, person, person_id, reauthenticated, runtime, uploaded
+from workflow.web import answers, schemas
+from workflow.web.context import commit, db, ok, path_id, person, person_id, reauthenticated, runtime, uploaded
+from workflow.web.openapi import PDF, described
+from workflow.web.views import bp
 
 
 @bp.post("/documents")

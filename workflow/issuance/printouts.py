@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
-from workflow.render import register_fonts
+from workflow.documents.render import register_fonts
 
 
 @dataclass(frozen=True)

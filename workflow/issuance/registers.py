@@ -9,8 +9,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from workflow import catalog, printouts
+from workflow import catalog
 from workflow.errors import Conflict, Forbidden, NotFound
+from workflow.issuance import printouts
 from workflow.models import AuditAnchor, Document, Person, Register, RegisterCounter, RegisterEntry
 from workflow.runtime import Runtime
 

@@ -13,13 +13,13 @@ from signing import pdf as signing_pdf
 from signing.errors import SigningError
 from workflow import catalog
 from workflow.audit import audit
-from workflow.directory import image
-from workflow.documents import read_pdf
-from workflow.drafting import store_version
+from workflow.directory.service import image
+from workflow.documents.drafting import store_version
+from workflow.documents.lifecycle import check, transition, with_tsa_policy
+from workflow.documents.service import read_pdf
 from workflow.errors import IssueFailed
-from workflow.lifecycle import check, transition, with_tsa_policy
+from workflow.issuance.registers import choose_register, make_symbol, take_number
 from workflow.models import Document, Person, Register, RegisterEntry
-from workflow.registers import choose_register, make_symbol, take_number
 from workflow.runtime import Runtime
 from workflow.signals import document_issued
 

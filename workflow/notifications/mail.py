@@ -5,8 +5,8 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
-from workflow import notifications
 from workflow.config import Settings
+from workflow.notifications import service as notifications
 
 
 def message(settings: Settings, to: str, kind: str, text: str) -> EmailMessage:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Response, jsonify, redirect, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from workflow import documents, notifications
-from workflow.pages import actor, back, bp, signed_in
+from workflow.documents import service as documents
+from workflow.notifications import service as notifications
 from workflow.signals import live_counts
-from workflow.web import commit, db, path_id
+from workflow.web.context import commit, db, path_id
+from workflow.web.pages import actor, back, bp, signed_in
 
 
 @bp.get("/notifications")

@@ -18,21 +18,18 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from signing import inspection
-from workflow import (
-    actions,
-    auth,
-    batches,
-    catalog,
-    documents,
-    registers,
-    search,
-)
+from workflow import catalog
+from workflow.accounts import service as auth
+from workflow.documents import actions, search
+from workflow.documents import service as documents
 from workflow.errors import DomainError, Unauthenticated
+from workflow.issuance import registers
 from workflow.models import Document, Person
-from workflow.pages import actor, back, bp, page_arg, signed_in
 from workflow.paging import Page
 from workflow.signals import Note, document_notes
-from workflow.web import commit, db, inline_pdf, path_id, runtime
+from workflow.signatures import service as batches
+from workflow.web.context import commit, db, inline_pdf, path_id, runtime
+from workflow.web.pages import actor, back, bp, page_arg, signed_in
 
 # At most this many documents in one bulk action: each is signed or rendered, within the request's time bound.
 BULK_MAX = 50

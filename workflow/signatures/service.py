@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from signing import pdf as signing_pdf
 from signing.errors import SigningError
 from workflow import catalog, outbox
+from workflow.accounts.service import Reauthenticated
 from workflow.audit import audit
-from workflow.auth import Reauthenticated
-from workflow.documents import read_pdf
-from workflow.drafting import store_version
+from workflow.documents.drafting import store_version
+from workflow.documents.lifecycle import sign_now, transition
+from workflow.documents.service import read_pdf
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
-from workflow.lifecycle import sign_now, transition
 from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
 from workflow.runtime import Runtime
 from workflow.states import BatchState, ItemStatus

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from flask import Response
 
-from workflow import answers, batches, schemas, serializers
+from workflow import serializers
 from workflow.errors import Invalid
-from workflow.openapi import described
-from workflow.views import bp
-from workflow.web import commit, db, ok, path_id, person, reauthenticated, runtime
+from workflow.signatures import service as batches
+from workflow.web import answers, schemas
+from workflow.web.context import commit, db, ok, path_id, person, reauthenticated, runtime
+from workflow.web.openapi import described
+from workflow.web.views import bp
 
 
 @bp.get("/signing-book")

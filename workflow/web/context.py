@@ -14,7 +14,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from workflow import auth, limits, outbox, paging
+from workflow import limits, outbox, paging
+from workflow.accounts import service as auth
 from workflow.errors import Invalid, NotFound, Unauthenticated
 from workflow.models import ApiToken, Person
 from workflow.runtime import Runtime

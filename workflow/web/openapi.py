@@ -14,8 +14,9 @@ from flask import Flask, request
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from workflow import answers, schemas, web
 from workflow.errors import Invalid
+from workflow.web import answers, schemas
+from workflow.web import context as web
 
 # What a file answer or upload is, by media type.
 PDF, PNG, XML = "application/pdf", "image/png", "application/xml"

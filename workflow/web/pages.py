@@ -29,22 +29,19 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from workflow import (
-    auth,
-    catalog,
-    documents,
-    notifications,
-    paging,
-    render,
-)
+from workflow import catalog, paging
+from workflow.accounts import service as auth
+from workflow.documents import render
+from workflow.documents import service as documents
 from workflow.errors import DomainError, Invalid, Unauthenticated
 from workflow.models import Person
+from workflow.notifications import service as notifications
 from workflow.states import ACTION_LABELS, BATCH_LABELS, EVENT_LABELS, ITEM_LABELS, STATE_LABELS
-from workflow.web import commit, db, runtime
+from workflow.web.context import commit, db, runtime
 
-bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
+bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static", static_url_path="/assets")
 F = TypeVar("F", bound=Callable[..., Any])
-TRANSLATIONS = Path(__file__).with_name("translations")
+TRANSLATIONS = Path(__file__).parents[1] / "translations"
 
 VERSION_LABELS = {
     "uploaded": "Tệp PDF tải lên",

@@ -10,11 +10,16 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, send_file
 
-from workflow import answers, auth, catalog, directory, notifications, openapi, registers, schemas, serializers
+from workflow import catalog, serializers
+from workflow.accounts import service as auth
+from workflow.directory import service as directory
 from workflow.errors import NotFound
+from workflow.issuance import registers
 from workflow.models import RegisterEntry
-from workflow.openapi import PDF, PNG, described
-from workflow.web import commit, db, failures_counted, ok, path_id, person, runtime, uploaded
+from workflow.notifications import service as notifications
+from workflow.web import answers, openapi, schemas
+from workflow.web.context import commit, db, failures_counted, ok, path_id, person, runtime, uploaded
+from workflow.web.openapi import PDF, PNG, described
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

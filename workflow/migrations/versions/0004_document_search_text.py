@@ -19,7 +19,7 @@ depends_on = None
 
 def upgrade() -> None:
     from workflow import catalog
-    from workflow.search import fold
+    from workflow.documents.search import fold
 
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.add_column(sa.Column('search_text', sa.Text(), server_default='', nullable=False))

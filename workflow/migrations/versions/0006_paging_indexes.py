@@ -23,7 +23,7 @@ PENDING = "transport = 'pending'"
 
 def upgrade() -> None:
     from workflow import catalog
-    from workflow.search import fold
+    from workflow.documents.search import fold
 
     op.create_index('ix_documents_agency_id_id', 'documents', ['agency_id', 'id'])
     op.create_index('ix_documents_agency_id_state_id', 'documents', ['agency_id', 'state', 'id'])
