@@ -16,26 +16,68 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import routing
-from routing import pages as routing_pages
-from routing import views as routing_views
-from routing.deliveries import pages as board_pages  # noqa: F401 - its routes join a shared blueprint
+from routing.deliveries import pages as delivery_pages
+from routing.deliveries import views as delivery_views
+from routing.exchange import pages as exchange_pages
+from routing.exchange import views as exchange_views
 from routing.hub import views as hub_views
+from routing.incoming import pages as incoming_pages
+from routing.incoming import views as incoming_views
+from routing.recipients import pages as recipient_pages
+from routing.recipients import views as recipient_views
+from routing.webhooks import views as webhook_views
 from workflow import config as config_module
 from workflow import limits
 from workflow import runtime as runtime_module
-from workflow.directory import pages as admin_pages  # noqa: F401 - its routes join a shared blueprint
-from workflow.documents import pages as document_pages  # noqa: F401 - its routes join a shared blueprint
-from workflow.documents import views as document_views  # noqa: F401 - its routes join a shared blueprint
+from workflow.accounts import pages as account_pages
+from workflow.accounts import views as account_views
+from workflow.directory import pages as directory_pages
+from workflow.directory import views as directory_views
+from workflow.documents import pages as document_pages
+from workflow.documents import views as document_views
 from workflow.errors import DomainError
-from workflow.notifications import pages as notification_pages  # noqa: F401 - its routes join a shared blueprint
-from workflow.signatures import pages as signing_pages  # noqa: F401 - its routes join a shared blueprint
-from workflow.signatures import views as signing_views  # noqa: F401 - its routes join a shared blueprint
+from workflow.issuance import pages as issuance_pages
+from workflow.issuance import views as issuance_views
+from workflow.notifications import pages as notification_pages
+from workflow.notifications import views as notification_views
+from workflow.signatures import pages as signature_pages
+from workflow.signatures import views as signature_views
 from workflow.web import context as web
 from workflow.web import deadline, health
-from workflow.web import pages as workflow_pages
-from workflow.web import views as workflow_views
+from workflow.web import pages as shared_pages
+from workflow.web import views as api_views
 
 log = logging.getLogger("congvan")
+
+# The JSON API (/api/v1), one blueprint per feature: bearer tokens, no cookies, so no CSRF tokens either.
+API = (
+    api_views.bp,
+    account_views.bp,
+    directory_views.bp,
+    document_views.bp,
+    signature_views.bp,
+    issuance_views.bp,
+    notification_views.bp,
+    recipient_views.bp,
+    delivery_views.bp,
+    exchange_views.bp,
+    incoming_views.bp,
+    webhook_views.bp,
+)
+# The pages, one blueprint per feature, and the shared one (home, static files, the templates' filters).
+PAGES = (
+    shared_pages.bp,
+    account_pages.bp,
+    directory_pages.bp,
+    document_pages.bp,
+    signature_pages.bp,
+    issuance_pages.bp,
+    notification_pages.bp,
+    recipient_pages.bp,
+    delivery_pages.bp,
+    exchange_pages.bp,
+    incoming_pages.bp,
+)
 
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
@@ -99,19 +141,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         health.warn_if_redis_evicts(rt)
     app.extensions["congvan"] = rt
     routing.connect()
-    app.register_blueprint(workflow_views.bp)
-    app.register_blueprint(routing_views.bp)
+    for blueprint in API:
+        app.register_blueprint(blueprint)
     if settings.hub_mode:
         app.register_blueprint(hub_views.vxp_bp)
     # Pages in Vietnamese; English when a person switches (flask-babel, catalogs in workflow/translations).
-    app.config.update(BABEL_DEFAULT_LOCALE="vi", BABEL_TRANSLATION_DIRECTORIES=workflow_pages.compiled_translations())
-    Babel(app, locale_selector=workflow_pages.locale)
-    app.register_blueprint(workflow_pages.bp)
-    app.register_blueprint(routing_pages.bp)
+    app.config.update(BABEL_DEFAULT_LOCALE="vi", BABEL_TRANSLATION_DIRECTORIES=shared_pages.compiled_translations())
+    Babel(app, locale_selector=shared_pages.locale)
+    for blueprint in PAGES:
+        app.register_blueprint(blueprint)
     # Every form of the pages carries a CSRF token; the JSON API and the hub's VXP protocol authenticate with
     # bearer tokens and signed headers instead, so cookies alone can never act there.
     csrf = CSRFProtect(app)
-    for blueprint in (workflow_views.bp, routing_views.bp, hub_views.vxp_bp):
+    for blueprint in (*API, hub_views.vxp_bp):
         csrf.exempt(blueprint)
 
     @app.after_request

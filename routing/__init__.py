@@ -5,15 +5,16 @@ from __future__ import annotations
 
 def connect() -> None:
     """Subscribe routing to workflow's signals (idempotent: blinker keeps one connection per receiver)."""
-    from routing import pages
+    from routing.deliveries import pages as delivery_pages
     from routing.deliveries import service as services
+    from routing.recipients import pages as recipient_pages
     from workflow.access import document_readers
     from workflow.signals import document_issued, document_notes, document_panels, document_recalled, live_counts
 
     document_issued.connect(services.on_document_issued, weak=False)
     document_recalled.connect(services.on_document_recalled, weak=False)
     document_readers.connect(services.received_by, weak=False)
-    document_panels.connect(pages.recipient_panel, weak=False)
-    document_panels.connect(pages.addressing_panel, weak=False)
-    document_notes.connect(pages.unresolved_notes, weak=False)
-    live_counts.connect(pages.inbox_count, weak=False)
+    document_panels.connect(delivery_pages.recipient_panel, weak=False)
+    document_panels.connect(recipient_pages.addressing_panel, weak=False)
+    document_notes.connect(delivery_pages.unresolved_notes, weak=False)
+    live_counts.connect(delivery_pages.inbox_count, weak=False)

@@ -28,6 +28,7 @@ from tests.support.api import PASSWORD, Api
 from tests.web.test_pages import _token
 from workflow.models import Agency, ApiToken, Base, Notification, Person, Register, Unit
 from workflow.states import ACTIONS, TRANSITIONS
+from workflow.web.pages import PAGE_BLUEPRINTS
 
 # The roles the issue names (and the admin), as demo users; "khac" is every role at once in another agency.
 ROLES = {
@@ -114,181 +115,193 @@ EXPECTED: dict[str, Rule] = {
     "pages.static": anyone,
     "healthz": anyone,
     "readyz": anyone,
-    "pages.login": anyone,
-    "pages.language": anyone,
-    "api.login": anyone,
+    "accounts.login": anyone,
+    "accounts.language": anyone,
+    "accounts_api.login": anyone,
     "api.openapi_spec": anyone,
-    "api.logout": signed_in,
-    "pages.logout": signed_in,
-    "api.me": signed_in,
-    "api.start_totp": signed_in,  # one's own second factor
-    "api.confirm_totp": signed_in,
-    "api.stop_totp": signed_in,
-    "api.list_tokens": signed_in,
-    "api.revoke_token": lambda role, p: p["token_id"] == role or (role == "admin" and p["token_id"] in OURS),
-    "api.directory": signed_in,
-    "api.notifications": signed_in,
-    "api.notification_read": own("notification_id"),
-    "api.list_documents": signed_in,
-    "api.create_document": roles("specialist", "unit_head", "other_agency"),
-    "api.validate": signed_in,
-    "api.get_seal_image": signed_in,
-    "api.set_seal_image": roles("admin", "other_agency"),
-    "api.get_signature_image": lambda role, p: (
+    "accounts_api.logout": signed_in,
+    "accounts.logout": signed_in,
+    "accounts_api.me": signed_in,
+    "accounts_api.start_totp": signed_in,  # one's own second factor
+    "accounts_api.confirm_totp": signed_in,
+    "accounts_api.stop_totp": signed_in,
+    "accounts_api.list_tokens": signed_in,
+    "accounts_api.revoke_token": lambda role, p: p["token_id"] == role or (role == "admin" and p["token_id"] in OURS),
+    "directory_api.directory": signed_in,
+    "notifications_api.notifications": signed_in,
+    "notifications_api.notification_read": own("notification_id"),
+    "documents_api.list_documents": signed_in,
+    "documents_api.create_document": roles("specialist", "unit_head", "other_agency"),
+    "documents_api.validate": signed_in,
+    "directory_api.get_seal_image": signed_in,
+    "directory_api.set_seal_image": roles("admin", "other_agency"),
+    "directory_api.get_signature_image": lambda role, p: (
         role in (OURS if p["person_id"] == "leader" else {"other_agency"}) and p["person_id"] != "missing"
     ),
-    "api.set_signature_image": lambda role, p: (
+    "directory_api.set_signature_image": lambda role, p: (
         (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")}
     ),
-    "api.set_signer": lambda role, p: (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")},
-    "api.get_document": sees,
-    "api.get_pdf": sees,
-    "api.list_signatures": sees,
-    "api.get_appendix_pdf": sees,
-    "api.list_versions": works,
-    "api.list_events": works,
-    "api.list_comments": works,
-    "api.add_comment": works,
-    "api.add_version": drafts,
-    "api.add_appendix": drafts,
-    "api.remove_appendix": drafts,
-    "api.document_action": acts,
-    "routing.document_deliveries": works,
-    "routing.document_recipients": works,
-    "routing.remember_recipient_name": roles("clerk", "admin", "other_agency"),
-    "routing.agency_names": roles("admin", "other_agency"),
-    "routing.decide_agency_name": lambda role, p: p["agency_id"] == "pending" and role in ("admin", "other_agency"),
-    "routing.distribution_lists": signed_in,
-    "routing.create_distribution_list": roles("admin", "other_agency"),
-    "routing.update_distribution_list": lambda role, p: p["list_id"] == "ours" and role == "admin",
-    "routing.delete_distribution_list": lambda role, p: p["list_id"] == "ours" and role == "admin",
-    "routing.document_edxml": works,
-    "routing.document_certificate": works,
-    "routing_pages.document_certificate": works,
-    "routing.exchange_update": lambda role, p: role == "clerk" and p["doc_id"] == "dispatched",
-    "api.signing_book": roles("leader", "other_leader", "receiving_leader", "other_agency"),  # a clerk names the leader
-    "api.create_batch": roles("leader", "other_leader", "receiving_leader", "clerk", "other_agency"),
-    "api.get_batch": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
-    "api.confirm_batch": lambda role, p: p["batch_id"] == "ours" and role == "leader",
-    "api.retry_batch": lambda role, p: p["batch_id"] == "ours" and role == "leader",
-    "api.registers": signed_in,
-    "api.register_entries": lambda role, p: p["register_id"] == "ours" and role == "clerk",
-    "api.register_pdf": lambda role, p: p["register_id"] == "ours" and role == "clerk",
-    "routing.inbox": signed_in,
-    "routing.update_status": lambda role, p: (
-        p["delivery_id"] == "receiver" and role in ("receiver", "receiving_leader")
+    "directory_api.set_signer": lambda role, p: (
+        (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")}
     ),
-    "routing.resend_delivery": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
-    "routing.record_paper": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
-    "routing.send_unresolved": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
-    "routing.dispatch_board": roles("clerk", "leader", "other_leader", "receiving_leader", "admin", "other_agency"),
-    "routing.incoming_list": signed_in,
-    "routing.incoming_import": roles("clerk", "other_agency"),  # a clerk imports for their own agency
-    "routing.incoming_register": roles("clerk", "leader", "other_leader", "receiving_leader", "other_agency"),
-    "routing.incoming_detail": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
-    "routing.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
-    "routing.incoming_action": lambda role, p: (
-        p["incoming_id"] == "ours" and role == "clerk" and p["action"] in ("register", "return")
-    ),
-    "routing.webhook_list": roles("admin"),
-    "routing.webhook_create": roles("admin"),
-    "routing.webhook_log": lambda role, p: p["endpoint_id"] == "ours" and role == "admin",
-    "routing.webhook_replay": lambda role, p: p["delivery_id"] == "ours" and role == "admin",
-    # Pages
-    "pages.home": signed_in,
-    "pages.account": signed_in,  # one's own account
-    "pages.documents": signed_in,
-    "pages.find": signed_in,
-    "pages.new_document": lambda role, p: p["method"] == "GET" or role in {"specialist", "unit_head", "other_agency"},
-    "pages.preview": signed_in,
-    "pages.document": sees,
-    "pages.document_pdf": sees,
-    # Version 1: the current one of a draft, an earlier one (the drafting file) once signed or issued.
-    "pages.document_page": works,
-    "pages.document_act": acts,
-    "pages.document_version": drafts,
-    "pages.document_comment": works,
-    "pages.review": signed_in,
-    "pages.signing": signed_in,
-    "pages.notification_list": signed_in,
-    "pages.notification_open": own("notification_id"),
-    "pages.notification_read_all": signed_in,
-    "pages.live": signed_in,
-    # Bulk actions: each ticked document is acted on with its own checks (an empty form changes nothing).
-    "pages.approve_all": roles("unit_head"),
-    "pages.issue_all": roles("clerk"),
-    # The reader shows a document of the leader's own signing book; anything else goes back to the book.
-    "pages.signing_read": lambda role, p: role == "leader" and p["doc_id"] == "awaiting_signature",
-    "pages.batch": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
-    "pages.batch_progress": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
-    "pages.batch_retry": lambda role, p: p["batch_id"] == "ours" and role == "leader",
-    "pages.sign_all": roles("leader", "other_leader", "receiving_leader", "other_agency"),
-    "pages.issuance": signed_in,
-    "pages.registers": roles("clerk", "other_agency"),
-    "pages.register_pdf": lambda role, p: p["register_id"] == "ours" and role == "clerk",
-    "pages.admin": roles("admin", "other_agency"),
-    "pages.admin_new_person": roles("admin", "other_agency"),
-    "pages.admin_person": lambda role, p: (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")},
-    "pages.admin_signature": lambda role, p: (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")},
-    "pages.admin_unit": roles("admin", "other_agency"),
-    "pages.admin_register": lambda role, p: p["register_id"] == "ours" and role == "admin",
-    "pages.admin_seal": roles("admin", "other_agency"),
-    "pages.admin_seal_image": roles("admin", "other_agency"),
-    "routing_pages.inbox": signed_in,
-    "routing_pages.remember_name": roles("clerk", "admin", "other_agency"),
-    "routing_pages.lists": roles("admin", "other_agency"),
-    "routing_pages.agency_names": roles("admin", "other_agency"),
-    "routing_pages.decide_agency_name": lambda role, p: (
+    "documents_api.get_document": sees,
+    "documents_api.get_pdf": sees,
+    "documents_api.list_signatures": sees,
+    "documents_api.get_appendix_pdf": sees,
+    "documents_api.list_versions": works,
+    "documents_api.list_events": works,
+    "documents_api.list_comments": works,
+    "documents_api.add_comment": works,
+    "documents_api.add_version": drafts,
+    "documents_api.add_appendix": drafts,
+    "documents_api.remove_appendix": drafts,
+    "documents_api.document_action": acts,
+    "deliveries_api.document_deliveries": works,
+    "recipients_api.document_recipients": works,
+    "recipients_api.remember_recipient_name": roles("clerk", "admin", "other_agency"),
+    "exchange_api.agency_names": roles("admin", "other_agency"),
+    "exchange_api.decide_agency_name": lambda role, p: (
         p["agency_id"] == "pending" and role in ("admin", "other_agency")
     ),
-    # /admin/lists adds one (any admin, for their agency); /admin/lists/<id> changes ours.
-    "routing_pages.save_list": lambda role, p: (
-        (role == "admin" and p.get("list_id", "ours") == "ours") or (role == "other_agency" and "list_id" not in p)
-    ),
-    "routing_pages.delete_list": lambda role, p: p["list_id"] == "ours" and role == "admin",
-    "routing_pages.board": roles("clerk", "leader", "other_leader", "receiving_leader", "admin", "other_agency"),
-    "routing_pages.delivery_status": lambda role, p: (
+    "recipients_api.distribution_lists": signed_in,
+    "recipients_api.create_distribution_list": roles("admin", "other_agency"),
+    "recipients_api.update_distribution_list": lambda role, p: p["list_id"] == "ours" and role == "admin",
+    "recipients_api.delete_distribution_list": lambda role, p: p["list_id"] == "ours" and role == "admin",
+    "exchange_api.document_edxml": works,
+    "deliveries_api.document_certificate": works,
+    "deliveries.document_certificate": works,
+    "exchange_api.exchange_update": lambda role, p: role == "clerk" and p["doc_id"] == "dispatched",
+    "signatures_api.signing_book": roles(
+        "leader", "other_leader", "receiving_leader", "other_agency"
+    ),  # a clerk names the leader
+    "signatures_api.create_batch": roles("leader", "other_leader", "receiving_leader", "clerk", "other_agency"),
+    "signatures_api.get_batch": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
+    "signatures_api.confirm_batch": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "signatures_api.retry_batch": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "issuance_api.registers": signed_in,
+    "issuance_api.register_entries": lambda role, p: p["register_id"] == "ours" and role == "clerk",
+    "issuance_api.register_pdf": lambda role, p: p["register_id"] == "ours" and role == "clerk",
+    "deliveries_api.inbox": signed_in,
+    "deliveries_api.update_status": lambda role, p: (
         p["delivery_id"] == "receiver" and role in ("receiver", "receiving_leader")
     ),
-    "routing_pages.delivery_resend": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
-    "routing_pages.delivery_paper": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
-    "routing_pages.delivery_target": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
-    "routing_pages.incoming_list": signed_in,
-    "routing_pages.incoming_import": roles("clerk", "other_agency"),
-    "routing_pages.incoming_document": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
-    "routing_pages.incoming_page": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
-    "routing_pages.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
-    "routing_pages.incoming_act": lambda role, p: (
+    "deliveries_api.resend_delivery": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "deliveries_api.record_paper": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "deliveries_api.send_unresolved": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "deliveries_api.dispatch_board": roles(
+        "clerk", "leader", "other_leader", "receiving_leader", "admin", "other_agency"
+    ),
+    "incoming_api.incoming_list": signed_in,
+    "incoming_api.incoming_import": roles("clerk", "other_agency"),  # a clerk imports for their own agency
+    "incoming_api.incoming_register": roles("clerk", "leader", "other_leader", "receiving_leader", "other_agency"),
+    "incoming_api.incoming_detail": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "incoming_api.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "incoming_api.incoming_action": lambda role, p: (
+        p["incoming_id"] == "ours" and role == "clerk" and p["action"] in ("register", "return")
+    ),
+    "webhooks_api.webhook_list": roles("admin"),
+    "webhooks_api.webhook_create": roles("admin"),
+    "webhooks_api.webhook_log": lambda role, p: p["endpoint_id"] == "ours" and role == "admin",
+    "webhooks_api.webhook_replay": lambda role, p: p["delivery_id"] == "ours" and role == "admin",
+    # Pages
+    "pages.home": signed_in,
+    "accounts.account": signed_in,  # one's own account
+    "documents.documents": signed_in,
+    "documents.find": signed_in,
+    "documents.new_document": lambda role, p: (
+        p["method"] == "GET" or role in {"specialist", "unit_head", "other_agency"}
+    ),
+    "documents.preview": signed_in,
+    "documents.document": sees,
+    "documents.document_pdf": sees,
+    # Version 1: the current one of a draft, an earlier one (the drafting file) once signed or issued.
+    "documents.document_page": works,
+    "documents.document_act": acts,
+    "documents.document_version": drafts,
+    "documents.document_comment": works,
+    "documents.review": signed_in,
+    "signatures.signing": signed_in,
+    "notifications.notification_list": signed_in,
+    "notifications.notification_open": own("notification_id"),
+    "notifications.notification_read_all": signed_in,
+    "notifications.live": signed_in,
+    # Bulk actions: each ticked document is acted on with its own checks (an empty form changes nothing).
+    "documents.approve_all": roles("unit_head"),
+    "issuance.issue_all": roles("clerk"),
+    # The reader shows a document of the leader's own signing book; anything else goes back to the book.
+    "signatures.signing_read": lambda role, p: role == "leader" and p["doc_id"] == "awaiting_signature",
+    "signatures.batch": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
+    "signatures.batch_progress": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
+    "signatures.batch_retry": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "signatures.sign_all": roles("leader", "other_leader", "receiving_leader", "other_agency"),
+    "issuance.issuance": signed_in,
+    "issuance.registers": roles("clerk", "other_agency"),
+    "issuance.register_pdf": lambda role, p: p["register_id"] == "ours" and role == "clerk",
+    "directory.admin": roles("admin", "other_agency"),
+    "directory.admin_new_person": roles("admin", "other_agency"),
+    "directory.admin_person": lambda role, p: (
+        (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")}
+    ),
+    "directory.admin_signature": lambda role, p: (
+        (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")}
+    ),
+    "directory.admin_unit": roles("admin", "other_agency"),
+    "directory.admin_register": lambda role, p: p["register_id"] == "ours" and role == "admin",
+    "directory.admin_seal": roles("admin", "other_agency"),
+    "directory.admin_seal_image": roles("admin", "other_agency"),
+    "deliveries.inbox": signed_in,
+    "recipients.remember_name": roles("clerk", "admin", "other_agency"),
+    "recipients.lists": roles("admin", "other_agency"),
+    "exchange.agency_names": roles("admin", "other_agency"),
+    "exchange.decide_agency_name": lambda role, p: p["agency_id"] == "pending" and role in ("admin", "other_agency"),
+    # /admin/lists adds one (any admin, for their agency); /admin/lists/<id> changes ours.
+    "recipients.save_list": lambda role, p: (
+        (role == "admin" and p.get("list_id", "ours") == "ours") or (role == "other_agency" and "list_id" not in p)
+    ),
+    "recipients.delete_list": lambda role, p: p["list_id"] == "ours" and role == "admin",
+    "deliveries.board": roles("clerk", "leader", "other_leader", "receiving_leader", "admin", "other_agency"),
+    "deliveries.delivery_status": lambda role, p: (
+        p["delivery_id"] == "receiver" and role in ("receiver", "receiving_leader")
+    ),
+    "deliveries.delivery_resend": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "deliveries.delivery_paper": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "deliveries.delivery_target": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
+    "incoming.incoming_list": signed_in,
+    "incoming.incoming_import": roles("clerk", "other_agency"),
+    "incoming.incoming_document": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "incoming.incoming_page": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "incoming.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "incoming.incoming_act": lambda role, p: (
         p["incoming_id"] == "ours" and role == "clerk" and p["action"] in ("register", "return")
     ),
 }
 
 # Endpoints whose allowed requests must answer 200 (the matrix refuses the right people, not everyone).
 READABLE = {
-    "api.get_document",
-    "api.get_pdf",
-    "api.list_signatures",
-    "api.list_versions",
-    "api.list_events",
-    "api.list_comments",
-    "routing.document_deliveries",
-    "routing.document_recipients",
-    "pages.document",
-    "pages.document_pdf",
-    "pages.document_page",
-    "api.get_batch",
-    "api.register_entries",
-    "routing.incoming_detail",
-    "routing_pages.incoming_document",
+    "documents_api.get_document",
+    "documents_api.get_pdf",
+    "documents_api.list_signatures",
+    "documents_api.list_versions",
+    "documents_api.list_events",
+    "documents_api.list_comments",
+    "deliveries_api.document_deliveries",
+    "recipients_api.document_recipients",
+    "documents.document",
+    "documents.document_pdf",
+    "documents.document_page",
+    "signatures_api.get_batch",
+    "issuance_api.register_entries",
+    "incoming_api.incoming_detail",
+    "incoming.incoming_document",
 }
 
 # Answers that show what only those who work on a document may see (every recipient's status).
-BOARDS = {"routing.dispatch_board", "routing_pages.board"}
+BOARDS = {"deliveries_api.dispatch_board", "deliveries.board"}
 
 # Answers whose body may name documents the person cannot see, and why.
 MARKERS_ALLOWED = {
     # The admin configures the webhooks; their log holds what was sent to the subscribed systems.
-    ("routing.webhook_log", "admin"),
+    ("webhooks_api.webhook_log", "admin"),
 }
 
 
@@ -483,9 +496,15 @@ def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, si
 
     for rule in sorted(rules, key=lambda r: r.rule):
         endpoint = rule.endpoint
-        is_page = endpoint.split(".")[0] in ("pages", "routing_pages") and endpoint != "pages.static"
+        is_page = endpoint.split(".")[0] in PAGE_BLUEPRINTS and endpoint != "pages.static"
         methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
-        if endpoint in ("api.logout", "pages.logout", "api.login", "pages.login", "pages.language"):
+        if endpoint in (
+            "accounts_api.logout",
+            "accounts.logout",
+            "accounts_api.login",
+            "accounts.login",
+            "accounts.language",
+        ):
             continue  # signing in and out is tested in test_sessions/test_login; here it would end the sessions
         for url, labels in _combinations(rule.rule, endpoint, world.values):
             for method in methods:

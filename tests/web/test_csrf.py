@@ -12,8 +12,7 @@ from routing.models import Delivery
 from tests.support.api import Api
 from tests.web.test_pages import sign_in
 from workflow.models import AuditEvent, Document, OutboxMessage
-
-PAGE_BLUEPRINTS = ("pages", "routing_pages")
+from workflow.web.pages import PAGE_BLUEPRINTS
 
 
 def _concrete(rule: str, doc_id: int) -> str:

@@ -22,7 +22,9 @@ from workflow.issuance import registers
 from workflow.models import Person
 from workflow.web import schemas
 from workflow.web.context import commit, db, path_id, runtime
-from workflow.web.pages import actor, bp, signed_in
+from workflow.web.pages import actor, blueprint, signed_in
+
+bp = blueprint("directory", __name__)
 
 
 def _admin_only() -> Person:
@@ -61,7 +63,7 @@ def admin_new_person() -> BaseResponse | str:
         created = directory.save_person(db(), person, None, _person_form())
         commit()
         flash(_("Đã thêm người dùng %(username)s.", username=created.username), "ok")
-        return redirect(url_for("pages.admin_person", person_id=created.id))
+        return redirect(url_for("directory.admin_person", person_id=created.id))
     return render_template("workflow/admin_person.html", target=None, units=units, kinds=catalog.SIGNER_KINDS)
 
 
@@ -88,7 +90,7 @@ def admin_person(person_id: str) -> BaseResponse | str:
             message = _("Đã lưu.")
         commit()
         flash(message, "ok")
-        return redirect(url_for("pages.admin_person", person_id=target.id))
+        return redirect(url_for("directory.admin_person", person_id=target.id))
     units = directory.units_of(db(), person.unit.agency_id)
     return render_template("workflow/admin_person.html", target=target, units=units, kinds=catalog.SIGNER_KINDS)
 
@@ -112,7 +114,7 @@ def admin_unit() -> BaseResponse:
     directory.save_unit(db(), _admin_only(), int(unit_id) if unit_id.isdigit() else None, request.form.to_dict())
     commit()
     flash(_("Đã lưu đơn vị."), "ok")
-    return redirect(url_for("pages.admin"))
+    return redirect(url_for("directory.admin"))
 
 
 @bp.post("/admin/registers/<register_id>")
@@ -122,7 +124,7 @@ def admin_register(register_id: str) -> BaseResponse:
     directory.save_register(db(), _admin_only(), path_id(register_id), request.form.to_dict())
     commit()
     flash(_("Đã lưu sổ đăng ký."), "ok")
-    return redirect(url_for("pages.admin"))
+    return redirect(url_for("directory.admin"))
 
 
 @bp.post("/admin/seal")
@@ -134,7 +136,7 @@ def admin_seal() -> BaseResponse:
     directory.set_seal_image(db(), runtime(), _admin_only(), upload.read() if upload else b"", diameter.diameter_mm)
     commit()
     flash(_("Đã cập nhật ảnh con dấu."), "ok")
-    return redirect(url_for("pages.admin"))
+    return redirect(url_for("directory.admin"))
 
 
 @bp.get("/admin/seal.png")

@@ -27,7 +27,21 @@ from workflow.models import Document, Person
 from workflow.signals import document_panels
 from workflow.states import ACTIONS, NEEDS_REASON, STATE_LABELS
 from workflow.web.context import commit, db, inline_pdf, path_id, runtime
-from workflow.web.pages import actor, back, bp, my_id, page_arg, said, same_site_path, signed_in, typed_date
+from workflow.web.pages import (
+    actor,
+    back,
+    blueprint,
+    bulk_page,
+    each_ticked,
+    my_id,
+    page_arg,
+    said,
+    same_site_path,
+    signed_in,
+    typed_date,
+)
+
+bp = blueprint("documents", __name__)
 
 
 @bp.get("/documents", endpoint="documents")
@@ -114,7 +128,7 @@ def new_document() -> BaseResponse | str:
             flash(_("Đã tạo dự thảo và trình duyệt."), "ok")
         else:
             flash(_("Đã tạo dự thảo."), "ok")
-        return redirect(url_for("pages.document", doc_id=document.id))
+        return redirect(url_for("documents.document", doc_id=document.id))
     return render_template("workflow/new_document.html", leaders=leaders, form={})
 
 
@@ -149,14 +163,14 @@ def _next_in_queue(person: Person, document: Document) -> str | None:
     if document.state == "in_review" and person.has_role("unit_head"):
         filters = search.Filters(unit_id=person.unit_id, state="in_review")
         rows, _after = search.search(db(), person, "", filters)
-        queue = "pages.review"
+        queue = "documents.review"
     elif document.state == "signed" and person.has_role("clerk"):
         rows, _after = documents.list_documents(db(), person, "signed")
-        rows, queue = sorted(rows, key=lambda d: d.id), "pages.issuance"
+        rows, queue = sorted(rows, key=lambda d: d.id), "issuance.issuance"
     else:
         return None
     following = next((d for d in rows if d.id != document.id), None)
-    return url_for("pages.document", doc_id=following.id) if following else url_for(queue)
+    return url_for("documents.document", doc_id=following.id) if following else url_for(queue)
 
 
 @bp.get("/documents/<doc_id>")
@@ -328,3 +342,24 @@ def document_comment(doc_id: str) -> BaseResponse:
     drafting.add_comment(db(), actor(), path_id(doc_id), request.form.get("body", ""))
     commit()
     return back()
+
+
+@bp.get("/review")
+@signed_in
+def review() -> str:
+    """Drafts of my unit waiting for my review."""
+    person = actor()
+    filters = search.Filters(unit_id=person.unit_id, state="in_review")
+    rows, after = search.search(db(), person, "", filters, bulk_page())
+    return render_template("workflow/review.html", documents=rows, next_before=after)
+
+
+@bp.post("/review/approve")
+@signed_in
+def approve_all() -> BaseResponse | str:
+    """The head of unit approves every ticked draft in one action."""
+    done = each_ticked("approve", {"ok": _("Đã duyệt, chờ lãnh đạo ký")})
+    if not done:
+        flash(_("Chưa chọn văn bản nào."), "error")
+        return back("documents.review")
+    return render_template("workflow/bulk_done.html", title=_("Kết quả duyệt"), done=done, back="documents.review")

@@ -1,11 +1,11 @@
 """JSON API of documents (/api/v1/documents…): drafts and versions, appendices, the PDFs, signatures and their
-checks, history and comments, lifecycle actions. On the blueprint of workflow/views.py."""
+checks, history and comments, lifecycle actions."""
 
 from __future__ import annotations
 
 import io
 
-from flask import Response, request, send_file
+from flask import Blueprint, Response, request, send_file
 
 from signing import validation
 from workflow import access, serializers
@@ -17,7 +17,8 @@ from workflow.states import ACTIONS
 from workflow.web import answers, schemas
 from workflow.web.context import commit, db, ok, path_id, person, person_id, reauthenticated, runtime, uploaded
 from workflow.web.openapi import PDF, described
-from workflow.web.views import bp
+
+bp = Blueprint("documents_api", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/documents")

@@ -9,7 +9,9 @@ from workflow.documents import service as documents
 from workflow.notifications import service as notifications
 from workflow.signals import live_counts
 from workflow.web.context import commit, db, path_id
-from workflow.web.pages import actor, back, bp, signed_in
+from workflow.web.pages import actor, back, blueprint, signed_in
+
+bp = blueprint("notifications", __name__)
 
 
 @bp.get("/notifications")
@@ -27,11 +29,11 @@ def notification_open(notification_id: str) -> BaseResponse:
     found = notifications.mark_read(db(), actor(), path_id(notification_id))
     commit()
     if found.document_id is not None:
-        return redirect(url_for("pages.document", doc_id=found.document_id))
+        return redirect(url_for("documents.document", doc_id=found.document_id))
     incoming_id = (found.detail or {}).get("incoming_id")
     if isinstance(incoming_id, int):  # a document from another agency: routing's page, named by its endpoint
-        return redirect(url_for("routing_pages.incoming_document", incoming_id=incoming_id))
-    return redirect(url_for("pages.notification_list"))
+        return redirect(url_for("incoming.incoming_document", incoming_id=incoming_id))
+    return redirect(url_for("notifications.notification_list"))
 
 
 @bp.post("/notifications/read-all")
@@ -40,7 +42,7 @@ def notification_read_all() -> BaseResponse:
     """Mark every notification read."""
     notifications.mark_all_read(db(), actor())
     commit()
-    return back("pages.notification_list")
+    return back("notifications.notification_list")
 
 
 @bp.get("/live.json")

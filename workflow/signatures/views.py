@@ -1,9 +1,9 @@
 """JSON API of signing: the signing book and signing batches (create, confirm with the password or a code,
-retry). On the blueprint of workflow/views.py."""
+retry)."""
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Blueprint, Response
 
 from workflow import serializers
 from workflow.errors import Invalid
@@ -11,7 +11,8 @@ from workflow.signatures import service as batches
 from workflow.web import answers, schemas
 from workflow.web.context import commit, db, ok, path_id, person, reauthenticated, runtime
 from workflow.web.openapi import described
-from workflow.web.views import bp
+
+bp = Blueprint("signatures_api", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/signing-book")

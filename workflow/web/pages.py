@@ -1,4 +1,5 @@
-"""Web pages of the hub for people in a browser: sign-in, drafts, review, the signing book, issuance.
+"""What every feature's pages share: who is signed in, going back, the templates' filters and labels, bulk actions,
+the home page and static files.
 
 Server-rendered (Jinja); a cookie session identifies the person and every form carries a CSRF
 token. Pages call the same services as the JSON API; a refused step comes back as a Vietnamese
@@ -10,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -31,11 +32,12 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from workflow import catalog, paging
 from workflow.accounts import service as auth
-from workflow.documents import render
+from workflow.documents import actions, render
 from workflow.documents import service as documents
 from workflow.errors import DomainError, Invalid, Unauthenticated
-from workflow.models import Person
+from workflow.models import Document, Person
 from workflow.notifications import service as notifications
+from workflow.paging import Page
 from workflow.states import ACTION_LABELS, BATCH_LABELS, EVENT_LABELS, ITEM_LABELS, STATE_LABELS
 from workflow.web.context import commit, db, runtime
 
@@ -98,7 +100,7 @@ def signed_in(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if my_id() is None:
-            return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -163,6 +165,18 @@ def refused(exc: DomainError) -> BaseResponse | tuple[str, int]:
     return render_template("workflow/error.html", message=said(exc)), exc.status
 
 
+# The names of the blueprints of pages (not the JSON API's): their templates know who is signed in.
+PAGE_BLUEPRINTS = {"pages"}
+
+
+def blueprint(name: str, import_name: str, **options: Any) -> Blueprint:
+    """A feature's blueprint of pages: a refused step comes back as its message on the page it came from."""
+    pages = Blueprint(name, import_name, **options)
+    pages.register_error_handler(DomainError, refused)
+    PAGE_BLUEPRINTS.add(name)
+    return pages
+
+
 @bp.app_template_global()
 def page_url(before: int | None) -> str:
     """This page's address with another `before` (None: the first page), keeping its filters."""
@@ -203,7 +217,7 @@ def recipient_lines(value: str | None) -> list[str]:
 
 @bp.app_context_processor
 def _common() -> dict[str, Any]:
-    person = me() if request.blueprint in ("pages", "routing_pages") else None
+    person = me() if request.blueprint in PAGE_BLUEPRINTS else None
     return {
         "page_language": locale(),
         "me": person,
@@ -223,70 +237,6 @@ def _common() -> dict[str, Any]:
 
 
 # --- sign-in -----------------------------------------------------------------------------------
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> BaseResponse | str:
-    """The sign-in form; then, for someone who turned the second factor on, the code form."""
-    if request.method == "POST":
-        username, address = request.form.get("username", ""), request.remote_addr or ""
-        try:
-            if request.form.get("step") == "code":
-                person = _half_signed_in()
-                auth.second_factor(db(), runtime(), person, request.form.get("code", "").strip(), address)
-            else:
-                person = auth.authenticate(db(), runtime(), username, request.form.get("password", ""), address)
-                if person.totp_enabled:
-                    commit()
-                    session.clear()
-                    # The password was right: a signed note of it, good for a few minutes, until the code.
-                    session["half"] = {"person_id": person.id, "at": time.time()}
-                    return render_template("workflow/login.html", username=username, code_step=True)
-        except DomainError as exc:
-            commit()  # a failed attempt counts towards throttling
-            flash(exc.message, "error")
-            again = request.form.get("step") == "code" and exc.code == "bad_code"
-            return render_template("workflow/login.html", username=username, code_step=again), exc.status  # type: ignore[return-value]
-        sid = auth.start_web_session(db(), person, address)
-        commit()
-        session.clear()  # a new session at every sign-in
-        session["sid"] = sid
-        return redirect(same_site_path(request.args.get("next", "")) or url_for("pages.home"))
-    return render_template("workflow/login.html", username="")
-
-
-# How long the code form waits after the password.
-HALF_SIGN_IN_SECONDS = 300
-
-
-def _half_signed_in() -> Person:
-    """The person whose password was right a moment ago in this browser (the code form's first half)."""
-    half = session.get("half") or {}
-    person = (
-        db().get(Person, half.get("person_id", 0)) if time.time() - half.get("at", 0) < HALF_SIGN_IN_SECONDS else None
-    )
-    if person is None or not person.active:
-        session.pop("half", None)
-        raise Unauthenticated("code_expired", "Đã quá thời gian nhập mã; hãy đăng nhập lại.")
-    return person
-
-
-@bp.post("/logout")
-def logout() -> BaseResponse:
-    """Sign out: the session ends on the server too."""
-    sid = session.get("sid")
-    if isinstance(sid, str):
-        auth.end_web_session(db(), sid)
-        commit()
-    session.clear()
-    return redirect(url_for("pages.login"))
-
-
-@bp.post("/language")
-def language() -> BaseResponse:
-    """Switch the pages between Vietnamese (the default) and English."""
-    session["lang"] = "en" if request.form.get("lang") == "en" else "vi"
-    return back()
 
 
 def locale() -> str:
@@ -314,37 +264,6 @@ def compiled_translations() -> str:
     return str(target)
 
 
-@bp.route("/account", methods=["GET", "POST"])
-@signed_in
-def account() -> BaseResponse | str:
-    """My account: the second factor (TOTP) for confirming signing batches, turned on and off."""
-    person, step = actor(), request.form.get("step")
-    if request.method == "POST":
-        password, code, address = (
-            request.form.get("password", ""),
-            request.form.get("code", ""),
-            request.remote_addr or "",
-        )
-        try:
-            if step == "start":
-                auth.start_totp(db(), runtime(), person, password, address)
-            elif step == "confirm":
-                auth.confirm_totp(db(), runtime(), person, code.strip(), address)
-                flash(_("Đã bật xác thực hai lớp."), "ok")
-            elif step == "stop":
-                auth.stop_totp(db(), runtime(), person, password, address)
-                flash(_("Đã tắt xác thực hai lớp."), "ok")
-        except Unauthenticated as exc:
-            commit()  # the failed attempt counts towards throttling
-            flash(exc.message, "error")
-            return redirect(url_for("pages.account"))
-        commit()
-        return redirect(url_for("pages.account"))
-    pending = bool(person.totp_secret) and not person.totp_enabled
-    uri = auth.totp_uri(person) if pending else None
-    return render_template("workflow/account.html", pending=pending, uri=uri)
-
-
 @bp.get("/")
 @signed_in
 def home() -> str:
@@ -358,3 +277,44 @@ def page_arg() -> paging.Page:
         return paging.page_of(request.args.get("limit"), request.args.get("before"))
     except Invalid:
         return paging.Page()
+
+
+# At most this many documents in one bulk action: each is signed or rendered, within the request's time bound.
+BULK_MAX = 50
+
+
+def bulk_page() -> Page:
+    """A page of a list that is acted on in bulk: as many as one bulk action takes."""
+    return Page(BULK_MAX, page_arg().before)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What one document of a bulk action became."""
+
+    document: Document
+    ok: bool
+    message: str
+
+
+def each_ticked(action: str, labels: dict[str, str]) -> list[Done]:
+    """Take one action on every ticked document, in the order shown, each in its own transaction: one refused
+    or failed document neither stops nor undoes the others (and SQLite's one writer is never held long)."""
+    ids = [int(i) for i in request.form.getlist("document_id") if i.isdigit()][:BULK_MAX]
+    done = []
+    for document_id in ids:
+        person = actor()
+        try:
+            result = actions.act(db(), runtime(), person, document_id, action, None)
+            commit()
+            message = labels["ok"].format(**result) if result else labels["ok"]
+            done.append(Done(documents.get_document(db(), person, document_id), True, message))
+        except DomainError as exc:
+            if exc.recorded:
+                commit()  # a failed issuance keeps its voided number
+            else:
+                db().rollback()
+            found = db().get(Document, document_id)
+            if found is not None:
+                done.append(Done(found, False, exc.message))
+    return done

@@ -1,0 +1,45 @@
+"""JSON API of webhooks: endpoints, their delivery log, replays."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from routing import answers, schemas
+from routing.webhooks import service as webhooks
+from workflow.web.context import commit, db, ok, path_id, person
+from workflow.web.openapi import described
+
+bp = Blueprint("webhooks_api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/webhooks")
+@described(answers={200: answers.Webhooks})
+def webhook_list() -> tuple[Response, int]:
+    """Webhook endpoints (admin)."""
+    return ok({"webhooks": [webhooks.endpoint_json(e) for e in webhooks.endpoints(db(), person())]})
+
+
+@bp.post("/webhooks")
+@described(body=schemas.WebhookIn, answers={201: answers.WebhookOut})
+def webhook_create(body: schemas.WebhookIn) -> tuple[Response, int]:
+    """Subscribe a URL to events; the answer holds the signing secret, shown only now."""
+    endpoint = webhooks.create_endpoint(db(), person(), body.url, body.events)
+    commit()
+    return ok(webhooks.endpoint_json(endpoint, with_secret=True), 201)
+
+
+@bp.get("/webhooks/<endpoint_id>/deliveries")
+@described(answers={200: answers.WebhookLog})
+def webhook_log(endpoint_id: str) -> tuple[Response, int]:
+    """The delivery log of an endpoint."""
+    rows = webhooks.log(db(), person(), path_id(endpoint_id))
+    return ok({"deliveries": [webhooks.delivery_log_json(r) for r in rows]})
+
+
+@bp.post("/webhook-deliveries/<delivery_id>/replay")
+@described(answers={202: answers.WebhookDeliveryOut})
+def webhook_replay(delivery_id: str) -> tuple[Response, int]:
+    """Send a logged event again (same webhook-id)."""
+    row = webhooks.replay(db(), person(), path_id(delivery_id))
+    commit()
+    return ok(webhooks.delivery_log_json(row), 202)
