@@ -10,6 +10,7 @@ from sqlalchemy import select
 from routing.deliveries import service as services
 from routing.exchange import directory, inbound, outbound
 from routing.models import Delivery, HubMessage, WebhookDelivery
+from routing.states import Transport
 from routing.webhooks import service as webhooks
 from workflow import db, outbox, runtime
 
@@ -68,7 +69,9 @@ def reconcile() -> dict[str, int]:
         internal = list(
             session.scalars(
                 select(Delivery.id).where(
-                    Delivery.channel == "internal", Delivery.transport == "pending", Delivery.created_at < cutoff
+                    Delivery.channel == "internal",
+                    Delivery.transport == Transport.PENDING,
+                    Delivery.created_at < cutoff,
                 )
             )
         )
@@ -77,7 +80,7 @@ def reconcile() -> dict[str, int]:
                 select(Delivery.document_id)
                 .where(
                     Delivery.kind == "agency",
-                    Delivery.transport == "pending",
+                    Delivery.transport == Transport.PENDING,
                     Delivery.exchange_id.is_(None),
                     Delivery.created_at < cutoff,
                 )

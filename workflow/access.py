@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, CompoundSelect, Select, false, or_, select
 from sqlalchemy.sql import and_
 
 from workflow.models import Document, Person
+from workflow.states import AFTER_ISSUANCE, DocumentState
 
 # What a relation allows. READ: the document, its current PDF, appendices and signatures.
 # WORK: also its drafts and versions, history, comments and recipients (the drafting agency's own file).
@@ -23,7 +24,7 @@ WORK = "work"
 
 # The states in which the clerk handles a document: the leader's signing book (which the clerk prepares,
 # DESIGN §3), then issuance and delivery.
-CLERK_STATES = ("awaiting_signature", "signed", "issued", "dispatched", "recalled")
+CLERK_STATES = frozenset({DocumentState.AWAITING_SIGNATURE, DocumentState.SIGNED, *AFTER_ISSUANCE})
 
 
 class Rule(NamedTuple):

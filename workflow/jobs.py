@@ -26,7 +26,7 @@ from workflow.notifications import mail
 from workflow.notifications import service as notifications
 from workflow.signatures import preparing
 from workflow.signatures import service as batches
-from workflow.states import BatchState, ItemStatus
+from workflow.states import UNFINISHED_BATCH, BatchState, ItemStatus
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def _load_work(
     """The batch, its pending documents (version, stamp text) and its leader, read in one go."""
     with rt.readers() as session:
         batch = session.get(SigningBatch, batch_id)
-        if batch is None or batch.state not in ("open", "signing"):
+        if batch is None or batch.state not in UNFINISHED_BATCH:
             return batch, [], None
         leader = batch.leader
         items = session.scalars(

@@ -13,29 +13,40 @@ class Transition(NamedTuple):
     actor: str  # drafter, unit_head, signer, clerk, system
 
 
-STATES = (
-    "drafting",
-    "in_review",
-    "awaiting_signature",
-    "signed",
-    "issued",
-    "dispatched",
-    "withdrawn",
-    "recalled",
+class DocumentState(StrEnum):
+    """Where an outgoing document is in its lifecycle."""
+
+    DRAFTING = "drafting"
+    IN_REVIEW = "in_review"
+    AWAITING_SIGNATURE = "awaiting_signature"
+    SIGNED = "signed"
+    ISSUED = "issued"
+    DISPATCHED = "dispatched"
+    WITHDRAWN = "withdrawn"
+    RECALLED = "recalled"
+
+
+STATES = tuple(DocumentState)
+# The states a document passes through before it has a number, and after.
+BEFORE_ISSUANCE = frozenset(
+    {DocumentState.DRAFTING, DocumentState.IN_REVIEW, DocumentState.AWAITING_SIGNATURE, DocumentState.SIGNED}
 )
+AFTER_ISSUANCE = frozenset({DocumentState.ISSUED, DocumentState.DISPATCHED, DocumentState.RECALLED})
+# Issued and not recalled: what may still be sent, resent or updated.
+SENDABLE = frozenset({DocumentState.ISSUED, DocumentState.DISPATCHED})
 
 ACTIONS = ("submit", "withdraw", "approve", "return", "sign", "issue", "dispatch", "recall")
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    ("drafting", "submit"): Transition("in_review", "drafter"),
-    ("drafting", "withdraw"): Transition("withdrawn", "drafter"),
-    ("in_review", "approve"): Transition("awaiting_signature", "unit_head"),
-    ("in_review", "return"): Transition("drafting", "unit_head"),
-    ("awaiting_signature", "sign"): Transition("signed", "signer"),
-    ("awaiting_signature", "return"): Transition("drafting", "signer"),
-    ("signed", "issue"): Transition("issued", "clerk"),
-    ("issued", "dispatch"): Transition("dispatched", "clerk"),
-    ("dispatched", "recall"): Transition("recalled", "clerk"),
+    (DocumentState.DRAFTING, "submit"): Transition(DocumentState.IN_REVIEW, "drafter"),
+    (DocumentState.DRAFTING, "withdraw"): Transition(DocumentState.WITHDRAWN, "drafter"),
+    (DocumentState.IN_REVIEW, "approve"): Transition(DocumentState.AWAITING_SIGNATURE, "unit_head"),
+    (DocumentState.IN_REVIEW, "return"): Transition(DocumentState.DRAFTING, "unit_head"),
+    (DocumentState.AWAITING_SIGNATURE, "sign"): Transition(DocumentState.SIGNED, "signer"),
+    (DocumentState.AWAITING_SIGNATURE, "return"): Transition(DocumentState.DRAFTING, "signer"),
+    (DocumentState.SIGNED, "issue"): Transition(DocumentState.ISSUED, "clerk"),
+    (DocumentState.ISSUED, "dispatch"): Transition(DocumentState.DISPATCHED, "clerk"),
+    (DocumentState.DISPATCHED, "recall"): Transition(DocumentState.RECALLED, "clerk"),
 }
 
 STATE_LABELS = {
@@ -93,6 +104,11 @@ class BatchState(StrEnum):
     SIGNING = "signing"
     DONE = "done"
     PARTIAL = "partial"
+
+
+# A batch still being made or signed; a batch finished, every document signed or not.
+UNFINISHED_BATCH = frozenset({BatchState.OPEN, BatchState.SIGNING})
+FINISHED_BATCH = frozenset({BatchState.DONE, BatchState.PARTIAL})
 
 
 class ItemStatus(StrEnum):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from routing.deliveries.service import delivery_json, needs_admin, sending
 from routing.deliveries.statuses import FINAL, LABELS
 from routing.models import Delivery, DeliveryEvent
+from routing.states import NOT_SENT, REACHED, Transport
 from workflow import access, serializers, workday
 from workflow.errors import Forbidden
 from workflow.models import Document, Person
@@ -22,7 +23,7 @@ from workflow.runtime import Runtime
 def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now: dt.datetime) -> list[str]:
     """Why a delivery needs the clerk's attention: failed, no 01 in time, no 03 by the end of the working day;
     in working hours (a document issued in the evening is judged from the next working day's start)."""
-    if delivery.transport in ("failed", "unresolved"):
+    if delivery.transport in NOT_SENT:
         return [sending(delivery)[0]]  # "failed" or "not_sent": the clerk can send it again or on paper
     if issued_at is None or delivery.channel == "none" or delivery.status_code not in (None, "01"):
         return []
@@ -91,8 +92,8 @@ def board(
                     "overdue": flags,
                     # Nothing more to follow: reached, with a final status, and nothing flagged.
                     "done": not flags
-                    and delivery.transport in ("delivered", "paper")
-                    and (delivery.status_code in FINAL or delivery.transport == "paper"),
+                    and delivery.transport in REACHED
+                    and (delivery.status_code in FINAL or delivery.transport == Transport.PAPER),
                     "needs_admin": needs_admin(delivery.last_error),
                     "history": [
                         {

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from routing.deliveries.statuses import LABELS
 from routing.models import Delivery, DeliveryEvent
+from routing.states import Transport
 from signing import issuance as signing_issuance
 from signing import pdf as signing_pdf
 from signing.errors import SigningError
@@ -20,15 +21,13 @@ from workflow.errors import Conflict, Unprocessable
 from workflow.issuance import printouts
 from workflow.models import Person
 from workflow.runtime import Runtime
-from workflow.states import ACTION_LABELS, EVENT_LABELS, STATE_LABELS
-
-ISSUED = ("issued", "dispatched", "recalled")
+from workflow.states import ACTION_LABELS, AFTER_ISSUANCE, EVENT_LABELS, STATE_LABELS
 
 
 def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) -> tuple[bytes, str]:
     """The certificate of an issued document as of now, signed by the agency, with its file name."""
     document = get_document(session, actor, document_id, need=access.WORK)
-    if document.state not in ISSUED or document.symbol is None or document.issued_at is None:
+    if document.state not in AFTER_ISSUANCE or document.symbol is None or document.issued_at is None:
         raise Conflict("not_issued", "Chỉ văn bản đã phát hành mới có giấy chứng nhận phát hành.", state=document.state)
     issued = document.current_version
     report = check_signatures(rt, document)
@@ -71,8 +70,10 @@ def certificate(session: Session, rt: Runtime, actor: Person, document_id: int) 
             + (f" ({e.reason})" if e.reason else "")
             for e in history.get(delivery.id, [])
         ]
-        if delivery.transport != "delivered" and not lines:
-            lines = ["Chưa đến" if delivery.transport == "pending" else f"Không gửi được ({delivery.transport})"]
+        if delivery.transport != Transport.DELIVERED and not lines:
+            lines = [
+                "Chưa đến" if delivery.transport == Transport.PENDING else f"Không gửi được ({delivery.transport})"
+            ]
         recipients.append((name, "\n".join(lines)))
     agency = document.agency
     record = printouts.IssuanceRecord(

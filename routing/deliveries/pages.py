@@ -20,6 +20,7 @@ from routing.recipients import addressing
 from routing.recipients.pages import chosen_target
 from workflow.models import Document, Person
 from workflow.signals import Note
+from workflow.states import DocumentState
 from workflow.web import schemas
 from workflow.web.context import commit, db, inline_pdf, path_id, runtime
 from workflow.web.pages import (
@@ -131,7 +132,7 @@ def recipient_panel(_sender: Any, *, person: Person, document: Document) -> Mark
     if delivery is None:
         return None
     status = delivery.status_code
-    if status in (None, "01") and document.state != "recalled":
+    if status in (None, "01") and document.state != DocumentState.RECALLED:
         # Written in its own short transaction: the page itself only reads.
         with runtime().sessions() as writing, writing.begin():
             reader = writing.get(Person, person.id)

@@ -12,6 +12,7 @@ from routing.deliveries.statuses import FINAL, LABELS, RECIPIENT_CODES, rank
 from routing.exchange import edxml, outbound
 from routing.models import OPEN, Delivery, DeliveryEvent, ExchangeMessage
 from routing.recipients import addressing
+from routing.states import NOT_SENT, Transport
 from routing.webhooks import service as webhooks
 from workflow import access, outbox, serializers
 from workflow.audit import audit
@@ -21,6 +22,7 @@ from workflow.models import Document, Person
 from workflow.notifications.service import notify, people_of_unit, resolve, withdraw
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime, current
+from workflow.states import SENDABLE, DocumentState
 
 # How each kind of recipient is reached: our units and people by their inbox, other agencies by the
 # inter-agency exchange (pending until it runs), unknown names by nothing (shown to the clerk).
@@ -51,7 +53,7 @@ def create_deliveries(session: Session, document: Document) -> list[Delivery]:
                     else target.name,
                     purpose=resolved.line.purpose,
                     channel=CHANNELS[target.kind],
-                    transport="unresolved" if unresolved else "pending",
+                    transport=Transport.UNRESOLVED if unresolved else Transport.PENDING,
                     last_error="Không tìm thấy nơi nhận trong danh bạ." if unresolved else None,
                 )
             )
@@ -101,9 +103,9 @@ def _record(session: Session, delivery: Delivery, code: str, reason: str | None,
 def mark_arrived(session: Session, delivery_id: int) -> bool:
     """An internal delivery arrives in the unit's inbox: status 01, sent by the system."""
     delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
-    if delivery is None or delivery.transport != "pending" or delivery.channel != "internal":
+    if delivery is None or delivery.transport != Transport.PENDING or delivery.channel != "internal":
         return False
-    delivery.transport = "delivered"
+    delivery.transport = Transport.DELIVERED
     delivery.attempts += 1
     if delivery.status_code is None:
         _record(session, delivery, "01", None, None)
@@ -126,7 +128,7 @@ def update_status(session: Session, actor: Person, delivery_id: int, code: str, 
     delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
     if delivery is None or delivery.kind not in ("unit", "person") or not _is_mine(delivery, actor):
         raise NotFound("delivery_not_found", "Không tìm thấy văn bản đến trong hộp thư của đơn vị.")
-    if delivery.document.state == "recalled":
+    if delivery.document.state == DocumentState.RECALLED:
         raise Conflict("document_recalled", "Văn bản đã bị thu hồi.")
     if code not in RECIPIENT_CODES:
         raise Invalid("invalid_status", "Mã trạng thái không hợp lệ (02, 03, 04, 05, 06).", field="status")
@@ -166,8 +168,8 @@ def mine(person: Person) -> ColumnElement[bool]:
 
 def received_by(person: Person, **_: Any) -> ColumnElement[bool]:
     """The documents that reached a person's unit (delivered there and not recalled): the recipient rule."""
-    delivered = select(Delivery.document_id).where(mine(person), Delivery.transport == "delivered")
-    return and_(Document.id.in_(delivered), Document.state != "recalled")
+    delivered = select(Delivery.document_id).where(mine(person), Delivery.transport == Transport.DELIVERED)
+    return and_(Document.id.in_(delivered), Document.state != DocumentState.RECALLED)
 
 
 # What the inbox can be narrowed to: by where a delivery is, and by what the recipient is asked to do.
@@ -183,7 +185,7 @@ def inbox(
     query = (
         select(Delivery)
         .join(Document)
-        .where(mine(actor), Delivery.transport == "delivered", Document.state != "recalled")
+        .where(mine(actor), Delivery.transport == Transport.DELIVERED, Document.state != DocumentState.RECALLED)
         .options(joinedload(Delivery.document), joinedload(Delivery.unit), joinedload(Delivery.agency))
     )
     if view == "waiting":
@@ -197,7 +199,9 @@ def inbox(
 
 def delivery_to_me(session: Session, actor: Person, document_id: int) -> Delivery | None:
     """The delivery of a document to the person's unit, if it was delivered there."""
-    query = select(Delivery).where(Delivery.document_id == document_id, mine(actor), Delivery.transport == "delivered")
+    query = select(Delivery).where(
+        Delivery.document_id == document_id, mine(actor), Delivery.transport == Transport.DELIVERED
+    )
     return session.scalars(query.order_by(Delivery.id)).first()
 
 
@@ -206,7 +210,7 @@ def opened(session: Session, actor: Person, delivery_id: int) -> bool:
     delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
     if delivery is None or not _is_mine(delivery, actor) or delivery.status_code not in (None, "01"):
         return False
-    if delivery.document.state == "recalled":
+    if delivery.document.state == DocumentState.RECALLED:
         return False
     update_status(session, actor, delivery.id, "03", None)
     return True
@@ -217,7 +221,7 @@ def next_waiting(session: Session, actor: Person, besides: int) -> Delivery | No
     query = (
         select(Delivery)
         .join(Document)
-        .where(mine(actor), text(OPEN), Document.state != "recalled", Delivery.id != besides)
+        .where(mine(actor), text(OPEN), Document.state != DocumentState.RECALLED, Delivery.id != besides)
     )
     return session.scalars(query.order_by(Delivery.id.desc()).limit(1)).first()
 
@@ -229,7 +233,7 @@ def inbox_waiting(session: Session, actor: Person) -> int:
         .select_from(Delivery)
         .join(Document)
         # The partial index's own predicate, written out, so every plan (generic ones too) can use it.
-        .where(mine(actor), text(OPEN), Document.state != "recalled")
+        .where(mine(actor), text(OPEN), Document.state != DocumentState.RECALLED)
     )
     return int(count or 0)
 
@@ -237,13 +241,13 @@ def inbox_waiting(session: Session, actor: Person) -> int:
 def sending(delivery: Delivery) -> tuple[str, str]:
     """How the document went to a recipient, in the same words on every page, answer and printout: (code,
     label). Not reached for want of the exchange connection is said so (amber), not shown as a failure."""
-    if delivery.transport == "delivered":
+    if delivery.transport == Transport.DELIVERED:
         return "sent", "Đã gửi"
-    if delivery.transport == "paper":
+    if delivery.transport == Transport.PAPER:
         return "paper", f"Đã gửi bản giấy ({delivery.paper_note})"
-    if delivery.transport == "pending":
+    if delivery.transport == Transport.PENDING:
         return "sending", "Đang gửi"
-    if delivery.transport == "unresolved":
+    if delivery.transport == Transport.UNRESOLVED:
         return "not_sent", "Chưa gửi được: không tìm thấy nơi nhận trong danh bạ"
     if needs_admin(delivery.last_error):
         return "not_sent", "Chưa gửi được: chưa kết nối trục liên thông"
@@ -290,7 +294,7 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
 def edxml_package(session: Session, rt: Runtime, actor: Person, document_id: int) -> edxml.Package:
     """An issued document as the edXML package its recipient agencies receive (QCVN 102:2016)."""
     document = get_document(session, actor, document_id, need=access.WORK)
-    if document.state not in ("issued", "dispatched") or document.number is None or document.symbol is None:
+    if document.state not in SENDABLE or document.number is None or document.symbol is None:
         raise Conflict("not_issued", "Chỉ văn bản đã phát hành mới đóng gói edXML được.", state=document.state)
     return outbound.package_of(session, rt, document)
 
@@ -313,7 +317,7 @@ def send_unresolved(session: Session, actor: Person, delivery_id: int, kind: str
     """After issuance, the clerk says who a recipient nobody was found for is (a unit or an agency): the name is
     remembered for every later document, and this document goes to it now."""
     delivery = _clerks(session, actor, delivery_id)
-    if delivery.transport != "unresolved":
+    if delivery.transport != Transport.UNRESOLVED:
         raise Conflict("not_unresolved", "Nơi nhận này đã được xác định.", transport=delivery.transport)
     if kind not in ("unit", "agency"):
         raise Invalid("invalid_kind", "Chọn một đơn vị hoặc một cơ quan để gửi văn bản tới.", field="kind")
@@ -321,7 +325,7 @@ def send_unresolved(session: Session, actor: Person, delivery_id: int, kind: str
     delivery.kind, delivery.channel = kind, CHANNELS[kind]
     delivery.unit_id = target_id if kind == "unit" else None
     delivery.agency_id = target_id if kind == "agency" else None
-    delivery.transport, delivery.last_error = "pending", None
+    delivery.transport, delivery.last_error = Transport.PENDING, None
     session.flush()
     if kind == "unit":
         outbox.add(session, outbox.DELIVER, delivery_id=delivery.id)
@@ -340,7 +344,7 @@ def record_paper(
     """The clerk records that a recipient not reached electronically got the paper copy (the law allows it):
     how, by whom, when. The delivery counts as sent, on paper."""
     delivery = _clerks(session, actor, delivery_id)
-    if delivery.transport == "delivered":
+    if delivery.transport == Transport.DELIVERED:
         raise Conflict("already_sent", "Văn bản đã gửi điện tử tới nơi nhận này.", transport=delivery.transport)
     if way not in PAPER_WAYS:
         raise Invalid("invalid_way", "Cách gửi phải là qua bưu điện hoặc chuyển tận tay.", field="way")
@@ -348,10 +352,10 @@ def record_paper(
         raise Invalid("missing_field", "Cần ghi người gửi hoặc đơn vị chuyển phát.", field="carrier")
     local = sent_at.astimezone(current().tz)
     delivery.paper_note = f"{PAPER_WAYS[way]}, {carrier.strip()}, {local:%d/%m/%Y %H:%M}"
-    delivery.transport, delivery.last_error = "paper", None
+    delivery.transport, delivery.last_error = Transport.PAPER, None
     audit(session, actor, "delivery_on_paper", delivery.document, delivery_id=delivery.id, way=way, carrier=carrier)
     still_failed = select(Delivery.id).where(
-        Delivery.document_id == delivery.document_id, Delivery.transport.in_(("failed", "unresolved"))
+        Delivery.document_id == delivery.document_id, Delivery.transport.in_(NOT_SENT)
     )
     if session.scalar(still_failed.limit(1)) is None:
         resolve(session, "delivery_failed", delivery.document)  # every recipient reached, one way or another
@@ -366,9 +370,9 @@ def resend(session: Session, actor: Person, delivery_id: int) -> Delivery:
     delivery = session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
     if delivery is None or delivery.document.agency_id != actor.unit.agency_id:
         raise NotFound("delivery_not_found", "Không tìm thấy nơi nhận.")
-    if delivery.transport != "failed":
+    if delivery.transport != Transport.FAILED:
         raise Conflict("not_failed", "Chỉ gửi lại được khi việc gửi đã thất bại.", transport=delivery.transport)
-    delivery.transport, delivery.attempts = "pending", 0
+    delivery.transport, delivery.attempts = Transport.PENDING, 0
     if delivery.channel == "internal":
         outbox.add(session, outbox.DELIVER, delivery_id=delivery.id)
     else:

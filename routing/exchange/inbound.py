@@ -25,6 +25,7 @@ from routing.exchange import edxml, edxml_read, payload
 from routing.exchange.arrival import PdfCheck, accept_package, main_pdf, recall_requested
 from routing.exchange.directory import client, peer_of, self_agency, sender_roots
 from routing.models import Delivery, DeliveryEvent, ExchangeMessage
+from routing.states import Transport
 from routing.webhooks import service as webhooks
 from signing import validation, xmldsig
 from signing.errors import SigningError
@@ -264,7 +265,7 @@ def status_received(session: Session, rt: Runtime, status: edxml.Status, row: Ex
     delivery.status_code = status.code
     delivery.status_reason = status.description or None
     delivery.remote_status_at = moment
-    delivery.transport = "delivered"  # it answered, so it has the document
+    delivery.transport = Transport.DELIVERED  # it answered, so it has the document
     session.add(
         DeliveryEvent(delivery_id=delivery.id, code=status.code, reason=status.description or None, remote_at=moment)
     )

@@ -22,6 +22,7 @@ from routing.exchange import edxml, edxml_build, vxp
 from routing.exchange.directory import client, organ, self_agency
 from routing.models import Delivery, ExchangeMessage
 from routing.recipients import parse as recipients
+from routing.states import Transport
 from routing.webhooks import service as webhooks
 from signing import inspection, xmldsig
 from workflow import catalog, outbox
@@ -31,6 +32,7 @@ from workflow.errors import Forbidden, Invalid, Unprocessable
 from workflow.models import AuditEvent, Document, Person
 from workflow.notifications.service import notify_grouped, resolve, role_holders
 from workflow.runtime import Runtime
+from workflow.states import SENDABLE
 
 # Why a delivery to another agency cannot go while the agency has no connection to the national exchange: said
 # plainly, for the clerk (the administrator knows what to set).
@@ -188,7 +190,7 @@ def _waiting(document_id: int) -> Any:
     return select(Delivery).where(
         Delivery.document_id == document_id,
         Delivery.kind == "agency",
-        Delivery.transport == "pending",
+        Delivery.transport == Transport.PENDING,
         Delivery.exchange_id.is_(None),
     )
 
@@ -243,7 +245,7 @@ def _queue_package(
 def _may_update(actor: Person, document: Document, reason: str) -> None:
     if not actor.has_role("clerk"):
         raise Forbidden("forbidden", "Chỉ văn thư gửi cập nhật văn bản.")
-    if document.state not in ("dispatched", "issued"):
+    if document.state not in SENDABLE:
         raise Unprocessable("not_dispatched", "Chỉ gửi cập nhật được cho văn bản đã phát hành.")
     if not reason.strip():
         raise Invalid("reason_required", "Cần nêu lý do cập nhật.", field="reason")
@@ -280,9 +282,9 @@ def resend(
     if not deliveries:
         raise Unprocessable("no_external_recipients", "Văn bản không có nơi nhận là cơ quan khác.")
     for delivery in deliveries:
-        if delivery.transport == "failed":
+        if delivery.transport == Transport.FAILED:
             # A recipient that never got the document takes the update as its first arrival.
-            delivery.transport, delivery.last_error = "pending", None
+            delivery.transport, delivery.last_error = Transport.PENDING, None
     _queue_package(session, rt, packaged, deliveries, send_now=False)
     audit(session, actor, "exchange_update", document, reason=reason.strip(), recipients=len(deliveries))
     return len(deliveries)
@@ -367,12 +369,14 @@ def record_outcome(session: Session, rt: Runtime, message_row_id: int, outcome: 
     delivery = session.get(Delivery, message.delivery_id) if message.delivery_id else None
     if outcome.delivered:
         message.state, message.done_at = "sent", now
-        if delivery is not None and delivery.transport == "pending":
-            delivery.transport = "delivered"
+        if delivery is not None and delivery.transport == Transport.PENDING:
+            delivery.transport = Transport.DELIVERED
             delivery.attempts = message.attempts
             delivery.last_error = None
             if not session.scalar(
-                select(Delivery.id).where(Delivery.document_id == delivery.document_id, Delivery.transport == "failed")
+                select(Delivery.id).where(
+                    Delivery.document_id == delivery.document_id, Delivery.transport == Transport.FAILED
+                )
             ):
                 resolve(session, "delivery_failed", delivery.document)  # every recipient reached now
         return "sent"
@@ -383,7 +387,7 @@ def record_outcome(session: Session, rt: Runtime, message_row_id: int, outcome: 
         return "retry"
     message.state, message.done_at = "failed", now
     if delivery is not None:
-        delivery.transport, delivery.attempts, delivery.last_error = "failed", message.attempts, outcome.error
+        delivery.transport, delivery.attempts, delivery.last_error = Transport.FAILED, message.attempts, outcome.error
         document = delivery.document
         label = delivery.agency.name if delivery.agency else delivery.label
         # One notice per document and cause, naming each recipient it could not reach.

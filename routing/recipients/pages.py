@@ -15,6 +15,7 @@ from routing.recipients import parse as recipients
 from workflow import access
 from workflow.errors import Forbidden
 from workflow.models import Document, Person
+from workflow.states import BEFORE_ISSUANCE
 from workflow.web.context import commit, db, path_id
 from workflow.web.pages import (
     actor,
@@ -27,7 +28,6 @@ bp = blueprint("recipients", __name__, template_folder="../templates")
 
 
 # Before issuance the drafter, the head and the clerk see where each recipient goes.
-BEFORE_ISSUANCE = ("drafting", "in_review", "awaiting_signature", "signed")
 
 
 def addressing_panel(_sender: Any, *, person: Person, document: Document) -> Markup | None:

@@ -24,6 +24,7 @@ from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthentica
 from workflow.limits import Limits
 from workflow.models import Agency, Appendix, AuditEvent, Comment, Document, DocumentVersion, Person, Unit
 from workflow.runtime import Runtime
+from workflow.states import DocumentState
 from workflow.web import schemas
 
 FIELDS = ("doc_type", "summary", "urgency", "confidentiality", "signer_id", "kinh_gui", "noi_nhan", "due_date")
@@ -201,7 +202,7 @@ def _plan(
                 )
         return _Plan(fields, _check_signer(session, agency, fields.signer_id), agency, None)
     document = get_document(session, actor, document_id)
-    if document.state != "drafting":
+    if document.state != DocumentState.DRAFTING:
         raise Conflict("invalid_state", "Chỉ sửa được văn bản đang soạn thảo.", state=document.state)
     if actor.id != document.drafter_id:
         raise Forbidden("forbidden", "Chỉ người soạn thảo được sửa văn bản.")
@@ -259,13 +260,13 @@ def create_document(session: Session, rt: Runtime, actor: Person, data: dict[str
         drafting_unit_id=actor.unit_id,
         drafter=actor,
         signer_id=plan.fields.signer_id,
-        state="drafting",
+        state=DocumentState.DRAFTING,
     )
     session.add(document)
     session.flush()
     session.refresh(document, ["signer", "agency", "versions"])
     version = _store_content(session, rt, actor, dataclasses.replace(plan, document=document), content)
-    audit(session, actor, "create", document, None, "drafting", sha256=version.sha256)
+    audit(session, actor, "create", document, None, DocumentState.DRAFTING, sha256=version.sha256)
     return document
 
 
@@ -376,7 +377,7 @@ def stage_appendix(rt: Runtime, actor_id: int, document_id: int, pdf: bytes) -> 
 
 
 def _appendix_allowed(actor: Person, document: Document) -> None:
-    if document.state != "drafting":
+    if document.state != DocumentState.DRAFTING:
         raise Conflict("invalid_state", "Chỉ thêm phụ lục khi văn bản đang soạn thảo.", state=document.state)
     if actor.id != document.drafter_id:
         raise Forbidden("forbidden", "Chỉ người soạn thảo được thêm phụ lục.")
@@ -416,7 +417,7 @@ def remove_appendix(session: Session, actor: Person, document_id: int, seq: int)
     """Remove an appendix from a draft."""
     appendix = get_appendix(session, actor, document_id, seq)
     document = get_document(session, actor, document_id, lock=True)
-    if document.state != "drafting" or actor.id != document.drafter_id:
+    if document.state != DocumentState.DRAFTING or actor.id != document.drafter_id:
         raise Conflict("invalid_state", "Chỉ người soạn thảo bỏ được phụ lục khi văn bản đang soạn thảo.")
     session.delete(appendix)
     audit(session, actor, "appendix_removed", document, seq=seq, sha256=appendix.sha256)

@@ -21,7 +21,16 @@ from workflow.errors import Conflict, Forbidden, Invalid, Unprocessable
 from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
 from workflow.notifications.service import notify, resolve
 from workflow.runtime import Runtime
-from workflow.states import ACTION_LABELS, NEEDS_REASON, STATE_LABELS, BatchState, ItemStatus, Transition, next_state
+from workflow.states import (
+    ACTION_LABELS,
+    NEEDS_REASON,
+    STATE_LABELS,
+    BatchState,
+    DocumentState,
+    ItemStatus,
+    Transition,
+    next_state,
+)
 
 T = TypeVar("T")
 
@@ -65,9 +74,9 @@ def transition(
         document.return_reason = reason
         _leave_open_batches(session, document)
     # What the notices asked for is done: the leader signed or returned it; the drafter sent it on again.
-    if before == "awaiting_signature":
+    if before == DocumentState.AWAITING_SIGNATURE:
         resolve(session, "to_sign", document)
-    if before == "drafting":
+    if before == DocumentState.DRAFTING:
         resolve(session, "document_returned", document)
     if reason:
         detail["reason"] = reason

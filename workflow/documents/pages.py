@@ -25,7 +25,7 @@ from workflow.documents import service as documents
 from workflow.errors import DomainError, Invalid, NotFound, Unauthenticated
 from workflow.models import Document, Person
 from workflow.signals import document_panels
-from workflow.states import ACTIONS, NEEDS_REASON, STATE_LABELS
+from workflow.states import ACTIONS, NEEDS_REASON, STATE_LABELS, DocumentState
 from workflow.web.context import commit, db, inline_pdf, path_id, runtime
 from workflow.web.pages import (
     actor,
@@ -160,12 +160,12 @@ def _next_in_queue(person: Person, document: Document) -> str | None:
     """Where an action on this document leads: the next document waiting for the same person in the same
     queue (the head's review, the clerk's issuance; the leader's reader and the unit's inbox lead on their own),
     or the queue's list when none is left."""
-    if document.state == "in_review" and person.has_role("unit_head"):
-        filters = search.Filters(unit_id=person.unit_id, state="in_review")
+    if document.state == DocumentState.IN_REVIEW and person.has_role("unit_head"):
+        filters = search.Filters(unit_id=person.unit_id, state=DocumentState.IN_REVIEW)
         rows, _after = search.search(db(), person, "", filters)
         queue = "documents.review"
-    elif document.state == "signed" and person.has_role("clerk"):
-        rows, _after = documents.list_documents(db(), person, "signed")
+    elif document.state == DocumentState.SIGNED and person.has_role("clerk"):
+        rows, _after = documents.list_documents(db(), person, DocumentState.SIGNED)
         rows, queue = sorted(rows, key=lambda d: d.id), "issuance.issuance"
     else:
         return None
@@ -181,7 +181,7 @@ def document(doc_id: str) -> str:
     found = documents.get_document(db(), person, path_id(doc_id))
     # A receiving unit reads the issued document; its drafting file (history, comments) stays with the drafters.
     works = access.allows(person, found, access.WORK)
-    drafts = found.state == "drafting" and found.drafter_id == person.id
+    drafts = found.state == DocumentState.DRAFTING and found.drafter_id == person.id
     return render_template(
         "workflow/document.html",
         doc=found,
@@ -349,7 +349,7 @@ def document_comment(doc_id: str) -> BaseResponse:
 def review() -> str:
     """Drafts of my unit waiting for my review."""
     person = actor()
-    filters = search.Filters(unit_id=person.unit_id, state="in_review")
+    filters = search.Filters(unit_id=person.unit_id, state=DocumentState.IN_REVIEW)
     rows, after = search.search(db(), person, "", filters, bulk_page())
     return render_template("workflow/review.html", documents=rows, next_before=after)
 

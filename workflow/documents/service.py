@@ -15,6 +15,7 @@ from workflow.errors import Forbidden, Invalid, NotFound, Unprocessable
 from workflow.models import Document, DocumentVersion, Person
 from workflow.paging import DOCUMENT_LOADS, FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime
+from workflow.states import DocumentState
 
 
 def get_document(
@@ -43,14 +44,16 @@ def waiting_counts(session: Session, person: Person) -> dict[str, int]:
 
     if person.has_role("specialist"):
         counts["returned"] = count(
-            Document.drafter_id == person.id, Document.state == "drafting", Document.return_reason.is_not(None)
+            Document.drafter_id == person.id,
+            Document.state == DocumentState.DRAFTING,
+            Document.return_reason.is_not(None),
         )
     if person.has_role("unit_head"):
-        counts["review"] = count(Document.state == "in_review", Document.drafting_unit_id == person.unit_id)
+        counts["review"] = count(Document.state == DocumentState.IN_REVIEW, Document.drafting_unit_id == person.unit_id)
     if person.has_role("leader"):
-        counts["signing"] = count(Document.state == "awaiting_signature", Document.signer_id == person.id)
+        counts["signing"] = count(Document.state == DocumentState.AWAITING_SIGNATURE, Document.signer_id == person.id)
     if person.has_role("clerk"):
-        counts["issue"] = count(Document.state == "signed")
+        counts["issue"] = count(Document.state == DocumentState.SIGNED)
     return counts
 
 

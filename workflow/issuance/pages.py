@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from workflow.documents import service as documents
 from workflow.issuance import registers
 from workflow.signals import Note, document_notes
+from workflow.states import DocumentState
 from workflow.web.context import db, inline_pdf, path_id, runtime
 from workflow.web.pages import actor, back, blueprint, bulk_page, each_ticked, signed_in
 
@@ -25,7 +26,7 @@ bp = blueprint("issuance", __name__)
 def issuance() -> str:
     """Signed documents waiting for the clerk to issue them, oldest first: ticked, issued in one action."""
     person = actor()
-    rows, after = documents.list_documents(db(), person, "signed", bulk_page())
+    rows, after = documents.list_documents(db(), person, DocumentState.SIGNED, bulk_page())
     notes: dict[int, list[Note]] = {}
     for _receiver, found in document_notes.send(None, person=person, documents=rows):
         for document_id, more in (found or {}).items():

@@ -18,12 +18,12 @@ from workflow.documents.service import read_pdf
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
 from workflow.runtime import Runtime
-from workflow.states import BatchState, ItemStatus
+from workflow.states import BatchState, DocumentState, ItemStatus
 
 
 def signing_book(session: Session, leader: Person) -> list[Document]:
     """Documents waiting for this leader's signature."""
-    query = select(Document).where(Document.signer_id == leader.id, Document.state == "awaiting_signature")
+    query = select(Document).where(Document.signer_id == leader.id, Document.state == DocumentState.AWAITING_SIGNATURE)
     return list(session.scalars(query.order_by(Document.id)))
 
 
@@ -159,7 +159,10 @@ def confirm_batch(session: Session, actor: Person, batch_id: int, proof: Reauthe
         .execution_options(populate_existing=True)
     ).all()
     for item in items:
-        if item.document.current_version.sha256 != item.sha256 or item.document.state != "awaiting_signature":
+        if (
+            item.document.current_version.sha256 != item.sha256
+            or item.document.state != DocumentState.AWAITING_SIGNATURE
+        ):
             item.status = ItemStatus.FAILED
             item.error = "Văn bản đã thay đổi sau khi lập lô; cần lập lô mới."
     audit(session, actor, "batch_confirmed", None, batch_id=batch.id, count=len(batch.items))
@@ -172,7 +175,9 @@ def retry_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
     batch = get_batch(session, actor, batch_id, lock=True)
     if actor.id != batch.leader_id:
         raise Forbidden("forbidden_action", "Chỉ lãnh đạo ký mới được ký lại.")
-    failed = [i for i in batch.items if i.status == "failed" and i.document.state == "awaiting_signature"]
+    failed = [
+        i for i in batch.items if i.status == ItemStatus.FAILED and i.document.state == DocumentState.AWAITING_SIGNATURE
+    ]
     if batch.state == BatchState.OPEN or not failed:
         raise Conflict("nothing_to_retry", "Không có văn bản lỗi nào để ký lại.")
     for item in failed:
@@ -209,7 +214,7 @@ def _claim_item(item: SigningBatchItem) -> bool:
         return False
     item.batch.heartbeat_at = dt.datetime.now(dt.UTC)
     document = item.document
-    if document.state != "awaiting_signature":
+    if document.state != DocumentState.AWAITING_SIGNATURE:
         # Signed meanwhile (e.g. a previous run that died after its commit, or signed singly).
         item.status = ItemStatus.SIGNED if document.signed_at else ItemStatus.FAILED
         item.error = None if document.signed_at else "Văn bản không còn chờ ký."
