@@ -9,7 +9,8 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from routing.deliveries.statuses import FINAL
-from workflow.models import Agency, Base, Document, Person, Unit
+from routing.states import Transport
+from workflow.models import Agency, Base, Document, Person, Unit, one_of
 from workflow.sealing import Sealed
 
 
@@ -29,6 +30,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     # A unit's inbox a page at a time, and the count of what it has not finished (migration 0006).
     __table_args__ = (
+        one_of("transport", Transport, "ck_deliveries_transport"),
         Index("ix_deliveries_unit_id_id", "unit_id", "id"),
         Index("ix_deliveries_unit_open", "unit_id", postgresql_where=text(OPEN), sqlite_where=text(OPEN)),
         # What the reconciler looks for every few seconds: deliveries not yet delivered.
@@ -46,7 +48,7 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(16))  # internal | edxml | none
     # pending: not yet delivered; delivered; failed (visible to the clerk); unresolved: no directory match.
     # pending, delivered, failed, unresolved (nobody found), paper (the clerk sent it on paper instead)
-    transport: Mapped[str] = mapped_column(String(16), default="pending")
+    transport: Mapped[str] = mapped_column(String(16), default=Transport.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     # How, by whom and when the paper copy went, for a recipient not reached electronically.

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -25,6 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from workflow.sealing import Sealed
+from workflow.states import BatchState, DocumentState, ItemStatus
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -42,6 +45,12 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def one_of(column: str, values: Iterable[str], name: str) -> CheckConstraint:
+    """A CHECK that a column holds one of the values of its StrEnum (migration 0020)."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)
 
 
 class Base(DeclarativeBase):
@@ -168,6 +177,7 @@ class Document(Base):
     __tablename__ = "documents"
     # Newest-first pages (keyset on id) per agency, per state and per drafter (migration 0006).
     __table_args__ = (
+        one_of("state", DocumentState, "ck_documents_state"),
         Index("ix_documents_agency_id_id", "agency_id", "id"),
         Index("ix_documents_agency_id_state_id", "agency_id", "state", "id"),
         Index("ix_documents_drafter_id_id", "drafter_id", "id"),
@@ -188,7 +198,7 @@ class Document(Base):
     kinh_gui: Mapped[str] = mapped_column(Text, default="")
     noi_nhan: Mapped[str] = mapped_column(Text, default="")
     due_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
-    state: Mapped[str] = mapped_column(String(32), default="drafting", index=True)
+    state: Mapped[str] = mapped_column(String(32), default=DocumentState.DRAFTING, index=True)
     return_reason: Mapped[str | None] = mapped_column(Text, default=None)
     number: Mapped[int | None] = mapped_column(Integer, default=None)
     symbol: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -348,10 +358,11 @@ class SigningBatch(Base):
     """A leader's end-of-day signing batch, confirmed once."""
 
     __tablename__ = "signing_batches"
+    __table_args__ = (one_of("state", BatchState, "ck_signing_batches_state"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     leader_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
-    state: Mapped[str] = mapped_column(String(16), default="open")  # open, signing, done, partial
+    state: Mapped[str] = mapped_column(String(16), default=BatchState.OPEN)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
@@ -365,12 +376,15 @@ class SigningBatchItem(Base):
     """One document of a batch, with the SHA-256 of the version the leader saw."""
 
     __tablename__ = "signing_batch_items"
-    __table_args__ = (UniqueConstraint("batch_id", "document_id"),)
+    __table_args__ = (
+        UniqueConstraint("batch_id", "document_id"),
+        one_of("status", ItemStatus, "ck_signing_batch_items_status"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("signing_batches.id"))
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, signed, failed
+    status: Mapped[str] = mapped_column(String(16), default=ItemStatus.PENDING)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     signed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     # Phase 1 done ahead, while the document waited for the leader's confirmation (signing.pdf.Prepared):
