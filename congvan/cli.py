@@ -82,11 +82,11 @@ def reseal() -> None:
     """Encrypt every stored secret again with the newest of CONGVAN_SECRETS_KEYS (after adding a key, or to
     seal values written before encryption at rest); then the older keys may be dropped."""
     import routing.models  # noqa: F401 - routing's sealed columns are on the shared metadata
-    from workflow import sealing
+    from workflow import encryption
     from workflow.models import Base
 
     rt = runtime_module.current()
-    count = sealing.reseal(rt.engine, Base.metadata)
+    count = encryption.encrypt_again(rt.engine, Base.metadata)
     click.echo(f"Đã mã hóa lại {count} bí mật bằng khóa mới nhất.")
 
 

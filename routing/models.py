@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from routing.deliveries.statuses import FINAL
 from routing.states import Transport
+from workflow.encryption import Encrypted
 from workflow.models import Agency, Base, Document, Person, Unit, one_of
-from workflow.sealing import Sealed
 
 
 def _now() -> dt.datetime:
@@ -191,7 +191,7 @@ class WebhookEndpoint(Base):
     __tablename__ = "webhook_endpoints"
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(255))
-    secret: Mapped[str] = mapped_column(Sealed)  # whsec_<base64>, shown once at creation (encrypted)
+    secret: Mapped[str] = mapped_column(Encrypted)  # whsec_<base64>, shown once at creation (encrypted)
     events: Mapped[str] = mapped_column(Text)  # space-separated event types
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
@@ -225,7 +225,7 @@ class HubSystem(Base):
     system_id: Mapped[str] = mapped_column(String(64), unique=True)
     organ_id: Mapped[str] = mapped_column(String(32), index=True)
     name: Mapped[str] = mapped_column(String(255))
-    secret: Mapped[str] = mapped_column(Sealed)  # the HMAC key, as written (encrypted at rest)
+    secret: Mapped[str] = mapped_column(Encrypted)  # the HMAC key, as written (encrypted at rest)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
 
 

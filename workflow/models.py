@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from workflow.sealing import Sealed
+from workflow.encryption import Encrypted
 from workflow.states import BatchState, DocumentState, ItemStatus
 
 
@@ -120,7 +120,7 @@ class Person(Base):
     signer_ref: Mapped[str] = mapped_column(String(255), default="")
     # An optional second factor (RFC 6238): the seed, encrypted; on once confirmed with a first code; the last
     # time step used, so a code is never accepted twice.
-    totp_secret: Mapped[str | None] = mapped_column(Sealed, default=None)
+    totp_secret: Mapped[str | None] = mapped_column(Encrypted, default=None)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
     unit: Mapped[Unit] = relationship()

@@ -24,8 +24,8 @@ from signing.errors import SigningError
 from signing.remote import Credential, CscClient, CscSigner
 from signing.signers import Signer, load_pkcs12, open_pkcs11
 from workflow import config as config_module
+from workflow import encryption
 from workflow import limits as limits_module
-from workflow import sealing
 from workflow.config import Settings
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Person
@@ -185,7 +185,7 @@ class Runtime:
 
 def build(settings: Settings) -> Runtime:
     """Create a runtime from a loaded configuration."""
-    sealing.configure(sealing.keys_of(settings))
+    encryption.configure(encryption.keys_of(settings))
     engine = make_engine(settings.database_url)
     return Runtime(
         settings=settings,

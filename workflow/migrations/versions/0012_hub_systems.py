@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column('system_id', sa.String(64), nullable=False, unique=True),
         sa.Column('organ_id', sa.String(32), nullable=False),
         sa.Column('name', sa.String(255), nullable=False),
-        sa.Column('secret', sa.Text(), nullable=False),  # encrypted at rest (workflow.sealing.Sealed)
+        sa.Column('secret', sa.Text(), nullable=False),  # encrypted at rest (workflow.encryption.Encrypted)
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index('ix_hub_systems_organ_id', 'hub_systems', ['organ_id'])

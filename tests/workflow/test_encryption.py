@@ -13,7 +13,7 @@ from congvan import cli
 from routing.hub import service as hub
 from routing.models import HubSystem
 from tests.support.api import Api
-from workflow import sealing
+from workflow import encryption
 
 # These tests run on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_databases
@@ -52,11 +52,11 @@ def test_reseal_seals_old_values_and_rotates_keys(app: Flask, monkeypatch: pytes
         session.execute(text("UPDATE hub_systems SET secret = 'gia-tri-cu-du-dai-16'"))
     with rt.readers() as session:
         assert session.scalar(select(HubSystem.secret)) == "gia-tri-cu-du-dai-16"  # read as it is
-    old = sealing.keys_of(rt.settings)[0]
+    old = encryption.keys_of(rt.settings)[0]
     new = Fernet.generate_key()
     # The operator puts a new key first and runs `congvan reseal` (the CLI builds its runtime from the environment).
     monkeypatch.setattr(cli.runtime_module, "current", lambda: rt)
-    sealing.configure([new, old])
+    encryption.configure([new, old])
     result = CliRunner().invoke(cli.main, ["reseal"])
     assert result.exit_code == 0, result.output
     assert "Đã mã hóa lại" in result.output
@@ -66,9 +66,9 @@ def test_reseal_seals_old_values_and_rotates_keys(app: Flask, monkeypatch: pytes
         Fernet(old).decrypt(raw)  # the old key may now be dropped
     with rt.readers() as session:
         assert session.scalar(select(HubSystem.secret)) == "gia-tri-cu-du-dai-16"
-    sealing.configure([old])  # as the other tests of this process expect
+    encryption.configure([old])  # as the other tests of this process expect
 
 
 def test_a_malformed_key_is_refused_at_start() -> None:
     with pytest.raises(ValueError):
-        sealing.configure([b"khong-phai-khoa-fernet"])
+        encryption.configure([b"khong-phai-khoa-fernet"])
