@@ -230,7 +230,7 @@ def _answer_errors(app: Flask) -> None:
         return response, status
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+    def _csrf_error(_exc: CSRFError) -> tuple[str, int]:
         message = "Phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ; hãy tải lại trang và thử lại."
         return render_template("workflow/error.html", message=message), 400
 
@@ -252,6 +252,6 @@ def _answer_errors(app: Flask) -> None:
         return response, status
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> tuple[Response, int]:
+    def _unexpected(_exc: Exception) -> tuple[Response, int]:
         log.exception("unexpected error on %s %s", request.method, request.path)
         return _error("internal_error", "Lỗi hệ thống; yêu cầu chưa được thực hiện.", 500)

@@ -29,7 +29,7 @@ def send_document(document_id: int) -> int:
     if packaged is None:
         return 0
     with rt.sessions() as session, session.begin():
-        message_ids = outbound.send_document(session, rt, document_id, packaged)
+        message_ids = outbound.send_document(session, document_id, packaged)
     # Side by side, so one slow or unreachable agency does not hold up the others; what fails here
     # is retried by the reconciler with backoff, like any message.
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(message_ids)))) as pool:

@@ -112,11 +112,6 @@ def anchor(session: Session, tsa_url: str, timeout: float) -> AuditAnchor | None
     return made
 
 
-def anchored_today(session: Session, since: dt.datetime) -> bool:
-    """Whether the head has been anchored since the given moment."""
-    return bool(session.scalar(select(func.count()).select_from(AuditAnchor).where(AuditAnchor.created_at >= since)))
-
-
 @dataclass
 class Verdict:
     """What `audit verify` found: links checked, the first broken one, events not yet linked."""

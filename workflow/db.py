@@ -48,7 +48,7 @@ def make_session_factory(engine: Engine, *, readonly: bool = False) -> sessionma
 SEARCH_OBJECTS = ("documents_fts", "ix_documents_search_trgm")
 
 
-def migrated_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def migrated_object(_obj: Any, name: str | None, _type: str, reflected: bool, compare_to: Any) -> bool:
     """Alembic's include_object: leave the search indexes that no model describes out of comparisons."""
     return not (reflected and compare_to is None and name is not None and name.startswith(SEARCH_OBJECTS))
 

@@ -72,10 +72,10 @@ class Encrypted(TypeDecorator[str]):
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+    def process_bind_param(self, value: str | None, _dialect: Any) -> str | None:
         return encrypt(value) if value else value
 
-    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+    def process_result_value(self, value: str | None, _dialect: Any) -> str | None:
         return decrypt(value) if value else value
 
 

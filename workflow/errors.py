@@ -74,12 +74,6 @@ class Corrupted(DomainError):
     status = 500
 
 
-class TooLarge(DomainError):
-    """The upload is over the size limit."""
-
-    status = 413
-
-
 class Throttled(DomainError):
     """Too many attempts: try again later (429, with detail.retry_after in seconds)."""
 

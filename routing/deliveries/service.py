@@ -65,7 +65,7 @@ def create_deliveries(session: Session, document: Document) -> list[Delivery]:
     return made
 
 
-def on_document_issued(session: Session, document: Document, actor: Person | None) -> int:
+def on_document_issued(session: Session, document: Document, actor: Person | None) -> int:  # noqa: ARG001
     """Receiver of workflow's document_issued signal: deliveries, the package job, the webhook."""
     made = create_deliveries(session, document)
     if any(d.kind == "agency" for d in made):

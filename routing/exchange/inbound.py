@@ -132,7 +132,7 @@ def _check(session: Session, rt: Runtime, arrival: Arrival, *, imported: bool = 
         if attachment.content_type != "application/pdf" or len(verdicts) >= MAX_VALIDATED:
             verdicts.append({"name": attachment.name, "content_type": attachment.content_type, "verdict": "not_pdf"})
             continue
-        check = validate_pdf(rt, rt.store.get(attachment.sha256), roots)
+        check = validate_pdf(rt.store.get(attachment.sha256), roots)
         pdf = check if attachment is main else pdf
         verdicts.append(
             {"name": attachment.name, "content_type": attachment.content_type, "verdict": check.summary["verdict"]}
@@ -180,7 +180,7 @@ def take(rt: Runtime, doc_id: str, sender: str, body: bytes) -> dict[str, Any]:
     return answer
 
 
-def validate_pdf(rt: Runtime, data: bytes, roots: list[Any]) -> PdfCheck:
+def validate_pdf(data: bytes, roots: list[Any]) -> PdfCheck:
     """Validate the signatures of a received PDF in the isolated validator."""
     try:
         report = validation.report_isolated(data, b"".join(validation.cert_pem(c) for c in roots))
@@ -238,11 +238,11 @@ def receive(session: Session, rt: Runtime, checked: Checked) -> dict[str, Any]:
     elif message.code == "13":
         result = recall_requested(session, message.sender.organ_id, message.document_id, message.description, row)
     else:
-        result = status_received(session, rt, message, row)
+        result = status_received(session, message, row)
     return {"message_id": arrival.message_id, "duplicate": False, **result}
 
 
-def status_received(session: Session, rt: Runtime, status: edxml.Status, row: ExchangeMessage) -> dict[str, Any]:
+def status_received(session: Session, status: edxml.Status, row: ExchangeMessage) -> dict[str, Any]:
     """A recipient agency's status about a document we sent; older than the recorded one: ignored."""
     if status.code not in statuses.RECEIVER_CODES:
         raise Unprocessable("edxml_status_code", f"Mã trạng thái {status.code} không dùng cho cơ quan nhận.")

@@ -46,7 +46,6 @@ SEND_LEASE = dt.timedelta(seconds=60)
 
 def queue_message(
     session: Session,
-    rt: Runtime,
     *,
     kind: str,
     organ_id: str,
@@ -205,11 +204,11 @@ def make_package(rt: Runtime, document_id: int) -> Packaged | None:
     return Packaged(package.document_id, rt.store.put(signed_bytes(rt, package), ".xml"))
 
 
-def send_document(session: Session, rt: Runtime, document_id: int, packaged: Packaged) -> list[int]:
+def send_document(session: Session, document_id: int, packaged: Packaged) -> list[int]:
     """Queue the package for every recipient agency that has not had it yet (the rows locked: one job wins);
     returns the message rows, which the caller sends at once after commit."""
     waiting = list(session.scalars(_waiting(document_id).with_for_update()))
-    return _queue_package(session, rt, packaged, waiting, send_now=True)
+    return _queue_package(session, packaged, waiting, send_now=True)
 
 
 def signed_bytes(rt: Runtime, package: edxml.Package) -> bytes:
@@ -221,16 +220,13 @@ def signed_bytes(rt: Runtime, package: edxml.Package) -> bytes:
     return edxml_build.build(package)
 
 
-def _queue_package(
-    session: Session, rt: Runtime, packaged: Packaged, deliveries: list[Delivery], *, send_now: bool
-) -> list[int]:
+def _queue_package(session: Session, packaged: Packaged, deliveries: list[Delivery], *, send_now: bool) -> list[int]:
     made = []
     for delivery in deliveries:
         assert delivery.agency is not None
         delivery.exchange_id = packaged.document_key
         message = queue_message(
             session,
-            rt,
             kind="package",
             organ_id=delivery.agency.code,
             document_key=packaged.document_key,
@@ -265,7 +261,6 @@ def make_update(rt: Runtime, actor_id: int, document_id: int, due_date: dt.date 
 
 def resend(
     session: Session,
-    rt: Runtime,
     actor: Person,
     document: Document,
     due_date: dt.date | None,
@@ -285,7 +280,7 @@ def resend(
         if delivery.transport == Transport.FAILED:
             # A recipient that never got the document takes the update as its first arrival.
             delivery.transport, delivery.last_error = Transport.PENDING, None
-    _queue_package(session, rt, packaged, deliveries, send_now=False)
+    _queue_package(session, packaged, deliveries, send_now=False)
     audit(session, actor, "exchange_update", document, reason=reason.strip(), recipients=len(deliveries))
     return len(deliveries)
 
@@ -305,7 +300,7 @@ def send_status(
     )
     # A status package is a few kilobytes: stored here, in the transaction that decides it.
     body = rt.store.put(edxml_build.build_status(status), ".xml")
-    return queue_message(session, rt, kind="status", organ_id=organ_id, document_key=key, body_sha256=body, code=code)
+    return queue_message(session, kind="status", organ_id=organ_id, document_key=key, body_sha256=body, code=code)
 
 
 def reference(key: str, organ_id: str) -> edxml.Reference:

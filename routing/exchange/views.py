@@ -53,6 +53,6 @@ def exchange_update(doc_id: str, body: schemas.UpdateIn) -> tuple[Response, int]
     packaged = outbound.make_update(rt, person_id(), document_id, body.due_date, body.reason)
     actor = person()
     document = get_document(db(), actor, document_id, lock=True)
-    count = outbound.resend(db(), rt, actor, document, body.due_date, body.reason, packaged)
+    count = outbound.resend(db(), actor, document, body.due_date, body.reason, packaged)
     commit()
     return ok({"recipients": count}, 202)

@@ -238,10 +238,10 @@ class _SignatureBlock(Flowable):
         self.lines = lines
         self.height = max((len(lines) + 1) * NOI_NHAN_LEADING + 10, SIGNATURE_HEIGHT)
 
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+    def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
         return self.width, self.height
 
-    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+    def split(self, _available_width: float, available_height: float) -> list[Flowable]:
         if self.height <= FRAME_HEIGHT or available_height < SIGNATURE_HEIGHT:
             return []  # the whole block on the next page (or at least its signature part)
         fit = int((available_height - 10) // NOI_NHAN_LEADING) - 1
@@ -278,10 +278,10 @@ class _NoiNhanContinued(Flowable):
         self.lines = lines
         self.height = (len(lines) + 1) * NOI_NHAN_LEADING + 10
 
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+    def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
         return LEFT_COL, self.height
 
-    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+    def split(self, _available_width: float, available_height: float) -> list[Flowable]:
         fit = int((available_height - 10) // NOI_NHAN_LEADING) - 1
         if fit < 1:
             return []
