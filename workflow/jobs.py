@@ -19,12 +19,11 @@ from signing.remote import CscSigner
 from signing.signers import Signer
 from workflow import audit, db, outbox, runtime
 from workflow.directory import service as directory
-from workflow.documents import lifecycle
 from workflow.errors import DomainError
 from workflow.models import Document, LoginAttempt, OutboxMessage, Person, SigningBatch, SigningBatchItem
 from workflow.notifications import mail
 from workflow.notifications import service as notifications
-from workflow.signatures import preparing
+from workflow.signatures import preparing, tsa_policy
 from workflow.signatures import service as batches
 from workflow.states import UNFINISHED_BATCH, BatchState, ItemStatus
 
@@ -180,14 +179,14 @@ def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, wo
 def _sign_with_policy(
     rt: runtime.Runtime, prepared: list[signing_pdf.Prepared], signer: Signer
 ) -> tuple[list[bytes], bool]:
-    """Phase 2 under the TSA policy (lifecycle.at_pades_level); True when deferred to B-B."""
+    """Phase 2 under the TSA policy (tsa_policy.at_pades_level); True when deferred to B-B."""
 
     def sign(pades: signing_pdf.Pades) -> list[bytes]:
         if pades is signing_pdf.B_B and isinstance(signer, CscSigner) and rt.pades.timestamped:
             raise timestamps.tsa_down()  # the leader's one approval is spent: fail, do not ask again
         return signing_pdf.sign_digests(prepared, signer, pades)
 
-    return lifecycle.at_pades_level(rt, sign)
+    return tsa_policy.at_pades_level(rt, sign)
 
 
 def _commit(rt: runtime.Runtime, batch_id: int, signed: dict[int, bytes], deferred: bool) -> None:

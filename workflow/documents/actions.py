@@ -7,13 +7,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from workflow.accounts.service import Reauthenticated
-from workflow.documents.lifecycle import approve, check, sign_now, sign_remotely, transition
+from workflow.documents.lifecycle import approve, check, transition
 from workflow.documents.service import get_document
 from workflow.errors import DispatchRefused, Invalid, NotFound
 from workflow.issuance.service import dispatch, issue
 from workflow.models import Person
 from workflow.runtime import Runtime
 from workflow.signals import document_recalled
+from workflow.signatures.leader import sign_now
+from workflow.signatures.service import sign_remotely
 
 
 def act(

@@ -1,24 +1,20 @@
-"""The one place a document changes state, driven by the table in states.py, and the leader's signature."""
+"""The one place a document changes state, driven by the table in states.py."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signing import pdf as signing_pdf
-from signing.errors import PdfError, SigningError
-from signing.pdf import Pades
-from workflow import access, outbox
+from signing.errors import PdfError
+from workflow import access
 from workflow.audit import audit
-from workflow.directory.service import image
 from workflow.documents.drafting import layout_of, store_version
 from workflow.documents.service import read_pdf
 from workflow.errors import Conflict, Forbidden, Invalid, Unprocessable
-from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
+from workflow.models import AuditEvent, Document, Person, SigningBatch, SigningBatchItem
 from workflow.notifications.service import notify, resolve
 from workflow.runtime import Runtime
 from workflow.states import (
@@ -122,82 +118,3 @@ def approve(session: Session, rt: Runtime, actor: Person, document: Document) ->
         raise Unprocessable(exc.code, exc.message) from exc
     new = store_version(session, rt, document, prepared, "prepared", actor, layout_of(version))
     return {"sha256": new.sha256}
-
-
-def at_pades_level(rt: Runtime, make: Callable[[Pades], T]) -> tuple[T, bool]:
-    """Sign at the configured PAdES level; if the TSA is down, raise, or (TSA_FAILURE=defer) sign B-B.
-
-    Returns the result and whether it was deferred, so the caller flags the documents: never
-    silently weaker.
-    """
-    try:
-        return make(rt.pades), False
-    except SigningError as exc:
-        if exc.code != "tsa_unavailable" or rt.settings.tsa_failure != "defer":
-            raise
-    return make(signing_pdf.B_B), True
-
-
-def with_tsa_policy(
-    session: Session, rt: Runtime, actor: Person | None, document: Document, make: Callable[[Pades], bytes]
-) -> bytes:
-    """Sign one document under the TSA policy; a deferred one carries timestamp_due and an audit event."""
-    data, deferred = at_pades_level(rt, make)
-    if deferred:
-        document.timestamp_due = True
-        audit(session, actor, "timestamp_deferred", document, level=rt.pades.level)
-    return data
-
-
-def _sign_pdf(session: Session, rt: Runtime, document: Document) -> DocumentVersion:
-    signer = document.signer
-    key = rt.keyring.person(signer)
-    data = read_pdf(rt, document.current_version)
-    signed = with_tsa_policy(
-        session,
-        rt,
-        signer,
-        document,
-        lambda pades: signing_pdf.sign_leader(
-            data,
-            key,
-            signer_name=signer.full_name,
-            position=", ".join(x for x in (signer.authority, signer.position) if x),
-            agency=document.agency.name,
-            moment=rt.now(),
-            font=rt.font,
-            image=image(rt, signer.signature_image),
-            pades=pades,
-        ),
-    )
-    document.signed_at = dt.datetime.now(dt.UTC)
-    return store_version(session, rt, document, signed, "leader_signed", signer)
-
-
-def sign_now(session: Session, rt: Runtime, actor: Person | None, document: Document, **detail: Any) -> DocumentVersion:
-    """Sign one document with the designated leader's key (urgent ones, or one at a time)."""
-    seen = document.current_version.sha256
-    transition(session, actor, document, "sign", **detail)
-    try:
-        version = _sign_pdf(session, rt, document)
-    except SigningError as exc:
-        raise Unprocessable(exc.code, exc.message) from exc
-    session.flush()
-    audit(session, actor, "signature_applied", document, sha256_signed=seen, sha256=version.sha256)
-    return version
-
-
-def sign_remotely(session: Session, actor: Person, document: Document) -> dict[str, Any]:
-    """Sign one document (an urgent one) with a remote key: a batch of one, confirmed at once.
-
-    The leader approves on their phone; the document is signed when the job gets the approval.
-    """
-    check(actor, document, "sign")
-    batch = SigningBatch(leader_id=document.signer_id, created_by_id=actor.id, state=BatchState.SIGNING)
-    batch.confirmed_at = dt.datetime.now(dt.UTC)
-    batch.items.append(SigningBatchItem(document_id=document.id, sha256=document.current_version.sha256))
-    session.add(batch)
-    session.flush()
-    audit(session, actor, "batch_confirmed", document, batch_id=batch.id, count=1, remote=True)
-    outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id)
-    return {"batch_id": batch.id, "awaiting_approval": True}

@@ -15,13 +15,14 @@ from workflow import catalog
 from workflow.audit import audit
 from workflow.directory.service import image
 from workflow.documents.drafting import store_version
-from workflow.documents.lifecycle import check, transition, with_tsa_policy
+from workflow.documents.lifecycle import check, transition
 from workflow.documents.service import read_pdf
 from workflow.errors import IssueFailed
 from workflow.issuance.registers import choose_register, make_symbol, take_number
 from workflow.models import Document, Person, Register, RegisterEntry
 from workflow.runtime import Runtime
 from workflow.signals import document_issued
+from workflow.signatures.tsa_policy import with_tsa_policy
 
 
 def date_line(place: str, day: dt.date) -> str:

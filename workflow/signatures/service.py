@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -13,11 +14,12 @@ from workflow import catalog, outbox
 from workflow.accounts.service import Reauthenticated
 from workflow.audit import audit
 from workflow.documents.drafting import store_version
-from workflow.documents.lifecycle import sign_now, transition
+from workflow.documents.lifecycle import check
 from workflow.documents.service import read_pdf
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
 from workflow.runtime import Runtime
+from workflow.signatures import leader
 from workflow.states import BatchState, DocumentState, ItemStatus
 
 
@@ -233,7 +235,7 @@ def sign_batch_item(session: Session, rt: Runtime, item_id: int) -> str:
     item = items[0]
     if not _claim_item(item):
         return item.status
-    sign_now(session, rt, item.batch.leader, item.document, batch_id=item.batch_id)
+    leader.sign_now(session, rt, item.batch.leader, item.document, batch_id=item.batch_id)
     item.status = ItemStatus.SIGNED
     item.signed_at = dt.datetime.now(dt.UTC)
     return item.status
@@ -243,15 +245,18 @@ def record_signature(session: Session, rt: Runtime, item: SigningBatchItem, sign
     """Record a signature made by the batch job (two-phase) for an item locked with lock_items."""
     if not _claim_item(item):
         return item.status
-    document, leader = item.document, item.batch.leader
-    transition(session, leader, document, "sign", batch_id=item.batch_id)
-    document.signed_at = dt.datetime.now(dt.UTC)
-    version = store_version(session, rt, document, signed, "leader_signed", document.signer, flush=False)
-    if deferred:
-        document.timestamp_due = True
-        audit(session, leader, "timestamp_deferred", document, level=rt.pades.level)
-    audit(session, leader, "signature_applied", document, sha256_signed=item.sha256, sha256=version.sha256)
-    item.status, item.signed_at = ItemStatus.SIGNED, document.signed_at
+    leader.record(
+        session,
+        rt,
+        item.batch.leader,
+        item.document,
+        signed,
+        seen_sha256=item.sha256,
+        deferred=deferred,
+        flush=False,
+        batch_id=item.batch_id,
+    )
+    item.status, item.signed_at = ItemStatus.SIGNED, item.document.signed_at
     return item.status
 
 
@@ -330,3 +335,19 @@ def add_due_timestamp(session: Session, rt: Runtime, document_id: int) -> bool:
     document.timestamp_due = False
     audit(session, None, "timestamp_added", document, sha256=version.sha256)
     return True
+
+
+def sign_remotely(session: Session, actor: Person, document: Document) -> dict[str, Any]:
+    """Sign one document (an urgent one) with a remote key: a batch of one, confirmed at once.
+
+    The leader approves on their phone; the document is signed when the job gets the approval.
+    """
+    check(actor, document, "sign")
+    batch = SigningBatch(leader_id=document.signer_id, created_by_id=actor.id, state=BatchState.SIGNING)
+    batch.confirmed_at = dt.datetime.now(dt.UTC)
+    batch.items.append(SigningBatchItem(document_id=document.id, sha256=document.current_version.sha256))
+    session.add(batch)
+    session.flush()
+    audit(session, actor, "batch_confirmed", document, batch_id=batch.id, count=1, remote=True)
+    outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id)
+    return {"batch_id": batch.id, "awaiting_approval": True}
