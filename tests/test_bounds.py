@@ -126,23 +126,48 @@ def test_a_control_character_in_a_form_is_refused_on_the_page(app: Flask) -> Non
 
 
 def test_symbol_patterns(api: Api) -> None:
-    listed = api.as_("admin", "GET", "/api/v1/registers").get_json()["registers"]
-    register_id = listed[0]["id"]
-    client = sign_in(api.client.application, "admin")
+    app = api.client.application
+    register_id = api.as_("admin", "GET", "/api/v1/registers").get_json()["registers"][0]["id"]
+
+    def stored() -> tuple[str, str]:
+        with app.extensions["congvan"].readers() as session:
+            register = session.get(Register, register_id)
+            assert register is not None
+            return register.typed_pattern, register.cong_van_pattern
+
+    before = stored()
+    client = sign_in(app, "admin")
     token = _token(client, "/admin")
     for bad in ("{type}\r\n-X", '{type}"-X', "{type.__class__}", "{0}", "{type} X"):
-        data = {"csrf_token": token, "name": "Sổ", "typed_pattern": bad, "cong_van_pattern": "{agency}-{unit}"}
-        client.post(f"/admin/registers/{register_id}", data=data)
-    with api.client.application.extensions["congvan"].readers() as session:
-        register = session.get(Register, register_id)
-        assert register is not None and "\r" not in register.typed_pattern and "__" not in register.typed_pattern
-        # A pattern stored before these checks is filled without str.format: odd characters are dropped.
-        register.typed_pattern = "{type}-{agency}\r\n{type.__class__}"
-        document = session.scalars(select(Document)).first()
+        for field in ("typed_pattern", "cong_van_pattern"):
+            data = {
+                "csrf_token": token,
+                "name": "Sổ",
+                "typed_pattern": "{type}-{agency}",
+                "cong_van_pattern": "{agency}",
+            }
+            response = client.post(
+                f"/admin/registers/{register_id}", data={**data, field: bad}, headers={"Referer": "/admin"}
+            )
+            assert response.status_code == 302, (field, bad)  # back to the page, with the refusal
+            page = client.get(response.headers["Location"]).get_data(as_text=True)
+            assert "Mẫu ký hiệu chỉ gồm" in page, (field, bad)
+            assert stored() == before, (field, bad)  # nothing of the form was kept
     good = {"csrf_token": token, "name": "Sổ", "typed_pattern": "QĐ-{agency}", "cong_van_pattern": "{agency}-{unit}"}
-    response = client.post(f"/admin/registers/{register_id}", data=good)
-    assert response.status_code == 302
-    assert document is None or registers.make_symbol(register, document, 7).startswith("07/")
+    assert client.post(f"/admin/registers/{register_id}", data=good).status_code == 302
+    assert stored() == ("QĐ-{agency}", "{agency}-{unit}")
+
+    # A pattern stored before these checks is filled without str.format: odd characters are dropped.
+    draft = api.draft()  # a công văn: its symbol comes from cong_van_pattern
+    with app.extensions["congvan"].readers() as session:
+        register = session.get(Register, register_id)
+        document = session.get(Document, draft["id"])
+        assert register is not None and document is not None
+        register.cong_van_pattern = "{agency}-{unit}\r\n{type.__class__}{0}"
+        symbol = registers.make_symbol(register, document, 7)
+    assert (
+        symbol == f"07/{document.agency.abbreviation}-{document.drafting_unit.code}type.class0"
+    )  # no line break, no format
 
 
 def test_sign_in_goes_only_to_a_path_of_this_site(app: Flask) -> None:
