@@ -43,6 +43,24 @@ def test_a_valid_package_is_received_once_and_answered_01(app: Flask, foreign: F
     assert _count(app, ExchangeMessage, ExchangeMessage.direction == "out", ExchangeMessage.code == "01") == 1
 
 
+def test_the_same_document_under_a_new_message_id_is_one_incoming_document(
+    app: Flask, foreign: Foreign, signed_pdf: bytes
+) -> None:
+    # Resent by hand, or by a sender's system that lost our answer: a new exchange message, the same DocumentId.
+    body = package_from_snv(signed_pdf, foreign.signer)
+    first = arrive(app, body, message_id=uuid.uuid4().hex)
+    again = arrive(app, body, message_id=uuid.uuid4().hex)
+    assert first["result"] == "received", first
+    assert not again["duplicate"] and again["result"] == "already_received", again
+    assert again["incoming_id"] == first["incoming_id"] and again["status"] == "received"
+    assert _count(app, IncomingDocument) == 1
+    # Both messages are kept, each pointing at the one document; 01 went back once.
+    with app.extensions["congvan"].readers() as session:
+        taken = session.scalars(select(ExchangeMessage.incoming_id).where(ExchangeMessage.direction == "in")).all()
+    assert taken == [first["incoming_id"], first["incoming_id"]]
+    assert _count(app, ExchangeMessage, ExchangeMessage.direction == "out", ExchangeMessage.code == "01") == 1
+
+
 def test_a_tampered_pdf_arrives_flagged_for_the_clerk(app: Flask, foreign: Foreign, signed_pdf: bytes) -> None:
     tampered = signed_pdf.replace(b"/Producer", b"/Producex", 1)
     if tampered == signed_pdf:  # no producer entry: change a byte in the middle of the signed range
