@@ -58,7 +58,9 @@ def test_certificate_of_an_issued_document(app: Flask, api: Api, keys_dir: Path,
     path = tmp_path / "chung-nhan.pdf"
     path.write_bytes(data)
     nss = nss_db(keys_dir, tmp_path / "nss")
-    out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True, check=True, timeout=60
+    )
     assert "Signature is Valid." in out.stdout and "Certificate is Trusted." in out.stdout, out.stdout
 
     # The drafting side and the clerk have it; the receiving unit reads the document only; others see nothing.

@@ -47,6 +47,7 @@ def _pixels(data: bytes, tmp_path: Path, page: int, box: tuple[float, float, flo
             str(tmp_path / "p"),
         ],
         check=True,
+        timeout=60,
     )
     image = Image.open(tmp_path / "p.png").convert("RGB")
     x1, y1, x2, y2 = box
@@ -66,7 +67,9 @@ def _red(p: tuple) -> bool:
 def test_leader_stamp_shows_image_name_and_time(issued: bytes, identities: dict, tmp_path: Path) -> None:
     path = tmp_path / "issued.pdf"
     path.write_bytes(issued)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     assert "Ký bởi: Hoàng Văn Minh" in text
     assert "Thời gian ký: 22.11.2026 16:45:03 +07:00" in text
     # Authority and position above the signature, the name below it (drawn on the page).
@@ -96,7 +99,9 @@ def _xobjects(stream: object) -> list:
 def test_fonts_are_embedded_subsets(issued: bytes, tmp_path: Path) -> None:
     path = tmp_path / "issued.pdf"
     path.write_bytes(issued)
-    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.splitlines()[2:]
     stamp_fonts = [line for line in fonts if "Identity-H" in line]
     assert len(stamp_fonts) >= 2  # the stamp and the filled fields
     for line in stamp_fonts:
@@ -127,10 +132,10 @@ def test_appendix_signed_top_right_with_symbol_and_iso_time(identities: dict, fo
     path = tmp_path / "appendix.pdf"
     path.write_bytes(signed)
     text = subprocess.run(
-        ["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert "07/STNMT-VP" in text and "2026-11-22T16:45:03+07:00" in text
-    verified = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    verified = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False, timeout=60).stdout
     assert "Signature is Valid." in verified, verified  # poppler agrees
     stamp = _pixels(signed, tmp_path, 1, (x1, y1, x2, y2))
     assert sum(1 for p in stamp if max(p) < 90) > 30 and not any(map(_red, stamp))  # black (Decree 30)

@@ -53,7 +53,7 @@ def printed_lines(data: bytes, tmp_path: Path) -> list[Line]:
     path = tmp_path / "doc.pdf"
     path.write_bytes(data)
     xhtml = subprocess.run(
-        ["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     ns = {"x": "http://www.w3.org/1999/xhtml"}
     found = []
@@ -293,7 +293,7 @@ def _ink(
     path = tmp_path / "ink.pdf"
     path.write_bytes(data)
     args = ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", "-singlefile"]
-    subprocess.run([*args, str(path), str(tmp_path / "ink")], check=True)
+    subprocess.run([*args, str(path), str(tmp_path / "ink")], check=True, timeout=60)
     image = Image.open(tmp_path / "ink.png").convert("RGB")
     image = image.crop((0, 0, image.width, round(above / 25.4 * dpi)))
     raw = image.tobytes()

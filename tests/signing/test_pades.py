@@ -41,7 +41,7 @@ def _leader_signed(services: TrustServices, font: bytes, level: str) -> bytes:
 def _pdfsig_agrees(data: bytes, report: validation.Report, tmp_path: Path) -> None:
     path = tmp_path / "signed.pdf"
     path.write_bytes(data)
-    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False, timeout=60).stdout
     # pdfsig checks regular signatures only; it lists document timestamps as "not yet verified".
     assert out.count("Signature is Valid.") == len(report.signatures), out
     assert "Signature is Invalid" not in out

@@ -38,7 +38,9 @@ def draft() -> Draft:
 def pdftotext(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "x.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
 
 
 def test_font_is_prepared_for_vietnamese(font: bytes) -> None:
@@ -104,7 +106,7 @@ def test_leader_then_agency_signatures_validate(identities: dict, font: bytes, t
     # The stamps are drawn: the signature area of the last page is no longer blank.
     path = tmp_path / "issued.pdf"
     path.write_bytes(issued)
-    subprocess.run(["pdftoppm", "-r", "50", "-png", str(path), str(tmp_path / "page")], check=True)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(path), str(tmp_path / "page")], check=True, timeout=60)
     assert list(tmp_path.glob("page*.png"))
 
 

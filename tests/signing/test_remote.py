@@ -65,7 +65,7 @@ def test_fifty_documents_with_one_approval(server: tuple[CscServer, pki.Identity
         assert check.ok and check.signer == "Phạm Mạnh Duyệt", check
     path = tmp_path / "remote.pdf"
     path.write_bytes(signed[-1])
-    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False, timeout=60).stdout
     assert "Signature is Valid." in out, out  # poppler agrees
 
 

@@ -25,7 +25,7 @@ def signed(identities: dict, font: bytes) -> tuple[bytes, list]:
 def _pdfsig(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "copy.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False, timeout=60).stdout
 
 
 def test_the_genuine_file_is_valid(signed: tuple[bytes, list], tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ def nss_db(keys_dir: Path, workdir: Path) -> Path:
     """An NSS database trusting the demo root, for pdfsig."""
     workdir.mkdir(parents=True, exist_ok=True)
     if not (workdir / "cert9.db").exists():
-        subprocess.run(["certutil", "-N", "-d", f"sql:{workdir}", "--empty-password"], check=True)
+        subprocess.run(["certutil", "-N", "-d", f"sql:{workdir}", "--empty-password"], check=True, timeout=60)
         subprocess.run(
             [
                 "certutil",
@@ -30,6 +30,7 @@ def nss_db(keys_dir: Path, workdir: Path) -> Path:
                 str(keys_dir / "roots.pem"),
             ],
             check=True,
+            timeout=60,
         )
     return workdir
 
@@ -52,7 +53,9 @@ def assert_issued_pdf(data: bytes, keys_dir: Path, nss: Path, tmp: Path, symbol:
     assert values["ngay_ban_hanh"].startswith("Tuyên Quang, ngày ")
     path = tmp / f"{symbol.replace('/', '_')}.pdf"
     path.write_bytes(data)
-    out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True, check=True, timeout=60
+    )
     assert out.stdout.count("Signature is Valid.") == 2, out.stdout
     assert out.stdout.count("Certificate is Trusted.") == 2, out.stdout
     assert "Total document signed" in out.stdout

@@ -124,6 +124,7 @@ class PostgresServer:
             [*self.prefix, *initdb, "-E", "UTF8", "--locale=C.UTF-8"],
             check=True,
             stdout=subprocess.DEVNULL,
+            timeout=120,
         )
         self.process: subprocess.Popen[bytes] | None = None
 

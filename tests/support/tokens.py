@@ -38,6 +38,7 @@ def softhsm_token(workdir: Path, label: str = "congvan-test", pin: str = "246810
         ["softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", "13579", "--pin", pin],
         check=True,
         capture_output=True,
+        timeout=60,
     )
     return Token(module=module, label=label, pin=pin)
 

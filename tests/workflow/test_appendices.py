@@ -118,7 +118,7 @@ def test_appendix_is_signed_by_the_agency_at_issuance(api: Api, keys_dir: Path, 
     assert check.ok and check.coverage == "ENTIRE_FILE"
     path = tmp_path / "appendix.pdf"
     path.write_bytes(response.data)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True, timeout=60).stdout
     assert document["symbol"] in text and "+07:00" in text
     events = [
         e["action"] for e in api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/events").get_json()["events"]

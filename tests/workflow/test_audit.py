@@ -68,7 +68,9 @@ def test_chain_seals_every_event_and_anchors_with_the_tsa(app: Flask, api: Api, 
     register = next(r for r in registers if r["code"] == "CV")
     year = api.as_("vanthu", "GET", "/api/v1/documents?limit=1").get_json()["documents"][0]["issued_at"][:4]
     printed = api.as_("vanthu", "GET", f"/api/v1/registers/{register['id']}/entries.pdf?year={year}").data
-    text_of = subprocess.run(["pdftotext", "-", "-"], input=printed, capture_output=True, check=True).stdout.decode()
+    text_of = subprocess.run(
+        ["pdftotext", "-", "-"], input=printed, capture_output=True, check=True, timeout=60
+    ).stdout.decode()
     assert f"liên kết số {seq}" in text_of and anchor.hash[:16] in text_of.replace("\n", "")
 
 

@@ -31,7 +31,9 @@ def _book(api: Api, count: int) -> list[int]:
 def _stamp_text(api: Api, doc_id: int, tmp_path: Path) -> str:
     path = tmp_path / f"{doc_id}.pdf"
     path.write_bytes(api.as_("vanthu", "GET", f"/api/v1/documents/{doc_id}/pdf").data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
 
 
 def _csc(server: CscServer) -> dict[str, object]:

@@ -82,7 +82,7 @@ def test_printed_register(api: Api, tmp_path: Path) -> None:
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     path = tmp_path / "register.pdf"
     path.write_bytes(response.data)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True, timeout=60).stdout
     for part in (
         "SỔ ĐĂNG KÝ CÔNG VĂN ĐI",
         f"Năm {year}",

@@ -103,9 +103,11 @@ def test_batch_of_50_signed_on_the_token(hsm_app: Flask, hsm: tuple[Token, Path]
     _, keys = hsm
     nss = tmp_path / "nss"
     nss.mkdir()
-    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True, timeout=60)
     subprocess.run(
-        ["certutil", "-A", "-d", f"sql:{nss}", "-n", "hsm", "-t", "CT,C,C", "-i", str(keys / "hsm-ca.pem")], check=True
+        ["certutil", "-A", "-d", f"sql:{nss}", "-n", "hsm", "-t", "CT,C,C", "-i", str(keys / "hsm-ca.pem")],
+        check=True,
+        timeout=60,
     )
     for doc_id in ids:
         (check,) = api.as_("giamdoc", "GET", f"/api/v1/documents/{doc_id}/signatures").get_json()["signatures"]
@@ -113,5 +115,7 @@ def test_batch_of_50_signed_on_the_token(hsm_app: Flask, hsm: tuple[Token, Path]
     for doc_id in ids[:5]:
         path = tmp_path / f"{doc_id}.pdf"
         path.write_bytes(api.as_("giamdoc", "GET", f"/api/v1/documents/{doc_id}/pdf").data)
-        out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            ["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True, check=True, timeout=60
+        )
         assert "Signature is Valid." in out.stdout and "Certificate is Trusted." in out.stdout, out.stdout
