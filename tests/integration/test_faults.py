@@ -257,6 +257,25 @@ def _prepared(load: Load, count: int, steps: list[tuple[str, str, str]], signer:
     return [d for d in docs if d is not None]
 
 
+def _cpu_ticks(pid: int) -> int:
+    """The CPU time a process has used, in clock ticks (user + system, from /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def _busy_worker(master: int, ticks: int = 3, timeout: float = 10.0) -> int:
+    """The gunicorn worker that has begun working on the requests just sent: the one whose CPU time rose first,
+    so the kill lands while its issuances are in flight rather than after a guessed sleep."""
+    before = {pid: _cpu_ticks(pid) for pid in _gunicorn_workers(master)}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid, start in before.items():
+            if _cpu_ticks(pid) - start >= ticks:
+                return pid
+        time.sleep(0.005)
+    raise AssertionError("no gunicorn worker started on the issuances")
+
+
 def kill_gunicorn_worker_during_issuance(plant: Plant, load: Load) -> float:
     """Issue documents side by side and kill -9 a gunicorn worker while they are in flight."""
     master = plant.running["web"].pid
@@ -267,8 +286,7 @@ def kill_gunicorn_worker_during_issuance(plant: Plant, load: Load) -> float:
                 pool.submit(load.call, "issue", "vanthu", "POST", f"/api/v1/documents/{d}/actions/issue", None, d)
                 for d in docs
             ]
-            time.sleep(0.15)
-            victim = _gunicorn_workers(master)[0]
+            victim = _busy_worker(master)
             os.kill(victim, signal.SIGKILL)
             killed = time.monotonic()
             cut = [f.result() for f in answers if f.result().status == 0]
