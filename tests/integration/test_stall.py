@@ -92,7 +92,6 @@ def test_no_request_stalls_another(
     try:
         directory = instance.ok("chuyenvien", "GET", "/api/v1/directory")
         leader = next(p["id"] for p in directory["people"] if p["username"] == "giamdoc")
-        before = _documents(instance)
         heavy = _heavy(instance, leader)
         answers: dict[str, list[tuple[int, float, str]]] = {name: [] for name, _, _ in heavy}
 
@@ -102,25 +101,35 @@ def test_no_request_stalls_another(
                 response = call()
                 answers[name].append((response.status_code, time.monotonic() - started, response.text[:300]))
 
-        waits: list[tuple[str, float]] = []
         small = _draft(leader)
         headers = {"Authorization": f"Bearer {instance.token('chuyenvien')}"}
+
+        def light(waits: list[tuple[str, float]]) -> None:
+            """A sign-in and a small draft, timed: what other people do while the heavy requests run."""
+            started = time.monotonic()
+            signed_in = requests.post(
+                f"{instance.url}/api/v1/auth/login", json={"username": "truongphong", "password": PASSWORD}, timeout=30
+            )
+            waits.append(("sign-in", time.monotonic() - started))
+            assert signed_in.status_code == 200, signed_in.text
+            started = time.monotonic()
+            drafted = requests.post(f"{instance.url}/api/v1/documents", json=small, headers=headers, timeout=30)
+            waits.append(("small draft", time.monotonic() - started))
+            assert drafted.status_code == 201, drafted.text
+
+        # The same light requests on the quiet server first, on this machine as loaded as it is now: a stall is
+        # judged against them, not against a fixed number of seconds.
+        quiet: list[tuple[str, float]] = []
+        for _ in range(3):
+            light(quiet)
+        bound = max(1.0, 4 * max(t for _, t in quiet))
+        before = _documents(instance)  # the quiet drafts are not counted below
+        waits: list[tuple[str, float]] = []
         with ThreadPoolExecutor(max_workers=len(heavy)) as pool:
             futures = [pool.submit(send, name, call) for name, call, _ in heavy]
             time.sleep(0.3)  # the heavy requests are in the server
             while not all(f.done() for f in futures):
-                started = time.monotonic()
-                signed_in = requests.post(
-                    f"{instance.url}/api/v1/auth/login",
-                    json={"username": "truongphong", "password": PASSWORD},
-                    timeout=30,
-                )
-                waits.append(("sign-in", time.monotonic() - started))
-                assert signed_in.status_code == 200, signed_in.text
-                started = time.monotonic()
-                drafted = requests.post(f"{instance.url}/api/v1/documents", json=small, headers=headers, timeout=30)
-                waits.append(("small draft", time.monotonic() - started))
-                assert drafted.status_code == 201, drafted.text
+                light(waits)
             for future in futures:
                 future.result()
         report = "\n".join(
@@ -132,8 +141,8 @@ def test_no_request_stalls_another(
         print(f"\n[{kind}] heavy requests:\n{report}")
         print(f"[{kind}] {len(waits)} sign-ins and small drafts meanwhile, slowest {max(t for _, t in waits):.2f} s")
         assert len(waits) >= 4, "the heavy requests ended before anyone else could be measured"
-        slow = [(what, round(t, 2)) for what, t in waits if t > 1.0]
-        assert not slow, (slow, report, log_tail(instance))
+        slow = [(what, round(t, 2)) for what, t in waits if t > bound]
+        assert not slow, (slow, f"bound {bound:.2f} s", report, log_tail(instance))
         for name, _, allowed in heavy:
             for status, took, body in answers[name]:
                 assert status in allowed and took < BUDGET, (name, status, took, body)
