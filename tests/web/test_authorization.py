@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
@@ -452,6 +453,7 @@ def _combinations(
     return urls
 
 
+@pytest.mark.both_databases
 def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes) -> None:  # noqa: F811
     world = World(app, api, foreign, signed_pdf)
     rules = [r for r in app.url_map.iter_rules()]

@@ -144,3 +144,14 @@ def test_a_list_by_filters_pages_through_every_rule_once(api: Api) -> None:
     assert [
         d["id"] for d in api.as_("truongphong", "GET", "/api/v1/documents?state=dispatched").get_json()["documents"]
     ] == [land["id"]]
+
+
+@pytest.mark.both_databases
+def test_words_find_only_what_the_searcher_may_see(api: Api) -> None:
+    # A draft of another unit matches the words but is not the searcher's to see: not found, not counted.
+    theirs = api.draft("chuyenvien_dd", summary="khai thác cát sỏi lòng sông Lam")
+    mine = api.draft(summary="báo cáo khai thác cát sỏi quý IV")
+    assert _found(api, "q=cat soi") == [mine["id"]]
+    own = api.as_("chuyenvien_dd", "GET", "/api/v1/documents?q=cat%20soi").get_json()["documents"]
+    assert [d["id"] for d in own] == [theirs["id"]]
+    assert _found(api, "q=long song lam") == []
