@@ -1,15 +1,18 @@
-"""What each answer of routing's part of the JSON API holds, as pydantic models, like workflow/answers.py."""
+"""What each answer of routing's part of the JSON API holds, as pydantic models built from the objects they show,
+like workflow/web/answers.py; webhook payloads are models too."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
-from workflow.web.answers import Answer, Time
-
-if TYPE_CHECKING:
-    from workflow.models import Agency
+from routing.deliveries.service import sending
+from routing.deliveries.statuses import INCOMING_LABELS, LABELS
+from routing.models import Delivery, DistributionList, IncomingDocument, IncomingEvent, WebhookDelivery, WebhookEndpoint
+from routing.recipients.addressing import Resolved, Target
+from workflow.models import Agency, Document, Person, Unit
+from workflow.web.answers import Answer, Time, moment
 
 
 class Named(Answer):
@@ -19,6 +22,11 @@ class Named(Answer):
     code: str
     name: str
 
+    @classmethod
+    def of(cls, named: Unit | Agency) -> Named:
+        """A unit or an agency by its id, code and name."""
+        return cls(id=named.id, code=named.code, name=named.name)
+
 
 class PersonRef(Answer):
     """One of our people a delivery is addressed to."""
@@ -26,6 +34,11 @@ class PersonRef(Answer):
     id: int
     full_name: str
     position: str
+
+    @classmethod
+    def of(cls, p: Person) -> PersonRef:
+        """One of our people by name and position."""
+        return cls(id=p.id, full_name=p.full_name, position=p.position)
 
 
 class Recipient(Answer):
@@ -36,6 +49,17 @@ class Recipient(Answer):
     unit: Named | None
     person: PersonRef | None
     agency: Named | None
+
+    @classmethod
+    def of(cls, d: Delivery) -> Recipient:
+        """Who a delivery goes to."""
+        return cls(
+            kind=d.kind,
+            label=d.label,
+            unit=Named.of(d.unit) if d.unit else None,
+            person=PersonRef.of(d.person) if d.person else None,
+            agency=Named.of(d.agency) if d.agency else None,
+        )
 
 
 class DeliveryOut(Answer):
@@ -58,6 +82,32 @@ class DeliveryOut(Answer):
     last_error: str | None
     updated_at: Time | None
 
+    @classmethod
+    def fields_of(cls, d: Delivery) -> dict[str, Any]:
+        """The fields of a delivery as every answer about it shows them (the inbox and the board add theirs)."""
+        went, label = sending(d)
+        return {
+            "id": d.id,
+            "document_id": d.document_id,
+            "recipient": Recipient.of(d),
+            "purpose": d.purpose,
+            "channel": d.channel,
+            "transport": d.transport,
+            "sending": went,
+            "sending_label": label,
+            "paper_note": d.paper_note,
+            "status": d.status_code,
+            "status_label": LABELS.get(d.status_code or "", "Chưa đến"),
+            "status_reason": d.status_reason,
+            "last_error": d.last_error,
+            "updated_at": moment(d.updated_at),
+        }
+
+    @classmethod
+    def of(cls, d: Delivery) -> DeliveryOut:
+        """A recipient of a document with its receipt status."""
+        return cls(**cls.fields_of(d))
+
 
 class Deliveries(Answer):
     """Every recipient of a document."""
@@ -74,11 +124,21 @@ class InboxDocument(Answer):
     urgency: str
     issued_at: Time | None
 
+    @classmethod
+    def of(cls, d: Document) -> InboxDocument:
+        """The document an inbox item delivers."""
+        return cls(id=d.id, symbol=d.symbol, summary=d.summary, urgency=d.urgency, issued_at=moment(d.issued_at))
+
 
 class InboxItem(DeliveryOut):
     """A document delivered to the person's unit."""
 
     document: InboxDocument
+
+    @classmethod
+    def of(cls, d: Delivery) -> InboxItem:
+        """A delivery in the unit's inbox, with its document."""
+        return cls(**DeliveryOut.fields_of(d), document=InboxDocument.of(d.document))
 
 
 class Inbox(Answer):
@@ -184,6 +244,43 @@ class IncomingOut(Answer):
     replaces_id: int | None
     received_at: Time | None
 
+    @classmethod
+    def fields_of(cls, i: IncomingDocument) -> dict[str, Any]:
+        """The fields of an incoming document (its detail adds the history)."""
+        return {
+            "id": i.id,
+            "sender": Sender(code=i.sender_code, name=i.sender_name),
+            "document_key": i.document_key,
+            "symbol": i.symbol,
+            "number": i.number,
+            "promulgation_date": i.promulgation_date.isoformat(),
+            "type_name": i.type_name,
+            "subject": i.subject,
+            "signer": SignerName(name=i.signer_name, position=i.signer_position),
+            "priority": i.priority,
+            "due_date": moment(i.due_date),
+            "state": i.state,
+            "state_label": INCOMING_LABELS[i.state],
+            "revision": i.revision,
+            "signatures": i.signatures,
+            "attachments": i.attachments,
+            "recall_request": i.recall_reason,
+            "return_reason": i.return_reason,
+            "incoming_number": i.incoming_number,
+            "incoming_year": i.incoming_year,
+            "registered_at": moment(i.registered_at),
+            "lead_unit_id": i.lead_unit_id,
+            "supporting_unit_ids": i.supporting_unit_ids,
+            "deadline": moment(i.deadline),
+            "replaces_id": i.replaces_id,
+            "received_at": moment(i.received_at),
+        }
+
+    @classmethod
+    def of(cls, i: IncomingDocument) -> IncomingOut:
+        """An incoming document as the API shows it."""
+        return cls(**cls.fields_of(i))
+
 
 class HistoryOut(Answer):
     """One step of an incoming document's history."""
@@ -194,11 +291,27 @@ class HistoryOut(Answer):
     detail: dict[str, Any] | None
     at: Time | None
 
+    @classmethod
+    def of(cls, e: IncomingEvent) -> HistoryOut:
+        """One step of an incoming document's history."""
+        return cls(
+            action=e.action,
+            code=e.code,
+            actor=e.actor.full_name if e.actor else None,
+            detail=e.detail,
+            at=moment(e.created_at),
+        )
+
 
 class IncomingDetail(IncomingOut):
     """An incoming document with its history."""
 
     history: list[HistoryOut]
+
+    @classmethod
+    def with_history(cls, i: IncomingDocument, events: list[IncomingEvent]) -> IncomingDetail:
+        """An incoming document with its history."""
+        return cls(**IncomingOut.fields_of(i), history=[HistoryOut.of(e) for e in events])
 
 
 class IncomingPage(Answer):
@@ -234,6 +347,12 @@ class WebhookOut(Answer):
     active: bool
     secret: str | None = None
 
+    @classmethod
+    def of(cls, e: WebhookEndpoint, *, with_secret: bool = False) -> WebhookOut:
+        """An endpoint (its secret only when it is created)."""
+        secret = {"secret": e.secret} if with_secret else {}  # left out of the answer, not shown as null
+        return cls(id=e.id, url=e.url, events=e.events.split(), active=e.active, **secret)
+
 
 class Webhooks(Answer):
     """Every webhook endpoint."""
@@ -254,6 +373,21 @@ class WebhookDeliveryOut(Answer):
     created_at: Time | None
     payload: dict[str, Any]
 
+    @classmethod
+    def of(cls, row: WebhookDelivery) -> WebhookDeliveryOut:
+        """One delivery of the log."""
+        return cls(
+            id=row.id,
+            webhook_id=row.message_id,
+            event=row.event,
+            state=row.state,
+            attempts=row.attempts,
+            response_status=row.response_status,
+            last_error=row.last_error,
+            created_at=moment(row.created_at),
+            payload=row.payload,
+        )
+
 
 class WebhookLog(Answer):
     """The delivery log of an endpoint."""
@@ -268,6 +402,11 @@ class RecipientTarget(Answer):
     id: int | None
     name: str
 
+    @classmethod
+    def of(cls, t: Target) -> RecipientTarget:
+        """Where a line goes."""
+        return cls(kind=t.kind, id=t.id, name=t.name)
+
 
 class ResolvedLine(Answer):
     """A recipient line as written, its purpose, and where it goes before issuance."""
@@ -280,6 +419,18 @@ class ResolvedLine(Answer):
     suggestions: list[RecipientTarget] = Field(
         description="the closest units, agencies and lists of the directory, for an unknown line"
     )
+
+    @classmethod
+    def of(cls, r: Resolved) -> ResolvedLine:
+        """One line and where it goes."""
+        return cls(
+            label=r.line.label,
+            purpose=r.line.purpose,
+            names=r.line.kind,
+            via=r.via,
+            targets=[RecipientTarget.of(t) for t in r.targets],
+            suggestions=[RecipientTarget.of(t) for t in r.suggestions],
+        )
 
 
 class RecipientsPreview(Answer):
@@ -304,6 +455,11 @@ class DistributionListOut(Answer):
     name: str
     aliases: list[str]
     members: list[str]
+
+    @classmethod
+    def of(cls, group: DistributionList) -> DistributionListOut:
+        """A distribution list with its other names and members."""
+        return cls(id=group.id, name=group.name, aliases=group.aliases.splitlines(), members=group.members.splitlines())
 
 
 class DistributionLists(Answer):

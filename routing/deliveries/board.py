@@ -4,20 +4,21 @@ statuses and times, and what needs the clerk (failed, not sent, late in working 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from routing.deliveries.service import delivery_json, needs_admin, sending
+from routing import answers
+from routing.deliveries.service import needs_admin, sending
 from routing.deliveries.statuses import FINAL, LABELS
 from routing.models import Delivery, DeliveryEvent
 from routing.states import NOT_SENT, REACHED, Transport
-from workflow import access, serializers, workday
+from workflow import access, workday
 from workflow.errors import Forbidden
 from workflow.models import Document, Person
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime
+from workflow.web.answers import moment
 
 
 def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now: dt.datetime) -> list[str]:
@@ -46,7 +47,7 @@ def board(
     show: str = "all",
     text: str | None = None,
     day: dt.date | None = None,
-) -> tuple[list[dict[str, Any]], int | None]:
+) -> tuple[list[answers.BoardRow], int | None]:
     """The clerk's dispatch board, newest first a page at a time: every recipient, its status, times, flags;
     narrowed to the recipients to `show`, a document by its number or summary (`text`), or one day's issuance."""
     if not (actor.has_role("clerk") or actor.has_role("leader") or actor.has_role("admin")):
@@ -86,46 +87,46 @@ def board(
         for delivery in deliveries.get(document.id, []):
             flags = overdue(rt, delivery, document.issued_at, now)
             recipients.append(
-                delivery_json(delivery)
-                | {
-                    "attempts": delivery.attempts,
-                    "overdue": flags,
+                answers.BoardRecipient(
+                    **answers.DeliveryOut.fields_of(delivery),
+                    attempts=delivery.attempts,
+                    overdue=flags,
                     # Nothing more to follow: reached, with a final status, and nothing flagged.
-                    "done": not flags
+                    done=not flags
                     and delivery.transport in REACHED
                     and (delivery.status_code in FINAL or delivery.transport == Transport.PAPER),
-                    "needs_admin": needs_admin(delivery.last_error),
-                    "history": [
-                        {
-                            "status": e.code,
-                            "label": LABELS.get(e.code, e.code),
-                            "reason": e.reason,
-                            "at": serializers.iso(e.remote_at or e.created_at),
-                        }
+                    needs_admin=needs_admin(delivery.last_error),
+                    history=[
+                        answers.HistoryStep(
+                            status=e.code,
+                            label=LABELS.get(e.code, e.code),
+                            reason=e.reason,
+                            at=moment(e.remote_at or e.created_at),
+                        )
                         for e in events.get(delivery.id, [])
                     ],
-                }
+                )
             )
         rows.append(
-            {
-                "document": {
-                    "id": document.id,
-                    "symbol": document.symbol,
-                    "summary": document.summary,
-                    "state": document.state,
-                    "issued_at": serializers.iso(document.issued_at),
-                },
-                "recipients": [r for r in recipients if _shown(r, show)],
-                "attention": sum(1 for r in recipients if r["overdue"]),
-                "done": sum(1 for r in recipients if r["done"]),
-            }
+            answers.BoardRow(
+                document=answers.BoardDocument(
+                    id=document.id,
+                    symbol=document.symbol,
+                    summary=document.summary,
+                    state=document.state,
+                    issued_at=moment(document.issued_at),
+                ),
+                recipients=[r for r in recipients if _shown(r, show)],
+                attention=sum(1 for r in recipients if r.overdue),
+                done=sum(1 for r in recipients if r.done),
+            )
         )
-    return [row for row in rows if row["recipients"] or show == "all"], after
+    return [row for row in rows if row.recipients or show == "all"], after
 
 
-def _shown(recipient: dict[str, Any], show: str) -> bool:
+def _shown(recipient: answers.BoardRecipient, show: str) -> bool:
     if show == "attention":
-        return bool(recipient["overdue"])
+        return bool(recipient.overdue)
     if show == "open":
-        return not recipient["done"]
+        return not recipient.done
     return True

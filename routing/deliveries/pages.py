@@ -18,6 +18,7 @@ from routing.deliveries import certificate, statuses
 from routing.deliveries import service as services
 from routing.recipients import addressing
 from routing.recipients.pages import chosen_target
+from routing.states import Transport
 from workflow.models import Document, Person
 from workflow.signals import Note
 from workflow.states import DocumentState
@@ -80,7 +81,7 @@ def board() -> str:
     rows, after = dispatch_board.board(
         db(), runtime(), person, page=page_arg(), show=form.show, text=form.q, day=form.day
     )
-    unknown = any(r["transport"] == "unresolved" for row in rows for r in row["recipients"])
+    unknown = any(r.transport == Transport.UNRESOLVED for row in rows for r in row.recipients)
     choices = (
         [c for c in addressing.Directory(db(), person.unit.agency_id).choices() if c.kind in ("unit", "agency")]
         if unknown and person.has_role("clerk")

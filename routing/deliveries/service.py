@@ -8,13 +8,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.orm import Session, joinedload
 
-from routing.deliveries.statuses import FINAL, LABELS, RECIPIENT_CODES, rank
+from routing.deliveries.statuses import FINAL, RECIPIENT_CODES, rank
 from routing.exchange import edxml, outbound
 from routing.models import OPEN, Delivery, DeliveryEvent, ExchangeMessage
 from routing.recipients import addressing
 from routing.states import NOT_SENT, Transport
+from routing.webhooks import payloads
 from routing.webhooks import service as webhooks
-from workflow import access, outbox, serializers
+from workflow import access, outbox
 from workflow.audit import audit
 from workflow.documents.service import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
@@ -70,7 +71,7 @@ def on_document_issued(session: Session, document: Document, actor: Person | Non
     made = create_deliveries(session, document)
     if any(d.kind == "agency" for d in made):
         outbox.add(session, outbox.SEND_DOCUMENT, document_id=document.id)
-    webhooks.emit(session, "document.issued", webhooks.document_payload(document))
+    webhooks.emit(session, "document.issued", payloads.DocumentIssued.of(document))
     return len(made)
 
 
@@ -97,7 +98,7 @@ def _record(session: Session, delivery: Delivery, code: str, reason: str | None,
     delivery.status_code = code
     delivery.status_reason = reason
     session.add(DeliveryEvent(delivery_id=delivery.id, code=code, reason=reason, actor_id=actor.id if actor else None))
-    webhooks.emit(session, "delivery.status_changed", webhooks.delivery_payload(delivery))
+    webhooks.emit(session, "delivery.status_changed", payloads.DeliveryStatusChanged.of(delivery))
 
 
 def mark_arrived(session: Session, delivery_id: int) -> bool:
@@ -254,43 +255,6 @@ def sending(delivery: Delivery) -> tuple[str, str]:
     return "failed", f"Gửi không thành: {delivery.last_error or 'không rõ lý do'}"
 
 
-def delivery_json(delivery: Delivery) -> dict[str, Any]:
-    """A delivery as the API shows it."""
-    went = sending(delivery)
-    return {
-        "id": delivery.id,
-        "document_id": delivery.document_id,
-        "recipient": {
-            "kind": delivery.kind,
-            "label": delivery.label,
-            "unit": {"id": delivery.unit.id, "code": delivery.unit.code, "name": delivery.unit.name}
-            if delivery.unit
-            else None,
-            "person": {
-                "id": delivery.person.id,
-                "full_name": delivery.person.full_name,
-                "position": delivery.person.position,
-            }
-            if delivery.person
-            else None,
-            "agency": {"id": delivery.agency.id, "code": delivery.agency.code, "name": delivery.agency.name}
-            if delivery.agency
-            else None,
-        },
-        "purpose": delivery.purpose,
-        "channel": delivery.channel,
-        "transport": delivery.transport,
-        "sending": went[0],
-        "sending_label": went[1],
-        "paper_note": delivery.paper_note,
-        "status": delivery.status_code,
-        "status_label": LABELS.get(delivery.status_code or "", "Chưa đến"),
-        "status_reason": delivery.status_reason,
-        "last_error": delivery.last_error,
-        "updated_at": serializers.iso(delivery.updated_at),
-    }
-
-
 def edxml_package(session: Session, rt: Runtime, actor: Person, document_id: int) -> edxml.Package:
     """An issued document as the edXML package its recipient agencies receive (QCVN 102:2016)."""
     document = get_document(session, actor, document_id, need=access.WORK)
@@ -359,7 +323,7 @@ def record_paper(
     )
     if session.scalar(still_failed.limit(1)) is None:
         resolve(session, "delivery_failed", delivery.document)  # every recipient reached, one way or another
-    webhooks.emit(session, "delivery.status_changed", webhooks.delivery_payload(delivery))
+    webhooks.emit(session, "delivery.status_changed", payloads.DeliveryStatusChanged.of(delivery))
     return delivery
 
 

@@ -9,9 +9,8 @@ from flask import Blueprint, Response
 from routing import answers, schemas
 from routing.deliveries import board, certificate
 from routing.deliveries import service as services
-from workflow import serializers
 from workflow.paging import Page
-from workflow.web.context import commit, db, ok, path_id, person, runtime
+from workflow.web.context import Answered, commit, db, ok, path_id, person, runtime
 from workflow.web.openapi import PDF, described
 from workflow.web.schemas import PageQuery
 
@@ -20,10 +19,10 @@ bp = Blueprint("deliveries_api", __name__, url_prefix="/api/v1")
 
 @bp.get("/documents/<doc_id>/deliveries")
 @described(answers={200: answers.Deliveries})
-def document_deliveries(doc_id: str) -> tuple[Response, int]:
+def document_deliveries(doc_id: str) -> Answered:
     """Every recipient of a document with its receipt status."""
     deliveries = services.deliveries_of(db(), person(), path_id(doc_id))
-    return ok({"deliveries": [services.delivery_json(d) for d in deliveries]})
+    return ok(answers.Deliveries(deliveries=[answers.DeliveryOut.of(d) for d in deliveries]))
 
 
 @bp.get("/documents/<doc_id>/certificate.pdf")
@@ -38,68 +37,53 @@ def document_certificate(doc_id: str) -> Response:
 
 @bp.get("/inbox")
 @described(query=PageQuery, answers={200: answers.Inbox})
-def inbox(query: PageQuery) -> tuple[Response, int]:
+def inbox(query: PageQuery) -> Answered:
     """Documents delivered to the person's unit."""
-    items = []
     deliveries, after = services.inbox(db(), person(), Page(query.limit, query.before))
-    for delivery in deliveries:
-        document = delivery.document
-        items.append(
-            services.delivery_json(delivery)
-            | {
-                "document": {
-                    "id": document.id,
-                    "symbol": document.symbol,
-                    "summary": document.summary,
-                    "urgency": document.urgency,
-                    "issued_at": serializers.iso(document.issued_at),
-                },
-            }
-        )
-    return ok({"deliveries": items, "next_before": after})
+    return ok(answers.Inbox(deliveries=[answers.InboxItem.of(d) for d in deliveries], next_before=after))
 
 
 @bp.post("/deliveries/<delivery_id>/status")
 @described(body=schemas.StatusIn, answers={200: answers.DeliveryOut})
-def update_status(delivery_id: str, body: schemas.StatusIn) -> tuple[Response, int]:
+def update_status(delivery_id: str, body: schemas.StatusIn) -> Answered:
     """A recipient moves its delivery to the next status."""
     actor = person()
     delivery = services.update_status(db(), actor, path_id(delivery_id), body.status, body.reason or None)
     commit()
-    return ok(services.delivery_json(delivery))
+    return ok(answers.DeliveryOut.of(delivery))
 
 
 @bp.post("/deliveries/<delivery_id>/resend")
 @described(answers={202: answers.DeliveryOut})
-def resend_delivery(delivery_id: str) -> tuple[Response, int]:
+def resend_delivery(delivery_id: str) -> Answered:
     """The clerk sends a failed delivery again."""
     delivery = services.resend(db(), person(), path_id(delivery_id))
     commit()
-    return ok(services.delivery_json(delivery), 202)
+    return ok(answers.DeliveryOut.of(delivery), 202)
 
 
 @bp.post("/deliveries/<delivery_id>/paper")
 @described(body=schemas.PaperIn, answers={200: answers.DeliveryOut})
-def record_paper(delivery_id: str, body: schemas.PaperIn) -> tuple[Response, int]:
+def record_paper(delivery_id: str, body: schemas.PaperIn) -> Answered:
     """The clerk records the paper copy sent to a recipient not reached electronically (post or by hand)."""
     sent_at = body.sent_at or dt.datetime.now(dt.UTC)
     delivery = services.record_paper(db(), person(), path_id(delivery_id), body.way, body.carrier, sent_at)
     commit()
-    return ok(services.delivery_json(delivery))
+    return ok(answers.DeliveryOut.of(delivery))
 
 
 @bp.post("/deliveries/<delivery_id>/target")
 @described(body=schemas.TargetIn, answers={202: answers.DeliveryOut})
-def send_unresolved(delivery_id: str, body: schemas.TargetIn) -> tuple[Response, int]:
+def send_unresolved(delivery_id: str, body: schemas.TargetIn) -> Answered:
     """After issuance, the clerk names the unit or agency an unknown recipient is; the document goes to it."""
     delivery = services.send_unresolved(db(), person(), path_id(delivery_id), body.kind, body.id)
     commit()
-    return ok(services.delivery_json(delivery), 202)
+    return ok(answers.DeliveryOut.of(delivery), 202)
 
 
 @bp.get("/dispatch-board")
 @described(query=schemas.BoardQuery, answers={200: answers.Board})
-def dispatch_board(query: schemas.BoardQuery) -> tuple[Response, int]:
+def dispatch_board(query: schemas.BoardQuery) -> Answered:
     """The clerk's board: every recipient of recent documents, its status, times, overdue and failed."""
     rows, after = board.board(
         db(),
@@ -112,4 +96,4 @@ def dispatch_board(query: schemas.BoardQuery) -> tuple[Response, int]:
         day=query.day,
     )
     # "attention" counts the recipients of this page that need the clerk.
-    return ok({"documents": rows, "attention": sum(r["attention"] for r in rows), "next_before": after})
+    return ok(answers.Board(documents=rows, attention=sum(r.attention for r in rows), next_before=after))

@@ -15,6 +15,7 @@ from routing.deliveries.statuses import INCOMING_GONE as GONE
 from routing.exchange import edxml, outbound
 from routing.exchange.directory import self_agency
 from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
+from routing.webhooks import payloads
 from routing.webhooks import service as webhooks
 from workflow.errors import NotFound
 from workflow.models import Person
@@ -161,7 +162,7 @@ def accept_package(
         None,
         incoming_id=incoming.id,
     )
-    webhooks.emit(session, "incoming.received", webhooks.incoming_payload(incoming))
+    webhooks.emit(session, "incoming.received", payloads.IncomingReceived.of(incoming))
     return {"result": "received", "incoming_id": incoming.id, "status": "01"}
 
 

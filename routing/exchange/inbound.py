@@ -26,6 +26,7 @@ from routing.exchange.arrival import PdfCheck, accept_package, main_pdf, recall_
 from routing.exchange.directory import client, peer_of, self_agency, sender_roots
 from routing.models import Delivery, DeliveryEvent, ExchangeMessage
 from routing.states import Transport
+from routing.webhooks import payloads
 from routing.webhooks import service as webhooks
 from signing import validation, xmldsig
 from signing.errors import SigningError
@@ -270,5 +271,5 @@ def status_received(session: Session, status: edxml.Status, row: ExchangeMessage
         DeliveryEvent(delivery_id=delivery.id, code=status.code, reason=status.description or None, remote_at=moment)
     )
     audit(session, None, f"receipt_{status.code}", delivery.document, delivery_id=delivery.id, remote=True)
-    webhooks.emit(session, "delivery.status_changed", webhooks.delivery_payload(delivery))
+    webhooks.emit(session, "delivery.status_changed", payloads.DeliveryStatusChanged.of(delivery))
     return {"result": "accepted", "status": status.code}

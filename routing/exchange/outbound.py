@@ -23,6 +23,7 @@ from routing.exchange.directory import client, organ, self_agency
 from routing.models import Delivery, ExchangeMessage
 from routing.recipients import parse as recipients
 from routing.states import Transport
+from routing.webhooks import payloads
 from routing.webhooks import service as webhooks
 from signing import inspection, xmldsig
 from workflow import catalog, outbox
@@ -389,7 +390,7 @@ def record_outcome(session: Session, rt: Runtime, message_row_id: int, outcome: 
         clerks = role_holders(session, document.agency_id, "clerk")
         notify_grouped(session, clerks, "delivery_failed", document, outcome.error or "", label)
         audit(session, None, "delivery_failed", document, delivery_id=delivery.id, error=outcome.error)
-        webhooks.emit(session, "delivery.status_changed", webhooks.delivery_payload(delivery))
+        webhooks.emit(session, "delivery.status_changed", payloads.DeliveryStatusChanged.of(delivery))
     return "failed"
 
 

@@ -8,7 +8,7 @@ from routing import answers, schemas
 from routing.deliveries import service as services
 from routing.exchange import directory, outbound
 from workflow.documents.service import get_document
-from workflow.web.context import commit, db, ok, path_id, person, person_id, runtime
+from workflow.web.context import Answered, commit, db, ok, path_id, person, person_id, runtime
 from workflow.web.openapi import XML, described
 
 bp = Blueprint("exchange_api", __name__, url_prefix="/api/v1")
@@ -16,19 +16,19 @@ bp = Blueprint("exchange_api", __name__, url_prefix="/api/v1")
 
 @bp.get("/agency-names")
 @described(answers={200: answers.AgencyNames})
-def agency_names() -> tuple[Response, int]:
+def agency_names() -> Answered:
     """The agencies the national exchange lists under another name than our directory's, for the administrator."""
     pending = directory.pending_names(db(), person())
-    return ok({"agencies": [answers.AgencyName.of(a).model_dump() for a in pending]})
+    return ok(answers.AgencyNames(agencies=[answers.AgencyName.of(a) for a in pending]))
 
 
 @bp.post("/agency-names/<agency_id>")
 @described(body=schemas.NameDecisionIn, answers={200: answers.AgencyName})
-def decide_agency_name(agency_id: str, body: schemas.NameDecisionIn) -> tuple[Response, int]:
+def decide_agency_name(agency_id: str, body: schemas.NameDecisionIn) -> Answered:
     """The administrator takes the exchange's name for an agency (accept) or keeps the directory's."""
     agency = directory.decide_name(db(), person(), path_id(agency_id), body.accept)
     commit()
-    return ok(answers.AgencyName.of(agency).model_dump())
+    return ok(answers.AgencyName.of(agency))
 
 
 @bp.get("/documents/<doc_id>/edxml")
@@ -46,7 +46,7 @@ def document_edxml(doc_id: str) -> Response:
 
 @bp.post("/documents/<doc_id>/exchange-update")
 @described(body=schemas.UpdateIn, answers={202: answers.Resent})
-def exchange_update(doc_id: str, body: schemas.UpdateIn) -> tuple[Response, int]:
+def exchange_update(doc_id: str, body: schemas.UpdateIn) -> Answered:
     """Send an update package (BussinessDocType 2) of an issued document to its recipient agencies."""
     rt, document_id = runtime(), path_id(doc_id)
     # The package is built, signed and stored on a snapshot; the write transaction only records and queues it.
@@ -55,4 +55,4 @@ def exchange_update(doc_id: str, body: schemas.UpdateIn) -> tuple[Response, int]
     document = get_document(db(), actor, document_id, lock=True)
     count = outbound.resend(db(), actor, document, body.due_date, body.reason, packaged)
     commit()
-    return ok({"recipients": count}, 202)
+    return ok(answers.Resent(recipients=count), 202)

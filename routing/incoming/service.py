@@ -21,7 +21,6 @@ from routing.exchange import outbound
 from routing.exchange.arrival import add_event
 from routing.models import IncomingDocument, IncomingEvent
 from routing.schemas import IncomingStep
-from workflow import serializers
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.issuance.registers import take_number
 from workflow.models import Person, Register, Unit
@@ -266,46 +265,3 @@ def pdf(rt: Runtime, incoming: IncomingDocument) -> bytes:
     data = rt.store.get(incoming.pdf_sha256)
     assert hashlib.sha256(data).hexdigest() == incoming.pdf_sha256
     return data
-
-
-def incoming_json(incoming: IncomingDocument) -> dict[str, Any]:
-    """An incoming document as the API shows it."""
-    return {
-        "id": incoming.id,
-        "sender": {"code": incoming.sender_code, "name": incoming.sender_name},
-        "document_key": incoming.document_key,
-        "symbol": incoming.symbol,
-        "number": incoming.number,
-        "promulgation_date": incoming.promulgation_date.isoformat(),
-        "type_name": incoming.type_name,
-        "subject": incoming.subject,
-        "signer": {"name": incoming.signer_name, "position": incoming.signer_position},
-        "priority": incoming.priority,
-        "due_date": incoming.due_date.isoformat() if incoming.due_date else None,
-        "state": incoming.state,
-        "state_label": STATE_LABELS[incoming.state],
-        "revision": incoming.revision,
-        "signatures": incoming.signatures,
-        "attachments": incoming.attachments,
-        "recall_request": incoming.recall_reason,
-        "return_reason": incoming.return_reason,
-        "incoming_number": incoming.incoming_number,
-        "incoming_year": incoming.incoming_year,
-        "registered_at": serializers.iso(incoming.registered_at),
-        "lead_unit_id": incoming.lead_unit_id,
-        "supporting_unit_ids": incoming.supporting_unit_ids,
-        "deadline": incoming.deadline.isoformat() if incoming.deadline else None,
-        "replaces_id": incoming.replaces_id,
-        "received_at": serializers.iso(incoming.received_at),
-    }
-
-
-def event_json(event: IncomingEvent) -> dict[str, Any]:
-    """One step of an incoming document's history."""
-    return {
-        "action": event.action,
-        "code": event.code,
-        "actor": event.actor.full_name if event.actor else None,
-        "detail": event.detail,
-        "at": serializers.iso(event.created_at),
-    }

@@ -9,7 +9,7 @@ from routing.exchange import edxml, inbound
 from routing.incoming import service as incoming
 from workflow.errors import Invalid
 from workflow.paging import Page
-from workflow.web.context import commit, db, inline_pdf, ok, path_id, person, person_id, runtime, uploaded
+from workflow.web.context import Answered, commit, db, inline_pdf, ok, path_id, person, person_id, runtime, uploaded
 from workflow.web.openapi import PDF, XML, described
 
 bp = Blueprint("incoming_api", __name__, url_prefix="/api/v1")
@@ -17,16 +17,16 @@ bp = Blueprint("incoming_api", __name__, url_prefix="/api/v1")
 
 @bp.get("/incoming")
 @described(query=schemas.IncomingQuery, answers={200: answers.IncomingPage})
-def incoming_list(query: schemas.IncomingQuery) -> tuple[Response, int]:
+def incoming_list(query: schemas.IncomingQuery) -> Answered:
     """Incoming documents the person may see (?state=, ?year= of registration)."""
     page = Page(query.limit, query.before)
     rows, after = incoming.listing(db(), person(), query.state, query.year, page)
-    return ok({"incoming": [incoming.incoming_json(r) for r in rows], "next_before": after})
+    return ok(answers.IncomingPage(incoming=[answers.IncomingOut.of(r) for r in rows], next_before=after))
 
 
 @bp.post("/incoming/import")
 @described(upload=(XML,), answers={201: answers.Imported, 200: answers.Imported})
-def incoming_import() -> tuple[Response, int]:
+def incoming_import() -> Answered:
     """A clerk imports an edXML package received by other means (raw body or multipart "file"); 200 when it
     was taken before."""
     request.max_content_length = edxml.MAX_PACKAGE_BYTES + 1024 * 1024
@@ -40,26 +40,25 @@ def incoming_import() -> tuple[Response, int]:
         checked = inbound.check_imported(reader, rt, actor_id, data)
     answer = inbound.receive(db(), rt, checked)
     commit()
-    return ok(answer, 201 if not answer.get("duplicate") else 200)
+    return ok(answers.Imported(**answer), 201 if not answer.get("duplicate") else 200)
 
 
 @bp.get("/incoming-register")
 @described(query=schemas.RegisterYear, answers={200: answers.IncomingRegister})
-def incoming_register(query: schemas.RegisterYear) -> tuple[Response, int]:
+def incoming_register(query: schemas.RegisterYear) -> Answered:
     """The incoming register of a year (?year=, default this year), in number order."""
     year = query.year or runtime().now().year
     rows = incoming.register_of_year(db(), person(), year)
-    return ok({"year": year, "entries": [incoming.incoming_json(r) for r in rows]})
+    return ok(answers.IncomingRegister(year=year, entries=[answers.IncomingOut.of(r) for r in rows]))
 
 
 @bp.get("/incoming/<incoming_id>")
 @described(answers={200: answers.IncomingDetail})
-def incoming_detail(incoming_id: str) -> tuple[Response, int]:
+def incoming_detail(incoming_id: str) -> Answered:
     """One incoming document with its history."""
     session = db()
     found = incoming.get(session, person(), path_id(incoming_id))
-    history = [incoming.event_json(e) for e in incoming.events(session, found)]
-    return ok(incoming.incoming_json(found) | {"history": history})
+    return ok(answers.IncomingDetail.with_history(found, incoming.events(session, found)))
 
 
 @bp.get("/incoming/<incoming_id>/pdf")
@@ -72,9 +71,9 @@ def incoming_pdf(incoming_id: str) -> Response:
 
 @bp.post("/incoming/<incoming_id>/actions/<action>")
 @described(body=schemas.IncomingStep, answers={200: answers.IncomingOut}, path_enums={"action": incoming.ACTIONS})
-def incoming_action(incoming_id: str, action: str, body: schemas.IncomingStep) -> tuple[Response, int]:
+def incoming_action(incoming_id: str, action: str, body: schemas.IncomingStep) -> Answered:
     """register (03), return (02, reason), assign (04: lead_unit_id, supporting_unit_ids, deadline),
     start (05), finish (06), accept_recall (15), refuse_recall (16, reason)."""
     found = incoming.act(db(), runtime(), person(), path_id(incoming_id), action, body)
     commit()
-    return ok(incoming.incoming_json(found))
+    return ok(answers.IncomingOut.of(found))

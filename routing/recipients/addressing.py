@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -242,28 +241,25 @@ MAX_LIST_MEMBERS = 500
 KINDS = {"unit": "đơn vị", "agency": "cơ quan", "list": "danh sách nơi nhận"}
 
 
-def preview(session: Session, actor: Person, document_id: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Preview:
+    """Where each recipient of a document goes, and what the drafter should put right."""
+
+    recipients: list[Resolved]
+    warnings: list[str]
+
+    @property
+    def unresolved(self) -> int:
+        """How many lines stay unknown."""
+        return sum(1 for r in self.recipients if r.unresolved)
+
+
+def preview(session: Session, actor: Person, document_id: int) -> Preview:
     """Where each recipient of a document goes, what stays unknown (with the closest names) and what the
     drafter should put right, as the document's page and the API show it before issuance."""
     document = get_document(session, actor, document_id, need=access.WORK)
     found = resolve(Directory(session, document.agency_id), document)
-    return {
-        "recipients": [resolved_json(r) for r in found],
-        "unresolved": sum(1 for r in found if r.unresolved),
-        "warnings": recipients.warnings(document.kinh_gui, document.noi_nhan),
-    }
-
-
-def resolved_json(resolved: Resolved) -> dict[str, Any]:
-    """One line and where it goes, as the API shows it."""
-    return {
-        "label": resolved.line.label,
-        "purpose": resolved.line.purpose,
-        "names": resolved.line.kind,
-        "via": resolved.via,
-        "targets": [{"kind": t.kind, "id": t.id, "name": t.name} for t in resolved.targets],
-        "suggestions": [{"kind": t.kind, "id": t.id, "name": t.name} for t in resolved.suggestions],
-    }
+    return Preview(found, recipients.warnings(document.kinh_gui, document.noi_nhan))
 
 
 def remember(session: Session, actor: Person, label: str, kind: str, target_id: int) -> str:
@@ -342,13 +338,3 @@ def delete_list(session: Session, actor: Person, list_id: int) -> None:
         raise NotFound("list_not_found", "Không tìm thấy danh sách nơi nhận.")
     session.delete(group)
     audit(session, actor, "distribution_list_deleted", None, list_id=list_id, name=group.name)
-
-
-def list_json(group: DistributionList) -> dict[str, Any]:
-    """A distribution list as the API shows it."""
-    return {
-        "id": group.id,
-        "name": group.name,
-        "aliases": group.aliases.splitlines(),
-        "members": group.members.splitlines(),
-    }

@@ -24,11 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing import retry
-from routing.models import Delivery, IncomingDocument, WebhookDelivery, WebhookEndpoint
-from workflow import outbox, serializers
+from routing.models import WebhookDelivery, WebhookEndpoint
+from routing.webhooks.payloads import Payload
+from workflow import outbox
 from workflow.errors import Forbidden, Invalid, NotFound
-from workflow.models import Document, Person
+from workflow.models import Person
 from workflow.runtime import Runtime
+from workflow.web.answers import moment
 
 EVENTS = ("document.issued", "delivery.status_changed", "incoming.received")
 
@@ -79,9 +81,9 @@ def log(session: Session, actor: Person, endpoint_id: int) -> list[WebhookDelive
     return list(session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(500)))
 
 
-def emit(session: Session, event: str, data: dict[str, Any]) -> int:
+def emit(session: Session, event: str, data: Payload) -> int:
     """Record an event for every endpoint subscribed to it, to be posted after commit."""
-    payload = {"type": event, "timestamp": serializers.iso(dt.datetime.now(dt.UTC)), "data": data}
+    payload = {"type": event, "timestamp": moment(dt.datetime.now(dt.UTC)), "data": data.model_dump(mode="json")}
     count = 0
     for endpoint in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))):
         if event in endpoint.events.split():
@@ -157,57 +159,3 @@ def due(session: Session, limit: int = 500) -> list[int]:
         WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= dt.datetime.now(dt.UTC)
     )
     return list(session.scalars(query.order_by(WebhookDelivery.id).limit(limit)))
-
-
-def endpoint_json(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dict[str, Any]:
-    """An endpoint as the API shows it (the secret only at creation)."""
-    shown = {"id": endpoint.id, "url": endpoint.url, "events": endpoint.events.split(), "active": endpoint.active}
-    return shown | ({"secret": endpoint.secret} if with_secret else {})
-
-
-def delivery_log_json(row: WebhookDelivery) -> dict[str, Any]:
-    """One webhook delivery of the log."""
-    return {
-        "id": row.id,
-        "webhook_id": row.message_id,
-        "event": row.event,
-        "state": row.state,
-        "attempts": row.attempts,
-        "response_status": row.response_status,
-        "last_error": row.last_error,
-        "created_at": serializers.iso(row.created_at),
-        "payload": row.payload,
-    }
-
-
-def document_payload(document: Document) -> dict[str, Any]:
-    """What document.issued tells."""
-    return {
-        "document_id": document.id,
-        "number": document.number,
-        "symbol": document.symbol,
-        "summary": document.summary,
-        "issued_at": serializers.iso(document.issued_at),
-    }
-
-
-def delivery_payload(delivery: Delivery) -> dict[str, Any]:
-    """What delivery.status_changed tells."""
-    return {
-        "delivery_id": delivery.id,
-        "document_id": delivery.document_id,
-        "recipient": delivery.agency.code if delivery.agency else delivery.label,
-        "status": delivery.status_code,
-        "transport": delivery.transport,
-    }
-
-
-def incoming_payload(incoming: IncomingDocument) -> dict[str, Any]:
-    """What incoming.received tells."""
-    return {
-        "incoming_id": incoming.id,
-        "sender": incoming.sender_code,
-        "symbol": incoming.symbol,
-        "subject": incoming.subject,
-        "document_key": incoming.document_key,
-    }

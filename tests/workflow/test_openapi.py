@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from openapi_spec_validator import validate
 
@@ -79,3 +80,29 @@ def test_a_wrong_field_is_named_in_vietnamese(api: Api) -> None:
     # Who asks comes first: a bad body without a token is 401, not a 400 that tells the shape.
     anonymous = api.client.post("/api/v1/signing-batches", json={"document_ids": "x"})
     assert anonymous.status_code == 401
+
+
+def test_an_answer_is_served_only_as_its_declared_model() -> None:
+    # A view returns its answer's model; @described serves it only if it is the one declared for that status.
+    from flask import Flask
+
+    from workflow.web import answers
+    from workflow.web.openapi import described
+
+    app = Flask(__name__)
+    app.testing = True  # the view's exception reaches the test
+
+    @app.get("/declared")
+    @described(answers={200: answers.Done}, public=True)
+    def declared() -> tuple[answers.Done, int]:
+        return answers.Done(ok=True), 200
+
+    @app.get("/other")
+    @described(answers={200: answers.Done}, public=True)
+    def other() -> tuple[answers.Read, int]:
+        return answers.Read(id=1, read=True), 200
+
+    client = app.test_client()
+    assert client.get("/declared").get_json() == {"ok": True}
+    with pytest.raises(TypeError, match="not as declared"):
+        client.get("/other")

@@ -6,11 +6,11 @@ import io
 
 from flask import Blueprint, Response, send_file
 
-from workflow import catalog, serializers
+from workflow import catalog
 from workflow.directory import service as directory
 from workflow.errors import NotFound
 from workflow.web import answers, schemas
-from workflow.web.context import commit, db, ok, path_id, person, runtime, uploaded
+from workflow.web.context import Answered, commit, db, ok, path_id, person, runtime, uploaded
 from workflow.web.openapi import PNG, described
 
 bp = Blueprint("directory_api", __name__, url_prefix="/api/v1")
@@ -18,35 +18,33 @@ bp = Blueprint("directory_api", __name__, url_prefix="/api/v1")
 
 @bp.get("/directory", endpoint="directory")
 @described(answers={200: answers.DirectoryOut})
-def directory_list() -> tuple[Response, int]:
+def directory_list() -> Answered:
     """Agencies, units, people and the Decree-30 vocabularies."""
     ours = person().unit.agency_id
     session = db()
     # Other agencies are addressees (name and code); their units and people are theirs alone.
     people = directory.people_of(session, ours, active_only=True)
     return ok(
-        {
-            "agencies": [
-                {
-                    "id": a.id,
-                    "code": a.code,
-                    "name": a.name,
-                    "superior": a.superior,
-                    "abbreviation": a.abbreviation,
-                    "place": a.place,
-                    "is_self": a.is_self,
-                    "units": [{"id": u.id, "code": u.code, "name": u.name} for u in directory.units_of(session, a.id)]
-                    if a.id == ours
-                    else [],
-                }
+        answers.DirectoryOut(
+            agencies=[
+                answers.AgencyOut(
+                    id=a.id,
+                    code=a.code,
+                    name=a.name,
+                    superior=a.superior,
+                    abbreviation=a.abbreviation,
+                    place=a.place,
+                    is_self=a.is_self,
+                    units=[answers.UnitRef.of(u) for u in directory.units_of(session, a.id)] if a.id == ours else [],
+                )
                 for a in directory.agencies(session)
             ],
-            "people": [serializers.person_json(p) for p in people],
-            "doc_types": {k: {"name": n, "abbreviation": a} for k, (n, a) in catalog.DOC_TYPES.items()},
-            "urgency": {k: label for k, (label, _) in catalog.URGENCY.items()},
-            "confidentiality": catalog.CONFIDENTIALITY,
-            "roles": catalog.ROLES,
-        }
+            people=[answers.PersonOut.of(p) for p in people],
+            doc_types={k: answers.DocTypeOut(name=n, abbreviation=a) for k, (n, a) in catalog.DOC_TYPES.items()},
+            urgency={k: label for k, (label, _) in catalog.URGENCY.items()},
+            confidentiality=catalog.CONFIDENTIALITY,
+            roles=catalog.ROLES,
+        )
     )
 
 
@@ -58,21 +56,21 @@ def _png_response(png: bytes | None, name: str) -> Response:
 
 @bp.put("/people/<person_id>/signature-image")
 @described(upload=(PNG,), answers={200: answers.PersonOut})
-def set_signature_image(person_id: str) -> tuple[Response, int]:
+def set_signature_image(person_id: str) -> Answered:
     """An admin uploads a leader's handwritten signature (transparent PNG)."""
     png = uploaded("Thiếu tệp ảnh PNG (trường 'file').")
     target = directory.set_signature_image(db(), runtime(), person(), path_id(person_id), png)
     commit()
-    return ok(serializers.person_json(target))
+    return ok(answers.PersonOut.of(target))
 
 
 @bp.put("/people/<person_id>/signer")
 @described(body=schemas.SignerIn, answers={200: answers.SignerOut})
-def set_signer(person_id: str, body: schemas.SignerIn) -> tuple[Response, int]:
+def set_signer(person_id: str, body: schemas.SignerIn) -> Answered:
     """An admin sets where a leader's key lives (kind pkcs12 / pkcs11 / csc, with the key label or credential)."""
     target = directory.set_signer(db(), person(), path_id(person_id), body.kind, body.ref)
     commit()
-    return ok(serializers.person_json(target) | {"signer_ref": target.signer_ref})
+    return ok(answers.SignerOut.of(target))
 
 
 @bp.get("/people/<person_id>/signature-image")
@@ -85,13 +83,13 @@ def get_signature_image(person_id: str) -> Response:
 
 @bp.put("/agency/seal-image")
 @described(upload=(PNG,), query=schemas.SealQuery, answers={200: answers.SealOut})
-def set_seal_image(query: schemas.SealQuery) -> tuple[Response, int]:
+def set_seal_image(query: schemas.SealQuery) -> Answered:
     """An admin uploads the agency's red seal (transparent PNG) and, when the PNG states no resolution,
     its real diameter (?diameter_mm=)."""
     png = uploaded("Thiếu tệp ảnh PNG (trường 'file').")
     agency = directory.set_seal_image(db(), runtime(), person(), png, query.diameter_mm)
     commit()
-    return ok({"agency_id": agency.id, "seal_image": agency.seal_image, "seal_mm": agency.seal_mm})
+    return ok(answers.SealOut(agency_id=agency.id, seal_image=agency.seal_image, seal_mm=agency.seal_mm))
 
 
 @bp.get("/agency/seal-image")

@@ -8,14 +8,26 @@ import io
 from flask import Blueprint, Response, request, send_file
 
 from signing import validation
-from workflow import access, serializers
+from workflow import access
 from workflow.documents import actions, drafting, search
 from workflow.documents import service as documents
 from workflow.errors import Invalid, NotFound
 from workflow.paging import Page
 from workflow.states import ACTIONS
 from workflow.web import answers, schemas
-from workflow.web.context import commit, db, ok, path_id, person, person_id, reauthenticated, runtime, uploaded
+from workflow.web.answers import moment
+from workflow.web.context import (
+    Answered,
+    commit,
+    db,
+    ok,
+    path_id,
+    person,
+    person_id,
+    reauthenticated,
+    runtime,
+    uploaded,
+)
 from workflow.web.openapi import PDF, described
 
 bp = Blueprint("documents_api", __name__, url_prefix="/api/v1")
@@ -25,7 +37,7 @@ bp = Blueprint("documents_api", __name__, url_prefix="/api/v1")
 @described(
     body=schemas.Draft, upload=(), answers={201: answers.DocumentOut}, file_missing="Thiếu tệp PDF (trường 'file')."
 )
-def create_document(body: schemas.Draft) -> tuple[Response, int]:
+def create_document(body: schemas.Draft) -> Answered:
     """Create a draft from JSON fields and body text, or from an uploaded PDF (multipart: the same fields and
     the file)."""
     actor_id = person_id()
@@ -35,28 +47,28 @@ def create_document(body: schemas.Draft) -> tuple[Response, int]:
     content = drafting.make_content(runtime(), actor_id, data, pdf)
     document = drafting.create_document(db(), runtime(), person(), data, content)
     commit()
-    return ok(serializers.document_json(document), 201)
+    return ok(answers.DocumentOut.of(document), 201)
 
 
 @bp.get("/documents")
 @described(query=schemas.DocumentQuery, answers={200: answers.DocumentPage})
-def list_documents(query: schemas.DocumentQuery) -> tuple[Response, int]:
+def list_documents(query: schemas.DocumentQuery) -> Answered:
     """Documents of the person's agency, a page at a time: in one state, or found by words and filters."""
     page = Page(query.limit, query.before)
     rows, after = search.search(db(), person(), query.q, search.filters_from(query), page)
-    return ok({"documents": [serializers.document_json(d) for d in rows], "next_before": after})
+    return ok(answers.DocumentPage(documents=[answers.DocumentOut.of(d) for d in rows], next_before=after))
 
 
 @bp.get("/documents/<doc_id>")
 @described(answers={200: answers.DocumentOut})
-def get_document(doc_id: str) -> tuple[Response, int]:
+def get_document(doc_id: str) -> Answered:
     """One document with its metadata and current version."""
-    return ok(serializers.document_json(documents.get_document(db(), person(), path_id(doc_id))))
+    return ok(answers.DocumentOut.of(documents.get_document(db(), person(), path_id(doc_id))))
 
 
 @bp.post("/documents/<doc_id>/versions")
 @described(body=schemas.DraftChange, upload=(), answers={201: answers.VersionOut})
-def add_version(doc_id: str, body: schemas.DraftChange) -> tuple[Response, int]:
+def add_version(doc_id: str, body: schemas.DraftChange) -> Answered:
     """A new draft version while the document is being drafted: changed fields (rendered again), or a new PDF
     (multipart field "file")."""
     actor_id = person_id()
@@ -66,7 +78,7 @@ def add_version(doc_id: str, body: schemas.DraftChange) -> tuple[Response, int]:
     content = drafting.make_content(runtime(), actor_id, data, pdf, path_id(doc_id))
     version = drafting.add_version(db(), runtime(), person(), path_id(doc_id), data, content)
     commit()
-    return ok(serializers.version_json(version), 201)
+    return ok(answers.VersionOut.of(version), 201)
 
 
 @bp.get("/documents/<doc_id>/pdf")
@@ -91,7 +103,7 @@ def get_pdf(doc_id: str, query: schemas.VersionQuery) -> Response:
 
 @bp.post("/documents/<doc_id>/appendices")
 @described(upload=(), answers={201: answers.AppendixOut}, file_missing="Thiếu tệp PDF phụ lục (trường 'file').")
-def add_appendix(doc_id: str) -> tuple[Response, int]:
+def add_appendix(doc_id: str) -> Answered:
     """Attach an appendix PDF (multipart field "file") to a draft."""
     actor_id = person_id()
     upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
@@ -100,7 +112,7 @@ def add_appendix(doc_id: str) -> tuple[Response, int]:
     staged = drafting.stage_appendix(runtime(), actor_id, path_id(doc_id), upload.read())
     appendix = drafting.add_appendix(db(), person(), path_id(doc_id), upload.filename or "", staged)
     commit()
-    return ok(serializers.appendix_json(appendix), 201)
+    return ok(answers.AppendixOut.of(appendix), 201)
 
 
 @bp.get("/documents/<doc_id>/appendices/<seq>/pdf")
@@ -120,90 +132,91 @@ def get_appendix_pdf(doc_id: str, seq: str) -> Response:
 
 @bp.delete("/documents/<doc_id>/appendices/<seq>")
 @described(answers={200: answers.Done})
-def remove_appendix(doc_id: str, seq: str) -> tuple[Response, int]:
+def remove_appendix(doc_id: str, seq: str) -> Answered:
     """Remove an appendix from a draft."""
     drafting.remove_appendix(db(), person(), path_id(doc_id), path_id(seq))
     commit()
-    return ok({"ok": True})
+    return ok(answers.Done(ok=True))
 
 
 @bp.get("/documents/<doc_id>/signatures")
 @described(answers={200: answers.Signatures})
-def list_signatures(doc_id: str) -> tuple[Response, int]:
+def list_signatures(doc_id: str) -> Answered:
     """Validate every signature in the current PDF against the agency's trust roots."""
     document = documents.get_document(db(), person(), path_id(doc_id))
     report = documents.check_signatures(runtime(), document)
-    return ok({"sha256": document.current_version.sha256, **validation.in_zone(report.as_dict(), runtime().tz)})
+    checked = validation.in_zone(report.as_dict(), runtime().tz)
+    return ok(answers.Signatures.model_validate({"sha256": document.current_version.sha256, **checked}))
 
 
 @bp.post("/validate")
 @described(upload=(PDF,), answers={200: answers.Validated})
-def validate() -> tuple[Response, int]:
+def validate() -> Answered:
     """Validate any signed PDF (raw body or multipart "file"): per-signature report and a verdict."""
     person_id()  # writes nothing: no write transaction is held while the file is checked
     upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
     data = (upload.read() if upload else b"") if request.mimetype == "multipart/form-data" else request.get_data()
-    return ok(documents.validate_upload(runtime(), data))
+    return ok(answers.Validated.model_validate(documents.validate_upload(runtime(), data)))
 
 
 @bp.get("/documents/<doc_id>/versions")
 @described(answers={200: answers.Versions})
-def list_versions(doc_id: str) -> tuple[Response, int]:
+def list_versions(doc_id: str) -> Answered:
     """Every version of the PDF with its SHA-256."""
     document = documents.get_document(db(), person(), path_id(doc_id), need=access.WORK)
-    return ok({"versions": [serializers.version_json(v) for v in document.versions]})
+    return ok(answers.Versions(versions=[answers.VersionOut.of(v) for v in document.versions]))
 
 
 @bp.get("/documents/<doc_id>/events")
 @described(answers={200: answers.Events})
-def list_events(doc_id: str) -> tuple[Response, int]:
+def list_events(doc_id: str) -> Answered:
     """The audit trail of a document."""
     events = drafting.events_of(db(), person(), path_id(doc_id))
     return ok(
-        {
-            "events": [
-                {
-                    "id": e.id,
-                    "action": e.action,
-                    "from_state": e.from_state,
-                    "to_state": e.to_state,
-                    "actor": e.actor.username if e.actor else None,
-                    "detail": e.detail,
-                    "at": serializers.iso(e.created_at),
-                }
+        answers.Events(
+            events=[
+                answers.EventOut(
+                    id=e.id,
+                    action=e.action,
+                    from_state=e.from_state,
+                    to_state=e.to_state,
+                    actor=e.actor.username if e.actor else None,
+                    detail=e.detail,
+                    at=moment(e.created_at),
+                )
                 for e in events
             ]
-        }
+        )
     )
 
 
 @bp.post("/documents/<doc_id>/comments")
 @described(body=schemas.CommentIn, answers={201: answers.CommentMade})
-def add_comment(doc_id: str, body: schemas.CommentIn) -> tuple[Response, int]:
+def add_comment(doc_id: str, body: schemas.CommentIn) -> Answered:
     """Add a comment to a document."""
     comment = drafting.add_comment(db(), person(), path_id(doc_id), body.body)
     commit()
-    return ok({"id": comment.id, "body": comment.body}, 201)
+    return ok(answers.CommentMade(id=comment.id, body=comment.body), 201)
 
 
 @bp.get("/documents/<doc_id>/comments")
 @described(answers={200: answers.Comments})
-def list_comments(doc_id: str) -> tuple[Response, int]:
+def list_comments(doc_id: str) -> Answered:
     """The comments on a document."""
     comments = drafting.comments_of(db(), person(), path_id(doc_id))
     return ok(
-        {
-            "comments": [
-                {"id": c.id, "author": c.author.full_name, "body": c.body, "at": serializers.iso(c.created_at)}
+        answers.Comments(
+            comments=[
+                answers.CommentOut(id=c.id, author=c.author.full_name, body=c.body, at=moment(c.created_at))
                 for c in comments
             ]
-        }
+        )
     )
 
 
 @bp.post("/documents/<doc_id>/actions/<action>")
 @described(body=schemas.ActionIn, answers={200: answers.Acted}, path_enums={"action": tuple(ACTIONS)})
-def document_action(doc_id: str, action: str, body: schemas.ActionIn) -> tuple[Response, int]:
+def document_action(doc_id: str, action: str, body: schemas.ActionIn) -> Answered:
     """Take a lifecycle action: submit, approve, return, sign, issue, withdraw, dispatch, recall. Signing needs
     `password` (or `code`, the one-time code) again. A failed issuance answers 503 issue_failed with
     detail.voided (the number it took stays voided in the register)."""
@@ -214,4 +227,4 @@ def document_action(doc_id: str, action: str, body: schemas.ActionIn) -> tuple[R
     result = actions.act(db(), runtime(), actor, path_id(doc_id), action, body.reason or None, proof)
     commit()
     document = documents.get_document(db(), actor, path_id(doc_id))
-    return ok({"document": serializers.document_json(document), "result": result})
+    return ok(answers.Acted(document=answers.DocumentOut.of(document), result=result))

@@ -3,13 +3,12 @@ retry)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint
 
-from workflow import serializers
 from workflow.errors import Invalid
 from workflow.signatures import service as batches
 from workflow.web import answers, schemas
-from workflow.web.context import commit, db, ok, path_id, person, reauthenticated, runtime
+from workflow.web.context import Answered, commit, db, ok, path_id, person, reauthenticated, runtime
 from workflow.web.openapi import described
 
 bp = Blueprint("signatures_api", __name__, url_prefix="/api/v1")
@@ -17,15 +16,17 @@ bp = Blueprint("signatures_api", __name__, url_prefix="/api/v1")
 
 @bp.get("/signing-book")
 @described(query=schemas.LeaderQuery, answers={200: answers.SigningBook})
-def signing_book(query: schemas.LeaderQuery) -> tuple[Response, int]:
+def signing_book(query: schemas.LeaderQuery) -> Answered:
     """The documents waiting for a leader's signature: the one who asks, or ?leader_id= for a clerk."""
     leader, docs = batches.signing_book_of(db(), person(), query.leader_id)
-    return ok({"leader": serializers.person_json(leader), "documents": [serializers.document_json(d) for d in docs]})
+    return ok(
+        answers.SigningBook(leader=answers.PersonOut.of(leader), documents=[answers.DocumentOut.of(d) for d in docs])
+    )
 
 
 @bp.post("/signing-batches")
 @described(body=schemas.NewBatch, answers={201: answers.BatchOut})
-def create_batch(body: schemas.NewBatch) -> tuple[Response, int]:
+def create_batch(body: schemas.NewBatch) -> Answered:
     """Collect a leader's waiting documents (all, or document_ids) into a signing batch."""
     actor = person()
     leader_id = body.leader_id if body.leader_id is not None else (actor.id if actor.has_role("leader") else None)
@@ -34,33 +35,33 @@ def create_batch(body: schemas.NewBatch) -> tuple[Response, int]:
     ids = list(body.document_ids) if body.document_ids is not None else None
     batch = batches.create_batch(db(), actor, leader_id, ids, prepare_ahead=runtime().settings.prepare_ahead)
     commit()
-    return ok(serializers.batch_json(batch), 201)
+    return ok(answers.BatchOut.of(batch), 201)
 
 
 @bp.get("/signing-batches/<batch_id>")
 @described(answers={200: answers.BatchOut})
-def get_batch(batch_id: str) -> tuple[Response, int]:
+def get_batch(batch_id: str) -> Answered:
     """A batch's manifest and per-document results."""
-    return ok(serializers.batch_json(batches.get_batch(db(), person(), path_id(batch_id))))
+    return ok(answers.BatchOut.of(batches.get_batch(db(), person(), path_id(batch_id))))
 
 
 @bp.post("/signing-batches/<batch_id>/confirm")
 @described(body=schemas.Proof, answers={202: answers.BatchOut})
-def confirm_batch(batch_id: str, body: schemas.Proof) -> tuple[Response, int]:
+def confirm_batch(batch_id: str, body: schemas.Proof) -> Answered:
     """The leader confirms the whole batch once, with their password (or TOTP code) again; signing runs in
     the background."""
     proof = reauthenticated(person(), body.password, body.code)
     batch = batches.confirm_batch(db(), person(), path_id(batch_id), proof)
     commit()
     db().refresh(batch)
-    return ok(serializers.batch_json(batch), 202)
+    return ok(answers.BatchOut.of(batch), 202)
 
 
 @bp.post("/signing-batches/<batch_id>/retry")
 @described(answers={202: answers.BatchOut})
-def retry_batch(batch_id: str) -> tuple[Response, int]:
+def retry_batch(batch_id: str) -> Answered:
     """Sign the failed documents of a batch again."""
     batch = batches.retry_batch(db(), person(), path_id(batch_id))
     commit()
     db().refresh(batch)
-    return ok(serializers.batch_json(batch), 202)
+    return ok(answers.BatchOut.of(batch), 202)

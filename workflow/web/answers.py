@@ -3,11 +3,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflow import catalog, runtime
+from workflow.models import (
+    Appendix,
+    Document,
+    DocumentVersion,
+    Notification,
+    Person,
+    Register,
+    RegisterEntry,
+    SigningBatch,
+    SigningBatchItem,
+    Unit,
+)
+from workflow.states import STATE_LABELS
+
 Time = Annotated[str, Field(description="Thời điểm ISO 8601, giờ Việt Nam (+07:00)")]
+
+
+def moment(value: dt.datetime | dt.date | None) -> str | None:
+    """The one time format of every answer: a time in the agency's zone (+07:00), a date as it is, or None."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(runtime.current().tz).isoformat()
+    return value.isoformat() if value else None
 
 
 class Answer(BaseModel):
@@ -29,11 +52,31 @@ class PersonOut(Answer):
     signer_kind: str
     has_signature_image: bool
 
+    @classmethod
+    def of(cls, p: Person) -> PersonOut:
+        """A person as the API shows them."""
+        return cls(
+            id=p.id,
+            username=p.username,
+            full_name=p.full_name,
+            position=p.position,
+            authority=p.authority,
+            roles=p.roles.split(),
+            unit_id=p.unit_id,
+            signer_kind=p.signer_kind,
+            has_signature_image=p.signature_image is not None,
+        )
+
 
 class SignerOut(PersonOut):
     """A person with where their key lives."""
 
     signer_ref: str | None
+
+    @classmethod
+    def of(cls, p: Person) -> SignerOut:
+        """A person with where their key lives."""
+        return cls(**PersonOut.of(p).model_dump(), signer_ref=p.signer_ref)
 
 
 class UnitRef(Answer):
@@ -42,6 +85,11 @@ class UnitRef(Answer):
     id: int
     code: str
     name: str
+
+    @classmethod
+    def of(cls, u: Unit) -> UnitRef:
+        """A unit by its id, code and name."""
+        return cls(id=u.id, code=u.code, name=u.name)
 
 
 class VersionOut(Answer):
@@ -53,6 +101,11 @@ class VersionOut(Answer):
     size: int
     created_at: Time | None
 
+    @classmethod
+    def of(cls, v: DocumentVersion) -> VersionOut:
+        """A PDF version of a document."""
+        return cls(seq=v.seq, kind=v.kind, sha256=v.sha256, size=v.size, created_at=moment(v.created_at))
+
 
 class AppendixOut(Answer):
     """An appendix file of a document."""
@@ -63,6 +116,18 @@ class AppendixOut(Answer):
     size: int
     issued_sha256: str | None
     created_at: Time | None
+
+    @classmethod
+    def of(cls, a: Appendix) -> AppendixOut:
+        """An appendix file of a document."""
+        return cls(
+            seq=a.seq,
+            filename=a.filename,
+            sha256=a.sha256,
+            size=a.size,
+            issued_sha256=a.issued_sha256,
+            created_at=moment(a.created_at),
+        )
 
 
 class DocumentOut(Answer):
@@ -93,6 +158,38 @@ class DocumentOut(Answer):
     created_at: Time | None
     current_version: VersionOut | None
     appendices: list[AppendixOut]
+
+    @classmethod
+    def of(cls, d: Document) -> DocumentOut:
+        """A document as the API shows it."""
+        type_name, abbreviation = catalog.DOC_TYPES[d.doc_type]
+        return cls(
+            id=d.id,
+            doc_type=d.doc_type,
+            doc_type_name=type_name,
+            abbreviation=abbreviation,
+            summary=d.summary,
+            urgency=d.urgency,
+            confidentiality=d.confidentiality,
+            state=d.state,
+            state_label=STATE_LABELS[d.state],
+            return_reason=d.return_reason,
+            drafting_unit=UnitRef.of(d.drafting_unit),
+            drafter=PersonOut.of(d.drafter),
+            signer=PersonOut.of(d.signer),
+            kinh_gui=d.kinh_gui.splitlines(),
+            noi_nhan=d.noi_nhan.splitlines(),
+            due_date=moment(d.due_date),
+            replaces_id=d.replaces_id,
+            number=d.number,
+            symbol=d.symbol,
+            issued_at=moment(d.issued_at),
+            signed_at=moment(d.signed_at),
+            timestamp_due=d.timestamp_due,
+            created_at=moment(d.created_at),
+            current_version=VersionOut.of(d.current_version) if d.versions else None,
+            appendices=[AppendixOut.of(a) for a in d.appendices],
+        )
 
 
 class DocumentPage(Answer):
@@ -292,6 +389,20 @@ class BatchItemOut(Answer):
     error: str | None
     signed_at: Time | None
 
+    @classmethod
+    def of(cls, i: SigningBatchItem) -> BatchItemOut:
+        """A document of a batch and its result."""
+        return cls(
+            document_id=i.document_id,
+            summary=i.document.summary,
+            urgency=i.document.urgency,
+            drafting_unit=i.document.drafting_unit.name,
+            sha256=i.sha256,
+            status=i.status,
+            error=i.error,
+            signed_at=moment(i.signed_at),
+        )
+
 
 class BatchOut(Answer):
     """A signing batch with its manifest and per-document results."""
@@ -305,6 +416,24 @@ class BatchOut(Answer):
     confirmed_at: Time | None
     finished_at: Time | None
     items: list[BatchItemOut]
+
+    @classmethod
+    def of(cls, b: SigningBatch) -> BatchOut:
+        """A signing batch with its manifest."""
+        counts: dict[str, int] = {}
+        for item in b.items:
+            counts[item.status] = counts.get(item.status, 0) + 1
+        return cls(
+            id=b.id,
+            leader=PersonOut.of(b.leader),
+            state=b.state,
+            count=len(b.items),
+            counts=counts,
+            created_at=moment(b.created_at),
+            confirmed_at=moment(b.confirmed_at),
+            finished_at=moment(b.finished_at),
+            items=[BatchItemOut.of(i) for i in b.items],
+        )
 
 
 class SigningBook(Answer):
@@ -335,6 +464,11 @@ class RegisterOut(Answer):
     name: str
     scope: str
 
+    @classmethod
+    def of(cls, r: Register) -> RegisterOut:
+        """An outgoing register by its code, name and scope."""
+        return cls(id=r.id, code=r.code, name=r.name, scope=r.scope)
+
 
 class Registers(Answer):
     """The outgoing registers of the agency."""
@@ -357,6 +491,23 @@ class EntryOut(Answer):
     copies: int | None
     document_id: int | None
 
+    @classmethod
+    def of(cls, e: RegisterEntry) -> EntryOut:
+        """A register line as the printable outgoing register shows it."""
+        return cls(
+            number=e.number,
+            symbol=e.symbol,
+            status=e.status,
+            void_reason=e.void_reason,
+            issued_at=moment(e.issued_at),
+            doc_type=catalog.DOC_TYPES[e.doc_type][0],
+            summary=e.summary,
+            signer=e.signer_name,
+            recipients=e.recipients.splitlines(),
+            copies=e.copies,
+            document_id=e.document_id,
+        )
+
 
 class Entries(Answer):
     """The lines of a register for a year, voided numbers included."""
@@ -375,6 +526,19 @@ class NotificationOut(Answer):
     detail: dict[str, Any] | None
     created_at: Time | None
     read: bool
+
+    @classmethod
+    def of(cls, n: Notification) -> NotificationOut:
+        """A notification and whether it was read."""
+        return cls(
+            id=n.id,
+            kind=n.kind,
+            message=n.message,
+            document_id=n.document_id,
+            detail=n.detail,
+            created_at=moment(n.created_at),
+            read=n.read_at is not None,
+        )
 
 
 class Notifications(Answer):

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, current_app, g, request
+from pydantic import BaseModel
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -133,9 +134,14 @@ def inline_pdf(data: bytes, filename: str) -> Response:
     return response
 
 
-def ok(payload: Any, status: int = 200) -> tuple[Response, int]:
-    """A JSON response."""
-    return jsonify(payload), status
+# What a view of the JSON API returns: its answer's model and the status; @described checks that the model is the
+# one the endpoint declares for that status, and serves it.
+Answered = tuple[BaseModel, int]
+
+
+def ok(answer: BaseModel, status: int = 200) -> Answered:
+    """An answer of the JSON API, built from its declared model."""
+    return answer, status
 
 
 def page_arg() -> paging.Page:

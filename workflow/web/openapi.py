@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, jsonify, request
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -74,7 +74,18 @@ def described(
                 if not public:
                     web.person_id()  # who asks comes first: without a valid token the answer is 401, not 400
                 raise
-            return view(**kwargs)
+            return served(view(**kwargs))
+
+        def served(result: Any) -> Any:
+            # The answer is built from a model; it must be the model declared for its status, so what is served
+            # and what /api/v1/openapi.json describes cannot differ.
+            if not (isinstance(result, tuple) and result and isinstance(result[0], BaseModel)):
+                return result  # a file, or a redirect
+            answer, status = result
+            if type(answer) is not answers.get(status):
+                raise TypeError(f"{view.__name__} answers {status} with {type(answer).__name__}, not as declared")
+            # A field with a default that the view did not set (a secret shown only once) is left out.
+            return jsonify(answer.model_dump(mode="json", exclude_unset=True)), status
 
         run.operation = operation  # type: ignore[attr-defined]
         return run

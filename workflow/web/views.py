@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, current_app
 
 from workflow.web import answers, openapi
-from workflow.web.context import ok
+from workflow.web.context import Answered, ok
 from workflow.web.openapi import described
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -13,10 +13,10 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @bp.get("/openapi.json")
 @described(answers={200: answers.Described}, public=True)
-def openapi_spec() -> tuple[Response, int]:
+def openapi_spec() -> Answered:
     """The OpenAPI description of this API, generated from the endpoints' own models."""
     # Generated once per process: the description is the code's, and the code does not change while it runs.
     described = current_app.extensions.get("openapi") or current_app.extensions.setdefault(
         "openapi", openapi.spec(current_app)
     )
-    return ok(described)
+    return ok(answers.Described.model_validate(described))
