@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from routing import answers
+from routing.deliveries import answers
 from routing.deliveries.service import needs_admin, sending
 from routing.deliveries.statuses import FINAL, LABELS
 from routing.models import Delivery, DeliveryEvent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from routing import answers, schemas
-from routing.recipients import addressing
+from routing import schemas
+from routing.recipients import addressing, answers
 from workflow.web.context import Answered, commit, db, ok, path_id, person
 from workflow.web.openapi import described
 

@@ -86,21 +86,22 @@ def test_an_answer_is_served_only_as_its_declared_model() -> None:
     # A view returns its answer's model; @described serves it only if it is the one declared for that status.
     from flask import Flask
 
-    from workflow.web import answers
+    from workflow.notifications.answers import Read
+    from workflow.web.answers import Done
     from workflow.web.openapi import described
 
     app = Flask(__name__)
     app.testing = True  # the view's exception reaches the test
 
     @app.get("/declared")
-    @described(answers={200: answers.Done}, public=True)
-    def declared() -> tuple[answers.Done, int]:
-        return answers.Done(ok=True), 200
+    @described(answers={200: Done}, public=True)
+    def declared() -> tuple[Done, int]:
+        return Done(ok=True), 200
 
     @app.get("/other")
-    @described(answers={200: answers.Done}, public=True)
-    def other() -> tuple[answers.Read, int]:
-        return answers.Read(id=1, read=True), 200
+    @described(answers={200: Done}, public=True)
+    def other() -> tuple[Read, int]:
+        return Read(id=1, read=True), 200
 
     client = app.test_client()
     assert client.get("/declared").get_json() == {"ok": True}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
+from workflow.accounts import answers
 from workflow.accounts import service as auth
-from workflow.web import answers, schemas
-from workflow.web.answers import moment
+from workflow.web import schemas
+from workflow.web.answers import PersonOut, moment
 from workflow.web.context import Answered, commit, db, failures_counted, ok, path_id, person, runtime
 from workflow.web.openapi import described
 
@@ -20,7 +21,7 @@ def login(body: schemas.Login) -> Answered:
     with failures_counted():
         token, who = auth.login(db(), runtime(), body.username, body.password, request.remote_addr or "", body.code)
     commit()
-    return ok(answers.LoginOut(token=token, person=answers.PersonOut.of(who)))
+    return ok(answers.LoginOut(token=token, person=PersonOut.of(who)))
 
 
 @bp.post("/auth/logout")
@@ -66,10 +67,10 @@ def revoke_token(token_id: str) -> Answered:
 
 
 @bp.get("/me")
-@described(answers={200: answers.PersonOut})
+@described(answers={200: PersonOut})
 def me() -> Answered:
     """The person behind the token."""
-    return ok(answers.PersonOut.of(person()))
+    return ok(PersonOut.of(person()))
 
 
 @bp.post("/me/totp")

@@ -7,9 +7,11 @@ import io
 from flask import Blueprint, Response, send_file
 
 from workflow import catalog
+from workflow.directory import answers
 from workflow.directory import service as directory
 from workflow.errors import NotFound
-from workflow.web import answers, schemas
+from workflow.web import schemas
+from workflow.web.answers import PersonOut, UnitRef
 from workflow.web.context import Answered, commit, db, ok, path_id, person, runtime, uploaded
 from workflow.web.openapi import PNG, described
 
@@ -35,11 +37,11 @@ def directory_list() -> Answered:
                     abbreviation=a.abbreviation,
                     place=a.place,
                     is_self=a.is_self,
-                    units=[answers.UnitRef.of(u) for u in directory.units_of(session, a.id)] if a.id == ours else [],
+                    units=[UnitRef.of(u) for u in directory.units_of(session, a.id)] if a.id == ours else [],
                 )
                 for a in directory.agencies(session)
             ],
-            people=[answers.PersonOut.of(p) for p in people],
+            people=[PersonOut.of(p) for p in people],
             doc_types={k: answers.DocTypeOut(name=n, abbreviation=a) for k, (n, a) in catalog.DOC_TYPES.items()},
             urgency={k: label for k, (label, _) in catalog.URGENCY.items()},
             confidentiality=catalog.CONFIDENTIALITY,
@@ -55,13 +57,13 @@ def _png_response(png: bytes | None, name: str) -> Response:
 
 
 @bp.put("/people/<person_id>/signature-image")
-@described(upload=(PNG,), answers={200: answers.PersonOut})
+@described(upload=(PNG,), answers={200: PersonOut})
 def set_signature_image(person_id: str) -> Answered:
     """An admin uploads a leader's handwritten signature (transparent PNG)."""
     png = uploaded("Thiếu tệp ảnh PNG (trường 'file').")
     target = directory.set_signature_image(db(), runtime(), person(), path_id(person_id), png)
     commit()
-    return ok(answers.PersonOut.of(target))
+    return ok(PersonOut.of(target))
 
 
 @bp.put("/people/<person_id>/signer")

@@ -9,13 +9,13 @@ from flask import Blueprint, Response, request, send_file
 
 from signing import validation
 from workflow import access
-from workflow.documents import actions, drafting, search
+from workflow.documents import actions, answers, drafting, search
 from workflow.documents import service as documents
 from workflow.errors import Invalid, NotFound
 from workflow.paging import Page
 from workflow.states import ACTIONS
-from workflow.web import answers, schemas
-from workflow.web.answers import moment
+from workflow.web import schemas
+from workflow.web.answers import Done, moment
 from workflow.web.context import (
     Answered,
     commit,
@@ -131,12 +131,12 @@ def get_appendix_pdf(doc_id: str, seq: str) -> Response:
 
 
 @bp.delete("/documents/<doc_id>/appendices/<seq>")
-@described(answers={200: answers.Done})
+@described(answers={200: Done})
 def remove_appendix(doc_id: str, seq: str) -> Answered:
     """Remove an appendix from a draft."""
     drafting.remove_appendix(db(), person(), path_id(doc_id), path_id(seq))
     commit()
-    return ok(answers.Done(ok=True))
+    return ok(Done(ok=True))
 
 
 @bp.get("/documents/<doc_id>/signatures")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from workflow.documents.answers import DocumentOut
 from workflow.errors import Invalid
+from workflow.signatures import answers
 from workflow.signatures import service as batches
-from workflow.web import answers, schemas
+from workflow.web import schemas
+from workflow.web.answers import PersonOut
 from workflow.web.context import Answered, commit, db, ok, path_id, person, reauthenticated, runtime
 from workflow.web.openapi import described
 
@@ -19,9 +22,7 @@ bp = Blueprint("signatures_api", __name__, url_prefix="/api/v1")
 def signing_book(query: schemas.LeaderQuery) -> Answered:
     """The documents waiting for a leader's signature: the one who asks, or ?leader_id= for a clerk."""
     leader, docs = batches.signing_book_of(db(), person(), query.leader_id)
-    return ok(
-        answers.SigningBook(leader=answers.PersonOut.of(leader), documents=[answers.DocumentOut.of(d) for d in docs])
-    )
+    return ok(answers.SigningBook(leader=PersonOut.of(leader), documents=[DocumentOut.of(d) for d in docs]))
 
 
 @bp.post("/signing-batches")

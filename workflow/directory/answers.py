@@ -1,0 +1,60 @@
+"""The answers of the directory's API: agencies, units, people, vocabularies, the seal, signers."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from workflow.models import (
+    Person,
+)
+from workflow.web.answers import Answer, PersonOut, UnitRef
+
+
+class SignerOut(PersonOut):
+    """A person with where their key lives."""
+
+    signer_ref: str | None
+
+    @classmethod
+    def of(cls, p: Person) -> SignerOut:
+        """A person with where their key lives."""
+        return cls(**PersonOut.of(p).model_dump(), signer_ref=p.signer_ref)
+
+
+class AgencyOut(Answer):
+    """An agency of the directory (our own with its units)."""
+
+    id: int
+    code: str
+    name: str
+    superior: str | None
+    abbreviation: str | None
+    place: str | None
+    is_self: bool
+    units: list[UnitRef]
+
+
+class DocTypeOut(Answer):
+    """A Decree-30 type of document."""
+
+    name: str
+    abbreviation: str | None
+
+
+class DirectoryOut(Answer):
+    """Agencies, units, people and the Decree-30 vocabularies."""
+
+    agencies: list[AgencyOut]
+    people: list[PersonOut]
+    doc_types: dict[str, DocTypeOut]
+    urgency: dict[str, str]
+    confidentiality: dict[str, str]
+    roles: dict[str, str]
+
+
+class SealOut(Answer):
+    """The agency's seal image, stored."""
+
+    agency_id: int
+    seal_image: str | None
+    seal_mm: float | None = Field(title="đường kính thật của con dấu (mm)")

@@ -1,0 +1,76 @@
+"""The answers of the signing API: the signing book and signing batches."""
+
+from __future__ import annotations
+
+from workflow.documents.answers import DocumentOut
+from workflow.models import (
+    SigningBatch,
+    SigningBatchItem,
+)
+from workflow.web.answers import Answer, PersonOut, Time, moment
+
+
+class BatchItemOut(Answer):
+    """A document of a signing batch and its result."""
+
+    document_id: int
+    summary: str
+    urgency: str
+    drafting_unit: str
+    sha256: str | None
+    status: str
+    error: str | None
+    signed_at: Time | None
+
+    @classmethod
+    def of(cls, i: SigningBatchItem) -> BatchItemOut:
+        """A document of a batch and its result."""
+        return cls(
+            document_id=i.document_id,
+            summary=i.document.summary,
+            urgency=i.document.urgency,
+            drafting_unit=i.document.drafting_unit.name,
+            sha256=i.sha256,
+            status=i.status,
+            error=i.error,
+            signed_at=moment(i.signed_at),
+        )
+
+
+class BatchOut(Answer):
+    """A signing batch with its manifest and per-document results."""
+
+    id: int
+    leader: PersonOut
+    state: str
+    count: int
+    counts: dict[str, int]
+    created_at: Time | None
+    confirmed_at: Time | None
+    finished_at: Time | None
+    items: list[BatchItemOut]
+
+    @classmethod
+    def of(cls, b: SigningBatch) -> BatchOut:
+        """A signing batch with its manifest."""
+        counts: dict[str, int] = {}
+        for item in b.items:
+            counts[item.status] = counts.get(item.status, 0) + 1
+        return cls(
+            id=b.id,
+            leader=PersonOut.of(b.leader),
+            state=b.state,
+            count=len(b.items),
+            counts=counts,
+            created_at=moment(b.created_at),
+            confirmed_at=moment(b.confirmed_at),
+            finished_at=moment(b.finished_at),
+            items=[BatchItemOut.of(i) for i in b.items],
+        )
+
+
+class SigningBook(Answer):
+    """The documents waiting for a leader's signature."""
+
+    leader: PersonOut
+    documents: list[DocumentOut]
