@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
@@ -453,7 +452,7 @@ def _combinations(
     return urls
 
 
-@pytest.mark.both_databases
+# On SQLite here; tests/web/test_authorization_postgresql.py runs the same matrix on PostgreSQL.
 def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes) -> None:  # noqa: F811
     world = World(app, api, foreign, signed_pdf)
     rules = [r for r in app.url_map.iter_rules()]
