@@ -479,6 +479,9 @@ def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, si
 
     problems: list[str] = []
     checked = 0
+    # The fingerprint after a refused change is the one before the next (nothing else ran in between); any other
+    # request may have written (reading a document in the signing book does), so after one it is taken again.
+    known = ""
 
     def request(role: str, method: str, url: str, is_page: bool) -> Any:
         client = browsers[role] if is_page else app.test_client()
@@ -513,7 +516,8 @@ def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, si
                     allowed = EXPECTED[endpoint](role, labels | {"method": method})
                     if allowed and method != "GET":
                         continue  # what a permitted change does is tested with the workflow
-                    before = world.fingerprint() if method != "GET" else ""
+                    before = (known or world.fingerprint()) if method != "GET" else ""
+                    known = ""
                     response = request(role, method, url, is_page)
                     checked += 1
                     status = response.status_code
@@ -524,8 +528,10 @@ def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, si
                     if not allowed:
                         if 200 <= status < 300:
                             problems.append(f"unauthorised 2xx: {where}")
-                        if method != "GET" and world.fingerprint() != before:
-                            problems.append(f"unauthorised change: {where}")
+                        if method != "GET":
+                            known = world.fingerprint()
+                            if known != before:
+                                problems.append(f"unauthorised change: {where}")
                         sent_to_sign_in = status == 401 or (is_page and status == 302)
                         if role == "anonymous" and not sent_to_sign_in:
                             problems.append(f"anonymous not sent to sign in: {where}")
@@ -534,6 +540,7 @@ def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, si
                         # The same answer as for a document that does not exist.
                         twin = url.replace(f"/{world.docs[labels['doc_id']]}", "/999999", 1)
                         other = request(role, method, twin, is_page)
+                        known = ""
                         if (other.status_code, _code(other)) != (status, _code(response)):
                             problems.append(
                                 f"tells an invisible document from a missing one: {where} vs {other.status_code}"
