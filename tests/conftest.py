@@ -12,6 +12,7 @@ from werkzeug.security import generate_password_hash
 from congvan import demo
 from congvan.cli import upgrade_database
 from congvan.demo_day import PASSWORD
+from tests.routing.foreign import foreign, foreign_ca, signed_pdf  # noqa: F401 - another agency, for any test
 from tests.support import processes
 from tests.support.api import KEY_PASSPHRASE, Api, build_app, database_url
 from workflow import runtime

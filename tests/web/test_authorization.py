@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 from werkzeug.security import generate_password_hash
 
 from routing.models import Delivery
-from tests.routing.foreign import Foreign, arrive, foreign, foreign_ca, package_from_snv, signed_pdf  # noqa: F401
+from tests.routing.foreign import Foreign, arrive, package_from_snv
 from tests.support.api import PASSWORD, Api
 from tests.web.test_pages import _token
 from workflow.models import Agency, ApiToken, Base, Notification, Person, Register, Unit
@@ -453,7 +453,7 @@ def _combinations(
 
 
 # On SQLite here; tests/web/test_authorization_postgresql.py runs the same matrix on PostgreSQL.
-def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes) -> None:  # noqa: F811
+def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes) -> None:
     world = World(app, api, foreign, signed_pdf)
     rules = [r for r in app.url_map.iter_rules()]
     forgotten = sorted({r.endpoint for r in rules} - set(EXPECTED))

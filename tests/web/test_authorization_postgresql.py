@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.routing.foreign import foreign, foreign_ca, signed_pdf  # noqa: F401 - the matrix's fixtures
 from tests.web.test_authorization import test_every_endpoint_by_every_role  # noqa: F401 - collected here too
 
 
