@@ -13,18 +13,9 @@ from congvan.demo_day import PASSWORD
 from signing.inspection import signature_count
 from tests.integration.conftest import Deployment, prepare_documents
 from tests.support import processes
+from tests.support.network import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def wait_for(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_kill_worker_mid_batch(deployment: Deployment) -> None:
@@ -50,7 +41,7 @@ def test_kill_worker_mid_batch(deployment: Deployment) -> None:
     env = deployment.env | {"CONGVAN_SIGNING_CHUNK": "1"}
     worker = processes.start_congvan(["worker"], env, deployment.logs / "worker1.log")
     try:
-        wait_for(lambda: counts().get("signed", 0) >= 3, 120, "the first signatures")
+        wait_for(lambda: counts().get("signed", 0) >= 3, 120, "the first signatures", every=0.05)
     finally:
         processes.stop(worker, signal.SIGKILL)  # the worker and its work horse, mid-batch
     killed_at = counts()
@@ -67,7 +58,7 @@ def test_kill_worker_mid_batch(deployment: Deployment) -> None:
             capture_output=True,
             timeout=60,
         )
-        wait_for(lambda: counts() == {"signed": 50}, 180, "the whole batch to be signed")
+        wait_for(lambda: counts() == {"signed": 50}, 180, "the whole batch to be signed", every=0.05)
         final = api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()
         assert final["state"] == "done"
     finally:

@@ -35,7 +35,7 @@ FAST_RETRIES = {
 }
 
 
-def wait_for(probe: Callable[[], T | None], timeout: float, what: str, *instances: Instance) -> T:
+def wait_for(probe: Callable[[], T | None], timeout: float, what: str, *instances: Instance, every: float = 0.2) -> T:
     """Poll until probe() returns something truthy; return it (on timeout, show the instances' logs)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -44,7 +44,7 @@ def wait_for(probe: Callable[[], T | None], timeout: float, what: str, *instance
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}\n" + "\n".join(log_tail(i) for i in instances))
-        time.sleep(0.2)
+        time.sleep(every)
 
 
 @dataclass
