@@ -1,22 +1,14 @@
 """What each webhook event tells, as pydantic models built from the objects it is about: the payload posted is the
-model's JSON, so it has exactly these fields."""
+model's JSON, so it has exactly these fields (the same Answer base as the API's answers)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from routing.models import Delivery, IncomingDocument
 from workflow.models import Document
-from workflow.web.answers import Time, moment
+from workflow.web.answers import Answer, Time, moment
 
 
-class Payload(BaseModel):
-    """An event's data: exactly these fields."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class DocumentIssued(Payload):
+class DocumentIssued(Answer):
     """document.issued: a document got its number and went out."""
 
     document_id: int
@@ -37,7 +29,7 @@ class DocumentIssued(Payload):
         )
 
 
-class DeliveryStatusChanged(Payload):
+class DeliveryStatusChanged(Answer):
     """delivery.status_changed: a recipient's receipt status or transport moved."""
 
     delivery_id: int
@@ -58,7 +50,7 @@ class DeliveryStatusChanged(Payload):
         )
 
 
-class IncomingReceived(Payload):
+class IncomingReceived(Answer):
     """incoming.received: a document arrived from another agency."""
 
     incoming_id: int

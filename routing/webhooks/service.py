@@ -25,12 +25,11 @@ from sqlalchemy.orm import Session
 
 from routing import retry
 from routing.models import WebhookDelivery, WebhookEndpoint
-from routing.webhooks.payloads import Payload
 from workflow import outbox
 from workflow.errors import Forbidden, Invalid, NotFound
 from workflow.models import Person
 from workflow.runtime import Runtime
-from workflow.web.answers import moment
+from workflow.web.answers import Answer, moment
 
 EVENTS = ("document.issued", "delivery.status_changed", "incoming.received")
 
@@ -81,7 +80,7 @@ def log(session: Session, actor: Person, endpoint_id: int) -> list[WebhookDelive
     return list(session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(500)))
 
 
-def emit(session: Session, event: str, data: Payload) -> int:
+def emit(session: Session, event: str, data: Answer) -> int:
     """Record an event for every endpoint subscribed to it, to be posted after commit."""
     payload = {"type": event, "timestamp": moment(dt.datetime.now(dt.UTC)), "data": data.model_dump(mode="json")}
     count = 0
