@@ -8,7 +8,7 @@ from pydantic import Field
 
 from routing.deliveries.service import sending
 from routing.deliveries.statuses import LABELS
-from routing.models import Delivery
+from routing.models import Delivery, DeliveryEvent
 from workflow.models import Agency, Document, Person, Unit
 from workflow.web.answers import Answer, Time, moment
 
@@ -154,6 +154,13 @@ class HistoryStep(Answer):
     reason: str | None
     at: Time | None
 
+    @classmethod
+    def of(cls, e: DeliveryEvent) -> HistoryStep:
+        """A status of a delivery's history, at the receiver's time when it gave one."""
+        return cls(
+            status=e.code, label=LABELS.get(e.code, e.code), reason=e.reason, at=moment(e.remote_at or e.created_at)
+        )
+
 
 class BoardRecipient(DeliveryOut):
     """A recipient on the clerk's board: attempts, overdue flags and history."""
@@ -173,6 +180,11 @@ class BoardDocument(Answer):
     summary: str
     state: str
     issued_at: Time | None
+
+    @classmethod
+    def of(cls, d: Document) -> BoardDocument:
+        """An issued document as the board heads its recipients."""
+        return cls(id=d.id, symbol=d.symbol, summary=d.summary, state=d.state, issued_at=moment(d.issued_at))
 
 
 class BoardRow(Answer):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from routing.deliveries import answers
 from routing.deliveries.service import needs_admin, sending
-from routing.deliveries.statuses import FINAL, LABELS
+from routing.deliveries.statuses import FINAL
 from routing.models import Delivery, DeliveryEvent
 from routing.states import NOT_SENT, REACHED, Transport
 from workflow import access, workday
@@ -18,7 +18,6 @@ from workflow.errors import Forbidden
 from workflow.models import Document, Person
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime
-from workflow.web.answers import moment
 
 
 def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now: dt.datetime) -> list[str]:
@@ -96,26 +95,12 @@ def board(
                     and delivery.transport in REACHED
                     and (delivery.status_code in FINAL or delivery.transport == Transport.PAPER),
                     needs_admin=needs_admin(delivery.last_error),
-                    history=[
-                        answers.HistoryStep(
-                            status=e.code,
-                            label=LABELS.get(e.code, e.code),
-                            reason=e.reason,
-                            at=moment(e.remote_at or e.created_at),
-                        )
-                        for e in events.get(delivery.id, [])
-                    ],
+                    history=[answers.HistoryStep.of(e) for e in events.get(delivery.id, [])],
                 )
             )
         rows.append(
             answers.BoardRow(
-                document=answers.BoardDocument(
-                    id=document.id,
-                    symbol=document.symbol,
-                    summary=document.summary,
-                    state=document.state,
-                    issued_at=moment(document.issued_at),
-                ),
+                document=answers.BoardDocument.of(document),
                 recipients=[r for r in recipients if _shown(r, show)],
                 attention=sum(1 for r in recipients if r.overdue),
                 done=sum(1 for r in recipients if r.done),
