@@ -37,15 +37,18 @@ def test_kill_worker_mid_batch(deployment: Deployment) -> None:
     def counts() -> dict[str, int]:
         return dict(api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch['id']}").get_json()["counts"])
 
-    # One document per commit, so the kill lands between commits of the same batch.
+    # One document per commit; the work horse stops itself after its first commit (tests/support/paused_worker),
+    # so the kill lands between two commits of the same batch however fast or busy the machine.
     env = deployment.env | {"CONGVAN_SIGNING_CHUNK": "1"}
-    worker = processes.start_congvan(["worker"], env, deployment.logs / "worker1.log")
+    mark = deployment.logs / "paused"
+    paused = processes.start_congvan(
+        ["worker"], env | {"PAUSED_MARK": str(mark)}, deployment.logs / "worker1.log", "tests.support.paused_worker"
+    )
     try:
-        wait_for(lambda: counts().get("signed", 0) >= 1, 120, "the first signature", every=0.05)
+        wait_for(mark.exists, 120, "the worker to pause after its first commit", every=0.05)
     finally:
-        processes.stop(worker, signal.SIGKILL)  # the worker and its work horse, mid-batch
-    killed_at = counts()
-    assert killed_at.get("pending", 0) > 0, "the batch finished before the kill; the test proves nothing"
+        processes.stop(paused, signal.SIGKILL)  # the worker and its stopped work horse, mid-batch
+    assert counts() == {"signed": 1, "pending": 49}
 
     # A new worker; the reconciler finds the silent batch (lease 1 s) and re-enqueues it.
     worker = processes.start_congvan(["worker"], env, deployment.logs / "worker2.log")

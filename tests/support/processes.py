@@ -188,11 +188,13 @@ def congvan_command() -> list[str]:
     return [sys.executable, "-m", "congvan.cli"]
 
 
-def start_congvan(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """Start a `congvan` subcommand (worker, serve, scheduler) in its own process group."""
+def start_congvan(
+    args: list[str], env: dict[str, str], log: Path, module: str = "congvan.cli"
+) -> subprocess.Popen[bytes]:
+    """Start a `congvan` subcommand (worker, serve, scheduler), or the module standing in for it, in its own session."""
     with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            [*congvan_command(), *args],
+            [sys.executable, "-m", module, *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
