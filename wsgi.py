@@ -178,7 +178,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 log.warning("could not close a database session (the database is unreachable)")
         web.note_token_use()
 
-    _bound_requests(app, rt.limits.request_seconds)
+    _bound_requests(app, rt.settings.request_seconds)
     _answer_errors(app)
 
     @app.get("/healthz")

@@ -1,50 +1,16 @@
-"""The bounds of every request: how much text, how many lines, how deep a JSON body, which characters.
+"""The checks of every request's bounds: how much text, how many lines, how deep a JSON body, which characters.
 
-Each bound is a setting (workflow/config.py) and each refusal a Vietnamese message with a stable code, so
-no ordinary request can make the service work without end.
+Each bound is a field of Settings (workflow/config.py, the one table of them) and each refusal a Vietnamese
+message with a stable code, so no ordinary request can make the service work without end.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from workflow.config import Settings
 from workflow.errors import Invalid
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The configured bounds of one process."""
-
-    body_chars: int = 200_000
-    body_paragraphs: int = 5000
-    kinh_gui_lines: int = 50
-    noi_nhan_lines: int = 150
-    line_chars: int = 500
-    json_depth: int = 32
-    page_points: float = 3370.0
-    image_pixels: int = 8_000_000
-    page_content_bytes: int = 1024 * 1024
-    request_seconds: float = 60.0
-
-
-def of(settings: Settings) -> Limits:
-    """The limits a loaded configuration sets."""
-    return Limits(
-        body_chars=settings.max_body_chars,
-        body_paragraphs=settings.max_body_paragraphs,
-        kinh_gui_lines=settings.max_kinh_gui_lines,
-        noi_nhan_lines=settings.max_noi_nhan_lines,
-        line_chars=settings.max_line_chars,
-        json_depth=settings.max_json_depth,
-        page_points=settings.max_page_points,
-        image_pixels=settings.max_image_pixels,
-        page_content_bytes=settings.max_page_content_bytes,
-        request_seconds=settings.request_seconds,
-    )
-
 
 # C0 controls other than tab, newline and carriage return (forms send CRLF), DEL, C1 controls, and
 # surrogates, which only a JSON escape such as "\ud800" can bring and no database can store as text.
@@ -77,20 +43,20 @@ def check_json(value: Any, depth_limit: int, field: str | None = None, depth: in
             check_json(item, depth_limit, field, depth + 1)
 
 
-def check_body(body: str, limits: Limits) -> None:
+def check_body(body: str, settings: Settings) -> None:
     """Refuse a body text longer than the limit, in characters or in paragraphs."""
-    if len(body) > limits.body_chars:
+    if len(body) > settings.max_body_chars:
         raise Invalid(
             "body_too_long",
-            f"Nội dung văn bản quá dài ({len(body):,} ký tự; tối đa {limits.body_chars:,}); "
+            f"Nội dung văn bản quá dài ({len(body):,} ký tự; tối đa {settings.max_body_chars:,}); "
             "hãy tách thành phụ lục hoặc tải lên tệp PDF.".replace(",", "."),
             field="body",
         )
     paragraphs = body.count("\n") + 1
-    if paragraphs > limits.body_paragraphs:
+    if paragraphs > settings.max_body_paragraphs:
         raise Invalid(
             "body_too_long",
-            f"Nội dung văn bản có quá nhiều đoạn ({paragraphs}; tối đa {limits.body_paragraphs}).",
+            f"Nội dung văn bản có quá nhiều đoạn ({paragraphs}; tối đa {settings.max_body_paragraphs}).",
             field="body",
         )
 

@@ -25,7 +25,6 @@ from signing.remote import Credential, CscClient, CscSigner
 from signing.signers import Signer, load_pkcs12, open_pkcs11
 from workflow import config as config_module
 from workflow import encryption
-from workflow import limits as limits_module
 from workflow.config import Settings
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Person
@@ -121,11 +120,6 @@ class Runtime:
         return Redis.from_url(
             self.settings.redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
         )
-
-    @functools.cached_property
-    def limits(self) -> limits_module.Limits:
-        """The bounds of every request's work."""
-        return limits_module.of(self.settings)
 
     @functools.cached_property
     def font(self) -> bytes:

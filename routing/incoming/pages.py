@@ -121,7 +121,9 @@ def incoming_page(incoming_id: str, page: str) -> Response:
     number = path_id(page)
     if not 1 <= number <= _pages(found):
         raise NotFound("page_not_found", "Không có trang này.")
-    return Response(page_images.page_png(data, number, max_pixels=runtime().limits.image_pixels), mimetype="image/png")
+    return Response(
+        page_images.page_png(data, number, max_pixels=runtime().settings.max_image_pixels), mimetype="image/png"
+    )
 
 
 @bp.get("/incoming/<incoming_id>/pdf")

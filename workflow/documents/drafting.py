@@ -18,10 +18,10 @@ from signing.errors import PdfError, SigningError
 from workflow import access, catalog
 from workflow import limits as limits_module
 from workflow.audit import audit
+from workflow.config import Settings
 from workflow.documents import render
 from workflow.documents.service import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
-from workflow.limits import Limits
 from workflow.models import Agency, Appendix, AuditEvent, Comment, Document, DocumentVersion, Person, Unit
 from workflow.runtime import Runtime
 from workflow.states import DocumentState
@@ -46,7 +46,7 @@ class DraftInput:
     replaces_id: int | None = None
 
 
-def parse_draft(data: Mapping[str, Any], *, need_body: bool, limits: Limits) -> DraftInput:
+def parse_draft(data: Mapping[str, Any], *, need_body: bool, settings: Settings) -> DraftInput:
     """Check the fields of a draft (schemas.Draft, then the agency's bounds) and return them typed, or raise
     Invalid in Vietnamese."""
     fields = schemas.parse(schemas.Draft, data)
@@ -54,9 +54,13 @@ def parse_draft(data: Mapping[str, Any], *, need_body: bool, limits: Limits) -> 
     if need_body and not (body and body.strip()):
         raise Invalid("missing_field", "Thiếu nội dung văn bản (body) hoặc tệp PDF (file).", field="body")
     if body is not None:
-        limits_module.check_body(body, limits)
-    limits_module.check_lines(fields.kinh_gui, limits.kinh_gui_lines, limits.line_chars, "kinh_gui", "Kính gửi")
-    limits_module.check_lines(fields.noi_nhan, limits.noi_nhan_lines, limits.line_chars, "noi_nhan", "Nơi nhận")
+        limits_module.check_body(body, settings)
+    limits_module.check_lines(
+        fields.kinh_gui, settings.max_kinh_gui_lines, settings.max_line_chars, "kinh_gui", "Kính gửi"
+    )
+    limits_module.check_lines(
+        fields.noi_nhan, settings.max_noi_nhan_lines, settings.max_line_chars, "noi_nhan", "Nơi nhận"
+    )
     return DraftInput(
         doc_type=fields.doc_type,
         summary=fields.summary,
@@ -76,13 +80,12 @@ def _check_pdf(rt: Runtime, data: bytes, signer_name: str | None = None) -> vali
     signer's name): never in the web process, never inside a write transaction."""
     if len(data) > rt.settings.max_upload_bytes:
         raise Invalid("file_too_large", "Tệp quá lớn.")
-    limits = rt.limits
     try:
         found = validation.inspect_isolated(
             data,
             signer_name=signer_name,
-            page_points=limits.page_points,
-            page_content_bytes=limits.page_content_bytes,
+            page_points=rt.settings.max_page_points,
+            page_content_bytes=rt.settings.max_page_content_bytes,
         )
     except PdfError as exc:
         raise Invalid(exc.code, exc.message) from exc
@@ -189,7 +192,7 @@ def _plan(
     if document_id is None:
         if not actor.has_role("specialist") and not actor.has_role("unit_head"):
             raise Forbidden("forbidden", "Chỉ chuyên viên hoặc lãnh đạo phòng được soạn văn bản.")
-        fields = parse_draft(data, need_body=not uploaded, limits=rt.limits)
+        fields = parse_draft(data, need_body=not uploaded, settings=rt.settings)
         agency = actor.unit.agency
         if fields.replaces_id is not None:
             replaced = session.scalar(select(Document).where(Document.id == fields.replaces_id, access.visible(actor)))
@@ -208,7 +211,7 @@ def _plan(
         raise Forbidden("forbidden", "Chỉ người soạn thảo được sửa văn bản.")
     merged = {k: getattr(document, k) for k in FIELDS} | {"body": document.body} | dict(data)
     merged["replaces_id"] = None  # fixed when the draft was created
-    fields = parse_draft(merged, need_body=not uploaded, limits=rt.limits)
+    fields = parse_draft(merged, need_body=not uploaded, settings=rt.settings)
     fields = dataclasses.replace(fields, replaces_id=document.replaces_id)
     return _Plan(fields, _check_signer(session, document.agency, fields.signer_id), document.agency, document)
 
@@ -291,7 +294,7 @@ def preview(rt: Runtime, actor_id: int, data: dict[str, Any]) -> bytes:
     transaction)."""
     with rt.readers() as session:
         actor = _signed_in(session, actor_id)
-        fields = parse_draft(data, need_body=True, limits=rt.limits)
+        fields = parse_draft(data, need_body=True, settings=rt.settings)
         agency = actor.unit.agency
         draft = _render_basis(agency, _check_signer(session, agency, fields.signer_id), fields)
     pdf, _ = render.render(draft)

@@ -228,7 +228,7 @@ def document_page(doc_id: str, seq: str, page: str) -> Response:
     # ?scale=2 or 3: sharp on phones' dense screens (srcset); the pixel bound still holds.
     scale = request.args.get("scale", "1")
     dpi = page_images.PREVIEW_DPI * (int(scale) if scale in ("2", "3") else 1)
-    image = page_images.page_png(data, number, max_pixels=runtime().limits.image_pixels, dpi=dpi)
+    image = page_images.page_png(data, number, max_pixels=runtime().settings.max_image_pixels, dpi=dpi)
     response = Response(image, mimetype="image/png")
     # A version never changes, so an ordinary document's page may stay a working day in this person's browser
     # (paging back and forth in the reader); a confidential one's is never kept by any cache.

@@ -105,7 +105,7 @@ def body_json() -> dict[str, Any]:
     """The JSON object body of the request, or an empty dict."""
     if not request.data:
         return {}
-    depth = runtime().limits.json_depth
+    depth = runtime().settings.max_json_depth
     try:
         data = request.get_json(silent=True)
     except RecursionError as exc:  # nested past the parser's own stack
