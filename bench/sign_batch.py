@@ -45,6 +45,7 @@ from workflow.documents import drafting, lifecycle
 from workflow.documents import service as documents
 from workflow.models import Person, SigningBatch
 from workflow.signatures import service as batches
+from workflow.web import schemas
 from wsgi import create_app
 
 PASSPHRASE = "bench"
@@ -77,18 +78,18 @@ def make_documents(rt: runtime.Runtime, count: int) -> list[int]:
         people_ids = {p.username: p.id for p in session.scalars(select(Person))}
     for i in range(count):
         body = "\n".join(BODIES * (1 + i % 3 * 2))  # one, two or three pages
-        data = {
-            "doc_type": "cong_van",
-            "summary": f"tiếp tục thực hiện công tác phòng, chống dịch (số {i + 1})",
-            "body": body,
-            "signer_id": people_ids["giamdoc"],
-            "kinh_gui": ["Các phòng, đơn vị trực thuộc Sở"],
-            "noi_nhan": ["Như trên;", "UBND tỉnh (b/c);", "Lưu: VT, VP."],
-        }
-        content = drafting.make_content(rt, people_ids["chuyenvien"], data, None)
+        draft = schemas.Draft(
+            doc_type="cong_van",
+            summary=f"tiếp tục thực hiện công tác phòng, chống dịch (số {i + 1})",
+            body=body,
+            signer_id=people_ids["giamdoc"],
+            kinh_gui=["Các phòng, đơn vị trực thuộc Sở"],
+            noi_nhan=["Như trên;", "UBND tỉnh (b/c);", "Lưu: VT, VP."],
+        )
+        content = drafting.make_content(rt, people_ids["chuyenvien"], draft, None)
         with rt.sessions() as session, session.begin():
             people = {p.username: p for p in session.scalars(select(Person))}
-            doc = drafting.create_document(session, rt, people["chuyenvien"], data, content)
+            doc = drafting.create_document(session, rt, people["chuyenvien"], draft, content)
             lifecycle.transition(session, people["chuyenvien"], doc, "submit")
             lifecycle.approve(session, rt, people["truongphong"], doc)
             ids.append(doc.id)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from signing import inspection, validation
 from signing.errors import PdfError, SigningError
 from workflow import access, catalog
-from workflow import limits as limits_module
 from workflow.audit import audit
-from workflow.config import Settings
 from workflow.documents import render
 from workflow.documents.service import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
@@ -32,7 +29,7 @@ FIELDS = ("doc_type", "summary", "urgency", "confidentiality", "signer_id", "kin
 
 @dataclass(frozen=True)
 class DraftInput:
-    """Validated fields of a draft."""
+    """A draft's fields as the document keeps them (recipients one a line), from a request parsed once."""
 
     doc_type: str
     summary: str
@@ -45,34 +42,38 @@ class DraftInput:
     body: str | None
     replaces_id: int | None = None
 
+    @classmethod
+    def of(cls, draft: schemas.Draft) -> DraftInput:
+        """A new draft's fields."""
+        return cls(
+            doc_type=draft.doc_type,
+            summary=draft.summary,
+            urgency=draft.urgency,
+            confidentiality=draft.confidentiality,
+            signer_id=draft.signer_id,
+            kinh_gui="\n".join(draft.kinh_gui),
+            noi_nhan="\n".join(draft.noi_nhan),
+            due_date=draft.due_date,
+            body=draft.body,
+            replaces_id=draft.replaces_id,
+        )
 
-def parse_draft(data: Mapping[str, Any], *, need_body: bool, settings: Settings) -> DraftInput:
-    """Check the fields of a draft (schemas.Draft, then the agency's bounds) and return them typed, or raise
-    Invalid in Vietnamese."""
-    fields = schemas.parse(schemas.Draft, data)
-    body = fields.body
-    if need_body and not (body and body.strip()):
+    @classmethod
+    def revised(cls, document: Document, change: schemas.DraftChange) -> DraftInput:
+        """A draft's fields after a change: what the change gives, the rest as the document has them."""
+        given = {name: value for name, value in change if value is not None}
+        if "due_date" in change.model_fields_set:
+            given["due_date"] = change.due_date  # null clears it
+        for name in ("kinh_gui", "noi_nhan"):
+            if name in given:
+                given[name] = "\n".join(given[name])
+        kept = {name: getattr(document, name) for name in (*FIELDS, "body")}
+        return cls(**(kept | given), replaces_id=document.replaces_id)  # replaces_id: fixed at creation
+
+
+def _require_body(fields: DraftInput, uploaded: bool) -> None:
+    if not uploaded and not (fields.body and fields.body.strip()):
         raise Invalid("missing_field", "Thiếu nội dung văn bản (body) hoặc tệp PDF (file).", field="body")
-    if body is not None:
-        limits_module.check_body(body, settings)
-    limits_module.check_lines(
-        fields.kinh_gui, settings.max_kinh_gui_lines, settings.max_line_chars, "kinh_gui", "Kính gửi"
-    )
-    limits_module.check_lines(
-        fields.noi_nhan, settings.max_noi_nhan_lines, settings.max_line_chars, "noi_nhan", "Nơi nhận"
-    )
-    return DraftInput(
-        doc_type=fields.doc_type,
-        summary=fields.summary,
-        urgency=fields.urgency,
-        confidentiality=fields.confidentiality,
-        signer_id=fields.signer_id,
-        kinh_gui="\n".join(fields.kinh_gui),
-        noi_nhan="\n".join(fields.noi_nhan),
-        due_date=fields.due_date,
-        body=body,
-        replaces_id=fields.replaces_id,
-    )
 
 
 def _check_pdf(rt: Runtime, data: bytes, signer_name: str | None = None) -> validation.Inspected:
@@ -186,13 +187,20 @@ class _Plan:
 
 
 def _plan(
-    session: Session, rt: Runtime, actor: Person, data: dict[str, Any], *, uploaded: bool, document_id: int | None
+    session: Session,
+    actor: Person,
+    draft: schemas.Draft | schemas.DraftChange,
+    *,
+    uploaded: bool,
+    document_id: int | None,
 ) -> _Plan:
     """Check a new draft's (or a revision's) fields, signer and replaced document; change nothing."""
     if document_id is None:
+        assert isinstance(draft, schemas.Draft), "a new draft gives all its fields"
         if not actor.has_role("specialist") and not actor.has_role("unit_head"):
             raise Forbidden("forbidden", "Chỉ chuyên viên hoặc lãnh đạo phòng được soạn văn bản.")
-        fields = parse_draft(data, need_body=not uploaded, settings=rt.settings)
+        fields = DraftInput.of(draft)
+        _require_body(fields, uploaded)
         agency = actor.unit.agency
         if fields.replaces_id is not None:
             replaced = session.scalar(select(Document).where(Document.id == fields.replaces_id, access.visible(actor)))
@@ -204,15 +212,14 @@ def _plan(
                     field="replaces_id",
                 )
         return _Plan(fields, _check_signer(session, agency, fields.signer_id), agency, None)
+    assert isinstance(draft, schemas.DraftChange), "a revision gives the fields that change"
     document = get_document(session, actor, document_id)
     if document.state != DocumentState.DRAFTING:
         raise Conflict("invalid_state", "Chỉ sửa được văn bản đang soạn thảo.", state=document.state)
     if actor.id != document.drafter_id:
         raise Forbidden("forbidden", "Chỉ người soạn thảo được sửa văn bản.")
-    merged = {k: getattr(document, k) for k in FIELDS} | {"body": document.body} | dict(data)
-    merged["replaces_id"] = None  # fixed when the draft was created
-    fields = parse_draft(merged, need_body=not uploaded, settings=rt.settings)
-    fields = dataclasses.replace(fields, replaces_id=document.replaces_id)
+    fields = DraftInput.revised(document, draft)
+    _require_body(fields, uploaded)
     return _Plan(fields, _check_signer(session, document.agency, fields.signer_id), document.agency, document)
 
 
@@ -225,13 +232,18 @@ def _signed_in(session: Session, actor_id: int) -> Person:
 
 
 def make_content(
-    rt: Runtime, actor_id: int, data: dict[str, Any], pdf: bytes | None, document_id: int | None = None
+    rt: Runtime,
+    actor_id: int,
+    draft: schemas.Draft | schemas.DraftChange,
+    pdf: bytes | None,
+    document_id: int | None = None,
 ) -> Content:
     """Render a draft's fields, or inspect its uploaded PDF, reading a snapshot and writing nothing: the slow
-    part of saving a draft, done before the short transaction that stores it (SQLite has one writer)."""
+    part of saving a draft, done before the short transaction that stores it (SQLite has one writer). A new
+    draft gives a Draft, a revision of draft `document_id` a DraftChange."""
     with rt.readers() as session:
         actor = _signed_in(session, actor_id)
-        plan = _plan(session, rt, actor, data, uploaded=pdf is not None, document_id=document_id)
+        plan = _plan(session, actor, draft, uploaded=pdf is not None, document_id=document_id)
         basis = plan.basis(uploaded=pdf is not None)
     if pdf is not None:
         assert isinstance(basis, str)
@@ -254,9 +266,9 @@ def _store_content(session: Session, rt: Runtime, actor: Person, plan: _Plan, co
     return store_version(session, rt, plan.document, content.pdf, content.kind, actor, content.layout, stored=True)
 
 
-def create_document(session: Session, rt: Runtime, actor: Person, data: dict[str, Any], content: Content) -> Document:
+def create_document(session: Session, rt: Runtime, actor: Person, draft: schemas.Draft, content: Content) -> Document:
     """Create a draft from its fields and its content (made by make_content before the transaction)."""
-    plan = _plan(session, rt, actor, data, uploaded=content.kind == "uploaded", document_id=None)
+    plan = _plan(session, actor, draft, uploaded=content.kind == "uploaded", document_id=None)
     document = _document_from(
         plan.agency,
         plan.fields,
@@ -289,26 +301,27 @@ def _document_from(agency: Agency, fields: DraftInput, **more: Any) -> Document:
     )
 
 
-def preview(rt: Runtime, actor_id: int, data: dict[str, Any]) -> bytes:
+def preview(rt: Runtime, actor_id: int, draft: schemas.Draft) -> bytes:
     """The PDF a draft's fields and body would render to, without storing anything (and outside any
     transaction)."""
     with rt.readers() as session:
         actor = _signed_in(session, actor_id)
-        fields = parse_draft(data, need_body=True, settings=rt.settings)
+        fields = DraftInput.of(draft)
+        _require_body(fields, uploaded=False)
         agency = actor.unit.agency
-        draft = _render_basis(agency, _check_signer(session, agency, fields.signer_id), fields)
-    pdf, _ = render.render(draft)
+        basis = _render_basis(agency, _check_signer(session, agency, fields.signer_id), fields)
+    pdf, _ = render.render(basis)
     return pdf
 
 
 def add_version(
-    session: Session, rt: Runtime, actor: Person, document_id: int, data: dict[str, Any], content: Content
+    session: Session, rt: Runtime, actor: Person, document_id: int, change: schemas.DraftChange, content: Content
 ) -> DocumentVersion:
     """Store a new draft version (new PDF, or fields/body re-rendered by make_content); only while drafting."""
-    plan = _plan(session, rt, actor, data, uploaded=content.kind == "uploaded", document_id=document_id)
+    plan = _plan(session, actor, change, uploaded=content.kind == "uploaded", document_id=document_id)
     document = plan.document
     assert document is not None
-    if data:
+    if change.model_fields_set:
         for name in FIELDS:
             setattr(document, name, getattr(plan.fields, name))
         document.body = plan.fields.body

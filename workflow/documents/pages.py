@@ -26,6 +26,7 @@ from workflow.errors import DomainError, Invalid, NotFound, Unauthenticated
 from workflow.models import Document, Person
 from workflow.signals import document_panels
 from workflow.states import ACTIONS, NEEDS_REASON, STATE_LABELS, DocumentState
+from workflow.web import schemas
 from workflow.web.context import commit, db, inline_pdf, path_id, runtime
 from workflow.web.pages import (
     actor,
@@ -111,9 +112,10 @@ def new_document() -> BaseResponse | str:
         if pdf is None and not str(data.get("body", "")).strip():
             data.pop("body", None)
         try:
+            draft = schemas.parse(schemas.Draft, data, runtime().settings)
             # Rendered or inspected first; the write transaction only stores the result.
-            content = drafting.make_content(runtime(), person_id, data, pdf)
-            document = drafting.create_document(db(), runtime(), actor(), data, content)
+            content = drafting.make_content(runtime(), person_id, draft, pdf)
+            document = drafting.create_document(db(), runtime(), actor(), draft, content)
         except DomainError as exc:
             db().rollback()
             flash(said(exc), "error")
@@ -138,7 +140,8 @@ def preview() -> Response:
     """The draft as it would be rendered, opened in a new tab before it is created."""
     person_id = my_id()
     assert person_id is not None
-    return inline_pdf(drafting.preview(runtime(), person_id, _draft_form()), "xem-truoc.pdf")
+    draft = schemas.parse(schemas.Draft, _draft_form(), runtime().settings)
+    return inline_pdf(drafting.preview(runtime(), person_id, draft), "xem-truoc.pdf")
 
 
 # The everyday steps first; returning, withdrawing and recalling after them, never where a hurried click lands.
@@ -323,8 +326,9 @@ def document_version(doc_id: str) -> BaseResponse:
         data.pop("body", None)
     person_id = my_id()
     assert person_id is not None
-    content = drafting.make_content(runtime(), person_id, data, pdf, path_id(doc_id))
-    version = drafting.add_version(db(), runtime(), actor(), path_id(doc_id), data, content)
+    change = schemas.parse(schemas.DraftChange, data, runtime().settings)
+    content = drafting.make_content(runtime(), person_id, change, pdf, path_id(doc_id))
+    version = drafting.add_version(db(), runtime(), actor(), path_id(doc_id), change, content)
     commit()
     if request.form.get("then") == "submit":  # "Lưu và trình"
         actions.act(db(), runtime(), actor(), path_id(doc_id), "submit", None)

@@ -42,10 +42,9 @@ def create_document(body: schemas.Draft) -> Answered:
     the file)."""
     actor_id = person_id()
     pdf = uploaded("Thiếu tệp PDF (trường 'file').") if request.mimetype == "multipart/form-data" else None
-    data = body.model_dump(exclude_none=True)
     # Rendered or inspected first; the write transaction only stores the result.
-    content = drafting.make_content(runtime(), actor_id, data, pdf)
-    document = drafting.create_document(db(), runtime(), person(), data, content)
+    content = drafting.make_content(runtime(), actor_id, body, pdf)
+    document = drafting.create_document(db(), runtime(), person(), body, content)
     commit()
     return ok(answers.DocumentOut.of(document), 201)
 
@@ -74,9 +73,8 @@ def add_version(doc_id: str, body: schemas.DraftChange) -> Answered:
     actor_id = person_id()
     upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
     pdf = upload.read() if upload else None
-    data = body.model_dump(exclude_none=True)
-    content = drafting.make_content(runtime(), actor_id, data, pdf, path_id(doc_id))
-    version = drafting.add_version(db(), runtime(), person(), path_id(doc_id), data, content)
+    content = drafting.make_content(runtime(), actor_id, body, pdf, path_id(doc_id))
+    version = drafting.add_version(db(), runtime(), person(), path_id(doc_id), body, content)
     commit()
     return ok(answers.VersionOut.of(version), 201)
 

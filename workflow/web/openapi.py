@@ -64,12 +64,13 @@ def described(
         def run(**kwargs: Any) -> Any:
             try:
                 if query is not None:
-                    kwargs["query"] = schemas.parse(query, request.args.to_dict())
+                    kwargs["query"] = schemas.parse(query, request.args.to_dict(), web.runtime().settings)
                 multipart = request.mimetype == "multipart/form-data"
                 if multipart and file_missing is not None and "file" not in request.files:
                     raise Invalid("missing_file", file_missing, field="file")
                 if body is not None:
-                    kwargs["body"] = schemas.parse(body, request.form.to_dict() if multipart else web.body_json())
+                    data = request.form.to_dict() if multipart else web.body_json()
+                    kwargs["body"] = schemas.parse(body, data, web.runtime().settings)
             except Invalid:
                 if not public:
                     web.person_id()  # who asks comes first: without a valid token the answer is 401, not 400

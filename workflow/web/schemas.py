@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -19,11 +19,14 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from workflow import catalog
+from workflow import catalog, limits
+from workflow.config import Settings
 from workflow.errors import Invalid
 from workflow.states import STATE_LABELS
 
@@ -73,6 +76,8 @@ def _stripped(value: Any) -> Any:
 Lines = Annotated[list[str], BeforeValidator(_lines)]
 # A text that must be given: null and blanks around it count as nothing.
 Text = Annotated[str, BeforeValidator(_stripped)]
+# A text that may be left out (null), but not given as blanks.
+OptionalText = Annotated[str | None, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
 OptionalDate = Annotated[dt.date | None, BeforeValidator(empty_is_none)]
 Id = Annotated[int, Field(gt=0, lt=10**12)]
 OptionalId = Annotated[Id | None, BeforeValidator(empty_is_none)]
@@ -150,12 +155,43 @@ def invalid(model: type[BaseModel], exc: ValidationError) -> Invalid:
     return Invalid(code, message[:1].upper() + message[1:], field=name or None)
 
 
-def parse(model: type[M], data: Mapping[str, Any]) -> M:
-    """A request's fields as `model`, or Invalid (400) naming the first wrong field in Vietnamese."""
+DEFAULTS = Settings()
+
+
+def parse(model: type[M], data: Mapping[str, Any], settings: Settings = DEFAULTS) -> M:
+    """A request's fields as `model`, checked against the bounds `settings` sets, or Invalid (400) naming the
+    first wrong field in Vietnamese."""
     try:
-        return model.model_validate(dict(data))
+        return model.model_validate(dict(data), context={"settings": settings})
     except ValidationError as exc:
         raise invalid(model, exc) from None
+
+
+def _settings(info: ValidationInfo) -> Settings:
+    context = info.context if isinstance(info.context, dict) else {}
+    found = context.get("settings")
+    return found if isinstance(found, Settings) else DEFAULTS
+
+
+class Bounded(Request):
+    """A draft's text and recipients, within the bounds of the agency's settings (refused with their own codes)."""
+
+    body: str | None = None
+    kinh_gui: list[str] | None = None
+    noi_nhan: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _within_bounds(self, info: ValidationInfo) -> Self:
+        settings = _settings(info)
+        if self.body is not None:
+            limits.check_body(self.body, settings)
+        for lines, most, field, label in (
+            (self.kinh_gui, settings.max_kinh_gui_lines, "kinh_gui", "Kính gửi"),
+            (self.noi_nhan, settings.max_noi_nhan_lines, "noi_nhan", "Nơi nhận"),
+        ):
+            if lines is not None:
+                limits.check_lines(lines, most, settings.max_line_chars, field, label)
+        return self
 
 
 # --- requests -------------------------------------------------------------------------------------------
@@ -169,8 +205,8 @@ class Login(Request):
     code: str = Field("", max_length=20, title="mã xác thực")
 
 
-class Draft(Request):
-    """A draft's fields (a new document: all of them; a new version: only those that change)."""
+class Draft(Bounded):
+    """A new draft's fields: all of them (the body may be left out when a PDF is uploaded)."""
 
     doc_type: DocType = coded("invalid_doc_type", title="loại văn bản")
     summary: Text = Field(min_length=1, max_length=1000, title="trích yếu")
@@ -188,11 +224,12 @@ class Draft(Request):
     )
 
 
-class DraftChange(Request):
-    """A new version of a draft: the fields that change (the others stay as they are)."""
+class DraftChange(Bounded):
+    """A new version of a draft: the fields that change. A field left out, or null, stays as it is; a null
+    due date clears it (the only field a draft may be without)."""
 
     doc_type: DocType | None = coded("invalid_doc_type", default=None, title="loại văn bản")
-    summary: Text | None = Field(None, min_length=1, max_length=1000, title="trích yếu")
+    summary: OptionalText = Field(None, min_length=1, max_length=1000, title="trích yếu")
     body: str | None = Field(None, title="nội dung")
     urgency: Urgency | None = Field(None, title="độ khẩn")
     confidentiality: Confidentiality | None = Field(None, title="độ mật")
