@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from workflow.documents import schemas
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -45,7 +47,6 @@ from workflow.documents import drafting, lifecycle
 from workflow.documents import service as documents
 from workflow.models import Person, SigningBatch
 from workflow.signatures import service as batches
-from workflow.web import schemas
 from wsgi import create_app
 
 PASSPHRASE = "bench"

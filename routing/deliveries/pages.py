@@ -12,9 +12,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from routing import schemas as routing_schemas
 from routing.deliveries import board as dispatch_board
-from routing.deliveries import certificate, statuses
+from routing.deliveries import certificate, schemas, statuses
 from routing.deliveries import service as services
 from routing.recipients import addressing
 from routing.recipients.pages import chosen_target
@@ -22,7 +21,6 @@ from routing.states import Transport
 from workflow.models import Document, Person
 from workflow.signals import Note
 from workflow.states import DocumentState
-from workflow.web import schemas
 from workflow.web.context import commit, db, inline_pdf, path_id, runtime
 from workflow.web.pages import (
     PAGE_BLUEPRINTS,
@@ -35,6 +33,7 @@ from workflow.web.pages import (
     signed_in,
     typed_date,
 )
+from workflow.web.schemas import parse
 
 bp = blueprint("deliveries", __name__, template_folder="../templates")
 
@@ -70,8 +69,8 @@ def delivery_target(delivery_id: str) -> BaseResponse:
 def board() -> str:
     """The clerk's dispatch board: every recipient of recent documents, coloured when it needs attention."""
     person = actor()
-    form = schemas.parse(
-        routing_schemas.BoardQuery,
+    form = parse(
+        schemas.BoardQuery,
         {
             "show": request.args.get("show") or "all",
             "q": request.args.get("q"),

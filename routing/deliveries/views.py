@@ -6,8 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, Response
 
-from routing import schemas
-from routing.deliveries import answers, board, certificate
+from routing.deliveries import answers, board, certificate, schemas
 from routing.deliveries import service as services
 from workflow.paging import Page
 from workflow.web.context import Answered, commit, db, ok, path_id, person, runtime

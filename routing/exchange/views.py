@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from routing import schemas
 from routing.deliveries import service as services
-from routing.exchange import answers, directory, outbound
+from routing.exchange import answers, directory, outbound, schemas
 from workflow.documents.service import get_document
 from workflow.web.context import Answered, commit, db, ok, path_id, person, person_id, runtime
 from workflow.web.openapi import XML, described

@@ -8,8 +8,8 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from routing import schemas as routing_schemas
 from routing.exchange import inbound
+from routing.incoming import schemas
 from routing.incoming import service as incoming
 from routing.models import IncomingDocument
 from signing import inspection
@@ -17,7 +17,6 @@ from signing.errors import PdfError
 from workflow.directory.service import units_of
 from workflow.documents import page_images
 from workflow.errors import NotFound
-from workflow.web import schemas
 from workflow.web.context import commit, db, inline_pdf, path_id, runtime
 from workflow.web.pages import (
     actor,
@@ -28,6 +27,7 @@ from workflow.web.pages import (
     signed_in,
     typed_date,
 )
+from workflow.web.schemas import parse
 
 bp = blueprint("incoming", __name__, template_folder="../templates")
 
@@ -143,7 +143,7 @@ def incoming_act(incoming_id: str, action: str) -> BaseResponse:
         data["lead_unit_id"] = request.form.get("lead_unit_id") or None
         data["supporting_unit_ids"] = request.form.getlist("supporting_unit_ids")
         data["deadline"] = typed_date(request.form.get("deadline")) or None
-    step = schemas.parse(routing_schemas.IncomingStep, data)
+    step = parse(schemas.IncomingStep, data)
     found = incoming.act(db(), runtime(), actor(), path_id(incoming_id), action, step)
     commit()
     flash(_("Đã cập nhật: %(status)s.", status=_(incoming.STATE_LABELS[found.state])), "ok")

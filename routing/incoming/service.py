@@ -19,8 +19,8 @@ from routing.deliveries.statuses import INCOMING_GONE as GONE
 from routing.deliveries.statuses import INCOMING_LABELS as STATE_LABELS
 from routing.exchange import outbound
 from routing.exchange.arrival import add_event
+from routing.incoming.schemas import IncomingStep
 from routing.models import IncomingDocument, IncomingEvent
-from routing.schemas import IncomingStep
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.issuance.registers import take_number
 from workflow.models import Person, Register, Unit

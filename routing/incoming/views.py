@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from routing import schemas
 from routing.exchange import edxml, inbound
-from routing.incoming import answers
+from routing.incoming import answers, schemas
 from routing.incoming import service as incoming
 from workflow.errors import Invalid
 from workflow.paging import Page

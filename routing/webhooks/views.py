@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from routing import schemas
-from routing.webhooks import answers
+from routing.webhooks import answers, schemas
 from routing.webhooks import service as webhooks
 from workflow.web.context import Answered, commit, db, ok, path_id, person
 from workflow.web.openapi import described

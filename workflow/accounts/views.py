@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from workflow.accounts import answers
+from workflow.accounts import answers, schemas
 from workflow.accounts import service as auth
-from workflow.web import schemas
 from workflow.web.answers import PersonOut, moment
 from workflow.web.context import Answered, commit, db, failures_counted, ok, path_id, person, runtime
 from workflow.web.openapi import described

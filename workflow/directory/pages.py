@@ -16,13 +16,14 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from workflow import catalog
+from workflow.directory import schemas
 from workflow.directory import service as directory
 from workflow.errors import Forbidden, NotFound
 from workflow.issuance import registers
 from workflow.models import Person
-from workflow.web import schemas
 from workflow.web.context import commit, db, path_id, runtime
 from workflow.web.pages import actor, blueprint, signed_in
+from workflow.web.schemas import parse
 
 bp = blueprint("directory", __name__)
 
@@ -132,7 +133,7 @@ def admin_register(register_id: str) -> BaseResponse:
 def admin_seal() -> BaseResponse:
     """Upload the agency's seal image."""
     upload = request.files.get("file")
-    diameter = schemas.parse(schemas.SealQuery, request.form.to_dict())
+    diameter = parse(schemas.SealQuery, request.form.to_dict())
     directory.set_seal_image(db(), runtime(), _admin_only(), upload.read() if upload else b"", diameter.diameter_mm)
     commit()
     flash(_("Đã cập nhật ảnh con dấu."), "ok")

@@ -7,10 +7,9 @@ import io
 from flask import Blueprint, Response, send_file
 
 from workflow import catalog
-from workflow.directory import answers
+from workflow.directory import answers, schemas
 from workflow.directory import service as directory
 from workflow.errors import NotFound
-from workflow.web import schemas
 from workflow.web.answers import PersonOut, UnitRef
 from workflow.web.context import Answered, commit, db, ok, path_id, person, runtime, uploaded
 from workflow.web.openapi import PNG, described

@@ -16,13 +16,12 @@ from signing import inspection, validation
 from signing.errors import PdfError, SigningError
 from workflow import access, catalog
 from workflow.audit import audit
-from workflow.documents import render
+from workflow.documents import render, schemas
 from workflow.documents.service import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from workflow.models import Agency, Appendix, AuditEvent, Comment, Document, DocumentVersion, Person, Unit
 from workflow.runtime import Runtime
 from workflow.states import DocumentState
-from workflow.web import schemas
 
 FIELDS = ("doc_type", "summary", "urgency", "confidentiality", "signer_id", "kinh_gui", "noi_nhan", "due_date")
 

@@ -20,13 +20,12 @@ from signing import inspection
 from workflow import access
 from workflow.accounts import service as auth
 from workflow.directory import service as directory
-from workflow.documents import actions, drafting, lifecycle, page_images, search
+from workflow.documents import actions, drafting, lifecycle, page_images, schemas, search
 from workflow.documents import service as documents
 from workflow.errors import DomainError, Invalid, NotFound, Unauthenticated
 from workflow.models import Document, Person
 from workflow.signals import document_panels
 from workflow.states import ACTIONS, NEEDS_REASON, STATE_LABELS, DocumentState
-from workflow.web import schemas
 from workflow.web.context import commit, db, inline_pdf, path_id, runtime
 from workflow.web.pages import (
     actor,
@@ -41,6 +40,7 @@ from workflow.web.pages import (
     signed_in,
     typed_date,
 )
+from workflow.web.schemas import parse
 
 bp = blueprint("documents", __name__)
 
@@ -112,7 +112,7 @@ def new_document() -> BaseResponse | str:
         if pdf is None and not str(data.get("body", "")).strip():
             data.pop("body", None)
         try:
-            draft = schemas.parse(schemas.Draft, data, runtime().settings)
+            draft = parse(schemas.Draft, data, runtime().settings)
             # Rendered or inspected first; the write transaction only stores the result.
             content = drafting.make_content(runtime(), person_id, draft, pdf)
             document = drafting.create_document(db(), runtime(), actor(), draft, content)
@@ -140,7 +140,7 @@ def preview() -> Response:
     """The draft as it would be rendered, opened in a new tab before it is created."""
     person_id = my_id()
     assert person_id is not None
-    draft = schemas.parse(schemas.Draft, _draft_form(), runtime().settings)
+    draft = parse(schemas.Draft, _draft_form(), runtime().settings)
     return inline_pdf(drafting.preview(runtime(), person_id, draft), "xem-truoc.pdf")
 
 
@@ -326,7 +326,7 @@ def document_version(doc_id: str) -> BaseResponse:
         data.pop("body", None)
     person_id = my_id()
     assert person_id is not None
-    change = schemas.parse(schemas.DraftChange, data, runtime().settings)
+    change = parse(schemas.DraftChange, data, runtime().settings)
     content = drafting.make_content(runtime(), person_id, change, pdf, path_id(doc_id))
     version = drafting.add_version(db(), runtime(), actor(), path_id(doc_id), change, content)
     commit()

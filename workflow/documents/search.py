@@ -18,10 +18,11 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from workflow import access, catalog
+from workflow.documents import schemas
 from workflow.documents.service import visible_page
 from workflow.models import Document, Person
 from workflow.paging import DOCUMENT_LOADS, FIRST_PAGE, Page, paged
-from workflow.web import schemas
+from workflow.web.schemas import parse
 
 
 def fold(text: str) -> str:
@@ -59,7 +60,7 @@ NO_FILTERS = Filters()
 
 def filters_of(args: Mapping[str, str]) -> Filters:
     """The filters a request asks for (?type=&unit=&state=&from=&to=), checked by schemas.DocumentQuery."""
-    query = schemas.parse(schemas.DocumentQuery, args)
+    query = parse(schemas.DocumentQuery, args)
     return filters_from(query)
 
 

@@ -9,12 +9,11 @@ from flask import Blueprint, Response, request, send_file
 
 from signing import validation
 from workflow import access
-from workflow.documents import actions, answers, drafting, search
+from workflow.documents import actions, answers, drafting, schemas, search
 from workflow.documents import service as documents
 from workflow.errors import Invalid, NotFound
 from workflow.paging import Page
 from workflow.states import ACTIONS
-from workflow.web import schemas
 from workflow.web.answers import Done, moment
 from workflow.web.context import (
     Answered,

@@ -6,8 +6,7 @@ import io
 
 from flask import Blueprint, Response, send_file
 
-from workflow.issuance import answers, registers
-from workflow.web import schemas
+from workflow.issuance import answers, registers, schemas
 from workflow.web.context import Answered, db, ok, path_id, person, runtime
 from workflow.web.openapi import PDF, described
 

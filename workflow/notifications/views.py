@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from workflow.notifications import answers
+from workflow.notifications import answers, schemas
 from workflow.notifications import service as notifications
-from workflow.web import schemas
 from workflow.web.context import Answered, commit, db, ok, path_id, person
 from workflow.web.openapi import described
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from workflow.accounts.schemas import Proof
 from workflow.documents.answers import DocumentOut
 from workflow.errors import Invalid
-from workflow.signatures import answers
+from workflow.signatures import answers, schemas
 from workflow.signatures import service as batches
-from workflow.web import schemas
 from workflow.web.answers import PersonOut
 from workflow.web.context import Answered, commit, db, ok, path_id, person, reauthenticated, runtime
 from workflow.web.openapi import described
@@ -47,8 +47,8 @@ def get_batch(batch_id: str) -> Answered:
 
 
 @bp.post("/signing-batches/<batch_id>/confirm")
-@described(body=schemas.Proof, answers={202: answers.BatchOut})
-def confirm_batch(batch_id: str, body: schemas.Proof) -> Answered:
+@described(body=Proof, answers={202: answers.BatchOut})
+def confirm_batch(batch_id: str, body: Proof) -> Answered:
     """The leader confirms the whole batch once, with their password (or TOTP code) again; signing runs in
     the background."""
     proof = reauthenticated(person(), body.password, body.code)

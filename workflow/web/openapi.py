@@ -1,5 +1,5 @@
-"""The API described by its own code: each endpoint declares its request and answer models (workflow/schemas.py,
-routing/schemas.py) with @described, which checks the request against them; /api/v1/openapi.json is generated
+"""The API described by its own code: each endpoint declares its request and answer models (each feature's
+schemas.py and answers.py) with @described, which checks the request against them; /api/v1/openapi.json is generated
 from the same declarations, so the description cannot drift from the code."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""What each request of the JSON API (/api/v1) may carry, as pydantic models, and the one translation of their
-errors into ours; workflow/answers.py holds what each answer holds, and workflow/openapi.py describes the API
-from both and checks requests against them.
+"""What every request model shares: the base class, the field types, parsing with the agency's bounds, and the
+one translation of pydantic's errors into ours. Each feature's schemas.py holds its own requests (and its
+answers.py its answers); workflow/web/openapi.py describes the API from both and checks requests against them.
 
 Why pydantic v2: the models are plain typed classes the views and services use directly (no second set of
 objects to keep in step, as marshmallow's dicts would be), one error list to translate into our Vietnamese
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -19,13 +19,11 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
     WithJsonSchema,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from workflow import catalog, limits
+from workflow import catalog
 from workflow.config import Settings
 from workflow.errors import Invalid
 from workflow.states import STATE_LABELS
@@ -167,116 +165,7 @@ def parse(model: type[M], data: Mapping[str, Any], settings: Settings = DEFAULTS
         raise invalid(model, exc) from None
 
 
-def _settings(info: ValidationInfo) -> Settings:
-    context = info.context if isinstance(info.context, dict) else {}
-    found = context.get("settings")
-    return found if isinstance(found, Settings) else DEFAULTS
-
-
-class Bounded(Request):
-    """A draft's text and recipients, within the bounds of the agency's settings (refused with their own codes)."""
-
-    body: str | None = None
-    kinh_gui: list[str] | None = None
-    noi_nhan: list[str] | None = None
-
-    @model_validator(mode="after")
-    def _within_bounds(self, info: ValidationInfo) -> Self:
-        settings = _settings(info)
-        if self.body is not None:
-            limits.check_body(self.body, settings)
-        for lines, most, field, label in (
-            (self.kinh_gui, settings.max_kinh_gui_lines, "kinh_gui", "Kính gửi"),
-            (self.noi_nhan, settings.max_noi_nhan_lines, "noi_nhan", "Nơi nhận"),
-        ):
-            if lines is not None:
-                limits.check_lines(lines, most, settings.max_line_chars, field, label)
-        return self
-
-
-# --- requests -------------------------------------------------------------------------------------------
-
-
-class Login(Request):
-    """Sign-in: a username and password, and the TOTP code of someone who turned it on."""
-
-    username: str = Field(min_length=1, max_length=200, title="tên đăng nhập")
-    password: str = Field(min_length=1, max_length=1000, title="mật khẩu")
-    code: str = Field("", max_length=20, title="mã xác thực")
-
-
-class Draft(Bounded):
-    """A new draft's fields: all of them (the body may be left out when a PDF is uploaded)."""
-
-    doc_type: DocType = coded("invalid_doc_type", title="loại văn bản")
-    summary: Text = Field(min_length=1, max_length=1000, title="trích yếu")
-    body: str | None = Field(None, title="nội dung", description="Nội dung để hệ thống dàn trang theo Nghị định 30")
-    urgency: Annotated[Urgency, BeforeValidator(lambda v: v or "thuong")] = Field("thuong", title="độ khẩn")
-    confidentiality: Annotated[Confidentiality, BeforeValidator(lambda v: v or "thuong")] = Field(
-        "thuong", title="độ mật"
-    )
-    signer_id: Id = Field(title="người ký")
-    kinh_gui: Lines = Field(default_factory=list, title="Kính gửi")
-    noi_nhan: Lines = Field(default_factory=list, title="Nơi nhận")
-    due_date: OptionalDate = Field(None, title="hạn xử lý")
-    replaces_id: Annotated[int | None, Field(gt=0, lt=10**12)] = coded(
-        "invalid_replaces", default=None, title="văn bản được thay thế", strict=True
-    )
-
-
-class DraftChange(Bounded):
-    """A new version of a draft: the fields that change. A field left out, or null, stays as it is; a null
-    due date clears it (the only field a draft may be without)."""
-
-    doc_type: DocType | None = coded("invalid_doc_type", default=None, title="loại văn bản")
-    summary: OptionalText = Field(None, min_length=1, max_length=1000, title="trích yếu")
-    body: str | None = Field(None, title="nội dung")
-    urgency: Urgency | None = Field(None, title="độ khẩn")
-    confidentiality: Confidentiality | None = Field(None, title="độ mật")
-    signer_id: OptionalId = Field(None, title="người ký")
-    kinh_gui: Lines | None = Field(None, title="Kính gửi")
-    noi_nhan: Lines | None = Field(None, title="Nơi nhận")
-    due_date: OptionalDate = Field(None, title="hạn xử lý")
-
-
-class Reason(Request):
-    """An action that may carry a reason (returning a draft, recalling, refusing)."""
-
-    reason: str | None = Field(None, max_length=2000, title="lý do")
-
-
-class ActionIn(Reason):
-    """A lifecycle action: a reason where it needs one; signing needs the password (or one-time code) again."""
-
-    password: str = Field("", max_length=1000, title="mật khẩu")
-    code: str = Field("", max_length=20, title="mã xác thực")
-
-
-class CommentIn(Request):
-    """A comment on a document."""
-
-    body: str = Field("", max_length=10_000, title="nội dung góp ý")
-
-
-class NewBatch(Request):
-    """A signing batch: the leader (the one asking, for a leader) and which of the waiting documents."""
-
-    leader_id: OptionalId = Field(None, title="lãnh đạo ký")
-    document_ids: list[Id] | None = Field(None, max_length=1000, title="danh sách văn bản")
-
-
-class Proof(Request):
-    """The password, or the one-time code, given again to confirm."""
-
-    password: str = Field("", max_length=1000, title="mật khẩu")
-    code: str = Field("", max_length=20, title="mã xác thực")
-
-
-class SignerIn(Request):
-    """Where a leader's key lives."""
-
-    kind: str | None = Field(None, title="loại khóa", description="pkcs12, pkcs11 hoặc csc")
-    ref: str | None = Field(None, max_length=500, title="nhãn khóa hoặc mã chứng thư")
+# --- what every list's query carries ---------------------------------------------------------------------
 
 
 class PageQuery(Request):
@@ -286,52 +175,3 @@ class PageQuery(Request):
         "invalid_limit", default=20, ge=1, le=200, title="số dòng mỗi trang"
     )
     before: OptionalId = coded("invalid_before", default=None, title="vị trí trang")
-
-
-class DocumentQuery(PageQuery):
-    """Documents found by words and filters."""
-
-    q: str = Field("", max_length=500, title="từ khóa")
-    type: Annotated[DocType | None, BeforeValidator(empty_is_none)] = coded(
-        "invalid_doc_type", default=None, title="loại văn bản"
-    )
-    unit: OptionalId = coded("invalid_unit", default=None, title="đơn vị")
-    state: Annotated[DocumentState | None, BeforeValidator(empty_is_none)] = coded(
-        "invalid_state", default=None, title="trạng thái"
-    )
-    from_: OptionalDate = Field(None, alias="from", title="từ ngày")
-    to: OptionalDate = Field(None, title="đến ngày")
-
-
-class VersionQuery(Request):
-    """Which version of the PDF (the current one when absent)."""
-
-    version: OptionalId = Field(None, title="phiên bản")
-
-
-class LeaderQuery(Request):
-    """Whose signing book (the one asking, for a leader)."""
-
-    leader_id: OptionalId = Field(None, title="lãnh đạo")
-
-
-class YearQuery(Request):
-    """Which year of a register (this year when absent)."""
-
-    year: Annotated[int | None, BeforeValidator(empty_is_none)] = coded(
-        "invalid_year", default=None, gt=1900, lt=3000, title="năm"
-    )
-
-
-class SealQuery(Request):
-    """The seal's real diameter, when its PNG does not state its resolution (DPI)."""
-
-    diameter_mm: Annotated[float | None, BeforeValidator(empty_is_none)] = coded(
-        "invalid_diameter", default=None, ge=20, le=60, title="đường kính con dấu (mm)"
-    )
-
-
-class UnreadQuery(Request):
-    """Only the unread notifications (unread=1)."""
-
-    unread: bool = Field(False, title="chỉ thông báo chưa đọc")

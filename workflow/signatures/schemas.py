@@ -1,0 +1,26 @@
+"""What the signing requests carry: a batch to make, a leader's queue to read."""
+
+from __future__ import annotations
+
+from pydantic import (
+    Field,
+)
+
+from workflow.web.schemas import (
+    Id,
+    OptionalId,
+    Request,
+)
+
+
+class NewBatch(Request):
+    """A signing batch: the leader (the one asking, for a leader) and which of the waiting documents."""
+
+    leader_id: OptionalId = Field(None, title="lãnh đạo ký")
+    document_ids: list[Id] | None = Field(None, max_length=1000, title="danh sách văn bản")
+
+
+class LeaderQuery(Request):
+    """Whose signing book (the one asking, for a leader)."""
+
+    leader_id: OptionalId = Field(None, title="lãnh đạo")
