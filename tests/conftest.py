@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from congvan import demo
@@ -57,6 +58,44 @@ def pg_server() -> Iterator[str]:
     """A real PostgreSQL cluster for this test run."""
     with processes.postgres_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def service_runtime(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, keys_dir: Path, password_hash: str
+) -> Iterator[runtime.Runtime]:
+    """A runtime on a migrated database holding the demo directory, once per run and database, for service
+    tests that call the features' functions directly (no app, no HTTP)."""
+    base = tmp_path_factory.mktemp(f"services-{request.param}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{base}/congvan.db"
+    else:
+        url = processes.create_database(request.getfixturevalue("pg_server"), "services")
+    from workflow import config as config_module
+
+    upgrade_database(url)
+    settings = {"DATABASE_URL": url, "FILES_DIR": str(base / "files"), "KEYS_DIR": str(keys_dir)}
+    rt = runtime.build(config_module.load(settings | {"KEY_PASSPHRASE": KEY_PASSPHRASE, "JOB_MODE": "inline"}))
+    with rt.sessions() as session, session.begin():
+        demo.load_directory(session, password_hash)
+        demo.load_images(rt, session)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def db_session(service_runtime: runtime.Runtime) -> Iterator[Session]:
+    """A session inside a transaction rolled back after the test: services flush and even commit into a
+    savepoint, and the next test finds the database as the demo directory left it."""
+    runtime.install(service_runtime)  # for what services read from the process's runtime (settings, the store)
+    with service_runtime.engine.connect() as connection:
+        outer = connection.begin()
+        session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            session.close()
+            outer.rollback()
 
 
 @pytest.fixture
