@@ -16,6 +16,7 @@ from congvan.demo_day import PASSWORD
 from tests.routing.foreign import foreign, foreign_ca, signed_pdf  # noqa: F401 - another agency, for any test
 from tests.support import processes
 from tests.support.api import KEY_PASSPHRASE, Api, build_app, database_url
+from tests.support.trust_services import TrustServices, trust_services
 from workflow import runtime
 
 
@@ -58,6 +59,13 @@ def pg_server() -> Iterator[str]:
     """A real PostgreSQL cluster for this test run."""
     with processes.postgres_server() as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def trust() -> Iterator[TrustServices]:
+    """A local TSA and OCSP responder for one module's tests (its switches and counters start fresh)."""
+    with trust_services() as running:
+        yield running
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

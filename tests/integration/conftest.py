@@ -45,13 +45,3 @@ def deployment(
     logs.mkdir()
     yield Deployment(app, Api(app.test_client()), env, logs)
     app.extensions["congvan"].close()
-
-
-def prepare_documents(api: Api, count: int, state: str, **overrides: object) -> list[int]:
-    """Documents driven through the API to awaiting_signature or signed."""
-    ids = []
-    for i in range(count):
-        doc = api.draft(summary=f"văn bản thử nghiệm số {i + 1}", **overrides)
-        api.advance(doc["id"], state)
-        ids.append(int(doc["id"]))
-    return ids

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.integration.conftest import Deployment, prepare_documents
+from tests.integration.conftest import Deployment
 from tests.support import processes
 
 pytestmark = pytest.mark.integration
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 def test_fifty_concurrent_issuances(deployment: Deployment) -> None:
     api = deployment.api
-    doc_ids = prepare_documents(api, 50, "signed")
+    doc_ids = api.drafted(50, "signed")
     port = processes.free_port()
     server = processes.start_congvan(
         ["serve", "--port", str(port), "--workers", "3", "--threads", "8"],

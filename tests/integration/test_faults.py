@@ -33,7 +33,7 @@ from rq import Worker
 from congvan.demo_day import PASSWORD
 from signing.inspection import signature_count
 from tests.support import processes
-from tests.support.network import STNMT, Instance, make_instance
+from tests.support.network import STNMT, Instance, make_instance, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -194,14 +194,8 @@ class Load:
 
 
 def wait_until(probe: Callable[[], Any], timeout: float, what: str) -> float:
-    """Poll until probe() is truthy; return when it became so (monotonic)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
-            if probe():
-                return time.monotonic()
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    """When probe() became truthy (monotonic), a probe failing while a service is down counting as not yet."""
+    return wait_for(lambda: probe() and time.monotonic(), timeout, what, every=0.1, tolerate=(Exception,))
 
 
 @pytest.fixture(scope="module")

@@ -154,19 +154,28 @@ def test_hostile_packages_are_refused_while_others_are_served(hub: Instance) -> 
         "edxml_too_deep": _deep(100_000),
     }
     before = _kept(hub)
-    # Another system lists what waits for it, again and again, while the hostile packages are sent.
     waits: list[float] = []
     served: list[str] = []  # checked here, not in the thread, where a failed assert would only end the thread
     stop = threading.Event()
 
-    def others() -> None:
+    def listed() -> None:
+        start = time.monotonic()
         headers = {"servicetype": "eDoc", "messagetype": "edoc"}
+        signed = vxp.sign("sys-nghean", SECRETS["sys-nghean"], headers, "application/json")
+        answer = requests.post(f"{hub.url}/vxp/getReceivedEdocList", headers=signed, timeout=30)
+        served.append(f"{answer.status_code} {answer.json().get('status')}")
+        waits.append(time.monotonic() - start)
+
+    # The same list on the quiet hub first, on this machine as loaded as it is now: a stall is measured
+    # against that, not against a fixed number of seconds.
+    for _ in range(5):
+        listed()
+    bound = max(3.0, 4 * max(waits))
+    waits.clear()
+
+    def others() -> None:  # another system lists what waits for it, again and again, meanwhile
         while not stop.is_set():
-            start = time.monotonic()
-            signed = vxp.sign("sys-nghean", SECRETS["sys-nghean"], headers, "application/json")
-            answer = requests.post(f"{hub.url}/vxp/getReceivedEdocList", headers=signed, timeout=30)
-            served.append(f"{answer.status_code} {answer.json().get('status')}")
-            waits.append(time.monotonic() - start)
+            listed()
             time.sleep(0.05)
 
     watcher = threading.Thread(target=others)
@@ -183,7 +192,7 @@ def test_hostile_packages_are_refused_while_others_are_served(hub: Instance) -> 
         assert answer.json()["ErrorDesc"]  # Vietnamese, for the sending system's operator
     assert _kept(hub) == before
     assert served and set(served) == {"200 OK"}, served
-    assert max(waits) < 3, sorted(waits)[-5:]
+    assert max(waits) < bound, (bound, sorted(waits)[-5:])
 
 
 # --- a hostile system on the exchange ------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 
 from congvan.demo_day import PASSWORD
 from signing.inspection import signature_count
-from tests.integration.conftest import Deployment, prepare_documents
+from tests.integration.conftest import Deployment
 from tests.support import processes
 from tests.support.network import wait_for
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 def test_kill_worker_mid_batch(deployment: Deployment) -> None:
     api = deployment.api
-    doc_ids = prepare_documents(api, 50, "awaiting_signature")
+    doc_ids = api.drafted(50, "awaiting_signature")
     leader = api.id_of("giamdoc")
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
     assert batch["count"] == 50

@@ -168,3 +168,12 @@ class Api:
             assert response.status_code == 200, response.get_json()
             if reached == state:
                 return
+
+    def drafted(self, count: int, state: str = "awaiting_signature", **overrides: Any) -> list[int]:
+        """Ids of `count` new documents driven to the state ("văn bản thử nghiệm số 1", 2, …)."""
+        ids = []
+        for i in range(count):
+            doc = self.draft(**{"summary": f"văn bản thử nghiệm số {i + 1}"} | overrides)
+            self.advance(doc["id"], state)
+            ids.append(int(doc["id"]))
+        return ids

@@ -35,11 +35,22 @@ FAST_RETRIES = {
 }
 
 
-def wait_for(probe: Callable[[], T | None], timeout: float, what: str, *instances: Instance, every: float = 0.2) -> T:
-    """Poll until probe() returns something truthy; return it (on timeout, show the instances' logs)."""
+def wait_for(
+    probe: Callable[[], T | None],
+    timeout: float,
+    what: str,
+    *instances: Instance,
+    every: float = 0.2,
+    tolerate: tuple[type[Exception], ...] = (),
+) -> T:
+    """Poll until probe() returns something truthy; return it (on timeout, show the instances' logs). A probe
+    raising one of `tolerate` (a server still down, say) counts as not yet."""
     deadline = time.monotonic() + timeout
     while True:
-        value = probe()
+        try:
+            value = probe()
+        except tolerate:
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:

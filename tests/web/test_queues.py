@@ -11,7 +11,6 @@ from flask import Flask
 from congvan.demo_day import PASSWORD
 from tests.support.api import Api
 from tests.web.test_pages import _token, sign_in
-from tests.workflow.test_batches import book
 
 
 def _unit_delivery(api: Api, doc_id: int) -> dict:
@@ -20,7 +19,7 @@ def _unit_delivery(api: Api, doc_id: int) -> dict:
 
 
 def test_the_book_signs_only_what_is_ticked_and_marks_what_was_read(app: Flask, api: Api) -> None:
-    first, second, third = book(api, 3)
+    first, second, third = api.drafted(3)
     leader = sign_in(app, "giamdoc")
     token = _token(leader, "/signing")
     nothing = leader.post("/signing/sign-all", data={"csrf_token": token, "password": PASSWORD})

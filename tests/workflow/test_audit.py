@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,9 @@ from sqlalchemy.exc import DatabaseError
 
 from signing import timestamps
 from tests.support.api import KEY_PASSPHRASE, Api
-from tests.support.trust_services import TrustServices, trust_services
+from tests.support.trust_services import TrustServices
 from workflow import audit, jobs
 from workflow.models import AuditAnchor, AuditEvent
-
-
-@pytest.fixture(scope="module")
-def tsa() -> Iterator[TrustServices]:
-    with trust_services() as running:
-        yield running
 
 
 def _day(api: Api, documents: int = 2) -> None:
@@ -50,12 +43,12 @@ def _verdict(app: Flask) -> audit.Verdict:
 
 
 @pytest.mark.both_databases
-def test_chain_seals_every_event_and_anchors_with_the_tsa(app: Flask, api: Api, tsa: TrustServices) -> None:
+def test_chain_seals_every_event_and_anchors_with_the_tsa(app: Flask, api: Api, trust: TrustServices) -> None:
     _day(api)
     rt = app.extensions["congvan"]
     assert jobs.reconcile()["sealed"] > 10
     assert jobs.reconcile()["sealed"] == 0  # each event once
-    rt.settings = rt.settings.replace(tsa_url=tsa.tsa_url)
+    rt.settings = rt.settings.replace(tsa_url=trust.tsa_url)
     seq = jobs.anchor_audit()
     verdict = _verdict(app)
     assert verdict.ok and verdict.unsealed == 0 and verdict.links == seq and verdict.anchors == 1

@@ -18,18 +18,9 @@ from workflow.models import SigningBatch
 pytestmark = pytest.mark.both_databases
 
 
-def book(api: Api, count: int, **overrides: object) -> list[int]:
-    ids = []
-    for i in range(count):
-        doc = api.draft(summary=f"văn bản {i}", **overrides)
-        api.advance(doc["id"], "awaiting_signature")
-        ids.append(doc["id"])
-    return ids
-
-
 def test_manifest_excludes_urgent_and_needs_the_leader(api: Api) -> None:
-    normal = book(api, 2)
-    urgent = book(api, 1, urgency="hoa_toc")
+    normal = api.drafted(2)
+    urgent = api.drafted(1, urgency="hoa_toc")
     signing_book = api.as_("giamdoc", "GET", "/api/v1/signing-book").get_json()["documents"]
     assert {d["id"] for d in signing_book} == {*normal, *urgent}
     seen_by_clerk = api.as_("vanthu", "GET", f"/api/v1/signing-book?leader_id={api.id_of('giamdoc')}").get_json()
@@ -81,7 +72,7 @@ def test_manifest_excludes_urgent_and_needs_the_leader(api: Api) -> None:
 
 
 def test_a_failed_document_fails_alone_and_is_retried_alone(app: Flask, api: Api) -> None:
-    ids = book(api, 3)
+    ids = api.drafted(3)
     rt = app.extensions["congvan"]
     middle = api.as_("vanthu", "GET", f"/api/v1/documents/{ids[1]}").get_json()["current_version"]["sha256"]
     path = Path(rt.settings.files_dir) / middle[:2] / f"{middle}.pdf"
@@ -106,9 +97,9 @@ def test_a_failed_document_fails_alone_and_is_retried_alone(app: Flask, api: Api
 
 
 def test_cutoff_creates_one_batch_per_leader(app: Flask, api: Api) -> None:
-    book(api, 2)
-    book(api, 1, urgency="khan")
-    book(api, 1, signer_id=api.id_of("phogiamdoc"))
+    api.drafted(2)
+    api.drafted(1, urgency="khan")
+    api.drafted(1, signer_id=api.id_of("phogiamdoc"))
     created = jobs.create_due_batches()
     assert len(created) == 2
     rt = app.extensions["congvan"]

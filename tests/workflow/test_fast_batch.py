@@ -19,15 +19,6 @@ from tests.support.csc_server import CscServer, csc_server
 from workflow.models import SigningBatchItem
 
 
-def _book(api: Api, count: int) -> list[int]:
-    ids = []
-    for i in range(count):
-        doc = api.draft(summary=f"triển khai nhiệm vụ số {i + 1}")
-        api.advance(doc["id"], "awaiting_signature")
-        ids.append(doc["id"])
-    return ids
-
-
 def _stamp_text(api: Api, doc_id: int, tmp_path: Path) -> str:
     path = tmp_path / f"{doc_id}.pdf"
     path.write_bytes(api.as_("vanthu", "GET", f"/api/v1/documents/{doc_id}/pdf").data)
@@ -47,7 +38,7 @@ def _app(tmp_path: Path, keys: Path, password_hash: str, **config: object) -> Fl
 def test_prepared_ahead_claims_no_time_before_confirmation(tmp_path: Path, keys_dir: Path, password_hash: str) -> None:
     app = _app(tmp_path, keys_dir, password_hash, PREPARE_AHEAD=True)
     api = Api(app.test_client())
-    ids = _book(api, 10)
+    ids = api.drafted(10)
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")}).get_json()
     rt = app.extensions["congvan"]
     with rt.readers() as session:
@@ -69,7 +60,7 @@ def test_prepared_on_another_day_is_prepared_again_with_the_confirmation_time(
 ) -> None:
     app = _app(tmp_path, keys_dir, password_hash, PREPARE_AHEAD=True)
     api = Api(app.test_client())
-    ids = _book(api, 3)
+    ids = api.drafted(3)
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")}).get_json()
     rt = app.extensions["congvan"]
     with rt.sessions() as session, session.begin():
@@ -115,7 +106,7 @@ def test_remote_signing_fifty_documents_one_approval(
     api = Api(app.test_client())
     leader = api.id_of("giamdoc")
     api.as_("admin", "PUT", f"/api/v1/people/{leader}/signer", json={"kind": "csc", "ref": "cred-giamdoc"})
-    ids = _book(api, 50)
+    ids = api.drafted(50)
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
     calls = (len(server.authorize_calls), len(server.sign_calls))
     done = api.as_(
@@ -142,7 +133,7 @@ def test_refused_approval_leaves_every_document_unsigned(
     api = Api(app.test_client())
     leader = api.id_of("giamdoc")
     api.as_("admin", "PUT", f"/api/v1/people/{leader}/signer", json={"kind": "csc", "ref": "cred-giamdoc"})
-    ids = _book(api, 5)
+    ids = api.drafted(5)
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
     server.decision = "refuse"
     try:

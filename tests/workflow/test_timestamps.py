@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,44 +10,34 @@ from flask import Flask
 
 from congvan.demo_day import PASSWORD
 from tests.support.api import Api, build_app
-from tests.support.trust_services import TrustServices, trust_services
+from tests.support.trust_services import TrustServices
 from workflow import jobs
 
 
-@pytest.fixture(scope="module")
-def services() -> Iterator[TrustServices]:
-    with trust_services() as running:
-        yield running
-
-
 @pytest.fixture
-def keys(services: TrustServices, keys_dir: Path, tmp_path: Path) -> Path:
+def keys(trust: TrustServices, keys_dir: Path, tmp_path: Path) -> Path:
     """The demo keys, trusting the TSA's root as well."""
     keys = tmp_path / "keys"
     shutil.copytree(keys_dir, keys)
-    (keys / "roots.pem").write_bytes((keys_dir / "roots.pem").read_bytes() + services.root_pem())
+    (keys / "roots.pem").write_bytes((keys_dir / "roots.pem").read_bytes() + trust.root_pem())
     return keys
 
 
-def _app(tmp_path: Path, keys: Path, password_hash: str, services: TrustServices, policy: str) -> Flask:
+def _app(tmp_path: Path, keys: Path, password_hash: str, trust: TrustServices, policy: str) -> Flask:
     return build_app(
         f"sqlite:///{tmp_path}/congvan.db",
         tmp_path,
         keys,
         password_hash,
         PADES_LEVEL="B-T",
-        TSA_URL=services.tsa_url,
+        TSA_URL=trust.tsa_url,
         TSA_TIMEOUT=3,
         TSA_FAILURE=policy,
     )
 
 
 def _batch(api: Api, count: int) -> tuple[list[int], dict]:
-    ids = []
-    for i in range(count):
-        doc = api.draft(summary=f"báo cáo số {i + 1}")
-        api.advance(doc["id"], "awaiting_signature")
-        ids.append(doc["id"])
+    ids = api.drafted(count)
     leader = api.id_of("giamdoc")
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
     assert (
@@ -66,9 +55,9 @@ def _levels(api: Api, doc_id: int) -> list[str]:
     return [s["level"] for s in report["signatures"]]
 
 
-def test_tsa_up_gives_b_t_everywhere(services: TrustServices, keys: Path, tmp_path: Path, password_hash: str) -> None:
-    services.tsa_up = True
-    api = Api(_app(tmp_path, keys, password_hash, services, "fail").test_client())
+def test_tsa_up_gives_b_t_everywhere(trust: TrustServices, keys: Path, tmp_path: Path, password_hash: str) -> None:
+    trust.tsa_up = True
+    api = Api(_app(tmp_path, keys, password_hash, trust, "fail").test_client())
     ids, batch = _batch(api, 3)
     assert batch["state"] == "done"
     for doc_id in ids:
@@ -78,14 +67,14 @@ def test_tsa_up_gives_b_t_everywhere(services: TrustServices, keys: Path, tmp_pa
 
 
 def test_tsa_down_fails_the_batch_visibly_then_retry_signs(
-    services: TrustServices, keys: Path, tmp_path: Path, password_hash: str
+    trust: TrustServices, keys: Path, tmp_path: Path, password_hash: str
 ) -> None:
-    api = Api(_app(tmp_path, keys, password_hash, services, "fail").test_client())
-    services.tsa_up = False
+    api = Api(_app(tmp_path, keys, password_hash, trust, "fail").test_client())
+    trust.tsa_up = False
     try:
         ids, batch = _batch(api, 3)
     finally:
-        services.tsa_up = True
+        trust.tsa_up = True
     assert batch["state"] == "partial" and batch["counts"] == {"failed": 3}
     assert all("dấu thời gian" in item["error"] for item in batch["items"])
     for doc_id in ids:
@@ -99,11 +88,11 @@ def test_tsa_down_fails_the_batch_visibly_then_retry_signs(
 
 
 def test_tsa_down_with_defer_signs_b_b_flagged_then_timestamps(
-    services: TrustServices, keys: Path, tmp_path: Path, password_hash: str
+    trust: TrustServices, keys: Path, tmp_path: Path, password_hash: str
 ) -> None:
-    app = _app(tmp_path, keys, password_hash, services, "defer")
+    app = _app(tmp_path, keys, password_hash, trust, "defer")
     api = Api(app.test_client())
-    services.tsa_up = False
+    trust.tsa_up = False
     try:
         ids, batch = _batch(api, 2)
         assert batch["state"] == "done"
@@ -116,7 +105,7 @@ def test_tsa_down_with_defer_signs_b_b_flagged_then_timestamps(
         with app.app_context():
             assert jobs.add_due_timestamps() == 0  # still down: nothing changes
     finally:
-        services.tsa_up = True
+        trust.tsa_up = True
     with app.app_context():
         assert jobs.reconcile()["timestamps"] == 2
         assert jobs.add_due_timestamps() == 0  # idempotent

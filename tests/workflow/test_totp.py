@@ -14,7 +14,6 @@ from sqlalchemy import text
 from congvan.demo_day import PASSWORD
 from tests.support.api import Api
 from tests.web.test_pages import _token, sign_in
-from tests.workflow.test_batches import book
 
 # These tests run on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.both_databases
@@ -38,7 +37,7 @@ def _step_code(totp: pyotp.TOTP, ahead: int) -> str:
 
 
 def _batch(api: Api) -> int:
-    book(api, 1)
+    api.drafted(1)
     made = api.as_("giamdoc", "POST", "/api/v1/signing-batches", json={})
     assert made.status_code == 201, made.get_json()
     return int(made.get_json()["id"])
@@ -114,7 +113,7 @@ def test_wrong_codes_are_throttled_and_it_can_be_turned_off(app: Flask, api: Api
 def test_the_signing_page_takes_a_code(app: Flask, api: Api) -> None:
     client = sign_in(app, "giamdoc")  # signed in before turning it on: the code is left for the batch
     totp, _ = _turn_on(api, "giamdoc")
-    ids = book(api, 2)
+    ids = api.drafted(2)
     page = client.get("/signing").get_data(as_text=True)
     assert 'name="code"' in page and 'autocomplete="one-time-code"' in page
     form = {"csrf_token": _token(client, "/signing"), "code": _step_code(totp, 1), "document_id": ids}
