@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from routing.exchange import edxml, edxml_build, edxml_read, vxp
 from routing.models import HubMessage
-from tests.routing.test_edxml import GOLDEN, _deep, _zip
+from tests.routing.exchange.test_edxml import GOLDEN, _deep, _zip
 from tests.support.network import INTEROP, Instance, _runtime, add_system, make_instance, sdk_call, sdk_client
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from routing.exchange import directory, edxml, edxml_build, inbound
 from routing.models import Delivery
 from signing import pki, signers, xmldsig
-from tests.routing.test_edxml import sample
+from tests.routing.exchange.test_edxml import sample
 from tests.support.api import Api
 from workflow.models import Agency, Document
 

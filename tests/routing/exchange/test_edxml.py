@@ -21,7 +21,7 @@ from tests.support import processes
 from tests.support.api import Api
 
 GOLDEN = Path(__file__).with_name("golden")
-INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
+INTEROP = Path(__file__).resolve().parents[4] / "shared" / "interop"
 SAMPLES = sorted((INTEROP / "samples").glob("*.edxml"))
 STNMT, UBND = "000.00.12.H57", "000.00.00.H57"
 
@@ -275,7 +275,7 @@ def _parse_command(path: Path) -> tuple[int, dict[str, Any]]:
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
         check=False,
     )
     return done.returncode, json.loads(done.stdout)

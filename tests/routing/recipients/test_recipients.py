@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from routing.recipients.parse import Line, fold, parse, warnings
-from tests.routing.recipient_blocks import EXPECTED, WARNINGS
+from tests.routing.recipients.recipient_blocks import EXPECTED, WARNINGS
 
 
 def test_sample_000_tuyen_quang() -> None:
@@ -52,7 +52,7 @@ def test_fold_is_accent_and_case_insensitive() -> None:
 
 SAMPLES = {
     block["id"]: block
-    for block in json.loads((Path(__file__).parents[3] / "shared/samples/recipients.json").read_text())
+    for block in json.loads((Path(__file__).parents[4] / "shared/samples/recipients.json").read_text())
 }
 
 

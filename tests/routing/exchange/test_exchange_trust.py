@@ -187,7 +187,7 @@ def test_statuses_follow_their_order_as_well_as_time(app: Flask, api: Api, forei
 def test_files_are_kept_one_at_a_time_not_all_held() -> None:
     import tracemalloc
 
-    from tests.routing.test_edxml import sample
+    from tests.routing.exchange.test_edxml import sample
 
     size = 16 * 2**20
     files = tuple(edxml.Attachment(f"{n}.pdf", _zip("x.pdf", b"%PDF" + bytes([n]) * size)) for n in range(4))

@@ -65,7 +65,7 @@ def test_a_package_is_signed_in_its_header_by_a_key_on_the_token(hsm: tuple[Toke
     """An agency whose key lives on a token still sends packages carrying its XML signature."""
     from routing.exchange import edxml_build, edxml_read
     from signing import signers, xmldsig
-    from tests.routing.test_edxml import sample
+    from tests.routing.exchange.test_edxml import sample
 
     token, keys = hsm
     signer = signers.open_pkcs11(token.module, token.label, token.pin, "coquan")
