@@ -3,13 +3,17 @@ request and answer shapes, it is a valid OpenAPI 3.1 document, and bad requests 
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import typing
 
 import pytest
 from flask import Flask
 from openapi_spec_validator import validate
 
+from signing import validation
 from tests.support.api import Api
+from workflow.documents import answers
 from workflow.web import openapi
 
 
@@ -107,3 +111,30 @@ def test_an_answer_is_served_only_as_its_declared_model() -> None:
     assert client.get("/declared").get_json() == {"ok": True}
     with pytest.raises(TypeError, match="not as declared"):
         client.get("/other")
+
+
+@pytest.mark.parametrize(
+    ("answer", "check", "first", "last"),
+    [
+        ("SignatureOut", "SignatureCheck", ["verdict", "covers"], ["ok"]),
+        ("TimestampOut", "TimestampCheck", ["verdict"], []),
+    ],
+)
+def test_a_signature_answer_has_the_fields_of_the_check_it_shows(
+    answer: str, check: str, first: list[str], last: list[str]
+) -> None:
+    # The answer models are the API's contract for the signing adapter's dataclasses: they cannot drift apart.
+    model, source = getattr(answers, answer), getattr(validation, check)
+    fields = [f.name for f in dataclasses.fields(source)]
+    assert list(model.model_fields) == [*first, *fields, *last]
+    hints = typing.get_type_hints(source)
+    for name in fields:
+        assert model.model_fields[name].annotation == hints[name], name
+    example = source(**{f.name: _example(hints[f.name]) for f in dataclasses.fields(source)})
+    assert list(model.model_validate(example.as_dict()).model_dump()) == list(example.as_dict())
+
+
+def _example(kind: object) -> object:
+    """A value of the type (None for an optional one)."""
+    examples: dict[object, object] = {str: "x", bool: True, list: [], dict: {}}
+    return examples.get(typing.get_origin(kind) or kind)

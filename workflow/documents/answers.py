@@ -131,7 +131,11 @@ class Versions(Answer):
 
 class SignatureOut(Answer):
     """One signature of a PDF checked: our verdict on it and what it covers first, then each check and the
-    reasons it is not good (in Vietnamese). `value_ok` is only the cryptographic check of its value."""
+    reasons it is not good (in Vietnamese). `value_ok` is only the cryptographic check of its value.
+
+    The API's contract for signing.validation.SignatureCheck (the adapter knows nothing of pydantic or the
+    API): the same fields in the same order between `verdict`/`covers` and `ok`, which
+    tests/web/test_openapi.py holds it to."""
 
     verdict: Literal["valid", "invalid"]
     covers: Literal["whole_file", "signed_revision_and_allowed_additions", "not_the_file_as_it_is"]
@@ -153,7 +157,8 @@ class SignatureOut(Answer):
 
 
 class TimestampOut(Answer):
-    """A document timestamp found in a PDF, with our verdict on it."""
+    """A document timestamp found in a PDF, with our verdict on it: the API's contract for
+    signing.validation.TimestampCheck, held to its fields like SignatureOut."""
 
     verdict: Literal["valid", "invalid"]
     field: str
