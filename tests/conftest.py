@@ -75,10 +75,7 @@ def service_runtime(
     """A runtime on a migrated database holding the demo directory, once per run and database, for service
     tests that call the features' functions directly (no app, no HTTP)."""
     base = tmp_path_factory.mktemp(f"services-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{base}/congvan.db"
-    else:
-        url = processes.create_database(request.getfixturevalue("pg_server"), "services")
+    url = database_url(request.param, base, request)  # pytest may set a session fixture up again: a new one
     from workflow import config as config_module
 
     upgrade_database(url)
