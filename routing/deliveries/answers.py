@@ -23,7 +23,7 @@ class Named(Answer):
     @classmethod
     def of(cls, named: Unit | Agency) -> Named:
         """A unit or an agency by its id, code and name."""
-        return cls(id=named.id, code=named.code, name=named.name)
+        return cls.model_validate(named)
 
 
 class PersonRef(Answer):
@@ -36,7 +36,7 @@ class PersonRef(Answer):
     @classmethod
     def of(cls, p: Person) -> PersonRef:
         """One of our people by name and position."""
-        return cls(id=p.id, full_name=p.full_name, position=p.position)
+        return cls.model_validate(p)
 
 
 class Recipient(Answer):
@@ -125,7 +125,7 @@ class InboxDocument(Answer):
     @classmethod
     def of(cls, d: Document) -> InboxDocument:
         """The document an inbox item delivers."""
-        return cls(id=d.id, symbol=d.symbol, summary=d.summary, urgency=d.urgency, issued_at=moment(d.issued_at))
+        return cls.model_validate(d)
 
 
 class InboxItem(DeliveryOut):
@@ -184,7 +184,7 @@ class BoardDocument(Answer):
     @classmethod
     def of(cls, d: Document) -> BoardDocument:
         """An issued document as the board heads its recipients."""
-        return cls(id=d.id, symbol=d.symbol, summary=d.summary, state=d.state, issued_at=moment(d.issued_at))
+        return cls.model_validate(d)
 
 
 class BoardRow(Answer):

@@ -23,7 +23,7 @@ class AgencyName(Answer):
     @classmethod
     def of(cls, agency: Agency) -> AgencyName:
         """The answer for one agency."""
-        return cls(id=agency.id, code=agency.code, name=agency.name, listed_name=agency.listed_name)
+        return cls.model_validate(agency)
 
 
 class AgencyNames(Answer):

@@ -19,7 +19,7 @@ class RecipientTarget(Answer):
     @classmethod
     def of(cls, t: Target) -> RecipientTarget:
         """Where a line goes."""
-        return cls(kind=t.kind, id=t.id, name=t.name)
+        return cls.model_validate(t)
 
 
 class ResolvedLine(Answer):

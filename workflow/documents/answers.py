@@ -28,7 +28,7 @@ class VersionOut(Answer):
     @classmethod
     def of(cls, v: DocumentVersion) -> VersionOut:
         """A PDF version of a document."""
-        return cls(seq=v.seq, kind=v.kind, sha256=v.sha256, size=v.size, created_at=moment(v.created_at))
+        return cls.model_validate(v)
 
 
 class AppendixOut(Answer):
@@ -44,14 +44,7 @@ class AppendixOut(Answer):
     @classmethod
     def of(cls, a: Appendix) -> AppendixOut:
         """An appendix file of a document."""
-        return cls(
-            seq=a.seq,
-            filename=a.filename,
-            sha256=a.sha256,
-            size=a.size,
-            issued_sha256=a.issued_sha256,
-            created_at=moment(a.created_at),
-        )
+        return cls.model_validate(a)
 
 
 class DocumentOut(Answer):

@@ -21,7 +21,7 @@ class RegisterOut(Answer):
     @classmethod
     def of(cls, r: Register) -> RegisterOut:
         """An outgoing register by its code, name and scope."""
-        return cls(id=r.id, code=r.code, name=r.name, scope=r.scope)
+        return cls.model_validate(r)
 
 
 class Registers(Answer):

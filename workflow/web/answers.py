@@ -8,15 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from workflow import runtime
 from workflow.models import (
     Person,
     Unit,
 )
-
-Time = Annotated[str, Field(description="Thời điểm ISO 8601, giờ Việt Nam (+07:00)")]
 
 
 def moment(value: dt.datetime | dt.date | None) -> str | None:
@@ -26,10 +24,19 @@ def moment(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-class Answer(BaseModel):
-    """An answer's shape: exactly these fields, no others."""
+def _moment_of(value: Any) -> Any:
+    return moment(value) if isinstance(value, dt.date) else value
 
-    model_config = ConfigDict(extra="forbid")
+
+# A time field takes a datetime (or date) and shows it in the one time format.
+Time = Annotated[str, BeforeValidator(_moment_of), Field(description="Thời điểm ISO 8601, giờ Việt Nam (+07:00)")]
+
+
+class Answer(BaseModel):
+    """An answer's shape: exactly these fields, no others. A model whose fields are attributes of the same
+    name is built with model_validate(obj); the others say in their of() what each field is."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
 class PersonOut(Answer):
@@ -71,7 +78,7 @@ class UnitRef(Answer):
     @classmethod
     def of(cls, u: Unit) -> UnitRef:
         """A unit by its id, code and name."""
-        return cls(id=u.id, code=u.code, name=u.name)
+        return cls.model_validate(u)
 
 
 class Done(Answer):
