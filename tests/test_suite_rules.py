@@ -23,3 +23,10 @@ def test_every_subprocess_run_has_a_timeout() -> None:
             ):
                 unbounded.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert unbounded == []
+
+
+def test_the_longest_files_named_for_scheduling_exist() -> None:
+    from tests.conftest import LONGEST_FIRST
+
+    missing = [path for path in LONGEST_FIRST if not (ROOT / path).is_file()]
+    assert not missing, f"moved or renamed: update LONGEST_FIRST in tests/conftest.py: {missing}"
