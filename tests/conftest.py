@@ -113,6 +113,8 @@ def database_kind() -> str:
 # The longest files (measured with --durations on this machine), handed to the two workers first: each worker
 # then fills its end with short files and both finish together, instead of one starting a two-minute file
 # while the other has nothing left (longest first, the classic rule for scheduling jobs on machines).
+# scripts/test keeps this order (--no-loadscope-reorder): xdist would otherwise order files by their number
+# of tests, which puts these, most of them a single long test, last of all.
 LONGEST_FIRST = (
     "tests/web/test_authorization_postgresql.py",
     "tests/integration/test_faults.py",
@@ -124,6 +126,8 @@ LONGEST_FIRST = (
     "tests/integration/test_stall.py",
     "tests/test_fuzz.py",
     "tests/integration/test_vxp_exchange.py",
+    "tests/integration/test_health.py",
+    "tests/test_full_day.py",
 )
 
 
