@@ -72,18 +72,11 @@ def trust() -> Iterator[TrustServices]:
 def service_runtime(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, keys_dir: Path, password_hash: str
 ) -> Iterator[runtime.Runtime]:
-    """A runtime on a migrated database holding the demo directory, once per run and database, for service
-    tests that call the features' functions directly (no app, no HTTP)."""
+    """The runtime of an app on a migrated database holding the demo directory, once per run and database,
+    for service tests that call the features' functions directly (no HTTP)."""
     base = tmp_path_factory.mktemp(f"services-{request.param}")
     url = database_url(request.param, base, request)  # pytest may set a session fixture up again: a new one
-    from workflow import config as config_module
-
-    upgrade_database(url)
-    settings = {"DATABASE_URL": url, "FILES_DIR": str(base / "files"), "KEYS_DIR": str(keys_dir)}
-    rt = runtime.build(config_module.load(settings | {"KEY_PASSPHRASE": KEY_PASSPHRASE, "JOB_MODE": "inline"}))
-    with rt.sessions() as session, session.begin():
-        demo.load_directory(session, password_hash)
-        demo.load_images(rt, session)
+    rt: runtime.Runtime = build_app(url, base, keys_dir, password_hash).extensions["congvan"]
     yield rt
     rt.close()
 
