@@ -44,18 +44,8 @@ class DraftInput:
     @classmethod
     def of(cls, draft: schemas.Draft) -> DraftInput:
         """A new draft's fields."""
-        return cls(
-            doc_type=draft.doc_type,
-            summary=draft.summary,
-            urgency=draft.urgency,
-            confidentiality=draft.confidentiality,
-            signer_id=draft.signer_id,
-            kinh_gui="\n".join(draft.kinh_gui),
-            noi_nhan="\n".join(draft.noi_nhan),
-            due_date=draft.due_date,
-            body=draft.body,
-            replaces_id=draft.replaces_id,
-        )
+        given = draft.model_dump(include={*FIELDS, "body", "replaces_id"})
+        return cls(**given | {"kinh_gui": "\n".join(draft.kinh_gui), "noi_nhan": "\n".join(draft.noi_nhan)})
 
     @classmethod
     def revised(cls, document: Document, change: schemas.DraftChange) -> DraftInput:
