@@ -58,8 +58,11 @@ def test_hostile_upload_is_refused_quickly_and_stores_nothing(api: Api, case: st
     after = len(api.as_("chuyenvien", "GET", "/api/v1/documents?limit=200").get_json()["documents"])
     assert after == before
     # The check ran in a child process limited to 512 MiB (the largest child so far grew only if this one did).
+    # Linux counts in a child's peak the peak of the memory it replaced at exec, which after subprocess's vfork
+    # is this process's own: a child may therefore report up to our peak without having used it.
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert children_after == children_before or children_after < 512 * 1024
+    inherited = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert children_after == children_before or children_after <= max(512 * 1024, inherited)
     # Others are unaffected: the next person is served at once.
     started = time.monotonic()
     assert api.as_("vanthu", "GET", "/api/v1/me").status_code == 200
