@@ -8,21 +8,17 @@ Bytes in, bytes out; every change is an incremental update so earlier signatures
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from asn1crypto import cms as asn1_cms
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
-from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import BaseStampStyle
@@ -30,7 +26,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
-from signing import appearance
+from signing import appearance, digests
 from signing.errors import PdfError, SigningError
 from signing.inspection import UNREADABLE, Box, Layout, int_box, open_reader
 from signing.signers import Signer
@@ -294,44 +290,20 @@ def prepare_leader(
 def sign_digests(prepared: list[Prepared], signer: Signer, pades: Pades = B_B) -> list[bytes]:
     """Phase 2: one CMS signature per prepared document, the raw signatures requested all together.
 
-    pyHanko builds the CMS once, as a template (dry run, no key use); each document's CMS is that
-    template with its own message digest and signature, so the costly structure (certificates,
-    signer identifier, ESS attribute) is encoded once per batch, not once per document. A remote
-    signer (signing.remote.CscSigner) receives every hash in one request with one approval.
-    Only B-B and B-T are made this way; long-term levels need the one-shot path.
+    The CMS is built once per batch as a template (signing.digests.CmsTemplate). A remote signer
+    (signing.remote.CscSigner) receives every hash in one request with one approval; signers that
+    answer later (SmartCA) use signing.digests directly. Only B-B and B-T are made this way; long-term
+    levels need the one-shot path.
     """
-    if pades.level not in ("B-B", "B-T"):
-        raise SigningError("level_not_two_phase", f"Mức {pades.level} không ký theo hai pha.")
-    timestamper = pades.timestamper if pades.timestamped else None
-    if pades.timestamped and timestamper is None:
-        raise SigningError("tsa_not_configured", f"Mức {pades.level} cần máy chủ cấp dấu thời gian (TSA_URL).")
+    timestamper = timestamper_of(pades)
     if not prepared:
         return []
 
     async def run() -> list[bytes]:
-        template = await signer.async_sign(
-            prepared[0].digest, "sha256", dry_run=True, use_pades=True, signed_attr_settings=PdfCMSSignedAttributes()
-        )
-        cert = signer.signing_cert
-        assert cert is not None
-        batch = _CmsTemplate(template, prepared[0].digest, cert.public_key.bit_size)
-        to_sign = [batch.signed_attrs(p.digest) for p in prepared]
-        values = await asyncio.gather(*(signer.async_sign_raw(tbs, "sha256") for tbs in to_sign))
-        signed = [batch.cms(p.digest, value) for p, value in zip(prepared, values, strict=True)]
-        if timestamper is None:
-            return signed
-        # Signature timestamps are requested concurrently (the client runs each request in a thread).
-        tokens = await asyncio.gather(
-            *(timestamper.async_timestamp(hashlib.sha256(value).digest(), "sha256") for value in values)
-        )
-        stamped = []
-        for der, token in zip(signed, tokens, strict=True):
-            container = asn1_cms.ContentInfo.load(der)
-            container["content"]["signer_infos"][0]["unsigned_attrs"] = asn1_cms.CMSAttributes(
-                [{"type": "signature_time_stamp_token", "values": [token]}]
-            )
-            stamped.append(container.dump())
-        return stamped
+        template = await digests.async_template(signer, prepared[0].digest)
+        to_sign = [template.signed_attrs(p.digest) for p in prepared]
+        values = list(await asyncio.gather(*(signer.async_sign_raw(tbs, "sha256") for tbs in to_sign)))
+        return await digests.async_assemble(template, [p.digest for p in prepared], values, timestamper)
 
     try:
         return asyncio.run(run())
@@ -339,42 +311,13 @@ def sign_digests(prepared: list[Prepared], signer: Signer, pades: Pades = B_B) -
         raise tsa_down() from exc
 
 
-class _CmsTemplate:
-    """One CMS SignedData encoded once; each document's is the same bytes with its digest and signature.
-
-    The message digest (32 bytes) and the signature value sit at fixed offsets of the DER, and an
-    RSA signature always has the key's length, so both are spliced in without re-encoding anything.
-    """
-
-    def __init__(self, template: asn1_cms.ContentInfo, digest: bytes, key_bits: int) -> None:
-        info = template["content"]["signer_infos"][0]
-        self.length = key_bits // 8  # an RSA signature has the modulus length (dry runs may say otherwise)
-        marker = os.urandom(self.length)  # a signature value that occurs nowhere else in the DER
-        info["signature"] = marker
-        self.der = template.dump()  # re-encodes only what changed: the signer info
-        attrs = info["signed_attrs"].dump()
-        self.attrs = b"\x31" + attrs[1:]  # signed as a SET OF, stored with the [0] tag
-        self.digest_at = attrs.index(digest)
-        self.attrs_at = self.der.index(attrs)
-        self.signature_at = self.der.index(marker)
-
-    def signed_attrs(self, digest: bytes) -> bytes:
-        """The DER of the signed attributes for a document digest: what the key signs."""
-        at = self.digest_at
-        return self.attrs[:at] + digest + self.attrs[at + len(digest) :]
-
-    def cms(self, digest: bytes, value: bytes) -> bytes:
-        """The document's CMS: the template with its digest and its signature value."""
-        if len(value) != self.length:  # ECDSA: the DER signature's length varies, encode this one fully
-            container = asn1_cms.ContentInfo.load(self.der)
-            info = container["content"]["signer_infos"][0]
-            info["signature"] = value
-            for attribute in info["signed_attrs"]:
-                if attribute["type"].native == "message_digest":
-                    attribute["values"] = [digest]
-            return container.dump(force=True)
-        at, sig = self.attrs_at + self.digest_at, self.signature_at
-        return self.der[:at] + digest + self.der[at + len(digest) : sig] + value + self.der[sig + self.length :]
+def timestamper_of(pades: Pades) -> TimeStamper | None:
+    """The TSA client a two-phase signature at this level uses (None at B-B); refuses the long-term levels."""
+    if pades.level not in ("B-B", "B-T"):
+        raise SigningError("level_not_two_phase", f"Mức {pades.level} không ký theo hai pha.")
+    if pades.timestamped and pades.timestamper is None:
+        raise SigningError("tsa_not_configured", f"Mức {pades.level} cần máy chủ cấp dấu thời gian (TSA_URL).")
+    return pades.timestamper if pades.timestamped else None
 
 
 def finish(prepared: Prepared, signature: bytes) -> bytes:
