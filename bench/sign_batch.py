@@ -41,11 +41,12 @@ from congvan.cli import upgrade_database
 from congvan.demo_day import BODIES
 from signing import appearance, inspection
 from signing import pdf as signing_pdf
-from workflow import config, jobs, outbox, runtime
+from workflow import config, outbox, runtime
 from workflow.accounts import service as auth
 from workflow.documents import drafting, lifecycle
 from workflow.documents import service as documents
 from workflow.models import Person, SigningBatch
+from workflow.signatures import jobs
 from workflow.signatures import service as batches
 from wsgi import create_app
 

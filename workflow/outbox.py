@@ -28,8 +28,8 @@ class Job:
 
 
 # Every job, the one place their queues and functions are written.
-PREPARE_BATCH = Job("signing", "workflow.jobs.prepare_batch")
-SIGN_BATCH = Job("signing", "workflow.jobs.sign_batch")
+PREPARE_BATCH = Job("signing", "workflow.signatures.jobs.prepare_batch")
+SIGN_BATCH = Job("signing", "workflow.signatures.jobs.sign_batch")
 DELIVER = Job("dispatch", "routing.jobs.deliver")
 SEND_DOCUMENT = Job("exchange", "routing.jobs.send_document")
 SEND_MESSAGE = Job("exchange", "routing.jobs.send_message")

@@ -317,7 +317,7 @@ def kill_rq_worker_during_batch(plant: Plant, load: Load) -> float:
         """The process whose rq worker is running this batch's job right now."""
         for worker in Worker.all(connection=connection):
             job = worker.get_current_job()
-            if job is not None and job.func_name == "workflow.jobs.sign_batch":
+            if job is not None and job.func_name == "workflow.signatures.jobs.sign_batch":
                 return next((name for name, p in plant.running.items() if p.pid == worker.pid), None)
         return None
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from congvan import cli
-from workflow import jobs
+from workflow.signatures import steps
 
-_commit = jobs._commit
+_commit = steps.commit
 
 
 def _commit_then_stop(*args: Any, **kwargs: Any) -> None:
@@ -28,6 +28,6 @@ def _commit_then_stop(*args: Any, **kwargs: Any) -> None:
 
 
 if __name__ == "__main__":
-    jobs._commit = _commit_then_stop  # type: ignore[assignment]  # in the worker, and the horses it forks
+    steps.commit = _commit_then_stop  # type: ignore[assignment]  # in the worker, and the horses it forks
     sys.argv[0] = "congvan"
     cli.main()
