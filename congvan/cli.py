@@ -338,6 +338,38 @@ def exchange_add_peer(identity_file: object) -> None:
     click.echo(f"Đã ghi chứng thư số của {peer_identity['name']} ({peer_identity['organ_id']}) vào danh bạ liên thông.")
 
 
+@main.group("trust")
+def trust_group() -> None:
+    """The root certificates signatures are validated against (beyond the deployment's roots.pem)."""
+
+
+@trust_group.command("add")
+@click.argument("pem_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def trust_add(pem_file: Path) -> None:
+    """Trust the CA certificates of a PEM file (a signing service's root, such as SmartCA's), at once."""
+    from workflow.directory import trust
+    from workflow.errors import DomainError
+
+    rt = runtime_module.current()
+    try:
+        with rt.sessions() as session, session.begin():
+            added = trust.add(session, rt, None, pem_file.read_bytes())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    for root in added:
+        click.echo(f"Đã tin cậy: {root.subject} (SHA-256 {root.sha256}, hiệu lực đến {root.valid_to}).")
+
+
+@trust_group.command("list")
+def trust_list() -> None:
+    """The trusted roots."""
+    from workflow.directory import trust
+
+    for root in trust.listed(runtime_module.current()):
+        origin = "thêm bởi quản trị viên" if root.added else "roots.pem"
+        click.echo(f"{root.sha256}  {root.subject}  (đến {root.valid_to}; {origin})")
+
+
 @main.group("hub")
 def hub_group() -> None:
     """Administer the exchange hub (an instance run with CONGVAN_HUB_MODE=true, serving the VXP protocol)."""

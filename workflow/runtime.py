@@ -5,6 +5,7 @@ Built lazily (never at import time) by the web app and by each worker process.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import os
@@ -48,6 +49,7 @@ class Keyring:
         self._settings = settings
         self._signers: dict[str, Signer] = {}
         self._credentials: dict[str, Credential] = {}
+        self._roots: tuple[tuple[tuple[str, int], ...], list[asn1_x509.Certificate]] | None = None
 
     def _load(self, relative: str) -> Signer:
         if relative not in self._signers:
@@ -91,11 +93,23 @@ class Keyring:
         """The agency's signer, used by the clerk at issuance."""
         return self._load(f"agency-{code}.p12")
 
-    @functools.cached_property
+    @property
+    def trusted_dir(self) -> Path:
+        """Where the roots an administrator trusts (API or `congvan trust add`) are kept, one PEM per root."""
+        return self.keys_dir / "trusted"
+
+    @property
     def trust_roots(self) -> list[asn1_x509.Certificate]:
-        """Certificates trusted when validating our own documents."""
-        path = self.keys_dir / "roots.pem"
-        return validation.load_certs(path.read_bytes()) if path.is_file() else []
+        """Certificates trusted when validating: the deployment's roots.pem and the roots added since.
+
+        Read again whenever either changed, so a root added in one process counts in every other at once.
+        """
+        files = [self.keys_dir / "roots.pem", *sorted(self.trusted_dir.glob("*.pem"))]
+        seen = tuple((str(f), f.stat().st_mtime_ns) for f in files if f.is_file())
+        if self._roots is None or self._roots[0] != seen:
+            roots = [c for f, _ in seen for c in validation.load_certs(Path(f).read_bytes())]
+            self._roots = (seen, roots)
+        return self._roots[1]
 
 
 @dataclass
@@ -127,14 +141,18 @@ class Runtime:
         return appearance.prepare_font(appearance.find_serif_font())
 
     @functools.cached_property
-    def pades(self) -> signing_pdf.Pades:
-        """The configured PAdES level with its TSA client and trust roots."""
+    def _pades(self) -> signing_pdf.Pades:
         level = self.settings.pades_level
         if level not in signing_pdf.LEVELS:
             raise SigningError("invalid_pades_level", f"Mức PAdES không hợp lệ: {level} (B-B, B-T, B-LT, B-LTA).")
         url = self.settings.tsa_url
         timestamper = timestamps.http_timestamper(url, self.settings.tsa_timeout) if url else None
-        return signing_pdf.Pades(level=level, timestamper=timestamper, trust_roots=tuple(self.keyring.trust_roots))
+        return signing_pdf.Pades(level=level, timestamper=timestamper)
+
+    @property
+    def pades(self) -> signing_pdf.Pades:
+        """The configured PAdES level with its TSA client and the trust roots of the moment."""
+        return dataclasses.replace(self._pades, trust_roots=tuple(self.keyring.trust_roots))
 
     @functools.cached_property
     def signing_pool(self) -> ProcessPoolExecutor:

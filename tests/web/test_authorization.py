@@ -146,6 +146,10 @@ EXPECTED: dict[str, Rule] = {
     "directory_api.set_signer": lambda role, p: (
         (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")}
     ),
+    # The roots a deployment trusts: its administrators (the other agency's user holds every role of theirs).
+    "directory_api.trust_roots": roles("admin", "other_agency"),
+    "directory_api.add_trust_root": roles("admin", "other_agency"),
+    "directory_api.remove_trust_root": roles("admin", "other_agency"),
     "documents_api.get_document": sees,
     "documents_api.get_pdf": sees,
     "documents_api.list_signatures": sees,
@@ -413,6 +417,7 @@ class World:
                 "missing": 999999,
             },
             "filename": {"congvan.js": "congvan.js"},
+            "digest": {"missing": "0" * 64},
         }
 
     def fingerprint(self) -> str:

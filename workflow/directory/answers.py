@@ -58,3 +58,20 @@ class SealOut(Answer):
     agency_id: int
     seal_image: str | None
     seal_mm: float | None = Field(title="đường kính thật của con dấu (mm)")
+
+
+class TrustRootOut(Answer):
+    """A root certificate congvan trusts when it validates a signature."""
+
+    sha256: str
+    subject: str
+    issuer: str
+    valid_from: str
+    valid_to: str
+    added: bool = Field(description="thêm bởi quản trị viên (false: gốc tin cậy của bản triển khai)")
+
+
+class TrustRoots(Answer):
+    """The trusted roots."""
+
+    roots: list[TrustRootOut]

@@ -7,12 +7,12 @@ import io
 from flask import Blueprint, Response, send_file
 
 from workflow import catalog
-from workflow.directory import answers, schemas
+from workflow.directory import answers, schemas, trust
 from workflow.directory import service as directory
-from workflow.errors import NotFound
+from workflow.errors import Forbidden, NotFound
 from workflow.web.answers import PersonOut, UnitRef
 from workflow.web.context import Answered, commit, db, ok, path_id, person, runtime, uploaded
-from workflow.web.openapi import PNG, described
+from workflow.web.openapi import PEM, PNG, described
 
 bp = Blueprint("directory_api", __name__, url_prefix="/api/v1")
 
@@ -99,3 +99,31 @@ def get_seal_image() -> Response:
     """The agency's seal image."""
     agency = person().unit.agency
     return _png_response(directory.image(runtime(), agency.seal_image), "con-dau.png")
+
+
+@bp.get("/trust-roots")
+@described(answers={200: answers.TrustRoots})
+def trust_roots() -> Answered:
+    """The root certificates signatures are validated against (an administrator's view)."""
+    if not person().has_role("admin"):
+        raise Forbidden("forbidden", "Chỉ quản trị viên được xem danh sách chứng thư gốc tin cậy.")
+    return ok(answers.TrustRoots(roots=[answers.TrustRootOut.model_validate(r) for r in trust.listed(runtime())]))
+
+
+@bp.post("/trust-roots")
+@described(upload=(PEM,), answers={201: answers.TrustRoots})
+def add_trust_root() -> Answered:
+    """An administrator trusts a CA (PEM body, or the multipart field "file"): a signing service's root, such as
+    SmartCA's; effective at once in every process."""
+    added = trust.add(db(), runtime(), person(), uploaded("Thiếu tệp chứng thư PEM (trường 'file')."))
+    commit()
+    return ok(answers.TrustRoots(roots=[answers.TrustRootOut.model_validate(r) for r in added]), 201)
+
+
+@bp.delete("/trust-roots/<digest>")
+@described(answers={200: answers.TrustRoots})
+def remove_trust_root(digest: str) -> Answered:
+    """An administrator stops trusting a root they added (its SHA-256); the roots still trusted."""
+    trust.remove(db(), runtime(), person(), digest)
+    commit()
+    return ok(answers.TrustRoots(roots=[answers.TrustRootOut.model_validate(r) for r in trust.listed(runtime())]))

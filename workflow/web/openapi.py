@@ -19,7 +19,7 @@ from workflow.web import answers, schemas
 from workflow.web import context as web
 
 # What a file answer or upload is, by media type.
-PDF, PNG, XML = "application/pdf", "image/png", "application/xml"
+PDF, PNG, XML, PEM = "application/pdf", "image/png", "application/xml", "application/x-pem-file"
 
 
 @dataclass(frozen=True)
