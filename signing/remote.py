@@ -1,10 +1,10 @@
 """Remote signing over the Cloud Signature Consortium API v2: many hashes, one approval.
 
-This is how VNPT SmartCA and Viettel MySign work: the key stays with the provider, the signer
-approves on their phone. One `credentials/authorize` carries every hash of the batch
-(numSignatures = N); while the approval is pending the client polls `credentials/authorizeCheck`
-until it gets the SAD, a refusal, an expiry, or its own timeout; then one `signatures/signHash`
-returns the N signatures, matched to the documents by position.
+For a provider that speaks the standard CSC flow (VNPT SmartCA and Viettel MySign do not: SmartCA is
+in signing/smartca.py). The key stays with the provider, the signer approves on their phone. One
+`credentials/authorize` carries every hash of the batch (numSignatures = N); while the approval is
+pending the client polls `credentials/authorizeCheck` until it gets the SAD, a refusal, an expiry, or
+its own timeout; then one `signatures/signHash` returns the N signatures, matched by position.
 """
 
 from __future__ import annotations

@@ -72,5 +72,8 @@ def is_secret(confidentiality: str) -> bool:
 SIGNER_KINDS = {
     "pkcs12": "Tệp khóa PKCS#12 lưu mã hóa trên máy chủ",
     "pkcs11": "Thiết bị ký số PKCS#11 (USB token, HSM)",
-    "csc": "Dịch vụ ký số từ xa (chuẩn CSC, như SmartCA, MySign)",
+    "csc": "Dịch vụ ký số từ xa theo chuẩn CSC",
+    "smartca": "VNPT SmartCA (người ký xác nhận trên ứng dụng điện thoại)",
 }
+# Kinds whose key is at a remote service: a signature waits for the signer's approval on the phone, in a batch.
+REMOTE_SIGNERS = frozenset({"csc", "smartca"})

@@ -93,6 +93,19 @@ class Settings:
     csc_password: str = ""
     csc_approval_timeout: float = 120.0
     csc_poll_interval: float = 2.0
+    # VNPT SmartCA, for leaders who link their own account: the gateway's base URL (auth/token and csc/… under
+    # it) and the agency's application registered there. A leader approves each transaction (up to 50 documents)
+    # in the SmartCA app; one not approved within the approval timeout counts as expired.
+    smartca_url: str = ""
+    smartca_client_id: str = ""
+    smartca_client_secret: str = ""
+    smartca_timeout: float = 15.0
+    smartca_approval_timeout: float = 300.0
+    # Polling a waiting transaction starts at 1 s and doubles up to this; SmartCA's callback wakes it at once.
+    smartca_poll_max: float = 10.0
+    # This service's address as SmartCA reaches it, for the callback (notifyUrl); empty: the address the leader
+    # confirmed the batch at.
+    public_url: str = ""
     # Processes that prepare a batch's documents in parallel (0: one per core).
     signing_processes: int = 0
     # Signed documents committed per transaction at the end of a batch (1: each on its own).
@@ -155,6 +168,7 @@ SECRETS = (
     "SECRETS_KEYS",
     "PKCS11_PIN",
     "CSC_PASSWORD",
+    "SMARTCA_CLIENT_SECRET",
     "DATABASE_URL",
     "S3_SECRET_ACCESS_KEY",
     "VXP_SECRET",

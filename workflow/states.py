@@ -119,6 +119,19 @@ class ItemStatus(StrEnum):
     FAILED = "failed"
 
 
+class ApprovalState(StrEnum):
+    """An approval asked of a remote signing service (a SmartCA transaction): recorded but not yet accepted
+    (sending), on the leader's phone (waiting), approved and written (done), or ended without signatures."""
+
+    SENDING = "sending"
+    WAITING = "waiting"
+    DONE = "done"
+    FAILED = "failed"
+
+
+OPEN_APPROVAL = frozenset({ApprovalState.SENDING, ApprovalState.WAITING})
+
+
 # What people read for a batch's state and a document's result in it.
 BATCH_LABELS = {
     BatchState.OPEN: "Đang lập",
@@ -127,3 +140,9 @@ BATCH_LABELS = {
     BatchState.PARTIAL: "Đã xong, có văn bản lỗi",
 }
 ITEM_LABELS = {ItemStatus.PENDING: "Đang chờ", ItemStatus.SIGNED: "Đã ký", ItemStatus.FAILED: "Lỗi"}
+APPROVAL_LABELS = {
+    ApprovalState.SENDING: "Đang gửi tới SmartCA",
+    ApprovalState.WAITING: "Chờ xác nhận trên điện thoại",
+    ApprovalState.DONE: "Đã xác nhận",
+    ApprovalState.FAILED: "Không thành công",
+}

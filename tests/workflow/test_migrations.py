@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from flask import Flask
 
 import routing.models  # noqa: F401 - registers routing's tables on the shared metadata
+import workflow.signatures.models  # noqa: F401 - and remote signing's
 from congvan.cli import MIGRATIONS
 from tests.support.api import Api
 from workflow.db import migrated_object

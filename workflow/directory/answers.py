@@ -7,18 +7,31 @@ from pydantic import Field
 from workflow.models import (
     Person,
 )
-from workflow.web.answers import Answer, PersonOut, UnitRef
+from workflow.signatures.models import RemoteAccount
+from workflow.web.answers import Answer, PersonOut, Time, UnitRef
+
+
+class CertificateOut(Answer):
+    """The certificate a leader signs with at a remote signing service."""
+
+    credential_id: str
+    subject: str
+    issuer: str
+    valid_from: Time
+    valid_to: Time
 
 
 class SignerOut(PersonOut):
-    """A person with where their key lives."""
+    """A person with where their key lives (and, for SmartCA, the certificate of their linked account)."""
 
     signer_ref: str | None
+    certificate: CertificateOut | None = None
 
     @classmethod
-    def of(cls, p: Person) -> SignerOut:
+    def of(cls, p: Person, account: RemoteAccount | None = None) -> SignerOut:
         """A person with where their key lives."""
-        return cls(**PersonOut.of(p).model_dump(), signer_ref=p.signer_ref)
+        certificate = CertificateOut.model_validate(account) if account is not None else None
+        return cls(**PersonOut.of(p).model_dump(), signer_ref=p.signer_ref, certificate=certificate)
 
 
 class AgencyOut(Answer):

@@ -19,8 +19,12 @@ from workflow.web.schemas import (
 class SignerIn(Request):
     """Where a leader's key lives."""
 
-    kind: str | None = Field(None, title="loại khóa", description="pkcs12, pkcs11 hoặc csc")
+    kind: str | None = Field(None, title="loại khóa", description="pkcs12, pkcs11, csc hoặc smartca")
     ref: str | None = Field(None, max_length=500, title="nhãn khóa hoặc mã chứng thư")
+    # SmartCA: the leader links their own account; the password is used once and never stored.
+    username: str | None = Field(None, max_length=64, title="số định danh (tài khoản SmartCA)")
+    password: str | None = Field(None, max_length=256, title="mật khẩu SmartCA")
+    credential_id: str | None = Field(None, max_length=255, title="mã chứng thư số (mặc định: chứng thư đầu tiên)")
 
 
 class SealQuery(Request):

@@ -10,6 +10,7 @@ from workflow import catalog
 from workflow.directory import answers, schemas, trust
 from workflow.directory import service as directory
 from workflow.errors import Forbidden, NotFound
+from workflow.signatures import accounts
 from workflow.web.answers import PersonOut, UnitRef
 from workflow.web.context import Answered, commit, db, ok, path_id, person, runtime, uploaded
 from workflow.web.openapi import PEM, PNG, described
@@ -68,10 +69,29 @@ def set_signature_image(person_id: str) -> Answered:
 @bp.put("/people/<person_id>/signer")
 @described(body=schemas.SignerIn, answers={200: answers.SignerOut})
 def set_signer(person_id: str, body: schemas.SignerIn) -> Answered:
-    """An admin sets where a leader's key lives (kind pkcs12 / pkcs11 / csc, with the key label or credential)."""
+    """An admin sets where a leader's key lives (kind pkcs12 / pkcs11 / csc, with the key label or credential);
+    a leader links their own SmartCA account (kind smartca, username, password; credential_id to choose)."""
+    if body.kind == accounts.SMARTCA:
+        target_id = path_id(person_id)
+        accounts.may_link(person(), target_id)  # before anything is sent to SmartCA
+        linked = accounts.reach(runtime().settings, body.username or "", body.password or "", body.credential_id)
+        account = accounts.link(db(), person(), target_id, linked)
+        commit()
+        return ok(answers.SignerOut.of(person(), account))
     target = directory.set_signer(db(), person(), path_id(person_id), body.kind, body.ref)
     commit()
     return ok(answers.SignerOut.of(target))
+
+
+@bp.get("/people/<person_id>/signer")
+@described(answers={200: answers.SignerOut})
+def get_signer(person_id: str) -> Answered:
+    """Where a leader's key lives, and the certificate of their linked SmartCA account (themself or an admin)."""
+    actor, target_id = person(), path_id(person_id)
+    if actor.id != target_id and not actor.has_role("admin"):
+        raise Forbidden("forbidden", "Chỉ chính người ký hoặc quản trị viên được xem cấu hình khóa ký.")
+    target = directory.colleague(db(), actor, target_id)
+    return ok(answers.SignerOut.of(target, accounts.account_of(db(), target)))
 
 
 @bp.get("/people/<person_id>/signature-image")

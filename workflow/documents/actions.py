@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from workflow import catalog
 from workflow.accounts.service import Reauthenticated
 from workflow.documents.lifecycle import approve, check, transition
 from workflow.documents.service import get_document
@@ -26,17 +27,20 @@ def act(
     action: str,
     reason: str | None = None,
     proof: Reauthenticated | None = None,
+    *,
+    notify: str = "",
 ) -> dict[str, Any]:
     """Take a lifecycle action on a document through the API; returns what happened. A signature needs the
-    leader's `proof` (password or one-time code given again), as a batch's confirmation does."""
+    leader's `proof` (password or one-time code given again), as a batch's confirmation does; `notify` is where a
+    remote signing service calls back."""
     document = get_document(session, actor, document_id, lock=True)
     if action == "approve":
         return approve(session, rt, actor, document)
     if action == "sign":
         if proof is None or proof.person_id != actor.id:
             raise Invalid("missing_field", "Cần nhập lại mật khẩu (hoặc mã xác thực) để xác nhận ký.", field="password")
-        if document.signer.signer_kind == "csc":
-            return sign_remotely(session, actor, document)
+        if document.signer.signer_kind in catalog.REMOTE_SIGNERS:
+            return sign_remotely(session, actor, document, notify=notify)
         sign_now(session, rt, actor, document)
         return {}
     if action == "issue":

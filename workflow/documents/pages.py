@@ -26,7 +26,7 @@ from workflow.errors import DomainError, Invalid, NotFound, Unauthenticated
 from workflow.models import Document, Person
 from workflow.signals import document_panels
 from workflow.states import ACTIONS, NEEDS_REASON, STATE_LABELS, DocumentState
-from workflow.web.context import commit, db, inline_pdf, path_id, runtime
+from workflow.web.context import commit, db, inline_pdf, path_id, public_url, runtime
 from workflow.web.pages import (
     actor,
     back,
@@ -270,7 +270,7 @@ def document_act(doc_id: str, action: str) -> BaseResponse:
             flash(exc.message, "error")
             return back()
     try:
-        result = actions.act(db(), runtime(), actor(), path_id(doc_id), action, reason, proof)
+        result = actions.act(db(), runtime(), actor(), path_id(doc_id), action, reason, proof, notify=public_url())
     except DomainError as exc:
         if not exc.recorded:
             raise

@@ -23,6 +23,7 @@ from workflow.web.context import (
     path_id,
     person,
     person_id,
+    public_url,
     reauthenticated,
     runtime,
     uploaded,
@@ -221,7 +222,8 @@ def document_action(doc_id: str, action: str, body: schemas.ActionIn) -> Answere
     if action not in ACTIONS:
         raise NotFound("unknown_action", "Thao tác không tồn tại.")
     proof = reauthenticated(actor, body.password, body.code) if action == "sign" else None
-    result = actions.act(db(), runtime(), actor, path_id(doc_id), action, body.reason or None, proof)
+    reason = body.reason or None
+    result = actions.act(db(), runtime(), actor, path_id(doc_id), action, reason, proof, notify=public_url())
     commit()
     document = documents.get_document(db(), actor, path_id(doc_id))
     return ok(answers.Acted(document=answers.DocumentOut.of(document), result=result))

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from pydantic import Field
+
 from workflow.documents.answers import DocumentOut
 from workflow.models import (
     SigningBatch,
     SigningBatchItem,
 )
+from workflow.signatures.models import RemoteTransaction
+from workflow.states import ApprovalState
 from workflow.web.answers import Answer, PersonOut, Time, moment
 
 
@@ -37,6 +43,29 @@ class BatchItemOut(Answer):
         )
 
 
+class ApprovalOut(Answer):
+    """One approval asked of the leader's phone (a SmartCA transaction) and where it stands."""
+
+    description: str
+    state: str  # sending, waiting, done, failed
+    documents: int
+    error: str | None
+    created_at: Time | None
+    answered_at: Time | None
+
+    @classmethod
+    def of(cls, t: RemoteTransaction) -> ApprovalOut:
+        """A transaction as the leader follows it."""
+        return cls(
+            description=t.description,
+            state=t.state,
+            documents=len(t.item_ids),
+            error=t.error,
+            created_at=moment(t.created_at),
+            answered_at=moment(t.answered_at),
+        )
+
+
 class BatchOut(Answer):
     """A signing batch with its manifest and per-document results."""
 
@@ -49,10 +78,12 @@ class BatchOut(Answer):
     confirmed_at: Time | None
     finished_at: Time | None
     items: list[BatchItemOut]
+    approvals: list[ApprovalOut] = Field(description="giao dịch chờ xác nhận trên điện thoại (SmartCA)")
+    approvals_confirmed: int
 
     @classmethod
-    def of(cls, b: SigningBatch) -> BatchOut:
-        """A signing batch with its manifest."""
+    def of(cls, b: SigningBatch, transactions: Sequence[RemoteTransaction] = ()) -> BatchOut:
+        """A signing batch with its manifest (and the approvals it asked of a remote signing service)."""
         counts: dict[str, int] = {}
         for item in b.items:
             counts[item.status] = counts.get(item.status, 0) + 1
@@ -66,6 +97,8 @@ class BatchOut(Answer):
             confirmed_at=moment(b.confirmed_at),
             finished_at=moment(b.finished_at),
             items=[BatchItemOut.of(i) for i in b.items],
+            approvals=[ApprovalOut.of(t) for t in transactions],
+            approvals_confirmed=sum(1 for t in transactions if t.state == ApprovalState.DONE),
         )
 
 
@@ -74,3 +107,9 @@ class SigningBook(Answer):
 
     leader: PersonOut
     documents: list[DocumentOut]
+
+
+class Notified(Answer):
+    """SmartCA's callback was taken."""
+
+    received: bool

@@ -18,25 +18,28 @@ from workflow import runtime
 from workflow.directory import service as directory
 from workflow.errors import DomainError
 from workflow.models import Person, SigningBatch, SigningBatchItem
-from workflow.signatures import preparing, steps, tsa_policy
+from workflow.signatures import accounts, approvals, preparing, steps, tsa_policy
 from workflow.signatures import service as batches
 from workflow.states import BatchState
 
 log = logging.getLogger(__name__)
 
 
-def sign_batch(batch_id: int) -> str:
+def sign_batch(batch_id: int, notify: str = "") -> str:
     """Sign every pending document of a confirmed batch: prepare on every core, sign all digests at once.
 
     Each document that cannot be prepared fails alone; a refused approval, an unreachable TSA (policy
     "fail") or a key problem fails every document still pending, visibly. Documents are committed in
-    chunks; a re-run after a crash signs only what was not committed.
+    chunks; a re-run after a crash signs only what was not committed. A SmartCA leader's batch goes through
+    signatures.approvals (`notify`: where SmartCA calls back).
     """
     rt = runtime.current()
     batch, work, leader = steps.load_work(rt, batch_id)
     if batch is None or leader is None or batch.state != BatchState.SIGNING:
         return batch.state if batch else "missing"
-    if work and rt.pades.level in ("B-LT", "B-LTA"):
+    if work and leader.signer_kind == accounts.SMARTCA:
+        approvals.sign_batch(rt, batch, leader, work, notify)
+    elif work and rt.pades.level in ("B-LT", "B-LTA"):
         _sign_one_by_one(rt, batch_id, [w.item_id for w in work])  # long-term levels: pyHanko's one-shot path
     elif work:
         _sign_two_phase(rt, batch, leader, work)
@@ -128,8 +131,8 @@ def prepare_batch(batch_id: int) -> int:
     """
     rt = runtime.current()
     _batch, work, leader = steps.load_work(rt, batch_id, unprepared_only=True)
-    if not work or leader is None:
-        return 0
+    if not work or leader is None or leader.signer_kind == accounts.SMARTCA:
+        return 0  # SmartCA: prepared when the hashes leave, so the stamp shows that moment
     signer = rt.keyring.for_batch(leader, len(work), "")
     certificates = steps.certificates_of(signer)
     day = rt.now().date()

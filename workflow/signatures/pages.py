@@ -19,10 +19,12 @@ from signing import inspection
 from workflow import catalog
 from workflow.accounts import service as auth
 from workflow.documents import service as documents
-from workflow.errors import Unauthenticated
+from workflow.errors import Forbidden, Unauthenticated
 from workflow.models import Document, Person
+from workflow.signatures import accounts
 from workflow.signatures import service as batches
-from workflow.web.context import commit, db, path_id, runtime
+from workflow.states import ApprovalState
+from workflow.web.context import commit, db, path_id, public_url, runtime
 from workflow.web.pages import actor, back, blueprint, signed_in
 
 bp = blueprint("signatures", __name__)
@@ -100,7 +102,7 @@ def sign_all() -> BaseResponse:
         flash(_("Chưa chọn văn bản nào để ký."), "error")
         return back("signatures.signing")
     batch = batches.create_batch(db(), person, person.id, ids)
-    batches.confirm_batch(db(), person, batch.id, proof)
+    batches.confirm_batch(db(), person, batch.id, proof, notify=public_url())
     commit()
     return redirect(url_for("signatures.batch", batch_id=batch.id))
 
@@ -114,7 +116,8 @@ def batch(batch_id: str) -> str:
         item.document_id: inspection.inspect(documents.read_pdf(runtime(), item.document.current_version)).pages
         for item in found.items
     }
-    return render_template("workflow/batch.html", batch=found, pages=pages)
+    approvals = batches.transactions_of(db(), found)
+    return render_template("workflow/batch.html", batch=found, pages=pages, approvals=approvals)
 
 
 @bp.get("/signing/batches/<batch_id>/progress")
@@ -125,13 +128,39 @@ def batch_progress(batch_id: str) -> tuple[Response, int]:
     counts = {"pending": 0, "signed": 0, "failed": 0}
     for item in found.items:
         counts[item.status] = counts.get(item.status, 0) + 1
-    return jsonify({"state": found.state, "total": len(found.items), **counts}), 200
+    approvals = batches.transactions_of(db(), found)
+    confirmed = sum(1 for t in approvals if t.state == ApprovalState.DONE)
+    progress = {"state": found.state, "total": len(found.items), **counts}
+    return jsonify({**progress, "approvals": len(approvals), "approvals_confirmed": confirmed}), 200
 
 
 @bp.post("/signing/batches/<batch_id>/retry")
 @signed_in
 def batch_retry(batch_id: str) -> BaseResponse:
     """Sign the failed documents of the batch again."""
-    batches.retry_batch(db(), actor(), path_id(batch_id))
+    batches.retry_batch(db(), actor(), path_id(batch_id), notify=public_url())
     commit()
     return redirect(url_for("signatures.batch", batch_id=batch_id))
+
+
+@bp.route("/account/signer", methods=["GET", "POST"])
+@signed_in
+def signer() -> str | BaseResponse:
+    """The leader's "Chữ ký số" page: the certificate they sign with, and linking their own SmartCA account."""
+    person = actor()
+    if not person.has_role("leader"):
+        raise Forbidden("forbidden", "Chỉ lãnh đạo ký văn bản mới có trang chữ ký số.")
+    if request.method == "POST":
+        accounts.may_link(person, person.id)
+        form = request.form
+        credential = form.get("credential_id", "").strip() or None
+        linked = accounts.reach(runtime().settings, form.get("username", ""), form.get("password", ""), credential)
+        accounts.link(db(), person, person.id, linked)
+        commit()
+        flash(_("Đã liên kết tài khoản SmartCA. Từ nay lô ký của bạn được xác nhận trên ứng dụng SmartCA."), "ok")
+        return redirect(url_for("signatures.signer"))
+    configured = bool(runtime().settings.smartca_url)
+    account = accounts.account_of(db(), person)
+    return render_template(
+        "workflow/signer.html", account=account, configured=configured, kind=catalog.SIGNER_KINDS[person.signer_kind]
+    )

@@ -20,6 +20,7 @@ from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
 from workflow.runtime import Runtime
 from workflow.signatures import leader
+from workflow.signatures.models import RemoteTransaction
 from workflow.states import BatchState, DocumentState, ItemStatus
 
 
@@ -145,8 +146,13 @@ def get_batch(session: Session, actor: Person, batch_id: int, *, lock: bool = Fa
     return batch
 
 
-def confirm_batch(session: Session, actor: Person, batch_id: int, proof: Reauthenticated) -> SigningBatch:
-    """The leader confirms the whole batch once, having re-authenticated; signing runs in the background."""
+def confirm_batch(
+    session: Session, actor: Person, batch_id: int, proof: Reauthenticated, *, notify: str = ""
+) -> SigningBatch:
+    """The leader confirms the whole batch once, having re-authenticated; signing runs in the background.
+
+    `notify` is this service's address as a remote signing service calls it back (SmartCA's notifyUrl).
+    """
     batch = get_batch(session, actor, batch_id, lock=True)
     if actor.id != batch.leader_id or proof.person_id != actor.id:
         raise Forbidden("forbidden_action", "Chỉ lãnh đạo ký mới được xác nhận lô trình ký.")
@@ -168,11 +174,11 @@ def confirm_batch(session: Session, actor: Person, batch_id: int, proof: Reauthe
             item.status = ItemStatus.FAILED
             item.error = "Văn bản đã thay đổi sau khi lập lô; cần lập lô mới."
     audit(session, actor, "batch_confirmed", None, batch_id=batch.id, count=len(batch.items))
-    outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id)
+    outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id, notify=notify)
     return batch
 
 
-def retry_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
+def retry_batch(session: Session, actor: Person, batch_id: int, *, notify: str = "") -> SigningBatch:
     """Put the failed documents of a batch back to pending and sign them again (only them)."""
     batch = get_batch(session, actor, batch_id, lock=True)
     if actor.id != batch.leader_id:
@@ -186,7 +192,7 @@ def retry_batch(session: Session, actor: Person, batch_id: int) -> SigningBatch:
         item.status, item.error, item.sha256 = ItemStatus.PENDING, None, item.document.current_version.sha256
     batch.state = BatchState.SIGNING
     audit(session, actor, "batch_retry", None, batch_id=batch.id, documents=[i.document_id for i in failed])
-    outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id)
+    outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id, notify=notify)
     return batch
 
 
@@ -297,18 +303,32 @@ def prepared_of(
 ) -> signing_pdf.Prepared | None:
     """An item's phase 1 made ahead, if it still holds: same day, same certificate, room enough."""
     if (
+        item.prepared_day != day
+        or item.prepared_cert != cert
+        or (item.prepared_end or 0) - (item.prepared_start or 0) < reserved  # the hex CMS: bytes_reserved chars
+    ):
+        return None
+    return stored_prepared(rt, item)
+
+
+def stored_prepared(rt: Runtime, item: SigningBatchItem) -> signing_pdf.Prepared | None:
+    """An item's kept phase 1 (its file with the placeholder, digest and region), if any."""
+    if (
         item.prepared_sha256 is None
         or item.prepared_digest is None
         or item.prepared_start is None
         or item.prepared_end is None
-        or item.prepared_day != day
-        or item.prepared_cert != cert
-        or item.prepared_end - item.prepared_start < reserved  # the region holds the hex CMS: bytes_reserved chars
     ):
         return None
     return signing_pdf.Prepared(
         rt.store.get(item.prepared_sha256), bytes.fromhex(item.prepared_digest), item.prepared_start, item.prepared_end
     )
+
+
+def transactions_of(session: Session, batch: SigningBatch) -> list[RemoteTransaction]:
+    """The approvals a batch asked of a remote signing service (SmartCA), oldest first."""
+    query = select(RemoteTransaction).where(RemoteTransaction.batch_id == batch.id).order_by(RemoteTransaction.id)
+    return list(session.scalars(query))
 
 
 def finish_batch(session: Session, batch_id: int) -> SigningBatch:
@@ -337,7 +357,7 @@ def add_due_timestamp(session: Session, rt: Runtime, document_id: int) -> bool:
     return True
 
 
-def sign_remotely(session: Session, actor: Person, document: Document) -> dict[str, Any]:
+def sign_remotely(session: Session, actor: Person, document: Document, *, notify: str = "") -> dict[str, Any]:
     """Sign one document (an urgent one) with a remote key: a batch of one, confirmed at once.
 
     The leader approves on their phone; the document is signed when the job gets the approval.
@@ -349,5 +369,5 @@ def sign_remotely(session: Session, actor: Person, document: Document) -> dict[s
     session.add(batch)
     session.flush()
     audit(session, actor, "batch_confirmed", document, batch_id=batch.id, count=1, remote=True)
-    outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id)
+    outbox.add(session, outbox.SIGN_BATCH, batch_id=batch.id, notify=notify)
     return {"batch_id": batch.id, "awaiting_approval": True}

@@ -7,11 +7,22 @@ from flask import Blueprint
 
 from workflow.accounts.schemas import Proof
 from workflow.documents.answers import DocumentOut
-from workflow.errors import Invalid
-from workflow.signatures import answers, schemas
+from workflow.errors import Invalid, NotFound
+from workflow.models import SigningBatch
+from workflow.signatures import answers, approvals, schemas
 from workflow.signatures import service as batches
 from workflow.web.answers import PersonOut
-from workflow.web.context import Answered, commit, db, ok, path_id, person, reauthenticated, runtime
+from workflow.web.context import (
+    Answered,
+    commit,
+    db,
+    ok,
+    path_id,
+    person,
+    public_url,
+    reauthenticated,
+    runtime,
+)
 from workflow.web.openapi import described
 
 bp = Blueprint("signatures_api", __name__, url_prefix="/api/v1")
@@ -36,14 +47,14 @@ def create_batch(body: schemas.NewBatch) -> Answered:
     ids = list(body.document_ids) if body.document_ids is not None else None
     batch = batches.create_batch(db(), actor, leader_id, ids, prepare_ahead=runtime().settings.prepare_ahead)
     commit()
-    return ok(answers.BatchOut.of(batch), 201)
+    return ok(_answer(batch), 201)
 
 
 @bp.get("/signing-batches/<batch_id>")
 @described(answers={200: answers.BatchOut})
 def get_batch(batch_id: str) -> Answered:
     """A batch's manifest and per-document results."""
-    return ok(answers.BatchOut.of(batches.get_batch(db(), person(), path_id(batch_id))))
+    return ok(_answer(batches.get_batch(db(), person(), path_id(batch_id))))
 
 
 @bp.post("/signing-batches/<batch_id>/confirm")
@@ -52,17 +63,31 @@ def confirm_batch(batch_id: str, body: Proof) -> Answered:
     """The leader confirms the whole batch once, with their password (or TOTP code) again; signing runs in
     the background."""
     proof = reauthenticated(person(), body.password, body.code)
-    batch = batches.confirm_batch(db(), person(), path_id(batch_id), proof)
+    batch = batches.confirm_batch(db(), person(), path_id(batch_id), proof, notify=public_url())
     commit()
     db().refresh(batch)
-    return ok(answers.BatchOut.of(batch), 202)
+    return ok(_answer(batch), 202)
 
 
 @bp.post("/signing-batches/<batch_id>/retry")
 @described(answers={202: answers.BatchOut})
 def retry_batch(batch_id: str) -> Answered:
     """Sign the failed documents of a batch again."""
-    batch = batches.retry_batch(db(), person(), path_id(batch_id))
+    batch = batches.retry_batch(db(), person(), path_id(batch_id), notify=public_url())
     commit()
     db().refresh(batch)
-    return ok(answers.BatchOut.of(batch), 202)
+    return ok(_answer(batch), 202)
+
+
+@bp.post("/smartca/notify/<secret>")
+@described(answers={200: answers.Notified})
+def smartca_notify(secret: str) -> Answered:
+    """SmartCA's callback when a transaction ends (its notifyUrl, unguessable per transaction): it wakes the
+    batch's job at once; what the transaction became is still asked of SmartCA."""
+    if len(secret) > 128 or not approvals.wake(db(), runtime(), secret):
+        raise NotFound("transaction_not_found", "Không có giao dịch ký nào mang địa chỉ này.")
+    return ok(answers.Notified(received=True))
+
+
+def _answer(batch: SigningBatch) -> answers.BatchOut:
+    return answers.BatchOut.of(batch, batches.transactions_of(db(), batch))

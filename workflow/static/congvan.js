@@ -118,7 +118,9 @@
     var show = function (p) {
       bar.max = p.total; bar.value = p.signed + p.failed;
       text.textContent = box.dataset.signed + " " + p.signed + "/" + p.total +
-        (p.failed ? ", " + box.dataset.failed + " " + p.failed : "") + (p.pending ? "…" : ".");
+        (p.failed ? ", " + box.dataset.failed + " " + p.failed : "") + (p.pending ? "…" : ".") +
+        (p.approvals ? " " + box.dataset.confirmed + " " + p.approvals_confirmed + "/" + p.approvals + " " +
+          box.dataset.approvals + "." : "");
       return p.pending === 0;
     };
     var poll = function () {

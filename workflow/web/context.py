@@ -69,6 +69,11 @@ def _bearer() -> str:
     return header.removeprefix("Bearer ").strip()
 
 
+def public_url() -> str:
+    """This service's address as others reach it: PUBLIC_URL, or the one this request came to."""
+    return runtime().settings.public_url or request.url_root
+
+
 def person_id() -> int:
     """The id of the person behind the bearer token, found on a read-only snapshot: for the slow part of a
     request (rendering, inspecting a file), which runs before its write transaction begins."""

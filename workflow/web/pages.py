@@ -38,7 +38,7 @@ from workflow.errors import DomainError, Invalid, Unauthenticated
 from workflow.models import Document, Person
 from workflow.notifications import service as notifications
 from workflow.paging import Page
-from workflow.states import ACTION_LABELS, BATCH_LABELS, EVENT_LABELS, ITEM_LABELS, STATE_LABELS
+from workflow.states import ACTION_LABELS, APPROVAL_LABELS, BATCH_LABELS, EVENT_LABELS, ITEM_LABELS, STATE_LABELS
 from workflow.web.context import commit, db, runtime
 
 bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static", static_url_path="/assets")
@@ -233,6 +233,7 @@ def _common() -> dict[str, Any]:
         "DOC_TYPES": catalog.DOC_TYPES,
         "BATCH_LABELS": BATCH_LABELS,
         "ITEM_LABELS": ITEM_LABELS,
+        "APPROVAL_LABELS": APPROVAL_LABELS,
     }
 
 

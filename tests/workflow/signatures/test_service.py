@@ -57,4 +57,4 @@ def test_confirming_fails_a_document_changed_since_and_twice_changes_nothing(db_
     assert status[changed.id][0] == ItemStatus.FAILED and "thay đổi" in str(status[changed.id][1])
     batches.confirm_batch(db_session, leader, batch.id, Reauthenticated(leader.id))
     jobs = db_session.scalars(select(OutboxMessage).where(OutboxMessage.func.contains("sign_batch"))).all()
-    assert [j.args for j in jobs] == [{"batch_id": batch.id}]  # one signing job, not two
+    assert [j.args for j in jobs] == [{"batch_id": batch.id, "notify": ""}]  # one signing job, not two

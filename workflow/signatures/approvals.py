@@ -1,0 +1,285 @@
+"""A batch signed through SmartCA: hashes sent in transactions of 50, approved on the leader's phone, each
+signature checked against the leader's certificate before it is written.
+
+The job prepares every pending document (phase 1, kept in the store), records the transactions, sends them all
+at once (so the leader approves them back to back), then waits: it asks SmartCA about each waiting transaction
+with a growing pause (1 s doubling to SMARTCA_POLL_MAX), and SmartCA's callback wakes it at once. A transaction
+approved is assembled (phase 2 with the returned signatures), finished and committed; one rejected, expired or
+answered with a signature that does not verify fails only its own documents, with the reason, and they can be
+sent again. A re-run after a crash polls the transactions already sent instead of sending them twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signing import digests, signers, smartca
+from signing import pdf as signing_pdf
+from signing.errors import SigningError
+from workflow import runtime
+from workflow.directory import service as directory
+from workflow.errors import DomainError
+from workflow.models import Person, SigningBatch, SigningBatchItem
+from workflow.signatures import accounts, preparing, steps, tsa_policy
+from workflow.signatures import service as batches
+from workflow.signatures.models import RemoteTransaction
+from workflow.states import OPEN_APPROVAL, ApprovalState, ItemStatus
+
+log = logging.getLogger(__name__)
+
+SENDING, WAITING, DONE, FAILED = ApprovalState.SENDING, ApprovalState.WAITING, ApprovalState.DONE, ApprovalState.FAILED
+WRONG_SIGNATURE = (
+    "Chữ ký SmartCA trả về không khớp chứng thư số của người ký; không văn bản nào của giao dịch này được ghi. "
+    "Hãy ký lại; nếu lặp lại, báo quản trị hệ thống."
+)
+
+
+def wake_key(batch_id: int) -> str:
+    """The Redis list SmartCA's callback pushes to, on which the batch's job waits."""
+    return f"congvan:smartca:wake:{batch_id}"
+
+
+def description(batch_id: int, first: int, last: int, total: int) -> str:
+    """What the leader reads on the phone: the batch and which of its documents this approval covers."""
+    which = f"{first}" if first == last else f"{first}–{last}"
+    return f"Lô ký {batch_id} — văn bản {which} / {total}"
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sends the hashes: the leader's SmartCA session, their credential, and where SmartCA calls back."""
+
+    account: smartca.Account
+    credential_id: str
+    notify: str
+
+
+@dataclass(frozen=True)
+class Open:
+    """A transaction the job still waits on."""
+
+    id: int
+    tran_id: str | None
+    state: str
+    item_ids: list[int]
+    created_at: dt.datetime
+
+
+def sign_batch(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: list[steps.Work], notify: str) -> None:
+    """Send what is not yet sent, then wait for every open transaction of the batch to end."""
+    try:
+        with rt.readers() as session:
+            account = accounts.required(session, leader)
+            account_id, certs, credential_id = account.id, accounts.certificates(account), account.credential_id
+        session_ = accounts.session_of(rt, account_id)
+    except (SigningError, DomainError) as exc:
+        steps.fail(rt, [w.item_id for w in work], exc.message)
+        return
+    signer = signers.certificate_only(certs)
+    sent = {i for t in _open(rt, batch.id) for i in t.item_ids}
+    fresh = [w for w in work if w.item_id not in sent]
+    if fresh:
+        _send(rt, batch, leader, fresh, signer, Sender(session_, credential_id, notify))
+    _wait(rt, batch.id, signer, session_)
+
+
+def _prepare(
+    rt: runtime.Runtime, leader: Person, work: list[steps.Work], signer: signers.Signer
+) -> dict[int, signing_pdf.Prepared]:
+    """Phase 1 now (the stamp shows the moment the hashes leave), each kept in the store with its item."""
+    certs = steps.certificates_of(signer)
+    moment, day = rt.now(), rt.now().date()
+    image = directory.image(rt, leader.signature_image)
+    found = steps.read_files(rt, work, fail_unreadable=True)
+    tasks = [preparing.PrepareTask(data, w.stamp, moment, day, image, rt.pades.timestamped, certs) for w, data in found]
+    prepared: dict[int, signing_pdf.Prepared] = {}
+    cert_id = hashlib.sha256(certs[0]).hexdigest()
+    for (w, _data), result in zip(found, steps.prepare_all(rt, signer, tasks), strict=True):
+        if isinstance(result, signing_pdf.Prepared):
+            prepared[w.item_id] = result
+        else:
+            steps.fail(rt, [w.item_id], result[1])
+    with rt.sessions() as session, session.begin():
+        kept = {i for i, p in prepared.items() if batches.store_prepared(session, rt, i, p, day, cert_id)}
+    return {i: p for i, p in prepared.items() if i in kept}
+
+
+def _send(
+    rt: runtime.Runtime,
+    batch: SigningBatch,
+    leader: Person,
+    work: list[steps.Work],
+    signer: signers.Signer,
+    sender: Sender,
+) -> None:
+    if rt.pades.level not in ("B-B", "B-T"):
+        steps.fail(rt, [w.item_id for w in work], "Ký qua SmartCA hiện chỉ ở mức PAdES B-B hoặc B-T.")
+        return
+    prepared = _prepare(rt, leader, work, signer)
+    order = [w.item_id for w in work if w.item_id in prepared]
+    if not order:
+        return
+    template = digests.template(signer, prepared[order[0]].digest)
+    chunks = [order[at : at + smartca.MAX_HASHES] for at in range(0, len(order), smartca.MAX_HASHES)]
+    planned = []
+    with rt.sessions() as session, session.begin():
+        for number, chunk in enumerate(chunks):
+            first = number * smartca.MAX_HASHES + 1
+            secret = secrets.token_urlsafe(32)
+            row = RemoteTransaction(
+                batch_id=batch.id,
+                provider=accounts.SMARTCA,
+                ref=secrets.token_hex(16),
+                notify_key=hashlib.sha256(secret.encode()).hexdigest(),
+                description=description(batch.id, first, first + len(chunk) - 1, len(order)),
+                item_ids=chunk,
+                state=SENDING,
+            )
+            session.add(row)
+            session.flush()
+            planned.append((row.id, row.ref, row.description, secret, chunk))
+    for row_id, ref, text, secret, chunk in planned:
+        hashes = [(f"van-ban-{i}", template.hash_to_sign(prepared[i].digest)) for i in chunk]
+        url = f"{sender.notify.rstrip('/')}/api/v1/smartca/notify/{secret}" if sender.notify else ""
+        try:
+            tran_id = sender.account.sign_hashes(sender.credential_id, ref, hashes, text, url)
+        except (SigningError, DomainError) as exc:
+            _end(rt, row_id, None, exc.message)
+            continue
+        with rt.sessions() as session, session.begin():
+            sent = session.get(RemoteTransaction, row_id)
+            assert sent is not None
+            sent.tran_id, sent.state = tran_id, WAITING
+
+
+def _open(rt: runtime.Runtime, batch_id: int) -> list[Open]:
+    with rt.readers() as session:
+        rows = session.scalars(
+            select(RemoteTransaction)
+            .where(RemoteTransaction.batch_id == batch_id, RemoteTransaction.state.in_(OPEN_APPROVAL))
+            .order_by(RemoteTransaction.id)
+        ).all()
+        return [Open(r.id, r.tran_id, r.state, list(r.item_ids), r.created_at) for r in rows]
+
+
+def _wait(rt: runtime.Runtime, batch_id: int, signer: signers.Signer, account: smartca.Account) -> None:
+    """Ask about every waiting transaction until none is left, pausing longer each round unless woken."""
+    pause = 1.0
+    limit = dt.timedelta(seconds=rt.settings.smartca_approval_timeout)
+    while True:
+        waiting = _open(rt, batch_id)
+        if not waiting:
+            return
+        _heartbeat(rt, batch_id)
+        now = dt.datetime.now(dt.UTC)
+        for t in waiting:
+            if t.tran_id is None:  # recorded but never accepted (the job died while sending): send again later
+                _end(rt, t.id, None, "Giao dịch chưa gửi được tới SmartCA; hãy ký lại.")
+                continue
+            try:
+                info = account.transaction(t.tran_id)
+            except (SigningError, DomainError) as exc:
+                if now - t.created_at > limit or exc.code != "smartca_unavailable":
+                    _end(rt, t.id, None, exc.message)
+                continue  # unreachable for now: ask again next round
+            if info.waiting:
+                if now - t.created_at > limit:
+                    _end(rt, t.id, smartca.WAITING, "Giao dịch ký đã hết hạn vì chưa được xác nhận trên SmartCA.")
+            elif info.status == smartca.DONE:
+                _apply(rt, batch_id, t, info, signer)
+            else:
+                _end(rt, t.id, info.status, info.reason)
+        if _open(rt, batch_id):
+            _pause(rt, batch_id, pause)
+            pause = min(pause * 2, rt.settings.smartca_poll_max)
+
+
+def _pause(rt: runtime.Runtime, batch_id: int, seconds: float) -> None:
+    """Wait this long, or less when SmartCA's callback arrives (without Redis: just wait)."""
+    try:
+        rt.redis.blpop([wake_key(batch_id)], timeout=seconds)
+    except RedisError:  # Redis is only the alarm clock; polling still finds the answer
+        time.sleep(seconds)
+
+
+def _heartbeat(rt: runtime.Runtime, batch_id: int) -> None:
+    with rt.sessions() as session, session.begin():
+        batch = session.get(SigningBatch, batch_id)
+        if batch is not None:
+            batch.heartbeat_at = dt.datetime.now(dt.UTC)
+
+
+def _apply(rt: runtime.Runtime, batch_id: int, t: Open, info: smartca.Transaction, signer: signers.Signer) -> None:
+    """An approved transaction: every signature checked first, then assembled, finished and committed."""
+    with rt.readers() as session:
+        items = session.scalars(select(SigningBatchItem).where(SigningBatchItem.id.in_(t.item_ids))).all()
+        pending = {i.id: i for i in items if i.status == ItemStatus.PENDING}
+        prepared = {i: batches.stored_prepared(rt, item) for i, item in pending.items()}
+    order = [i for i in t.item_ids if prepared.get(i) is not None]
+    if len(info.signatures) != len(t.item_ids):
+        _end(rt, t.id, info.status, "SmartCA trả số chữ ký không khớp số văn bản của giao dịch; hãy ký lại.")
+        return
+    if not order:
+        _end(rt, t.id, info.status, None)
+        return
+    values = dict(zip(t.item_ids, info.signatures, strict=True))
+    ready = {i: p for i, p in prepared.items() if p is not None}
+    template = digests.template(signer, ready[order[0]].digest)
+    cert = signer.signing_cert
+    assert cert is not None
+    for i in order:
+        value = values[i]
+        if value is None or not digests.signature_holds(cert, template.signed_attrs(ready[i].digest), value):
+            log.warning("batch %s: SmartCA transaction %s returned a signature that does not verify", batch_id, t.id)
+            _end(rt, t.id, info.status, WRONG_SIGNATURE)
+            return
+    raw = [values[i] or b"" for i in order]
+
+    def assemble(pades: signing_pdf.Pades) -> list[bytes]:
+        timestamper = signing_pdf.timestamper_of(pades)
+        return digests.assemble(template, [ready[i].digest for i in order], raw, timestamper)
+
+    try:
+        cms, deferred = tsa_policy.at_pades_level(rt, assemble)
+    except SigningError as exc:
+        _end(rt, t.id, info.status, exc.message)
+        return
+    signed = {i: signing_pdf.finish(ready[i], c) for i, c in zip(order, cms, strict=True)}
+    rt.store.put_many(list(signed.values()))  # durable before the commit that records them
+    steps.commit(rt, batch_id, signed, deferred)
+    _end(rt, t.id, info.status, None)
+
+
+def _end(rt: runtime.Runtime, row_id: int, status: int | None, error: str | None) -> None:
+    """Close a transaction: done, or failed with its documents still pending failed with the reason."""
+    with rt.sessions() as session, session.begin():
+        row = session.scalar(select(RemoteTransaction).where(RemoteTransaction.id == row_id).with_for_update())
+        if row is None or row.state not in OPEN_APPROVAL:
+            return
+        row.state, row.status_code, row.error = (FAILED if error else DONE), status, error
+        row.answered_at = dt.datetime.now(dt.UTC)
+        if error:
+            batches.fail_items(session, list(row.item_ids), error)
+
+
+def wake(session: Session, rt: runtime.Runtime, secret: str) -> bool:
+    """SmartCA's callback for the transaction whose notifyUrl holds this secret: wake its batch's job at once."""
+    key = hashlib.sha256(secret.encode()).hexdigest()
+    batch_id = session.scalar(select(RemoteTransaction.batch_id).where(RemoteTransaction.notify_key == key))
+    if batch_id is None:
+        return False
+    try:
+        rt.redis.rpush(wake_key(batch_id), "1")
+        rt.redis.expire(wake_key(batch_id), 3600)
+    except RedisError:  # only a wake-up call: the job finds the answer at its next poll anyway
+        log.warning("could not wake the job of batch %s", batch_id, exc_info=True)
+    return True

@@ -1,0 +1,66 @@
+"""Tables of remote signing: a leader's linked account at a signing service, and the transactions a batch sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.encryption import Encrypted
+from workflow.models import Base, Person, SigningBatch, _now
+from workflow.states import ApprovalState
+
+
+class RemoteAccount(Base):
+    """A leader's own account at a remote signing service (SmartCA), linked once by the leader.
+
+    The password is used once for the first token and never kept; the refresh token is kept encrypted and
+    replaced by each renewal. The certificate chain is read from the service when linking and goes into
+    every signature.
+    """
+
+    __tablename__ = "remote_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    provider: Mapped[str] = mapped_column(String(16))  # "smartca"
+    username: Mapped[str] = mapped_column(String(64))  # the personal id at the provider
+    credential_id: Mapped[str] = mapped_column(String(255))
+    certificates: Mapped[str] = mapped_column(Text)  # base64 DER, the leader's first, one per line
+    subject: Mapped[str] = mapped_column(String(512))
+    issuer: Mapped[str] = mapped_column(String(512))
+    valid_from: Mapped[dt.datetime]
+    valid_to: Mapped[dt.datetime]
+    refresh_token: Mapped[str] = mapped_column(Encrypted)
+    access_token: Mapped[str | None] = mapped_column(Encrypted, default=None)
+    access_expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    linked_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    renewed_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    person: Mapped[Person] = relationship()
+
+
+class RemoteTransaction(Base):
+    """One request for the leader's approval on the phone, covering up to 50 documents of a batch.
+
+    `ref` is our own id of it (SmartCA's refTranId); `notify_key` the SHA-256 of the secret in its notifyUrl,
+    so the URL cannot be guessed and the stored value cannot be used. `state` is an ApprovalState; a failed one
+    says why in `error`, and its documents fail with it.
+    """
+
+    __tablename__ = "remote_transactions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("signing_batches.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    notify_key: Mapped[str] = mapped_column(String(64), unique=True)
+    tran_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    description: Mapped[str] = mapped_column(String(255))
+    item_ids: Mapped[list[int]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default=ApprovalState.SENDING)
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    batch: Mapped[SigningBatch] = relationship()
