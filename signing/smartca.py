@@ -13,19 +13,20 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import requests
 from asn1crypto import x509 as asn1_x509
 
 from signing.errors import SigningError
+from signing.phone import Credential, Tokens, Transaction
 
 MAX_HASHES = 50  # per signhash transaction [doc]
 SCOPE = "sign offline_access"
 
 DONE = 1
 WAITING = 4000
+NAME = "SmartCA"
 # What the leader reads when a transaction ends without signatures.
 ENDED = {
     4001: "Giao dịch ký đã hết hạn vì chưa được xác nhận trên ứng dụng SmartCA.",
@@ -34,48 +35,6 @@ ENDED = {
     4004: "SmartCA báo ký không thành công.",
 }
 UNAVAILABLE = "Không kết nối được dịch vụ ký số SmartCA; hãy thử lại sau ít phút."
-
-
-@dataclass(frozen=True)
-class Tokens:
-    """An access token with the moment it expires, and the refresh token that renews it."""
-
-    access: str
-    refresh: str
-    expires_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Credential:
-    """The leader's signing credential at SmartCA: its id, certificate and chain."""
-
-    credential_id: str
-    certificate: asn1_x509.Certificate
-    chain: list[asn1_x509.Certificate]
-
-    @property
-    def certificates(self) -> tuple[bytes, ...]:
-        """The certificate then its chain, DER."""
-        return (self.certificate.dump(), *(c.dump() for c in self.chain))
-
-
-@dataclass(frozen=True)
-class Transaction:
-    """A signhash transaction as gettraninfo tells it: its status and, once done, one signature per hash."""
-
-    tran_id: str
-    status: int
-    signatures: list[bytes | None]
-
-    @property
-    def waiting(self) -> bool:
-        """True while the leader has not answered on the phone."""
-        return self.status == WAITING
-
-    @property
-    def reason(self) -> str:
-        """Why an ended transaction gave no signatures, for the leader."""
-        return ENDED.get(self.status, f"SmartCA báo giao dịch không thành công (mã {self.status}).")
 
 
 class Gateway:
@@ -150,10 +109,11 @@ class Gateway:
 
 
 class Account:
-    """One leader's SmartCA session: calls with their access token, renewing it when expired or refused.
+    """One leader's SmartCA session (a signing.phone.Approver): calls with their access token, renewing it when
+    expired or refused. `renewed` is called with every new pair of tokens, so the caller keeps the newest."""
 
-    `renewed` is called with every new pair of tokens, so the caller keeps the newest refresh token.
-    """
+    name = NAME
+    max_hashes = MAX_HASHES
 
     def __init__(self, gateway: Gateway, tokens: Tokens, renewed: Callable[[Tokens], None]) -> None:
         self.gateway = gateway
@@ -231,7 +191,12 @@ class Account:
             signatures = [_signature(d) for d in documents] if status == DONE else []
         except (AssertionError, KeyError, ValueError, TypeError) as exc:
             raise SigningError("smartca_bad_response", "SmartCA trả thông tin giao dịch không hợp lệ.") from exc
-        return Transaction(tran_id, status, signatures)
+        reason = (
+            ""
+            if status in (DONE, WAITING)
+            else ENDED.get(status, f"SmartCA báo giao dịch không thành công (mã {status}).")
+        )
+        return Transaction(tran_id, status, status == WAITING, status == DONE, reason, signatures)
 
 
 def _signature(document: dict[str, Any]) -> bytes | None:

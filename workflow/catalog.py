@@ -74,6 +74,7 @@ SIGNER_KINDS = {
     "pkcs11": "Thiết bị ký số PKCS#11 (USB token, HSM)",
     "csc": "Dịch vụ ký số từ xa theo chuẩn CSC",
     "smartca": "VNPT SmartCA (người ký xác nhận trên ứng dụng điện thoại)",
+    "mysign": "Viettel MySign (người ký xác nhận trên ứng dụng điện thoại)",
 }
 # Kinds whose key is at a remote service: a signature waits for the signer's approval on the phone, in a batch.
-REMOTE_SIGNERS = frozenset({"csc", "smartca"})
+REMOTE_SIGNERS = frozenset({"csc", "smartca", "mysign"})

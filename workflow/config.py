@@ -103,6 +103,12 @@ class Settings:
     smartca_approval_timeout: float = 300.0
     # Polling a waiting transaction starts at 1 s and doubles up to this; SmartCA's callback wakes it at once.
     smartca_poll_max: float = 10.0
+    # Viettel MySign, for leaders who link their MySign account (approvals in the MySign app): the gateway's base
+    # URL (…/vtss/service/… under it), the agency's application and its RAS profile.
+    mysign_url: str = ""
+    mysign_client_id: str = ""
+    mysign_client_secret: str = ""
+    mysign_profile_id: str = "adss:ras:profile:001"
     # This service's address as SmartCA reaches it, for the callback (notifyUrl); empty: the address the leader
     # confirmed the batch at.
     public_url: str = ""
@@ -169,6 +175,7 @@ SECRETS = (
     "PKCS11_PIN",
     "CSC_PASSWORD",
     "SMARTCA_CLIENT_SECRET",
+    "MYSIGN_CLIENT_SECRET",
     "DATABASE_URL",
     "S3_SECRET_ACCESS_KEY",
     "VXP_SECRET",

@@ -82,14 +82,16 @@ def set_signer(session: Session, actor: Person, person_id: int, kind: Any, ref: 
     if not actor.has_role("admin"):
         raise Forbidden("forbidden", "Chỉ quản trị viên được cấu hình khóa ký số.")
     target = colleague(session, actor, person_id)
-    if kind == "smartca":
+    if kind in ("smartca", "mysign"):
         raise Invalid(
-            "smartca_linked_by_leader",
-            "Tài khoản SmartCA do chính lãnh đạo liên kết (trang Chữ ký số), vì mật khẩu SmartCA là của riêng họ.",
+            "linked_by_leader",
+            "Tài khoản SmartCA hoặc MySign do chính lãnh đạo liên kết (trang Chữ ký số): tài khoản là của riêng họ.",
             field="kind",
         )
     if kind not in catalog.SIGNER_KINDS:
-        raise Invalid("invalid_signer_kind", "Loại khóa ký không hợp lệ (pkcs12, pkcs11, csc, smartca).", field="kind")
+        raise Invalid(
+            "invalid_signer_kind", "Loại khóa ký không hợp lệ (pkcs12, pkcs11, csc, smartca, mysign).", field="kind"
+        )
     ref = str(ref or "").strip()
     if kind != "pkcs12" and not ref:
         raise Invalid("missing_field", "Cần nhãn khóa trên thiết bị hoặc mã chứng thư của dịch vụ ký.", field="ref")

@@ -70,11 +70,14 @@ def set_signature_image(person_id: str) -> Answered:
 @described(body=schemas.SignerIn, answers={200: answers.SignerOut})
 def set_signer(person_id: str, body: schemas.SignerIn) -> Answered:
     """An admin sets where a leader's key lives (kind pkcs12 / pkcs11 / csc, with the key label or credential);
-    a leader links their own SmartCA account (kind smartca, username, password; credential_id to choose)."""
-    if body.kind == accounts.SMARTCA:
+    a leader links their own SmartCA account (kind smartca, username, password) or MySign account (kind mysign,
+    username: the MySign id; no password); credential_id to choose another certificate."""
+    if body.kind in accounts.PROVIDERS:
         target_id = path_id(person_id)
         accounts.may_link(person(), target_id)  # before anything is sent to SmartCA
-        linked = accounts.reach(runtime().settings, body.username or "", body.password or "", body.credential_id)
+        linked = accounts.reach(
+            runtime().settings, body.kind, body.username or "", body.password or "", body.credential_id
+        )
         account = accounts.link(db(), person(), target_id, linked)
         commit()
         return ok(answers.SignerOut.of(person(), account))

@@ -1,5 +1,5 @@
-"""A batch signed through SmartCA: hashes sent in transactions of 50, approved on the leader's phone, each
-signature checked against the leader's certificate before it is written.
+"""A batch signed through a service the leader approves on the phone (SmartCA, MySign): hashes sent in
+transactions of 50, each signature checked against the leader's certificate before it is written.
 
 The job prepares every pending document (phase 1, kept in the store), records the transactions, sends them all
 at once (so the leader approves them back to back), then waits: it asks SmartCA about each waiting transaction
@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signing import digests, signers, smartca
+from signing import digests, phone, signers
 from signing import pdf as signing_pdf
 from signing.errors import SigningError
 from workflow import runtime
@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 
 SENDING, WAITING, DONE, FAILED = ApprovalState.SENDING, ApprovalState.WAITING, ApprovalState.DONE, ApprovalState.FAILED
 WRONG_SIGNATURE = (
-    "Chữ ký SmartCA trả về không khớp chứng thư số của người ký; không văn bản nào của giao dịch này được ghi. "
-    "Hãy ký lại; nếu lặp lại, báo quản trị hệ thống."
+    "Chữ ký dịch vụ ký số trả về không khớp chứng thư số của người ký; không văn bản nào của giao dịch này được "
+    "ghi. Hãy ký lại; nếu lặp lại, báo quản trị hệ thống."
 )
 
 
@@ -56,9 +56,9 @@ def description(batch_id: int, first: int, last: int, total: int) -> str:
 
 @dataclass(frozen=True)
 class Sender:
-    """Who sends the hashes: the leader's SmartCA session, their credential, and where SmartCA calls back."""
+    """Who sends the hashes: the leader's session at the service, their credential, and where it calls back."""
 
-    account: smartca.Account
+    account: phone.Approver
     credential_id: str
     notify: str
 
@@ -80,6 +80,7 @@ def sign_batch(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: l
         with rt.readers() as session:
             account = accounts.required(session, leader)
             account_id, certs, credential_id = account.id, accounts.certificates(account), account.credential_id
+            provider = account.provider
         session_ = accounts.session_of(rt, account_id)
     except (SigningError, DomainError) as exc:
         steps.fail(rt, [w.item_id for w in work], exc.message)
@@ -88,7 +89,7 @@ def sign_batch(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: l
     sent = {i for t in _open(rt, batch.id) for i in t.item_ids}
     fresh = [w for w in work if w.item_id not in sent]
     if fresh:
-        _send(rt, batch, leader, fresh, signer, Sender(session_, credential_id, notify))
+        _send(rt, batch, leader, fresh, signer, Sender(session_, credential_id, notify), provider)
     _wait(rt, batch.id, signer, session_)
 
 
@@ -120,24 +121,27 @@ def _send(
     work: list[steps.Work],
     signer: signers.Signer,
     sender: Sender,
+    provider: str,
 ) -> None:
     if rt.pades.level not in ("B-B", "B-T"):
-        steps.fail(rt, [w.item_id for w in work], "Ký qua SmartCA hiện chỉ ở mức PAdES B-B hoặc B-T.")
+        message = f"Ký qua {sender.account.name} hiện chỉ ở mức PAdES B-B hoặc B-T."
+        steps.fail(rt, [w.item_id for w in work], message)
         return
     prepared = _prepare(rt, leader, work, signer)
     order = [w.item_id for w in work if w.item_id in prepared]
     if not order:
         return
     template = digests.template(signer, prepared[order[0]].digest)
-    chunks = [order[at : at + smartca.MAX_HASHES] for at in range(0, len(order), smartca.MAX_HASHES)]
+    size = sender.account.max_hashes
+    chunks = [order[at : at + size] for at in range(0, len(order), size)]
     planned = []
     with rt.sessions() as session, session.begin():
         for number, chunk in enumerate(chunks):
-            first = number * smartca.MAX_HASHES + 1
+            first = number * size + 1
             secret = secrets.token_urlsafe(32)
             row = RemoteTransaction(
                 batch_id=batch.id,
-                provider=accounts.SMARTCA,
+                provider=provider,
                 ref=secrets.token_hex(16),
                 notify_key=hashlib.sha256(secret.encode()).hexdigest(),
                 description=description(batch.id, first, first + len(chunk) - 1, len(order)),
@@ -171,7 +175,7 @@ def _open(rt: runtime.Runtime, batch_id: int) -> list[Open]:
         return [Open(r.id, r.tran_id, r.state, list(r.item_ids), r.created_at) for r in rows]
 
 
-def _wait(rt: runtime.Runtime, batch_id: int, signer: signers.Signer, account: smartca.Account) -> None:
+def _wait(rt: runtime.Runtime, batch_id: int, signer: signers.Signer, account: phone.Approver) -> None:
     """Ask about every waiting transaction until none is left, pausing longer each round unless woken."""
     pause = 1.0
     limit = dt.timedelta(seconds=rt.settings.smartca_approval_timeout)
@@ -183,18 +187,19 @@ def _wait(rt: runtime.Runtime, batch_id: int, signer: signers.Signer, account: s
         now = dt.datetime.now(dt.UTC)
         for t in waiting:
             if t.tran_id is None:  # recorded but never accepted (the job died while sending): send again later
-                _end(rt, t.id, None, "Giao dịch chưa gửi được tới SmartCA; hãy ký lại.")
+                _end(rt, t.id, None, f"Giao dịch chưa gửi được tới {account.name}; hãy ký lại.")
                 continue
             try:
                 info = account.transaction(t.tran_id)
             except (SigningError, DomainError) as exc:
-                if now - t.created_at > limit or exc.code != "smartca_unavailable":
+                if now - t.created_at > limit or not exc.code.endswith("_unavailable"):
                     _end(rt, t.id, None, exc.message)
                 continue  # unreachable for now: ask again next round
             if info.waiting:
                 if now - t.created_at > limit:
-                    _end(rt, t.id, smartca.WAITING, "Giao dịch ký đã hết hạn vì chưa được xác nhận trên SmartCA.")
-            elif info.status == smartca.DONE:
+                    expired = f"Giao dịch ký đã hết hạn vì chưa được xác nhận trên {account.name}."
+                    _end(rt, t.id, info.status, expired)
+            elif info.done:
                 _apply(rt, batch_id, t, info, signer)
             else:
                 _end(rt, t.id, info.status, info.reason)
@@ -218,7 +223,7 @@ def _heartbeat(rt: runtime.Runtime, batch_id: int) -> None:
             batch.heartbeat_at = dt.datetime.now(dt.UTC)
 
 
-def _apply(rt: runtime.Runtime, batch_id: int, t: Open, info: smartca.Transaction, signer: signers.Signer) -> None:
+def _apply(rt: runtime.Runtime, batch_id: int, t: Open, info: phone.Transaction, signer: signers.Signer) -> None:
     """An approved transaction: every signature checked first, then assembled, finished and committed."""
     with rt.readers() as session:
         items = session.scalars(select(SigningBatchItem).where(SigningBatchItem.id.in_(t.item_ids))).all()
@@ -226,7 +231,7 @@ def _apply(rt: runtime.Runtime, batch_id: int, t: Open, info: smartca.Transactio
         prepared = {i: batches.stored_prepared(rt, item) for i, item in pending.items()}
     order = [i for i in t.item_ids if prepared.get(i) is not None]
     if len(info.signatures) != len(t.item_ids):
-        _end(rt, t.id, info.status, "SmartCA trả số chữ ký không khớp số văn bản của giao dịch; hãy ký lại.")
+        _end(rt, t.id, info.status, "Dịch vụ ký số trả số chữ ký không khớp số văn bản của giao dịch; hãy ký lại.")
         return
     if not order:
         _end(rt, t.id, info.status, None)

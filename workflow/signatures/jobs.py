@@ -37,7 +37,7 @@ def sign_batch(batch_id: int, notify: str = "") -> str:
     batch, work, leader = steps.load_work(rt, batch_id)
     if batch is None or leader is None or batch.state != BatchState.SIGNING:
         return batch.state if batch else "missing"
-    if work and leader.signer_kind == accounts.SMARTCA:
+    if work and leader.signer_kind in accounts.PROVIDERS:
         approvals.sign_batch(rt, batch, leader, work, notify)
     elif work and rt.pades.level in ("B-LT", "B-LTA"):
         _sign_one_by_one(rt, batch_id, [w.item_id for w in work])  # long-term levels: pyHanko's one-shot path
@@ -131,8 +131,8 @@ def prepare_batch(batch_id: int) -> int:
     """
     rt = runtime.current()
     _batch, work, leader = steps.load_work(rt, batch_id, unprepared_only=True)
-    if not work or leader is None or leader.signer_kind == accounts.SMARTCA:
-        return 0  # SmartCA: prepared when the hashes leave, so the stamp shows that moment
+    if not work or leader is None or leader.signer_kind in accounts.PROVIDERS:
+        return 0  # approved on the phone: prepared when the hashes leave, so the stamp shows that moment
     signer = rt.keyring.for_batch(leader, len(work), "")
     certificates = steps.certificates_of(signer)
     day = rt.now().date()

@@ -19,7 +19,7 @@ from signing import inspection
 from workflow import catalog
 from workflow.accounts import service as auth
 from workflow.documents import service as documents
-from workflow.errors import Forbidden, Unauthenticated
+from workflow.errors import Forbidden, Invalid, Unauthenticated
 from workflow.models import Document, Person
 from workflow.signatures import accounts
 from workflow.signatures import service as batches
@@ -146,21 +146,35 @@ def batch_retry(batch_id: str) -> BaseResponse:
 @bp.route("/account/signer", methods=["GET", "POST"])
 @signed_in
 def signer() -> str | BaseResponse:
-    """The leader's "Chữ ký số" page: the certificate they sign with, and linking their own SmartCA account."""
+    """The leader's "Chữ ký số" page: the certificate they sign with, and linking their own SmartCA or MySign
+    account."""
     person = actor()
     if not person.has_role("leader"):
         raise Forbidden("forbidden", "Chỉ lãnh đạo ký văn bản mới có trang chữ ký số.")
     if request.method == "POST":
         accounts.may_link(person, person.id)
         form = request.form
+        provider = form.get("provider", accounts.SMARTCA)
+        if provider not in accounts.PROVIDERS:
+            raise Invalid("invalid_signer_kind", "Dịch vụ ký số không hợp lệ (SmartCA hoặc MySign).", field="provider")
         credential = form.get("credential_id", "").strip() or None
-        linked = accounts.reach(runtime().settings, form.get("username", ""), form.get("password", ""), credential)
+        username, password = form.get("username", ""), form.get("password", "")
+        linked = accounts.reach(runtime().settings, provider, username, password, credential)
         accounts.link(db(), person, person.id, linked)
         commit()
-        flash(_("Đã liên kết tài khoản SmartCA. Từ nay lô ký của bạn được xác nhận trên ứng dụng SmartCA."), "ok")
+        name = accounts.PROVIDERS[provider]
+        flash(
+            _("Đã liên kết tài khoản %(name)s. Từ nay lô ký của bạn được xác nhận trên ứng dụng %(name)s.", name=name),
+            "ok",
+        )
         return redirect(url_for("signatures.signer"))
-    configured = bool(runtime().settings.smartca_url)
+    settings = runtime().settings
+    configured = {p: accounts.configured(settings, p) for p in accounts.PROVIDERS}
     account = accounts.account_of(db(), person)
     return render_template(
-        "workflow/signer.html", account=account, configured=configured, kind=catalog.SIGNER_KINDS[person.signer_kind]
+        "workflow/signer.html",
+        account=account,
+        configured=configured,
+        providers=accounts.PROVIDERS,
+        kind=catalog.SIGNER_KINDS[person.signer_kind],
     )
