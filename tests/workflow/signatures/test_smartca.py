@@ -21,7 +21,7 @@ from sqlalchemy import select
 from congvan.demo_day import PASSWORD
 from signing import pki
 from tests.support import factories
-from tests.support.api import Api, build_app
+from tests.support.api import Api, build_app, database_url
 from tests.support.processes import free_port
 from tests.support.smartca_gateway import CLIENT_ID, CLIENT_SECRET, Gateway, smartca_gateway
 from tests.web.test_pages import _token, sign_in
@@ -283,3 +283,32 @@ def test_the_leaders_pages_link_the_account_and_follow_the_approvals(linked: Lin
     assert f"Lô ký {batch['id']} — văn bản 1–50 / 51" in shown and "Đã xác nhận" in shown
     progress = browser.get(f"/signing/batches/{batch['id']}/progress").get_json()
     assert progress["approvals"] == 2 and progress["approvals_confirmed"] == 2
+
+
+def test_on_postgresql_an_expired_transaction_fails_only_its_documents(
+    gateway: Gateway, tmp_path: Path, keys_dir: Path, password_hash: str, request: pytest.FixtureRequest
+) -> None:
+    keys = tmp_path / "keys"
+    shutil.copytree(keys_dir, keys)
+    url = database_url("postgresql", tmp_path, request)
+    app = build_app(url, tmp_path, keys, password_hash, **_settings(gateway.url))
+    api = Api(app.test_client())
+    root = pki.cert_pem(gateway.ca.cert)
+    assert (
+        api.as_("admin", "POST", "/api/v1/trust-roots", data=root, content_type="application/x-pem-file").status_code
+        == 201
+    )
+    leader = api.id_of("giamdoc")
+    body = {"kind": "smartca", "username": UID, "password": SMARTCA_PASSWORD}
+    assert api.as_("giamdoc", "PUT", f"/api/v1/people/{leader}/signer", json=body).status_code == 200
+    gateway.outcomes[:] = ["expire", "approve"]
+    here = Linked(app, api, gateway, leader, keys)
+    ids, done = _sign(here, 51)
+    assert done["counts"] == {"failed": 50, "signed": 1}, done["counts"]
+    assert [a["state"] for a in done["approvals"]] == ["failed", "done"]
+    again = api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{done['id']}/retry").get_json()
+    batch = api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{again['id']}").get_json()
+    assert batch["counts"] == {"signed": 51} and batch["approvals_confirmed"] == 2
+    report = api.as_("vanthu", "GET", f"/api/v1/documents/{ids[0]}/signatures").get_json()
+    assert report["verdict"] == "valid"
+    app.extensions["congvan"].close()
