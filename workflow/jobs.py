@@ -13,6 +13,7 @@ from workflow.errors import DomainError
 from workflow.models import Document, LoginAttempt, OutboxMessage, Person, SigningBatch
 from workflow.notifications import mail
 from workflow.notifications import service as notifications
+from workflow.signatures import approvals
 from workflow.signatures import service as batches
 from workflow.states import BatchState
 
@@ -69,9 +70,20 @@ def reconcile() -> dict[str, int]:
                 stale.append(batch.id)
     for batch_id in stale:
         outbox.enqueue(rt, outbox.SIGN_BATCH, {"batch_id": batch_id})
+    with rt.readers() as session:
+        polled = approvals.due(session)
+    for batch_id in polled:  # approvals on a phone: asked about when due, no worker waits for them
+        outbox.enqueue(rt, outbox.POLL_APPROVALS, {"batch_id": batch_id})
     with rt.sessions() as session, session.begin():
         sealed = audit.seal(session)
-    return {"relayed": relayed, "batches": len(stale), "timestamps": add_due_timestamps(), "sealed": sealed}
+    timestamps = add_due_timestamps()
+    return {
+        "relayed": relayed,
+        "batches": len(stale),
+        "approvals": len(polled),
+        "timestamps": timestamps,
+        "sealed": sealed,
+    }
 
 
 def anchor_audit() -> int | None:

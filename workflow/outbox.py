@@ -30,6 +30,7 @@ class Job:
 # Every job, the one place their queues and functions are written.
 PREPARE_BATCH = Job("signing", "workflow.signatures.jobs.prepare_batch")
 SIGN_BATCH = Job("signing", "workflow.signatures.jobs.sign_batch")
+POLL_APPROVALS = Job("signing", "workflow.signatures.jobs.poll_approvals")
 DELIVER = Job("dispatch", "routing.jobs.deliver")
 SEND_DOCUMENT = Job("exchange", "routing.jobs.send_document")
 SEND_MESSAGE = Job("exchange", "routing.jobs.send_message")
@@ -37,7 +38,17 @@ PULL_VXP = Job("exchange", "routing.jobs.pull_vxp")
 POST_WEBHOOK = Job("webhooks", "routing.jobs.post_webhook")
 # Notifications by e-mail go out with the other messages to the outside world.
 SEND_EMAIL = Job("webhooks", "workflow.jobs.send_email")
-JOBS = (PREPARE_BATCH, SIGN_BATCH, DELIVER, SEND_DOCUMENT, SEND_MESSAGE, PULL_VXP, POST_WEBHOOK, SEND_EMAIL)
+JOBS = (
+    PREPARE_BATCH,
+    SIGN_BATCH,
+    POLL_APPROVALS,
+    DELIVER,
+    SEND_DOCUMENT,
+    SEND_MESSAGE,
+    PULL_VXP,
+    POST_WEBHOOK,
+    SEND_EMAIL,
+)
 
 
 def add(session: Session, job: Job, **args: Any) -> None:

@@ -57,7 +57,8 @@ def test_a_batch_is_signed_through_the_worker_and_woken_by_the_callback(
     body = {"kind": "smartca", "username": UID, "password": SMARTCA_PASSWORD}
     linked = instance.ok("phogiamdoc", "PUT", f"/api/v1/people/{leader}/signer", body)
     assert "HOÀNG VĂN MINH" in linked["certificate"]["subject"]
-    # Approved on the phone 1.5 s after sending: the job's second pause (2 s) is cut short by the callback.
+    # Approved on the phone 1.5 s after sending: asked about at 1 s (waiting), the next question is due at 3 s;
+    # the callback at 1.5 s has it asked at once.
     gateway.answer_after = 1.5
     draft = {
         "doc_type": "cong_van",

@@ -1,12 +1,13 @@
 """A batch signed through a service the leader approves on the phone (SmartCA, MySign): hashes sent in
 transactions of 50, each signature checked against the leader's certificate before it is written.
 
-The job prepares every pending document (phase 1, kept in the store), records the transactions, sends them all
-at once (so the leader approves them back to back), then waits: it asks SmartCA about each waiting transaction
-with a growing pause (1 s doubling to SMARTCA_POLL_MAX), and SmartCA's callback wakes it at once. A transaction
-approved is assembled (phase 2 with the returned signatures), finished and committed; one rejected, expired or
-answered with a signature that does not verify fails only its own documents, with the reason, and they can be
-sent again. A re-run after a crash polls the transactions already sent instead of sending them twice.
+The signing job prepares every pending document (phase 1, kept in the store), records the transactions, sends
+them all at once (so the leader approves them back to back) and returns: no worker waits for a phone. Each
+waiting transaction is asked about again when it is due (1 s after sending, the pause doubling up to
+SMARTCA_POLL_MAX; the scheduler's tick enqueues the batches with one due), and at once when SmartCA's callback
+arrives. A transaction approved is assembled (phase 2 with the returned signatures), finished and committed; one
+rejected, expired or answered with a signature that does not verify fails only its own documents, with the
+reason, and they can be sent again. A re-run of the signing job never sends a transaction twice.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-import time
 from dataclasses import dataclass
 
-from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,11 +40,6 @@ WRONG_SIGNATURE = (
     "Chữ ký dịch vụ ký số trả về không khớp chứng thư số của người ký; không văn bản nào của giao dịch này được "
     "ghi. Hãy ký lại; nếu lặp lại, báo quản trị hệ thống."
 )
-
-
-def wake_key(batch_id: int) -> str:
-    """The Redis list SmartCA's callback pushes to, on which the batch's job waits."""
-    return f"congvan:smartca:wake:{batch_id}"
 
 
 def description(batch_id: int, first: int, last: int, total: int) -> str:
@@ -72,10 +66,11 @@ class Open:
     state: str
     item_ids: list[int]
     created_at: dt.datetime
+    next_poll_at: dt.datetime | None
 
 
 def sign_batch(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: list[steps.Work], notify: str) -> None:
-    """Send what is not yet sent, then wait for every open transaction of the batch to end."""
+    """Send what is not yet sent; the transactions are then asked about by poll()."""
     try:
         with rt.readers() as session:
             account = accounts.required(session, leader)
@@ -90,7 +85,6 @@ def sign_batch(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: l
     fresh = [w for w in work if w.item_id not in sent]
     if fresh:
         _send(rt, batch, leader, fresh, signer, Sender(session_, credential_id, notify), provider)
-    _wait(rt, batch.id, signer, session_)
 
 
 def _prepare(
@@ -163,6 +157,7 @@ def _send(
             sent = session.get(RemoteTransaction, row_id)
             assert sent is not None
             sent.tran_id, sent.state = tran_id, WAITING
+            sent.next_poll_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
 
 
 def _open(rt: runtime.Runtime, batch_id: int) -> list[Open]:
@@ -172,48 +167,74 @@ def _open(rt: runtime.Runtime, batch_id: int) -> list[Open]:
             .where(RemoteTransaction.batch_id == batch_id, RemoteTransaction.state.in_(OPEN_APPROVAL))
             .order_by(RemoteTransaction.id)
         ).all()
-        return [Open(r.id, r.tran_id, r.state, list(r.item_ids), r.created_at) for r in rows]
+        return [Open(r.id, r.tran_id, r.state, list(r.item_ids), r.created_at, r.next_poll_at) for r in rows]
 
 
-def _wait(rt: runtime.Runtime, batch_id: int, signer: signers.Signer, account: phone.Approver) -> None:
-    """Ask about every waiting transaction until none is left, pausing longer each round unless woken."""
-    pause = 1.0
+def poll(rt: runtime.Runtime, batch_id: int, *, now_all: bool = False) -> int:
+    """Ask the service about the batch's transactions that are due (all of them with `now_all`, as when its
+    callback arrived), and write what came back; how many are still waiting."""
+    with rt.readers() as session:
+        batch = session.get(SigningBatch, batch_id)
+        account = accounts.account_of(session, batch.leader) if batch is not None else None
+        if batch is None or account is None:
+            return 0
+        account_id, certs = account.id, accounts.certificates(account)
+    waiting = _open(rt, batch_id)
+    if not waiting:
+        return 0
+    signer = signers.certificate_only(certs)
+    approver = accounts.session_of(rt, account_id)
     limit = dt.timedelta(seconds=rt.settings.smartca_approval_timeout)
-    while True:
-        waiting = _open(rt, batch_id)
-        if not waiting:
-            return
-        _heartbeat(rt, batch_id)
-        now = dt.datetime.now(dt.UTC)
-        for t in waiting:
-            if t.tran_id is None:  # recorded but never accepted (the job died while sending): send again later
-                _end(rt, t.id, None, f"Giao dịch chưa gửi được tới {account.name}; hãy ký lại.")
-                continue
-            try:
-                info = account.transaction(t.tran_id)
-            except (SigningError, DomainError) as exc:
-                if now - t.created_at > limit or not exc.code.endswith("_unavailable"):
-                    _end(rt, t.id, None, exc.message)
-                continue  # unreachable for now: ask again next round
-            if info.waiting:
-                if now - t.created_at > limit:
-                    expired = f"Giao dịch ký đã hết hạn vì chưa được xác nhận trên {account.name}."
-                    _end(rt, t.id, info.status, expired)
-            elif info.done:
-                _apply(rt, batch_id, t, info, signer)
+    now = dt.datetime.now(dt.UTC)
+    _heartbeat(rt, batch_id)
+    for t in waiting:
+        if not now_all and t.next_poll_at is not None and t.next_poll_at > now:
+            continue
+        if t.tran_id is None:  # recorded but never accepted (the job died while sending)
+            _end(rt, t.id, None, f"Giao dịch chưa gửi được tới {approver.name}; hãy ký lại.")
+            continue
+        try:
+            info = approver.transaction(t.tran_id)
+        except (SigningError, DomainError) as exc:
+            if now - t.created_at > limit or not exc.code.endswith("_unavailable"):
+                _end(rt, t.id, None, exc.message)
             else:
-                _end(rt, t.id, info.status, info.reason)
-        if _open(rt, batch_id):
-            _pause(rt, batch_id, pause)
-            pause = min(pause * 2, rt.settings.smartca_poll_max)
+                _later(rt, t.id)  # unreachable for now: ask again when due
+            continue
+        if info.done:
+            _apply(rt, batch_id, t, info, signer)
+        elif not info.waiting:
+            _end(rt, t.id, info.status, info.reason)
+        elif now - t.created_at > limit:
+            _end(rt, t.id, info.status, f"Giao dịch ký đã hết hạn vì chưa được xác nhận trên {approver.name}.")
+        else:
+            _later(rt, t.id)
+    return len(_open(rt, batch_id))
 
 
-def _pause(rt: runtime.Runtime, batch_id: int, seconds: float) -> None:
-    """Wait this long, or less when SmartCA's callback arrives (without Redis: just wait)."""
-    try:
-        rt.redis.blpop([wake_key(batch_id)], timeout=seconds)
-    except RedisError:  # Redis is only the alarm clock; polling still finds the answer
-        time.sleep(seconds)
+def _later(rt: runtime.Runtime, row_id: int) -> None:
+    """Ask about a waiting transaction again after a pause twice the last one (1 s after sending, then 2 s, 4 s …
+    up to the cap)."""
+    with rt.sessions() as session, session.begin():
+        row = session.get(RemoteTransaction, row_id)
+        if row is None or row.state not in OPEN_APPROVAL:
+            return
+        pause = min(2.0 ** (row.polls + 1), rt.settings.smartca_poll_max)
+        row.polls += 1
+        row.next_poll_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=pause)
+
+
+def due(session: Session) -> list[int]:
+    """The batches with a waiting transaction due to be asked about (the scheduler enqueues their polls)."""
+    query = (
+        select(RemoteTransaction.batch_id)
+        .where(
+            RemoteTransaction.state.in_(OPEN_APPROVAL),
+            (RemoteTransaction.next_poll_at.is_(None)) | (RemoteTransaction.next_poll_at <= dt.datetime.now(dt.UTC)),
+        )
+        .distinct()
+    )
+    return sorted(session.scalars(query))
 
 
 def _heartbeat(rt: runtime.Runtime, batch_id: int) -> None:
@@ -276,15 +297,7 @@ def _end(rt: runtime.Runtime, row_id: int, status: int | None, error: str | None
             batches.fail_items(session, list(row.item_ids), error)
 
 
-def wake(session: Session, rt: runtime.Runtime, secret: str) -> bool:
-    """SmartCA's callback for the transaction whose notifyUrl holds this secret: wake its batch's job at once."""
+def notified(session: Session, secret: str) -> int | None:
+    """The batch whose transaction's callback address holds this secret (SmartCA's notifyUrl), if any."""
     key = hashlib.sha256(secret.encode()).hexdigest()
-    batch_id = session.scalar(select(RemoteTransaction.batch_id).where(RemoteTransaction.notify_key == key))
-    if batch_id is None:
-        return False
-    try:
-        rt.redis.rpush(wake_key(batch_id), "1")
-        rt.redis.expire(wake_key(batch_id), 3600)
-    except RedisError:  # only a wake-up call: the job finds the answer at its next poll anyway
-        log.warning("could not wake the job of batch %s", batch_id, exc_info=True)
-    return True
+    return session.scalar(select(RemoteTransaction.batch_id).where(RemoteTransaction.notify_key == key))

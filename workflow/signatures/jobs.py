@@ -47,6 +47,16 @@ def sign_batch(batch_id: int, notify: str = "") -> str:
         return batches.finish_batch(session, batch_id).state
 
 
+def poll_approvals(batch_id: int, now_all: bool = False) -> str:
+    """Ask the leader's signing service about the batch's waiting approvals (those due, or all when its
+    callback arrived), write what came back, and close the batch when nothing is pending; idempotent."""
+    rt = runtime.current()
+    approvals.poll(rt, batch_id, now_all=now_all)
+    with rt.sessions() as session, session.begin():
+        batch = session.get(SigningBatch, batch_id)
+        return batches.finish_batch(session, batch_id).state if batch is not None else "missing"
+
+
 def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: list[steps.Work]) -> None:
     description = f"Ký {len(work)} văn bản (lô trình ký số {batch.id})"
     try:

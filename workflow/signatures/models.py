@@ -59,6 +59,9 @@ class RemoteTransaction(Base):
     item_ids: Mapped[list[int]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default=ApprovalState.SENDING)
     status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    # How often it was asked about while waiting, and when to ask next (the pause doubles each time).
+    polls: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from workflow import outbox
 from workflow.accounts.schemas import Proof
 from workflow.documents.answers import DocumentOut
 from workflow.errors import Invalid, NotFound
@@ -84,8 +85,11 @@ def retry_batch(batch_id: str) -> Answered:
 def smartca_notify(secret: str) -> Answered:
     """SmartCA's callback when a transaction ends (its notifyUrl, unguessable per transaction): it wakes the
     batch's job at once; what the transaction became is still asked of SmartCA."""
-    if len(secret) > 128 or not approvals.wake(db(), runtime(), secret):
+    batch_id = approvals.notified(db(), secret) if len(secret) <= 128 else None
+    if batch_id is None:
         raise NotFound("transaction_not_found", "Không có giao dịch ký nào mang địa chỉ này.")
+    outbox.add(db(), outbox.POLL_APPROVALS, batch_id=batch_id, now_all=True)
+    commit()
     return ok(answers.Notified(received=True))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,6 +14,7 @@ from congvan.demo_day import PASSWORD
 from signing import pki
 from tests.support.api import Api, build_app
 from tests.support.mysign_gateway import CLIENT_ID, CLIENT_SECRET, Gateway, mysign_gateway
+from tests.workflow.signatures.test_smartca import settled
 
 USER = "CMT_079087001234"
 
@@ -56,20 +58,20 @@ def linked(
         app.extensions["congvan"].close()
 
 
-def _sign(api: Api, leader: int, count: int) -> tuple[list[int], dict[str, object]]:
+def _sign(app: Flask, api: Api, leader: int, count: int) -> tuple[list[int], dict[str, Any]]:
     ids = api.drafted(count)
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader, "document_ids": ids})
     done = api.as_(
         "giamdoc", "POST", f"/api/v1/signing-batches/{batch.get_json()['id']}/confirm", json={"password": PASSWORD}
     )
     assert done.status_code == 202, done.get_json()
-    return ids, done.get_json()
+    return ids, settled(app, api, done.get_json()["id"])
 
 
 def test_fifty_one_documents_take_two_approvals_in_the_mysign_app(linked: tuple[Flask, Api, Gateway, int]) -> None:
-    _app, api, gateway, leader = linked
+    app, api, gateway, leader = linked
     before = len(gateway.requests)
-    ids, done = _sign(api, leader, 51)
+    ids, done = _sign(app, api, leader, 51)
     assert done["counts"] == {"signed": 51}, done
     sent = gateway.in_order()[before:]
     assert [len(r.hashes) for r in sent] == [50, 1]
@@ -81,14 +83,14 @@ def test_fifty_one_documents_take_two_approvals_in_the_mysign_app(linked: tuple[
 def test_a_rejected_request_fails_only_its_documents_and_they_are_sent_again(
     linked: tuple[Flask, Api, Gateway, int],
 ) -> None:
-    _app, api, gateway, leader = linked
+    app, api, gateway, leader = linked
     gateway.outcomes[:] = ["approve", "reject"]
-    _ids, done = _sign(api, leader, 52)
+    _ids, done = _sign(app, api, leader, 52)
     assert done["counts"] == {"signed": 50, "failed": 2}
     failed = [i["error"] for i in done["items"] if i["status"] == "failed"]
     assert failed == ["Người ký đã từ chối yêu cầu trên ứng dụng MySign."] * 2
     logins = len(gateway.logins)
     gateway.access.clear()  # every token expires: MySign has no refresh token, the job logs in again
     api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{done['id']}/retry")
-    batch = api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{done['id']}").get_json()
+    batch = settled(app, api, done["id"])
     assert batch["counts"] == {"signed": 52} and len(gateway.logins) == logins + 1

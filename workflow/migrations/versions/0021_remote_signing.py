@@ -49,6 +49,8 @@ def upgrade() -> None:
         sa.Column('item_ids', sa.JSON(), nullable=False),
         sa.Column('state', sa.String(length=16), nullable=False),
         sa.Column('status_code', sa.Integer(), nullable=True),
+        sa.Column('polls', sa.Integer(), nullable=False),
+        sa.Column('next_poll_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('error', sa.Text(), nullable=True),
         sa.Column('detail', sa.JSON(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -59,9 +61,11 @@ def upgrade() -> None:
         sa.UniqueConstraint('notify_key'),
     )
     op.create_index('ix_remote_transactions_batch_id', 'remote_transactions', ['batch_id'])
+    op.create_index('ix_remote_transactions_next_poll_at', 'remote_transactions', ['next_poll_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_remote_transactions_next_poll_at', table_name='remote_transactions')
     op.drop_index('ix_remote_transactions_batch_id', table_name='remote_transactions')
     op.drop_table('remote_transactions')
     op.drop_table('remote_accounts')
