@@ -14,7 +14,7 @@ from congvan.demo_day import PASSWORD
 from signing import pki
 from tests.support.api import Api, build_app
 from tests.support.mysign_gateway import CLIENT_ID, CLIENT_SECRET, Gateway, mysign_gateway
-from tests.workflow.signatures.test_smartca import settled
+from tests.workflow.signatures.test_smartca import awaiting, settled
 
 USER = "CMT_079087001234"
 
@@ -59,7 +59,7 @@ def linked(
 
 
 def _sign(app: Flask, api: Api, leader: int, count: int) -> tuple[list[int], dict[str, Any]]:
-    ids = api.drafted(count)
+    ids = awaiting(app, api, count)
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader, "document_ids": ids})
     done = api.as_(
         "giamdoc", "POST", f"/api/v1/signing-batches/{batch.get_json()['id']}/confirm", json={"password": PASSWORD}

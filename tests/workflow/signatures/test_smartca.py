@@ -97,9 +97,27 @@ def settled(app: Flask, api: Api, batch_id: int, timeout: float = 60) -> dict[st
         time.sleep(0.05)
 
 
+def awaiting(app: Flask, api: Api, count: int) -> list[int]:
+    """`count` documents waiting for giamdoc's signature: one drafted through the API, the others in the database
+    sharing its rendered file (the store keeps files by content), so a test's time goes to signing, not drafting."""
+    (first,) = api.drafted(1)
+    rt = app.extensions["congvan"]
+    with rt.sessions() as session, session.begin():
+        model = session.get(Document, first)
+        assert model is not None
+        version = model.current_version
+        ids = [first]
+        for _ in range(count - 1):
+            copy = factories.make_document(session, DocumentState.AWAITING_SIGNATURE, summary=model.summary)
+            copy.versions[0].sha256, copy.versions[0].size = version.sha256, version.size
+            copy.versions[0].kind = version.kind
+            ids.append(copy.id)
+    return ids
+
+
 def _sign(linked: Linked, count: int) -> tuple[list[int], dict[str, Any]]:
     api = linked.api
-    ids = api.drafted(count)
+    ids = awaiting(linked.app, api, count)
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": linked.leader, "document_ids": ids})
     assert batch.status_code == 201, batch.get_json()
     done = api.as_(
@@ -173,25 +191,10 @@ def test_a_batch_takes_one_approval_per_fifty_documents(linked: Linked, count: i
 
 
 def test_five_hundred_documents_take_ten_approvals(linked: Linked) -> None:
-    # One document drafted through the API; 499 more in the database sharing its rendered file (the store keeps
-    # files by content), so the time goes to signing 500, not to drafting them.
-    (first,) = linked.api.drafted(1)
-    rt = linked.app.extensions["congvan"]
-    with rt.sessions() as session, session.begin():
-        model = session.get(Document, first)
-        assert model is not None
-        version = model.current_version
-        ids = [first]
-        for _ in range(499):
-            copy = factories.make_document(session, DocumentState.AWAITING_SIGNATURE, summary=model.summary)
-            copy.versions[0].sha256, copy.versions[0].size, copy.versions[0].kind = (
-                version.sha256,
-                version.size,
-                version.kind,
-            )
-            ids.append(copy.id)
+    ids = awaiting(linked.app, linked.api, 500)
     before = len(linked.gateway.trans)
-    batch = linked.api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": linked.leader})
+    body = {"leader_id": linked.leader, "document_ids": ids}
+    batch = linked.api.as_("vanthu", "POST", "/api/v1/signing-batches", json=body)
     batch_id = batch.get_json()["id"]
     assert batch.get_json()["count"] == 500
     linked.api.as_("giamdoc", "POST", f"/api/v1/signing-batches/{batch_id}/confirm", json={"password": PASSWORD})
