@@ -141,6 +141,8 @@ def _send(
                 description=description(batch.id, first, first + len(chunk) - 1, len(order)),
                 item_ids=chunk,
                 state=SENDING,
+                # Not asked about while the job sends it; past this, a job that died while sending is assumed.
+                next_poll_at=dt.datetime.now(dt.UTC) + _sending_grace(rt),
             )
             session.add(row)
             session.flush()
@@ -154,10 +156,18 @@ def _send(
             _end(rt, row_id, None, exc.message)
             continue
         with rt.sessions() as session, session.begin():
-            sent = session.get(RemoteTransaction, row_id)
-            assert sent is not None
+            sent = session.scalar(select(RemoteTransaction).where(RemoteTransaction.id == row_id).with_for_update())
+            if sent is None or sent.state != SENDING:  # given up for lost meanwhile: its documents failed already
+                log.warning("batch %s: transaction %s was accepted after it was given up", batch.id, row_id)
+                continue
             sent.tran_id, sent.state = tran_id, WAITING
             sent.next_poll_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+
+
+def _sending_grace(rt: runtime.Runtime) -> dt.timedelta:
+    """How long a transaction may stay recorded but unsent before its job counts as dead: two request timeouts
+    for the service to answer, and room to send the batch's other transactions first."""
+    return dt.timedelta(seconds=4 * rt.settings.smartca_timeout + 30)
 
 
 def _open(rt: runtime.Runtime, batch_id: int) -> list[Open]:
@@ -190,8 +200,9 @@ def poll(rt: runtime.Runtime, batch_id: int, *, now_all: bool = False) -> int:
     for t in waiting:
         if not now_all and t.next_poll_at is not None and t.next_poll_at > now:
             continue
-        if t.tran_id is None:  # recorded but never accepted (the job died while sending)
-            _end(rt, t.id, None, f"Giao dịch chưa gửi được tới {approver.name}; hãy ký lại.")
+        if t.tran_id is None:  # still being sent, or recorded and never accepted (the job died while sending)
+            if t.state == SENDING and now - t.created_at > _sending_grace(rt):
+                _end(rt, t.id, None, f"Giao dịch chưa gửi được tới {approver.name}; hãy ký lại.")
             continue
         try:
             info = approver.transaction(t.tran_id)

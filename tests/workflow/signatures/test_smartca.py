@@ -6,7 +6,9 @@ batch of N documents goes out as ceil(N/50) transactions, each approved (or not)
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -30,8 +32,8 @@ from tests.web.test_pages import _token, sign_in
 from workflow import runtime
 from workflow.models import Document
 from workflow.signatures import jobs
-from workflow.signatures.models import RemoteAccount
-from workflow.states import DocumentState
+from workflow.signatures.models import RemoteAccount, RemoteTransaction
+from workflow.states import ApprovalState, BatchState, DocumentState
 
 UID, SMARTCA_PASSWORD = "079087001234", "mat-khau-SmartCA-1"
 
@@ -330,3 +332,35 @@ def test_on_postgresql_an_expired_transaction_fails_only_its_documents(
     report = api.as_("vanthu", "GET", f"/api/v1/documents/{ids[0]}/signatures").get_json()
     assert report["verdict"] == "valid"
     app.extensions["congvan"].close()
+
+
+def test_a_transaction_still_being_sent_is_given_up_only_after_its_grace(linked: Linked) -> None:
+    # The scheduler's tick may come while the signing job is still sending: that transaction is left alone, and
+    # failed (so its documents can be sent again) only once its job must have died.
+    (document_id,) = awaiting(linked.app, linked.api, 1)
+    rt = linked.app.extensions["congvan"]
+    with rt.sessions() as session, session.begin():
+        document = session.get(Document, document_id)
+        assert document is not None
+        batch = factories.make_batch(session, [document], state=BatchState.SIGNING)
+        row = RemoteTransaction(
+            batch_id=batch.id,
+            provider="smartca",
+            ref=secrets.token_hex(16),
+            notify_key=secrets.token_hex(32),
+            description="Lô ký thử",
+            item_ids=[batch.items[0].id],
+            state=ApprovalState.SENDING,
+        )
+        session.add(row)
+        session.flush()
+        batch_id, row_id = batch.id, row.id
+    runtime.install(rt)
+    assert jobs.poll_approvals(batch_id, now_all=True) == BatchState.SIGNING
+    with rt.sessions() as session, session.begin():
+        found = session.get(RemoteTransaction, row_id)
+        assert found is not None and found.state == ApprovalState.SENDING
+        found.created_at -= dt.timedelta(hours=1)
+    assert jobs.poll_approvals(batch_id, now_all=True) == BatchState.PARTIAL
+    answer = linked.api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch_id}").get_json()
+    assert answer["items"][0]["error"] == "Giao dịch chưa gửi được tới SmartCA; hãy ký lại."
