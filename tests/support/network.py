@@ -3,8 +3,10 @@ own database, files, keys, Redis database and processes (gunicorn, rq worker, sc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -85,9 +87,13 @@ class Instance:
         processes.wait_for_port(self.port)
 
     def stop(self) -> None:
-        """Stop every process of the instance."""
+        """Stop every process of the instance: all asked at once, and killed after 5 s (a worker's warm shutdown
+        or gunicorn's graceful one would otherwise keep a test's teardown waiting for 20 s each)."""
         for process in self.started:
-            processes.stop(process)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.started:
+            processes.stop(process, timeout=5)
         self.started = []
 
     def token(self, user: str) -> str:
