@@ -38,8 +38,7 @@ def test_demo_day_command(deployment: Deployment) -> None:
                 )
             )
     finally:
-        for process in started:
-            processes.stop(process)
+        processes.stop_all(started)
     first = runs[0]
     for run in runs:
         assert run.returncode == 0, run.stdout + run.stderr

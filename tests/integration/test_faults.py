@@ -96,8 +96,7 @@ class Plant:
         """Stop supervising and stop every process."""
         self.supervising.clear()
         time.sleep(0.5)
-        for process in self.running.values():
-            processes.stop(process)
+        processes.stop_all(list(self.running.values()))
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Rows of a query straight from PostgreSQL."""

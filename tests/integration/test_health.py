@@ -43,8 +43,7 @@ def test_readiness_needs_a_worker_for_every_queue(deployment: Deployment) -> Non
         assert set(ready["queues"]) == {"signing", "dispatch", "exchange", "webhooks"}
         assert ready["outbox_backlog"] == 0
     finally:
-        for process in started:
-            processes.stop(process)
+        processes.stop_all(started)
 
 
 def test_production_mode_refuses_demo_settings(tmp_path: Path, keys_dir: Path) -> None:

@@ -68,6 +68,5 @@ def test_the_cutoff_survives_a_database_outage(tmp_path: Path, redis_url: str, p
         time.sleep(1.5)  # later ticks do not make it again
         assert len(_batches(instance)) == 1
     finally:
-        for process in started:
-            processes.stop(process)
+        processes.stop_all(started)
         postgres.remove()

@@ -3,10 +3,8 @@ own database, files, keys, Redis database and processes (gunicorn, rq worker, sc
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -89,11 +87,7 @@ class Instance:
     def stop(self) -> None:
         """Stop every process of the instance: all asked at once, and killed after 5 s (a worker's warm shutdown
         or gunicorn's graceful one would otherwise keep a test's teardown waiting for 20 s each)."""
-        for process in self.started:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.started:
-            processes.stop(process, timeout=5)
+        processes.stop_all(self.started)
         self.started = []
 
     def token(self, user: str) -> str:

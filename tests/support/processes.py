@@ -52,6 +52,17 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: f
         process.wait(timeout)
 
 
+def stop_all(started: list[subprocess.Popen[bytes]], timeout: float = 5.0) -> None:
+    """Stop processes started in their own sessions: all asked at once, what is left killed after `timeout`
+    (an idle rq worker or gunicorn may take its time; a test's teardown need not wait for it)."""
+    for process in started:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+    for process in started:
+        stop(process, timeout=timeout)
+
+
 class RedisServer:
     """A redis-server on a fixed port of 127.0.0.1 that a test may kill and start again, empty."""
 
