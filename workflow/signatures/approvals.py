@@ -186,14 +186,19 @@ def poll(rt: runtime.Runtime, batch_id: int, *, now_all: bool = False) -> int:
     with rt.readers() as session:
         batch = session.get(SigningBatch, batch_id)
         account = accounts.account_of(session, batch.leader) if batch is not None else None
-        if batch is None or account is None:
-            return 0
-        account_id, certs = account.id, accounts.certificates(account)
+        account_id, certs = (account.id, accounts.certificates(account)) if account is not None else (None, ())
     waiting = _open(rt, batch_id)
     if not waiting:
         return 0
+    try:
+        if account_id is None:
+            raise SigningError("signer_not_linked", "Người ký không còn liên kết tài khoản ký số; hãy liên kết lại.")
+        approver = accounts.session_of(rt, account_id)
+    except (SigningError, DomainError) as exc:  # nobody can answer for these any more: fail them, visibly, once
+        for t in waiting:
+            _end(rt, t.id, None, exc.message)
+        return 0
     signer = signers.certificate_only(certs)
-    approver = accounts.session_of(rt, account_id)
     limit = dt.timedelta(seconds=rt.settings.smartca_approval_timeout)
     now = dt.datetime.now(dt.UTC)
     _heartbeat(rt, batch_id)

@@ -31,7 +31,7 @@ from tests.support.smartca_gateway import CLIENT_ID, CLIENT_SECRET, Gateway, sma
 from tests.web.test_pages import _token, sign_in
 from workflow import runtime
 from workflow.models import Document
-from workflow.signatures import jobs
+from workflow.signatures import approvals, jobs
 from workflow.signatures.models import RemoteAccount, RemoteTransaction
 from workflow.states import ApprovalState, BatchState, DocumentState
 
@@ -364,3 +364,37 @@ def test_a_transaction_still_being_sent_is_given_up_only_after_its_grace(linked:
     assert jobs.poll_approvals(batch_id, now_all=True) == BatchState.PARTIAL
     answer = linked.api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch_id}").get_json()
     assert answer["items"][0]["error"] == "Giao dịch chưa gửi được tới SmartCA; hãy ký lại."
+
+
+def test_waiting_approvals_fail_once_when_the_service_is_no_longer_configured(linked: Linked) -> None:
+    # Nobody could ever answer for them: they fail visibly at the next tick instead of being polled forever.
+    (document_id,) = awaiting(linked.app, linked.api, 1)
+    rt = linked.app.extensions["congvan"]
+    with rt.sessions() as session, session.begin():
+        document = session.get(Document, document_id)
+        assert document is not None
+        batch = factories.make_batch(session, [document], state=BatchState.SIGNING)
+        session.add(
+            RemoteTransaction(
+                batch_id=batch.id,
+                provider="smartca",
+                ref=secrets.token_hex(16),
+                notify_key=secrets.token_hex(32),
+                tran_id="khong-con",
+                description="Lô ký thử",
+                item_ids=[batch.items[0].id],
+                state=ApprovalState.WAITING,
+            )
+        )
+        batch_id = batch.id
+    settings = rt.settings
+    rt.settings = settings.replace(smartca_url="")
+    try:
+        runtime.install(rt)
+        assert jobs.poll_approvals(batch_id) == BatchState.PARTIAL
+    finally:
+        rt.settings = settings
+    with rt.readers() as session:
+        assert batch_id not in approvals.due(session)
+    answer = linked.api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch_id}").get_json()
+    assert answer["items"][0]["error"].startswith("Cơ quan chưa đăng ký kết nối SmartCA")
