@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from asn1crypto import x509 as asn1_x509
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -63,34 +62,26 @@ def configured(settings: Settings, provider: str) -> bool:
     return bool(settings.mysign_url and settings.mysign_client_id and settings.mysign_client_secret)
 
 
+def _gateway(settings: Settings, provider: str) -> smartca.Gateway | mysign.Gateway:
+    """The agency's application at the service, as configured."""
+    if not configured(settings, provider):
+        raise _not_configured(provider)
+    if provider == SMARTCA:
+        application = (settings.smartca_url, settings.smartca_client_id, settings.smartca_client_secret)
+        return smartca.Gateway(*application, timeout=settings.smartca_timeout)
+    application = (settings.mysign_url, settings.mysign_client_id, settings.mysign_client_secret)
+    return mysign.Gateway(*application, settings.mysign_profile_id, timeout=settings.smartca_timeout)
+
+
 def _approver(
-    settings: Settings, provider: str, username: str, tokens: phone.Tokens, renewed: Callable[[phone.Tokens], None]
+    gateway: smartca.Gateway | mysign.Gateway,
+    username: str,
+    tokens: phone.Tokens,
+    renewed: Callable[[phone.Tokens], None],
 ) -> phone.Approver:
-    if not configured(settings, provider):
-        raise _not_configured(provider)
-    if provider == SMARTCA:
-        application = (settings.smartca_url, settings.smartca_client_id, settings.smartca_client_secret)
-        return smartca.Account(smartca.Gateway(*application, timeout=settings.smartca_timeout), tokens, renewed)
-    gateway = mysign.Gateway(
-        settings.mysign_url,
-        settings.mysign_client_id,
-        settings.mysign_client_secret,
-        settings.mysign_profile_id,
-        timeout=settings.smartca_timeout,
-    )
+    if isinstance(gateway, smartca.Gateway):
+        return smartca.Account(gateway, tokens, renewed)
     return mysign.Account(gateway, username, tokens, renewed)
-
-
-def _log_in(settings: Settings, provider: str, username: str, password: str) -> phone.Tokens:
-    if not configured(settings, provider):
-        raise _not_configured(provider)
-    if provider == SMARTCA:
-        application = (settings.smartca_url, settings.smartca_client_id, settings.smartca_client_secret)
-        return smartca.Gateway(*application, timeout=settings.smartca_timeout).log_in(username, password)
-    gateway = mysign.Gateway(
-        settings.mysign_url, settings.mysign_client_id, settings.mysign_client_secret, settings.mysign_profile_id
-    )
-    return gateway.log_in(username)
 
 
 def reach(settings: Settings, provider: str, username: str, password: str, credential_id: str | None) -> Linked:
@@ -102,9 +93,14 @@ def reach(settings: Settings, provider: str, username: str, password: str, crede
         )
         raise Invalid("missing_field", f"Cần {needed}.", field="username")
     try:
-        tokens = _log_in(settings, provider, username.strip(), password)
+        gateway = _gateway(settings, provider)
+        tokens = (
+            gateway.log_in(username.strip(), password)
+            if isinstance(gateway, smartca.Gateway)
+            else gateway.log_in(username.strip())  # MySign asks for no password
+        )
         renewed = [tokens]
-        account = _approver(settings, provider, username.strip(), tokens, renewed.append)
+        account = _approver(gateway, username.strip(), tokens, renewed.append)
         found = account.credential_ids()
         if not found:
             raise Unprocessable(f"{provider}_no_credential", f"Tài khoản {name} này chưa có chứng thư số để ký.")
@@ -189,11 +185,6 @@ def certificates(account: RemoteAccount) -> tuple[bytes, ...]:
     return tuple(base64.b64decode(line) for line in account.certificates.split())
 
 
-def certificate(account: RemoteAccount) -> asn1_x509.Certificate:
-    """The leader's certificate at the service."""
-    return asn1_x509.Certificate.load(certificates(account)[0])
-
-
 def session_of(rt: Runtime, account_id: int) -> phone.Approver:
     """A session at the service for a linked account; every renewal of its tokens is written at once."""
     with rt.readers() as session:
@@ -210,4 +201,4 @@ def session_of(rt: Runtime, account_id: int) -> phone.Approver:
             if stored is not None:
                 _keep(stored, new)
 
-    return _approver(rt.settings, provider, username, tokens, renewed)
+    return _approver(_gateway(rt.settings, provider), username, tokens, renewed)

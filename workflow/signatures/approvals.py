@@ -35,7 +35,6 @@ from workflow.states import OPEN_APPROVAL, ApprovalState, ItemStatus
 
 log = logging.getLogger(__name__)
 
-SENDING, WAITING, DONE, FAILED = ApprovalState.SENDING, ApprovalState.WAITING, ApprovalState.DONE, ApprovalState.FAILED
 WRONG_SIGNATURE = (
     "Chữ ký dịch vụ ký số trả về không khớp chứng thư số của người ký; không văn bản nào của giao dịch này được "
     "ghi. Hãy ký lại; nếu lặp lại, báo quản trị hệ thống."
@@ -53,6 +52,7 @@ class Sender:
     """Who sends the hashes: the leader's session at the service, their credential, and where it calls back."""
 
     account: phone.Approver
+    provider: str
     credential_id: str
     notify: str
 
@@ -84,7 +84,7 @@ def sign_batch(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: l
     sent = {i for t in _open(rt, batch.id) for i in t.item_ids}
     fresh = [w for w in work if w.item_id not in sent]
     if fresh:
-        _send(rt, batch, leader, fresh, signer, Sender(session_, credential_id, notify), provider)
+        _send(rt, batch, leader, fresh, signer, Sender(session_, provider, credential_id, notify))
 
 
 def _prepare(
@@ -115,7 +115,6 @@ def _send(
     work: list[steps.Work],
     signer: signers.Signer,
     sender: Sender,
-    provider: str,
 ) -> None:
     if rt.pades.level not in ("B-B", "B-T"):
         message = f"Ký qua {sender.account.name} hiện chỉ ở mức PAdES B-B hoặc B-T."
@@ -135,12 +134,12 @@ def _send(
             secret = secrets.token_urlsafe(32)
             row = RemoteTransaction(
                 batch_id=batch.id,
-                provider=provider,
+                provider=sender.provider,
                 ref=secrets.token_hex(16),
                 notify_key=hashlib.sha256(secret.encode()).hexdigest(),
                 description=description(batch.id, first, first + len(chunk) - 1, len(order)),
                 item_ids=chunk,
-                state=SENDING,
+                state=ApprovalState.SENDING,
                 # Not asked about while the job sends it; past this, a job that died while sending is assumed.
                 next_poll_at=dt.datetime.now(dt.UTC) + _sending_grace(rt),
             )
@@ -157,10 +156,12 @@ def _send(
             continue
         with rt.sessions() as session, session.begin():
             sent = session.scalar(select(RemoteTransaction).where(RemoteTransaction.id == row_id).with_for_update())
-            if sent is None or sent.state != SENDING:  # given up for lost meanwhile: its documents failed already
+            if (
+                sent is None or sent.state != ApprovalState.SENDING
+            ):  # given up for lost meanwhile: its documents failed already
                 log.warning("batch %s: transaction %s was accepted after it was given up", batch.id, row_id)
                 continue
-            sent.tran_id, sent.state = tran_id, WAITING
+            sent.tran_id, sent.state = tran_id, ApprovalState.WAITING
             sent.next_poll_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
 
 
@@ -180,16 +181,16 @@ def _open(rt: runtime.Runtime, batch_id: int) -> list[Open]:
         return [Open(r.id, r.tran_id, r.state, list(r.item_ids), r.created_at, r.next_poll_at) for r in rows]
 
 
-def poll(rt: runtime.Runtime, batch_id: int, *, now_all: bool = False) -> int:
+def poll(rt: runtime.Runtime, batch_id: int, *, now_all: bool = False) -> None:
     """Ask the service about the batch's transactions that are due (all of them with `now_all`, as when its
-    callback arrived), and write what came back; how many are still waiting."""
+    callback arrived), and write what came back."""
     with rt.readers() as session:
         batch = session.get(SigningBatch, batch_id)
         account = accounts.account_of(session, batch.leader) if batch is not None else None
         account_id, certs = (account.id, accounts.certificates(account)) if account is not None else (None, ())
     waiting = _open(rt, batch_id)
     if not waiting:
-        return 0
+        return
     try:
         if account_id is None:
             raise SigningError("signer_not_linked", "Người ký không còn liên kết tài khoản ký số; hãy liên kết lại.")
@@ -197,7 +198,7 @@ def poll(rt: runtime.Runtime, batch_id: int, *, now_all: bool = False) -> int:
     except (SigningError, DomainError) as exc:  # nobody can answer for these any more: fail them, visibly, once
         for t in waiting:
             _end(rt, t.id, None, exc.message)
-        return 0
+        return
     signer = signers.certificate_only(certs)
     limit = dt.timedelta(seconds=rt.settings.smartca_approval_timeout)
     now = dt.datetime.now(dt.UTC)
@@ -206,7 +207,7 @@ def poll(rt: runtime.Runtime, batch_id: int, *, now_all: bool = False) -> int:
         if not now_all and t.next_poll_at is not None and t.next_poll_at > now:
             continue
         if t.tran_id is None:  # still being sent, or recorded and never accepted (the job died while sending)
-            if t.state == SENDING and now - t.created_at > _sending_grace(rt):
+            if t.state == ApprovalState.SENDING and now - t.created_at > _sending_grace(rt):
                 _end(rt, t.id, None, f"Giao dịch chưa gửi được tới {approver.name}; hãy ký lại.")
             continue
         try:
@@ -225,7 +226,6 @@ def poll(rt: runtime.Runtime, batch_id: int, *, now_all: bool = False) -> int:
             _end(rt, t.id, info.status, f"Giao dịch ký đã hết hạn vì chưa được xác nhận trên {approver.name}.")
         else:
             _later(rt, t.id)
-    return len(_open(rt, batch_id))
 
 
 def _later(rt: runtime.Runtime, row_id: int) -> None:
@@ -307,7 +307,7 @@ def _end(rt: runtime.Runtime, row_id: int, status: int | None, error: str | None
         row = session.scalar(select(RemoteTransaction).where(RemoteTransaction.id == row_id).with_for_update())
         if row is None or row.state not in OPEN_APPROVAL:
             return
-        row.state, row.status_code, row.error = (FAILED if error else DONE), status, error
+        row.state, row.status_code, row.error = (ApprovalState.FAILED if error else ApprovalState.DONE), status, error
         row.answered_at = dt.datetime.now(dt.UTC)
         if error:
             batches.fail_items(session, list(row.item_ids), error)
