@@ -334,9 +334,8 @@ def test_on_postgresql_an_expired_transaction_fails_only_its_documents(
     app.extensions["congvan"].close()
 
 
-def test_a_transaction_still_being_sent_is_given_up_only_after_its_grace(linked: Linked) -> None:
-    # The scheduler's tick may come while the signing job is still sending: that transaction is left alone, and
-    # failed (so its documents can be sent again) only once its job must have died.
+def _waiting_on(linked: Linked, state: ApprovalState, tran_id: str | None) -> tuple[int, int]:
+    """A signing batch of one document with one transaction in this state: (the batch's id, the transaction's)."""
     (document_id,) = awaiting(linked.app, linked.api, 1)
     rt = linked.app.extensions["congvan"]
     with rt.sessions() as session, session.begin():
@@ -348,13 +347,21 @@ def test_a_transaction_still_being_sent_is_given_up_only_after_its_grace(linked:
             provider="smartca",
             ref=secrets.token_hex(16),
             notify_key=secrets.token_hex(32),
+            tran_id=tran_id,
             description="Lô ký thử",
             item_ids=[batch.items[0].id],
-            state=ApprovalState.SENDING,
+            state=state,
         )
         session.add(row)
         session.flush()
-        batch_id, row_id = batch.id, row.id
+        return batch.id, row.id
+
+
+def test_a_transaction_still_being_sent_is_given_up_only_after_its_grace(linked: Linked) -> None:
+    # The scheduler's tick may come while the signing job is still sending: that transaction is left alone, and
+    # failed (so its documents can be sent again) only once its job must have died.
+    batch_id, row_id = _waiting_on(linked, ApprovalState.SENDING, None)
+    rt = linked.app.extensions["congvan"]
     runtime.install(rt)
     assert jobs.poll_approvals(batch_id, now_all=True) == BatchState.SIGNING
     with rt.sessions() as session, session.begin():
@@ -368,25 +375,8 @@ def test_a_transaction_still_being_sent_is_given_up_only_after_its_grace(linked:
 
 def test_waiting_approvals_fail_once_when_the_service_is_no_longer_configured(linked: Linked) -> None:
     # Nobody could ever answer for them: they fail visibly at the next tick instead of being polled forever.
-    (document_id,) = awaiting(linked.app, linked.api, 1)
+    batch_id, _row_id = _waiting_on(linked, ApprovalState.WAITING, "khong-con")
     rt = linked.app.extensions["congvan"]
-    with rt.sessions() as session, session.begin():
-        document = session.get(Document, document_id)
-        assert document is not None
-        batch = factories.make_batch(session, [document], state=BatchState.SIGNING)
-        session.add(
-            RemoteTransaction(
-                batch_id=batch.id,
-                provider="smartca",
-                ref=secrets.token_hex(16),
-                notify_key=secrets.token_hex(32),
-                tran_id="khong-con",
-                description="Lô ký thử",
-                item_ids=[batch.items[0].id],
-                state=ApprovalState.WAITING,
-            )
-        )
-        batch_id = batch.id
     settings = rt.settings
     rt.settings = settings.replace(smartca_url="")
     try:
