@@ -175,26 +175,35 @@ def naive(pdfs: list[bytes], keys: Path, work: Path) -> float | None:
     return time.perf_counter() - started
 
 
-def batch(rt: runtime.Runtime, ids: list[int], prepare_ahead: bool) -> tuple[float, float]:
-    """(seconds preparing ahead, seconds from the leader's confirmation until every document is committed)."""
+def create(rt: runtime.Runtime, ids: list[int]) -> tuple[int, int]:
+    """A batch of these documents for the director, made by the clerk: (its id, the director's id)."""
     with rt.sessions() as session, session.begin():
         clerk = session.scalar(select(Person).where(Person.username == "vanthu"))
         leader = session.scalar(select(Person).where(Person.username == "giamdoc"))
         assert clerk is not None and leader is not None
-        made = batches.create_batch(session, clerk, leader.id, ids, prepare_ahead=False)
-        batch_id, leader_id = made.id, leader.id
+        return batches.create_batch(session, clerk, leader.id, ids, prepare_ahead=False).id, leader.id
+
+
+def confirm(rt: runtime.Runtime, batch_id: int, leader_id: int) -> None:
+    """The director confirms the batch with the password, and the jobs that follow run (JOB_MODE inline)."""
+    with rt.sessions() as session, session.begin():
+        leader = session.get(Person, leader_id)
+        assert leader is not None
+        proof = auth.reauthenticate(session, rt, leader, "127.0.0.1", password="x")
+        batches.confirm_batch(session, leader, batch_id, proof)
+    outbox.relay(rt)  # the signing job runs here, as a worker would run it
+
+
+def batch(rt: runtime.Runtime, ids: list[int], prepare_ahead: bool) -> tuple[float, float]:
+    """(seconds preparing ahead, seconds from the leader's confirmation until every document is committed)."""
+    batch_id, leader_id = create(rt, ids)
     ahead = 0.0
     if prepare_ahead:
         started = time.perf_counter()
         assert jobs.prepare_batch(batch_id) == len(ids)
         ahead = time.perf_counter() - started
     started = time.perf_counter()
-    with rt.sessions() as session, session.begin():
-        leader = session.get(Person, leader_id)
-        assert leader is not None
-        proof = auth.reauthenticate(session, rt, leader, "127.0.0.1", password="x")
-        batches.confirm_batch(session, leader, batch_id, proof)
-    outbox.relay(rt)  # JOB_MODE inline: the signing job runs here, as a worker would run it
+    confirm(rt, batch_id, leader_id)
     elapsed = time.perf_counter() - started
     with rt.readers() as session:
         done = session.get(SigningBatch, batch_id)

@@ -22,15 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select
 
-from bench.sign_batch import batch, build, make_documents
+from bench.sign_batch import batch, build, confirm, create, make_documents
 from signing import pki
 from tests.support.smartca_gateway import CLIENT_ID, CLIENT_SECRET, Gateway, smartca_gateway
-from workflow import outbox, runtime
-from workflow.accounts import service as auth
+from workflow import runtime
 from workflow.directory import trust
 from workflow.models import Person
 from workflow.signatures import accounts, jobs
-from workflow.signatures import service as batches
 from workflow.states import BatchState
 
 UID, PASSWORD = "079087001234", "bench-SmartCA"
@@ -50,18 +48,9 @@ def link(rt: runtime.Runtime, gateway: Gateway) -> None:
 def remote_batch(rt: runtime.Runtime, ids: list[int]) -> tuple[float, float]:
     """(seconds from the confirmation until every document is committed, seconds of it spent between questions
     to the gateway): the signing job sends the transactions, then polls are run as the scheduler would run them."""
-    with rt.sessions() as session, session.begin():
-        clerk = session.scalar(select(Person).where(Person.username == "vanthu"))
-        leader = session.scalar(select(Person).where(Person.username == "giamdoc"))
-        assert clerk is not None and leader is not None
-        batch_id, leader_id = batches.create_batch(session, clerk, leader.id, ids).id, leader.id
+    batch_id, leader_id = create(rt, ids)
     started = time.perf_counter()
-    with rt.sessions() as session, session.begin():
-        leader = session.get(Person, leader_id)
-        assert leader is not None
-        proof = auth.reauthenticate(session, rt, leader, "127.0.0.1", password="x")
-        batches.confirm_batch(session, leader, batch_id, proof)
-    outbox.relay(rt)  # JOB_MODE inline: the signing job prepares and sends here
+    confirm(rt, batch_id, leader_id)  # the signing job prepares and sends here
     waited = 0.0
     while jobs.poll_approvals(batch_id) == BatchState.SIGNING:
         pause = time.perf_counter()
