@@ -49,7 +49,7 @@ class Keyring:
         self._settings = settings
         self._signers: dict[str, Signer] = {}
         self._credentials: dict[str, Credential] = {}
-        self._roots: tuple[tuple[tuple[str, int], ...], list[asn1_x509.Certificate]] | None = None
+        self._roots: tuple[tuple[tuple[str, int], ...], list[asn1_x509.Certificate]] | None = None  # (seen, roots)
 
     def _load(self, relative: str) -> Signer:
         if relative not in self._signers:
@@ -104,11 +104,15 @@ class Keyring:
 
         Read again whenever either changed, so a root added in one process counts in every other at once.
         """
-        files = [self.keys_dir / "roots.pem", *sorted(self.trusted_dir.glob("*.pem"))]
-        seen = tuple((str(f), f.stat().st_mtime_ns) for f in files if f.is_file())
+        # Two stats and a listing per call (it is read on every signature and validation), not every file: a
+        # root is added or removed as a whole file named by its digest, which changes the folder's time and,
+        # should two changes fall in one tick of the file system's clock, the number of its files.
+        base, folder = self.keys_dir / "roots.pem", self.trusted_dir
+        names = len(os.listdir(folder)) if folder.is_dir() else 0
+        seen = (*((str(f), f.stat().st_mtime_ns) for f in (base, folder) if f.exists()), ("files", names))
         if self._roots is None or self._roots[0] != seen:
-            roots = [c for f, _ in seen for c in validation.load_certs(Path(f).read_bytes())]
-            self._roots = (seen, roots)
+            files = [f for f in (base, *sorted(folder.glob("*.pem"))) if f.is_file()]
+            self._roots = (seen, [c for f in files for c in validation.load_certs(f.read_bytes())])
         return self._roots[1]
 
 
