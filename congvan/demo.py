@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from signing import appearance, pki
+from workflow.directory.models import SigningAuthority
 from workflow.models import Agency, Person, Register, Unit
 from workflow.runtime import Runtime
 
@@ -50,18 +51,24 @@ OTHERS = [
     ("000.00.11.H57", "Sở Y tế tỉnh Tuyên Quang", "Sở Y tế", "SYT"),
 ]
 
-# username, full name, unit, position, authority line, roles
+# username, full name, unit, position, roles
 PEOPLE = [
-    ("chuyenvien", "Nguyễn Thị Lan", "VP", "Chuyên viên", "", "specialist"),
-    ("truongphong", "Trần Văn Hùng", "VP", "Chánh Văn phòng", "", "unit_head specialist"),
-    ("giamdoc", "Phạm Mạnh Duyệt", "BGD", "Giám đốc", "", "leader"),
-    ("phogiamdoc", "Hoàng Văn Minh", "BGD", "Phó Giám đốc", "KT. GIÁM ĐỐC", "leader"),
-    ("vanthu", "Lê Thị Hoa", "VP", "Văn thư", "", "clerk"),
-    ("admin", "Quản trị hệ thống", "VP", "Quản trị viên", "", "admin"),
-    ("chuyenvien_dd", "Đỗ Văn Nam", "QLDD", "Chuyên viên", "", "specialist"),
-    ("truongphong_dd", "Vũ Thị Mai", "QLDD", "Trưởng phòng", "", "unit_head specialist"),
-    ("chuyenvien_cntt", "Ngô Quang Huy", "CNTT", "Viên chức", "", "specialist"),
+    ("chuyenvien", "Nguyễn Thị Lan", "VP", "Chuyên viên", "specialist"),
+    ("truongphong", "Trần Văn Hùng", "VP", "Chánh Văn phòng", "unit_head specialist"),
+    ("giamdoc", "Phạm Mạnh Duyệt", "BGD", "Giám đốc", "leader"),
+    ("phogiamdoc", "Hoàng Văn Minh", "BGD", "Phó Giám đốc", "leader"),
+    ("vanthu", "Lê Thị Hoa", "VP", "Văn thư", "clerk"),
+    ("admin", "Quản trị hệ thống", "VP", "Quản trị viên", "admin"),
+    ("chuyenvien_dd", "Đỗ Văn Nam", "QLDD", "Chuyên viên", "specialist"),
+    ("truongphong_dd", "Vũ Thị Mai", "QLDD", "Trưởng phòng", "unit_head specialist"),
+    ("chuyenvien_cntt", "Ngô Quang Huy", "CNTT", "Viên chức", "specialist"),
 ]
+
+# The authority lines each leader may sign under (Decree 30 Art. 13), the default first: kind, for whom, own title.
+AUTHORITIES = {
+    "giamdoc": [("own", "", "Giám đốc")],
+    "phogiamdoc": [("kt", "Giám đốc", "Phó Giám đốc"), ("q", "Giám đốc", "")],
+}
 
 # The administrator's distribution lists: name, other names, members (routing.models.DistributionList).
 LISTS = [
@@ -111,19 +118,30 @@ def load_directory(session: Session, password_hash: str | None = None, self_code
         units[code] = Unit(agency=agency, code=code, name=name, aliases=aliases)
     session.add_all(units.values())
     hashed = password_hash or generate_password_hash(DEMO_PASSWORD)
-    for username, full_name, unit, position, authority, roles in PEOPLE:
-        session.add(
-            Person(
-                username=username,
-                full_name=full_name,
-                unit=units[unit],
-                position=position,
-                authority=authority,
-                roles=roles,
-                password_hash=hashed,
-            )
+    people = {}
+    for username, full_name, unit, position, roles in PEOPLE:
+        people[username] = Person(
+            username=username,
+            full_name=full_name,
+            unit=units[unit],
+            position=position,
+            roles=roles,
+            password_hash=hashed,
         )
+    session.add_all(people.values())
     session.flush()
+    for username, lines in AUTHORITIES.items():
+        for seq, (kind, principal, title) in enumerate(lines):
+            session.add(
+                SigningAuthority(
+                    person_id=people[username].id,
+                    kind=kind,
+                    principal=principal,
+                    title=title,
+                    is_default=seq == 0,
+                    seq=seq,
+                )
+            )
     for code, name, scope in REGISTERS:
         session.add(Register(agency_id=agency.id, code=code, name=name, scope=scope))
     session.flush()

@@ -16,7 +16,7 @@ from workflow.documents.render import register_fonts
 pytestmark = pytest.mark.both_databases
 
 
-def letter() -> bytes:
+def letter(signer: str = "Phạm Mạnh Duyệt") -> bytes:
     """A one-page công văn laid out like sample 002, as another editor would produce it."""
     register_fonts()
     out = io.BytesIO()
@@ -31,7 +31,7 @@ def letter() -> bytes:
     c.drawString(90, 700, "Kính gửi: Phòng Quản lý đất đai")
     c.drawString(90, 670, "Đề nghị Phòng Quản lý đất đai báo cáo kết quả trước ngày 30/11/2026./.")
     c.drawString(380, 600, "GIÁM ĐỐC")
-    c.drawString(370, 520, "Phạm Mạnh Duyệt")
+    c.drawString(370, 520, signer)
     c.showPage()
     c.save()
     return out.getvalue()

@@ -107,8 +107,6 @@ class Person(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     position: Mapped[str] = mapped_column(String(128), default="")  # e.g. Phó Giám đốc
-    # For leaders: the authority line above the position, e.g. "KT. GIÁM ĐỐC" for a deputy.
-    authority: Mapped[str] = mapped_column(String(128), default="")
     roles: Mapped[str] = mapped_column(String(255), default="")  # space-separated role names
     # Where notifications also go by e-mail when an SMTP server is configured (empty: only in the pages).
     email: Mapped[str] = mapped_column(String(254), default="", server_default="")
@@ -195,6 +193,11 @@ class Document(Base):
     drafting_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     drafter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     signer_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # The authority the signer signs under (workflow.directory.models) and its two printed lines, kept with the
+    # document: "KT. GIÁM ĐỐC" / "PHÓ GIÁM ĐỐC".
+    authority_kind: Mapped[str] = mapped_column(String(8), default="own", server_default="own")
+    authority_line: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    authority_title: Mapped[str] = mapped_column(String(128), default="", server_default="")
     kinh_gui: Mapped[str] = mapped_column(Text, default="")
     noi_nhan: Mapped[str] = mapped_column(Text, default="")
     due_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
@@ -349,6 +352,8 @@ class RegisterEntry(Base):
     doc_type: Mapped[str] = mapped_column(String(32))
     summary: Mapped[str] = mapped_column(Text)
     signer_name: Mapped[str] = mapped_column(String(255))
+    # The lines the document was signed under, "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC" (Document.authority_line, _title).
+    signer_authority: Mapped[str] = mapped_column(String(300), default="", server_default="")
     recipients: Mapped[str] = mapped_column(Text, default="")
     copies: Mapped[int] = mapped_column(Integer, default=0)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)

@@ -86,6 +86,7 @@ EVENT_LABELS = {
     "exchange_update": "gửi cập nhật tới cơ quan nhận",
     "delivery_resent": "văn thư gửi lại tới nơi nhận",
     "read_for_signing": "lãnh đạo đã đọc trong sổ trình ký",
+    "authority_chosen": "đổi dòng thẩm quyền ký",
 }
 
 # Actions that need a reason from the person who takes them.

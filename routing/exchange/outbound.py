@@ -129,7 +129,8 @@ def package_of(
         type_detail=detail,
         type_name=type_name,
         subject=document.summary,
-        signer_competence=signer.authority,
+        # Signed for the head (KT./TL./TUQ./Q.): that line; the head signing as themself has no such line.
+        signer_competence=document.authority_line if document.authority_kind != "own" else "",
         signer_position=signer.position,
         signer_name=signer.full_name,
         attachments=tuple(files),

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.models import IncomingDocument
+from workflow.directory.authorities import default_of
 from workflow.models import Agency, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem, Unit
 from workflow.states import BatchState, DocumentState
 
@@ -56,6 +57,7 @@ def make_document(session: Session, state: str = DocumentState.DRAFTING, **overr
     bytes are not stored (services that read the PDF need a document made through drafting)."""
     drafter = overrides.pop("drafter", None) or person(session, "chuyenvien")
     signer = overrides.pop("signer", None) or person(session, "giamdoc")
+    chosen = default_of(session, signer)
     made = Document(
         **{
             "agency": drafter.unit.agency,
@@ -65,6 +67,9 @@ def make_document(session: Session, state: str = DocumentState.DRAFTING, **overr
             "drafting_unit": drafter.unit,
             "drafter": drafter,
             "signer": signer,
+            "authority_kind": chosen.kind,
+            "authority_line": chosen.line,
+            "authority_title": chosen.title,
             "kinh_gui": "Các phòng, đơn vị trực thuộc Sở",
             "noi_nhan": "Như trên;\nLưu: VT.",
             "state": state,

@@ -151,6 +151,30 @@ EXPECTED: dict[str, Rule] = {
     "directory_api.get_signer": lambda role, p: (
         (p["person_id"], role) in {("leader", "leader"), ("leader", "admin"), ("other", "other_agency")}
     ),
+    # Authority lines are printed on every document: any colleague reads them; the admin keeps them.
+    "directory_api.get_authorities": lambda role, p: (
+        role in (OURS if p["person_id"] == "leader" else {"other_agency"}) and p["person_id"] != "missing"
+    ),
+    "directory_api.set_authorities": lambda role, p: (
+        (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")}
+    ),
+    # The signer chooses while the document waits for them; the drafter while drafting.
+    "signatures_api.choose_authority": lambda role, p: (
+        (role, p["doc_id"])
+        in {
+            ("leader", "awaiting_signature"),
+            ("specialist", "drafting"),
+            ("other_agency", "foreign"),
+        }
+    ),
+    "signatures.signing_authority": lambda role, p: (
+        (role, p["doc_id"])
+        in {
+            ("leader", "awaiting_signature"),
+            ("specialist", "drafting"),
+            ("other_agency", "foreign"),
+        }
+    ),
     # The roots a deployment trusts: its administrators (the other agency's user holds every role of theirs).
     "directory_api.trust_roots": roles("admin", "other_agency"),
     "directory_api.add_trust_root": roles("admin", "other_agency"),

@@ -1,9 +1,10 @@
-"""The answers of the directory's API: agencies, units, people, vocabularies, the seal, signers."""
+"""The answers of the directory's API: agencies, units, people, vocabularies, the seal, signers, authority lines."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
+from workflow.directory.models import LABELS, AuthorityKind, SigningAuthority
 from workflow.models import (
     Person,
 )
@@ -88,3 +89,35 @@ class TrustRoots(Answer):
     """The trusted roots."""
 
     roots: list[TrustRootOut]
+
+
+class AuthorityOut(Answer):
+    """An authority line a person may sign under, with the two lines it prints."""
+
+    id: int
+    kind: str
+    kind_label: str
+    principal: str
+    title: str
+    lines: list[str]
+    default: bool
+
+    @classmethod
+    def of(cls, a: SigningAuthority) -> AuthorityOut:
+        """An authority line as the API shows it."""
+        return cls(
+            id=a.id,
+            kind=a.kind,
+            kind_label=LABELS[AuthorityKind(a.kind)],
+            principal=a.principal,
+            title=a.title,
+            lines=[line for line in a.lines() if line],
+            default=a.is_default,
+        )
+
+
+class Authorities(Answer):
+    """A person's authority lines, the default one first marked."""
+
+    person_id: int
+    items: list[AuthorityOut]

@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from workflow import catalog
-from workflow.directory import schemas
+from workflow.directory import authorities, schemas
 from workflow.directory import service as directory
+from workflow.directory.models import LABELS, MOST
 from workflow.errors import Forbidden, NotFound
 from workflow.issuance import registers
 from workflow.models import Person
@@ -83,6 +84,9 @@ def admin_person(person_id: str) -> BaseResponse | str:
         elif form == "signer":
             directory.set_signer(db(), person, target.id, request.form.get("kind"), request.form.get("ref"))
             message = _("Đã cập nhật nơi giữ khóa ký số.")
+        elif form == "authorities":
+            authorities.set_authorities(db(), person, target.id, _authorities_form().items)
+            message = _("Đã lưu các dòng thẩm quyền ký.")
         elif form == "totp":
             directory.reset_totp(db(), person, target.id)
             message = _("Đã tắt xác thực hai lớp của người dùng.")
@@ -93,7 +97,29 @@ def admin_person(person_id: str) -> BaseResponse | str:
         flash(message, "ok")
         return redirect(url_for("directory.admin_person", person_id=target.id))
     units = directory.units_of(db(), person.unit.agency_id)
-    return render_template("workflow/admin_person.html", target=target, units=units, kinds=catalog.SIGNER_KINDS)
+    return render_template(
+        "workflow/admin_person.html",
+        target=target,
+        units=units,
+        kinds=catalog.SIGNER_KINDS,
+        authorities=authorities.authorities_of(db(), target.id),
+        authority_kinds=LABELS,
+    )
+
+
+def _authorities_form() -> schemas.AuthoritiesIn:
+    """The authority rows of the admin's form, the ones left "(không dùng)" dropped."""
+    items = [
+        {
+            "kind": request.form.get(f"kind_{n}"),
+            "principal": request.form.get(f"principal_{n}", ""),
+            "title": request.form.get(f"title_{n}", ""),
+            "default": request.form.get("default") == str(n),
+        }
+        for n in range(MOST)
+        if request.form.get(f"kind_{n}")
+    ]
+    return parse(schemas.AuthoritiesIn, {"items": items})
 
 
 @bp.get("/admin/people/<person_id>/signature.png")

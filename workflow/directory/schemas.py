@@ -1,4 +1,5 @@
-"""What the directory's requests carry: a person's signer, the seal's size."""
+"""What the directory's requests carry: a person's signer, the authority lines they may sign under, the seal's
+size."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from pydantic import (
     Field,
 )
 
+from workflow.directory.models import MOST, AuthorityKind
 from workflow.web.schemas import (
     Request,
+    Text,
     coded,
     empty_is_none,
+    enum,
+    one_of,
 )
 
 
@@ -33,3 +38,20 @@ class SealQuery(Request):
     diameter_mm: Annotated[float | None, BeforeValidator(empty_is_none)] = coded(
         "invalid_diameter", default=None, ge=20, le=60, title="đường kính con dấu (mm)"
     )
+
+
+class AuthorityIn(Request):
+    """One authority line a person may sign under: its kind, whom it is for, the signer's own title."""
+
+    kind: Annotated[str, one_of(AuthorityKind, "invalid_authority_kind", "Loại thẩm quyền ký"), enum(AuthorityKind)] = (
+        Field(title="loại thẩm quyền ký")
+    )
+    principal: Text = Field("", max_length=128, title="chức danh người đứng đầu (ví dụ Giám đốc)")
+    title: Text = Field("", max_length=128, title="chức danh của người ký (ví dụ Phó Giám đốc)")
+    default: bool = Field(False, title="dòng mặc định")
+
+
+class AuthoritiesIn(Request):
+    """Every authority line of a person, in order (what is not listed is removed)."""
+
+    items: list[AuthorityIn] = Field(max_length=MOST, title="các dòng thẩm quyền")

@@ -117,8 +117,7 @@ def _text(data: dict[str, Any], name: str, label: str, *, required: bool = True,
 
 
 def save_person(session: Session, actor: Person, person_id: int | None, data: dict[str, Any]) -> Person:
-    """An admin adds a person or changes one: name, unit, position, authority line, e-mail, roles, active,
-    password."""
+    """An admin adds a person or changes one: name, unit, position, e-mail, roles, active, password."""
     _admin(actor)
     agency_id = actor.unit.agency_id
     if person_id is None:
@@ -148,7 +147,6 @@ def save_person(session: Session, actor: Person, person_id: int | None, data: di
     target.full_name = _text(data, "full_name", "họ và tên")
     target.unit_id = unit.id
     target.position = _text(data, "position", "chức vụ", required=False, longest=128)
-    target.authority = _text(data, "authority", "dòng thẩm quyền", required=False, longest=128)
     email = _text(data, "email", "thư điện tử", required=False, longest=254)
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise Invalid("invalid_email", "Địa chỉ thư điện tử không hợp lệ.", field="email")

@@ -1,4 +1,4 @@
-"""JSON API of the directory: agencies, units and people, signature and seal images, signers."""
+"""JSON API of the directory: agencies, units and people, authority lines, signature and seal images, signers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 from flask import Blueprint, Response, send_file
 
 from workflow import catalog
-from workflow.directory import answers, schemas, trust
+from workflow.directory import answers, authorities, schemas, trust
 from workflow.directory import service as directory
 from workflow.errors import Forbidden, NotFound
 from workflow.signatures import accounts
@@ -95,6 +95,24 @@ def get_signer(person_id: str) -> Answered:
         raise Forbidden("forbidden", "Chỉ chính người ký hoặc quản trị viên được xem cấu hình khóa ký.")
     target = directory.colleague(db(), actor, target_id)
     return ok(answers.SignerOut.of(target, accounts.account_of(db(), target)))
+
+
+@bp.get("/people/<person_id>/authorities")
+@described(answers={200: answers.Authorities})
+def get_authorities(person_id: str) -> Answered:
+    """The authority lines a person may sign under (KT., TL., TUQ., Q.), the default one marked."""
+    target = directory.colleague(db(), person(), path_id(person_id))
+    items = authorities.authorities_of(db(), target.id)
+    return ok(answers.Authorities(person_id=target.id, items=[answers.AuthorityOut.of(a) for a in items]))
+
+
+@bp.put("/people/<person_id>/authorities")
+@described(body=schemas.AuthoritiesIn, answers={200: answers.Authorities})
+def set_authorities(person_id: str, body: schemas.AuthoritiesIn) -> Answered:
+    """An admin sets every authority line a person may sign under; one is the default a new draft gets."""
+    rows = authorities.set_authorities(db(), person(), path_id(person_id), body.items)
+    commit()
+    return ok(answers.Authorities(person_id=path_id(person_id), items=[answers.AuthorityOut.of(a) for a in rows]))
 
 
 @bp.get("/people/<person_id>/signature-image")

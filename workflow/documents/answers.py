@@ -63,6 +63,8 @@ class DocumentOut(Answer):
     drafting_unit: UnitRef
     drafter: PersonOut
     signer: PersonOut
+    authority_kind: str
+    authority_lines: list[str]
     kinh_gui: list[str]
     noi_nhan: list[str]
     due_date: str | None
@@ -94,6 +96,8 @@ class DocumentOut(Answer):
             drafting_unit=UnitRef.of(d.drafting_unit),
             drafter=PersonOut.of(d.drafter),
             signer=PersonOut.of(d.signer),
+            authority_kind=d.authority_kind,
+            authority_lines=[line for line in (d.authority_line, d.authority_title) if line],
             kinh_gui=d.kinh_gui.splitlines(),
             noi_nhan=d.noi_nhan.splitlines(),
             due_date=moment(d.due_date),

@@ -16,6 +16,7 @@ from signing import inspection, validation
 from signing.errors import PdfError, SigningError
 from workflow import access, catalog
 from workflow.audit import audit
+from workflow.directory.authorities import Chosen, chosen_of, default_of, keep
 from workflow.documents import render, schemas
 from workflow.documents.service import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
@@ -48,6 +49,12 @@ class DraftInput:
         return cls(**given | {"kinh_gui": "\n".join(draft.kinh_gui), "noi_nhan": "\n".join(draft.noi_nhan)})
 
     @classmethod
+    def kept(cls, document: Document) -> DraftInput:
+        """A draft's fields as the document has them."""
+        kept = {name: getattr(document, name) for name in (*FIELDS, "body")}
+        return cls(**kept, replaces_id=document.replaces_id)
+
+    @classmethod
     def revised(cls, document: Document, change: schemas.DraftChange) -> DraftInput:
         """A draft's fields after a change: what the change gives, the rest as the document has them."""
         given = {name: value for name, value in change if value is not None}
@@ -56,8 +63,7 @@ class DraftInput:
         for name in ("kinh_gui", "noi_nhan"):
             if name in given:
                 given[name] = "\n".join(given[name])
-        kept = {name: getattr(document, name) for name in (*FIELDS, "body")}
-        return cls(**(kept | given), replaces_id=document.replaces_id)  # replaces_id: fixed at creation
+        return dataclasses.replace(cls.kept(document), **given)  # replaces_id: fixed at creation
 
 
 def _require_body(fields: DraftInput, uploaded: bool) -> None:
@@ -86,8 +92,8 @@ def _check_pdf(rt: Runtime, data: bytes, signer_name: str | None = None) -> vali
     return found
 
 
-def _render_basis(agency: Agency, signer: Person, fields: DraftInput) -> render.Draft:
-    """What the renderer draws for a draft's fields."""
+def render_basis(agency: Agency, signer: Person, fields: DraftInput, chosen: Chosen) -> render.Draft:
+    """What the renderer draws for a draft's fields, signed under the chosen authority."""
     type_name, _ = catalog.DOC_TYPES[fields.doc_type]
     marks = []
     if fields.confidentiality != "thuong":
@@ -104,8 +110,8 @@ def _render_basis(agency: Agency, signer: Person, fields: DraftInput) -> render.
         body=fields.body or "",
         kinh_gui=fields.kinh_gui.splitlines(),  # công văn, tờ trình and others that address someone
         noi_nhan=noi_nhan,
-        authority=signer.authority or signer.position,
-        position=signer.position if signer.authority else "",
+        authority=chosen.line,
+        position=chosen.title,
         signer_name=signer.full_name,
         marks=marks,
     )
@@ -170,9 +176,10 @@ class _Plan:
     signer: Person
     agency: Agency
     document: Document | None  # the draft being revised
+    chosen: Chosen  # the authority line it is signed under
 
     def basis(self, uploaded: bool) -> render.Draft | str:
-        return self.signer.full_name if uploaded else _render_basis(self.agency, self.signer, self.fields)
+        return self.signer.full_name if uploaded else render_basis(self.agency, self.signer, self.fields, self.chosen)
 
 
 def _plan(
@@ -200,7 +207,8 @@ def _plan(
                     "Không tìm thấy văn bản được thay thế trong các văn bản đã phát hành mà bạn được xem.",
                     field="replaces_id",
                 )
-        return _Plan(fields, _check_signer(session, agency, fields.signer_id), agency, None)
+        signer = _check_signer(session, agency, fields.signer_id)
+        return _Plan(fields, signer, agency, None, default_of(session, signer))
     assert isinstance(draft, schemas.DraftChange), "a revision gives the fields that change"
     document = get_document(session, actor, document_id)
     if document.state != DocumentState.DRAFTING:
@@ -209,10 +217,13 @@ def _plan(
         raise Forbidden("forbidden", "Chỉ người soạn thảo được sửa văn bản.")
     fields = DraftInput.revised(document, draft)
     _require_body(fields, uploaded)
-    return _Plan(fields, _check_signer(session, document.agency, fields.signer_id), document.agency, document)
+    signer = _check_signer(session, document.agency, fields.signer_id)
+    # Another signer brings their own default line; the same signer keeps the line chosen for this document.
+    chosen = chosen_of(document) if signer.id == document.signer_id else default_of(session, signer)
+    return _Plan(fields, signer, document.agency, document, chosen)
 
 
-def _signed_in(session: Session, actor_id: int) -> Person:
+def signed_in(session: Session, actor_id: int) -> Person:
     """The person a request was authenticated as, read again on the snapshot the slow part works on."""
     actor = session.get(Person, actor_id)
     if actor is None or not actor.active:
@@ -231,7 +242,7 @@ def make_content(
     part of saving a draft, done before the short transaction that stores it (SQLite has one writer). A new
     draft gives a Draft, a revision of draft `document_id` a DraftChange."""
     with rt.readers() as session:
-        actor = _signed_in(session, actor_id)
+        actor = signed_in(session, actor_id)
         plan = _plan(session, actor, draft, uploaded=pdf is not None, document_id=document_id)
         basis = plan.basis(uploaded=pdf is not None)
     if pdf is not None:
@@ -265,6 +276,9 @@ def create_document(session: Session, rt: Runtime, actor: Person, draft: schemas
         drafter=actor,
         signer_id=plan.fields.signer_id,
         state=DocumentState.DRAFTING,
+        authority_kind=plan.chosen.kind,
+        authority_line=plan.chosen.line,
+        authority_title=plan.chosen.title,
     )
     session.add(document)
     session.flush()
@@ -294,11 +308,12 @@ def preview(rt: Runtime, actor_id: int, draft: schemas.Draft) -> bytes:
     """The PDF a draft's fields and body would render to, without storing anything (and outside any
     transaction)."""
     with rt.readers() as session:
-        actor = _signed_in(session, actor_id)
+        actor = signed_in(session, actor_id)
         fields = DraftInput.of(draft)
         _require_body(fields, uploaded=False)
         agency = actor.unit.agency
-        basis = _render_basis(agency, _check_signer(session, agency, fields.signer_id), fields)
+        signer = _check_signer(session, agency, fields.signer_id)
+        basis = render_basis(agency, signer, fields, default_of(session, signer))
     pdf, _ = render.render(basis)
     return pdf
 
@@ -314,6 +329,7 @@ def add_version(
         for name in FIELDS:
             setattr(document, name, getattr(plan.fields, name))
         document.body = plan.fields.body
+        keep(document, plan.chosen)
         session.flush()
         session.refresh(document, ["signer"])
     version = _store_content(session, rt, actor, plan, content)
@@ -375,7 +391,7 @@ def stage_appendix(rt: Runtime, actor_id: int, document_id: int, pdf: bytes) -> 
     """Check an appendix PDF (in the isolated checker) and store its bytes, outside any transaction, once a
     read-only snapshot shows the person may add it."""
     with rt.readers() as session:
-        actor = _signed_in(session, actor_id)
+        actor = signed_in(session, actor_id)
         _appendix_allowed(actor, get_document(session, actor, document_id))
     _check_pdf(rt, pdf)
     return Staged(rt.store.put(pdf), len(pdf))

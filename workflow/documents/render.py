@@ -258,16 +258,39 @@ class _SignatureBlock(Flowable):
         c.drawString(0, top - 12, "Nơi nhận:")
         _draw_lines(c, self.lines, top - 25)
         mid = LEFT_COL + (self.width - LEFT_COL) / 2
-        c.setFont("Serif-Bold", 13)
-        c.drawCentredString(mid, top - 12, d.authority.upper())
-        if d.position:
-            c.drawCentredString(mid, top - 27, d.position.upper())
+        for y, line in ((top - 12, d.authority), (top - 27, d.position)):
+            if line:
+                c.setFont("Serif-Bold", authority_size(line))
+                c.drawCentredString(mid, y, line.upper())
+        c.setFont("Serif-Bold", AUTHORITY_SIZE)
         name_y = top - 27 - 32 * mm
         c.drawCentredString(mid, name_y, d.signer_name)
         # 240 pt wide: the seal over the signature's left third leaves room on the right for "Ký bởi".
         ax, ay = c.absolutePosition(mid - 120, name_y + 16)
         bx, by = c.absolutePosition(mid + 120, top - 33)
         self.boxes["leader"] = Box(c.getPageNumber() - 1, ax, ay, bx, by)
+
+
+# The authority lines above the signature: 13 pt bold (Decree 30, Appendix I), down to 10 pt for a long one, so
+# that "KT. GIÁM ĐỐC SỞ …" stays inside the signature column; a line too long even then is refused when the admin
+# enters it (line_fits).
+AUTHORITY_SIZE, AUTHORITY_SMALLEST = 13.0, 10.0
+SIGNATURE_COLUMN = TEXT_W - LEFT_COL
+
+
+def authority_size(line: str) -> float:
+    """The font size an authority line is printed at: the largest that fits the signature column."""
+    register_fonts()
+    size = AUTHORITY_SIZE
+    while size > AUTHORITY_SMALLEST and pdfmetrics.stringWidth(line.upper(), "Serif-Bold", size) > SIGNATURE_COLUMN:
+        size -= 0.5
+    return size
+
+
+def line_fits(line: str) -> bool:
+    """True if an authority line fits the signature column at the smallest size it may be printed at."""
+    register_fonts()
+    return pdfmetrics.stringWidth(line.upper(), "Serif-Bold", AUTHORITY_SMALLEST) <= SIGNATURE_COLUMN
 
 
 class _NoiNhanContinued(Flowable):

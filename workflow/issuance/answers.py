@@ -41,6 +41,7 @@ class EntryOut(Answer):
     doc_type: str
     summary: str
     signer: str
+    signer_authority: str
     recipients: list[str]
     copies: int | None
     document_id: int | None
@@ -57,6 +58,7 @@ class EntryOut(Answer):
             doc_type=catalog.DOC_TYPES[e.doc_type][0],
             summary=e.summary,
             signer=e.signer_name,
+            signer_authority=e.signer_authority,
             recipients=e.recipients.splitlines(),
             copies=e.copies,
             document_id=e.document_id,

@@ -49,6 +49,7 @@ def issue(session: Session, rt: Runtime, actor: Person, document: Document) -> d
         doc_type=document.doc_type,
         summary=document.summary,
         signer_name=document.signer.full_name,
+        signer_authority=" / ".join(x for x in (document.authority_line, document.authority_title) if x),
         recipients=document.noi_nhan,
         copies=len([line for line in document.noi_nhan.splitlines() if line.strip()]),
         issued_by_id=actor.id,

@@ -45,6 +45,16 @@ def record(
     return version
 
 
+def stamp_of(document: Document) -> dict[str, str]:
+    """What the leader's stamp says besides the time: name, the authority lines the document is signed under
+    ("KT. GIÁM ĐỐC, PHÓ GIÁM ĐỐC"), agency."""
+    return {
+        "signer_name": document.signer.full_name,
+        "position": ", ".join(x for x in (document.authority_line, document.authority_title) if x),
+        "agency": document.agency.name,
+    }
+
+
 def sign_now(session: Session, rt: Runtime, actor: Person | None, document: Document, **detail: Any) -> DocumentVersion:
     """Sign one document with the designated leader's key (urgent ones, or one at a time) and record it."""
     check(actor, document, "sign")
@@ -57,9 +67,7 @@ def sign_now(session: Session, rt: Runtime, actor: Person | None, document: Docu
             lambda pades: signing_pdf.sign_leader(
                 data,
                 key,
-                signer_name=signer.full_name,
-                position=", ".join(x for x in (signer.authority, signer.position) if x),
-                agency=document.agency.name,
+                **stamp_of(document),
                 moment=rt.now(),
                 font=rt.font,
                 image=image(rt, signer.signature_image),

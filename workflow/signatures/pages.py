@@ -18,10 +18,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from signing import inspection
 from workflow import catalog
 from workflow.accounts import service as auth
+from workflow.directory.authorities import authorities_of
 from workflow.documents import service as documents
 from workflow.errors import Forbidden, Invalid, Unauthenticated
 from workflow.models import Document, Person
-from workflow.signatures import accounts
+from workflow.signatures import accounts, authority
 from workflow.signatures import service as batches
 from workflow.states import ApprovalState
 from workflow.web.context import commit, db, path_id, public_url, runtime
@@ -82,7 +83,22 @@ def signing_read(doc_id: str) -> BaseResponse | str:
         if following
         else url_for("signatures.signing"),
         urgent=catalog.is_urgent(document.urgency),
+        authorities=authorities_of(db(), person.id),
+        redrawable=authority.redrawable(document),
     )
+
+
+@bp.post("/signing/read/<doc_id>/authority")
+@signed_in
+def signing_authority(doc_id: str) -> BaseResponse:
+    """The leader chooses the authority line a document is signed under; a rendered one is drawn again."""
+    chosen = request.form.get("authority_id", "")
+    redrawn = authority.redraw(runtime(), actor().id, path_id(doc_id), int(chosen) if chosen.isdigit() else 0)
+    document = authority.choose(db(), runtime(), actor(), redrawn)
+    lines = " / ".join(x for x in (document.authority_line, document.authority_title) if x)
+    commit()
+    flash(_("Văn bản sẽ được ký với dòng thẩm quyền «%(lines)s»; mời đọc lại trang ký.", lines=lines), "ok")
+    return redirect(url_for("signatures.signing_read", doc_id=document.id))
 
 
 @bp.post("/signing/sign-all")

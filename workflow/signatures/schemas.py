@@ -24,3 +24,9 @@ class LeaderQuery(Request):
     """Whose signing book (the one asking, for a leader)."""
 
     leader_id: OptionalId = Field(None, title="lãnh đạo")
+
+
+class AuthorityChoice(Request):
+    """Which of the signer's authority lines a document is signed under."""
+
+    authority_id: Id = Field(title="dòng thẩm quyền ký")

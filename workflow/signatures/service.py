@@ -274,16 +274,6 @@ def fail_items(session: Session, item_ids: list[int], message: str) -> None:
         item.status, item.error = ItemStatus.FAILED, message
 
 
-def leader_stamp(document: Document) -> dict[str, str]:
-    """What the leader's stamp says besides the time: name, capacity (KT. …) and position, agency."""
-    signer = document.signer
-    return {
-        "signer_name": signer.full_name,
-        "position": ", ".join(x for x in (signer.authority, signer.position) if x),
-        "agency": document.agency.name,
-    }
-
-
 def store_prepared(
     session: Session, rt: Runtime, item_id: int, prepared: signing_pdf.Prepared, day: dt.date, cert: str
 ) -> bool:

@@ -18,6 +18,7 @@ from workflow.errors import DomainError
 from workflow.models import Document, Person, SigningBatch, SigningBatchItem
 from workflow.signatures import preparing
 from workflow.signatures import service as batches
+from workflow.signatures.leader import stamp_of
 from workflow.states import UNFINISHED_BATCH, ItemStatus
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def load_work(
             .order_by(SigningBatchItem.id)
         ).all()
         wanted = [
-            (item.id, item.document.current_version.sha256, batches.leader_stamp(item.document))
+            (item.id, item.document.current_version.sha256, stamp_of(item.document))
             for item in items
             if item.status == ItemStatus.PENDING and not (unprepared_only and item.prepared_sha256)
         ]

@@ -1,5 +1,5 @@
-"""JSON API of signing: the signing book and signing batches (create, confirm with the password or a code,
-retry)."""
+"""JSON API of signing: the signing book, the authority line a document is signed under, and signing batches
+(create, confirm with the password or a code, retry)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from workflow.accounts.schemas import Proof
 from workflow.documents.answers import DocumentOut
 from workflow.errors import Invalid, NotFound
 from workflow.models import SigningBatch
-from workflow.signatures import answers, approvals, schemas
+from workflow.signatures import answers, approvals, authority, schemas
 from workflow.signatures import service as batches
 from workflow.web.answers import PersonOut
 from workflow.web.context import (
@@ -20,6 +20,7 @@ from workflow.web.context import (
     ok,
     path_id,
     person,
+    person_id,
     public_url,
     reauthenticated,
     runtime,
@@ -78,6 +79,17 @@ def retry_batch(batch_id: str) -> Answered:
     commit()
     db().refresh(batch)
     return ok(_answer(batch), 202)
+
+
+@bp.put("/documents/<doc_id>/authority")
+@described(body=schemas.AuthorityChoice, answers={200: DocumentOut})
+def choose_authority(doc_id: str, body: schemas.AuthorityChoice) -> Answered:
+    """The signer chooses which of their authority lines (KT., TL., TUQ., Q.) a document waiting for them is
+    signed under; a rendered document is drawn again with it (an uploaded PDF has its lines printed in)."""
+    redrawn = authority.redraw(runtime(), person_id(), path_id(doc_id), body.authority_id)
+    document = authority.choose(db(), runtime(), person(), redrawn)
+    commit()
+    return ok(DocumentOut.of(document))
 
 
 @bp.post("/smartca/notify/<secret>")

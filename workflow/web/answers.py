@@ -46,7 +46,6 @@ class PersonOut(Answer):
     username: str
     full_name: str
     position: str
-    authority: str | None
     roles: list[str]
     unit_id: int
     signer_kind: str
@@ -60,7 +59,6 @@ class PersonOut(Answer):
             username=p.username,
             full_name=p.full_name,
             position=p.position,
-            authority=p.authority,
             roles=p.roles.split(),
             unit_id=p.unit_id,
             signer_kind=p.signer_kind,

@@ -1,0 +1,63 @@
+"""Tables of the directory beyond people and units: the authority lines each person may sign under."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.models import Base, Person, one_of
+
+
+class AuthorityKind(StrEnum):
+    """How a person signs (Decree 30/2020 Art. 13 and Appendix I): as the head, or for the head."""
+
+    OWN = "own"  # the head of the agency signs in their own capacity: "GIÁM ĐỐC"
+    KT = "kt"  # a deputy signs in place of the head: "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+    TL = "tl"  # the head of an office signs by the head's order: "TL. GIÁM ĐỐC / CHÁNH VĂN PHÒNG"
+    TUQ = "tuq"  # signs under the head's written authorisation: "TUQ. GIÁM ĐỐC / GIÁM ĐỐC TRUNG TÂM …"
+    Q = "q"  # acting head: "Q. GIÁM ĐỐC"
+
+
+# The most authority lines one person may have (the admin's form shows as many rows).
+MOST = 10
+
+PREFIX = {AuthorityKind.KT: "KT.", AuthorityKind.TL: "TL.", AuthorityKind.TUQ: "TUQ.", AuthorityKind.Q: "Q."}
+
+LABELS = {
+    AuthorityKind.OWN: "Ký với chức danh của mình (người đứng đầu)",
+    AuthorityKind.KT: "KT. — ký thay người đứng đầu",
+    AuthorityKind.TL: "TL. — thừa lệnh người đứng đầu",
+    AuthorityKind.TUQ: "TUQ. — thừa ủy quyền người đứng đầu",
+    AuthorityKind.Q: "Q. — quyền người đứng đầu",
+}
+
+
+def lines(kind: str, principal: str, title: str) -> tuple[str, str]:
+    """The two lines above the signature as Decree 30 prints them (upper case), the second empty for the head
+    signing as themself and for an acting head."""
+    if kind == AuthorityKind.OWN:
+        return title.upper(), ""
+    first = f"{PREFIX[AuthorityKind(kind)]} {principal.upper()}"
+    return first, "" if kind == AuthorityKind.Q else title.upper()
+
+
+class SigningAuthority(Base):
+    """One authority line a person may sign under, kept by the admin; one of a person's lines is the default a
+    new draft gets, and the signer may choose another when signing."""
+
+    __tablename__ = "signing_authorities"
+    __table_args__ = (one_of("kind", AuthorityKind, "ck_signing_authorities_kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    principal: Mapped[str] = mapped_column(String(128), default="")  # whom it is signed for: "Giám đốc"
+    title: Mapped[str] = mapped_column(String(128), default="")  # the signer's own title: "Phó Giám đốc"
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    seq: Mapped[int] = mapped_column(Integer, default=0)  # the order the admin listed them in
+    person: Mapped[Person] = relationship()
+
+    def lines(self) -> tuple[str, str]:
+        """The two printed lines of this authority."""
+        return lines(self.kind, self.principal, self.title)
