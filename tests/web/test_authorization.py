@@ -546,9 +546,6 @@ def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, si
 
     problems: list[str] = []
     checked = 0
-    # The fingerprint after a refused change is the one before the next (nothing else ran in between); any other
-    # request may have written (reading a document in the signing book does), so after one it is taken again.
-    known = ""
 
     def request(role: str, method: str, url: str, is_page: bool) -> Any:
         client = browsers[role] if is_page else app.test_client()
@@ -565,6 +562,37 @@ def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, si
         }
         return client.open(url, method=method, headers=headers, json=body if method != "GET" else None)
 
+    def check(endpoint: str, is_page: bool, url: str, labels: dict[str, str], method: str, role: str) -> None:
+        """One request, and everything its answer must (not) show; what it changed is checked by the caller."""
+        allowed = EXPECTED[endpoint](role, labels | {"method": method})
+        response = request(role, method, url, is_page)
+        status = response.status_code
+        body = response.get_data()
+        where = f"{role} {method} {url} -> {status}"
+        if status >= 500:
+            problems.append(f"server error: {where}")
+        if not allowed:
+            if 200 <= status < 300:
+                problems.append(f"unauthorised 2xx: {where}")
+            sent_to_sign_in = status == 401 or (is_page and status == 302)
+            if role == "anonymous" and not sent_to_sign_in and endpoint not in WITHOUT_SIGN_IN:
+                problems.append(f"anonymous not sent to sign in: {where}")
+        hidden = labels.get("doc_id", "missing") != "missing" and role not in SEES[labels["doc_id"]]
+        if hidden and role != "anonymous":
+            # The same answer as for a document that does not exist.
+            twin = url.replace(f"/{world.docs[labels['doc_id']]}", "/999999", 1)
+            other = request(role, method, twin, is_page)
+            if (other.status_code, _code(other)) != (status, _code(response)):
+                problems.append(f"tells an invisible document from a missing one: {where} vs {other.status_code}")
+        if allowed and endpoint in READABLE and labels.get("doc_id") != "missing" and status != 200:
+            problems.append(f"refused to someone allowed: {where}")
+        if 200 <= status < 300 and (endpoint, role) not in MARKERS_ALLOWED:
+            # A board shows every recipient's status: the drafting agency's file (WORK).
+            for label, seen_by in (WORKS if endpoint in BOARDS else SEES).items():
+                if role not in seen_by and marker(label).encode() in body:
+                    problems.append(f"shows document '{label}': {where}")
+        response.close()
+
     for rule in sorted(rules, key=lambda r: r.rule):
         endpoint = rule.endpoint
         is_page = endpoint.split(".")[0] in PAGE_BLUEPRINTS and endpoint != "pages.static"
@@ -577,49 +605,25 @@ def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, si
             "accounts.language",
         ):
             continue  # signing in and out is tested in test_sessions/test_login; here it would end the sessions
-        for url, labels in _combinations(rule.rule, endpoint, world.values):
-            for method in methods:
-                for role in ROLES:
-                    allowed = EXPECTED[endpoint](role, labels | {"method": method})
-                    if allowed and method != "GET":
-                        continue  # what a permitted change does is tested with the workflow
-                    before = (known or world.fingerprint()) if method != "GET" else ""
-                    known = ""
-                    response = request(role, method, url, is_page)
-                    checked += 1
-                    status = response.status_code
-                    body = response.get_data()
-                    where = f"{role} {method} {url} -> {status}"
-                    if status >= 500:
-                        problems.append(f"server error: {where}")
-                    if not allowed:
-                        if 200 <= status < 300:
-                            problems.append(f"unauthorised 2xx: {where}")
-                        if method != "GET":
-                            known = world.fingerprint()
-                            if known != before:
-                                problems.append(f"unauthorised change: {where}")
-                        sent_to_sign_in = status == 401 or (is_page and status == 302)
-                        if role == "anonymous" and not sent_to_sign_in and endpoint not in WITHOUT_SIGN_IN:
-                            problems.append(f"anonymous not sent to sign in: {where}")
-                    hidden = labels.get("doc_id", "missing") != "missing" and role not in SEES[labels["doc_id"]]
-                    if hidden and role != "anonymous":
-                        # The same answer as for a document that does not exist.
-                        twin = url.replace(f"/{world.docs[labels['doc_id']]}", "/999999", 1)
-                        other = request(role, method, twin, is_page)
-                        known = ""
-                        if (other.status_code, _code(other)) != (status, _code(response)):
-                            problems.append(
-                                f"tells an invisible document from a missing one: {where} vs {other.status_code}"
-                            )
-                    if allowed and endpoint in READABLE and labels.get("doc_id") != "missing" and status != 200:
-                        problems.append(f"refused to someone allowed: {where}")
-                    if 200 <= status < 300 and (endpoint, role) not in MARKERS_ALLOWED:
-                        # A board shows every recipient's status: the drafting agency's file (WORK).
-                        for label, seen_by in (WORKS if endpoint in BOARDS else SEES).items():
-                            if role not in seen_by and marker(label).encode() in body:
-                                problems.append(f"shows document '{label}': {where}")
-                    response.close()
+        tried = [
+            (url, labels, method, role)
+            for url, labels in _combinations(rule.rule, endpoint, world.values)
+            for method in methods
+            for role in ROLES
+        ]
+        # What a permitted change does is tested with the workflow; every refused change is tried in one run,
+        # between two fingerprints of everything stored (any read may write: reading in the signing book does).
+        refused = [t for t in tried if t[2] != "GET" and not EXPECTED[endpoint](t[3], t[1] | {"method": t[2]})]
+        if refused:
+            before = world.fingerprint()
+            for url, labels, method, role in refused:
+                check(endpoint, is_page, url, labels, method, role)
+            if world.fingerprint() != before:
+                tries = ", ".join(f"{role} {method} {url}" for url, _, method, role in refused)
+                problems.append(f"unauthorised change by one of: {tries}")
+        for url, labels, method, role in (t for t in tried if t[2] == "GET"):
+            check(endpoint, is_page, url, labels, method, role)
+        checked += len(refused) + sum(t[2] == "GET" for t in tried)
     assert checked > 3000
     assert not problems, "\n".join(problems[:80]) + f"\n({len(problems)} problems, {checked} requests)"
 
