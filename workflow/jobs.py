@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from signing.errors import SigningError
 from workflow import audit, db, outbox, runtime
+from workflow.directory import delegations
 from workflow.errors import DomainError
 from workflow.models import Document, LoginAttempt, OutboxMessage, Person, SigningBatch
 from workflow.notifications import mail
@@ -54,8 +55,11 @@ def create_due_batches() -> list[int]:
 
 
 def reconcile() -> dict[str, int]:
-    """Re-enqueue what the database says is pending: unrelayed outbox rows, silent batches."""
+    """Re-enqueue what the database says is pending: unrelayed outbox rows, silent batches; begin and end the
+    delegations whose time came."""
     rt = runtime.current()
+    with rt.sessions() as session, session.begin():
+        delegated = delegations.advance_due(session, rt.now(), rt.tz)
     relayed = outbox.relay(rt)
     lease = dt.timedelta(seconds=rt.settings.batch_lease_seconds)
     now = dt.datetime.now(dt.UTC)
@@ -83,6 +87,7 @@ def reconcile() -> dict[str, int]:
         "approvals": len(polled),
         "timestamps": timestamps,
         "sealed": sealed,
+        "delegations": delegated,
     }
 
 

@@ -198,6 +198,9 @@ class Document(Base):
     authority_kind: Mapped[str] = mapped_column(String(8), default="own", server_default="own")
     authority_line: Mapped[str] = mapped_column(String(160), default="", server_default="")
     authority_title: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    # The delegation (workflow.directory.models) that handed it to its signer, handed back when it ends; a plain
+    # id, as adding a foreign key would copy this table on SQLite.
+    delegation_id: Mapped[int | None] = mapped_column(Integer, default=None)
     kinh_gui: Mapped[str] = mapped_column(Text, default="")
     noi_nhan: Mapped[str] = mapped_column(Text, default="")
     due_date: Mapped[dt.date | None] = mapped_column(Date, default=None)

@@ -31,6 +31,7 @@ class Job:
 PREPARE_BATCH = Job("signing", "workflow.signatures.jobs.prepare_batch")
 SIGN_BATCH = Job("signing", "workflow.signatures.jobs.sign_batch")
 POLL_APPROVALS = Job("signing", "workflow.signatures.jobs.poll_approvals")
+HAND_OVER = Job("signing", "workflow.signatures.jobs.hand_over")
 DELIVER = Job("dispatch", "routing.jobs.deliver")
 SEND_DOCUMENT = Job("exchange", "routing.jobs.send_document")
 SEND_MESSAGE = Job("exchange", "routing.jobs.send_message")
@@ -42,6 +43,7 @@ JOBS = (
     PREPARE_BATCH,
     SIGN_BATCH,
     POLL_APPROVALS,
+    HAND_OVER,
     DELIVER,
     SEND_DOCUMENT,
     SEND_MESSAGE,

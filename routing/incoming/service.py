@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from routing.deliveries.statuses import INCOMING_GONE as GONE
 from routing.deliveries.statuses import INCOMING_LABELS as STATE_LABELS
@@ -21,6 +21,9 @@ from routing.exchange import outbound
 from routing.exchange.arrival import add_event
 from routing.incoming.schemas import IncomingStep
 from routing.models import IncomingDocument, IncomingEvent
+from workflow import runtime
+from workflow.directory import delegations
+from workflow.directory.models import DelegationScope
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.issuance.registers import take_number
 from workflow.models import Person, Register, Unit
@@ -54,11 +57,19 @@ ACTIONS = tuple(sorted({action for _, action in STEPS} | set(RECALL_ANSWERS)))
 # --- handling ----------------------------------------------------------------------------------
 
 
+def _instructs(session: Session | None, actor: Person) -> bool:
+    """A leader, or someone a leader handed the instruction on incoming documents to while away, now."""
+    if actor.has_role("leader"):
+        return True
+    return session is not None and delegations.holds(session, actor, DelegationScope.ASSIGN, runtime.current().now())
+
+
 def can_see(actor: Person, incoming: IncomingDocument) -> bool:
-    """Clerks and leaders see every incoming document of the agency; units see what they were given."""
+    """Clerks and leaders (and a leader's delegate) see every incoming document of the agency; units see what they
+    were given."""
     if actor.unit.agency_id != incoming.agency_id:
         return False
-    if actor.has_role("clerk") or actor.has_role("leader"):
+    if actor.has_role("clerk") or _instructs(object_session(incoming), actor):
         return True
     return incoming.state not in GONE and (
         actor.unit_id == incoming.lead_unit_id or actor.unit_id in (incoming.supporting_unit_ids or [])
@@ -68,7 +79,7 @@ def can_see(actor: Person, incoming: IncomingDocument) -> bool:
 def visible(session: Session, actor: Person) -> ColumnElement[bool]:
     """can_see as a condition for queries: the lists filter in the database, so every page is full."""
     ours = IncomingDocument.agency_id == actor.unit.agency_id
-    if actor.has_role("clerk") or actor.has_role("leader"):
+    if actor.has_role("clerk") or _instructs(session, actor):
         return ours
     unit = actor.unit_id
     if session.get_bind().dialect.name == "postgresql":
@@ -106,6 +117,8 @@ def allowed_actions(actor: Person, incoming: IncomingDocument) -> list[str]:
 def _may(actor: Person, incoming: IncomingDocument, who: str) -> bool:
     if who == "lead_unit":
         return actor.unit_id == incoming.lead_unit_id
+    if who == "leader":
+        return _instructs(object_session(incoming), actor)
     return actor.has_role(who)
 
 

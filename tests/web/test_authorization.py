@@ -12,6 +12,7 @@ EXPECTED fails the test, so a new endpoint cannot be forgotten.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable
@@ -158,6 +159,12 @@ EXPECTED: dict[str, Rule] = {
     "directory_api.set_authorities": lambda role, p: (
         (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")}
     ),
+    # Delegations: each sees the ones they gave or received; a leader (or the admin) delegates and withdraws.
+    "directory_api.list_delegations": signed_in,
+    "directory_api.create_delegation": roles("leader", "other_leader", "receiving_leader", "admin", "other_agency"),
+    "directory_api.withdraw_delegation": lambda role, p: p["delegation_id"] == "ours" and role in {"leader", "admin"},
+    "directory.delegations_page": signed_in,
+    "directory.delegation_withdraw": lambda role, p: p["delegation_id"] == "ours" and role in {"leader", "admin"},
     # The signer chooses while the document waits for them; the drafter while drafting.
     "signatures_api.choose_authority": lambda role, p: (
         (role, p["doc_id"])
@@ -403,6 +410,19 @@ class World:
         batch = api.as_(
             "vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")}
         ).get_json()
+        tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        delegated = api.as_(
+            "giamdoc",
+            "POST",
+            "/api/v1/delegations",
+            json={
+                "delegate_id": api.id_of("truongphong"),
+                "scopes": ["assign"],
+                "starts_at": tomorrow.isoformat(),
+                "ends_at": (tomorrow + dt.timedelta(hours=8)).isoformat(),
+            },
+        )
+        assert delegated.status_code == 201, delegated.get_json()
         group = {"name": "Các Sở, ban, ngành thuộc tỉnh", "members": ["Sở Nội vụ", "Sở Tài chính"]}
         listed = api.as_("admin", "POST", "/api/v1/distribution-lists", json=group).get_json()
         answer = arrive(app, package_from_snv(pdf, code_number=77))
@@ -434,6 +454,7 @@ class World:
             "register_id": {"ours": register.id, "missing": 999999},
             "batch_id": {"ours": batch["id"], "missing": 999999},
             "list_id": {"ours": listed["id"], "missing": 999999},
+            "delegation_id": {"ours": delegated.get_json()["id"], "missing": 999999},
             "agency_id": {"pending": self.pending_agency, "missing": 999999},
             "delivery_id": {"receiver": deliveries["QLDD"], "missing": 999999},
             "webhook_delivery_id": {"ours": webhook_delivery, "missing": 999999},

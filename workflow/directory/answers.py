@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import Field
 
-from workflow.directory.models import LABELS, AuthorityKind, SigningAuthority
+from workflow.directory.models import (
+    DELEGATION_STATES,
+    LABELS,
+    SCOPE_LABELS,
+    AuthorityKind,
+    Delegation,
+    DelegationScope,
+    SigningAuthority,
+)
 from workflow.models import (
     Person,
 )
 from workflow.signatures.models import RemoteAccount
-from workflow.web.answers import Answer, PersonOut, Time, UnitRef
+from workflow.web.answers import Answer, PersonOut, Time, UnitRef, moment
 
 
 class CertificateOut(Answer):
@@ -121,3 +131,58 @@ class Authorities(Answer):
 
     person_id: int
     items: list[AuthorityOut]
+
+
+class PersonRef(Answer):
+    """A person named in an answer."""
+
+    id: int
+    full_name: str
+    position: str
+
+    @classmethod
+    def of(cls, p: Person) -> PersonRef:
+        """A person named in an answer."""
+        return cls(id=p.id, full_name=p.full_name, position=p.position)
+
+
+class DelegationOut(Answer):
+    """A delegation: who handed what to whom, when, under which line, and where it stands."""
+
+    id: int
+    principal: PersonRef
+    delegate: PersonRef
+    scopes: list[str]
+    scope_labels: list[str]
+    authority_lines: list[str]
+    starts_at: Time
+    ends_at: Time
+    note: str
+    state: str
+    state_label: str
+    withdrawn_at: Time | None
+
+    @classmethod
+    def of(cls, d: Delegation, now: dt.datetime) -> DelegationOut:
+        """A delegation as the API shows it, its state at `now`."""
+        state = d.state(now)
+        return cls(
+            id=d.id,
+            principal=PersonRef.of(d.principal),
+            delegate=PersonRef.of(d.delegate),
+            scopes=d.scopes.split(),
+            scope_labels=[SCOPE_LABELS[DelegationScope(s)] for s in d.scopes.split()],
+            authority_lines=[x for x in (d.authority_line, d.authority_title) if x],
+            starts_at=moment(d.starts_at) or "",
+            ends_at=moment(d.ends_at) or "",
+            note=d.note,
+            state=state,
+            state_label=DELEGATION_STATES[state],
+            withdrawn_at=moment(d.withdrawn_at),
+        )
+
+
+class Delegations(Answer):
+    """Delegations given or received (every one of the agency for an admin), newest first."""
+
+    items: list[DelegationOut]

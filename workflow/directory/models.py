@@ -1,13 +1,15 @@
-"""Tables of the directory beyond people and units: the authority lines each person may sign under."""
+"""Tables of the directory beyond people and units: the authority lines each person may sign under, and the
+delegations of a leader's work while away."""
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow.models import Base, Person, one_of
+from workflow.models import Base, Person, _now, one_of
 
 
 class AuthorityKind(StrEnum):
@@ -61,3 +63,64 @@ class SigningAuthority(Base):
     def lines(self) -> tuple[str, str]:
         """The two printed lines of this authority."""
         return lines(self.kind, self.principal, self.title)
+
+
+class DelegationScope(StrEnum):
+    """What a leader hands over while away."""
+
+    SIGN = "sign"  # the signing book and batches: the delegate signs with their own key
+    ASSIGN = "assign"  # the leader's instruction on incoming documents (bút phê)
+
+
+SCOPE_LABELS = {
+    DelegationScope.SIGN: "Ký văn bản",
+    DelegationScope.ASSIGN: "Giao xử lý văn bản đến (bút phê)",
+}
+
+
+DELEGATION_STATES = {
+    "scheduled": "Chưa bắt đầu",
+    "running": "Đang có hiệu lực",
+    "ended": "Đã hết hạn",
+    "withdrawn": "Đã thu hồi",
+}
+
+
+class Delegation(Base):
+    """A leader's work handed to a named person for a period (from–to, some scopes), until it ends by itself or
+    is withdrawn. The delegate signs under the authority line chosen for it, kept here as printed."""
+
+    __tablename__ = "delegations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    scopes: Mapped[str] = mapped_column(String(64))  # DelegationScope values, space-separated
+    authority_kind: Mapped[str] = mapped_column(String(8), default="")
+    authority_line: Mapped[str] = mapped_column(String(160), default="")
+    authority_title: Mapped[str] = mapped_column(String(128), default="")
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime] = mapped_column(index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    # Set once each by the scheduler's tick, so that both people are told exactly once.
+    began: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended: Mapped[bool] = mapped_column(Boolean, default=False)
+    principal: Mapped[Person] = relationship(foreign_keys=[principal_id])
+    delegate: Mapped[Person] = relationship(foreign_keys=[delegate_id])
+
+    def covers(self, scope: str) -> bool:
+        """True if the delegation hands over this scope."""
+        return scope in self.scopes.split()
+
+    def running(self, now: dt.datetime) -> bool:
+        """True while the delegation is in force."""
+        return self.withdrawn_at is None and self.starts_at <= now < self.ends_at
+
+    def state(self, now: dt.datetime) -> str:
+        """Where the delegation stands: scheduled, running, ended or withdrawn (DELEGATION_STATES)."""
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        return "scheduled" if now < self.starts_at else "running" if now < self.ends_at else "ended"

@@ -1,4 +1,4 @@
-"""The administration pages: people, units, registers, signature and seal images."""
+"""The administration pages: people, units, registers, signature and seal images; and delegations."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from workflow import catalog
-from workflow.directory import authorities, schemas
+from workflow.directory import authorities, delegations, schemas
 from workflow.directory import service as directory
-from workflow.directory.models import LABELS, MOST
+from workflow.directory.models import DELEGATION_STATES, LABELS, MOST, SCOPE_LABELS
 from workflow.errors import Forbidden, NotFound
 from workflow.issuance import registers
 from workflow.models import Person
@@ -174,3 +174,45 @@ def admin_seal_image() -> Response:
     if image is None:
         raise NotFound("image_not_found", "Chưa có ảnh con dấu.")
     return Response(image, mimetype="image/png")
+
+
+@bp.route("/delegations", methods=["GET", "POST"])
+@signed_in
+def delegations_page() -> BaseResponse | str:
+    """Delegations given and received; a leader (or the admin for one) delegates signing or incoming instructions."""
+    person, rt = actor(), runtime()
+    if request.method == "POST":
+        form: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        form["scopes"] = request.form.getlist("scopes")
+        for name in ("starts_at", "ends_at"):  # the browser's datetime-local: the agency's local time
+            form[name] = form.get(name) or None
+        body = parse(schemas.DelegationIn, form)
+        made = delegations.create(db(), person, body, rt.now(), rt.tz)
+        names = made.delegate.full_name
+        commit()
+        flash(_("Đã ủy quyền cho %(name)s.", name=names), "ok")
+        return redirect(url_for("directory.delegations_page"))
+    people = directory.people_of(db(), person.unit.agency_id, active_only=True)
+    lines = [a for p in people for a in authorities.authorities_of(db(), p.id) if p.has_role("leader")]
+    return render_template(
+        "workflow/delegations.html",
+        items=delegations.listed(db(), person),
+        now=rt.now(),
+        people=people,
+        leaders=[p for p in people if p.has_role("leader")],
+        lines=lines,
+        scope_labels=SCOPE_LABELS,
+        states=DELEGATION_STATES,
+    )
+
+
+@bp.post("/delegations/<delegation_id>/withdraw")
+@signed_in
+def delegation_withdraw(delegation_id: str) -> BaseResponse:
+    """End a delegation now."""
+    rt = runtime()
+    row = delegations.withdraw(db(), actor(), path_id(delegation_id), rt.now(), rt.tz)
+    name = row.delegate.full_name
+    commit()
+    flash(_("Đã thu hồi ủy quyền cho %(name)s.", name=name), "ok")
+    return redirect(url_for("directory.delegations_page"))

@@ -3,6 +3,7 @@ size."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from pydantic import (
@@ -10,8 +11,11 @@ from pydantic import (
     Field,
 )
 
-from workflow.directory.models import MOST, AuthorityKind
+from workflow.directory.models import MOST, AuthorityKind, DelegationScope
 from workflow.web.schemas import (
+    Id,
+    OptionalId,
+    OptionalText,
     Request,
     Text,
     coded,
@@ -55,3 +59,18 @@ class AuthoritiesIn(Request):
     """Every authority line of a person, in order (what is not listed is removed)."""
 
     items: list[AuthorityIn] = Field(max_length=MOST, title="các dòng thẩm quyền")
+
+
+Scope = Annotated[str, one_of(DelegationScope, "invalid_scope", "Việc được ủy quyền"), enum(DelegationScope)]
+
+
+class DelegationIn(Request):
+    """A delegation: who hands what to whom, from when to when, and the line the delegate signs under."""
+
+    principal_id: OptionalId = Field(None, title="người ủy quyền (mặc định: chính mình)")
+    delegate_id: Id = Field(title="người được ủy quyền")
+    scopes: list[Scope] = Field(max_length=2, title="việc được ủy quyền")
+    starts_at: dt.datetime = Field(title="bắt đầu")
+    ends_at: dt.datetime = Field(title="kết thúc")
+    authority_id: OptionalId = Field(None, title="dòng thẩm quyền khi ký thay")
+    note: OptionalText = Field(None, max_length=500, title="ghi chú")

@@ -1,4 +1,5 @@
-"""JSON API of the directory: agencies, units and people, authority lines, signature and seal images, signers."""
+"""JSON API of the directory: agencies, units and people, authority lines, delegations, signature and seal images,
+signers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 from flask import Blueprint, Response, send_file
 
 from workflow import catalog
-from workflow.directory import answers, authorities, schemas, trust
+from workflow.directory import answers, authorities, delegations, schemas, trust
 from workflow.directory import service as directory
 from workflow.errors import Forbidden, NotFound
 from workflow.signatures import accounts
@@ -168,3 +169,32 @@ def remove_trust_root(digest: str) -> Answered:
     trust.remove(db(), runtime(), person(), digest)
     commit()
     return ok(answers.TrustRoots(roots=[answers.TrustRootOut.model_validate(r) for r in trust.listed(runtime())]))
+
+
+@bp.get("/delegations")
+@described(answers={200: answers.Delegations})
+def list_delegations() -> Answered:
+    """The delegations I gave or received (an admin: every one of the agency), newest first."""
+    now = runtime().now()
+    return ok(answers.Delegations(items=[answers.DelegationOut.of(d, now) for d in delegations.listed(db(), person())]))
+
+
+@bp.post("/delegations")
+@described(body=schemas.DelegationIn, answers={201: answers.DelegationOut})
+def create_delegation(body: schemas.DelegationIn) -> Answered:
+    """A leader (or the admin for them) hands signing, incoming instructions or approvals to a colleague for a
+    period; it begins and ends by itself and both are told."""
+    rt = runtime()
+    row = delegations.create(db(), person(), body, rt.now(), rt.tz)
+    commit()
+    return ok(answers.DelegationOut.of(delegations.get(db(), person(), row.id), rt.now()), 201)
+
+
+@bp.post("/delegations/<delegation_id>/withdraw")
+@described(answers={200: answers.DelegationOut})
+def withdraw_delegation(delegation_id: str) -> Answered:
+    """The leader (or the admin) ends a delegation now."""
+    rt = runtime()
+    row = delegations.withdraw(db(), person(), path_id(delegation_id), rt.now(), rt.tz)
+    commit()
+    return ok(answers.DelegationOut.of(delegations.get(db(), person(), row.id), rt.now()))

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from signing import pdf as signing_pdf
 from signing.errors import PdfError
-from workflow import access
+from workflow import access, runtime
 from workflow.audit import audit
+from workflow.directory.delegations import hand_over_later
 from workflow.documents.drafting import layout_of, store_version
 from workflow.documents.service import read_pdf
 from workflow.errors import Conflict, Forbidden, Invalid, Unprocessable
@@ -103,6 +104,7 @@ def _tell(session: Session, document: Document, action: str, reason: str | None)
     elif action == "approve":
         message = f"Văn bản chờ ký: «{document.summary}» ({document.drafting_unit.name})"
         notify(session, [document.signer_id], "to_sign", message, document)
+        hand_over_later(session, document.signer_id, runtime.current().now())  # the signer may be away
 
 
 def approve(session: Session, rt: Runtime, actor: Person, document: Document) -> dict[str, Any]:

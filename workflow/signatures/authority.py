@@ -4,6 +4,7 @@ rendered draft is drawn again with the chosen lines before the short transaction
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ class Redrawn:
 
     document_id: int
     drawn_from: str  # the SHA-256 of the version it was drawn from
+    signer_id: int
     chosen: Chosen
     pdf: bytes | None  # None: the document already carries these lines
     layout: inspection.Layout | None
@@ -50,43 +52,73 @@ def redrawable(document: Document) -> bool:
     return drawn is not None and drawn.kind == "rendered"
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What to draw, read on a snapshot: the document for this signer under these lines (no basis: it carries
+    them already)."""
+
+    unchanged: Redrawn | None
+    basis: render.Draft | None
+    document_id: int
+    drawn_from: str
+    signer_id: int
+    chosen: Chosen
+    approved: bool
+
+
+def _plan(document: Document, signer: Person, chosen: Chosen) -> _Plan:
+    version = document.current_version
+    if signer.id == document.signer_id and chosen == chosen_of(document):
+        unchanged = Redrawn(document.id, version.sha256, signer.id, chosen, None, None)
+        return _Plan(unchanged, None, document.id, version.sha256, signer.id, chosen, False)
+    if not redrawable(document):
+        raise Conflict(
+            "authority_printed_in_upload",
+            "Văn bản này là tệp PDF tải lên nên dòng thẩm quyền và tên người ký đã in sẵn trong tệp; hãy trả lại để "
+            "người soạn tải lên bản mới.",
+        )
+    basis = render_basis(document.agency, signer, DraftInput.kept(document), chosen)
+    return _Plan(None, basis, document.id, version.sha256, signer.id, chosen, version.kind == "prepared")
+
+
+def _drawn(rt: Runtime, plan: _Plan) -> Redrawn:
+    """Draw (and prepare, once approved) what was planned: the slow part, outside any transaction."""
+    if plan.basis is None:
+        assert plan.unchanged is not None
+        return plan.unchanged
+    pdf, layout = render.render(plan.basis)
+    if plan.approved:
+        try:
+            pdf = signing_pdf.prepare(pdf, layout)
+        except PdfError as exc:
+            raise Unprocessable(exc.code, exc.message) from exc
+    rt.store.put(pdf)
+    kind = "prepared" if plan.approved else "rendered"
+    return Redrawn(plan.document_id, plan.drawn_from, plan.signer_id, plan.chosen, pdf, layout, kind)
+
+
 def redraw(rt: Runtime, actor_id: int, document_id: int, authority_id: int) -> Redrawn:
     """Draw a document again under one of its signer's authority lines, reading a snapshot and writing nothing."""
     with rt.readers() as session:
         actor = signed_in(session, actor_id)
         document = get_document(session, actor, document_id)
         _may_choose(actor, document)
-        chosen = Chosen.of(authority_for(session, document.signer, authority_id))
-        version = document.current_version
-        if chosen == chosen_of(document):
-            return Redrawn(document.id, version.sha256, chosen, None, None)
-        if not redrawable(document):
-            raise Conflict(
-                "authority_printed_in_upload",
-                "Văn bản này là tệp PDF tải lên nên dòng thẩm quyền đã in sẵn trong tệp; hãy trả lại để người soạn "
-                "tải lên bản có dòng thẩm quyền mới.",
-            )
-        basis = render_basis(document.agency, document.signer, DraftInput.kept(document), chosen)
-        drawn_from, approved = version.sha256, version.kind == "prepared"
-    pdf, layout = render.render(basis)
-    if approved:
-        try:
-            pdf = signing_pdf.prepare(pdf, layout)
-        except PdfError as exc:
-            raise Unprocessable(exc.code, exc.message) from exc
-    rt.store.put(pdf)
-    return Redrawn(document_id, drawn_from, chosen, pdf, layout, "prepared" if approved else "rendered")
+        plan = _plan(document, document.signer, Chosen.of(authority_for(session, document.signer, authority_id)))
+    return _drawn(rt, plan)
 
 
-def choose(session: Session, rt: Runtime, actor: Person, redrawn: Redrawn) -> Document:
-    """Store a document drawn again under another authority: its new version, its lines, and the version its
-    open batch signs; refused once the batch is being signed."""
-    document = get_document(session, actor, redrawn.document_id, lock=True)
-    _may_choose(actor, document)
-    if document.current_version.sha256 != redrawn.drawn_from:
-        raise Conflict("changed_meanwhile", "Văn bản vừa có phiên bản mới; hãy chọn lại dòng thẩm quyền ký.")
-    if redrawn.pdf is None:
-        return document
+def redraw_for(rt: Runtime, document_id: int, signer_id: int, chosen: Chosen) -> Redrawn | None:
+    """Draw a document again for another signer under these lines (a delegation), or None if it is gone."""
+    with rt.readers() as session:
+        document, signer = session.get(Document, document_id), session.get(Person, signer_id)
+        if document is None or signer is None:
+            return None
+        plan = _plan(document, signer, chosen)
+    return _drawn(rt, plan)
+
+
+def _pending_items(session: Session, document: Document) -> list[SigningBatchItem]:
+    """The document's items still to be signed, refused once a batch is being signed."""
     items = list(
         session.scalars(
             select(SigningBatchItem)
@@ -99,24 +131,56 @@ def choose(session: Session, rt: Runtime, actor: Person, redrawn: Redrawn) -> Do
     if signing is not None:
         raise Conflict(
             "batch_signing",
-            f"Văn bản đang được ký trong lô ký số {signing.id}; không đổi được dòng thẩm quyền nữa.",
+            f"Văn bản đang được ký trong lô ký số {signing.id}; không đổi được người ký hay dòng thẩm quyền nữa.",
         )
+    return items
+
+
+def store(
+    session: Session,
+    rt: Runtime,
+    actor: Person | None,
+    document: Document,
+    redrawn: Redrawn,
+    action: str,
+    **detail: Any,
+) -> bool:
+    """Store a document drawn again (locked by the caller): its new version, signer and lines, and what its open
+    batch signs; returns False if nothing needed drawing. Refused if the document changed since it was drawn."""
+    if document.current_version.sha256 != redrawn.drawn_from:
+        raise Conflict("changed_meanwhile", "Văn bản vừa có phiên bản mới; hãy chọn lại dòng thẩm quyền ký.")
+    if redrawn.pdf is None:
+        return False
+    items = _pending_items(session, document)
     before = chosen_of(document)
     version = store_version(session, rt, document, redrawn.pdf, redrawn.kind, actor, redrawn.layout, stored=True)
     keep(document, redrawn.chosen)
     for item in items:
+        if redrawn.signer_id != document.signer_id:
+            session.delete(item)  # another signer: it leaves the old signer's batch for one of the new signer's
+            continue
         # The batch signs what the leader now sees; what was prepared for the old lines is made again.
         item.sha256 = version.sha256
         item.prepared_sha256 = item.prepared_digest = item.prepared_cert = None
         item.prepared_start = item.prepared_end = None
         item.prepared_day = None
+    document.signer_id = redrawn.signer_id
     audit(
         session,
         actor,
-        "authority_chosen",
+        action,
         document,
         was=" / ".join(x for x in (before.line, before.title) if x),
         now=" / ".join(x for x in (redrawn.chosen.line, redrawn.chosen.title) if x),
         sha256=version.sha256,
+        **detail,
     )
+    return True
+
+
+def choose(session: Session, rt: Runtime, actor: Person, redrawn: Redrawn) -> Document:
+    """Store a document its signer (or drafter) drew again under another of the signer's lines."""
+    document = get_document(session, actor, redrawn.document_id, lock=True)
+    _may_choose(actor, document)
+    store(session, rt, actor, document, redrawn, "authority_chosen")
     return document

@@ -18,7 +18,7 @@ from workflow import runtime
 from workflow.directory import service as directory
 from workflow.errors import DomainError
 from workflow.models import Person, SigningBatch, SigningBatchItem
-from workflow.signatures import accounts, approvals, preparing, steps, tsa_policy
+from workflow.signatures import accounts, approvals, delegation, preparing, steps, tsa_policy
 from workflow.signatures import service as batches
 from workflow.states import BatchState
 
@@ -55,6 +55,12 @@ def poll_approvals(batch_id: int, now_all: bool = False) -> str:
     with rt.sessions() as session, session.begin():
         batch = session.get(SigningBatch, batch_id)
         return batches.finish_batch(session, batch_id).state if batch is not None else "missing"
+
+
+def hand_over(delegation_id: int) -> dict[str, int]:
+    """Move the documents waiting for a leader to their delegate while a delegation of signing runs, and back
+    when it ends; idempotent."""
+    return delegation.hand_over(runtime.current(), delegation_id)
 
 
 def _sign_two_phase(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: list[steps.Work]) -> None:
