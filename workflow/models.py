@@ -124,8 +124,12 @@ class Person(Base):
     unit: Mapped[Unit] = relationship()
 
     def has_role(self, role: str) -> bool:
-        """True if the person holds the role."""
-        return role in self.roles.split()
+        """True if the person holds the role, or holds it for this request by a delegation running now."""
+        return role in self.roles.split() or role in self.__dict__.get("_lent_roles", ())
+
+    def lend_roles(self, roles: frozenset[str]) -> None:
+        """Hold these roles for as long as this object lives (one request): a unit head's, delegated while away."""
+        self.__dict__["_lent_roles"] = roles
 
 
 class ApiToken(Base):

@@ -161,7 +161,9 @@ EXPECTED: dict[str, Rule] = {
     ),
     # Delegations: each sees the ones they gave or received; a leader (or the admin) delegates and withdraws.
     "directory_api.list_delegations": signed_in,
-    "directory_api.create_delegation": roles("leader", "other_leader", "receiving_leader", "admin", "other_agency"),
+    "directory_api.create_delegation": roles(
+        "leader", "other_leader", "receiving_leader", "unit_head", "admin", "other_agency"
+    ),
     "directory_api.withdraw_delegation": lambda role, p: p["delegation_id"] == "ours" and role in {"leader", "admin"},
     "directory.delegations_page": signed_in,
     "directory.delegation_withdraw": lambda role, p: p["delegation_id"] == "ours" and role in {"leader", "admin"},

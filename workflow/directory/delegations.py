@@ -1,6 +1,6 @@
 """Delegation while away: a leader (or the admin for them) hands some of their work — signing, the instruction on
-incoming documents — to a named person for a period. It begins and ends by itself (the
-scheduler's tick) or is withdrawn; the audit keeps each step and both people are told each time."""
+incoming documents, a head of unit's approval of drafts — to a named person for a period. It begins and ends by
+itself (the scheduler's tick) or is withdrawn; the audit keeps each step and both people are told each time."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from workflow.notifications.service import notify
 LONGEST = dt.timedelta(days=366)
 
 # What the principal must hold to hand a scope over.
-NEEDS = {DelegationScope.SIGN: "leader", DelegationScope.ASSIGN: "leader"}
+NEEDS = {DelegationScope.SIGN: "leader", DelegationScope.ASSIGN: "leader", DelegationScope.APPROVE: "unit_head"}
 
 
 def scopes_text(delegation: Delegation) -> str:
@@ -81,6 +81,13 @@ def create(session: Session, actor: Person, data: DelegationIn, now: dt.datetime
             "delegate_cannot_sign",
             f"{delegate.full_name} không phải lãnh đạo có khóa ký số nên không ký thay được; hãy chọn một lãnh đạo "
             "khác, hoặc chỉ ủy quyền giao xử lý văn bản đến.",
+            field="delegate_id",
+        )
+    if DelegationScope.APPROVE in scopes and delegate.unit_id != principal.unit_id:
+        raise Invalid(
+            "approve_other_unit",
+            f"{delegate.full_name} không thuộc {principal.unit.name}; việc duyệt dự thảo của đơn vị chỉ ủy quyền cho "
+            "người cùng đơn vị (ví dụ cấp phó).",
             field="delegate_id",
         )
     if DelegationScope.SIGN in scopes:
@@ -185,6 +192,13 @@ def acting_for(session: Session, person: Person, scope: str, now: dt.datetime) -
 def holds(session: Session, person: Person, scope: str, now: dt.datetime) -> bool:
     """True if the person holds someone's `scope` now by delegation."""
     return bool(acting_for(session, person, scope, now))
+
+
+def lend(session: Session, person: Person, now: dt.datetime) -> None:
+    """For this request, give the person the unit head's role a running delegation hands them (approving their
+    own unit's drafts, DelegationScope.APPROVE): every rule that asks has_role("unit_head") then holds."""
+    if not person.has_role("unit_head") and holds(session, person, DelegationScope.APPROVE, now):
+        person.lend_roles(frozenset({"unit_head"}))
 
 
 def due(session: Session, now: dt.datetime) -> list[int]:

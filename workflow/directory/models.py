@@ -70,11 +70,13 @@ class DelegationScope(StrEnum):
 
     SIGN = "sign"  # the signing book and batches: the delegate signs with their own key
     ASSIGN = "assign"  # the leader's instruction on incoming documents (bút phê)
+    APPROVE = "approve"  # a head of unit's approval of the unit's drafts
 
 
 SCOPE_LABELS = {
     DelegationScope.SIGN: "Ký văn bản",
     DelegationScope.ASSIGN: "Giao xử lý văn bản đến (bút phê)",
+    DelegationScope.APPROVE: "Duyệt dự thảo của đơn vị",
 }
 
 

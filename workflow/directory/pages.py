@@ -199,7 +199,7 @@ def delegations_page() -> BaseResponse | str:
         items=delegations.listed(db(), person),
         now=rt.now(),
         people=people,
-        leaders=[p for p in people if p.has_role("leader")],
+        principals=[p for p in people if p.has_role("leader") or p.has_role("unit_head")],
         lines=lines,
         scope_labels=SCOPE_LABELS,
         states=DELEGATION_STATES,

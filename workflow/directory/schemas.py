@@ -69,7 +69,7 @@ class DelegationIn(Request):
 
     principal_id: OptionalId = Field(None, title="người ủy quyền (mặc định: chính mình)")
     delegate_id: Id = Field(title="người được ủy quyền")
-    scopes: list[Scope] = Field(max_length=2, title="việc được ủy quyền")
+    scopes: list[Scope] = Field(max_length=3, title="việc được ủy quyền")
     starts_at: dt.datetime = Field(title="bắt đầu")
     ends_at: dt.datetime = Field(title="kết thúc")
     authority_id: OptionalId = Field(None, title="dòng thẩm quyền khi ký thay")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from workflow import limits, outbox, paging
 from workflow.accounts import service as auth
+from workflow.directory import delegations
 from workflow.errors import Invalid, NotFound, Unauthenticated
 from workflow.models import ApiToken, Person
 from workflow.runtime import Runtime
@@ -88,6 +89,7 @@ def person() -> Person:
         g.person, row = auth.person_for_token(db(), _bearer())
         # Plain values: the row may be expired by a rollback before the request ends.
         g.token_id, g.token_last_used = row.id, row.last_used_at
+        delegations.lend(db(), g.person, runtime().now())
     found: Person = g.person
     return found
 

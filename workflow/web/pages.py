@@ -32,6 +32,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from workflow import catalog, paging
 from workflow.accounts import service as auth
+from workflow.directory import delegations
 from workflow.documents import actions, render
 from workflow.documents import service as documents
 from workflow.errors import DomainError, Invalid, Unauthenticated
@@ -90,6 +91,8 @@ def me() -> Person | None:
         person_id = my_id()
         found = db().get(Person, person_id) if person_id is not None else None
         g.me = found if found is not None and found.active else None
+        if g.me is not None:
+            delegations.lend(db(), g.me, runtime().now())
     person: Person | None = g.me
     return person
 

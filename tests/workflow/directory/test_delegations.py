@@ -256,3 +256,32 @@ def test_the_page_delegates_and_withdraws(app: Flask, api: Api) -> None:
         follow_redirects=True,
     )
     assert "Đã thu hồi ủy quyền cho Hoàng Văn Minh." in withdrawn.get_data(as_text=True)
+
+
+@pytest.mark.both_databases
+def test_a_head_of_unit_hands_the_approval_of_drafts_to_a_deputy(app: Flask, api: Api) -> None:
+    draft = api.draft()
+    assert api.act("chuyenvien", draft["id"], "submit").status_code == 200
+    helper = "chuyenvien"  # the unit's specialist stands in for its head
+    assert api.act(helper, draft["id"], "approve").status_code == 403
+    now = app.extensions["congvan"].now()
+    body = {
+        "delegate_id": api.id_of(helper),
+        "scopes": ["approve"],
+        "starts_at": (now - dt.timedelta(minutes=1)).isoformat(),
+        "ends_at": (now + dt.timedelta(hours=4)).isoformat(),
+    }
+    elsewhere = _delegate(api, "truongphong", **body | {"delegate_id": api.id_of("chuyenvien_dd")})
+    assert (elsewhere.status_code, elsewhere.get_json()["error"]["code"]) == (400, "approve_other_unit")
+    assert _delegate(api, "giamdoc", **body).get_json()["error"]["code"] == "scope_not_held"  # not a unit head
+    made = _delegate(api, "truongphong", **body)
+    assert made.status_code == 201, made.get_json()
+    review = sign_in(app, helper).get("/review").get_data(as_text=True)
+    assert draft["summary"] in review  # the review queue is the delegate's while it runs
+    approved = api.act(helper, draft["id"], "approve")
+    assert approved.status_code == 200, approved.get_json()
+    assert api.as_(helper, "GET", f"/api/v1/documents/{draft['id']}").get_json()["state"] == "awaiting_signature"
+    assert api.as_("truongphong", "POST", f"/api/v1/delegations/{made.get_json()['id']}/withdraw").status_code == 200
+    second = api.draft()
+    assert api.act("chuyenvien", second["id"], "submit").status_code == 200
+    assert api.act(helper, second["id"], "approve").status_code == 403  # ended: no longer theirs
