@@ -79,13 +79,27 @@ def open_pkcs11(module: str, token_label: str, pin: str, key_label: str) -> PKCS
     import pkcs11
 
     if not module:
-        raise SigningError("pkcs11_not_configured", "Chưa cấu hình thư viện PKCS#11 (CONGVAN_PKCS11_MODULE).")
+        raise SigningError(
+            "pkcs11_not_configured",
+            "Khóa ký của người ký nằm trên thiết bị ký số (PKCS#11) nhưng hệ thống chưa được kết nối với thiết bị "
+            "đó; hãy báo quản trị viên.",
+        )
+    criteria = TokenCriteria(label=token_label)
     try:
-        session = open_pkcs11_session(module, token_criteria=TokenCriteria(label=token_label), user_pin=pin)
+        try:
+            session = open_pkcs11_session(module, token_criteria=criteria, user_pin=pin)
+        except pkcs11.exceptions.UserAlreadyLoggedIn:
+            # PKCS#11 logs the application in, not the session: a second leader's key on the same token, in the
+            # same process, uses the login the first one made.
+            session = open_pkcs11_session(module, token_criteria=criteria)
         signer = PKCS11Signer(session, key_label=key_label, cert_label=key_label, other_certs_to_pull=None)
         _ = signer.signing_cert  # fail here, not in the middle of a batch, when the label is wrong
     except (pkcs11.PKCS11Error, PyHankoSigningError, OSError, ValueError) as exc:
-        raise SigningError("pkcs11_unavailable", "Không mở được khóa ký trên thiết bị PKCS#11 (token/HSM).") from exc
+        raise SigningError(
+            "pkcs11_unavailable",
+            "Không mở được khóa ký trên thiết bị ký số (PKCS#11): thiết bị chưa cắm, sai mã PIN hoặc không có khóa "
+            "mang nhãn đã cấu hình; hãy báo quản trị viên.",
+        ) from exc
     return signer
 
 

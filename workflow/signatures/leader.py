@@ -59,9 +59,9 @@ def sign_now(session: Session, rt: Runtime, actor: Person | None, document: Docu
     """Sign one document with the designated leader's key (urgent ones, or one at a time) and record it."""
     check(actor, document, "sign")
     signer, seen = document.signer, document.current_version.sha256
-    key = rt.keyring.person(signer)
     data = read_pdf(rt, document.current_version)
     try:
+        key = rt.keyring.person(signer)
         signed, deferred = at_pades_level(
             rt,
             lambda pades: signing_pdf.sign_leader(
