@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from congvan.demo_token import add_signing_key
 from signing import appearance, pki
 from workflow.directory.models import SigningAuthority
 from workflow.models import Agency, Person, Register, Unit
@@ -148,8 +149,14 @@ def load_directory(session: Session, password_hash: str | None = None, self_code
     return agency
 
 
+# The leader whose key the demo makes on the PKCS#11 token the settings name (SoftHSM2, when scripts/demo finds it
+# installed); without a token every leader signs with a PKCS#12 file.
+HSM_LEADER = "phogiamdoc"
+
+
 def make_pki(rt: Runtime, session: Session) -> list[Path]:
-    """Create the demo PKI: a root, one certificate per leader and one for the agency (never committed)."""
+    """Create the demo PKI: a root, one certificate per leader and one for the agency (never committed); the
+    HSM_LEADER's key on the configured PKCS#11 token, if any."""
     keys = Path(rt.settings.keys_dir)
     roots = keys / "roots.pem"
     if roots.exists():
@@ -161,8 +168,14 @@ def make_pki(rt: Runtime, session: Session) -> list[Path]:
     keys.chmod(0o700)
     root = pki.make_root("congvan Demo Root CA", "congvan (chỉ dùng thử)")
     written = []
+    settings = rt.settings
     for person in session.scalars(select(Person)):
-        if person.has_role("leader"):
+        if person.username == HSM_LEADER and settings.pkcs11_module:
+            # This leader's key is made on the token and never leaves it; the others' are PKCS#12 files.
+            token = (settings.pkcs11_module, settings.pkcs11_token, settings.pkcs11_pin)
+            add_signing_key(*token, person.username, root, person.full_name, agency.name)
+            person.signer_kind, person.signer_ref = "pkcs11", person.username
+        elif person.has_role("leader"):
             identity = pki.issue_signing_cert(root, person.full_name, agency.name)
             path = keys / "people" / f"{person.username}.p12"
             path.write_bytes(pki.to_pkcs12(identity, [root.cert], passphrase, person.username))

@@ -7,12 +7,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
-from signing import pki
-
 MODULES = ("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")
 
 
@@ -41,37 +35,3 @@ def softhsm_token(workdir: Path, label: str = "congvan-test", pin: str = "246810
         timeout=60,
     )
     return Token(module=module, label=label, pin=pin)
-
-
-def add_signing_key(token: Token, key_label: str, ca: pki.Identity, name: str, organization: str) -> x509.Certificate:
-    """Generate a non-extractable RSA-2048 key on the token and store its certificate (and the CA's) next to it."""
-    import pkcs11
-    from pkcs11 import Attribute, CertificateType, KeyType, ObjectClass
-
-    key_id = key_label.encode()
-    with pkcs11.lib(token.module).get_token(token_label=token.label).open(rw=True, user_pin=token.pin) as session:
-        public, _private = session.generate_keypair(
-            KeyType.RSA,
-            2048,
-            label=key_label,
-            id=key_id,
-            store=True,
-            private_template={Attribute.EXTRACTABLE: False, Attribute.SENSITIVE: True},
-        )
-        numbers = rsa.RSAPublicNumbers(
-            int.from_bytes(public[Attribute.PUBLIC_EXPONENT], "big"), int.from_bytes(public[Attribute.MODULUS], "big")
-        )
-        cert = pki.certify(ca, numbers.public_key(), name, organization)
-        for label, obj_id, certificate in ((key_label, key_id, cert), (f"{key_label}-ca", b"ca", ca.cert)):
-            session.create_object(
-                {
-                    Attribute.CLASS: ObjectClass.CERTIFICATE,
-                    Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
-                    Attribute.TOKEN: True,
-                    Attribute.LABEL: label,
-                    Attribute.ID: obj_id,
-                    Attribute.SUBJECT: certificate.subject.public_bytes(),
-                    Attribute.VALUE: certificate.public_bytes(serialization.Encoding.DER),
-                }
-            )
-    return cert

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from congvan import demo
 from congvan.demo_day import PASSWORD
+from congvan.demo_token import add_signing_key
 from signing import pki
 from tests.support.api import Api, build_app
-from tests.support.tokens import Token, add_signing_key, softhsm_token
+from tests.support.tokens import Token, softhsm_token
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +24,13 @@ def hsm(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> Iterator[tu
     work = tmp_path_factory.mktemp("hsm")
     token = softhsm_token(work / "softhsm")
     ca = pki.make_root("congvan HSM Test CA", "congvan tests")
-    add_signing_key(token, "giamdoc", ca, "Phạm Mạnh Duyệt", "Sở Tài nguyên và Môi trường")
+    add_signing_key(
+        token.module, token.label, token.pin, "giamdoc", ca, "Phạm Mạnh Duyệt", "Sở Tài nguyên và Môi trường"
+    )
     # The agency's own key on the token too (its packages' XML signatures).
-    agency = add_signing_key(token, "coquan", ca, "Sở Tài nguyên và Môi trường", "Sở Tài nguyên và Môi trường")
+    agency = add_signing_key(
+        token.module, token.label, token.pin, "coquan", ca, "Sở Tài nguyên và Môi trường", "Sở Tài nguyên và Môi trường"
+    )
     keys = work / "keys"
     shutil.copytree(keys_dir, keys)
     (keys / "hsm-ca.pem").write_bytes(pki.cert_pem(ca.cert))
@@ -119,3 +125,50 @@ def test_batch_of_50_signed_on_the_token(hsm_app: Flask, hsm: tuple[Token, Path]
             ["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True, check=True, timeout=60
         )
         assert "Signature is Valid." in out.stdout and "Certificate is Trusted." in out.stdout, out.stdout
+
+
+def test_the_demo_makes_the_deputy_key_on_the_token(
+    hsm: tuple[Token, Path], tmp_path: Path, password_hash: str
+) -> None:
+    token, _ = hsm
+    keys = tmp_path / "keys"
+    app = build_app(
+        f"sqlite:///{tmp_path}/congvan.db",
+        tmp_path,
+        keys,
+        password_hash,
+        PKCS11_MODULE=token.module,
+        PKCS11_TOKEN=token.label,
+        PKCS11_PIN=token.pin,
+    )
+    rt = app.extensions["congvan"]
+    try:
+        with rt.sessions() as session, session.begin():
+            demo.make_pki(rt, session)
+        # The deputy's key was made on the token: no file of it; the director keeps his PKCS#12 file.
+        assert not (keys / "people" / f"{demo.HSM_LEADER}.p12").exists()
+        assert (keys / "people" / "giamdoc.p12").exists()
+        api = Api(app.test_client())
+        deputy = api.id_of(demo.HSM_LEADER)
+        signer = api.as_("admin", "GET", f"/api/v1/people/{deputy}/signer").get_json()
+        assert (signer["signer_kind"], signer["signer_ref"]) == ("pkcs11", demo.HSM_LEADER)
+        doc = api.draft(signer_id=deputy, urgency="hoa_toc")
+        api.advance(doc["id"], "awaiting_signature")
+        assert api.act(demo.HSM_LEADER, doc["id"], "sign").status_code == 200
+        (check,) = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}/signatures").get_json()["signatures"]
+        assert check["ok"] and check["trusted"] and check["signer"] == "Hoàng Văn Minh", check
+    finally:
+        rt.close()
+
+
+def test_a_key_that_cannot_be_opened_is_refused_clearly(api: Api) -> None:
+    deputy = api.id_of("phogiamdoc")
+    set_kind = {"kind": "pkcs11", "ref": "khong-co"}
+    assert api.as_("admin", "PUT", f"/api/v1/people/{deputy}/signer", json=set_kind).status_code == 200
+    doc = api.draft(signer_id=deputy, urgency="hoa_toc")
+    api.advance(doc["id"], "awaiting_signature")
+    refused = api.act("phogiamdoc", doc["id"], "sign")
+    assert refused.status_code == 422, refused.get_json()
+    assert refused.get_json()["error"]["code"] == "pkcs11_not_configured"
+    assert "PKCS#11" in refused.get_json()["error"]["message"]
+    assert api.as_("phogiamdoc", "GET", f"/api/v1/documents/{doc['id']}").get_json()["state"] == "awaiting_signature"
