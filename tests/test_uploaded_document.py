@@ -38,17 +38,7 @@ def letter(signer: str = "Phạm Mạnh Duyệt") -> bytes:
 
 
 def test_uploaded_pdf_is_issued_with_both_signatures_valid(api: Api, keys_dir: Path, tmp_path: Path) -> None:
-    form = {
-        "doc_type": "cong_van",
-        "summary": "đôn đốc báo cáo",
-        "signer_id": str(api.id_of("giamdoc")),
-        "kinh_gui": "Phòng Quản lý đất đai",
-        "noi_nhan": "Như trên;\nLưu: VT, VP.",
-        "file": (io.BytesIO(letter()), "cong-van.pdf"),
-    }
-    response = api.as_("chuyenvien", "POST", "/api/v1/documents", data=form, content_type="multipart/form-data")
-    assert response.status_code == 201, response.get_json()
-    doc = response.get_json()
+    doc = api.upload(letter())
     api.advance(doc["id"], "dispatched")
     issued = api.as_("vanthu", "GET", f"/api/v1/documents/{doc['id']}").get_json()
     assert issued["symbol"] == "01/STNMT-VP"

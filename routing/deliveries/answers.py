@@ -9,8 +9,8 @@ from pydantic import Field
 from routing.deliveries.service import sending
 from routing.deliveries.statuses import LABELS
 from routing.models import Delivery, DeliveryEvent
-from workflow.models import Agency, Document, Person, Unit
-from workflow.web.answers import Answer, Time, moment
+from workflow.models import Agency, Document, Unit
+from workflow.web.answers import Answer, PersonRef, Time, moment
 
 
 class Named(Answer):
@@ -24,19 +24,6 @@ class Named(Answer):
     def of(cls, named: Unit | Agency) -> Named:
         """A unit or an agency by its id, code and name."""
         return cls.model_validate(named)
-
-
-class PersonRef(Answer):
-    """One of our people a delivery is addressed to."""
-
-    id: int
-    full_name: str
-    position: str
-
-    @classmethod
-    def of(cls, p: Person) -> PersonRef:
-        """One of our people by name and position."""
-        return cls.model_validate(p)
 
 
 class Recipient(Answer):

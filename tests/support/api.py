@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,20 @@ class Api:
             "noi_nhan": ["Như trên;", "UBND tỉnh (b/c);", "Lưu: VT, VP."],
         } | overrides
         response = self.as_(user, "POST", "/api/v1/documents", json=payload)
+        assert response.status_code == 201, response.get_json()
+        return dict(response.get_json())
+
+    def upload(self, pdf: bytes, signer: str = "giamdoc", **fields: str) -> dict[str, Any]:
+        """A draft whose PDF was made elsewhere (multipart), by chuyenvien, for `signer` to sign."""
+        form: dict[str, Any] = {
+            "doc_type": "cong_van",
+            "summary": "đôn đốc báo cáo",
+            "signer_id": str(self.id_of(signer)),
+            "kinh_gui": "Phòng Quản lý đất đai",
+            "noi_nhan": "Như trên;\nLưu: VT, VP.",
+        } | fields
+        form["file"] = (io.BytesIO(pdf), "cong-van.pdf")
+        response = self.as_("chuyenvien", "POST", "/api/v1/documents", data=form, content_type="multipart/form-data")
         assert response.status_code == 201, response.get_json()
         return dict(response.get_json())
 

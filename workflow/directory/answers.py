@@ -19,7 +19,7 @@ from workflow.models import (
     Person,
 )
 from workflow.signatures.models import RemoteAccount
-from workflow.web.answers import Answer, PersonOut, Time, UnitRef, moment
+from workflow.web.answers import Answer, PersonOut, PersonRef, Time, UnitRef, moment
 
 
 class CertificateOut(Answer):
@@ -131,19 +131,6 @@ class Authorities(Answer):
 
     person_id: int
     items: list[AuthorityOut]
-
-
-class PersonRef(Answer):
-    """A person named in an answer."""
-
-    id: int
-    full_name: str
-    position: str
-
-    @classmethod
-    def of(cls, p: Person) -> PersonRef:
-        """A person named in an answer."""
-        return cls(id=p.id, full_name=p.full_name, position=p.position)
 
 
 class DelegationOut(Answer):

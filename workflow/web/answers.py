@@ -66,6 +66,19 @@ class PersonOut(Answer):
         )
 
 
+class PersonRef(Answer):
+    """A person named in an answer: one of our people, by name and position."""
+
+    id: int
+    full_name: str
+    position: str
+
+    @classmethod
+    def of(cls, p: Person) -> PersonRef:
+        """One of our people by name and position."""
+        return cls.model_validate(p)
+
+
 class UnitRef(Answer):
     """A unit named in an answer."""
 

@@ -4,7 +4,6 @@ delegate's name and line) and back, the instruction on incoming documents, the r
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 import pytest
@@ -54,17 +53,7 @@ def _signing(api: Api, rt: Any, starts: dt.datetime, ends: dt.datetime, user: st
 
 
 def _uploaded(api: Api) -> int:
-    form = {
-        "doc_type": "cong_van",
-        "summary": "văn bản tải lên ký tên giám đốc",
-        "signer_id": str(api.id_of("giamdoc")),
-        "kinh_gui": "Phòng Quản lý đất đai",
-        "noi_nhan": "Như trên;\nLưu: VT, VP.",
-        "file": (io.BytesIO(letter()), "cong-van.pdf"),
-    }
-    response = api.as_("chuyenvien", "POST", "/api/v1/documents", data=form, content_type="multipart/form-data")
-    assert response.status_code == 201, response.get_json()
-    doc_id = int(response.get_json()["id"])
+    doc_id = int(api.upload(letter(), summary="văn bản tải lên ký tên giám đốc")["id"])
     api.advance(doc_id, "awaiting_signature")
     return doc_id
 

@@ -216,17 +216,7 @@ def test_the_head_signing_as_themself_has_no_competence_line(app: Flask, api: Ap
 
 
 def test_an_uploaded_pdf_keeps_its_printed_line(api: Api) -> None:
-    form = {
-        "doc_type": "cong_van",
-        "summary": "đôn đốc báo cáo",
-        "signer_id": str(api.id_of("phogiamdoc")),
-        "kinh_gui": "Phòng Quản lý đất đai",
-        "noi_nhan": "Như trên;\nLưu: VT, VP.",
-        "file": (io.BytesIO(letter("Hoàng Văn Minh")), "cong-van.pdf"),
-    }
-    response = api.as_("chuyenvien", "POST", "/api/v1/documents", data=form, content_type="multipart/form-data")
-    assert response.status_code == 201, response.get_json()
-    uploaded = response.get_json()
+    uploaded = api.upload(letter("Hoàng Văn Minh"), "phogiamdoc")
     api.advance(uploaded["id"], "awaiting_signature")
     waiting = api.as_("phogiamdoc", "GET", f"/api/v1/documents/{uploaded['id']}").get_json()["current_version"]
     _, q = _authorities(api, "phogiamdoc")

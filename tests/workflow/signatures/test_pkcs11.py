@@ -39,18 +39,16 @@ def hsm(tmp_path_factory: pytest.TempPathFactory, keys_dir: Path) -> Iterator[tu
     yield token, keys
 
 
+def _on_token(token: Token, tmp_path: Path, keys: Path, password_hash: str) -> Flask:
+    """An app whose pkcs11 leaders sign on this token."""
+    settings = {"PKCS11_MODULE": token.module, "PKCS11_TOKEN": token.label, "PKCS11_PIN": token.pin}
+    return build_app(f"sqlite:///{tmp_path}/congvan.db", tmp_path, keys, password_hash, **settings)
+
+
 @pytest.fixture
 def hsm_app(hsm: tuple[Token, Path], tmp_path: Path, password_hash: str) -> Iterator[Flask]:
     token, keys = hsm
-    app = build_app(
-        f"sqlite:///{tmp_path}/congvan.db",
-        tmp_path,
-        keys,
-        password_hash,
-        PKCS11_MODULE=token.module,
-        PKCS11_TOKEN=token.label,
-        PKCS11_PIN=token.pin,
-    )
+    app = _on_token(token, tmp_path, keys, password_hash)
     yield app
     app.extensions["congvan"].close()
 
@@ -132,15 +130,7 @@ def test_the_demo_makes_the_deputy_key_on_the_token(
 ) -> None:
     token, _ = hsm
     keys = tmp_path / "keys"
-    app = build_app(
-        f"sqlite:///{tmp_path}/congvan.db",
-        tmp_path,
-        keys,
-        password_hash,
-        PKCS11_MODULE=token.module,
-        PKCS11_TOKEN=token.label,
-        PKCS11_PIN=token.pin,
-    )
+    app = _on_token(token, tmp_path, keys, password_hash)
     rt = app.extensions["congvan"]
     try:
         with rt.sessions() as session, session.begin():
