@@ -75,6 +75,10 @@ SIGNER_KINDS = {
     "csc": "Dịch vụ ký số từ xa theo chuẩn CSC",
     "smartca": "VNPT SmartCA (người ký xác nhận trên ứng dụng điện thoại)",
     "mysign": "Viettel MySign (người ký xác nhận trên ứng dụng điện thoại)",
+    "usb": "USB token trên máy tính của lãnh đạo (ký bằng công cụ VGCA SignService)",
 }
-# Kinds whose key is at a remote service: a signature waits for the signer's approval on the phone, in a batch.
-REMOTE_SIGNERS = frozenset({"csc", "smartca", "mysign"})
+# Kinds whose key is away from the server (a remote service, a token on the signer's PC): a signature waits for
+# the signer, in a batch.
+REMOTE_SIGNERS = frozenset({"csc", "smartca", "mysign", "usb"})
+# Kinds whose signature the server never computes: the file is signed whole elsewhere and handed back.
+SIGNED_ELSEWHERE = frozenset({"usb"})

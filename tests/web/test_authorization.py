@@ -69,8 +69,9 @@ ACTOR_ROLES = {"drafter": "specialist", "unit_head": "unit_head", "signer": "lea
 INCOMING = {"clerk", "leader", "other_leader", "receiving_leader"}
 
 Rule = Callable[[str, dict[str, str]], bool]
-# Called by other servers, never by a person: an unknown address is simply not found.
-WITHOUT_SIGN_IN = {"signatures_api.smartca_notify"}
+# Called by other servers or the signing tool on a leader's PC, never by a person: an unknown address is simply
+# not found.
+WITHOUT_SIGN_IN = {"signatures_api.smartca_notify", "signatures_api.token_file", "signatures_api.token_file_back"}
 
 
 def anyone(role: str, p: dict[str, str]) -> bool:
@@ -190,6 +191,10 @@ EXPECTED: dict[str, Rule] = {
     "directory_api.remove_trust_root": roles("admin", "other_agency"),
     "signatures.signer": roles("leader", "other_leader", "receiving_leader", "other_agency"),  # their own page
     "signatures_api.smartca_notify": nobody,  # only a transaction's own unguessable address
+    # The leader's own token: its one-time addresses are asked by the batch's leader; the tool on the PC uses them.
+    "signatures_api.token_files": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "signatures_api.token_file": nobody,
+    "signatures_api.token_file_back": nobody,
     "documents_api.get_document": sees,
     "documents_api.get_pdf": sees,
     "documents_api.list_signatures": sees,

@@ -18,14 +18,15 @@ from workflow.directory.models import (
 from workflow.models import (
     Person,
 )
-from workflow.signatures.models import RemoteAccount
+from workflow.signatures.models import RemoteAccount, TokenCertificate
 from workflow.web.answers import Answer, PersonOut, PersonRef, Time, UnitRef, moment
 
 
 class CertificateOut(Answer):
-    """The certificate a leader signs with at a remote signing service."""
+    """The certificate a leader signs with at a remote signing service, or on their own USB token (no credential
+    id there)."""
 
-    credential_id: str
+    credential_id: str = ""
     subject: str
     issuer: str
     valid_from: Time
@@ -39,7 +40,7 @@ class SignerOut(PersonOut):
     certificate: CertificateOut | None = None
 
     @classmethod
-    def of(cls, p: Person, account: RemoteAccount | None = None) -> SignerOut:
+    def of(cls, p: Person, account: RemoteAccount | TokenCertificate | None = None) -> SignerOut:
         """A person with where their key lives."""
         certificate = CertificateOut.model_validate(account) if account is not None else None
         return cls(**PersonOut.of(p).model_dump(), signer_ref=p.signer_ref, certificate=certificate)

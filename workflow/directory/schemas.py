@@ -34,6 +34,8 @@ class SignerIn(Request):
     username: str | None = Field(None, max_length=64, title="số định danh (tài khoản SmartCA)")
     password: str | None = Field(None, max_length=256, title="mật khẩu SmartCA")
     credential_id: str | None = Field(None, max_length=255, title="mã chứng thư số (mặc định: chứng thư đầu tiên)")
+    # USB token on the leader's PC: the token's certificate (and chain), exported as PEM.
+    certificate: str | None = Field(None, max_length=20000, title="chứng thư số của USB token (PEM)")
 
 
 class SealQuery(Request):

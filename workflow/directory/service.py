@@ -90,7 +90,15 @@ def set_signer(session: Session, actor: Person, person_id: int, kind: Any, ref: 
         )
     if kind not in catalog.SIGNER_KINDS:
         raise Invalid(
-            "invalid_signer_kind", "Loại khóa ký không hợp lệ (pkcs12, pkcs11, csc, smartca, mysign).", field="kind"
+            "invalid_signer_kind",
+            "Loại khóa ký không hợp lệ (pkcs12, pkcs11, csc, smartca, mysign, usb).",
+            field="kind",
+        )
+    if kind == "usb":
+        raise Invalid(
+            "certificate_required",
+            "USB token cần chứng thư số xuất từ token (dạng PEM) để đăng ký.",
+            field="certificate",
         )
     ref = str(ref or "").strip()
     if kind != "pkcs12" and not ref:

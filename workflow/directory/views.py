@@ -11,7 +11,7 @@ from workflow import catalog
 from workflow.directory import answers, authorities, delegations, schemas, trust
 from workflow.directory import service as directory
 from workflow.errors import Forbidden, NotFound
-from workflow.signatures import accounts
+from workflow.signatures import accounts, tokens
 from workflow.web.answers import PersonOut, UnitRef
 from workflow.web.context import Answered, commit, db, ok, path_id, person, runtime, uploaded
 from workflow.web.openapi import PEM, PNG, described
@@ -82,6 +82,10 @@ def set_signer(person_id: str, body: schemas.SignerIn) -> Answered:
         account = accounts.link(db(), person(), target_id, linked)
         commit()
         return ok(answers.SignerOut.of(person(), account))
+    if body.kind == tokens.USB:
+        registered = tokens.register(db(), person(), path_id(person_id), body.certificate or "", runtime().now())
+        commit()
+        return ok(answers.SignerOut.of(registered.person, registered))
     target = directory.set_signer(db(), person(), path_id(person_id), body.kind, body.ref)
     commit()
     return ok(answers.SignerOut.of(target))
@@ -95,7 +99,10 @@ def get_signer(person_id: str) -> Answered:
     if actor.id != target_id and not actor.has_role("admin"):
         raise Forbidden("forbidden", "Chỉ chính người ký hoặc quản trị viên được xem cấu hình khóa ký.")
     target = directory.colleague(db(), actor, target_id)
-    return ok(answers.SignerOut.of(target, accounts.account_of(db(), target)))
+    held = (
+        tokens.certificate_of(db(), target) if target.signer_kind == tokens.USB else accounts.account_of(db(), target)
+    )
+    return ok(answers.SignerOut.of(target, held))
 
 
 @bp.get("/people/<person_id>/authorities")

@@ -113,3 +113,29 @@ class Notified(Answer):
     """SmartCA's callback was taken."""
 
     received: bool
+
+
+class TokenFileOut(Answer):
+    """One document for the leader's signing tool: where it fetches the file and where it hands it back."""
+
+    document_id: int
+    summary: str
+    file_url: str
+    upload_url: str
+    expires_at: Time
+
+
+class TokenFiles(Answer):
+    """The documents of a batch still to be signed on the leader's USB token, with their one-time addresses."""
+
+    batch_id: int
+    items: list[TokenFileOut]
+
+
+class TokenUploaded(Answer):
+    """What the signing tool is answered when it hands a signed file back (VGCA SignService's reply shape)."""
+
+    Status: int
+    Message: str
+    FileName: str
+    FileServer: str

@@ -14,7 +14,7 @@ from signing import timestamps
 from signing.errors import SigningError
 from signing.remote import CscSigner
 from signing.signers import Signer
-from workflow import runtime
+from workflow import catalog, runtime
 from workflow.directory import service as directory
 from workflow.errors import DomainError
 from workflow.models import Person, SigningBatch, SigningBatchItem
@@ -37,6 +37,8 @@ def sign_batch(batch_id: int, notify: str = "") -> str:
     batch, work, leader = steps.load_work(rt, batch_id)
     if batch is None or leader is None or batch.state != BatchState.SIGNING:
         return batch.state if batch else "missing"
+    if leader.signer_kind in catalog.SIGNED_ELSEWHERE:
+        return batch.state  # the leader's own tool signs each file on their PC and hands it back (tokens.py)
     if work and leader.signer_kind in accounts.PROVIDERS:
         approvals.sign_batch(rt, batch, leader, work, notify)
     elif work and rt.pades.level in ("B-LT", "B-LTA"):
@@ -147,8 +149,8 @@ def prepare_batch(batch_id: int) -> int:
     """
     rt = runtime.current()
     _batch, work, leader = steps.load_work(rt, batch_id, unprepared_only=True)
-    if not work or leader is None or leader.signer_kind in accounts.PROVIDERS:
-        return 0  # approved on the phone: prepared when the hashes leave, so the stamp shows that moment
+    if not work or leader is None or leader.signer_kind in (*accounts.PROVIDERS, *catalog.SIGNED_ELSEWHERE):
+        return 0  # approved on the phone: prepared when the hashes leave; a token on a PC signs the file whole
     signer = rt.keyring.for_batch(leader, len(work), "")
     certificates = steps.certificates_of(signer)
     day = rt.now().date()

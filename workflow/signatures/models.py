@@ -1,4 +1,5 @@
-"""Tables of remote signing: a leader's linked account at a signing service, and the transactions a batch sent."""
+"""Tables of signing with a key the leader holds: a linked account at a signing service and the transactions a
+batch sent; the certificate of a USB token on the leader's PC and the one-time tickets of its files."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.encryption import Encrypted
-from workflow.models import Base, Person, SigningBatch, _now
+from workflow.models import Base, Person, SigningBatch, SigningBatchItem, _now
 from workflow.states import ApprovalState
 
 
@@ -67,3 +68,33 @@ class RemoteTransaction(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     answered_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     batch: Mapped[SigningBatch] = relationship()
+
+
+class TokenCertificate(Base):
+    """The certificate of a leader's own USB token (VGCA), whose key never leaves the token on their PC: every
+    file signed there must be signed by exactly this certificate."""
+
+    __tablename__ = "token_certificates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    certificate: Mapped[str] = mapped_column(Text)  # PEM, the leader's certificate first, then its chain
+    subject: Mapped[str] = mapped_column(String(512))
+    issuer: Mapped[str] = mapped_column(String(512))
+    valid_from: Mapped[dt.datetime]
+    valid_to: Mapped[dt.datetime]
+    added_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    person: Mapped[Person] = relationship()
+
+
+class TokenTicket(Base):
+    """One document of a batch handed to the leader's signing tool: the SHA-256 of the secret in the two one-time
+    addresses (where the tool fetches the file, where it hands the signed file back), until used or expired."""
+
+    __tablename__ = "token_tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("signing_batch_items.id"), index=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    item: Mapped[SigningBatchItem] = relationship()

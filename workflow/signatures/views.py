@@ -3,20 +3,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, request
 
 from workflow import outbox
 from workflow.accounts.schemas import Proof
 from workflow.documents.answers import DocumentOut
 from workflow.errors import Invalid, NotFound
 from workflow.models import SigningBatch
-from workflow.signatures import answers, approvals, authority, schemas
+from workflow.signatures import answers, approvals, authority, schemas, tokens
 from workflow.signatures import service as batches
-from workflow.web.answers import PersonOut
+from workflow.web.answers import PersonOut, moment
 from workflow.web.context import (
     Answered,
     commit,
     db,
+    inline_pdf,
     ok,
     path_id,
     person,
@@ -25,7 +26,7 @@ from workflow.web.context import (
     reauthenticated,
     runtime,
 )
-from workflow.web.openapi import described
+from workflow.web.openapi import PDF, described
 
 bp = Blueprint("signatures_api", __name__, url_prefix="/api/v1")
 
@@ -90,6 +91,57 @@ def choose_authority(doc_id: str, body: schemas.AuthorityChoice) -> Answered:
     document = authority.choose(db(), runtime(), person(), redrawn)
     commit()
     return ok(DocumentOut.of(document))
+
+
+@bp.post("/signing-batches/<batch_id>/token-files")
+@described(answers={200: answers.TokenFiles})
+def token_files(batch_id: str) -> Answered:
+    """The leader, signing a confirmed batch on their own USB token: one-time addresses for each document still
+    to be signed, for the signing tool on their PC (VGCA SignService) to fetch the file and hand it back signed.
+    Asking again gives new addresses (the earlier ones stop working): a closed page or an unplugged token
+    loses nothing."""
+    rt = runtime()
+    handed = tokens.hand_out(db(), person(), path_id(batch_id), rt.now())
+    commit()
+    base = public_url().rstrip("/")
+    items = [
+        answers.TokenFileOut(
+            document_id=t.document_id,
+            summary=t.summary,
+            file_url=f"{base}/api/v1/token-files/{t.secret}",
+            upload_url=f"{base}/api/v1/token-files/{t.secret}",
+            expires_at=moment(t.expires_at) or "",
+        )
+        for t in handed
+    ]
+    return ok(answers.TokenFiles(batch_id=path_id(batch_id), items=items))
+
+
+@bp.get("/token-files/<secret>")
+@described(answers={200: PDF})
+def token_file(secret: str) -> Response:
+    """The file one document's one-time address hands to the leader's signing tool (no sign-in: the address is
+    the credential, unguessable, for 15 minutes, until the signed file comes back)."""
+    data, name = tokens.served(runtime(), secret, runtime().now())
+    return inline_pdf(data, name)
+
+
+@bp.post("/token-files/<secret>")
+@described(upload=(PDF,), answers={200: answers.TokenUploaded})
+def token_file_back(secret: str) -> Answered:
+    """The signing tool hands the signed file back (multipart field "uploadfile", as VGCA SignService sends it, or
+    "file"): taken only if it is the served file plus one signature by the leader's token, covering it."""
+    upload = request.files.get("uploadfile") or request.files.get("file")
+    if upload is None:
+        raise Invalid("missing_file", "Thiếu tệp đã ký (trường 'uploadfile').", field="uploadfile")
+    data = upload.read()
+    rt = runtime()
+    rt_now = rt.now()
+    tokens.check_back(rt, secret, data, rt_now)
+    item = tokens.take_back(db(), rt, secret, data, rt_now)
+    name = f"van-ban-{item.document_id}.pdf"
+    commit()
+    return ok(answers.TokenUploaded(Status=0, Message="Đã nhận văn bản đã ký.", FileName=name, FileServer=""))
 
 
 @bp.post("/smartca/notify/<secret>")

@@ -18,8 +18,12 @@ def test_only_an_admin_sets_where_a_leaders_key_lives_and_a_token_needs_its_labe
     with pytest.raises(Invalid) as bare:
         directory.set_signer(db_session, admin, leader.id, "pkcs11", "  ")
     assert bare.value.detail["field"] == "ref"
-    with pytest.raises(Invalid):
-        directory.set_signer(db_session, admin, leader.id, "usb", "giamdoc")
+    with pytest.raises(Invalid) as unknown:
+        directory.set_signer(db_session, admin, leader.id, "may-chu-khac", "giamdoc")
+    assert unknown.value.code == "invalid_signer_kind"
+    with pytest.raises(Invalid) as usb:
+        directory.set_signer(db_session, admin, leader.id, "usb", "giamdoc")  # registered with its certificate
+    assert usb.value.code == "certificate_required"
     directory.set_signer(db_session, admin, leader.id, "pkcs11", " giamdoc-key ")
     assert (leader.signer_kind, leader.signer_ref) == ("pkcs11", "giamdoc-key")
     directory.set_signer(db_session, admin, leader.id, "pkcs12", "ignored")

@@ -90,7 +90,7 @@ def test_batch_of_50_signed_on_the_token(hsm_app: Flask, hsm: tuple[Token, Path]
     leader = api.id_of("giamdoc")
     profile = api.as_("admin", "PUT", f"/api/v1/people/{leader}/signer", json={"kind": "pkcs11", "ref": "giamdoc"})
     assert profile.status_code == 200 and profile.get_json()["signer_kind"] == "pkcs11"
-    bad = api.as_("admin", "PUT", f"/api/v1/people/{leader}/signer", json={"kind": "usb"})
+    bad = api.as_("admin", "PUT", f"/api/v1/people/{leader}/signer", json={"kind": "may-chu-khac"})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_signer_kind"
     ids = []
     for i in range(50):
