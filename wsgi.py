@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy.exc
 from flask import Flask, Response, g, jsonify, render_template, request
@@ -156,10 +157,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (*API, hub_views.vxp_bp):
         csrf.exempt(blueprint)
 
+    # The batch page of a leader with a USB token talks to the signing tool on their PC; nothing else leaves 'self'.
+    tool = urlsplit(rt.settings.signing_tool_url)
+    headers = SECURITY_HEADERS | {
+        "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"]
+        + f"; connect-src 'self' {tool.scheme}://{tool.netloc}"
+    }
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         # On every answer: pages, JSON, errors, downloads and static files alike.
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         if (
             not str(request.endpoint).endswith("static")

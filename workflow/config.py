@@ -112,6 +112,8 @@ class Settings:
     # This service's address as SmartCA reaches it, for the callback (notifyUrl); empty: the address the leader
     # confirmed the batch at.
     public_url: str = ""
+    # Where the signing tool of a leader's USB token listens on their own PC (VGCA SignService).
+    signing_tool_url: str = "wss://127.0.0.1:8987"
     # Processes that prepare a batch's documents in parallel (0: one per core).
     signing_processes: int = 0
     # Signed documents committed per transaction at the end of a batch (1: each on its own).

@@ -284,6 +284,7 @@ EXPECTED: dict[str, Rule] = {
     "signatures.batch": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
     "signatures.batch_progress": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
     "signatures.batch_retry": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "signatures.batch_token_files": lambda role, p: p["batch_id"] == "ours" and role == "leader",
     "signatures.sign_all": roles("leader", "other_leader", "receiving_leader", "other_agency"),
     "issuance.issuance": signed_in,
     "issuance.registers": roles("clerk", "other_agency"),

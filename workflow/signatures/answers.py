@@ -12,6 +12,7 @@ from workflow.models import (
     SigningBatchItem,
 )
 from workflow.signatures.models import RemoteTransaction
+from workflow.signatures.tokens import Ticket
 from workflow.states import ApprovalState
 from workflow.web.answers import Answer, PersonOut, Time, moment
 
@@ -130,6 +131,23 @@ class TokenFiles(Answer):
 
     batch_id: int
     items: list[TokenFileOut]
+
+    @classmethod
+    def of(cls, batch_id: int, handed: Sequence[Ticket], base_url: str) -> TokenFiles:
+        """The tickets handed out, as addresses under this service's base URL (as the leader's PC reaches it)."""
+        items = []
+        for t in handed:
+            address = f"{base_url.rstrip('/')}/api/v1/token-files/{t.secret}"
+            items.append(
+                TokenFileOut(
+                    document_id=t.document_id,
+                    summary=t.summary,
+                    file_url=address,
+                    upload_url=address,
+                    expires_at=moment(t.expires_at) or "",
+                )
+            )
+        return cls(batch_id=batch_id, items=items)
 
 
 class TokenUploaded(Answer):

@@ -22,7 +22,7 @@ from workflow.directory.authorities import authorities_of
 from workflow.documents import service as documents
 from workflow.errors import Forbidden, Invalid, Unauthenticated
 from workflow.models import Document, Person
-from workflow.signatures import accounts, authority
+from workflow.signatures import accounts, answers, authority, tokens
 from workflow.signatures import service as batches
 from workflow.states import ApprovalState
 from workflow.web.context import commit, db, path_id, public_url, runtime
@@ -133,7 +133,24 @@ def batch(batch_id: str) -> str:
         for item in found.items
     }
     approvals = batches.transactions_of(db(), found)
-    return render_template("workflow/batch.html", batch=found, pages=pages, approvals=approvals)
+    on_token = found.leader.signer_kind == tokens.USB and found.leader_id == actor().id
+    return render_template(
+        "workflow/batch.html",
+        batch=found,
+        pages=pages,
+        approvals=approvals,
+        token_tool=runtime().settings.signing_tool_url if on_token else "",
+    )
+
+
+@bp.post("/signing/batches/<batch_id>/token-files")
+@signed_in
+def batch_token_files(batch_id: str) -> Response:
+    """The batch page's "Ký bằng USB token": one-time addresses of the documents left, for the leader's signing
+    tool, which the page hands them to."""
+    handed = tokens.hand_out(db(), actor(), path_id(batch_id), runtime().now())
+    commit()
+    return jsonify(answers.TokenFiles.of(path_id(batch_id), handed, public_url()).model_dump(mode="json"))
 
 
 @bp.get("/signing/batches/<batch_id>/progress")

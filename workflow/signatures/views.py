@@ -12,7 +12,7 @@ from workflow.errors import Invalid, NotFound
 from workflow.models import SigningBatch
 from workflow.signatures import answers, approvals, authority, schemas, tokens
 from workflow.signatures import service as batches
-from workflow.web.answers import PersonOut, moment
+from workflow.web.answers import PersonOut
 from workflow.web.context import (
     Answered,
     commit,
@@ -103,18 +103,7 @@ def token_files(batch_id: str) -> Answered:
     rt = runtime()
     handed = tokens.hand_out(db(), person(), path_id(batch_id), rt.now())
     commit()
-    base = public_url().rstrip("/")
-    items = [
-        answers.TokenFileOut(
-            document_id=t.document_id,
-            summary=t.summary,
-            file_url=f"{base}/api/v1/token-files/{t.secret}",
-            upload_url=f"{base}/api/v1/token-files/{t.secret}",
-            expires_at=moment(t.expires_at) or "",
-        )
-        for t in handed
-    ]
-    return ok(answers.TokenFiles(batch_id=path_id(batch_id), items=items))
+    return ok(answers.TokenFiles.of(path_id(batch_id), handed, public_url()))
 
 
 @bp.get("/token-files/<secret>")

@@ -111,6 +111,50 @@
       if (target) { window.location.href = target; }
     });
   }
+  // Batch page, a leader with a USB token: hand each document left to the signing tool on this PC (VGCA
+  // SignService, one WebSocket call each), which fetches the file, signs it on the token and posts it back.
+  var token = document.getElementById("token-signing");
+  if (token) {
+    var status = document.getElementById("token-status"), button = document.getElementById("token-sign");
+    var signOne = function (item) {
+      return new Promise(function (resolve, reject) {
+        var socket = new WebSocket(token.dataset.tool + "/SignApproved");
+        socket.onopen = function () {
+          socket.send(JSON.stringify({FileUploadHandler: item.upload_url, SessionId: "", JWTToken: "",
+            FileName: item.file_url}));
+        };
+        socket.onmessage = function (event) {
+          var reply = JSON.parse(event.data);
+          socket.close();
+          if (reply.Status === 0) { resolve(); } else { reject(new Error(reply.Message || "")); }
+        };
+        socket.onerror = function () { reject(null); };
+      });
+    };
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      var form = new FormData(button.form);
+      fetch(token.dataset.files, {method: "POST", body: form, credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (answer) {
+          var items = answer.items || [], done = 0;
+          var next = function () {
+            if (done === items.length) { window.location.reload(); return; }
+            var item = items[done];
+            signOne(item).then(function () {
+              done += 1;
+              status.textContent = token.dataset.signed + " " + done + "/" + items.length + ".";
+              next();
+            }, function (error) {
+              button.disabled = false;
+              status.textContent = error ? token.dataset.refused.replace("{summary}", item.summary) + " " +
+                error.message : token.dataset.unreachable;
+            });
+          };
+          next();
+        });
+    });
+  }
   // Batch page: follow the batch until every document is signed or failed.
   var box = document.getElementById("progress");
   if (box && box.dataset.url) {
