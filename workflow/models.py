@@ -127,9 +127,15 @@ class Person(Base):
         """True if the person holds the role, or holds it for this request by a delegation running now."""
         return role in self.roles.split() or role in self.__dict__.get("_lent_roles", ())
 
-    def lend_roles(self, roles: frozenset[str]) -> None:
-        """Hold these roles for as long as this object lives (one request): a unit head's, delegated while away."""
-        self.__dict__["_lent_roles"] = roles
+    def lend(self, roles: frozenset[str], scopes: frozenset[str]) -> None:
+        """For as long as this object lives (one request): the roles and delegated scopes a running delegation hands
+        this person (workflow.directory.delegations.lend), looked up once."""
+        self.__dict__["_lent_roles"], self.__dict__["_lent_scopes"] = roles, scopes
+
+    def lent_scopes(self) -> frozenset[str] | None:
+        """The delegated scopes looked up for this request, or None when they were not."""
+        found: frozenset[str] | None = self.__dict__.get("_lent_scopes")
+        return found
 
 
 class ApiToken(Base):

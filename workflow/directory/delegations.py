@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from workflow import outbox
@@ -180,25 +180,34 @@ def listed(session: Session, actor: Person) -> list[Delegation]:
 
 def acting_for(session: Session, person: Person, scope: str, now: dt.datetime) -> list[int]:
     """The ids of the people whose `scope` this person holds now by delegation."""
-    query = select(Delegation).where(
+    running = session.scalars(select(Delegation).where(*_running_to(person, now)))
+    return [d.principal_id for d in running if d.covers(scope)]
+
+
+def _running_to(person: Person, now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of the delegations handing something to this person now."""
+    return (
         Delegation.delegate_id == person.id,
         Delegation.withdrawn_at.is_(None),
         Delegation.starts_at <= now,
         Delegation.ends_at > now,
     )
-    return [d.principal_id for d in session.scalars(query) if d.covers(scope)]
 
 
 def holds(session: Session, person: Person, scope: str, now: dt.datetime) -> bool:
-    """True if the person holds someone's `scope` now by delegation."""
-    return bool(acting_for(session, person, scope, now))
+    """True if the person holds someone's `scope` now by delegation (as looked up once for the request, if it was)."""
+    known = person.lent_scopes()
+    return scope in known if known is not None else bool(acting_for(session, person, scope, now))
 
 
 def lend(session: Session, person: Person, now: dt.datetime) -> None:
-    """For this request, give the person the unit head's role a running delegation hands them (approving their
-    own unit's drafts, DelegationScope.APPROVE): every rule that asks has_role("unit_head") then holds."""
-    if not person.has_role("unit_head") and holds(session, person, DelegationScope.APPROVE, now):
-        person.lend_roles(frozenset({"unit_head"}))
+    """For this request, note which scopes running delegations hand the person (one query; holds() then asks no
+    more), and give them the unit head's role when one hands them a unit's approval (DelegationScope.APPROVE):
+    every rule that asks has_role("unit_head") then holds."""
+    rows = session.scalars(select(Delegation.scopes).where(*_running_to(person, now)))
+    scopes = frozenset(scope for row in rows for scope in row.split())
+    approves = DelegationScope.APPROVE in scopes and not person.has_role("unit_head")
+    person.lend(frozenset({"unit_head"}) if approves else frozenset(), scopes)
 
 
 def due(session: Session, now: dt.datetime) -> list[int]:

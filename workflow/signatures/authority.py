@@ -57,7 +57,6 @@ class _Plan:
     """What to draw, read on a snapshot: the document for this signer under these lines (no basis: it carries
     them already)."""
 
-    unchanged: Redrawn | None
     basis: render.Draft | None
     document_id: int
     drawn_from: str
@@ -69,8 +68,7 @@ class _Plan:
 def _plan(document: Document, signer: Person, chosen: Chosen) -> _Plan:
     version = document.current_version
     if signer.id == document.signer_id and chosen == chosen_of(document):
-        unchanged = Redrawn(document.id, version.sha256, signer.id, chosen, None, None)
-        return _Plan(unchanged, None, document.id, version.sha256, signer.id, chosen, False)
+        return _Plan(None, document.id, version.sha256, signer.id, chosen, False)
     if not redrawable(document):
         raise Conflict(
             "authority_printed_in_upload",
@@ -78,14 +76,13 @@ def _plan(document: Document, signer: Person, chosen: Chosen) -> _Plan:
             "người soạn tải lên bản mới.",
         )
     basis = render_basis(document.agency, signer, DraftInput.kept(document), chosen)
-    return _Plan(None, basis, document.id, version.sha256, signer.id, chosen, version.kind == "prepared")
+    return _Plan(basis, document.id, version.sha256, signer.id, chosen, version.kind == "prepared")
 
 
 def _drawn(rt: Runtime, plan: _Plan) -> Redrawn:
     """Draw (and prepare, once approved) what was planned: the slow part, outside any transaction."""
     if plan.basis is None:
-        assert plan.unchanged is not None
-        return plan.unchanged
+        return Redrawn(plan.document_id, plan.drawn_from, plan.signer_id, plan.chosen, None, None)
     pdf, layout = render.render(plan.basis)
     if plan.approved:
         try:
