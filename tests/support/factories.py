@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +15,11 @@ from routing.models import IncomingDocument
 from workflow.directory.authorities import default_of
 from workflow.models import Agency, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem, Unit
 from workflow.states import BatchState, DocumentState
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from tests.support.api import Api
 
 _serial = itertools.count(1)
 
@@ -115,3 +120,21 @@ def make_incoming(session: Session, **overrides: Any) -> IncomingDocument:
     session.add(made)
     session.flush()
     return made
+
+
+def awaiting(app: Flask, api: Api, count: int) -> list[int]:
+    """`count` documents waiting for giamdoc's signature: one drafted through the API, the others in the database
+    sharing its rendered file (the store keeps files by content), so a test's time goes to signing, not drafting."""
+    (first,) = api.drafted(1)
+    rt = app.extensions["congvan"]
+    with rt.sessions() as session, session.begin():
+        model = session.get(Document, first)
+        assert model is not None
+        version = model.current_version
+        ids = [first]
+        for _ in range(count - 1):
+            copy = make_document(session, DocumentState.AWAITING_SIGNATURE, summary=model.summary)
+            copy.versions[0].sha256, copy.versions[0].size = version.sha256, version.size
+            copy.versions[0].kind = version.kind
+            ids.append(copy.id)
+    return ids

@@ -13,8 +13,9 @@ from flask import Flask
 from congvan.demo_day import PASSWORD
 from signing import pki
 from tests.support.api import Api, build_app
+from tests.support.factories import awaiting
 from tests.support.mysign_gateway import CLIENT_ID, CLIENT_SECRET, Gateway, mysign_gateway
-from tests.workflow.signatures.test_smartca import awaiting, settled
+from tests.workflow.signatures.test_smartca import settled
 
 USER = "CMT_079087001234"
 

@@ -26,6 +26,7 @@ from congvan.demo_day import PASSWORD
 from signing import pki
 from tests.support import factories
 from tests.support.api import Api, build_app, database_url
+from tests.support.factories import awaiting
 from tests.support.processes import free_port
 from tests.support.smartca_gateway import CLIENT_ID, CLIENT_SECRET, Gateway, smartca_gateway
 from tests.web.test_pages import _token, sign_in
@@ -33,7 +34,7 @@ from workflow import runtime
 from workflow.models import Document
 from workflow.signatures import approvals, jobs
 from workflow.signatures.models import RemoteAccount, RemoteTransaction
-from workflow.states import ApprovalState, BatchState, DocumentState
+from workflow.states import ApprovalState, BatchState
 
 UID, SMARTCA_PASSWORD = "079087001234", "mat-khau-SmartCA-1"
 
@@ -97,24 +98,6 @@ def settled(app: Flask, api: Api, batch_id: int, timeout: float = 60) -> dict[st
             return dict(api.as_("giamdoc", "GET", f"/api/v1/signing-batches/{batch_id}").get_json())
         assert time.monotonic() < deadline, f"batch {batch_id} still waiting for approvals"
         time.sleep(0.05)
-
-
-def awaiting(app: Flask, api: Api, count: int) -> list[int]:
-    """`count` documents waiting for giamdoc's signature: one drafted through the API, the others in the database
-    sharing its rendered file (the store keeps files by content), so a test's time goes to signing, not drafting."""
-    (first,) = api.drafted(1)
-    rt = app.extensions["congvan"]
-    with rt.sessions() as session, session.begin():
-        model = session.get(Document, first)
-        assert model is not None
-        version = model.current_version
-        ids = [first]
-        for _ in range(count - 1):
-            copy = factories.make_document(session, DocumentState.AWAITING_SIGNATURE, summary=model.summary)
-            copy.versions[0].sha256, copy.versions[0].size = version.sha256, version.size
-            copy.versions[0].kind = version.kind
-            ids.append(copy.id)
-    return ids
 
 
 def _sign(linked: Linked, count: int) -> tuple[list[int], dict[str, Any]]:
