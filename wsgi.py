@@ -157,11 +157,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (*API, hub_views.vxp_bp):
         csrf.exempt(blueprint)
 
-    # The batch page of a leader with a USB token talks to the signing tool on their PC; nothing else leaves 'self'.
-    tool = urlsplit(rt.settings.signing_tool_url)
+    # The pages of a leader with a USB token talk to the signing tool or congvan-agent on their PC; nothing else
+    # leaves 'self'.
+    tool, agent = urlsplit(rt.settings.signing_tool_url), urlsplit(rt.settings.signing_agent_url)
     headers = SECURITY_HEADERS | {
         "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"]
-        + f"; connect-src 'self' {tool.scheme}://{tool.netloc}"
+        + f"; connect-src 'self' {tool.scheme}://{tool.netloc} {agent.scheme}://{agent.netloc}"
     }
 
     @app.after_request

@@ -76,9 +76,10 @@ SIGNER_KINDS = {
     "smartca": "VNPT SmartCA (người ký xác nhận trên ứng dụng điện thoại)",
     "mysign": "Viettel MySign (người ký xác nhận trên ứng dụng điện thoại)",
     "usb": "USB token trên máy tính của lãnh đạo (ký bằng công cụ VGCA SignService)",
+    "agent": "USB token trên máy tính của lãnh đạo (ký qua congvan-agent)",
 }
 # Kinds whose key is away from the server (a remote service, a token on the signer's PC): a signature waits for
 # the signer, in a batch.
-REMOTE_SIGNERS = frozenset({"csc", "smartca", "mysign", "usb"})
+REMOTE_SIGNERS = frozenset({"csc", "smartca", "mysign", "usb", "agent"})
 # Kinds whose signature the server never computes: the file is signed whole elsewhere and handed back.
 SIGNED_ELSEWHERE = frozenset({"usb"})

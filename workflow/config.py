@@ -114,6 +114,8 @@ class Settings:
     public_url: str = ""
     # Where the signing tool of a leader's USB token listens on their own PC (VGCA SignService).
     signing_tool_url: str = "wss://127.0.0.1:8987"
+    # Where congvan-agent (agent/: digests signed on a leader's USB token) listens on their own PC.
+    signing_agent_url: str = "http://127.0.0.1:8990"
     # Processes that prepare a batch's documents in parallel (0: one per core).
     signing_processes: int = 0
     # Signed documents committed per transaction at the end of a batch (1: each on its own).

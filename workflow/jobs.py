@@ -14,7 +14,7 @@ from workflow.errors import DomainError
 from workflow.models import Document, LoginAttempt, OutboxMessage, Person, SigningBatch
 from workflow.notifications import mail
 from workflow.notifications import service as notifications
-from workflow.signatures import approvals
+from workflow.signatures import agent, approvals
 from workflow.signatures import service as batches
 from workflow.states import BatchState
 
@@ -78,6 +78,7 @@ def reconcile() -> dict[str, int]:
         polled = approvals.due(session)
     for batch_id in polled:  # approvals on a phone: asked about when due, no worker waits for them
         outbox.enqueue(rt, outbox.POLL_APPROVALS, {"batch_id": batch_id})
+    abandoned = agent.expire(rt)  # digests a leader's page stopped carrying to their token
     with rt.sessions() as session, session.begin():
         sealed = audit.seal(session)
     timestamps = add_due_timestamps()
@@ -85,6 +86,7 @@ def reconcile() -> dict[str, int]:
         "relayed": relayed,
         "batches": len(stale),
         "approvals": len(polled),
+        "agent_requests": abandoned,
         "timestamps": timestamps,
         "sealed": sealed,
         "delegations": delegated,

@@ -32,6 +32,7 @@ PREPARE_BATCH = Job("signing", "workflow.signatures.jobs.prepare_batch")
 SIGN_BATCH = Job("signing", "workflow.signatures.jobs.sign_batch")
 POLL_APPROVALS = Job("signing", "workflow.signatures.jobs.poll_approvals")
 HAND_OVER = Job("signing", "workflow.signatures.jobs.hand_over")
+AGENT_SIGNED = Job("signing", "workflow.signatures.jobs.agent_signed")
 DELIVER = Job("dispatch", "routing.jobs.deliver")
 SEND_DOCUMENT = Job("exchange", "routing.jobs.send_document")
 SEND_MESSAGE = Job("exchange", "routing.jobs.send_message")
@@ -44,6 +45,7 @@ JOBS = (
     SIGN_BATCH,
     POLL_APPROVALS,
     HAND_OVER,
+    AGENT_SIGNED,
     DELIVER,
     SEND_DOCUMENT,
     SEND_MESSAGE,

@@ -150,6 +150,10 @@ EXPECTED: dict[str, Rule] = {
     "directory_api.set_signer": lambda role, p: (
         (p["person_id"], role) in {("leader", "admin"), ("other", "other_agency")}
     ),
+    # Pairing congvan-agent: only the leader themself, on their own PC (the code is for their eyes).
+    "directory_api.start_pairing": lambda role, p: (
+        (p["person_id"], role) in {("leader", "leader"), ("other", "other_agency")}
+    ),
     "directory_api.get_signer": lambda role, p: (
         (p["person_id"], role) in {("leader", "leader"), ("leader", "admin"), ("other", "other_agency")}
     ),
@@ -194,6 +198,8 @@ EXPECTED: dict[str, Rule] = {
     # The leader's own token: its one-time addresses are asked by the batch's leader; the tool on the PC uses them.
     "signatures_api.token_files": lambda role, p: p["batch_id"] == "ours" and role == "leader",
     "signatures_api.token_file": nobody,
+    "signatures_api.agent_requests": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "signatures_api.agent_answer": lambda role, p: p["batch_id"] == "ours" and role == "leader",
     "signatures_api.token_file_back": nobody,
     "documents_api.get_document": sees,
     "documents_api.get_pdf": sees,
@@ -285,6 +291,10 @@ EXPECTED: dict[str, Rule] = {
     "signatures.batch_progress": lambda role, p: p["batch_id"] == "ours" and role in {"leader", "clerk"},
     "signatures.batch_retry": lambda role, p: p["batch_id"] == "ours" and role == "leader",
     "signatures.batch_token_files": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "signatures.batch_agent_requests": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "signatures.batch_agent_answer": lambda role, p: p["batch_id"] == "ours" and role == "leader",
+    "signatures.signer_pairing": roles("leader", "other_leader", "receiving_leader", "other_agency"),
+    "signatures.signer_agent": roles("leader", "other_leader", "receiving_leader", "other_agency"),
     "signatures.sign_all": roles("leader", "other_leader", "receiving_leader", "other_agency"),
     "issuance.issuance": signed_in,
     "issuance.registers": roles("clerk", "other_agency"),
@@ -479,6 +489,7 @@ class World:
             "filename": {"congvan.js": "congvan.js"},
             "digest": {"missing": "0" * 64},
             "secret": {"guessed": "doan-bua"},
+            "request_id": {"guessed": "0" * 32},
         }
 
     def fingerprint(self) -> str:

@@ -9,7 +9,7 @@ from tests.web.test_pages import sign_in
 
 EXPECTED = {
     "Strict-Transport-Security": "max-age=63072000",
-    "Content-Security-Policy": "frame-ancestors 'none'; connect-src 'self' wss://127.0.0.1:8987",
+    "Content-Security-Policy": "frame-ancestors 'none'; connect-src 'self' wss://127.0.0.1:8987 http://127.0.0.1:8990",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",

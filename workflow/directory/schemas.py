@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import (
     BeforeValidator,
     Field,
+    StringConstraints,
 )
 
 from workflow.directory.models import MOST, AuthorityKind, DelegationScope
@@ -36,6 +37,11 @@ class SignerIn(Request):
     credential_id: str | None = Field(None, max_length=255, title="mã chứng thư số (mặc định: chứng thư đầu tiên)")
     # USB token on the leader's PC: the token's certificate (and chain), exported as PEM.
     certificate: str | None = Field(None, max_length=20000, title="chứng thư số của USB token (PEM)")
+    # congvan-agent: what it answered the pairing (the token's certificates, DER base64; its proof of the code).
+    certificates: list[Annotated[str, StringConstraints(max_length=12000)]] | None = Field(
+        None, max_length=8, title="chứng thư số của token (congvan-agent)"
+    )
+    proof: str | None = Field(None, max_length=128, title="bằng chứng mã ghép nối (congvan-agent)")
 
 
 class SealQuery(Request):

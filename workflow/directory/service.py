@@ -82,16 +82,17 @@ def set_signer(session: Session, actor: Person, person_id: int, kind: Any, ref: 
     if not actor.has_role("admin"):
         raise Forbidden("forbidden", "Chỉ quản trị viên được cấu hình khóa ký số.")
     target = colleague(session, actor, person_id)
-    if kind in ("smartca", "mysign"):
+    if kind in ("smartca", "mysign", "agent"):
         raise Invalid(
             "linked_by_leader",
-            "Tài khoản SmartCA hoặc MySign do chính lãnh đạo liên kết (trang Chữ ký số): tài khoản là của riêng họ.",
+            "Tài khoản SmartCA, MySign hoặc congvan-agent do chính lãnh đạo liên kết, ghép nối (trang Chữ ký số): "
+            "chúng là của riêng họ.",
             field="kind",
         )
     if kind not in catalog.SIGNER_KINDS:
         raise Invalid(
             "invalid_signer_kind",
-            "Loại khóa ký không hợp lệ (pkcs12, pkcs11, csc, smartca, mysign, usb).",
+            "Loại khóa ký không hợp lệ (pkcs12, pkcs11, csc, smartca, mysign, usb, agent).",
             field="kind",
         )
     if kind == "usb":

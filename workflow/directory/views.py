@@ -11,7 +11,8 @@ from workflow import catalog
 from workflow.directory import answers, authorities, delegations, schemas, trust
 from workflow.directory import service as directory
 from workflow.errors import Forbidden, NotFound
-from workflow.signatures import accounts, tokens
+from workflow.signatures import accounts, agent, tokens
+from workflow.signatures.answers import PairingOut
 from workflow.web.answers import PersonOut, UnitRef
 from workflow.web.context import Answered, commit, db, ok, path_id, person, runtime, uploaded
 from workflow.web.openapi import PEM, PNG, described
@@ -72,7 +73,9 @@ def set_signature_image(person_id: str) -> Answered:
 def set_signer(person_id: str, body: schemas.SignerIn) -> Answered:
     """An admin sets where a leader's key lives (kind pkcs12 / pkcs11 / csc, with the key label or credential);
     a leader links their own SmartCA account (kind smartca, username, password) or MySign account (kind mysign,
-    username: the MySign id; no password); credential_id to choose another certificate."""
+    username: the MySign id; no password); credential_id to choose another certificate; registers their USB
+    token's certificate (kind usb, certificate) or completes pairing congvan-agent (kind agent, certificates,
+    proof)."""
     if body.kind in accounts.PROVIDERS:
         target_id = path_id(person_id)
         accounts.may_link(person(), target_id)  # before anything is sent to SmartCA
@@ -86,9 +89,24 @@ def set_signer(person_id: str, body: schemas.SignerIn) -> Answered:
         registered = tokens.register(db(), person(), path_id(person_id), body.certificate or "", runtime().now())
         commit()
         return ok(answers.SignerOut.of(registered.person, registered))
+    if body.kind == agent.AGENT:
+        certificates, proof = body.certificates or [], body.proof or ""
+        paired = agent.pair(db(), person(), path_id(person_id), certificates, proof, runtime().now())
+        commit()
+        return ok(answers.SignerOut.of(paired.person, paired))
     target = directory.set_signer(db(), person(), path_id(person_id), body.kind, body.ref)
     commit()
     return ok(answers.SignerOut.of(target))
+
+
+@bp.post("/people/<person_id>/signer/pairing")
+@described(answers={201: PairingOut})
+def start_pairing(person_id: str) -> Answered:
+    """A leader begins pairing congvan-agent on their PC: the code to type into the agent, and the nonce and key
+    to hand it (POST the agent's /pair); then PUT …/signer with kind agent and what the agent answered."""
+    offer = agent.start_pairing(db(), person(), path_id(person_id), runtime().now())
+    commit()
+    return ok(PairingOut.of(offer, runtime().settings.signing_agent_url), 201)
 
 
 @bp.get("/people/<person_id>/signer")
@@ -99,9 +117,8 @@ def get_signer(person_id: str) -> Answered:
     if actor.id != target_id and not actor.has_role("admin"):
         raise Forbidden("forbidden", "Chỉ chính người ký hoặc quản trị viên được xem cấu hình khóa ký.")
     target = directory.colleague(db(), actor, target_id)
-    held = (
-        tokens.certificate_of(db(), target) if target.signer_kind == tokens.USB else accounts.account_of(db(), target)
-    )
+    on_token = target.signer_kind in (tokens.USB, agent.AGENT)
+    held = tokens.certificate_of(db(), target) if on_token else accounts.account_of(db(), target)
     return ok(answers.SignerOut.of(target, held))
 
 

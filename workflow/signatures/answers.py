@@ -11,6 +11,7 @@ from workflow.models import (
     SigningBatch,
     SigningBatchItem,
 )
+from workflow.signatures.agent import Offer, Request
 from workflow.signatures.models import RemoteTransaction
 from workflow.signatures.tokens import Ticket
 from workflow.states import ApprovalState
@@ -157,3 +158,70 @@ class TokenUploaded(Answer):
     Message: str
     FileName: str
     FileServer: str
+
+
+class PairingOut(Answer):
+    """A pairing of congvan-agent under way: the code the leader types into the agent, and what the page hands
+    the agent."""
+
+    code: str
+    nonce: str
+    key: str
+    expires_at: Time
+    agent_url: str
+
+    @classmethod
+    def of(cls, offer: Offer, agent_url: str) -> PairingOut:
+        """The offer, with where the agent listens."""
+        return cls(
+            code=offer.code,
+            nonce=offer.nonce,
+            key=offer.key,
+            expires_at=moment(offer.expires_at) or "",
+            agent_url=agent_url,
+        )
+
+
+class AgentRequestOut(Answer):
+    """One request for congvan-agent: up to 50 digests, authenticated with the pairing key until `expires`."""
+
+    batch: str
+    request: str
+    description: str
+    hashes: list[str]
+    expires: int
+    mac: str
+
+
+class AgentRequests(Answer):
+    """What the leader's page still has to carry to congvan-agent for a batch, and whether more is coming."""
+
+    batch_id: int
+    origin: str
+    agent_url: str
+    preparing: bool
+    requests: list[AgentRequestOut]
+
+    @classmethod
+    def of(cls, batch_id: int, origin: str, agent_url: str, found: Sequence[Request], preparing: bool) -> AgentRequests:
+        """The requests, as the agent takes them."""
+        requests = [
+            AgentRequestOut(
+                batch=str(batch_id),
+                request=r.id,
+                description=r.description,
+                hashes=r.hashes,
+                expires=r.expires,
+                mac=r.mac,
+            )
+            for r in found
+        ]
+        return cls(batch_id=batch_id, origin=origin, agent_url=agent_url, preparing=preparing, requests=requests)
+
+
+class AgentAnswered(Answer):
+    """Signatures taken for a request: written by a job once each is checked (follow the batch's progress)."""
+
+    batch_id: int
+    request: str
+    documents: int

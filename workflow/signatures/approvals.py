@@ -30,13 +30,13 @@ from workflow.errors import DomainError
 from workflow.models import Person, SigningBatch, SigningBatchItem
 from workflow.signatures import accounts, preparing, steps, tsa_policy
 from workflow.signatures import service as batches
-from workflow.signatures.models import RemoteTransaction
+from workflow.signatures.models import AGENT, RemoteTransaction
 from workflow.states import OPEN_APPROVAL, ApprovalState, ItemStatus
 
 log = logging.getLogger(__name__)
 
 WRONG_SIGNATURE = (
-    "Chữ ký dịch vụ ký số trả về không khớp chứng thư số của người ký; không văn bản nào của giao dịch này được "
+    "Chữ ký {name} trả về không khớp chứng thư số của người ký; không văn bản nào của giao dịch này được "
     "ghi. Hãy ký lại; nếu lặp lại, báo quản trị hệ thống."
 )
 
@@ -87,7 +87,7 @@ def sign_batch(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: l
         _send(rt, batch, leader, fresh, signer, Sender(session_, provider, credential_id, notify))
 
 
-def _prepare(
+def prepare(
     rt: runtime.Runtime, leader: Person, work: list[steps.Work], signer: signers.Signer
 ) -> dict[int, signing_pdf.Prepared]:
     """Phase 1 now (the stamp shows the moment the hashes leave), each kept in the store with its item."""
@@ -120,7 +120,7 @@ def _send(
         message = f"Ký qua {sender.account.name} hiện chỉ ở mức PAdES B-B hoặc B-T."
         steps.fail(rt, [w.item_id for w in work], message)
         return
-    prepared = _prepare(rt, leader, work, signer)
+    prepared = prepare(rt, leader, work, signer)
     order = [w.item_id for w in work if w.item_id in prepared]
     if not order:
         return
@@ -152,7 +152,7 @@ def _send(
         try:
             tran_id = sender.account.sign_hashes(sender.credential_id, ref, hashes, text, url)
         except (SigningError, DomainError) as exc:
-            _end(rt, row_id, None, exc.message)
+            end(rt, row_id, None, exc.message)
             continue
         with rt.sessions() as session, session.begin():
             sent = session.scalar(select(RemoteTransaction).where(RemoteTransaction.id == row_id).with_for_update())
@@ -175,7 +175,11 @@ def _open(rt: runtime.Runtime, batch_id: int) -> list[Open]:
     with rt.readers() as session:
         rows = session.scalars(
             select(RemoteTransaction)
-            .where(RemoteTransaction.batch_id == batch_id, RemoteTransaction.state.in_(OPEN_APPROVAL))
+            .where(
+                RemoteTransaction.batch_id == batch_id,
+                RemoteTransaction.state.in_(OPEN_APPROVAL),
+                RemoteTransaction.provider != AGENT,
+            )
             .order_by(RemoteTransaction.id)
         ).all()
         return [Open(r.id, r.tran_id, r.state, list(r.item_ids), r.created_at, r.next_poll_at) for r in rows]
@@ -197,7 +201,7 @@ def poll(rt: runtime.Runtime, batch_id: int, *, now_all: bool = False) -> None:
         approver = accounts.session_of(rt, account_id)
     except (SigningError, DomainError) as exc:  # nobody can answer for these any more: fail them, visibly, once
         for t in waiting:
-            _end(rt, t.id, None, exc.message)
+            end(rt, t.id, None, exc.message)
         return
     signer = signers.certificate_only(certs)
     limit = dt.timedelta(seconds=rt.settings.smartca_approval_timeout)
@@ -208,22 +212,22 @@ def poll(rt: runtime.Runtime, batch_id: int, *, now_all: bool = False) -> None:
             continue
         if t.tran_id is None:  # still being sent, or recorded and never accepted (the job died while sending)
             if t.state == ApprovalState.SENDING and now - t.created_at > _sending_grace(rt):
-                _end(rt, t.id, None, f"Giao dịch chưa gửi được tới {approver.name}; hãy ký lại.")
+                end(rt, t.id, None, f"Giao dịch chưa gửi được tới {approver.name}; hãy ký lại.")
             continue
         try:
             info = approver.transaction(t.tran_id)
         except (SigningError, DomainError) as exc:
             if now - t.created_at > limit or not exc.code.endswith("_unavailable"):
-                _end(rt, t.id, None, exc.message)
+                end(rt, t.id, None, exc.message)
             else:
                 _later(rt, t.id)  # unreachable for now: ask again when due
             continue
         if info.done:
-            _apply(rt, batch_id, t, info, signer)
+            apply(rt, batch_id, t, info, signer, approver.name)
         elif not info.waiting:
-            _end(rt, t.id, info.status, info.reason)
+            end(rt, t.id, info.status, info.reason)
         elif now - t.created_at > limit:
-            _end(rt, t.id, info.status, f"Giao dịch ký đã hết hạn vì chưa được xác nhận trên {approver.name}.")
+            end(rt, t.id, info.status, f"Giao dịch ký đã hết hạn vì chưa được xác nhận trên {approver.name}.")
         else:
             _later(rt, t.id)
 
@@ -246,6 +250,7 @@ def due(session: Session) -> list[int]:
         select(RemoteTransaction.batch_id)
         .where(
             RemoteTransaction.state.in_(OPEN_APPROVAL),
+            RemoteTransaction.provider != AGENT,
             (RemoteTransaction.next_poll_at.is_(None)) | (RemoteTransaction.next_poll_at <= dt.datetime.now(dt.UTC)),
         )
         .distinct()
@@ -260,18 +265,21 @@ def _heartbeat(rt: runtime.Runtime, batch_id: int) -> None:
             batch.heartbeat_at = dt.datetime.now(dt.UTC)
 
 
-def _apply(rt: runtime.Runtime, batch_id: int, t: Open, info: phone.Transaction, signer: signers.Signer) -> None:
-    """An approved transaction: every signature checked first, then assembled, finished and committed."""
+def apply(
+    rt: runtime.Runtime, batch_id: int, t: Open, info: phone.Transaction, signer: signers.Signer, name: str
+) -> None:
+    """An approved transaction: every signature checked first, then assembled, finished and committed (`name`:
+    who made the signatures, for the message when one does not verify)."""
     with rt.readers() as session:
         items = session.scalars(select(SigningBatchItem).where(SigningBatchItem.id.in_(t.item_ids))).all()
         pending = {i.id: i for i in items if i.status == ItemStatus.PENDING}
         prepared = {i: batches.stored_prepared(rt, item) for i, item in pending.items()}
     order = [i for i in t.item_ids if prepared.get(i) is not None]
     if len(info.signatures) != len(t.item_ids):
-        _end(rt, t.id, info.status, "Dịch vụ ký số trả số chữ ký không khớp số văn bản của giao dịch; hãy ký lại.")
+        end(rt, t.id, info.status, "Dịch vụ ký số trả số chữ ký không khớp số văn bản của giao dịch; hãy ký lại.")
         return
     if not order:
-        _end(rt, t.id, info.status, None)
+        end(rt, t.id, info.status, None)
         return
     values = dict(zip(t.item_ids, info.signatures, strict=True))
     ready = {i: p for i, p in prepared.items() if p is not None}
@@ -281,8 +289,8 @@ def _apply(rt: runtime.Runtime, batch_id: int, t: Open, info: phone.Transaction,
     for i in order:
         value = values[i]
         if value is None or not digests.signature_holds(cert, template.signed_attrs(ready[i].digest), value):
-            log.warning("batch %s: SmartCA transaction %s returned a signature that does not verify", batch_id, t.id)
-            _end(rt, t.id, info.status, WRONG_SIGNATURE)
+            log.warning("batch %s: transaction %s returned a signature that does not verify", batch_id, t.id)
+            end(rt, t.id, info.status, WRONG_SIGNATURE.format(name=name))
             return
     raw = [values[i] or b"" for i in order]
 
@@ -293,15 +301,15 @@ def _apply(rt: runtime.Runtime, batch_id: int, t: Open, info: phone.Transaction,
     try:
         cms, deferred = tsa_policy.at_pades_level(rt, assemble)
     except SigningError as exc:
-        _end(rt, t.id, info.status, exc.message)
+        end(rt, t.id, info.status, exc.message)
         return
     signed = {i: signing_pdf.finish(ready[i], c) for i, c in zip(order, cms, strict=True)}
     rt.store.put_many(list(signed.values()))  # durable before the commit that records them
     steps.commit(rt, batch_id, signed, deferred)
-    _end(rt, t.id, info.status, None)
+    end(rt, t.id, info.status, None)
 
 
-def _end(rt: runtime.Runtime, row_id: int, status: int | None, error: str | None) -> None:
+def end(rt: runtime.Runtime, row_id: int, status: int | None, error: str | None) -> None:
     """Close a transaction: done, or failed with its documents still pending failed with the reason."""
     with rt.sessions() as session, session.begin():
         row = session.scalar(select(RemoteTransaction).where(RemoteTransaction.id == row_id).with_for_update())

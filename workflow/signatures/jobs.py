@@ -18,7 +18,7 @@ from workflow import catalog, runtime
 from workflow.directory import service as directory
 from workflow.errors import DomainError
 from workflow.models import Person, SigningBatch, SigningBatchItem
-from workflow.signatures import accounts, approvals, delegation, preparing, steps, tsa_policy
+from workflow.signatures import accounts, agent, approvals, delegation, preparing, steps, tsa_policy
 from workflow.signatures import service as batches
 from workflow.states import BatchState
 
@@ -41,12 +41,23 @@ def sign_batch(batch_id: int, notify: str = "") -> str:
         return batch.state  # the leader's own tool signs each file on their PC and hands it back (tokens.py)
     if work and leader.signer_kind in accounts.PROVIDERS:
         approvals.sign_batch(rt, batch, leader, work, notify)
+    elif work and leader.signer_kind == agent.AGENT:
+        agent.sign_batch(rt, batch, leader, work)  # the leader's page carries the digests to their token
     elif work and rt.pades.level in ("B-LT", "B-LTA"):
         _sign_one_by_one(rt, batch_id, [w.item_id for w in work])  # long-term levels: pyHanko's one-shot path
     elif work:
         _sign_two_phase(rt, batch, leader, work)
     with rt.sessions() as session, session.begin():
         return batches.finish_batch(session, batch_id).state
+
+
+def agent_signed(batch_id: int, transaction_id: int) -> str:
+    """Write the signatures the leader's page brought back from congvan-agent, each checked first; idempotent."""
+    rt = runtime.current()
+    agent.signed(rt, transaction_id)
+    with rt.sessions() as session, session.begin():
+        batch = session.get(SigningBatch, batch_id)
+        return batches.finish_batch(session, batch_id).state if batch is not None else "missing"
 
 
 def poll_approvals(batch_id: int, now_all: bool = False) -> str:
@@ -149,7 +160,11 @@ def prepare_batch(batch_id: int) -> int:
     """
     rt = runtime.current()
     _batch, work, leader = steps.load_work(rt, batch_id, unprepared_only=True)
-    if not work or leader is None or leader.signer_kind in (*accounts.PROVIDERS, *catalog.SIGNED_ELSEWHERE):
+    if (
+        not work
+        or leader is None
+        or leader.signer_kind in (*accounts.PROVIDERS, *catalog.SIGNED_ELSEWHERE, agent.AGENT)
+    ):
         return 0  # approved on the phone: prepared when the hashes leave; a token on a PC signs the file whole
     signer = rt.keyring.for_batch(leader, len(work), "")
     certificates = steps.certificates_of(signer)

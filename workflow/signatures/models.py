@@ -41,6 +41,11 @@ class RemoteAccount(Base):
     person: Mapped[Person] = relationship()
 
 
+# The provider of the requests a leader's page carries to congvan-agent (signatures/agent.py): answered by the
+# page, never asked about; not approvals on a phone.
+AGENT = "agent"
+
+
 class RemoteTransaction(Base):
     """One request for the leader's approval on the phone, covering up to 50 documents of a batch.
 
@@ -98,3 +103,23 @@ class TokenTicket(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     item: Mapped[SigningBatchItem] = relationship()
+
+
+class SigningAgent(Base):
+    """The pairing of a leader's congvan-agent (on their PC, signing digests on their USB token) with congvan.
+
+    A pairing under way keeps the code shown on the leader's page, its nonce and the key it offers, until
+    `pending_until`; once the agent proved it was given the code, the key becomes `key`: what authenticates
+    every request congvan asks the agent to sign. The token's certificate is the leader's TokenCertificate.
+    """
+
+    __tablename__ = "signing_agents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    key: Mapped[str | None] = mapped_column(Encrypted, default=None)  # base64
+    paired_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    pending_code: Mapped[str | None] = mapped_column(Encrypted, default=None)
+    pending_nonce: Mapped[str | None] = mapped_column(String(64), default=None)  # base64
+    pending_key: Mapped[str | None] = mapped_column(Encrypted, default=None)  # base64
+    pending_until: Mapped[dt.datetime | None] = mapped_column(default=None)
+    person: Mapped[Person] = relationship()

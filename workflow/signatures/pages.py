@@ -22,10 +22,10 @@ from workflow.directory.authorities import authorities_of
 from workflow.documents import service as documents
 from workflow.errors import Forbidden, Invalid, Unauthenticated
 from workflow.models import Document, Person
-from workflow.signatures import accounts, answers, authority, tokens
+from workflow.signatures import accounts, agent, answers, authority, schemas, tokens
 from workflow.signatures import service as batches
 from workflow.states import ApprovalState
-from workflow.web.context import commit, db, path_id, public_url, runtime
+from workflow.web.context import commit, db, page_origin, path_id, public_url, runtime
 from workflow.web.pages import actor, back, blueprint, signed_in
 
 bp = blueprint("signatures", __name__)
@@ -133,13 +133,18 @@ def batch(batch_id: str) -> str:
         for item in found.items
     }
     approvals = batches.transactions_of(db(), found)
-    on_token = found.leader.signer_kind == tokens.USB and found.leader_id == actor().id
+    mine = found.leader_id == actor().id
+    on_token, on_agent = (
+        mine and found.leader.signer_kind == tokens.USB,
+        mine and found.leader.signer_kind == agent.AGENT,
+    )
     return render_template(
         "workflow/batch.html",
         batch=found,
         pages=pages,
         approvals=approvals,
         token_tool=runtime().settings.signing_tool_url if on_token else "",
+        signing_agent=runtime().settings.signing_agent_url if on_agent else "",
     )
 
 
@@ -151,6 +156,27 @@ def batch_token_files(batch_id: str) -> Response:
     handed = tokens.hand_out(db(), actor(), path_id(batch_id), runtime().now())
     commit()
     return jsonify(answers.TokenFiles.of(path_id(batch_id), handed, public_url()).model_dump(mode="json"))
+
+
+@bp.get("/signing/batches/<batch_id>/agent-requests")
+@signed_in
+def batch_agent_requests(batch_id: str) -> Response:
+    """The batch page's "Ký bằng USB token" through congvan-agent: the requests still to carry to the agent."""
+    found, preparing = agent.requests_of(db(), actor(), path_id(batch_id), page_origin(), runtime().now())
+    commit()
+    agent_url = runtime().settings.signing_agent_url
+    return jsonify(answers.AgentRequests.of(path_id(batch_id), page_origin(), agent_url, found, preparing).model_dump())
+
+
+@bp.post("/signing/batches/<batch_id>/agent-requests/<request_id>")
+@signed_in
+def batch_agent_answer(batch_id: str, request_id: str) -> tuple[Response, int]:
+    """The signatures the agent made for one request (form field "signatures", in the order of its digests)."""
+    body = schemas.AgentSignatures(signatures=request.form.getlist("signatures"))
+    agent.answer(db(), actor(), path_id(batch_id), request_id, list(body.signatures))
+    commit()
+    answered = answers.AgentAnswered(batch_id=path_id(batch_id), request=request_id, documents=len(body.signatures))
+    return jsonify(answered.model_dump()), 202
 
 
 @bp.get("/signing/batches/<batch_id>/progress")
@@ -207,7 +233,44 @@ def signer() -> str | BaseResponse:
     return render_template(
         "workflow/signer.html",
         account=account,
+        token=tokens.certificate_of(db(), person) if person.signer_kind in (tokens.USB, agent.AGENT) else None,
         configured=configured,
         providers=accounts.PROVIDERS,
         kind=catalog.SIGNER_KINDS[person.signer_kind],
+        signing_agent=settings.signing_agent_url,
+        paired=person.signer_kind == agent.AGENT,
     )
+
+
+@bp.post("/account/signer/pairing")
+@signed_in
+def signer_pairing() -> tuple[Response, int]:
+    """The "Chữ ký số" page begins pairing congvan-agent: the code to show, what to hand the agent."""
+    offer = agent.start_pairing(db(), actor(), actor().id, runtime().now())
+    commit()
+    return jsonify(answers.PairingOut.of(offer, runtime().settings.signing_agent_url).model_dump()), 201
+
+
+@bp.post("/account/signer/agent")
+@signed_in
+def signer_agent() -> tuple[Response, int]:
+    """The page hands back what the agent answered the pairing (fields "certificates" and "proof")."""
+    person = actor()
+    paired = agent.pair(
+        db(),
+        person,
+        person.id,
+        request.form.getlist("certificates")[:8],
+        request.form.get("proof", "")[:128],
+        runtime().now(),
+    )
+    commit()
+    flash(
+        _(
+            "Đã ghép nối congvan-agent với USB token «%(subject)s». Từ nay bạn ký lô văn bản bằng USB token "
+            "trên máy tính này.",
+            subject=paired.subject,
+        ),
+        "ok",
+    )
+    return jsonify({"paired": True, "subject": paired.subject}), 200

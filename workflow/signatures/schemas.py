@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import (
     Field,
+    StringConstraints,
 )
 
 from workflow.web.schemas import (
@@ -30,3 +33,11 @@ class AuthorityChoice(Request):
     """Which of the signer's authority lines a document is signed under."""
 
     authority_id: Id = Field(title="dòng thẩm quyền ký")
+
+
+class AgentSignatures(Request):
+    """What the leader's page brings back from congvan-agent for one request: a signature per digest, in order."""
+
+    signatures: list[Annotated[str, StringConstraints(max_length=2048)]] = Field(
+        max_length=50, title="chữ ký (base64), theo thứ tự mã băm"
+    )

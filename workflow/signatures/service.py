@@ -20,7 +20,7 @@ from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.models import AuditEvent, Document, DocumentVersion, Person, SigningBatch, SigningBatchItem
 from workflow.runtime import Runtime
 from workflow.signatures import leader
-from workflow.signatures.models import RemoteTransaction
+from workflow.signatures.models import AGENT, RemoteTransaction
 from workflow.states import BatchState, DocumentState, ItemStatus
 
 
@@ -316,8 +316,12 @@ def stored_prepared(rt: Runtime, item: SigningBatchItem) -> signing_pdf.Prepared
 
 
 def transactions_of(session: Session, batch: SigningBatch) -> list[RemoteTransaction]:
-    """The approvals a batch asked of a remote signing service (SmartCA), oldest first."""
-    query = select(RemoteTransaction).where(RemoteTransaction.batch_id == batch.id).order_by(RemoteTransaction.id)
+    """The approvals a batch asked of a remote signing service (SmartCA, MySign), oldest first."""
+    query = (
+        select(RemoteTransaction)
+        .where(RemoteTransaction.batch_id == batch.id, RemoteTransaction.provider != AGENT)
+        .order_by(RemoteTransaction.id)
+    )
     return list(session.scalars(query))
 
 

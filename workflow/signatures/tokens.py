@@ -52,6 +52,14 @@ def register(session: Session, actor: Person, person_id: int, pem: str, now: dt.
             "Không đọc được chứng thư số: hãy dán chứng thư xuất từ USB token dạng PEM (-----BEGIN CERTIFICATE-----).",
             field="certificate",
         ) from exc
+    return keep_certificate(session, actor, target, chain, now, USB)
+
+
+def keep_certificate(
+    session: Session, actor: Person, target: Person, chain: list[x509.Certificate], now: dt.datetime, kind: str
+) -> TokenCertificate:
+    """Keep a current certificate (then its chain) as the leader's token's, and sign with the token from now on
+    (`kind`: through the VGCA tool, or through congvan-agent)."""
     first = chain[0]
     if not first.not_valid_before_utc <= now <= first.not_valid_after_utc:
         raise Invalid(
@@ -68,15 +76,21 @@ def register(session: Session, actor: Person, person_id: int, pem: str, now: dt.
     row.subject, row.issuer = first.subject.rfc4514_string()[:512], first.issuer.rfc4514_string()[:512]
     row.valid_from, row.valid_to, row.added_at = first.not_valid_before_utc, first.not_valid_after_utc, now
     digest = hashlib.sha256(first.public_bytes(serialization.Encoding.DER)).hexdigest()
-    target.signer_kind, target.signer_ref = USB, digest
+    target.signer_kind, target.signer_ref = kind, digest
     session.flush()
-    audit(session, actor, "signer_set", None, person_id=target.id, kind=USB, ref=digest)
+    audit(session, actor, "signer_set", None, person_id=target.id, kind=kind, ref=digest)
     return row
 
 
 def certificate_of(session: Session, person: Person) -> TokenCertificate | None:
     """The registered certificate of the person's USB token, if any."""
     return session.scalar(select(TokenCertificate).where(TokenCertificate.person_id == person.id))
+
+
+def chain_of(row: TokenCertificate) -> tuple[bytes, ...]:
+    """The token's certificate then its chain, DER."""
+    chain = x509.load_pem_x509_certificates(row.certificate.encode())
+    return tuple(c.public_bytes(serialization.Encoding.DER) for c in chain)
 
 
 @dataclass(frozen=True)

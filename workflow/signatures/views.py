@@ -10,7 +10,7 @@ from workflow.accounts.schemas import Proof
 from workflow.documents.answers import DocumentOut
 from workflow.errors import Invalid, NotFound
 from workflow.models import SigningBatch
-from workflow.signatures import answers, approvals, authority, schemas, tokens
+from workflow.signatures import agent, answers, approvals, authority, schemas, tokens
 from workflow.signatures import service as batches
 from workflow.web.answers import PersonOut
 from workflow.web.context import (
@@ -19,6 +19,7 @@ from workflow.web.context import (
     db,
     inline_pdf,
     ok,
+    page_origin,
     path_id,
     person,
     person_id,
@@ -104,6 +105,29 @@ def token_files(batch_id: str) -> Answered:
     handed = tokens.hand_out(db(), person(), path_id(batch_id), rt.now())
     commit()
     return ok(answers.TokenFiles.of(path_id(batch_id), handed, public_url()))
+
+
+@bp.get("/signing-batches/<batch_id>/agent-requests")
+@described(answers={200: answers.AgentRequests})
+def agent_requests(batch_id: str) -> Answered:
+    """The leader, signing a confirmed batch on their USB token through congvan-agent: the requests (up to 50
+    digests each, authenticated with the pairing key for a page of this address) still to carry to the agent;
+    `preparing` while the documents are still being prepared. Asking keeps the requests waiting 10 more minutes."""
+    found, preparing = agent.requests_of(db(), person(), path_id(batch_id), page_origin(), runtime().now())
+    commit()
+    agent_url = runtime().settings.signing_agent_url
+    return ok(answers.AgentRequests.of(path_id(batch_id), page_origin(), agent_url, found, preparing))
+
+
+@bp.post("/signing-batches/<batch_id>/agent-requests/<request_id>")
+@described(body=schemas.AgentSignatures, answers={202: answers.AgentAnswered})
+def agent_answer(batch_id: str, request_id: str, body: schemas.AgentSignatures) -> Answered:
+    """The signatures congvan-agent made for a request, in the order of its digests: each is checked against the
+    token's certificate before its document is written (the batch's progress shows it)."""
+    agent.answer(db(), person(), path_id(batch_id), request_id, list(body.signatures))
+    commit()
+    answered = answers.AgentAnswered(batch_id=path_id(batch_id), request=request_id, documents=len(body.signatures))
+    return ok(answered, 202)
 
 
 @bp.get("/token-files/<secret>")

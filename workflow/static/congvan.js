@@ -155,6 +155,96 @@
         });
     });
   }
+  // congvan-agent on this PC: answers JSON; a refusal carries {error: {message}} to show as it is.
+  var callAgent = function (url, body) {
+    var options = body ? {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)}
+      : {method: "GET"};
+    // Not reached at all (not running, not installed): an empty message, for the page's own explanation.
+    return fetch(url, options).catch(function () { throw new Error(""); }).then(function (r) {
+      return r.json().then(function (answer) {
+        if (!r.ok) { throw new Error((answer.error && answer.error.message) || ""); }
+        return answer;
+      });
+    });
+  };
+  var postForm = function (url, form) {
+    return fetch(url, {method: "POST", body: form, credentials: "same-origin"}).then(function (r) {
+      return r.json().then(function (answer) {
+        if (!r.ok) { throw new Error((answer.error && answer.error.message) || ""); }
+        return answer;
+      });
+    });
+  };
+  // "Chữ ký số" page: pair congvan-agent once. The page shows a code, the leader types it into the agent, the
+  // agent answers its token's certificate with a proof it was given the code, and congvan checks the proof.
+  var pairing = document.getElementById("agent-pairing");
+  if (pairing) {
+    var pairButton = document.getElementById("agent-pair"), codeBox = document.getElementById("pairing-code");
+    var pairStatus = document.getElementById("pairing-status");
+    pairButton.addEventListener("click", function () {
+      pairButton.disabled = true;
+      var csrf = new FormData(pairButton.form);
+      postForm(pairing.dataset.start, csrf).then(function (offer) {
+        codeBox.textContent = offer.code.slice(0, 4) + " " + offer.code.slice(4);
+        codeBox.hidden = false;
+        pairStatus.textContent = pairing.dataset.shown;
+        return callAgent(pairing.dataset.agent + "/pair", {nonce: offer.nonce, key: offer.key}).catch(function (e) {
+          throw new Error(e.message || pairing.dataset.unreachable);
+        });
+      }).then(function (answer) {
+        var form = new FormData(pairButton.form);
+        answer.certificates.forEach(function (c) { form.append("certificates", c); });
+        form.append("proof", answer.proof);
+        return postForm(pairing.dataset.finish, form);
+      }).then(function () { window.location.reload(); }, function (error) {
+        pairButton.disabled = false;
+        codeBox.hidden = true;
+        pairStatus.textContent = error.message || pairing.dataset.unreachable;
+      });
+    });
+  }
+  // Batch page, a leader signing through congvan-agent: carry each request of digests to the agent (the PIN is
+  // asked there, once per batch) and its signatures back; congvan checks and writes them (the progress bar).
+  var agentBox = document.getElementById("agent-signing");
+  if (agentBox) {
+    var agentButton = document.getElementById("agent-sign"), agentStatus = document.getElementById("agent-status");
+    var carried = 0;
+    var stop = function (message) {
+      agentButton.disabled = false;
+      agentButton.textContent = agentBox.dataset.again;
+      agentStatus.textContent = message;
+    };
+    var carry = function () {
+      fetch(agentBox.dataset.requests, {credentials: "same-origin"}).then(function (r) { return r.json(); })
+        .then(function (answer) {
+          var requests = answer.requests || [];
+          if (!requests.length) {
+            if (answer.preparing) {
+              agentStatus.textContent = agentBox.dataset.preparing;
+              window.setTimeout(carry, 500);
+            }
+            return;
+          }
+          var request = requests[0];
+          agentStatus.textContent = agentBox.dataset.waiting;
+          callAgent(answer.agent_url + "/sign", request).catch(function (e) {
+            throw new Error(e.message || agentBox.dataset.unreachable);
+          }).then(function (signed) {
+            var form = new FormData(agentButton.form);
+            signed.signatures.forEach(function (s) { form.append("signatures", s); });
+            return postForm(agentBox.dataset.requests + "/" + request.request, form);
+          }).then(function (taken) {
+            carried += taken.documents;
+            agentStatus.textContent = agentBox.dataset.signed + " " + carried + ".";
+            carry();
+          }, function (error) { stop(error.message || agentBox.dataset.unreachable); });
+        }, function () { stop(agentBox.dataset.unreachable); });
+    };
+    agentButton.addEventListener("click", function () {
+      agentButton.disabled = true;
+      carry();
+    });
+  }
   // Batch page: follow the batch until every document is signed or failed.
   var box = document.getElementById("progress");
   if (box && box.dataset.url) {

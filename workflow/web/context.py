@@ -75,6 +75,12 @@ def public_url() -> str:
     return runtime().settings.public_url or request.url_root
 
 
+def page_origin() -> str:
+    """The origin a page of this request's address has (scheme://host[:port]): what a browser on it sends as
+    Origin to congvan-agent."""
+    return request.host_url.rstrip("/")
+
+
 def person_id() -> int:
     """The id of the person behind the bearer token, found on a read-only snapshot: for the slow part of a
     request (rendering, inspecting a file), which runs before its write transaction begins."""
