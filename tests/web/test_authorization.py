@@ -559,8 +559,26 @@ def _combinations(
     return urls
 
 
+@pytest.fixture
+def every_role() -> bool:
+    """Every role tries every request here; test_authorization_postgresql.py asks one role per expected answer."""
+    return True
+
+
+def _one_per_answer(tried: list[tuple[str, dict[str, str], str, str]], endpoint: str) -> list[Any]:
+    """The first role of each (URL, method, allowed or not): what the rules decide is the same Python on either
+    database, already tried role by role on SQLite; on PostgreSQL each way a request is answered runs once."""
+    kept: dict[tuple[str, str, bool], Any] = {}
+    for url, labels, method, role in tried:
+        allowed = EXPECTED[endpoint](role, labels | {"method": method})
+        kept.setdefault((url, method, allowed), (url, labels, method, role))
+    return list(kept.values())
+
+
 # On SQLite here; tests/web/test_authorization_postgresql.py runs the same matrix on PostgreSQL.
-def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes) -> None:
+def test_every_endpoint_by_every_role(
+    app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes, every_role: bool
+) -> None:
     world = World(app, api, foreign, signed_pdf)
     rules = [r for r in app.url_map.iter_rules()]
     forgotten = sorted({r.endpoint for r in rules} - set(EXPECTED))
@@ -651,6 +669,8 @@ def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, si
             for method in methods
             for role in ROLES
         ]
+        if not every_role:
+            tried = _one_per_answer(tried, endpoint)
         # What a permitted change does is tested with the workflow; every refused change is tried in one run,
         # between two fingerprints of everything stored (any read may write: reading in the signing book does).
         refused = [t for t in tried if t[2] != "GET" and not EXPECTED[endpoint](t[3], t[1] | {"method": t[2]})]
@@ -664,7 +684,7 @@ def test_every_endpoint_by_every_role(app: Flask, api: Api, foreign: Foreign, si
         for url, labels, method, role in (t for t in tried if t[2] == "GET"):
             check(endpoint, is_page, url, labels, method, role)
         checked += len(refused) + sum(t[2] == "GET" for t in tried)
-    assert checked > 3000
+    assert checked > (3000 if every_role else 600)
     assert not problems, "\n".join(problems[:80]) + f"\n({len(problems)} problems, {checked} requests)"
 
 
