@@ -9,15 +9,27 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from congvan.demo_day import PASSWORD
 from tests.integration.conftest import Deployment
 from tests.support import processes
+from tests.support.factories import awaiting
+from tests.support.network import wait_for
 
 pytestmark = pytest.mark.integration
 
 
 def test_fifty_concurrent_issuances(deployment: Deployment) -> None:
     api = deployment.api
-    doc_ids = api.drafted(50, "signed")
+    # One drafted, 49 sharing its file (tests/support/factories.awaiting), signed in one batch by a worker.
+    doc_ids = awaiting(deployment.app, api, 50)
+    batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": api.id_of("giamdoc")})
+    path = f"/api/v1/signing-batches/{batch.get_json()['id']}"
+    assert api.as_("giamdoc", "POST", f"{path}/confirm", json={"password": PASSWORD}).status_code == 202
+    worker = processes.start_congvan(["worker"], deployment.env, deployment.logs / "worker.log")
+    try:
+        wait_for(lambda: api.as_("giamdoc", "GET", path).get_json()["state"] == "done", 120, "the batch", every=0.1)
+    finally:
+        processes.stop(worker)
     port = processes.free_port()
     server = processes.start_congvan(
         ["serve", "--port", str(port), "--workers", "3", "--threads", "8"],

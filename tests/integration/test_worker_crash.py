@@ -13,6 +13,7 @@ from congvan.demo_day import PASSWORD
 from signing.inspection import signature_count
 from tests.integration.conftest import Deployment
 from tests.support import processes
+from tests.support.factories import awaiting
 from tests.support.network import wait_for
 
 pytestmark = pytest.mark.integration
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 def test_kill_worker_mid_batch(deployment: Deployment) -> None:
     api = deployment.api
-    doc_ids = api.drafted(50, "awaiting_signature")
+    doc_ids = awaiting(deployment.app, api, 50)  # one drafted, 49 sharing its file: the time goes to the crash
     leader = api.id_of("giamdoc")
     batch = api.as_("vanthu", "POST", "/api/v1/signing-batches", json={"leader_id": leader}).get_json()
     assert batch["count"] == 50
