@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_reduced_scale_run(tmp_path: Path) -> None:
     out = tmp_path / "scale.json"
-    reduced = ["--documents", "50000", "--seconds", "2", "--connections", "2", "--pipeline", "12"]
+    reduced = ["--documents", "50000", "--seconds", "1", "--connections", "2", "--pipeline", "12"]
     run = subprocess.run(
         [sys.executable, "bench/scale.py", *reduced, "--json", str(out), "--results", str(tmp_path)],
         cwd=ROOT,
