@@ -109,18 +109,20 @@ def database_kind() -> str:
 # scripts/test keeps this order (--no-loadscope-reorder): xdist would otherwise order files by their number
 # of tests, which puts these, most of them a single long test, last of all.
 LONGEST_FIRST = (
-    "tests/web/test_authorization_postgresql.py",
     "tests/integration/test_faults.py",
-    "tests/integration/test_scale.py",
-    "tests/web/test_authorization.py",
     "tests/web/test_day_in_browser.py",
-    "tests/integration/test_concurrent_issuance.py",
-    "tests/integration/test_worker_crash.py",
-    "tests/integration/test_stall.py",
-    "tests/test_fuzz.py",
+    "tests/web/test_authorization.py",
+    "tests/integration/test_scale.py",
     "tests/integration/test_vxp_exchange.py",
-    "tests/integration/test_health.py",
+    "tests/integration/test_concurrent_issuance.py",
+    "tests/integration/test_stall.py",
+    "tests/integration/test_worker_crash.py",
+    "tests/web/test_authorization_postgresql.py",
+    "tests/integration/test_demo_day.py",
     "tests/test_full_day.py",
+    "tests/test_fuzz.py",
+    "tests/integration/test_vxp_hub.py",
+    "tests/integration/test_backup.py",
 )
 
 
