@@ -18,10 +18,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from signing import digests, phone, signers
@@ -129,22 +130,25 @@ def pair(
     return certificate
 
 
+def _open_requests(batch_id: int) -> Select[Any]:
+    """The batch's requests still waiting for the page, oldest first."""
+    return (
+        select(RemoteTransaction)
+        .where(
+            RemoteTransaction.batch_id == batch_id,
+            RemoteTransaction.provider == AGENT,
+            RemoteTransaction.state.in_(OPEN_APPROVAL),
+        )
+        .order_by(RemoteTransaction.id)
+    )
+
+
 def sign_batch(rt: runtime.Runtime, batch: SigningBatch, leader: Person, work: list[steps.Work]) -> None:
     """Prepare the documents no request covers yet and record their requests for the page to carry."""
     with rt.readers() as session:
         held = tokens.certificate_of(session, leader)
         chain = tokens.chain_of(held) if held is not None else ()
-        covered = {
-            i
-            for t in session.scalars(
-                select(RemoteTransaction).where(
-                    RemoteTransaction.batch_id == batch.id,
-                    RemoteTransaction.provider == AGENT,
-                    RemoteTransaction.state.in_(OPEN_APPROVAL),
-                )
-            )
-            for i in t.item_ids
-        }
+        covered = {i for t in session.scalars(_open_requests(batch.id)) for i in t.item_ids}
     if not chain:
         steps.fail(rt, [w.item_id for w in work], "Chưa ghép nối congvan-agent; hãy ghép nối ở trang «Chữ ký số».")
         return
@@ -218,16 +222,7 @@ def requests_of(
     if agent is None or agent.key is None:
         raise Conflict("agent_not_paired", "Chưa ghép nối congvan-agent; hãy ghép nối ở trang «Chữ ký số».")
     key = base64.b64decode(agent.key)
-    rows = session.scalars(
-        select(RemoteTransaction)
-        .where(
-            RemoteTransaction.batch_id == batch.id,
-            RemoteTransaction.provider == AGENT,
-            RemoteTransaction.state.in_(OPEN_APPROVAL),
-        )
-        .order_by(RemoteTransaction.id)
-        .with_for_update()
-    ).all()
+    rows = session.scalars(_open_requests(batch.id).with_for_update()).all()
     expires = int((now + REQUEST_LIFE).timestamp())
     found = []
     for row in rows:
