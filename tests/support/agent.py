@@ -3,7 +3,6 @@ its own with the leader's key made on it, and its terminal played by the test (w
 
 from __future__ import annotations
 
-import os
 import queue
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from cryptography import x509
 
 from signing import pki
 from tests.support import processes
-from tests.support.tokens import MODULES
+from tests.support.tokens import token_for_another_process
 
 PIN = "135790"
 # Made in a process of its own: a PKCS#11 library loads once per process, with the SOFTHSM2_CONF it first saw.
@@ -52,15 +51,7 @@ def make_token(work: Path, name: str = "Phạm Mạnh Duyệt") -> Token:
     """A SoftHSM2 token with the leader's RSA key (never extractable) and its certificate, under a test VGCA."""
     from cryptography.hazmat.primitives import serialization
 
-    module = next((m for m in MODULES if Path(m).exists()), None)
-    assert module, "SoftHSM2 is not installed (scripts/system-packages test installs softhsm2)"
-    (work / "tokens").mkdir(parents=True)
-    conf = work / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {work / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
-    root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ) | {"SOFTHSM2_CONF": str(conf), "PYTHONPATH": root}
-    init = ["softhsm2-util", "--init-token", "--free", "--label", "leader-token", "--so-pin", "13579", "--pin", PIN]
-    subprocess.run(init, env=env, check=True, capture_output=True, timeout=60)
+    env, module = token_for_another_process(work, "leader-token", PIN)
     ca = pki.make_root("Test VGCA Root", "Ban Cơ yếu Chính phủ (thử nghiệm)")
     (work / "ca.pem").write_bytes(pki.cert_pem(ca.cert))
     key = ca.key.private_bytes(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
-import os
 import re
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from playwright.sync_api import expect, sync_playwright
 from signing import pki
 from tests.support import processes
 from tests.support.network import STNMT, Instance, make_instance
-from tests.support.tokens import MODULES
+from tests.support.tokens import token_for_another_process
 from tests.web.test_day_in_browser import CHROMIUM, DESKTOP, PASSWORD
 
 pytestmark = pytest.mark.integration
@@ -63,14 +62,7 @@ def _loopback_tls() -> pki.Identity:
 def tool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, pki.Identity]]:
     """The signing tool on the leader's PC: a SoftHSM2 token of its own, the leader's key made on it."""
     work = tmp_path_factory.mktemp("vgca")
-    module = next((m for m in MODULES if Path(m).exists()), None)
-    assert module, "SoftHSM2 is not installed (scripts/system-packages test installs softhsm2)"
-    (work / "tokens").mkdir()
-    conf = work / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {work / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
-    env = dict(os.environ) | {"SOFTHSM2_CONF": str(conf), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    init = ["softhsm2-util", "--init-token", "--free", "--label", "vgca", "--so-pin", "13579", "--pin", "112233"]
-    subprocess.run(init, env=env, check=True, capture_output=True, timeout=60)
+    env, module = token_for_another_process(work, "vgca", "112233")
     ca = pki.make_root("Test VGCA Root", "Ban Cơ yếu Chính phủ (thử nghiệm)")
     (work / "ca.pem").write_bytes(pki.cert_pem(ca.cert))
     (work / "ca-key.pem").write_bytes(_pem_key(ca))
