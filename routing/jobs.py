@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from routing.deliveries import service as services
 from routing.exchange import directory, inbound, outbound
+from routing.incoming import registration
 from routing.models import Delivery, HubMessage, WebhookDelivery
 from routing.states import Transport
 from routing.webhooks import service as webhooks
@@ -20,6 +21,11 @@ def deliver(delivery_id: int) -> bool:
     rt = runtime.current()
     with rt.sessions() as session, session.begin():
         return services.mark_arrived(session, delivery_id)
+
+
+def read_scan(incoming_id: int) -> str:
+    """Read the words of a registered scan for search (Tesseract, bounded in pages and time)."""
+    return registration.read_scan(runtime.current(), incoming_id)
 
 
 def send_document(document_id: int) -> int:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from routing.deliveries.statuses import FINAL
 from routing.states import Transport
+from workflow.documents.search import fold
 from workflow.encryption import Encrypted
 from workflow.models import Agency, Base, Document, Person, Unit, one_of
 
@@ -168,7 +169,68 @@ class IncomingDocument(Base):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_documents.id"), default=None)
     received_at: Mapped[dt.datetime] = mapped_column(default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+    # How it came: exchange (the national exchange), import (an edXML file), paper, email, hand, other.
+    received_via: Mapped[str] = mapped_column(String(16), default="exchange", server_default="exchange")
+    confidentiality: Mapped[str] = mapped_column(String(16), default="thuong", server_default="thuong")
+    # The same document registered before (same sender, number and date): shown to the clerk, linked.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_documents.id"), default=None)
+    # The leader's instruction (bút phê) with the assignment.
+    instruction: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Words read off scanned pages (Tesseract): pending, done, failed, or none (the PDF has its own text).
+    ocr_state: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    ocr_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # What it is found by, folded without accents (number/symbol, sender, type, summary, OCR text).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Our outgoing document that answered it (issued), and the one of ours it answers (its package's ResponseFor).
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None)
+    answers_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None, index=True)
     lead_unit: Mapped[Unit | None] = relationship()
+    assignees: Mapped[list[IncomingAssignee]] = relationship(order_by="IncomingAssignee.id", back_populates="incoming")
+
+
+class IncomingAssignee(Base):
+    """One unit or person given an incoming document: its role, deadline and own progress.
+
+    The leader's instruction names units and persons (lead, support, info); the head of an assigned unit passes
+    it on to a specialist (a row whose parent is the unit's).
+    """
+
+    __tablename__ = "incoming_assignees"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incoming_id: Mapped[int] = mapped_column(ForeignKey("incoming_documents.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), default=None, index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None, index=True)
+    role: Mapped[str] = mapped_column(String(8))  # lead, support, info
+    deadline: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_assignees.id"), default=None)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    progress: Mapped[str] = mapped_column(String(16), default="unseen")  # unseen, working, done
+    seen_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    done_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # false once a new instruction replaced it
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    incoming: Mapped[IncomingDocument] = relationship(back_populates="assignees")
+
+
+class IncomingExtension(Base):
+    """An assignee's request for more time on an incoming document and its answer."""
+
+    __tablename__ = "incoming_extensions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("incoming_assignees.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    old_deadline: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    wanted: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="requested")  # requested, granted, refused
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class IncomingEvent(Base):
@@ -263,3 +325,16 @@ class HubMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     done_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+def incoming_search_text(incoming: IncomingDocument) -> str:
+    """What an incoming document is found by: number/symbol, sender, type, summary and the words read off its
+    scanned pages, folded without accents."""
+    words = [incoming.symbol, incoming.sender_name, incoming.type_name, incoming.subject, incoming.ocr_text]
+    return fold(" ".join(filter(None, words)))
+
+
+@event.listens_for(IncomingDocument, "before_insert")
+@event.listens_for(IncomingDocument, "before_update")
+def _index_incoming(_mapper: Any, _connection: Any, incoming: IncomingDocument) -> None:
+    incoming.search_text = incoming_search_text(incoming)

@@ -50,6 +50,9 @@ class Settings:
     max_json_depth: int = 32
     max_page_points: float = 3370.0  # the long side of A0, in points
     max_image_pixels: int = 8_000_000
+    # Reading scanned pages (Tesseract, in a job): at most this many pages, this many seconds for all of them.
+    ocr_max_pages: int = 20
+    ocr_seconds: float = 180.0
     max_page_content_bytes: int = 1024 * 1024
     request_seconds: float = 60.0
     # Seconds without a heartbeat after which the reconciler re-enqueues a signing batch.

@@ -45,7 +45,7 @@ def make_session_factory(engine: Engine, *, readonly: bool = False) -> sessionma
 
 
 # Search indexes made by migration 0005 outside the models (FTS5 on SQLite, a trigram index on PostgreSQL).
-SEARCH_OBJECTS = ("documents_fts", "ix_documents_search_trgm")
+SEARCH_OBJECTS = ("documents_fts", "ix_documents_search_trgm", "ix_incoming_search_trgm")
 
 
 def migrated_object(_obj: Any, name: str | None, _type: str, reflected: bool, compare_to: Any) -> bool:

@@ -224,6 +224,9 @@ class Document(Base):
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A document that replaces an issued one (sent to other agencies as a replacement, BussinessDocType 3).
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None)
+    # The incoming document (routing's) this one answers: when it is issued, that one is finished and the package
+    # names it in ResponseFor. Checked by routing when the draft is made (workflow.signals.draft_replies).
+    replies_to_incoming_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     # Signed at B-B because the TSA was down (TSA_FAILURE=defer): a document timestamp is owed.
     timestamp_due: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)

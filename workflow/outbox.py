@@ -34,6 +34,7 @@ POLL_APPROVALS = Job("signing", "workflow.signatures.jobs.poll_approvals")
 HAND_OVER = Job("signing", "workflow.signatures.jobs.hand_over")
 AGENT_SIGNED = Job("signing", "workflow.signatures.jobs.agent_signed")
 DELIVER = Job("dispatch", "routing.jobs.deliver")
+READ_SCAN = Job("dispatch", "routing.jobs.read_scan")
 SEND_DOCUMENT = Job("exchange", "routing.jobs.send_document")
 SEND_MESSAGE = Job("exchange", "routing.jobs.send_message")
 PULL_VXP = Job("exchange", "routing.jobs.pull_vxp")
@@ -47,6 +48,7 @@ JOBS = (
     HAND_OVER,
     AGENT_SIGNED,
     DELIVER,
+    READ_SCAN,
     SEND_DOCUMENT,
     SEND_MESSAGE,
     PULL_VXP,

@@ -19,6 +19,10 @@ live_counts = signals.signal("live-counts")
 # {document id: [Note]}: routing names the recipients nobody was found for (held back until the clerk ticks the
 # document) and those that cannot be reached electronically.
 document_notes = signals.signal("document-notes")
+# Sent when a draft is made to answer an incoming document (keywords person, incoming_id), inside the transaction;
+# a receiver (routing, whose the incoming documents are) returns True when the person may answer it, or raises a
+# DomainError saying why not.
+draft_replies = signals.signal("draft-replies")
 
 
 @dataclass(frozen=True)

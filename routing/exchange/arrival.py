@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from routing.deliveries.statuses import INCOMING_GONE as GONE
 from routing.exchange import edxml, outbound
 from routing.exchange.directory import self_agency
-from routing.models import ExchangeMessage, IncomingDocument, IncomingEvent
+from routing.models import Delivery, ExchangeMessage, IncomingDocument, IncomingEvent
 from routing.webhooks import payloads
 from routing.webhooks import service as webhooks
 from workflow.errors import NotFound
-from workflow.models import Person
-from workflow.notifications.service import notify_role
+from workflow.models import Agency, Document, Person
+from workflow.notifications.service import notify, notify_role
 from workflow.runtime import Runtime
 
 
@@ -132,9 +132,21 @@ def accept_package(
     session.add(incoming)
     session.flush()
     message.incoming_id = incoming.id
+    answered = _answers(session, package)
+    if answered is not None:  # it answers one of ours: linked, and its drafter told
+        incoming.answers_document_id = answered.id
+        notify(
+            session,
+            [answered.drafter_id],
+            "incoming_received",
+            f"{incoming.sender_name} đã trả lời văn bản số {answered.symbol} bằng văn bản số {incoming.symbol}.",
+            answered,
+            incoming_id=incoming.id,
+        )
     if importer is None:
         add_event(session, incoming, "received", "01", None, message_id=message.message_id)
     else:  # who brought it in, from which file, stays in its history
+        incoming.received_via = "import"
         add_event(session, incoming, "received", "01", importer, message_id=message.message_id, imported=True)
     if package.business_type == edxml.REPLACE:
         replaced = [r.document_id for r in package.replacements] or [r.document_id for r in package.response_for]
@@ -164,6 +176,21 @@ def accept_package(
     )
     webhooks.emit(session, "incoming.received", payloads.IncomingReceived.of(incoming))
     return {"result": "received", "incoming_id": incoming.id, "status": "01"}
+
+
+def _answers(session: Session, package: edxml.Package) -> Document | None:
+    """The document of ours a package answers: its ResponseFor names a DocumentId we sent to its sender."""
+    for reference in package.response_for:
+        if not reference.document_id:
+            continue
+        delivery = session.scalar(
+            select(Delivery)
+            .join(Agency, Delivery.agency_id == Agency.id)
+            .where(Delivery.exchange_id == reference.document_id, Agency.code == package.sender.organ_id)
+        )
+        if delivery is not None:
+            return delivery.document
+    return None
 
 
 def from_sender(session: Session, agency_id: int, sender: str, document_key: str) -> IncomingDocument | None:

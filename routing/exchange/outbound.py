@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from routing import retry
 from routing.exchange import edxml, edxml_build, vxp
 from routing.exchange.directory import client, organ, self_agency
-from routing.models import Delivery, ExchangeMessage
+from routing.models import Delivery, ExchangeMessage, IncomingDocument
 from routing.recipients import parse as recipients
 from routing.states import Transport
 from routing.webhooks import payloads
@@ -152,6 +152,25 @@ def package_of(
             else ()
         ),
         traces=((agency.code, edxml.moment_text(issued_at)),),
+        response_for=_answered(session, document),
+    )
+
+
+def _answered(session: Session, document: Document) -> tuple[edxml.Reference, ...]:
+    """The incoming document an answer names in ResponseFor: the one it answers, when that came over the exchange
+    (one that came on paper has no DocumentId to name)."""
+    if document.replies_to_incoming_id is None:
+        return ()
+    incoming = session.get(IncomingDocument, document.replies_to_incoming_id)
+    if incoming is None or incoming.received_via not in ("exchange", "import") or not incoming.sender_code:
+        return ()
+    return (
+        edxml.Reference(
+            document_id=incoming.document_key,
+            organ_id=incoming.sender_code,
+            code=incoming.symbol,
+            promulgation_date=edxml.day_text(incoming.promulgation_date),
+        ),
     )
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from routing.deliveries.statuses import INCOMING_LABELS
-from routing.models import IncomingDocument, IncomingEvent
+from routing.incoming import assignment
+from routing.incoming.schemas import ARRIVED_VIA
+from routing.models import IncomingAssignee, IncomingDocument, IncomingEvent, IncomingExtension
+from workflow import runtime
 from workflow.web.answers import Answer, Time, moment
 
 
@@ -21,6 +25,51 @@ class SignerName(Answer):
 
     name: str | None
     position: str | None
+
+
+class AssigneeOut(Answer):
+    """A unit or person given an incoming document: role, deadline, own progress."""
+
+    id: int
+    unit_id: int | None
+    person_id: int | None
+    name: str
+    role: str
+    role_label: str
+    deadline: str | None
+    due: str | None
+    progress: str
+    progress_label: str
+    parent_id: int | None
+    note: str
+    reminders: int
+    seen_at: Time | None
+    done_at: Time | None
+
+    @classmethod
+    def of(cls, row: IncomingAssignee) -> AssigneeOut:
+        """An assignee as the API shows it."""
+        return cls(
+            id=row.id,
+            unit_id=row.unit_id,
+            person_id=row.person_id,
+            name=assignment.name_of(row),
+            role=row.role,
+            role_label=assignment.ROLES[row.role],
+            deadline=moment(row.deadline),
+            due=assignment.due_mark(row.deadline, row.progress == "done", _today()),
+            progress=row.progress,
+            progress_label=assignment.PROGRESS[row.progress],
+            parent_id=row.parent_id,
+            note=row.note,
+            reminders=row.reminders,
+            seen_at=moment(row.seen_at),
+            done_at=moment(row.done_at),
+        )
+
+
+def _today() -> dt.date:
+    return runtime.current().now().date()
 
 
 class IncomingOut(Answer):
@@ -52,6 +101,14 @@ class IncomingOut(Answer):
     deadline: str | None
     replaces_id: int | None
     received_at: Time | None
+    received_via: str
+    received_via_label: str
+    confidentiality: str
+    duplicate_of_id: int | None
+    instruction: str
+    ocr_state: str
+    due: str | None
+    assignees: list[AssigneeOut]
 
     @classmethod
     def fields_of(cls, i: IncomingDocument) -> dict[str, Any]:
@@ -83,6 +140,14 @@ class IncomingOut(Answer):
             "deadline": moment(i.deadline),
             "replaces_id": i.replaces_id,
             "received_at": moment(i.received_at),
+            "received_via": i.received_via,
+            "received_via_label": ARRIVED_VIA.get(i.received_via, i.received_via),
+            "confidentiality": i.confidentiality,
+            "duplicate_of_id": i.duplicate_of_id,
+            "instruction": i.instruction,
+            "ocr_state": i.ocr_state,
+            "due": assignment.due_mark(i.deadline or i.due_date, i.state in ("done", "returned"), _today()),
+            "assignees": [AssigneeOut.of(a) for a in i.assignees if a.active],
         }
 
     @classmethod
@@ -112,15 +177,71 @@ class HistoryOut(Answer):
         )
 
 
-class IncomingDetail(IncomingOut):
-    """An incoming document with its history."""
+class ExtensionOut(Answer):
+    """A request for more time and its answer."""
 
-    history: list[HistoryOut]
+    id: int
+    assignee_id: int
+    old_deadline: str | None
+    wanted: str
+    reason: str
+    state: str
+    answer: str
+    created_at: Time | None
+    decided_at: Time | None
 
     @classmethod
-    def with_history(cls, i: IncomingDocument, events: list[IncomingEvent]) -> IncomingDetail:
+    def of(cls, e: IncomingExtension) -> ExtensionOut:
+        """A request for more time as the API shows it."""
+        return cls(
+            id=e.id,
+            assignee_id=e.assignee_id,
+            old_deadline=moment(e.old_deadline),
+            wanted=e.wanted.isoformat(),
+            reason=e.reason,
+            state=e.state,
+            answer=e.answer,
+            created_at=moment(e.created_at),
+            decided_at=moment(e.decided_at),
+        )
+
+
+class IncomingDetail(IncomingOut):
+    """An incoming document with its history and requests for more time."""
+
+    history: list[HistoryOut]
+    extensions: list[ExtensionOut]
+
+    @classmethod
+    def with_history(
+        cls, i: IncomingDocument, events: list[IncomingEvent], extensions: list[IncomingExtension]
+    ) -> IncomingDetail:
         """An incoming document with its history."""
-        return cls(**IncomingOut.fields_of(i), history=[HistoryOut.of(e) for e in events])
+        return cls(
+            **IncomingOut.fields_of(i),
+            history=[HistoryOut.of(e) for e in events],
+            extensions=[ExtensionOut.of(e) for e in extensions],
+        )
+
+
+class WorkItem(Answer):
+    """One part of "Việc của tôi": the part and its document."""
+
+    part: AssigneeOut
+    incoming: IncomingOut
+
+
+class MyWork(Answer):
+    """The parts given to a person (and their unit, for its head), nearest deadline first."""
+
+    items: list[WorkItem]
+
+
+class Bulk(Answer):
+    """What became of each document of a bulk step: done, or the refusal's code and message."""
+
+    done: list[int]
+    refused: list[dict[str, Any]]
 
 
 class IncomingPage(Answer):

@@ -11,22 +11,23 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from routing.deliveries.statuses import INCOMING_GONE as GONE
 from routing.deliveries.statuses import INCOMING_LABELS as STATE_LABELS
 from routing.exchange import outbound
 from routing.exchange.arrival import add_event
-from routing.incoming.schemas import IncomingStep
-from routing.models import IncomingDocument, IncomingEvent
+from routing.incoming import assignment
+from routing.incoming.schemas import ExtensionAnswer, ExtensionAsk, Forward, IncomingStep, Progress, Reminder
+from routing.models import IncomingAssignee, IncomingDocument, IncomingEvent, IncomingExtension
 from workflow import runtime
 from workflow.directory import delegations
 from workflow.directory.models import DelegationScope
-from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.documents.search import containing, fold
+from workflow.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from workflow.issuance.registers import take_number
-from workflow.models import Person, Register, Unit
+from workflow.models import Document, Person, Register
 from workflow.notifications.service import resolve
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime
@@ -38,7 +39,7 @@ class Step:
 
     to_state: str
     code: str
-    who: str  # clerk | leader | lead_unit
+    who: str  # clerk | leader | lead (whoever holds the lead part)
 
 
 # (state, action) -> step: the incoming lifecycle as a table.
@@ -46,10 +47,12 @@ STEPS: dict[tuple[str, str], Step] = {
     ("received", "register"): Step("registered", "03", "clerk"),
     ("received", "return"): Step("returned", "02", "clerk"),
     ("registered", "assign"): Step("assigned", "04", "leader"),
-    ("assigned", "start"): Step("in_progress", "05", "lead_unit"),
-    ("in_progress", "finish"): Step("done", "06", "lead_unit"),
+    ("assigned", "start"): Step("in_progress", "05", "lead"),
+    ("in_progress", "finish"): Step("done", "06", "lead"),
 }
 RECALL_ANSWERS = {"accept_recall": "15", "refuse_recall": "16"}
+# A step that needs nothing more (start, finish).
+NO_INPUT = IncomingStep.model_validate({})
 # Every step a person may take on an incoming document.
 ACTIONS = tuple(sorted({action for _, action in STEPS} | set(RECALL_ANSWERS)))
 
@@ -65,15 +68,13 @@ def _instructs(session: Session | None, actor: Person) -> bool:
 
 
 def can_see(actor: Person, incoming: IncomingDocument) -> bool:
-    """Clerks and leaders (and a leader's delegate) see every incoming document of the agency; units see what they
-    were given."""
+    """Clerks and leaders (and a leader's delegate) see every incoming document of the agency; units and persons
+    see what they were given."""
     if actor.unit.agency_id != incoming.agency_id:
         return False
     if actor.has_role("clerk") or _instructs(object_session(incoming), actor):
         return True
-    return incoming.state not in GONE and (
-        actor.unit_id == incoming.lead_unit_id or actor.unit_id in (incoming.supporting_unit_ids or [])
-    )
+    return incoming.state not in GONE and any(assignment.holds(actor, row) for row in incoming.assignees)
 
 
 def visible(session: Session, actor: Person) -> ColumnElement[bool]:
@@ -81,16 +82,7 @@ def visible(session: Session, actor: Person) -> ColumnElement[bool]:
     ours = IncomingDocument.agency_id == actor.unit.agency_id
     if actor.has_role("clerk") or _instructs(session, actor):
         return ours
-    unit = actor.unit_id
-    if session.get_bind().dialect.name == "postgresql":
-        supporting = IncomingDocument.supporting_unit_ids.cast(JSONB).contains([unit])
-    else:  # SQLite: the JSON array's members as rows
-        supporting = exists(
-            select(literal_column("1"))
-            .select_from(func.json_each(IncomingDocument.supporting_unit_ids))
-            .where(literal_column("value") == unit)
-        )
-    return and_(ours, IncomingDocument.state.not_in(GONE), or_(IncomingDocument.lead_unit_id == unit, supporting))
+    return and_(ours, IncomingDocument.state.not_in(GONE), assignment.given_to(actor))
 
 
 def get(session: Session, actor: Person, incoming_id: int, *, lock: bool = False) -> IncomingDocument:
@@ -115,8 +107,8 @@ def allowed_actions(actor: Person, incoming: IncomingDocument) -> list[str]:
 
 
 def _may(actor: Person, incoming: IncomingDocument, who: str) -> bool:
-    if who == "lead_unit":
-        return actor.unit_id == incoming.lead_unit_id
+    if who == "lead":
+        return assignment.is_lead(actor, incoming)
     if who == "leader":
         return _instructs(object_session(incoming), actor)
     return actor.has_role(who)
@@ -133,6 +125,13 @@ def act(
     incoming = get(session, actor, incoming_id, lock=True)
     if action in RECALL_ANSWERS:
         return _answer_recall(session, rt, actor, incoming, action, step_input.reason.strip())
+    return take_step(session, rt, actor, incoming, action, step_input)
+
+
+def take_step(
+    session: Session, rt: Runtime, actor: Person, incoming: IncomingDocument, action: str, step_input: IncomingStep
+) -> IncomingDocument:
+    """One step of the lifecycle table on a document the caller locked: checked, recorded, its status sent."""
     if incoming.state in GONE:
         raise Conflict("incoming_gone", "Văn bản đến đã bị thu hồi hoặc thay thế.", state=incoming.state)
     step = STEPS.get((incoming.state, action))
@@ -158,7 +157,7 @@ def act(
             )
         now = rt.now()
         incoming.incoming_year = now.year
-        incoming.incoming_number = take_number(session, _incoming_register(session, incoming.agency_id).id, now.year)
+        incoming.incoming_number = take_number(session, incoming_register(session, incoming.agency_id).id, now.year)
         incoming.registered_at = now
         description = f"Đã vào sổ văn bản đến số {incoming.incoming_number}."
         detail = {"number": incoming.incoming_number, "year": incoming.incoming_year}
@@ -170,42 +169,197 @@ def act(
         incoming.return_reason = description = reason
         detail = {"reason": reason}
     elif action == "assign":
-        detail = _assignment(session, incoming, step_input)
-        description = f"Giao {incoming.lead_unit.name if incoming.lead_unit else ''} chủ trì xử lý."
+        detail = assignment.assign(session, rt, actor, incoming, step_input.instruction, step_input.named())
+        description = assignment.description(incoming)
+    elif action == "start":
+        assignment.start_lead(rt, incoming)
+    elif action == "finish":
+        assignment.finish_lead(rt, incoming)
     incoming.state = step.to_state
     add_event(session, incoming, action, step.code, actor, **detail)
     if action in ("register", "return"):  # the clerk has dealt with its arrival
         resolve(session, "incoming_received", incoming_id=incoming.id)
-    outbound.send_status(
-        session,
-        rt,
-        organ_id=incoming.sender_code,
-        key=incoming.document_key,
-        code=step.code,
-        description=description,
-        staff=_staff(actor),
-    )
+    if incoming.received_via in ("exchange", "import"):  # one that came on paper has no sender system to tell
+        outbound.send_status(
+            session,
+            rt,
+            organ_id=incoming.sender_code,
+            key=incoming.document_key,
+            code=step.code,
+            description=description,
+            staff=_staff(actor),
+        )
     return incoming
 
 
-def _assignment(session: Session, incoming: IncomingDocument, step_input: IncomingStep) -> dict[str, Any]:
-    lead = session.get(Unit, step_input.lead_unit_id) if step_input.lead_unit_id is not None else None
-    if lead is None or lead.agency_id != incoming.agency_id:
-        raise Invalid("invalid_unit", "Đơn vị chủ trì (lead_unit_id) không hợp lệ.", field="lead_unit_id")
-    supporting = step_input.supporting_unit_ids
-    units = session.scalars(select(Unit).where(Unit.id.in_(supporting))).all()
-    if len(units) != len(set(supporting)) or any(u.agency_id != incoming.agency_id for u in units):
-        raise Invalid("invalid_unit", "Đơn vị phối hợp không hợp lệ.", field="supporting_unit_ids")
-    deadline = step_input.deadline
-    incoming.lead_unit_id = lead.id
-    incoming.lead_unit = lead
-    incoming.supporting_unit_ids = sorted(set(supporting) - {lead.id})
-    incoming.deadline = deadline
-    return {
-        "lead_unit_id": lead.id,
-        "supporting_unit_ids": incoming.supporting_unit_ids,
-        "deadline": deadline.isoformat() if deadline else None,
-    }
+def forward(session: Session, rt: Runtime, actor: Person, incoming_id: int, body: Forward) -> IncomingDocument:
+    """The head of an assigned unit passes its part to one of its people."""
+    incoming = _handled(session, actor, incoming_id)
+    assignment.forward(session, rt, actor, incoming, body)
+    return incoming
+
+
+def report(
+    session: Session, rt: Runtime, actor: Person, incoming_id: int, body: Progress, files: list[dict[str, str]]
+) -> IncomingDocument:
+    """The actor's part moves on; the lead's part moving on starts (05) and, done, finishes (06) the document."""
+    incoming = _handled(session, actor, incoming_id)
+    row = assignment.progress(session, rt, actor, incoming, body, files)
+    if row.role == "lead":
+        if incoming.state == "assigned":
+            take_step(session, rt, actor, incoming, "start", NO_INPUT)
+        if body.progress == "done":
+            take_step(session, rt, actor, incoming, "finish", NO_INPUT)
+    return incoming
+
+
+def ask_more_time(session: Session, actor: Person, incoming_id: int, body: ExtensionAsk) -> IncomingExtension:
+    """An assignee asks for a later deadline."""
+    return assignment.ask_more_time(session, actor, _handled(session, actor, incoming_id), body)
+
+
+def answer_more_time(
+    session: Session,
+    rt: Runtime,
+    actor: Person,
+    incoming_id: int,
+    extension_id: int,
+    grant: bool,
+    body: ExtensionAnswer,
+) -> IncomingExtension:
+    """Who assigned the part grants or refuses the later deadline."""
+    incoming = get(session, actor, incoming_id, lock=True)
+    return assignment.answer_more_time(session, rt, actor, incoming, extension_id, grant, body)
+
+
+def remind(session: Session, actor: Person, incoming_id: int, body: Reminder) -> IncomingDocument:
+    """A leader or the clerk reminds an assignee."""
+    incoming = _handled(session, actor, incoming_id)
+    assignment.remind(session, actor, incoming, body)
+    return incoming
+
+
+def opened(rt: Runtime, actor: Person, incoming: IncomingDocument) -> bool:
+    """The actor opened the document: their unseen parts are being worked on; True when one changed."""
+    before = [row.progress for row in incoming.assignees]
+    assignment.seen(rt, actor, incoming)
+    return before != [row.progress for row in incoming.assignees]
+
+
+# Files one progress note may carry.
+MAX_NOTE_FILES = 10
+
+
+def keep_files(rt: Runtime, uploads: list[Any]) -> list[dict[str, str]]:
+    """A progress note's files put in the store (before any write), each within the upload bound."""
+    if len(uploads) > MAX_NOTE_FILES:
+        raise Invalid("too_many_files", f"Mỗi lần báo cáo kèm tối đa {MAX_NOTE_FILES} tệp.", field="file")
+    kept = []
+    for upload in uploads:
+        data = upload.read(rt.settings.max_upload_bytes + 1)
+        if len(data) > rt.settings.max_upload_bytes:
+            raise Invalid("file_too_large", f"Tệp {upload.filename} quá lớn.", field="file")
+        if data:
+            kept.append({"name": (upload.filename or "tep")[:200], "sha256": rt.store.put(data)})
+    return kept
+
+
+def bulk(
+    session: Session, rt: Runtime, actor: Person, ids: list[int], action: str, step_input: IncomingStep
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """One step on several documents, each on its own: what was done, and each refusal with its reason."""
+    done: list[int] = []
+    refused: list[dict[str, Any]] = []
+    for incoming_id in dict.fromkeys(ids):
+        try:
+            with session.begin_nested():
+                found = get(session, actor, incoming_id, lock=True)
+                if action == "finish" and found.state == "assigned":  # started and finished at once
+                    take_step(session, rt, actor, found, "start", NO_INPUT)
+                take_step(session, rt, actor, found, action, step_input)
+            done.append(incoming_id)
+        except DomainError as exc:
+            refused.append({"id": incoming_id, "code": exc.code, "message": exc.message})
+    return done, refused
+
+
+def _handled(session: Session, actor: Person, incoming_id: int) -> IncomingDocument:
+    """A document being handled (assigned, in progress), locked for the change."""
+    incoming = get(session, actor, incoming_id, lock=True)
+    if incoming.state in GONE:
+        raise Conflict("incoming_gone", "Văn bản đến đã bị thu hồi hoặc thay thế.", state=incoming.state)
+    if incoming.state not in ("assigned", "in_progress"):
+        raise Conflict(
+            "not_being_handled",
+            f"Văn bản đang ở trạng thái «{STATE_LABELS[incoming.state]}», không trong quá trình xử lý.",
+            state=incoming.state,
+        )
+    return incoming
+
+
+def my_work(session: Session, actor: Person, done: bool = False) -> list[IncomingAssignee]:
+    """ "Việc của tôi": the parts given to the actor (and to the actor's unit, for its head), nearest deadline first;
+    open ones, or the finished ones on request (at most 500)."""
+    query = (
+        select(IncomingAssignee)
+        .join(IncomingDocument, IncomingAssignee.incoming_id == IncomingDocument.id)
+        .where(assignment.held_by(actor), IncomingDocument.state.not_in(GONE))
+        .where(IncomingAssignee.progress == "done" if done else IncomingAssignee.progress != "done")
+    )
+    if not actor.has_role("unit_head"):  # a specialist's list is their own; the unit's parts wait for its head
+        query = query.where(IncomingAssignee.person_id == actor.id)
+    query = query.options(selectinload(IncomingAssignee.incoming).selectinload(IncomingDocument.assignees))
+    rows = session.scalars(query.order_by(IncomingAssignee.deadline.is_(None), IncomingAssignee.deadline).limit(500))
+    return list(rows)
+
+
+def may_answer(session: Session, person: Person, incoming_id: int) -> bool:
+    """Receiver of workflow's draft_replies: the person sees the incoming document and it still waits for an
+    answer (registered, assigned or being handled)."""
+    try:
+        incoming = get(session, person, incoming_id)
+    except NotFound as exc:
+        raise Invalid(
+            "invalid_reply", "Không tìm thấy văn bản đến cần trả lời.", field="replies_to_incoming_id"
+        ) from exc
+    if incoming.state not in ("registered", "assigned", "in_progress"):
+        raise Conflict(
+            "not_answerable",
+            f"Văn bản đến {incoming.symbol} đang ở trạng thái «{STATE_LABELS[incoming.state]}»: không soạn trả lời.",
+        )
+    return True
+
+
+def on_answer_issued(session: Session, document: Document, actor: Person | None) -> None:
+    """Receiver of document_issued: an answer issued finishes the incoming document it answers (06 to its sender,
+    naming the answer)."""
+    if document.replies_to_incoming_id is None:
+        return
+    incoming = session.get(IncomingDocument, document.replies_to_incoming_id, with_for_update=True)
+    if incoming is None or incoming.agency_id != document.agency_id:
+        return
+    incoming.answered_by_id = document.id
+    if incoming.state not in ("registered", "assigned", "in_progress"):
+        return  # finished (or gone) already: the answer is linked all the same
+    rt = runtime.current()
+    assignment.finish_lead(rt, incoming)
+    incoming.state = "done"
+    add_event(session, incoming, "answered", "06", actor, document_id=document.id, symbol=document.symbol)
+    if incoming.received_via in ("exchange", "import"):
+        outbound.send_status(
+            session,
+            rt,
+            organ_id=incoming.sender_code,
+            key=incoming.document_key,
+            code="06",
+            description=f"Đã trả lời bằng văn bản số {document.symbol}.",
+            staff=_staff(actor) if actor else {"department": "Văn thư"},
+        )
+
+
+def work_count(session: Session, actor: Person) -> int:
+    """How many open parts "Việc của tôi" lists for the actor (the home page's tile)."""
+    return len(my_work(session, actor))
 
 
 def _answer_recall(
@@ -235,7 +389,8 @@ def _answer_recall(
     return incoming
 
 
-def _incoming_register(session: Session, agency_id: int) -> Register:
+def incoming_register(session: Session, agency_id: int) -> Register:
+    """The agency's incoming register (made the first time a document is registered)."""
     register = session.scalar(select(Register).where(Register.agency_id == agency_id, Register.scope == "incoming"))
     if register is None:
         register = Register(agency_id=agency_id, code="DEN", name="Sổ đăng ký văn bản đến", scope="incoming")
@@ -245,10 +400,18 @@ def _incoming_register(session: Session, agency_id: int) -> Register:
 
 
 def listing(
-    session: Session, actor: Person, state: str | None = None, year: int | None = None, page: Page = FIRST_PAGE
+    session: Session,
+    actor: Person,
+    state: str | None = None,
+    year: int | None = None,
+    page: Page = FIRST_PAGE,
+    words: str = "",
 ) -> tuple[list[IncomingDocument], int | None]:
-    """Incoming documents the actor may see, newest first a page at a time; recalled and replaced only on request."""
+    """Incoming documents the actor may see with every word (accents and case aside: in the number, sender,
+    summary or the words read off a scan), newest first a page at a time; recalled and replaced only on
+    request."""
     query = select(IncomingDocument).where(visible(session, actor))
+    query = query.where(*containing(IncomingDocument.search_text, fold(words).split()))
     query = query.where(IncomingDocument.state == state) if state else query.where(IncomingDocument.state.not_in(GONE))
     if year:
         query = query.where(IncomingDocument.incoming_year == year)

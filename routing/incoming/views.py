@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from routing.exchange import edxml, inbound
-from routing.incoming import answers, schemas
+from routing.incoming import answers, assignment, registration, schemas
 from routing.incoming import service as incoming
-from workflow.errors import Invalid
+from workflow.errors import Invalid, NotFound
 from workflow.paging import Page
 from workflow.web.context import Answered, commit, db, inline_pdf, ok, path_id, person, person_id, runtime, uploaded
 from workflow.web.openapi import PDF, XML, described
@@ -18,10 +18,29 @@ bp = Blueprint("incoming_api", __name__, url_prefix="/api/v1")
 @bp.get("/incoming")
 @described(query=schemas.IncomingQuery, answers={200: answers.IncomingPage})
 def incoming_list(query: schemas.IncomingQuery) -> Answered:
-    """Incoming documents the person may see (?state=, ?year= of registration)."""
+    """Incoming documents the person may see (?q= words, accents aside; ?state=, ?year= of registration)."""
     page = Page(query.limit, query.before)
-    rows, after = incoming.listing(db(), person(), query.state, query.year, page)
+    rows, after = incoming.listing(db(), person(), query.state, query.year, page, query.q)
     return ok(answers.IncomingPage(incoming=[answers.IncomingOut.of(r) for r in rows], next_before=after))
+
+
+@bp.post("/incoming")
+@described(
+    body=schemas.Registration,
+    upload=(PDF,),
+    answers={201: answers.IncomingOut},
+    file_missing="Hãy đính kèm bản quét hoặc tệp PDF của văn bản (trường 'file').",
+)
+def incoming_register_one(body: schemas.Registration) -> Answered:
+    """A clerk registers a document that came on paper, by e-mail or by hand (multipart: "file", the PDF or scan,
+    and what is printed on it); it takes the next number of this year's incoming register. 409
+    incoming_duplicate, with existing_id, when the same sender's document of that number and date is there."""
+    rt = runtime()
+    data = request.files["file"].read() if "file" in request.files else b""
+    staged = registration.stage(rt, person_id(), body, data)
+    found = registration.register(db(), rt, person(), body, staged)
+    commit()
+    return ok(answers.IncomingOut.of(found), 201)
 
 
 @bp.post("/incoming/import")
@@ -56,9 +75,12 @@ def incoming_register(query: schemas.RegisterYear) -> Answered:
 @described(answers={200: answers.IncomingDetail})
 def incoming_detail(incoming_id: str) -> Answered:
     """One incoming document with its history."""
-    session = db()
-    found = incoming.get(session, person(), path_id(incoming_id))
-    return ok(answers.IncomingDetail.with_history(found, incoming.events(session, found)))
+    session, actor = db(), person()
+    found = incoming.get(session, actor, path_id(incoming_id))
+    if incoming.opened(runtime(), actor, found):
+        commit()  # their part is no longer unseen
+    extensions = assignment.extensions(session, found)
+    return ok(answers.IncomingDetail.with_history(found, incoming.events(session, found), extensions))
 
 
 @bp.get("/incoming/<incoming_id>/pdf")
@@ -77,3 +99,90 @@ def incoming_action(incoming_id: str, action: str, body: schemas.IncomingStep) -
     found = incoming.act(db(), runtime(), person(), path_id(incoming_id), action, body)
     commit()
     return ok(answers.IncomingOut.of(found))
+
+
+@bp.post("/incoming/<incoming_id>/actions/forward")
+@described(body=schemas.Forward, answers={200: answers.IncomingOut})
+def incoming_forward(incoming_id: str, body: schemas.Forward) -> Answered:
+    """The head of an assigned unit passes its part to one of its people (person_id, deadline within the unit's,
+    note)."""
+    found = incoming.forward(db(), runtime(), person(), path_id(incoming_id), body)
+    commit()
+    return ok(answers.IncomingOut.of(found))
+
+
+@bp.post("/incoming/<incoming_id>/actions/progress")
+@described(body=schemas.Progress, upload=(), answers={200: answers.IncomingOut})
+def incoming_progress(incoming_id: str, body: schemas.Progress) -> Answered:
+    """The person's own part: working or done, with a note and (multipart, "file", several) files; the lead's
+    done finishes the document (06)."""
+    files = incoming.keep_files(runtime(), request.files.getlist("file") if request.files else [])
+    found = incoming.report(db(), runtime(), person(), path_id(incoming_id), body, files)
+    commit()
+    return ok(answers.IncomingOut.of(found))
+
+
+@bp.post("/incoming/<incoming_id>/actions/extend")
+@described(body=schemas.ExtensionAsk, answers={201: answers.ExtensionOut})
+def incoming_extend(incoming_id: str, body: schemas.ExtensionAsk) -> Answered:
+    """An assignee asks for more time (wanted, reason); who assigned the part answers."""
+    ask = incoming.ask_more_time(db(), person(), path_id(incoming_id), body)
+    commit()
+    return ok(answers.ExtensionOut.of(ask), 201)
+
+
+@bp.post("/incoming/<incoming_id>/extensions/<extension_id>/actions/<decision>")
+@described(
+    body=schemas.ExtensionAnswer, answers={200: answers.ExtensionOut}, path_enums={"decision": ("grant", "refuse")}
+)
+def incoming_extension_answer(
+    incoming_id: str, extension_id: str, decision: str, body: schemas.ExtensionAnswer
+) -> Answered:
+    """Grant or refuse (answer: why) a request for more time."""
+    if decision not in ("grant", "refuse"):
+        raise NotFound("unknown_action", "Thao tác không tồn tại.")
+    ask = incoming.answer_more_time(
+        db(), runtime(), person(), path_id(incoming_id), path_id(extension_id), decision == "grant", body
+    )
+    commit()
+    return ok(answers.ExtensionOut.of(ask))
+
+
+@bp.post("/incoming/<incoming_id>/actions/remind")
+@described(body=schemas.Reminder, answers={200: answers.IncomingOut})
+def incoming_remind(incoming_id: str, body: schemas.Reminder) -> Answered:
+    """A leader or the clerk reminds one assignee (assignee_id, note); counted against the part."""
+    found = incoming.remind(db(), person(), path_id(incoming_id), body)
+    commit()
+    return ok(answers.IncomingOut.of(found))
+
+
+@bp.get("/my-work")
+@described(query=schemas.WorkQuery, answers={200: answers.MyWork})
+def my_work(query: schemas.WorkQuery) -> Answered:
+    """ "Việc của tôi": incoming documents given to me (and to my unit, for its head), nearest deadline first;
+    ?done=true for the finished ones."""
+    rows = incoming.my_work(db(), person(), query.done)
+    items = [
+        answers.WorkItem(part=answers.AssigneeOut.of(r), incoming=answers.IncomingOut.of(r.incoming)) for r in rows
+    ]
+    return ok(answers.MyWork(items=items))
+
+
+@bp.post("/incoming/actions/assign")
+@described(body=schemas.BulkAssign, answers={200: answers.Bulk})
+def incoming_bulk_assign(body: schemas.BulkAssign) -> Answered:
+    """One instruction for several registered documents; each is assigned or refused on its own."""
+    step = schemas.IncomingStep.model_validate({"instruction": body.instruction, "assignees": body.assignees})
+    done, refused = incoming.bulk(db(), runtime(), person(), body.ids, "assign", step)
+    commit()
+    return ok(answers.Bulk(done=done, refused=refused))
+
+
+@bp.post("/incoming/actions/finish")
+@described(body=schemas.BulkFinish, answers={200: answers.Bulk})
+def incoming_bulk_finish(body: schemas.BulkFinish) -> Answered:
+    """Finish several documents the person leads; each is finished (06) or refused on its own."""
+    done, refused = incoming.bulk(db(), runtime(), person(), body.ids, "finish", incoming.NO_INPUT)
+    commit()
+    return ok(answers.Bulk(done=done, refused=refused))

@@ -250,7 +250,19 @@ EXPECTED: dict[str, Rule] = {
     ),
     "incoming_api.incoming_list": signed_in,
     "incoming_api.incoming_import": roles("clerk", "other_agency"),  # a clerk imports for their own agency
+    "incoming_api.incoming_register_one": roles("clerk", "other_agency"),  # registers for their own agency
     "incoming_api.incoming_register": roles("clerk", "leader", "other_leader", "receiving_leader", "other_agency"),
+    # The world's incoming document is received, not yet assigned: nobody hands it on, reports on it, asks for
+    # or answers more time, or reminds anyone of it.
+    "incoming_api.incoming_forward": nobody,
+    "incoming_api.incoming_progress": nobody,
+    "incoming_api.incoming_extend": nobody,
+    "incoming_api.incoming_extension_answer": nobody,
+    "incoming_api.incoming_remind": nobody,
+    "incoming_api.my_work": signed_in,
+    # Without documents named, every bulk step is refused.
+    "incoming_api.incoming_bulk_assign": nobody,
+    "incoming_api.incoming_bulk_finish": nobody,
     "incoming_api.incoming_detail": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "incoming_api.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "incoming_api.incoming_action": lambda role, p: (
@@ -330,6 +342,13 @@ EXPECTED: dict[str, Rule] = {
     "deliveries.delivery_target": lambda role, p: p["delivery_id"] != "missing" and role == "clerk",
     "incoming.incoming_list": signed_in,
     "incoming.incoming_import": roles("clerk", "other_agency"),
+    "incoming.incoming_new": roles("clerk", "other_agency"),
+    "incoming.incoming_mine": signed_in,
+    "incoming.incoming_forward": nobody,  # as the API's: the world's document is not being handled
+    "incoming.incoming_progress": nobody,
+    "incoming.incoming_extend": nobody,
+    "incoming.incoming_extension_answer": nobody,
+    "incoming.incoming_remind": nobody,
     "incoming.incoming_document": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "incoming.incoming_page": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "incoming.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
@@ -478,6 +497,8 @@ class World:
             "webhook_delivery_id": {"ours": webhook_delivery, "missing": 999999},
             "endpoint_id": {"ours": endpoint, "missing": 999999},
             "incoming_id": {"ours": answer["incoming_id"], "missing": 999999},
+            "extension_id": {"missing": 999999},
+            "decision": {"grant": "grant", "refuse": "refuse"},
             "notification_id": {
                 **({self.notification_owner: notification.id} if notification else {}),
                 "missing": 999999,

@@ -145,11 +145,19 @@ def test_incoming_document_steps_in_the_page(app: Flask, foreign: Foreign, signe
     token = _token(leader, f"/incoming/{incoming_id}")
     leader.post(
         f"/incoming/{incoming_id}/act/assign",
-        data={"csrf_token": token, "lead_unit_id": "3", "supporting_unit_ids": ["5"], "deadline": "2026-12-31"},
+        data={
+            "csrf_token": token,
+            "instruction": "Phòng Quản lý đất đai chủ trì tham mưu.",
+            "role_unit_3": "lead",
+            "deadline_unit_3": "31/12/2026",
+            "role_unit_5": "support",
+            "role_unit_1": "",
+        },
     )
     unit = sign_in(app, "truongphong_dd")
     page = unit.get(f"/incoming/{incoming_id}").get_data(as_text=True)
     assert "Phòng Quản lý đất đai" in page and "31/12/2026" in page and "Bắt đầu xử lý" in page
+    assert "Phòng Quản lý đất đai chủ trì tham mưu." in page and "Phối hợp" in page and "Chuyển xử lý" in page
 
 
 def test_english_is_one_switch_away(app: Flask, api: Api) -> None:

@@ -22,6 +22,7 @@ from workflow.documents.service import get_document
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from workflow.models import Agency, Appendix, AuditEvent, Comment, Document, DocumentVersion, Person, Unit
 from workflow.runtime import Runtime
+from workflow.signals import draft_replies
 from workflow.states import DocumentState
 
 FIELDS = ("doc_type", "summary", "urgency", "confidentiality", "signer_id", "kinh_gui", "noi_nhan", "due_date")
@@ -71,7 +72,7 @@ def _require_body(fields: DraftInput, uploaded: bool) -> None:
         raise Invalid("missing_field", "Thiếu nội dung văn bản (body) hoặc tệp PDF (file).", field="body")
 
 
-def _check_pdf(rt: Runtime, data: bytes, signer_name: str | None = None) -> validation.Inspected:
+def check_pdf(rt: Runtime, data: bytes, signer_name: str | None = None) -> validation.Inspected:
     """Check an uploaded PDF in a child process with memory and CPU limits (and find its layout by the
     signer's name): never in the web process, never inside a write transaction."""
     if len(data) > rt.settings.max_upload_bytes:
@@ -247,7 +248,7 @@ def make_content(
         basis = plan.basis(uploaded=pdf is not None)
     if pdf is not None:
         assert isinstance(basis, str)
-        found = _check_pdf(rt, pdf, basis)
+        found = check_pdf(rt, pdf, basis)
         assert found.layout is not None
         rt.store.put(pdf)
         return Content(pdf, "uploaded", found.layout, basis)
@@ -269,6 +270,10 @@ def _store_content(session: Session, rt: Runtime, actor: Person, plan: _Plan, co
 def create_document(session: Session, rt: Runtime, actor: Person, draft: schemas.Draft, content: Content) -> Document:
     """Create a draft from its fields and its content (made by make_content before the transaction)."""
     plan = _plan(session, actor, draft, uploaded=content.kind == "uploaded", document_id=None)
+    if draft.replies_to_incoming_id is not None:
+        answers = draft_replies.send(session, person=actor, incoming_id=draft.replies_to_incoming_id)
+        if not any(answer for _, answer in answers):
+            raise Invalid("invalid_reply", "Không tìm thấy văn bản đến cần trả lời.", field="replies_to_incoming_id")
     document = _document_from(
         plan.agency,
         plan.fields,
@@ -279,6 +284,7 @@ def create_document(session: Session, rt: Runtime, actor: Person, draft: schemas
         authority_kind=plan.chosen.kind,
         authority_line=plan.chosen.line,
         authority_title=plan.chosen.title,
+        replies_to_incoming_id=draft.replies_to_incoming_id,
     )
     session.add(document)
     session.flush()
@@ -393,7 +399,7 @@ def stage_appendix(rt: Runtime, actor_id: int, document_id: int, pdf: bytes) -> 
     with rt.readers() as session:
         actor = signed_in(session, actor_id)
         _appendix_allowed(actor, get_document(session, actor, document_id))
-    _check_pdf(rt, pdf)
+    check_pdf(rt, pdf)
     return Staged(rt.store.put(pdf), len(pdf))
 
 

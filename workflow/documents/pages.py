@@ -131,7 +131,8 @@ def new_document() -> BaseResponse | str:
         else:
             flash(_("Đã tạo dự thảo."), "ok")
         return redirect(url_for("documents.document", doc_id=document.id))
-    return render_template("workflow/new_document.html", leaders=leaders, form={})
+    # Opened from an incoming document's "Soạn văn bản trả lời": its fields arrive filled in.
+    return render_template("workflow/new_document.html", leaders=leaders, form=request.args)
 
 
 @bp.post("/documents/preview")

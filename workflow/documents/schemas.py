@@ -76,6 +76,7 @@ class Draft(Bounded):
     replaces_id: Annotated[int | None, Field(gt=0, lt=10**12)] = coded(
         "invalid_replaces", default=None, title="văn bản được thay thế", strict=True
     )
+    replies_to_incoming_id: OptionalId = coded("invalid_reply", default=None, title="văn bản đến được trả lời")
 
 
 class DraftChange(Bounded):

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import ColumnElement, event, select, text
 from sqlalchemy.orm import Session
 
 from workflow import access, catalog
@@ -36,6 +36,15 @@ def search_text(document: Document) -> str:
     """What a document is found by: number/symbol, type, summary and body text, folded."""
     type_name = catalog.DOC_TYPES.get(document.doc_type, ("", None))[0]
     return fold(" ".join(filter(None, [document.symbol or "", type_name, document.summary, document.body or ""])))
+
+
+def containing(column: Any, words: list[str]) -> list[ColumnElement[bool]]:
+    """Conditions that a folded text column holds every word as a substring (LIKE, its wildcards escaped)."""
+    conditions = []
+    for word in words:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(column.like(f"%{escaped}%", escape="\\"))
+    return conditions
 
 
 @event.listens_for(Document, "before_insert")
@@ -82,10 +91,8 @@ def search(
         fts = text("SELECT rowid FROM documents_fts WHERE documents_fts MATCH :match")
         statement = statement.where(Document.id.in_(fts.bindparams(match=" ".join(f'"{w}"*' for w in words))))
     else:
-        for word in words:
-            # PostgreSQL: substring match, served by the pg_trgm GIN index (migration 0005).
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            statement = statement.where(Document.search_text.like(f"%{escaped}%", escape="\\"))
+        # PostgreSQL: substring match, served by the pg_trgm GIN index (migration 0005).
+        statement = statement.where(*containing(Document.search_text, words))
     if session.get_bind().dialect.name == "postgresql":
         return _windowed(session, statement, actor.unit.agency_id, page)
     return paged(session, statement, Document.id, page)

@@ -20,6 +20,11 @@ KIND_LABELS = {
     "incoming_document": "Văn bản đến đơn vị",
     "incoming_received": "Văn bản đến từ cơ quan khác",
     "recall_requested": "Đề nghị thu hồi văn bản",
+    "incoming_assigned": "Văn bản đến được giao xử lý",
+    "incoming_reminder": "Nhắc xử lý văn bản đến",
+    "incoming_extension": "Gia hạn xử lý văn bản đến",
+    "incoming_report": "Báo cáo phối hợp xử lý văn bản đến",
+    "incoming_digest": "Văn bản đến sắp đến hạn và quá hạn",
     "agency_renamed": "Tên cơ quan trên trục liên thông khác danh bạ",
 }
 

@@ -82,7 +82,9 @@ def test_assignment_rules_and_who_sees_what(app: Flask, api: Api, arrived: list[
     assert response.status_code == 409  # not registered yet
     _act(api, "vanthu", incoming_id, "register")
     assert _act(api, "vanthu", incoming_id, "assign", {"lead_unit_id": 3}).status_code == 403  # leaders assign
-    for bad in ({}, {"lead_unit_id": 999}, {"lead_unit_id": 3, "supporting_unit_ids": [999]}):
+    response = _act(api, "giamdoc", incoming_id, "assign", {})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_assignees"
+    for bad in ({"lead_unit_id": 999}, {"lead_unit_id": 3, "supporting_unit_ids": [999]}):
         response = _act(api, "giamdoc", incoming_id, "assign", bad)
         assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_unit"
     response = _act(api, "giamdoc", incoming_id, "assign", {"lead_unit_id": 3, "deadline": "31/12/2026"})

@@ -1,0 +1,110 @@
+"""Words of a PDF for search: its own text where it has one, else read off its scanned pages by Tesseract
+(Vietnamese), page by page, within a bound of pages, memory and time.
+
+Both run poppler and Tesseract as child processes under prlimit, on a copy of the file in a private
+directory: a hostile scan can cost its own bounded seconds, never the worker.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+# A page with fewer characters of its own text than this is taken for a scan.
+SCANNED_BELOW = 40
+OCR_DPI = 300  # what Tesseract reads Vietnamese diacritics best at; an A4 page is 2480 px wide
+MEMORY = 1024 * 1024 * 1024
+TEXT_SECONDS = 20
+
+
+class OcrUnavailable(RuntimeError):
+    """Tesseract (with its Vietnamese data) or poppler is not installed on this machine."""
+
+
+def own_text(pdf: bytes, max_pages: int) -> tuple[str, int]:
+    """The text of a PDF's first pages (poppler's pdftotext) and how many pages read had little or none."""
+    binary = shutil.which("pdftotext")
+    if binary is None:
+        raise OcrUnavailable("pdftotext (poppler-utils) is not installed")
+    with tempfile.TemporaryDirectory(prefix="congvan-text-") as work:
+        source = Path(work) / "in.pdf"
+        source.write_bytes(pdf)
+        done = subprocess.run(  # noqa: S603 - fixed argv on our own file, under prlimit's bounds
+            [  # noqa: S607
+                "prlimit",
+                f"--as={MEMORY}",
+                f"--cpu={TEXT_SECONDS}",
+                "--",
+                binary,
+                "-enc",
+                "UTF-8",
+                "-l",
+                str(max_pages),
+                str(source),
+                "-",
+            ],
+            capture_output=True,
+            timeout=TEXT_SECONDS + 5,
+            check=False,
+        )
+    text = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+    pages = text.split("\f")  # pdftotext ends every page with a form feed
+    pages = (pages[:-1] if len(pages) > 1 else pages)[:max_pages]
+    return text.replace("\f", "\n").strip(), sum(1 for page in pages if len(page.strip()) < SCANNED_BELOW)
+
+
+def needs_reading(pdf: bytes, pages: int, max_pages: int) -> tuple[str, bool]:
+    """The PDF's own text, and whether its pages are scans to be read by OCR (most of those looked at have no
+    text of their own)."""
+    text, bare = own_text(pdf, max_pages)
+    looked = max(1, min(pages, max_pages))
+    return text, bare * 2 > looked
+
+
+def read_scan(pdf: bytes, pages: int, *, max_pages: int, seconds: float) -> tuple[str, int]:
+    """The words Tesseract reads on the first `max_pages` pages, within `seconds` for all; returns the text
+    and how many pages were read (fewer when time ran out)."""
+    pdftoppm, tesseract = shutil.which("pdftoppm"), shutil.which("tesseract")
+    if pdftoppm is None or tesseract is None:
+        raise OcrUnavailable("pdftoppm (poppler-utils) or tesseract (tesseract-ocr) is not installed")
+    deadline = time.monotonic() + seconds
+    texts: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as work:
+        source = Path(work) / "in.pdf"
+        source.write_bytes(pdf)
+        for page in range(1, min(pages, max_pages) + 1):
+            left = deadline - time.monotonic()
+            if left <= 1:
+                break
+            image = Path(work) / f"page-{page}"
+            draw = [pdftoppm, "-gray", "-png", "-r", str(OCR_DPI), "-f", str(page), "-l", str(page), "-singlefile"]
+            if _bounded([*draw, str(source), str(image)], left) is None:
+                continue  # a page that does not draw in its bounds is skipped, the others still read
+            left = deadline - time.monotonic()
+            read = _bounded([tesseract, f"{image}.png", "stdout", "-l", "vie", "--psm", "3"], left, capture=True)
+            if read is None:
+                break  # out of time
+            texts.append(read)
+    return "\n".join(t.strip() for t in texts if t.strip()), len(texts)
+
+
+def _bounded(argv: list[str], seconds: float, *, capture: bool = False) -> str | None:
+    """Run a child under prlimit's memory and CPU bounds and a wall-clock timeout; its output when it succeeded
+    (capture), "" when it succeeded without, None when it failed or ran out of time."""
+    limits = [f"--as={MEMORY}", f"--cpu={max(1, int(seconds))}"]
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed argv on our own files
+            ["prlimit", *limits, "--", *argv],  # noqa: S607
+            capture_output=True,
+            timeout=seconds,
+            check=False,
+            env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"},  # one core per page: the worker's other jobs run
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", "replace") if capture else ""
