@@ -82,6 +82,7 @@ def accept_package(
     xml_signature: dict[str, str] | None = None,
     files: list[dict[str, str]] | None = None,
     importer: Person | None = None,
+    not_named: bool = False,
 ) -> dict[str, Any]:
     """A new, update or replacement package arrives with its files checked (or a clerk, `importer`, imports it
     from a file): keep it and send 01.
@@ -94,6 +95,10 @@ def accept_package(
     summary = pdf_check.summary | {"files": files or []} | ({"xml_signature": xml_signature} if xml_signature else {})
     if not pdf_check.valid:
         summary["attention"] = pdf_check.reason
+    if not_named:
+        names = ", ".join(r.organ_id for r in package.recipients) or "không ghi"
+        flag = f"Gói tin không ghi cơ quan ta là nơi nhận (nơi nhận trong gói: {names})."
+        summary["attention"] = f"{flag} {summary['attention']}" if "attention" in summary else flag
     staff = {"department": "Văn thư"}
     # A document is its sender's: found by (sender, DocumentId), so no other agency can change, replace or
     # pre-empt it by naming its DocumentId.

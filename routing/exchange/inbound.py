@@ -60,6 +60,7 @@ class Checked:
     files: tuple[dict[str, str], ...] = ()  # for packages: each file with its verdict
     imported_by: int | None = None  # the clerk who imported it from a file
     body_sha256: str = ""  # the message as it came, already in the file store
+    not_named: bool = False  # for packages: its To does not name us
 
 
 def check_from_vxp(session: Session, rt: Runtime, doc_id: str, sender: str, body: bytes) -> Checked:
@@ -111,8 +112,9 @@ def _check(session: Session, rt: Runtime, arrival: Arrival, *, imported: bool = 
             f"Mã định danh văn bản {envelope.document_id} thuộc cơ quan {owner}, không phải cơ quan gửi "
             f"{envelope.sender}: không nhận gói tin.",
         )
-    if ours.code not in envelope.recipients:
-        raise Unprocessable("exchange_not_addressee", f"Cơ quan này ({ours.code}) không có trong nơi nhận.")
+    # Delivered to us though its To does not name us (a sender's system that addressed it wrongly, or a unit's code
+    # for ours): taken and flagged for the clerk, who registers or returns it; never answered `fail`.
+    not_named = ours.code not in envelope.recipients
     if not envelope.files:
         raise Invalid("edxml_no_attachment", "Gói tin không có tệp đính kèm nào.")
     bounds = payload.Bounds(rt.settings.exchange_max_attachments, rt.settings.exchange_max_unpacked_mb * 2**20)
@@ -143,7 +145,7 @@ def _check(session: Session, rt: Runtime, arrival: Arrival, *, imported: bool = 
         pdf = PdfCheck(False, {"verdict": "no_pdf"}, f"Gói tin không có tệp PDF văn bản (chỉ có: {names}).")
     # Stored before the write transaction that takes it (a package may be 64 MB), as its files were.
     digest = rt.store.put(arrival.body, ".xml")
-    return Checked(arrival, message, pdf, xml_check.as_dict(), tuple(verdicts), body_sha256=digest)
+    return Checked(arrival, message, pdf, xml_check.as_dict(), tuple(verdicts), body_sha256=digest, not_named=not_named)
 
 
 # PDFs of one package validated (each in its own process, about a second); the rest are listed as they are.
@@ -234,7 +236,15 @@ def receive(session: Session, rt: Runtime, checked: Checked) -> dict[str, Any]:
         assert checked.pdf is not None
         importer = session.get(Person, checked.imported_by) if checked.imported_by else None
         result = accept_package(
-            session, rt, message, row, checked.pdf, checked.xml_signature, list(checked.files), importer
+            session,
+            rt,
+            message,
+            row,
+            checked.pdf,
+            checked.xml_signature,
+            list(checked.files),
+            importer,
+            checked.not_named,
         )
     elif message.code == "13":
         result = recall_requested(session, message.sender.organ_id, message.document_id, message.description, row)

@@ -19,6 +19,7 @@ from routing.models import Delivery, ExchangeMessage, IncomingDocument
 from signing import pki, signers
 from tests.routing.foreign import SNV, STNMT, VN, Foreign, arrive, cert_of, delivery_to_snv, package_from_snv
 from tests.support.api import Api, build_app
+from tests.web.test_pages import sign_in
 
 
 def _count(app: Flask, model: Any, *where: Any) -> int:
@@ -115,15 +116,30 @@ def test_wrong_senders_and_addressees_are_refused(app: Flask, foreign: Foreign, 
     # The exchange authenticated Sở Nội vụ but the package says it comes from someone else.
     other = package_from_snv(signed_pdf, sender=edxml.Organ("000.00.04.H57", "Sở Tài chính"))
     assert arrive(app, other)["error"]["code"] == "exchange_wrong_sender"
-    # Not addressed to us.
-    elsewhere = package_from_snv(signed_pdf, recipients=(edxml.Organ("000.00.00.H57", "UBND tỉnh"),))
-    assert arrive(app, elsewhere)["error"]["code"] == "exchange_not_addressee"
     # A status package about another agency's document.
     status = edxml.Status(
         edxml.Organ(SNV, "Sở Nội vụ"), edxml.Reference("000.00.00.H57,2026/11/23,1/UBND", "000.00.00.H57"), "01", ""
     )
     assert arrive(app, edxml_build.build_status(status))["error"]["code"] == "exchange_not_addressee"
     assert _count(app, IncomingDocument) == 0 and _count(app, ExchangeMessage) == 0
+
+
+def test_a_package_delivered_to_us_that_does_not_name_us_is_taken_and_flagged(
+    app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes
+) -> None:
+    # The exchange delivered it to us, but its To names only UBND tỉnh: the clerk decides, the sender gets 01.
+    elsewhere = package_from_snv(signed_pdf, recipients=(edxml.Organ("000.00.00.H57", "UBND tỉnh"),))
+    answer = arrive(app, elsewhere)
+    assert answer["result"] == "received" and answer["status"] == "01", answer
+    item = api.as_("vanthu", "GET", f"/api/v1/incoming/{answer['incoming_id']}").get_json()
+    attention = item["signatures"]["attention"]
+    assert attention.startswith("Gói tin không ghi cơ quan ta là nơi nhận") and "000.00.00.H57" in attention
+    assert item["signatures"]["verdict"] == "valid"
+    page = sign_in(app, "vanthu").get(f"/incoming/{answer['incoming_id']}").get_data(as_text=True)
+    assert "Gói tin không ghi cơ quan ta là nơi nhận" in page
+    # Registering it needs the clerk's reason, as any document that needs a look.
+    response = api.as_("vanthu", "POST", f"/api/v1/incoming/{answer['incoming_id']}/actions/register", json={})
+    assert response.get_json()["error"]["code"] == "reason_required"
 
 
 # --- duplicated and reordered statuses (property) -----------------------------------------------
