@@ -216,6 +216,14 @@ def create_batches() -> None:
     click.echo({"batches": jobs.create_due_batches()})
 
 
+@main.command("incoming-digest")
+def incoming_digest() -> None:
+    """Send today's digest of incoming documents due soon or overdue now (the scheduler does it at WORKDAY_START)."""
+    from routing import jobs as routing_jobs
+
+    click.echo({"told": routing_jobs.incoming_digest()})
+
+
 @main.command("scheduler")
 @click.option("--interval", default=5.0, help="Seconds between reconciliations.")
 def scheduler(interval: float) -> None:
@@ -230,6 +238,7 @@ def scheduler(interval: float) -> None:
     last_prune: float | None = None
     last_anchor: dt.date | None = None
     last_agencies: dt.date | None = None
+    last_digest: dt.date | None = None
     while True:
         now = rt.now()
         try:
@@ -249,6 +258,12 @@ def scheduler(interval: float) -> None:
                 click.echo(f"{now.isoformat()} cut-off: {jobs.create_due_batches()}")
                 last_cutoff = now.date()
             reconcile_all()
+            if now.time() >= rt.settings.workday_start and last_digest != now.date():
+                # The morning digest of incoming documents due soon or overdue (once a day, restarts included).
+                from routing import jobs as routing_jobs
+
+                click.echo(f"{now.isoformat()} incoming digest to {routing_jobs.incoming_digest()} people")
+                last_digest = now.date()
             if now.time() >= workday_end and last_anchor != now.date():
                 # The day's anchor of the audit chain (timestamped by the TSA when one is configured);
                 # tried again on the next tick if the TSA does not answer.

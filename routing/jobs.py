@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from routing.deliveries import service as services
 from routing.exchange import directory, inbound, outbound
-from routing.incoming import registration
+from routing.incoming import assignment, registration
 from routing.models import Delivery, HubMessage, WebhookDelivery
 from routing.states import Transport
 from routing.webhooks import service as webhooks
@@ -26,6 +26,15 @@ def deliver(delivery_id: int) -> bool:
 def read_scan(incoming_id: int) -> str:
     """Read the words of a registered scan for search (Tesseract, bounded in pages and time)."""
     return registration.read_scan(runtime.current(), incoming_id)
+
+
+def incoming_digest() -> int:
+    """Each person's daily digest of incoming documents due soon or overdue (once a day)."""
+    rt = runtime.current()
+    with rt.sessions() as session, session.begin():
+        told = assignment.digest(session, rt)
+    outbox.relay_quietly(rt)  # the e-mails
+    return told
 
 
 def send_document(document_id: int) -> int:

@@ -19,7 +19,7 @@ from routing.incoming.schemas import ROLE_NAMES as ROLES
 from routing.incoming.schemas import AssigneeIn, ExtensionAnswer, ExtensionAsk, Forward, Progress, Reminder
 from routing.models import IncomingAssignee, IncomingDocument, IncomingExtension
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
-from workflow.models import Person, Unit
+from workflow.models import Notification, Person, Unit
 from workflow.notifications.service import notify
 from workflow.runtime import Runtime
 
@@ -468,3 +468,55 @@ def remind(session: Session, actor: Person, incoming: IncomingDocument, body: Re
         incoming_id=incoming.id,
     )
     return row
+
+
+# Items one digest names (the rest counted).
+DIGEST_ITEMS = 10
+
+
+def digest(session: Session, rt: Runtime) -> int:
+    """Each person's morning digest of their open parts due soon or overdue (a notification, and an e-mail where
+    one is set up): once a day however often it runs. Returns how many people were told."""
+    now = rt.now()
+    today = now.date()
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    rows = session.scalars(
+        select(IncomingAssignee)
+        .join(IncomingDocument, IncomingAssignee.incoming_id == IncomingDocument.id)
+        .where(
+            IncomingAssignee.active.is_(True),
+            IncomingAssignee.progress != "done",
+            IncomingAssignee.role != "info",
+            IncomingAssignee.deadline <= soon,
+            IncomingDocument.state.in_(("assigned", "in_progress")),
+        )
+        .order_by(IncomingAssignee.deadline)
+    ).all()
+    per_person: dict[int, list[IncomingAssignee]] = {}
+    for row in rows:
+        for person_id in told(session, row):
+            per_person.setdefault(person_id, []).append(row)
+    start = dt.datetime.combine(today, dt.time(), rt.tz).astimezone(dt.UTC)
+    already = set(
+        session.scalars(
+            select(Notification.person_id).where(
+                Notification.kind == "incoming_digest", Notification.created_at >= start
+            )
+        )
+    )
+    told_now = 0
+    for person_id, items in per_person.items():
+        if person_id in already:
+            continue
+        overdue = sum(1 for r in items if r.deadline is not None and r.deadline < today)
+        names = "; ".join(
+            f"{r.incoming.symbol} (hạn {r.deadline:%d/%m/%Y})" for r in items[:DIGEST_ITEMS] if r.deadline
+        )
+        more = f" và {len(items) - DIGEST_ITEMS} văn bản khác" if len(items) > DIGEST_ITEMS else ""
+        message = (
+            f"Văn bản đến của bạn: {overdue} quá hạn, {len(items) - overdue} sắp đến hạn trong {DUE_SOON_DAYS} ngày"
+            f" — {names}{more}."
+        )
+        notify(session, [person_id], "incoming_digest", message, None)
+        told_now += 1
+    return told_now

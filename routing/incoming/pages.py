@@ -42,8 +42,18 @@ bp = blueprint("incoming", __name__, template_folder="../templates")
 @signed_in
 def incoming_list() -> str:
     """Documents received from other agencies."""
-    rows, after = incoming.listing(db(), actor(), page=page_arg())
-    return render_template("routing/incoming.html", rows=rows, labels=incoming.STATE_LABELS, next_before=after)
+    words = request.args.get("q", "")[:200]
+    rows, after = incoming.listing(db(), actor(), page=page_arg(), words=words)
+    today = runtime().now().date()
+    return render_template(
+        "routing/incoming.html",
+        rows=rows,
+        labels=incoming.STATE_LABELS,
+        next_before=after,
+        words=words,
+        due_marks=assignment.DUE_MARKS,
+        due=lambda i: assignment.due_mark(i.deadline or i.due_date, i.state in ("done", "returned"), today),
+    )
 
 
 @bp.route("/incoming/new", methods=["GET", "POST"])

@@ -13,10 +13,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from routing.models import ExchangeMessage
+from routing import jobs as routing_jobs
+from routing.models import ExchangeMessage, IncomingAssignee, IncomingDocument
 from tests.routing.exchange.test_edxml import _vxp
 from tests.routing.foreign import Foreign, arrive, package_from_snv
 from tests.support.api import Api
+from tests.web.test_pages import sign_in
 
 pytestmark = pytest.mark.both_databases
 
@@ -270,3 +272,37 @@ def _answer_draft(api: Api, incoming_id: int) -> dict[str, Any]:
         "noi_nhan": ["Như trên;", "Lưu: VT, QLDD."],
         "replies_to_incoming_id": incoming_id,
     }
+
+
+def test_the_morning_digest_and_due_marks(app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes) -> None:
+    first, second = (_registered(app, api, signed_pdf, number) for number in (91, 92))
+    rt = app.extensions["congvan"]
+    today = rt.now().date()
+    land, it_person = _unit(api, "QLDD"), api.id_of("chuyenvien_cntt")
+    for incoming_id in (first, second):
+        named = [
+            {"unit_id": land, "role": "lead", "deadline": today.isoformat()},
+            {"person_id": it_person, "role": "info", "deadline": today.isoformat()},
+        ]
+        assert _act(api, "giamdoc", incoming_id, "assign", {"assignees": named}).status_code == 200
+    with rt.sessions() as session, session.begin():  # the first one's day has passed
+        for row in session.scalars(select(IncomingAssignee).where(IncomingAssignee.incoming_id == first)):
+            row.deadline = today - dt.timedelta(days=1)
+        found = session.get(IncomingDocument, first)
+        assert found is not None
+        found.deadline = today - dt.timedelta(days=1)
+    assert routing_jobs.incoming_digest() == 1  # the land unit's head; a part for information has no deadline to keep
+    (digest,) = _notices(api, "truongphong_dd", "incoming_digest")
+    assert "1 quá hạn, 1 sắp đến hạn" in digest and "(hạn " in digest
+    assert routing_jobs.incoming_digest() == 0  # once a day
+    # Every list marks them: the API's, "Việc của tôi", the incoming list and the document's page.
+    marks = {i["id"]: i["due"] for i in api.as_("truongphong_dd", "GET", "/api/v1/incoming").get_json()["incoming"]}
+    assert marks == {first: "overdue", second: "due_soon"}
+    work = api.as_("truongphong_dd", "GET", "/api/v1/my-work").get_json()["items"]
+    assert [(w["incoming"]["id"], w["part"]["due"]) for w in work] == [(first, "overdue"), (second, "due_soon")]
+    head = sign_in(app, "truongphong_dd")
+    for path in ("/incoming", "/incoming/mine", f"/incoming/{first}"):
+        page = head.get(path).get_data(as_text=True)
+        assert "Quá hạn" in page, path
+    assert "Sắp đến hạn" in head.get("/incoming").get_data(as_text=True)
+    assert "2</strong> văn bản đến được giao chưa xong" in head.get("/").get_data(as_text=True)
