@@ -7,6 +7,7 @@ def connect() -> None:
     """Subscribe routing to workflow's signals (idempotent: blinker keeps one connection per receiver)."""
     from routing.deliveries import pages as delivery_pages
     from routing.deliveries import service as services
+    from routing.incoming import pages as incoming_pages
     from routing.incoming import service as incoming
     from routing.recipients import pages as recipient_pages
     from workflow.access import document_readers
@@ -26,5 +27,6 @@ def connect() -> None:
     document_readers.connect(services.received_by, weak=False)
     document_panels.connect(delivery_pages.recipient_panel, weak=False)
     document_panels.connect(recipient_pages.addressing_panel, weak=False)
+    document_panels.connect(incoming_pages.answers_panel, weak=False)
     document_notes.connect(delivery_pages.unresolved_notes, weak=False)
     live_counts.connect(delivery_pages.inbox_count, weak=False)

@@ -149,6 +149,14 @@ class HistoryStep(Answer):
         )
 
 
+class AnswerRef(Answer):
+    """A document another agency answered ours with."""
+
+    incoming_id: int
+    symbol: str
+    promulgation_date: str
+
+
 class BoardRecipient(DeliveryOut):
     """A recipient on the clerk's board: attempts, overdue flags and history."""
 
@@ -157,6 +165,7 @@ class BoardRecipient(DeliveryOut):
     done: bool = Field(description="reached, with a final status, nothing flagged: nothing more to follow")
     needs_admin: bool = Field(description="Lỗi do thiếu cấu hình của quản trị viên: gửi lại chưa có tác dụng")
     history: list[HistoryStep]
+    answered_by: AnswerRef | None = Field(None, description="the recipient agency's document answering ours")
 
 
 class BoardDocument(Answer):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from routing.deliveries import answers
 from routing.deliveries.service import needs_admin, sending
 from routing.deliveries.statuses import FINAL
+from routing.incoming.service import answers_to
 from routing.models import Delivery, DeliveryEvent
 from routing.states import NOT_SENT, REACHED, Transport
 from workflow import access, workday
@@ -34,6 +35,14 @@ def overdue(rt: Runtime, delivery: Delivery, issued_at: dt.datetime | None, now:
     if now > workday.end_of_day(started, rt.settings):
         flags.append("not_registered")
     return flags
+
+
+def unanswered(delivery: Delivery, document: Document, answered: bool, today: dt.date) -> bool:
+    """An agency asked to act by the document's deadline (its "hạn xử lý") that has not answered, the day after it
+    (one sent for information or to report to is not asked to)."""
+    if delivery.kind != "agency" or delivery.purpose != "action" or document.due_date is None or answered:
+        return False
+    return today > document.due_date and delivery.transport in REACHED
 
 
 def board(
@@ -80,11 +89,16 @@ def board(
     for event in session.scalars(of_deliveries):
         events.setdefault(event.delivery_id, []).append(event)
     now = dt.datetime.now(dt.UTC)
+    today = rt.now().date()
+    answered = answers_to(session, ids)
     rows = []
     for document in documents:
         recipients = []
         for delivery in deliveries.get(document.id, []):
             flags = overdue(rt, delivery, document.issued_at, now)
+            answer = answered.get((document.id, delivery.agency.code)) if delivery.agency is not None else None
+            if unanswered(delivery, document, answer is not None, today):
+                flags.append("no_answer")
             recipients.append(
                 answers.BoardRecipient(
                     **answers.DeliveryOut.fields_of(delivery),
@@ -96,6 +110,13 @@ def board(
                     and (delivery.status_code in FINAL or delivery.transport == Transport.PAPER),
                     needs_admin=needs_admin(delivery.last_error),
                     history=[answers.HistoryStep.of(e) for e in events.get(delivery.id, [])],
+                    answered_by=answers.AnswerRef(
+                        incoming_id=answer.id,
+                        symbol=answer.symbol,
+                        promulgation_date=answer.promulgation_date.isoformat(),
+                    )
+                    if answer is not None
+                    else None,
                 )
             )
         rows.append(

@@ -109,6 +109,8 @@ class IncomingOut(Answer):
     ocr_state: str
     due: str | None
     assignees: list[AssigneeOut]
+    answered_by_id: int | None
+    answers_document_id: int | None
 
     @classmethod
     def fields_of(cls, i: IncomingDocument) -> dict[str, Any]:
@@ -148,6 +150,8 @@ class IncomingOut(Answer):
             "ocr_state": i.ocr_state,
             "due": assignment.due_mark(i.deadline or i.due_date, i.state in ("done", "returned"), _today()),
             "assignees": [AssigneeOut.of(a) for a in i.assignees if a.active],
+            "answered_by_id": i.answered_by_id,
+            "answers_document_id": i.answers_document_id,
         }
 
     @classmethod

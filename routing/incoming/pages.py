@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -19,7 +20,7 @@ from signing.errors import PdfError
 from workflow.directory.service import people_of, units_of
 from workflow.documents import page_images
 from workflow.errors import DomainError, Forbidden, NotFound
-from workflow.models import Agency
+from workflow.models import Agency, Document, Person
 from workflow.web.context import commit, db, inline_pdf, path_id, runtime
 from workflow.web.pages import (
     PAGE_BLUEPRINTS,
@@ -342,3 +343,12 @@ def _work_counter() -> dict[str, Any]:
     if person is None:
         return {}
     return {"incoming_work": incoming.work_count(db(), person)}
+
+
+def answers_panel(_sender: Any, *, person: Person, document: Document) -> Markup | None:
+    """On one of our documents' page: the documents other agencies answered it with ("Đã được trả lời bằng văn bản
+    số …"), for whoever may see them."""
+    found = [i for i in incoming.answers_to(db(), [document.id]).values() if incoming.can_see(person, i)]
+    if not found:
+        return None
+    return Markup(render_template("routing/_answers_panel.html", answers=found))  # noqa: S704 - Jinja-escaped

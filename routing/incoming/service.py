@@ -357,6 +357,18 @@ def on_answer_issued(session: Session, document: Document, actor: Person | None)
         )
 
 
+def answers_to(session: Session, document_ids: list[int]) -> dict[tuple[int, str], IncomingDocument]:
+    """The incoming documents that answer these documents of ours, by (our document, the answering agency)."""
+    if not document_ids:
+        return {}
+    query = select(IncomingDocument).where(
+        IncomingDocument.answers_document_id.in_(document_ids), IncomingDocument.state.not_in(GONE)
+    )
+    return {
+        (i.answers_document_id or 0, i.sender_code): i for i in session.scalars(query.order_by(IncomingDocument.id))
+    }
+
+
 def work_count(session: Session, actor: Person) -> int:
     """How many open parts "Việc của tôi" lists for the actor (the home page's tile)."""
     return len(my_work(session, actor))

@@ -8,6 +8,7 @@ not know (failed at once, shown, clerks notified). The SDK's own client takes pa
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,8 @@ import requests
 from sqlalchemy import select
 
 from routing.exchange import edxml, edxml_build, edxml_read, vxp
-from routing.models import HubMessage
+from routing.models import ExchangeMessage, HubMessage
+from tests.routing.exchange.test_edxml import _vxp
 from tests.support import processes
 from tests.support.network import (
     INTEROP,
@@ -386,3 +388,92 @@ def test_another_system_cannot_change_or_pre_empt_a_document(network: Network) -
         genuine["revision"],
         STNMT,
     )
+
+
+def test_the_incoming_chain_at_b_answers_back_to_a(network: Network, tmp_path: Path) -> None:
+    a, b = network.a, network.b
+    today = dt.date.today()
+    days = {n: (today + dt.timedelta(days=n)).isoformat() for n in (5, 7, 8, 9, 10)}
+    document = a.issue(summary="đề nghị báo cáo số liệu đất đai năm 2026", due_date=days[5])
+
+    def arrived() -> list[dict[str, Any]]:
+        return [i for i in b.incoming() if i["symbol"] == document["symbol"]]
+
+    item = wait_for(arrived, 60, "the package at B", a, b, network.hub)[0]
+    b.ok("vanthu", "POST", f"/api/v1/incoming/{item['id']}/actions/register")
+    # The leader's instruction: the land unit leads, a person supports, the office is told.
+    assignees = [
+        {"unit_id": b.unit_id("QLDD"), "role": "lead", "deadline": days[10]},
+        {"person_id": _person(b, "chuyenvien_cntt"), "role": "support", "deadline": days[7]},
+        {"unit_id": b.unit_id("VP"), "role": "info"},
+    ]
+    instruction = {"instruction": "Phòng QLĐĐ chủ trì, đồng chí Huy phối hợp.", "assignees": assignees}
+    b.ok("giamdoc", "POST", f"/api/v1/incoming/{item['id']}/actions/assign", instruction)
+    forward = {"person_id": _person(b, "chuyenvien_dd"), "deadline": days[8], "note": "Đồng chí Nam tham mưu."}
+    b.ok("truongphong_dd", "POST", f"/api/v1/incoming/{item['id']}/actions/forward", forward)
+    asked = b.ok(
+        "chuyenvien_dd",
+        "POST",
+        f"/api/v1/incoming/{item['id']}/actions/extend",
+        {"wanted": days[9], "reason": "Chờ số liệu."},
+    )
+    b.ok("truongphong_dd", "POST", f"/api/v1/incoming/{item['id']}/extensions/{asked['id']}/actions/grant", {})
+    detail = b.ok("giamdoc", "GET", f"/api/v1/incoming/{item['id']}")
+    support = next(x for x in detail["assignees"] if x["role"] == "support")
+    b.ok("vanthu", "POST", f"/api/v1/incoming/{item['id']}/actions/remind", {"assignee_id": support["id"]})
+    b.ok(
+        "chuyenvien_cntt",
+        "POST",
+        f"/api/v1/incoming/{item['id']}/actions/progress",
+        {"progress": "done", "note": "Đã gửi số liệu."},
+    )
+    b.ok("chuyenvien_dd", "POST", f"/api/v1/incoming/{item['id']}/actions/progress", {"progress": "working"})
+    # The answer, drafted by the specialist it was passed to, issued: B's document is finished (06).
+    answer = b.issue(
+        drafter="chuyenvien_dd",
+        reviewer="truongphong_dd",
+        summary="báo cáo số liệu đất đai năm 2026",
+        kinh_gui=["Sở Tài nguyên và Môi trường"],
+        noi_nhan=["Như trên;", "Lưu: VT, QLDD."],
+        replies_to_incoming_id=item["id"],
+    )
+    done = b.ok("vanthu", "GET", f"/api/v1/incoming/{item['id']}")
+    assert done["state"] == "done" and done["answered_by_id"] == answer["id"]
+    # At A: every status came back, and the answer arrived linked to the document it answers.
+    wait_for(lambda: _status_of(a, document["id"], "06"), 60, "06 at A", a, b, network.hub)
+
+    def answered() -> list[dict[str, Any]]:
+        return [i for i in a.incoming() if i["symbol"] == answer["symbol"]]
+
+    reply = wait_for(answered, 60, "the answer at A", a, b, network.hub)[0]
+    assert reply["answers_document_id"] == document["id"]
+    board = a.ok("vanthu", "GET", "/api/v1/dispatch-board")
+    row = next(r for r in board["documents"] if r["document"]["id"] == document["id"])
+    recipient = next(r for r in row["recipients"] if r["recipient"]["kind"] == "agency")
+    assert recipient["answered_by"]["symbol"] == answer["symbol"] and "no_answer" not in recipient["overdue"]
+    assert [h["status"] for h in recipient["history"]] == ["01", "03", "04", "05", "06"]
+    # VNPT's parser reads the answer's ResponseFor and every status as we meant them.
+    rt = _runtime(a)
+    try:
+        with rt.readers() as session:
+            taken = session.scalars(select(ExchangeMessage).where(ExchangeMessage.direction == "in")).all()
+            package = next(m for m in taken if m.kind == "package" and m.incoming_id == reply["id"])
+            statuses = [m for m in taken if m.kind == "status" and m.document_key == item["document_key"]]
+            files = []
+            for n, message in enumerate([package, *statuses]):
+                path = tmp_path / f"{n}.edxml"
+                path.write_bytes(rt.store.get(message.body_sha256, ".xml"))
+                files.append(path)
+    finally:
+        rt.close()
+    (read,) = _vxp("ed", files[0])
+    assert read["response_for"] == [
+        {"organ_id": STNMT, "code": document["symbol"], "document_id": item["document_key"]}
+    ], read
+    codes = sorted(line["status_code"] for line in _vxp("status", *files[1:]))
+    assert codes == ["01", "03", "04", "05", "06"], codes
+
+
+def _person(instance: Instance, username: str) -> int:
+    people = instance.ok("vanthu", "GET", "/api/v1/directory")["people"]
+    return int(next(p["id"] for p in people if p["username"] == username))

@@ -119,9 +119,9 @@ class Instance:
         ours = next(a for a in directory["agencies"] if a["is_self"])
         return int(next(u["id"] for u in ours["units"] if u["code"] == code))
 
-    def issue(self, **fields: Any) -> dict[str, Any]:
+    def issue(self, drafter: str = "chuyenvien", reviewer: str = "truongphong", **fields: Any) -> dict[str, Any]:
         """A document drafted, reviewed, signed and issued by the demo users; returns it after issuance."""
-        directory = self.ok("chuyenvien", "GET", "/api/v1/directory")
+        directory = self.ok(drafter, "GET", "/api/v1/directory")
         leader = next(p["id"] for p in directory["people"] if p["username"] == "giamdoc")
         payload = {
             "doc_type": "cong_van",
@@ -131,8 +131,8 @@ class Instance:
             "kinh_gui": ["Sở Nội vụ"],
             "noi_nhan": ["Như trên;", "Phòng Quản lý đất đai (thực hiện);", "Lưu: VT, VP."],
         } | fields
-        document = self.ok("chuyenvien", "POST", "/api/v1/documents", payload)
-        for action, user in (("submit", "chuyenvien"), ("approve", "truongphong"), ("sign", "giamdoc")):
+        document = self.ok(drafter, "POST", "/api/v1/documents", payload)
+        for action, user in (("submit", drafter), ("approve", reviewer), ("sign", "giamdoc")):
             proof = {"password": PASSWORD} if action == "sign" else None
             self.ok(user, "POST", f"/api/v1/documents/{document['id']}/actions/{action}", proof)
         self.ok("vanthu", "POST", f"/api/v1/documents/{document['id']}/actions/issue")

@@ -14,11 +14,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from routing import jobs as routing_jobs
+from routing.exchange import edxml
 from routing.models import ExchangeMessage, IncomingAssignee, IncomingDocument
 from tests.routing.exchange.test_edxml import _vxp
-from tests.routing.foreign import Foreign, arrive, package_from_snv
+from tests.routing.foreign import SNV, STNMT, Foreign, arrive, delivery_to_snv, package_from_snv
 from tests.support.api import Api
 from tests.web.test_pages import sign_in
+from workflow.models import Document
 
 pytestmark = pytest.mark.both_databases
 
@@ -306,3 +308,41 @@ def test_the_morning_digest_and_due_marks(app: Flask, api: Api, foreign: Foreign
         assert "Quá hạn" in page, path
     assert "Sắp đến hạn" in head.get("/incoming").get_data(as_text=True)
     assert "2</strong> văn bản đến được giao chưa xong" in head.get("/").get_data(as_text=True)
+
+
+def test_the_board_flags_an_agency_that_did_not_answer_and_links_the_answer(
+    app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes
+) -> None:
+    rt = app.extensions["congvan"]
+    ours = api.draft(
+        kinh_gui=["Các phòng, đơn vị trực thuộc Sở"], due_date=(rt.now().date() + dt.timedelta(days=3)).isoformat()
+    )
+    api.advance(ours["id"], "dispatched")
+    key = f"{STNMT},2026/12/01,99/STNMT-VP"
+    delivery_to_snv(app, ours["id"], key)
+
+    def snv_on_board() -> dict[str, Any]:
+        board = api.as_("vanthu", "GET", "/api/v1/dispatch-board").get_json()
+        row = next(r for r in board["documents"] if r["document"]["id"] == ours["id"])
+        return dict(next(r for r in row["recipients"] if (r["recipient"]["agency"] or {}).get("code") == SNV))
+
+    assert "no_answer" not in snv_on_board()["overdue"]  # its answer is not due yet
+    with rt.sessions() as session, session.begin():  # the day it asked for has passed
+        found = session.get(Document, ours["id"])
+        assert found is not None
+        found.due_date = rt.now().date() - dt.timedelta(days=1)
+    assert "no_answer" in snv_on_board()["overdue"]
+    assert "chưa trả lời đúng hạn" in sign_in(app, "vanthu").get("/board").get_data(as_text=True)
+    # Sở Nội vụ answers: its package names ours in ResponseFor; linked, the flag gone, our drafter told.
+    reference = edxml.Reference(key, STNMT, "99/STNMT-VP", "2026/12/01")
+    answer = arrive(app, package_from_snv(signed_pdf, code_number=93, response_for=(reference,)))
+    assert answer["result"] == "received", answer
+    item = api.as_("vanthu", "GET", f"/api/v1/incoming/{answer['incoming_id']}").get_json()
+    assert item["answers_document_id"] == ours["id"]
+    recipient = snv_on_board()
+    assert "no_answer" not in recipient["overdue"] and recipient["answered_by"]["symbol"] == "93/SNV-TCBC"
+    page = sign_in(app, "chuyenvien").get(f"/documents/{ours['id']}").get_data(as_text=True)
+    assert "Đã được trả lời bằng văn bản số" not in page  # the drafter does not see the incoming document itself
+    assert any("đã trả lời văn bản số" in m for m in _notices(api, "chuyenvien", "incoming_received"))
+    page = sign_in(app, "vanthu").get(f"/documents/{ours['id']}").get_data(as_text=True)
+    assert "Đã được trả lời bằng văn bản số" in page and "93/SNV-TCBC" in page
