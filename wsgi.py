@@ -26,6 +26,8 @@ from routing.incoming import pages as incoming_pages
 from routing.incoming import views as incoming_views
 from routing.recipients import pages as recipient_pages
 from routing.recipients import views as recipient_views
+from routing.reports import pages as report_pages
+from routing.reports import views as report_views
 from routing.webhooks import views as webhook_views
 from workflow import config as config_module
 from workflow import limits
@@ -63,6 +65,7 @@ API = (
     delivery_views.bp,
     exchange_views.bp,
     incoming_views.bp,
+    report_views.bp,
     webhook_views.bp,
 )
 # The pages, one blueprint per feature, and the shared one (home, static files, the templates' filters).
@@ -78,6 +81,7 @@ PAGES = (
     delivery_pages.bp,
     exchange_pages.bp,
     incoming_pages.bp,
+    report_pages.bp,
 )
 
 SECURITY_HEADERS = {

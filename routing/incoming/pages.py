@@ -200,6 +200,15 @@ def _pages(found: IncomingDocument) -> int:
         return 0
 
 
+@bp.get("/incoming/register.pdf")
+@signed_in
+def incoming_register_pdf() -> Response:
+    """The printable incoming register of a year (?year=, this year by default)."""
+    query = parse(schemas.RegisterYear, request.args.to_dict())
+    data, name = incoming.register_pdf(db(), runtime(), actor(), query.year or runtime().now().year)
+    return inline_pdf(data, name)
+
+
 @bp.get("/incoming/<incoming_id>/pages/<page>.png")
 @signed_in
 def incoming_page(incoming_id: str, page: str) -> Response:

@@ -19,13 +19,22 @@ from routing.deliveries.statuses import INCOMING_LABELS as STATE_LABELS
 from routing.exchange import outbound
 from routing.exchange.arrival import add_event
 from routing.incoming import assignment
-from routing.incoming.schemas import ExtensionAnswer, ExtensionAsk, Forward, IncomingStep, Progress, Reminder
+from routing.incoming.schemas import (
+    ARRIVED_VIA,
+    ExtensionAnswer,
+    ExtensionAsk,
+    Forward,
+    IncomingStep,
+    Progress,
+    Reminder,
+)
 from routing.models import IncomingAssignee, IncomingDocument, IncomingEvent, IncomingExtension
 from workflow import runtime
 from workflow.directory import delegations
 from workflow.directory.models import DelegationScope
 from workflow.documents.search import containing, fold
 from workflow.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from workflow.issuance import printouts
 from workflow.issuance.registers import take_number
 from workflow.models import Document, Person, Register
 from workflow.notifications.service import resolve
@@ -440,6 +449,48 @@ def register_of_year(session: Session, actor: Person, year: int) -> list[Incomin
         IncomingDocument.incoming_number.is_not(None),
     )
     return list(session.scalars(query.order_by(IncomingDocument.incoming_number)))
+
+
+# The incoming register's columns (Decree 30, appendix VI: sổ đăng ký văn bản đến) and their widths in mm.
+REGISTER_COLUMNS = (
+    ("Ngày đến", 22),
+    ("Số đến", 13),
+    ("Tác giả", 36),
+    ("Số, ký hiệu", 38),
+    ("Ngày tháng", 22),
+    ("Tên loại và trích yếu nội dung", 56),
+    ("Đơn vị hoặc người nhận", 42),
+    ("Ký nhận", 16),
+    ("Ghi chú", 28),
+)
+
+
+def register_pdf(session: Session, rt: Runtime, actor: Person, year: int) -> tuple[bytes, str]:
+    """The incoming register of a year as a printable PDF with the decree's columns, and its file name."""
+    rows = []
+    for i in register_of_year(session, actor, year):
+        parts = [r for r in i.assignees if r.active and r.parent_id is None]
+        given = "; ".join(f"{assignment.name_of(r)} ({assignment.ROLES[r.role].lower()})" for r in parts)
+        notes = [ARRIVED_VIA[i.received_via]] if i.received_via not in ("exchange",) else []
+        if i.state in GONE or i.state == "returned":
+            notes.append(STATE_LABELS[i.state])
+        rows.append(
+            [
+                i.received_at.astimezone(rt.tz).strftime("%d/%m/%Y"),
+                str(i.incoming_number),
+                i.sender_name,
+                i.symbol,
+                i.promulgation_date.strftime("%d/%m/%Y"),
+                f"{i.type_name}: {i.subject}" if i.type_name else i.subject,
+                given,
+                "",
+                "; ".join(notes),
+            ]
+        )
+    agency = actor.unit.agency
+    register = incoming_register(session, agency.id)
+    data = printouts.render_book(agency.name, agency.superior, register.name, year, REGISTER_COLUMNS, rows)
+    return data, f"so-van-ban-den-{year}.pdf"
 
 
 def events(session: Session, incoming: IncomingDocument) -> list[IncomingEvent]:

@@ -71,6 +71,15 @@ def incoming_register(query: schemas.RegisterYear) -> Answered:
     return ok(answers.IncomingRegister(year=year, entries=[answers.IncomingOut.of(r) for r in rows]))
 
 
+@bp.get("/incoming-register.pdf")
+@described(query=schemas.RegisterYear, answers={200: PDF})
+def incoming_register_pdf(query: schemas.RegisterYear) -> Response:
+    """The incoming register of a year (?year=, default this year) as a printable PDF with Decree 30's columns."""
+    year = query.year or runtime().now().year
+    data, name = incoming.register_pdf(db(), runtime(), person(), year)
+    return inline_pdf(data, name)
+
+
 @bp.get("/incoming/<incoming_id>")
 @described(answers={200: answers.IncomingDetail})
 def incoming_detail(incoming_id: str) -> Answered:

@@ -67,6 +67,8 @@ WORKS = {label: roles - {"receiver", "receiving_leader"} for label, roles in SEE
 ACTOR_ROLES = {"drafter": "specialist", "unit_head": "unit_head", "signer": "leader", "clerk": "clerk"}
 # Incoming documents: clerks and leaders of the agency (one received from Sở Nội vụ, not yet assigned).
 INCOMING = {"clerk", "leader", "other_leader", "receiving_leader"}
+# Reports and registers: clerks and leaders, each of their own agency.
+REPORTERS = {"clerk", "leader", "other_leader", "receiving_leader", "other_agency"}
 
 Rule = Callable[[str, dict[str, str]], bool]
 # Called by other servers or the signing tool on a leader's PC, never by a person: an unknown address is simply
@@ -252,6 +254,8 @@ EXPECTED: dict[str, Rule] = {
     "incoming_api.incoming_import": roles("clerk", "other_agency"),  # a clerk imports for their own agency
     "incoming_api.incoming_register_one": roles("clerk", "other_agency"),  # registers for their own agency
     "incoming_api.incoming_register": roles("clerk", "leader", "other_leader", "receiving_leader", "other_agency"),
+    "incoming_api.incoming_register_pdf": roles("clerk", "leader", "other_leader", "receiving_leader", "other_agency"),
+    "reports_api.report": lambda role, p: p["kind"] == "incoming" and role in REPORTERS,
     # The world's incoming document is received, not yet assigned: nobody hands it on, reports on it, asks for
     # or answers more time, or reminds anyone of it.
     "incoming_api.incoming_forward": nobody,
@@ -344,6 +348,8 @@ EXPECTED: dict[str, Rule] = {
     "incoming.incoming_import": roles("clerk", "other_agency"),
     "incoming.incoming_new": roles("clerk", "other_agency"),
     "incoming.incoming_mine": signed_in,
+    "incoming.incoming_register_pdf": roles("clerk", "leader", "other_leader", "receiving_leader", "other_agency"),
+    "reports.reports_page": lambda role, p: role in REPORTERS,
     "incoming.incoming_forward": nobody,  # as the API's: the world's document is not being handled
     "incoming.incoming_progress": nobody,
     "incoming.incoming_extend": nobody,
@@ -499,6 +505,7 @@ class World:
             "incoming_id": {"ours": answer["incoming_id"], "missing": 999999},
             "extension_id": {"missing": 999999},
             "decision": {"grant": "grant", "refuse": "refuse"},
+            "kind": {"incoming": "incoming", "missing": "weather"},
             "notification_id": {
                 **({self.notification_owner: notification.id} if notification else {}),
                 "missing": 999999,

@@ -31,10 +31,40 @@ class RegisterLine:
     note: str
 
 
+# The outgoing register's columns (Decree 30, appendix VI) and their widths in mm on A4 landscape.
+OUTGOING_COLUMNS = (
+    ("Số, ký hiệu văn bản", 32),
+    ("Ngày tháng văn bản", 24),
+    ("Tên loại và trích yếu nội dung văn bản", 80),
+    ("Người ký", 35),
+    ("Nơi nhận văn bản", 62),
+    ("Số lượng bản", 16),
+    ("Ghi chú", 28),
+)
+
+
 def render_register(
     agency: str, superior: str, title: str, year: int, lines: list[RegisterLine], footer: str = ""
 ) -> bytes:
     """The outgoing register of a year as a printable A4 landscape PDF (Decree 30, appendix VI)."""
+    rows = [
+        [line.symbol, line.date, line.type_and_summary, line.signer, line.recipients, str(line.copies), line.note]
+        for line in lines
+    ]
+    return render_book(agency, superior, title, year, OUTGOING_COLUMNS, rows, footer)
+
+
+def render_book(
+    agency: str,
+    superior: str,
+    title: str,
+    year: int,
+    columns: Sequence[tuple[str, float]],
+    rows: list[list[str]],
+    footer: str = "",
+) -> bytes:
+    """A register of a year (outgoing, incoming) as a printable A4 landscape PDF: the agency's heading, the
+    title, then one line per entry under the columns given (name, width in mm), headings repeated on every page."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import landscape
     from reportlab.platypus import LongTable, TableStyle
@@ -43,29 +73,12 @@ def render_register(
     cell = ParagraphStyle("cell", fontName="Serif", fontSize=10, leading=12)
     head = ParagraphStyle("head", parent=cell, fontName="Serif-Bold", alignment=TA_CENTER)
     centre = ParagraphStyle("title", fontName="Serif-Bold", fontSize=14, leading=18, alignment=TA_CENTER)
-    header = [
-        "Số, ký hiệu văn bản",
-        "Ngày tháng văn bản",
-        "Tên loại và trích yếu nội dung văn bản",
-        "Người ký",
-        "Nơi nhận văn bản",
-        "Số lượng bản",
-        "Ghi chú",
-    ]
-    rows = [[Paragraph(escape(h), head) for h in header]]
-    for line in lines:
-        values = [
-            line.symbol,
-            line.date,
-            line.type_and_summary,
-            line.signer,
-            line.recipients,
-            str(line.copies),
-            line.note,
-        ]
-        rows.append([Paragraph(escape(unicodedata.normalize("NFC", v)).replace("\n", "<br/>"), cell) for v in values])
-    widths = [x * mm for x in (32, 24, 80, 35, 62, 16, 28)]
-    table = LongTable(rows, colWidths=widths, repeatRows=1)
+    table_rows = [[Paragraph(escape(name), head) for name, _ in columns]]
+    for values in rows:
+        table_rows.append(
+            [Paragraph(escape(unicodedata.normalize("NFC", v)).replace("\n", "<br/>"), cell) for v in values]
+        )
+    table = LongTable(table_rows, colWidths=[width * mm for _, width in columns], repeatRows=1)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story: list[Flowable] = [
         Paragraph(escape(superior.upper()), ParagraphStyle("s", parent=centre, fontName="Serif", fontSize=12)),

@@ -35,6 +35,8 @@ class Operation:
     # A multipart form must carry the file: what to say when it does not (checked before the form's fields).
     file_missing: str | None = None
     path_enums: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Files its 200 may be instead of JSON, when asked (?format=): their media types.
+    files: tuple[str, ...] = ()
 
 
 def described(
@@ -46,6 +48,7 @@ def described(
     public: bool = False,
     path_enums: Mapping[str, tuple[str, ...]] | None = None,
     file_missing: str | None = None,
+    files: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an endpoint's request and answers; the view gets `body=` and `query=` parsed into their models
     (the fields of a multipart form when it also takes a file), or the client a 400 naming the field."""
@@ -57,6 +60,7 @@ def described(
         public=public,
         file_missing=file_missing,
         path_enums=path_enums or {},
+        files=files,
     )
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -192,9 +196,11 @@ def _operation(app: Flask, endpoint: str, rule: str, operation: Operation, keys:
                 "content": {answer: {"schema": {"type": "string", "format": "binary"}}},
             }
         else:
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            alternatives = {media: binary for media in operation.files} if status == 200 else {}
             responses[str(status)] = {
                 "description": (answer.__doc__ or "").strip() or "OK",
-                "content": {"application/json": {"schema": keys[(answer, "validation")]}},
+                "content": {"application/json": {"schema": keys[(answer, "validation")]}, **alternatives},
             }
     error = {"content": {"application/json": {"schema": keys[(answers.Error, "validation")]}}}
     responses["4XX"] = {"description": "Yêu cầu bị từ chối (thông báo tiếng Việt, mã lỗi ổn định)", **error}

@@ -31,6 +31,7 @@ def _register(api: Api, pdf: bytes | None, user: str = "vanthu", **fields: Any) 
         "received_at": "2021-05-21T08:15",
         "deadline": "2021-05-31",
     } | fields
+    form = {name: value for name, value in form.items() if value is not None}  # None: left out
     if pdf is not None:
         form["file"] = (io.BytesIO(pdf), "scan.pdf")
     return api.as_(user, "POST", "/api/v1/incoming", data=form, content_type="multipart/form-data")
