@@ -354,11 +354,25 @@ def verify_files() -> None:
 @main.command("demo-day")
 @click.option("--url", default="http://127.0.0.1:5000", help="The running service.")
 @click.option("--drafts", default=6, help="How many drafts the specialist writes.")
-def demo_day(url: str, drafts: int) -> None:
-    """Drive the running service's API as the demo users through one working day."""
+@click.option(
+    "--partner-url",
+    default="http://127.0.0.1:5002",
+    help="The second agency scripts/demo starts (UBND tỉnh); empty, or not running: the day stays in one agency.",
+)
+def demo_day(url: str, drafts: int, partner_url: str) -> None:
+    """Drive the running service's API as the demo users through one working day (and the exchange with the
+    second agency, when it runs)."""
+    import requests
+
     from congvan.demo_day import run
 
-    sys.exit(run(url, drafts, click.echo))
+    if partner_url:
+        try:
+            requests.get(f"{partner_url.rstrip('/')}/healthz", timeout=2)
+        except requests.RequestException:
+            click.echo(f"Không có cơ quan thứ hai tại {partner_url}: chỉ chạy một ngày trong cơ quan.")
+            partner_url = ""
+    sys.exit(run(url, drafts, click.echo, partner_url))
 
 
 @main.command("serve")

@@ -216,6 +216,130 @@ def run_day(
     return day.record
 
 
+def run_exchange(
+    ours: Api,
+    partner: Api,
+    ours_name: str,
+    partner_name: str,
+    say: Callable[[str], None] = lambda _: None,
+    timeout: float = 90.0,
+) -> dict[str, Any]:
+    """Two agencies through the exchange: the partner takes our latest document addressed to it and answers every
+    status (03 to 06); then it sends us one, which our clerk registers, our leader assigns to a unit, a person and
+    one for information, the unit's head passes on, and our specialist answers — the answer arriving back at the
+    partner linked to its document. Returns what was made."""
+    us, them = _Day(ours, say), _Day(partner, say)
+    us.login(["chuyenvien_dd", "truongphong_dd", "giamdoc", "vanthu", "chuyenvien_cntt"])
+    them.login(["chuyenvien", "truongphong", "giamdoc", "vanthu", "truongphong_dd"])
+    sent = _wait(
+        lambda: [
+            i
+            for i in them.call("GET", "/api/v1/incoming", "vanthu", None, 200, "văn bản đến")["incoming"]
+            if i["state"] == "received"
+        ],
+        timeout,
+        f"văn bản của {ours_name} đến {partner_name}",
+    )[0]
+    path = f"/api/v1/incoming/{sent['id']}/actions"
+    them.call("POST", f"{path}/register", "vanthu", None, 200, "vào sổ văn bản đến")
+    lead = {"assignees": [{"unit_id": _unit_of(them, "QLDD"), "role": "lead"}], "instruction": "Phòng QLĐĐ xử lý."}
+    them.call("POST", f"{path}/assign", "giamdoc", lead, 200, "phân công xử lý")
+    them.call("POST", f"{path}/progress", "truongphong_dd", {"progress": "working"}, 200, "bắt đầu xử lý")
+    them.call("POST", f"{path}/progress", "truongphong_dd", {"progress": "done"}, 200, "hoàn thành")
+    say(f"{partner_name} nhận văn bản {sent['symbol']}: vào sổ (03), phân công (04), xử lý (05), hoàn thành (06).")
+
+    asked = _issued(them, "đề nghị cung cấp số liệu quy hoạch sử dụng đất năm 2026", [ours_name])
+    arrived = _wait(
+        lambda: [
+            i
+            for i in us.call("GET", "/api/v1/incoming", "vanthu", None, 200, "văn bản đến")["incoming"]
+            if i["symbol"] == asked["symbol"]
+        ],
+        timeout,
+        f"văn bản của {partner_name} đến {ours_name}",
+    )[0]
+    path = f"/api/v1/incoming/{arrived['id']}/actions"
+    us.call("POST", f"{path}/register", "vanthu", None, 200, "vào sổ văn bản đến")
+    people = us.call("GET", "/api/v1/directory", "vanthu", None, 200, "danh bạ")["people"]
+    person = {p["username"]: p["id"] for p in people}
+    instruction = {
+        "instruction": "Giao Phòng Quản lý đất đai chủ trì, đồng chí Huy (CNTT) phối hợp số liệu; Văn phòng biết.",
+        "assignees": [
+            {"unit_id": _unit_of(us, "QLDD"), "role": "lead"},
+            {"person_id": person["chuyenvien_cntt"], "role": "support"},
+            {"unit_id": _unit_of(us, "VP"), "role": "info"},
+        ],
+    }
+    us.call("POST", f"{path}/assign", "giamdoc", instruction, 200, "bút phê")
+    forward = {"person_id": person["chuyenvien_dd"], "note": "Đồng chí Nam tham mưu văn bản trả lời."}
+    us.call("POST", f"{path}/forward", "truongphong_dd", forward, 200, "chuyển chuyên viên")
+    report = {"progress": "done", "note": "Đã tổng hợp số liệu hạ tầng dữ liệu."}
+    us.call("POST", f"{path}/progress", "chuyenvien_cntt", report, 200, "báo cáo phối hợp")
+    answer = _issued(
+        us,
+        f"trả lời Văn bản số {asked['symbol']} về số liệu quy hoạch sử dụng đất",
+        [partner_name],
+        drafter="chuyenvien_dd",
+        reviewer="truongphong_dd",
+        replies_to=arrived["id"],
+    )
+    say(
+        f"{ours_name} nhận {asked['symbol']}: vào sổ, bút phê (chủ trì, phối hợp, để biết), chuyển chuyên viên, "
+        f"trả lời bằng {answer['symbol']}."
+    )
+    linked = _wait(
+        lambda: [
+            i
+            for i in them.call("GET", "/api/v1/incoming", "vanthu", None, 200, "văn bản đến")["incoming"]
+            if i["symbol"] == answer["symbol"] and i["answers_document_id"] == asked["id"]
+        ],
+        timeout,
+        f"văn bản trả lời đến {partner_name}",
+    )[0]
+    say(f"{partner_name} nhận văn bản trả lời {linked['symbol']}, gắn với văn bản {asked['symbol']} của mình.")
+    return {"sent": sent, "asked": asked, "arrived": arrived, "answer": answer, "linked": linked}
+
+
+def _unit_of(day: _Day, code: str) -> int:
+    agencies = day.call("GET", "/api/v1/directory", "vanthu", None, 200, "danh bạ")["agencies"]
+    return int(next(u["id"] for a in agencies for u in a.get("units") or [] if u["code"] == code))
+
+
+def _issued(
+    day: _Day,
+    summary: str,
+    kinh_gui: list[str],
+    drafter: str = "chuyenvien",
+    reviewer: str = "truongphong",
+    replies_to: int | None = None,
+) -> dict[str, Any]:
+    """A document drafted, approved, signed and issued at once; returned as issued."""
+    payload = {
+        "doc_type": "cong_van",
+        "summary": summary,
+        "body": BODIES[0],
+        "signer_id": day.record.people["giamdoc"]["id"],
+        "kinh_gui": kinh_gui,
+        "noi_nhan": ["Như trên;", "Lưu: VT."],
+        "replies_to_incoming_id": replies_to,
+    }
+    doc = day.call("POST", "/api/v1/documents", drafter, payload, 201, "tạo dự thảo")
+    for name, user in (("submit", drafter), ("approve", reviewer), ("sign", "giamdoc")):
+        day.action(user, doc["id"], name)
+    return dict(day.action("vanthu", doc["id"], "issue")["document"])
+
+
+def _wait(found: Callable[[], list[dict[str, Any]]], timeout: float, what: str) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = found()
+        if rows:
+            return rows
+        if time.monotonic() > deadline:
+            raise DayFailed(f"chưa thấy {what} sau {timeout:.0f} giây")
+        time.sleep(0.5)
+
+
 def _wait_for_inbox(api: Api, token: str, documents: set[int], timeout: float = 60.0) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     while True:
@@ -240,10 +364,14 @@ def http_api(base_url: str) -> Api:
     return call
 
 
-def run(base_url: str, drafts: int, say: Callable[[str], None]) -> int:
-    """Run the day against a service; print each step; return an exit code."""
+def run(base_url: str, drafts: int, say: Callable[[str], None], partner_url: str = "") -> int:
+    """Run the day against a service (and, with a partner agency's service, the exchange between them); print each
+    step; return an exit code."""
     try:
         day = run_day(http_api(base_url), drafts=drafts, returned=min(2, max(drafts - 2, 0)), say=say)
+        if partner_url:
+            say(f"Liên thông với cơ quan thứ hai ({partner_url}) qua trục:")
+            run_exchange(http_api(base_url), http_api(partner_url), "Sở Tài nguyên và Môi trường", "UBND tỉnh", say)
     except DayFailed as exc:
         say(f"THẤT BẠI: {exc}")
         return 1

@@ -18,6 +18,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from congvan.demo_day import http_api, run_exchange
 from routing.exchange import edxml, edxml_build, edxml_read, vxp
 from routing.models import ExchangeMessage, HubMessage
 from tests.routing.exchange.test_edxml import _vxp
@@ -477,3 +478,19 @@ def test_the_incoming_chain_at_b_answers_back_to_a(network: Network, tmp_path: P
 def _person(instance: Instance, username: str) -> int:
     people = instance.ok("vanthu", "GET", "/api/v1/directory")["people"]
     return int(next(p["id"] for p in people if p["username"] == username))
+
+
+def test_the_demo_day_between_two_agencies(network: Network) -> None:
+    # What `congvan demo-day` plays between the demo's two agencies, here A and B.
+    a, b = network.a, network.b
+    a.issue(summary="đề nghị phối hợp cung cấp số liệu biên chế năm 2026")
+    made = run_exchange(http_api(a.url), http_api(b.url), "Sở Tài nguyên và Môi trường", "Sở Nội vụ", timeout=60)
+    assert made["linked"]["answers_document_id"] == made["asked"]["id"]
+    sent = made["sent"]
+    document = next(
+        d for d in a.ok("vanthu", "GET", "/api/v1/documents?limit=50")["documents"] if d["symbol"] == sent["symbol"]
+    )
+    wait_for(lambda: _status_of(a, document["id"], "06"), 60, "06 at A", a, b, network.hub)
+    arrived = a.ok("vanthu", "GET", f"/api/v1/incoming/{made['arrived']['id']}")
+    assert arrived["state"] == "done" and arrived["answered_by_id"] == made["answer"]["id"]
+    assert {p["role"] for p in arrived["assignees"]} == {"lead", "support", "info"}
