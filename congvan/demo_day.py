@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 PASSWORD = "congvan-demo"  # noqa: S105 - the demo password the README documents
 
@@ -30,6 +30,9 @@ SUMMARIES = [
     ("bao_cao", "Kết quả thực hiện nhiệm vụ tháng 11 năm 2026"),
     ("giay_moi", "Họp giao ban công tác chuyển đổi số"),
 ]
+
+
+T = TypeVar("T")
 
 
 class Api(Protocol):
@@ -230,6 +233,7 @@ def run_exchange(
     partner linked to its document. Returns what was made."""
     us, them = _Day(ours, say), _Day(partner, say)
     us.login(["chuyenvien_dd", "truongphong_dd", "giamdoc", "vanthu", "chuyenvien_cntt"])
+    say(f"Đăng nhập ở {ours_name} và ở {partner_name}.")
     them.login(["chuyenvien", "truongphong", "giamdoc", "vanthu", "truongphong_dd"])
     sent = _wait(
         lambda: [
@@ -247,6 +251,8 @@ def run_exchange(
     them.call("POST", f"{path}/progress", "truongphong_dd", {"progress": "working"}, 200, "bắt đầu xử lý")
     them.call("POST", f"{path}/progress", "truongphong_dd", {"progress": "done"}, 200, "hoàn thành")
     say(f"{partner_name} nhận văn bản {sent['symbol']}: vào sổ (03), phân công (04), xử lý (05), hoàn thành (06).")
+    steps = _wait(lambda: _statuses_back(us, sent["symbol"]), timeout, f"trạng thái 06 của {partner_name}")
+    say(f"  Bảng theo dõi của {ours_name}: {partner_name} " + " → ".join(steps))
 
     asked = _issued(them, "đề nghị cung cấp số liệu quy hoạch sử dụng đất năm 2026", [ours_name])
     arrived = _wait(
@@ -300,6 +306,19 @@ def run_exchange(
     return {"sent": sent, "asked": asked, "arrived": arrived, "answer": answer, "linked": linked}
 
 
+def _statuses_back(day: _Day, symbol: str) -> list[str]:
+    """The statuses an agency sent back for our document, as the board shows them, once it reached 06."""
+    board = day.call("GET", "/api/v1/dispatch-board?limit=50", "vanthu", None, 200, "bảng theo dõi")
+    for row in board["documents"]:
+        if row["document"]["symbol"] != symbol:
+            continue
+        for recipient in row["recipients"]:
+            codes = [h["status"] for h in recipient["history"]]
+            if recipient["recipient"]["kind"] == "agency" and "06" in codes:
+                return [f"{h['status']} {h['label']}" for h in recipient["history"]]
+    return []
+
+
 def _unit_of(day: _Day, code: str) -> int:
     agencies = day.call("GET", "/api/v1/directory", "vanthu", None, 200, "danh bạ")["agencies"]
     return int(next(u["id"] for a in agencies for u in a.get("units") or [] if u["code"] == code))
@@ -329,7 +348,7 @@ def _issued(
     return dict(day.action("vanthu", doc["id"], "issue")["document"])
 
 
-def _wait(found: Callable[[], list[dict[str, Any]]], timeout: float, what: str) -> list[dict[str, Any]]:
+def _wait(found: Callable[[], list[T]], timeout: float, what: str) -> list[T]:
     deadline = time.monotonic() + timeout
     while True:
         rows = found()
