@@ -124,6 +124,7 @@ LONGEST_FIRST = (
     "tests/test_full_day.py",
     "tests/test_fuzz.py",
     "tests/integration/test_vxp_hub.py",
+    "tests/web/test_incoming_browser.py",
     "tests/integration/test_backup.py",
 )
 
