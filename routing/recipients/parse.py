@@ -18,7 +18,7 @@ from workflow.documents.search import fold
 # Annotations and the purpose each sets; the words are matched inside (), “”, "" or after a brace.
 _REPORT = r"(?:để\s*)?(?:b/c|bc|báo\s*cáo)"
 _ACTION = r"(?:để\s*)?(?:t/h|th/h|thực\s*hiện|tổ\s*chức\s*thực\s*hiện)"
-_COORDINATE = r"(?:để\s*)?(?:p/h|ph/h|ph/hợp|phối\s*hợp)(?:\s*(?:t/h|th/h|thực\s*hiện))?"
+_COORDINATE = r"(?:để\s*)?(?:p/h|ph/h|ph/hợp|phối\s*hợp)(?:\s*(?:t/h|th/h|th|thực\s*hiện))?"
 _INFO = r"(?:để\s*)?(?:biết|b/)"
 _PURPOSES = (
     ("report", _REPORT),
@@ -84,6 +84,11 @@ POSITIONS = (
     "bi thu",
     "pho bi thu",
     "tro ly",
+    "bt",  # BT. Nguyễn …: Bộ trưởng
+    "ttr",  # TTr. …: Thứ trưởng
+    "pcn",  # Phó Chủ nhiệm
+    "tgd",  # TGĐ: Tổng Giám đốc
+    "ptgd",
 )
 # "TT. Phạm Ngọc Thưởng" and "TT Huỳnh Vĩnh Ái" are a Thứ trưởng; "TT KSBT Hà Nội" is a Trung tâm.
 _SURNAMES = "Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Đinh|Trương|Mai|Cao|Đào|Hà"
@@ -92,9 +97,19 @@ _AUTHORITY = re.compile(r"^(?:KT|TM|TL|TUQ|Q)\.\s", re.I)
 
 
 def _signature_line(text: str, dashed: bool) -> bool:
-    """A line of the signature block caught in the paste: "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH" (capitals, no dash)."""
+    """A line of the signature block caught in the paste: "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH" (capitals, no dash in a
+    dashed block), or a position in capitals anywhere ("GIÁM ĐỐC")."""
     capitals = text == text.upper() and sum(c.isalpha() for c in text) > 3
-    return capitals and (dashed or bool(_AUTHORITY.match(text)))
+    if not capitals:
+        return False
+    title = fold(_AUTHORITY.sub("", text))
+    return dashed or bool(_AUTHORITY.match(text)) or any(title == p or title.startswith(p + " ") for p in POSITIONS)
+
+
+# A signer's name as the signature block prints it: a surname and one to four capitalised words, nothing else.
+_SIGNER_NAME = re.compile(
+    rf"^(?:{_SURNAMES}|Hoàng|Lương|Tạ|Lâm|Chu|Triệu|Thái|Kiều|Quách)(?:\s+[A-ZĐÀ-Ỹ][^\s,;:()]*){{2,4}}$"
+)
 
 
 @dataclass(frozen=True)
@@ -132,6 +147,7 @@ def _bare_purpose(text: str) -> str | None:
 
 def _tidy(text: str) -> str:
     text = re.sub(r"\(\s*\d+\s*(?:b|bản)\s*\)", " ", text)  # a number of copies: "(2b)", "(3 bản)"
+    text = re.sub(r"\([^()]*\b\d+\s*bản\s*\)", " ", text)  # a note of copies: "(Sở Nội vụ 3 bản)"
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"\s+([;,.])", r"\1", text)
     return text.strip().strip(";.,:").strip()
@@ -143,6 +159,7 @@ def _physical_lines(block: str) -> list[str]:
     lines: list[str] = []
     dashed = any(_DASH.match(x) for x in block.splitlines())
     pending_dash = False
+    signature = False
     for raw in block.splitlines():
         text = _HEADING.sub("", raw, count=1) if _HEADING.match(raw) else raw
         if not text.strip():
@@ -154,7 +171,10 @@ def _physical_lines(block: str) -> list[str]:
         pending_dash = False
         stripped = _DASH.sub("", text).strip()
         if not has_dash and _signature_line(stripped, dashed):
-            continue  # "KT. CHỦ TỊCH" caught in the paste
+            signature = True  # "KT. CHỦ TỊCH" caught in the paste: what follows undashed is its block
+            continue
+        if not has_dash and (signature or _SIGNER_NAME.match(stripped) or re.fullmatch(r"\(?đã ký\)?", stripped, re.I)):
+            continue  # the signer's name, "(Đã ký)"
         if stripped.startswith("}"):
             lines.append(stripped)  # a brace's annotation on its own line
             continue
@@ -206,16 +226,105 @@ def _people(text: str) -> tuple[str, bool]:
     return text, bool(_DEPUTY_MINISTER.match(text)) or any(bare == p or bare.startswith(p + " ") for p in POSITIONS)
 
 
+# What begins the name of a body of the state: a line of such names separated by commas is several recipients.
+BODIES = (
+    "Tỉnh ủy",
+    "Tỉnh uỷ",
+    "Thành ủy",
+    "Thành uỷ",
+    "Huyện ủy",
+    "Huyện uỷ",
+    "Thị ủy",
+    "Quận ủy",
+    "Đảng ủy",
+    "TT.",
+    "TT ",
+    "Thường trực",
+    "HĐND",
+    "UBND",
+    "UBMTTQ",
+    "MTTQ",
+    "Ủy ban",
+    "Hội đồng",
+    "Đoàn ĐBQH",
+    "Ban ",
+    "Sở ",
+    "Bộ ",
+    "Cục ",
+    "Công an",
+    "Viện ",
+    "Tòa án",
+    "TAND",
+    "VKSND",
+    "Văn phòng",
+    "VP ",
+    "Kho bạc",
+    "Ngân hàng",
+    "Bộ Chỉ huy",
+    "BCH",
+    "Liên đoàn",
+    "Tỉnh đoàn",
+    "Thành đoàn",
+    "Cổng",
+    "Trung tâm",
+    "Báo ",
+    "Đài ",
+)
+# Bodies named without their place, which take the place of the line's last name ("HĐND, UBND thành phố").
+_PLACELESS = re.compile(r"^(?:TT\.?\s*|Thường trực\s+)?(?:HĐND|UBND|UBMTTQ|MTTQ)$")
+_PLACE = re.compile(r"\s(?P<place>(?:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường|thị trấn)\b.*)$")
+_PLACE_NAME = re.compile(r"^(?:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường|thị trấn)\b", re.I)
+_COMMITTEE = re.compile(r"^(?:Tỉnh|Thành|Huyện|Thị|Quận)\s+[uủ]y$")
+# "UBND huyện: Chiêm Hóa, Hàm Yên": a head ending with a kind of place names places of that kind.
+_PLACE_HEAD = re.compile(r"(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn)$", re.I)
+
+
+def _bodies(text: str) -> list[str]:
+    """ "Tỉnh ủy, TT. HĐND tỉnh, TT. UBND tỉnh": one recipient per body; a body named without its place takes
+    the place of the last one ("Thành ủy, HĐND, UBND thành phố" → "HĐND thành phố")."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) < 2 or not all(part.startswith(BODIES) for part in parts):
+        return [text]
+    place = _PLACE.search(parts[-1])
+    if place is None:
+        return parts
+    # "Tỉnh ủy, HĐND tỉnh Thừa Thiên Huế": the party committee of that province too.
+    proper = _PLACE_NAME.sub("", place["place"]).strip()
+    named = []
+    for part in parts:
+        if _PLACELESS.match(part):
+            named.append(f"{part} {place['place']}")
+        elif _COMMITTEE.match(part) and proper:
+            named.append(f"{part} {proper}")
+        else:
+            named.append(part)
+    return named
+
+
 def _expand(text: str) -> list[str]:
-    """One recipient per name of an enumeration ("Các Bộ: Công an, Tư pháp" → "Bộ Công an", "Bộ Tư pháp")."""
+    """One recipient per name of an enumeration ("Các Bộ: Công an, Tư pháp" → "Bộ Công an", "Bộ Tư pháp"), per
+    body of a line naming several ("Tỉnh ủy, TT. HĐND tỉnh"); a body with its parts ("VPCP: BTCN, các Vụ: TH")
+    is that body."""
+    head, colon, rest = text.partition(":")
+    if colon and rest.strip() and "cac" not in fold(head).split() and len(head.split()) <= 6:
+        if _PLACE_HEAD.search(head.strip()):
+            return [f"{head.strip()} {_tidy(name)}" for name in re.split(r"[,;]", rest) if _tidy(name)]
+        return [_tidy(head)]  # its units and people are its own to pass the document on to
     match = _ENUMERATION.match(text)
     if match is None:
-        return [text]
+        return _bodies(text)
     # "Cổng TTĐT, các Vụ: TH, V.III": what stands before the last comma are recipients of their own.
     *alone, before = match["before"].split(",")
     kind = match["kind"].strip()
     names = [_tidy(x) for x in re.split(r"[,;]", match["names"]) if _tidy(x)]
     if "," in kind or not names:
+        kinds = [k.strip() for k in kind.split(",")]
+        if not before.strip() and names and all(k[:1].islower() for k in kinds[1:]):
+            # "Các Sở, cơ quan: Nông nghiệp và PTNT, Công thương": the first kind is the one the others describe
+            # ("Các Vụ, Cục: …" names two kinds: each name as written).
+            first = kinds[0]
+            first = first[:1].upper() + first[1:]
+            return [*filter(None, map(_tidy, alone)), *(n if n.startswith(BODIES) else f"{first} {n}" for n in names)]
         # "UBND các tỉnh, thành phố: Hồ Chí Minh, …" names several kinds at once: the names keep what came before.
         named = [f"{before.strip()} {name}".strip() for name in names]
         return [*filter(None, map(_tidy, alone)), *(named or [text])]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from routing.recipients.parse import Line, fold, parse, warnings
-from tests.routing.recipients.recipient_blocks import EXPECTED, WARNINGS
+from tests.routing.recipients.recipient_blocks import EXPECTED, MORE_BLOCKS, WARNINGS
 
 
 def test_sample_000_tuyen_quang() -> None:
@@ -62,6 +62,12 @@ def test_real_blocks_read_as_clerks_mean_them(block_id: int) -> None:
     kinh_gui, noi_nhan = block["kinh_gui"] or "", block["noi_nhan"] or ""
     assert [(x.kind, x.purpose, x.label) for x in parse(kinh_gui, noi_nhan)] == EXPECTED[block_id]
     assert warnings(kinh_gui, noi_nhan) == WARNINGS.get(block_id, [])
+
+
+@pytest.mark.parametrize("block_id", sorted(MORE_BLOCKS))
+def test_more_ways_clerks_write_recipients(block_id: int) -> None:
+    kinh_gui, noi_nhan, expected = MORE_BLOCKS[block_id]
+    assert [(x.kind, x.purpose, x.label) for x in parse(kinh_gui, noi_nhan)] == expected
 
 
 def test_the_table_covers_every_sample() -> None:
