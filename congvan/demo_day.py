@@ -239,7 +239,7 @@ def run_exchange(
         lambda: [
             i
             for i in them.call("GET", "/api/v1/incoming", "vanthu", None, 200, "văn bản đến")["incoming"]
-            if i["state"] == "received"
+            if i["state"] == "received" and not i["signatures"].get("attention")  # a clean one: no reason needed
         ],
         timeout,
         f"văn bản của {ours_name} đến {partner_name}",

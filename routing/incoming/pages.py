@@ -23,6 +23,7 @@ from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.models import Agency, Document, Person
 from workflow.web.context import commit, db, inline_pdf, path_id, runtime
 from workflow.web.pages import (
+    BULK_MAX,
     PAGE_BLUEPRINTS,
     actor,
     back,
@@ -44,8 +45,17 @@ bp = blueprint("incoming", __name__, template_folder="../templates")
 def incoming_list() -> str:
     """Documents received from other agencies."""
     words = request.args.get("q", "")[:200]
-    rows, after = incoming.listing(db(), actor(), page=page_arg(), words=words)
+    person = actor()
+    rows, after = incoming.listing(db(), person, page=page_arg(), words=words)
     today = runtime().now().date()
+    instructs = incoming.instructs(db(), person)
+    # What may be ticked for one step on several: registered ones by who instructs, one's lead parts to finish.
+    tickable = {
+        i.id
+        for i in rows
+        if (instructs and i.state == "registered")
+        or (i.state in ("assigned", "in_progress") and assignment.is_lead(person, i))
+    }
     return render_template(
         "routing/incoming.html",
         rows=rows,
@@ -54,7 +64,42 @@ def incoming_list() -> str:
         words=words,
         due_marks=assignment.DUE_MARKS,
         due=lambda i: assignment.due_mark(i.deadline or i.due_date, i.state in ("done", "returned"), today),
+        tickable=tickable,
+        instructs=instructs and any(i.state == "registered" for i in rows),
+        leads=any(i.state != "registered" for i in rows if i.id in tickable),
+        units=units_of(db(), person.unit.agency_id),
     )
+
+
+@bp.post("/incoming/bulk/<action>")
+@signed_in
+def incoming_bulk(action: str) -> BaseResponse:
+    """One step on the ticked documents: the leader's one instruction (a lead unit, supporting units, a deadline)
+    or finishing one's lead parts; each document done or refused on its own."""
+    if action not in ("assign", "finish"):
+        raise NotFound("unknown_action", "Thao tác không tồn tại.")
+    form = request.form
+    ids = [int(x) for x in form.getlist("ids") if x.isdigit()][:BULK_MAX]
+    if not ids:
+        flash(_("Hãy chọn ít nhất một văn bản."), "error")
+        return back("incoming.incoming_list")
+    step = incoming.NO_INPUT
+    if action == "assign":
+        deadline = typed_date(form.get("deadline")) or None
+        named = [{"unit_id": form.get("lead_unit_id"), "role": "lead", "deadline": deadline}]
+        named += [
+            {"unit_id": unit, "role": "support", "deadline": deadline}
+            for unit in form.getlist("supporting_unit_ids")
+            if unit != form.get("lead_unit_id")
+        ]
+        step = parse(schemas.IncomingStep, {"instruction": form.get("instruction", ""), "assignees": named})
+    done, refused = incoming.bulk(db(), runtime(), actor(), ids, action, step)
+    commit()
+    verb = _("Đã phân công") if action == "assign" else _("Đã hoàn thành")
+    flash(_("%(verb)s %(count)s văn bản.", verb=verb, count=len(done)), "ok")
+    for item in refused:
+        flash(_("Văn bản số %(id)s chưa thực hiện được: %(reason)s", id=item["id"], reason=item["message"]), "error")
+    return back("incoming.incoming_list")
 
 
 @bp.route("/incoming/new", methods=["GET", "POST"])

@@ -76,6 +76,11 @@ def _instructs(session: Session | None, actor: Person) -> bool:
     return session is not None and delegations.holds(session, actor, DelegationScope.ASSIGN, runtime.current().now())
 
 
+def instructs(session: Session, actor: Person) -> bool:
+    """The actor gives the leader's instruction on incoming documents (a leader, or a leader's delegate now)."""
+    return _instructs(session, actor)
+
+
 def can_see(actor: Person, incoming: IncomingDocument) -> bool:
     """Clerks and leaders (and a leader's delegate) see every incoming document of the agency; units and persons
     see what they were given."""

@@ -348,6 +348,8 @@ EXPECTED: dict[str, Rule] = {
     "incoming.incoming_import": roles("clerk", "other_agency"),
     "incoming.incoming_new": roles("clerk", "other_agency"),
     "incoming.incoming_mine": signed_in,
+    # Nothing ticked: told so, nothing changed (each document's own rule applies to what is ticked).
+    "incoming.incoming_bulk": lambda role, p: role in SIGNED_IN and p["action"] in ("assign", "finish"),
     "incoming.incoming_register_pdf": roles("clerk", "leader", "other_leader", "receiving_leader", "other_agency"),
     "reports.reports_page": lambda role, p: role in REPORTERS,
     "incoming.incoming_forward": nobody,  # as the API's: the world's document is not being handled

@@ -19,7 +19,7 @@ from routing.models import ExchangeMessage, IncomingAssignee, IncomingDocument
 from tests.routing.exchange.test_edxml import _vxp
 from tests.routing.foreign import SNV, STNMT, Foreign, arrive, delivery_to_snv, package_from_snv
 from tests.support.api import Api
-from tests.web.test_pages import sign_in
+from tests.web.test_pages import _token, sign_in
 from workflow.models import Document
 
 pytestmark = pytest.mark.both_databases
@@ -212,6 +212,33 @@ def test_bulk_assign_and_finish(app: Flask, api: Api, foreign: Foreign, signed_p
         assert api.as_("vanthu", "GET", f"/api/v1/incoming/{incoming_id}").get_json()["state"] == "done"
     response = api.as_("giamdoc", "POST", "/api/v1/incoming/actions/assign", json={"ids": [], "assignees": []})
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_ids"
+
+    # From the list page: the leader ticks the registered ones and gives one instruction; the lead finishes them.
+    ticked = [_registered(app, api, signed_pdf, number) for number in (73, 74)]
+    leader = sign_in(app, "giamdoc")
+    page = leader.get("/incoming").get_data(as_text=True)
+    assert f'name="ids" value="{ticked[0]}" form="bulk"' in page and "Phân công các văn bản đã chọn" in page
+    form = {
+        "csrf_token": _token(leader, "/incoming"),
+        "ids": [str(i) for i in ticked],
+        "instruction": "Phòng QLĐĐ chủ trì.",
+        "lead_unit_id": str(land),
+        "supporting_unit_ids": [str(_unit(api, "CNTT"))],
+        "deadline": "",
+    }
+    response = leader.post("/incoming/bulk/assign", data=form)
+    assert response.status_code == 302
+    assert "Đã phân công 2 văn bản." in leader.get("/incoming").get_data(as_text=True)
+    for incoming_id in ticked:
+        item = api.as_("vanthu", "GET", f"/api/v1/incoming/{incoming_id}").get_json()
+        assert item["state"] == "assigned" and {a["role"] for a in item["assignees"]} == {"lead", "support"}
+    lead = sign_in(app, "chuyenvien_dd")
+    page = lead.get("/incoming").get_data(as_text=True)
+    assert "Hoàn thành các văn bản đã chọn" in page
+    form = {"csrf_token": _token(lead, "/incoming"), "ids": [str(i) for i in ticked]}
+    assert lead.post("/incoming/bulk/finish", data=form).status_code == 302
+    assert "Đã hoàn thành 2 văn bản." in lead.get("/incoming").get_data(as_text=True)
+    assert all(api.as_("vanthu", "GET", f"/api/v1/incoming/{i}").get_json()["state"] == "done" for i in ticked)
 
 
 def test_an_answer_finishes_the_incoming_document_and_names_it(
