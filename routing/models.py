@@ -179,6 +179,8 @@ class IncomingDocument(Base):
     # Words read off scanned pages (Tesseract): pending, done, failed, or none (the PDF has its own text).
     ocr_state: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
     ocr_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The scan with the words read laid over it as an invisible text layer (the file as received is kept as is).
+    ocr_pdf_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     # What it is found by, folded without accents (number/symbol, sender, type, summary, OCR text).
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Our outgoing document that answered it (issued), and the one of ours it answers (its package's ResponseFor).

@@ -107,6 +107,7 @@ class IncomingOut(Answer):
     duplicate_of_id: int | None
     instruction: str
     ocr_state: str
+    text_layer: bool
     due: str | None
     assignees: list[AssigneeOut]
     answered_by_id: int | None
@@ -148,6 +149,7 @@ class IncomingOut(Answer):
             "duplicate_of_id": i.duplicate_of_id,
             "instruction": i.instruction,
             "ocr_state": i.ocr_state,
+            "text_layer": i.ocr_pdf_sha256 is not None,
             "due": assignment.due_mark(i.deadline or i.due_date, i.state in ("done", "returned"), _today()),
             "assignees": [AssigneeOut.of(a) for a in i.assignees if a.active],
             "answered_by_id": i.answered_by_id,

@@ -1,5 +1,6 @@
 """Words of a PDF for search: its own text where it has one, else read off its scanned pages by Tesseract
-(Vietnamese), page by page, within a bound of pages, memory and time.
+(Vietnamese), page by page, within a bound of pages, memory and time, and laid over the scan as an invisible
+text layer.
 
 Both run poppler and Tesseract as child processes under prlimit, on a copy of the file in a private
 directory: a hostile scan can cost its own bounded seconds, never the worker.
@@ -7,11 +8,16 @@ directory: a hostile scan can cost its own bounded seconds, never the worker.
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.errors import PyPdfError
 
 # A page with fewer characters of its own text than this is taken for a scan.
 SCANNED_BELOW = 40
@@ -64,14 +70,25 @@ def needs_reading(pdf: bytes, pages: int, max_pages: int) -> tuple[str, bool]:
     return text, bare * 2 > looked
 
 
-def read_scan(pdf: bytes, pages: int, *, max_pages: int, seconds: float) -> tuple[str, int]:
-    """The words Tesseract reads on the first `max_pages` pages, within `seconds` for all; returns the text
-    and how many pages were read (fewer when time ran out)."""
+@dataclass(frozen=True)
+class Reading:
+    """What Tesseract read on a scan: the words, how many pages, and each page's invisible text layer (a PDF page
+    of text only, None where the page was not read)."""
+
+    text: str
+    pages: int
+    layers: list[bytes | None]
+
+
+def read_scan(pdf: bytes, pages: int, *, max_pages: int, seconds: float) -> Reading:
+    """The words Tesseract reads on the first `max_pages` pages, within `seconds` for all (fewer pages when time
+    ran out), with each page's text as an invisible layer."""
     pdftoppm, tesseract = shutil.which("pdftoppm"), shutil.which("tesseract")
     if pdftoppm is None or tesseract is None:
         raise OcrUnavailable("pdftoppm (poppler-utils) or tesseract (tesseract-ocr) is not installed")
     deadline = time.monotonic() + seconds
     texts: list[str] = []
+    layers: list[bytes | None] = []
     with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as work:
         source = Path(work) / "in.pdf"
         source.write_bytes(pdf)
@@ -79,16 +96,37 @@ def read_scan(pdf: bytes, pages: int, *, max_pages: int, seconds: float) -> tupl
             left = deadline - time.monotonic()
             if left <= 1:
                 break
-            image = Path(work) / f"page-{page}"
+            image, out = Path(work) / f"page-{page}", Path(work) / f"read-{page}"
             draw = [pdftoppm, "-gray", "-png", "-r", str(OCR_DPI), "-f", str(page), "-l", str(page), "-singlefile"]
             if _bounded([*draw, str(source), str(image)], left) is None:
-                continue  # a page that does not draw in its bounds is skipped, the others still read
+                layers.append(None)  # a page that does not draw in its bounds is skipped, the others still read
+                continue
             left = deadline - time.monotonic()
-            read = _bounded([tesseract, f"{image}.png", "stdout", "-l", "vie", "--psm", "3"], left, capture=True)
-            if read is None:
+            read = [tesseract, f"{image}.png", str(out), "-l", "vie", "--psm", "3", "-c", "textonly_pdf=1"]
+            if _bounded([*read, "txt", "pdf"], left) is None:
                 break  # out of time
-            texts.append(read)
-    return "\n".join(t.strip() for t in texts if t.strip()), len(texts)
+            texts.append(Path(f"{out}.txt").read_text(encoding="utf-8", errors="replace"))
+            layers.append(Path(f"{out}.pdf").read_bytes())
+    return Reading("\n".join(t.strip() for t in texts if t.strip()), len(texts), layers)
+
+
+def with_text_layer(pdf: bytes, layers: list[bytes | None]) -> bytes | None:
+    """The scan with each read page's words laid over it, invisible (selectable and searchable in any PDF reader);
+    None when the file does not take it."""
+    try:
+        writer = PdfWriter(clone_from=io.BytesIO(pdf))
+        for page, layer in zip(writer.pages, layers, strict=False):
+            if layer is None:
+                continue
+            text = PdfReader(io.BytesIO(layer)).pages[0]
+            scale_x = float(page.mediabox.width) / float(text.mediabox.width)
+            scale_y = float(page.mediabox.height) / float(text.mediabox.height)
+            page.merge_transformed_page(text, Transformation().scale(scale_x, scale_y))
+        out = io.BytesIO()
+        writer.write(out)
+    except (PyPdfError, ValueError, KeyError, TypeError, ZeroDivisionError):
+        return None
+    return out.getvalue()
 
 
 def _bounded(argv: list[str], seconds: float, *, capture: bool = False) -> str | None:

@@ -276,6 +276,14 @@ def incoming_pdf(incoming_id: str) -> Response:
     return inline_pdf(incoming.pdf(runtime(), found), f"van-ban-den-{found.id}.pdf")
 
 
+@bp.get("/incoming/<incoming_id>/ocr.pdf")
+@signed_in
+def incoming_text_layer(incoming_id: str) -> Response:
+    """The scan with its words as a text layer."""
+    found = incoming.get(db(), actor(), path_id(incoming_id))
+    return inline_pdf(incoming.text_layer_pdf(runtime(), found), f"van-ban-den-{found.id}-ocr.pdf")
+
+
 @bp.post("/incoming/<incoming_id>/act/<action>")
 @signed_in
 def incoming_act(incoming_id: str, action: str) -> BaseResponse:

@@ -171,15 +171,18 @@ def read_scan(rt: Runtime, incoming_id: int) -> str:
         data = rt.store.get(incoming.pdf_sha256)
     pages = check_pdf(rt, data).info.pages
     try:
-        text, read = ocr.read_scan(data, pages, max_pages=rt.settings.ocr_max_pages, seconds=rt.settings.ocr_seconds)
+        reading = ocr.read_scan(data, pages, max_pages=rt.settings.ocr_max_pages, seconds=rt.settings.ocr_seconds)
     except ocr.OcrUnavailable:
-        text, read = "", 0
-    state = "done" if read else "failed"
+        reading = ocr.Reading("", 0, [])
+    layered = ocr.with_text_layer(data, reading.layers) if reading.pages else None
+    layered_sha256 = rt.store.put(layered) if layered else None  # stored before the write, as every file
+    state = "done" if reading.pages else "failed"
     with rt.sessions() as session, session.begin():
         incoming = session.get(IncomingDocument, incoming_id, with_for_update=True)
         if incoming is None or incoming.ocr_state != "pending":
             return incoming.ocr_state if incoming else "gone"
-        incoming.ocr_text = text[:OWN_TEXT_CHARS]
+        incoming.ocr_text = reading.text[:OWN_TEXT_CHARS]
         incoming.ocr_state = state
-        add_event(session, incoming, "ocr", None, None, pages=read, of=pages, state=state)
+        incoming.ocr_pdf_sha256 = layered_sha256
+        add_event(session, incoming, "ocr", None, None, pages=reading.pages, of=pages, state=state)
     return state

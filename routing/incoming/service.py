@@ -504,6 +504,15 @@ def events(session: Session, incoming: IncomingDocument) -> list[IncomingEvent]:
     return list(session.scalars(query))
 
 
+def text_layer_pdf(rt: Runtime, incoming: IncomingDocument) -> bytes:
+    """The scan with its words laid over it (read by the OCR job), or 404 when it has none."""
+    if incoming.ocr_pdf_sha256 is None:
+        raise NotFound(
+            "no_text_layer", "Văn bản này không có bản nhận dạng chữ (chỉ bản quét mới có, sau khi đọc xong)."
+        )
+    return rt.store.get(incoming.ocr_pdf_sha256)
+
+
 def pdf(rt: Runtime, incoming: IncomingDocument) -> bytes:
     """The received PDF, checked against its recorded SHA-256."""
     data = rt.store.get(incoming.pdf_sha256)

@@ -100,6 +100,15 @@ def incoming_pdf(incoming_id: str) -> Response:
     return inline_pdf(incoming.pdf(runtime(), found), f"van-ban-den-{found.id}.pdf")
 
 
+@bp.get("/incoming/<incoming_id>/ocr.pdf")
+@described(answers={200: PDF})
+def incoming_text_layer(incoming_id: str) -> Response:
+    """A registered scan with the words read off it laid over it as an invisible text layer (404 no_text_layer
+    when it has none)."""
+    found = incoming.get(db(), person(), path_id(incoming_id))
+    return inline_pdf(incoming.text_layer_pdf(runtime(), found), f"van-ban-den-{found.id}-ocr.pdf")
+
+
 @bp.post("/incoming/<incoming_id>/actions/<action>")
 @described(body=schemas.IncomingStep, answers={200: answers.IncomingOut}, path_enums={"action": incoming.ACTIONS})
 def incoming_action(incoming_id: str, action: str, body: schemas.IncomingStep) -> Answered:

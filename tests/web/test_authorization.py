@@ -269,6 +269,7 @@ EXPECTED: dict[str, Rule] = {
     "incoming_api.incoming_bulk_finish": nobody,
     "incoming_api.incoming_detail": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "incoming_api.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "incoming_api.incoming_text_layer": nobody,  # the world's document came over the exchange: no scan to read
     "incoming_api.incoming_action": lambda role, p: (
         p["incoming_id"] == "ours" and role == "clerk" and p["action"] in ("register", "return")
     ),
@@ -360,6 +361,7 @@ EXPECTED: dict[str, Rule] = {
     "incoming.incoming_document": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "incoming.incoming_page": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
     "incoming.incoming_pdf": lambda role, p: p["incoming_id"] == "ours" and role in INCOMING,
+    "incoming.incoming_text_layer": nobody,
     "incoming.incoming_act": lambda role, p: (
         p["incoming_id"] == "ours" and role == "clerk" and p["action"] in ("register", "return")
     ),

@@ -61,6 +61,8 @@ def test_the_incoming_chain_in_the_browser(browser: Browser, site: Instance, tmp
             break
         clerk.wait_for_timeout(1000)
     expect(clerk.get_by_role("link", name=re.compile("tăng cường công tác phòng"))).to_be_visible()
+    clerk.goto(incoming_url)
+    expect(clerk.get_by_role("link", name="Bản quét có lớp chữ (chọn, tìm được chữ)")).to_be_visible()
 
     # The leader's instruction: the land unit leads, a person supports, the office is told.
     leader = sign_in(browser, site, "giamdoc")

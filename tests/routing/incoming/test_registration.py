@@ -4,6 +4,7 @@ the year's register, signatures checked, the same document never twice, a scan's
 from __future__ import annotations
 
 import io
+import subprocess
 from typing import Any
 
 import pytest
@@ -59,6 +60,14 @@ def test_a_scanned_paper_letter_is_registered_once_and_found_by_its_words(app: F
         ("register", "03"),
         ("ocr", None),
     ]
+    # The scan with its words laid over it, invisible: any PDF reader selects and finds them.
+    assert item["text_layer"] is True
+    layered = api.as_("vanthu", "GET", f"/api/v1/incoming/{first['id']}/ocr.pdf")
+    assert layered.status_code == 200 and layered.mimetype == "application/pdf"
+    words = subprocess.run(["pdftotext", "-", "-"], input=layered.data, capture_output=True, timeout=60, check=True)
+    assert "khẩu trang" in words.stdout.decode()
+    original = api.as_("vanthu", "GET", f"/api/v1/incoming/{first['id']}/pdf").data
+    assert original == scan  # the file as received is kept as it was
     # Found by words only the scan shows, without accents, and by its sender, and not by words it lacks.
     for words in ("khau trang", "thông điệp 5K", "dak nong", "1002"):
         found = api.as_("vanthu", "GET", f"/api/v1/incoming?q={words}").get_json()["incoming"]
@@ -104,6 +113,8 @@ def test_registration_refuses_bad_input_and_keeps_nothing(app: Flask, api: Api, 
     item = mailed.get_json()
     assert item["signatures"]["verdict"] == "valid" and item["sender"]["code"] == snv["code"]
     assert item["priority"] == 1 and item["ocr_state"] == "none"
+    missing = api.as_("vanthu", "GET", f"/api/v1/incoming/{item['id']}/ocr.pdf")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "no_text_layer"
 
 
 def test_the_clerk_registers_from_the_page(app: Flask) -> None:
