@@ -193,17 +193,24 @@ def take_step(
     add_event(session, incoming, action, step.code, actor, **detail)
     if action in ("register", "return"):  # the clerk has dealt with its arrival
         resolve(session, "incoming_received", incoming_id=incoming.id)
-    if incoming.received_via in ("exchange", "import"):  # one that came on paper has no sender system to tell
+    _tell_sender(session, rt, incoming, step.code, description, _staff(actor))
+    return incoming
+
+
+def _tell_sender(
+    session: Session, rt: Runtime, incoming: IncomingDocument, code: str, description: str, staff: dict[str, str]
+) -> None:
+    """Send the status to the sender's system (one that came on paper, by e-mail or by hand has none to tell)."""
+    if incoming.received_via in ("exchange", "import"):
         outbound.send_status(
             session,
             rt,
             organ_id=incoming.sender_code,
             key=incoming.document_key,
-            code=step.code,
+            code=code,
             description=description,
-            staff=_staff(actor),
+            staff=staff,
         )
-    return incoming
 
 
 def forward(session: Session, rt: Runtime, actor: Person, incoming_id: int, body: Forward) -> IncomingDocument:
@@ -359,16 +366,8 @@ def on_answer_issued(session: Session, document: Document, actor: Person | None)
     assignment.finish_lead(rt, incoming)
     incoming.state = "done"
     add_event(session, incoming, "answered", "06", actor, document_id=document.id, symbol=document.symbol)
-    if incoming.received_via in ("exchange", "import"):
-        outbound.send_status(
-            session,
-            rt,
-            organ_id=incoming.sender_code,
-            key=incoming.document_key,
-            code="06",
-            description=f"Đã trả lời bằng văn bản số {document.symbol}.",
-            staff=_staff(actor) if actor else {"department": "Văn thư"},
-        )
+    staff = _staff(actor) if actor else {"department": "Văn thư"}
+    _tell_sender(session, rt, incoming, "06", f"Đã trả lời bằng văn bản số {document.symbol}.", staff)
 
 
 def answers_to(session: Session, document_ids: list[int]) -> dict[tuple[int, str], IncomingDocument]:
