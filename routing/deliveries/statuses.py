@@ -69,5 +69,8 @@ INCOMING_LABELS = {
     "recalled": "Đã thu hồi",
     "replaced": "Đã được thay thế",
 }
+# How a document registered by the clerk came (the exchange and imported packages register themselves).
+RECEIVED_VIA = {"paper": "Bản giấy", "email": "Thư điện tử", "hand": "Nhận trực tiếp", "other": "Khác"}
+ARRIVED_VIA = {"exchange": "Trục liên thông", "import": "Tệp gói tin edXML", **RECEIVED_VIA}
 # States in which a document is gone from everyone's lists (kept for the record).
 INCOMING_GONE = ("recalled", "replaced")

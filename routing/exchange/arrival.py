@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from routing.deliveries.statuses import ARRIVED_VIA
 from routing.deliveries.statuses import INCOMING_GONE as GONE
 from routing.exchange import edxml, outbound
 from routing.exchange.directory import self_agency
 from routing.models import Delivery, ExchangeMessage, IncomingDocument, IncomingEvent
 from routing.webhooks import payloads
 from routing.webhooks import service as webhooks
+from workflow.documents.search import fold
 from workflow.errors import NotFound
 from workflow.models import Agency, Document, Person
 from workflow.notifications.service import notify, notify_role
@@ -121,8 +123,18 @@ def accept_package(
         # The same document again under a new message id (e.g. resent by hand): one incoming document.
         message.incoming_id = existing.id
         return {"result": "already_received", "incoming_id": existing.id, "status": existing.state}
+    twin = (
+        duplicate_of(session, ours.id, sender, package.sender.name, package.code[:64], package.promulgation_day)
+        if (package.promulgation_day)
+        else None
+    )
+    if twin is not None:  # registered before from its paper copy: the clerk should not register it twice
+        where = f"số đến {twin.incoming_number}/{twin.incoming_year}" if twin.incoming_number else "chưa vào sổ"
+        flag = f"Văn bản này đã có trong văn bản đến ({where}, {ARRIVED_VIA[twin.received_via].lower()})."
+        summary["attention"] = f"{flag} {summary['attention']}" if "attention" in summary else flag
     incoming = IncomingDocument(
         agency_id=ours.id,
+        duplicate_of_id=twin.id if twin is not None else None,
         sender_code=package.sender.organ_id,
         sender_name=package.sender.name,
         document_key=package.document_id,
@@ -195,6 +207,24 @@ def _answers(session: Session, package: edxml.Package) -> Document | None:
         )
         if delivery is not None:
             return delivery.document
+    return None
+
+
+def duplicate_of(
+    session: Session, agency_id: int, sender_code: str, sender_name: str, number: str, issued_on: dt.date
+) -> IncomingDocument | None:
+    """The live incoming document with the same sender (by code, or by name when it has none), number/symbol and
+    date: the same document come twice (on paper and over the exchange, say)."""
+    query = select(IncomingDocument).where(
+        IncomingDocument.agency_id == agency_id,
+        IncomingDocument.promulgation_date == issued_on,
+        IncomingDocument.state.not_in(GONE),
+    )
+    same_number = fold(number)
+    for found in session.scalars(query.order_by(IncomingDocument.id)):
+        same_sender = found.sender_code == sender_code if sender_code else fold(found.sender_name) == fold(sender_name)
+        if same_sender and fold(found.symbol) == same_number:
+            return found
     return None
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from routing.deliveries.statuses import INCOMING_LABELS
+from routing.deliveries.statuses import ARRIVED_VIA, INCOMING_LABELS
 from routing.incoming import assignment
-from routing.incoming.schemas import ARRIVED_VIA
 from routing.models import IncomingAssignee, IncomingDocument, IncomingEvent, IncomingExtension
 from workflow import runtime
 from workflow.web.answers import Answer, Time, moment

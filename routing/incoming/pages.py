@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from routing.deliveries import statuses
 from routing.exchange import inbound
 from routing.incoming import assignment, registration, schemas
 from routing.incoming import service as incoming
@@ -142,7 +143,7 @@ def _new_form(now: dt.datetime, form: Any, invalid: str | None, existing: int | 
         invalid=invalid,
         existing=existing,
         agencies=list(agencies),
-        via=schemas.RECEIVED_VIA,
+        via=statuses.RECEIVED_VIA,
         year=now.year,
         today=f"{now:%d/%m/%Y}",
         now=f"{now:%H:%M}",
@@ -227,7 +228,7 @@ def incoming_document(incoming_id: str) -> str:
         due_marks=assignment.DUE_MARKS,
         due=lambda row: assignment.due_mark(row.deadline, row.progress == "done", runtime().now().date()),
         may_remind=person.has_role("leader") or person.has_role("clerk"),
-        via=schemas.ARRIVED_VIA,
+        via=statuses.ARRIVED_VIA,
         # A specialist or head who holds a part drafts the answer (a leader may too).
         may_answer=found.state in ("registered", "assigned", "in_progress")
         and (bool(mine) or person.has_role("leader")),

@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing.deliveries.statuses import INCOMING_GONE as GONE
-from routing.exchange.arrival import add_event
+from routing.deliveries.statuses import RECEIVED_VIA
+from routing.exchange.arrival import add_event, duplicate_of
 from routing.exchange.directory import peer_of, self_agency, sender_roots
 from routing.exchange.inbound import validate_pdf
 from routing.incoming import ocr
-from routing.incoming.schemas import RECEIVED_VIA, Registration
+from routing.incoming.schemas import Registration
 from routing.incoming.service import incoming_register
 from routing.models import IncomingDocument
 from workflow import catalog, outbox
@@ -80,23 +80,6 @@ def _sender(session: Session, written: str) -> tuple[str, str]:
         if any(fold(name) == wanted for name in names if name.strip()):
             return agency.code, agency.name
     return "", written
-
-
-def duplicate_of(
-    session: Session, agency_id: int, sender_code: str, sender_name: str, number: str, issued_on: dt.date
-) -> IncomingDocument | None:
-    """The live incoming document with the same sender, number/symbol and date, if one was registered."""
-    query = select(IncomingDocument).where(
-        IncomingDocument.agency_id == agency_id,
-        IncomingDocument.promulgation_date == issued_on,
-        IncomingDocument.state.not_in(GONE),
-    )
-    same_number = fold(number)
-    for found in session.scalars(query):
-        same_sender = found.sender_code == sender_code if sender_code else fold(found.sender_name) == fold(sender_name)
-        if same_sender and fold(found.symbol) == same_number:
-            return found
-    return None
 
 
 def register(session: Session, rt: Runtime, actor: Person, fields: Registration, staged: Staged) -> IncomingDocument:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from routing.deliveries.statuses import INCOMING_LABELS
+from routing.deliveries.statuses import INCOMING_LABELS, RECEIVED_VIA
 from workflow.web.schemas import (
     Confidentiality,
     DocType,
@@ -24,9 +24,6 @@ from workflow.web.schemas import (
     one_of,
 )
 
-# How a document registered by the clerk came (the exchange and imported packages register themselves).
-RECEIVED_VIA = {"paper": "Bản giấy", "email": "Thư điện tử", "hand": "Nhận trực tiếp", "other": "Khác"}
-ARRIVED_VIA = {"exchange": "Trục liên thông", "import": "Tệp gói tin edXML", **RECEIVED_VIA}
 ReceivedVia = Annotated[str, one_of(RECEIVED_VIA, "invalid_received_via", "Nguồn nhận"), enum(RECEIVED_VIA)]
 
 IncomingState = Annotated[str, one_of(INCOMING_LABELS, "invalid_state", "Trạng thái"), enum(INCOMING_LABELS)]

@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
+from routing.deliveries.statuses import ARRIVED_VIA
 from routing.deliveries.statuses import INCOMING_GONE as GONE
 from routing.deliveries.statuses import INCOMING_LABELS as STATE_LABELS
 from routing.exchange import outbound
 from routing.exchange.arrival import add_event
 from routing.incoming import assignment
 from routing.incoming.schemas import (
-    ARRIVED_VIA,
     ExtensionAnswer,
     ExtensionAsk,
     Forward,

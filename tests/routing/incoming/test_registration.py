@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.routing.foreign import signed_pdf  # noqa: F401 - a fixture
+from tests.routing.foreign import Foreign, arrive, package_from_snv, signed_pdf  # noqa: F401 - a fixture
 from tests.support import hostile
 from tests.support.api import Api
 from tests.support.scans import scanned
@@ -152,3 +152,30 @@ def test_the_clerk_registers_from_the_page(app: Flask) -> None:
     form |= {"file": (io.BytesIO(scanned()), "scan.pdf"), "issued_on": "20.5.2021", "number": "7/X"}
     wrong = clerk.post("/incoming/new", data=form, content_type="multipart/form-data").get_data(as_text=True)
     assert "ngày/tháng/năm" in wrong and 'id="issued_on" aria-invalid="true"' in wrong
+
+
+def test_the_paper_copy_and_the_package_of_one_document_are_one(
+    app: Flask,
+    api: Api,
+    foreign: Foreign,
+    signed_pdf: bytes,  # noqa: F811
+) -> None:
+    snv = next(a for a in api.as_("vanthu", "GET", "/api/v1/directory").get_json()["agencies"] if "Nội vụ" in a["name"])
+    # The package came first: its paper copy is not registered again.
+    first = arrive(app, package_from_snv(signed_pdf, code_number=201))
+    item = api.as_("vanthu", "GET", f"/api/v1/incoming/{first['incoming_id']}").get_json()
+    paper = _register(
+        api, signed_pdf, sender=str(snv["id"]), number=item["symbol"], issued_on=item["promulgation_date"]
+    )
+    assert paper.status_code == 409 and paper.get_json()["error"]["detail"]["existing_id"] == item["id"]
+    # The paper copy came first: the package is taken (01 goes back) and flagged, linked to the one registered.
+    date = item["promulgation_date"]
+    paper = _register(api, scanned(), sender=str(snv["id"]), number="202/SNV-TCBC", issued_on=date, received_at=None)
+    assert paper.status_code == 201, paper.get_json()
+    second = arrive(app, package_from_snv(signed_pdf, code_number=202))
+    assert second["result"] == "received"
+    arrived = api.as_("vanthu", "GET", f"/api/v1/incoming/{second['incoming_id']}").get_json()
+    assert arrived["duplicate_of_id"] == paper.get_json()["id"]
+    assert arrived["signatures"]["attention"].startswith("Văn bản này đã có trong văn bản đến (số đến 1/")
+    page = sign_in(app, "vanthu").get(f"/incoming/{arrived['id']}").get_data(as_text=True)
+    assert "Mở văn bản đã có" in page
