@@ -110,7 +110,7 @@ def assign(
     rows: list[IncomingAssignee] = []
     for entry in entries:
         if (entry.unit_id is None) == (entry.person_id is None):
-            raise Invalid("invalid_assignees", "Mỗi nơi được giao là một đơn vị (unit_id) hoặc một người (person_id).")
+            raise Invalid("invalid_assignees", "Mỗi nơi được giao phải là một đơn vị hoặc một người, không cả hai.")
         if entry.deadline is not None and entry.deadline < today:
             raise Invalid("date_out_of_range", "Hạn xử lý không thể ở quá khứ.", field="deadline")
         key = ("unit", entry.unit_id) if entry.unit_id is not None else ("person", entry.person_id or 0)

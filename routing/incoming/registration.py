@@ -56,7 +56,7 @@ def stage(rt: Runtime, actor_id: int, fields: Registration, data: bytes) -> Stag
         code, name = _sender(reader, fields.sender)
         roots = sender_roots(rt, peer_of(reader, code) if code else None)
     if not data:
-        raise Invalid("missing_file", "Hãy đính kèm bản quét hoặc tệp PDF của văn bản (trường 'file').", field="file")
+        raise Invalid("missing_file", "Hãy đính kèm bản quét hoặc tệp PDF của văn bản.", field="file")
     info = check_pdf(rt, data).info
     check = validate_pdf(data, roots)
     signatures = dict(check.summary)
