@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from workflow.documents.search import fold
 
 # Annotations and the purpose each sets; the words are matched inside (), “”, "" or after a brace.
-_REPORT = r"(?:để\s*)?(?:b/c|bc|báo\s*cáo)"
+_REPORT = r"(?:để\s*)?(?:b/c|bc|báo\s*cáo|chỉ\s*đạo)"  # "(chỉ đạo)": to a superior, as a report is
 _ACTION = r"(?:để\s*)?(?:t/h|th/h|thực\s*hiện|tổ\s*chức\s*thực\s*hiện)"
 _COORDINATE = r"(?:để\s*)?(?:p/h|ph/h|ph/hợp|phối\s*hợp)(?:\s*(?:t/h|th/h|th|thực\s*hiện))?"
 _INFO = r"(?:để\s*)?(?:biết|b/)"

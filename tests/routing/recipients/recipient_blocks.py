@@ -432,4 +432,15 @@ MORE_BLOCKS: dict[int, tuple[str, str, list[tuple[str, str, str]]]] = {
             (ORG, INFO, "Sở Y tế"),  # the undashed signature block after it is nobody to send to
         ],
     ),
+    44: (
+        "",
+        "Nơi nhận:\n- Thường trực Đảng ủy xã (b/c);\n- TT HĐND, UBND xã (chỉ đạo);\n- Các ban, ngành, đoàn thể xã;\n"
+        "- Lưu: VT, VP.\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n(đã ký)\nNguyễn Văn Vũ",
+        [
+            (ORG, REPORT, "Thường trực Đảng ủy xã"),
+            (ORG, REPORT, "TT HĐND xã"),  # "(chỉ đạo)": to a superior, as a report
+            (ORG, REPORT, "UBND xã"),
+            (ORG, INFO, "Các ban, ngành, đoàn thể xã"),  # generic kinds in lower case: one line
+        ],
+    ),
 }
