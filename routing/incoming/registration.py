@@ -20,7 +20,7 @@ from routing.deliveries.statuses import RECEIVED_VIA
 from routing.exchange.arrival import add_event, duplicate_of
 from routing.exchange.directory import peer_of, self_agency, sender_roots
 from routing.exchange.inbound import validate_pdf
-from routing.incoming import ocr
+from routing.incoming import images, ocr
 from routing.incoming.schemas import Registration
 from routing.incoming.service import incoming_register
 from routing.models import IncomingDocument
@@ -57,6 +57,10 @@ def stage(rt: Runtime, actor_id: int, fields: Registration, data: bytes) -> Stag
         roots = sender_roots(rt, peer_of(reader, code) if code else None)
     if not data:
         raise Invalid("missing_file", "Hãy đính kèm bản quét hoặc tệp PDF của văn bản.", field="file")
+    if images.is_image(data):  # a scan as an image (a scanner's JPEG or TIFF, a phone's photo): kept as a PDF
+        if len(data) > rt.settings.max_upload_bytes:
+            raise Invalid("file_too_large", "Tệp quá lớn.", field="file")
+        data = images.to_pdf(data, rt.settings.max_pages)
     info = check_pdf(rt, data).info
     check = validate_pdf(data, roots)
     signatures = dict(check.summary)

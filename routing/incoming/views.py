@@ -10,7 +10,7 @@ from routing.incoming import service as incoming
 from workflow.errors import Invalid, NotFound
 from workflow.paging import Page
 from workflow.web.context import Answered, commit, db, inline_pdf, ok, path_id, person, person_id, runtime, uploaded
-from workflow.web.openapi import PDF, XML, described
+from workflow.web.openapi import PDF, PNG, XML, described
 
 bp = Blueprint("incoming_api", __name__, url_prefix="/api/v1")
 
@@ -27,12 +27,13 @@ def incoming_list(query: schemas.IncomingQuery) -> Answered:
 @bp.post("/incoming")
 @described(
     body=schemas.Registration,
-    upload=(PDF,),
+    upload=(PDF, "image/jpeg", PNG, "image/tiff"),
     answers={201: answers.IncomingOut},
     file_missing="Hãy đính kèm bản quét hoặc tệp PDF của văn bản (trường 'file').",
 )
 def incoming_register_one(body: schemas.Registration) -> Answered:
-    """A clerk registers a document that came on paper, by e-mail or by hand (multipart: "file", the PDF or scan,
+    """A clerk registers a document that came on paper, by e-mail or by hand (multipart: "file", the PDF, or the scan
+    as a PDF or an image — JPEG, PNG, TIFF, kept as a PDF —
     and what is printed on it); it takes the next number of this year's incoming register. 409
     incoming_duplicate, with existing_id, when the same sender's document of that number and date is there."""
     rt = runtime()

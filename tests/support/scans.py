@@ -49,3 +49,22 @@ def scanned(lines: tuple[str, ...] = LETTER, pages: int = 1) -> bytes:
         out = io.BytesIO()
         images[0].save(out, "PDF", resolution=200, save_all=True, append_images=images[1:])
     return out.getvalue()
+
+
+@functools.cache
+def photographed(kind: str = "JPEG") -> bytes:
+    """The letter's scanned page as an image file (JPEG, PNG or a two-page TIFF), as scanners and phones give it."""
+    with tempfile.TemporaryDirectory(prefix="congvan-scan-") as work:
+        source = Path(work) / "scan.pdf"
+        source.write_bytes(scanned())
+        argv = ["pdftoppm", "-gray", "-png", "-r", "200", str(source), f"{work}/page"]
+        subprocess.run(argv, check=True, timeout=60)
+        (page,) = [Image.open(path) for path in sorted(Path(work).glob("page-*.png"))]
+        out = io.BytesIO()
+        if kind == "TIFF":
+            page.save(
+                out, "TIFF", dpi=(200, 200), compression="tiff_deflate", save_all=True, append_images=[page.copy()]
+            )
+        else:
+            page.save(out, kind, dpi=(200, 200))
+    return out.getvalue()

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from signing import inspection
 from tests.routing.foreign import Foreign, arrive, package_from_snv, signed_pdf  # noqa: F401 - a fixture
 from tests.support import hostile
 from tests.support.api import Api
-from tests.support.scans import scanned
+from tests.support.scans import photographed, scanned
 from tests.web.test_pages import _token, sign_in
 
 pytestmark = pytest.mark.both_databases
@@ -179,3 +180,23 @@ def test_the_paper_copy_and_the_package_of_one_document_are_one(
     assert arrived["signatures"]["attention"].startswith("Văn bản này đã có trong văn bản đến (số đến 1/")
     page = sign_in(app, "vanthu").get(f"/incoming/{arrived['id']}").get_data(as_text=True)
     assert "Mở văn bản đã có" in page
+
+
+def test_a_scan_that_comes_as_an_image_is_kept_as_a_pdf_and_read(app: Flask, api: Api) -> None:
+    for number, kind, pages in ((301, "JPEG", 1), (302, "PNG", 1), (303, "TIFF", 2)):
+        response = _register(api, photographed(kind), number=f"{number}/SLĐTBXH-VP", received_at=None)
+        assert response.status_code == 201, (kind, response.get_json())
+        item = api.as_("vanthu", "GET", f"/api/v1/incoming/{response.get_json()['id']}").get_json()
+        assert item["ocr_state"] == "done" and item["signatures"]["verdict"] == "unsigned", kind
+        kept = api.as_("vanthu", "GET", f"/api/v1/incoming/{item['id']}/pdf").data
+        assert kept.startswith(b"%PDF-") and inspection.inspect(kept).pages == pages, kind
+    found = api.as_("vanthu", "GET", "/api/v1/incoming?q=khau%20trang").get_json()["incoming"]
+    assert len(found) == 3
+    # What only looks like an image is refused with its reason, and nothing is kept.
+    for data, code in (
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image_unreadable"),
+        (b"\xff\xd8\xff\xe0 nope", "image_unreadable"),
+    ):
+        response = _register(api, data, number="304/SLĐTBXH-VP")
+        assert response.status_code == 400 and response.get_json()["error"]["code"] == code
+    assert _count(api) == 3
