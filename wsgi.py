@@ -26,6 +26,7 @@ from routing.incoming import pages as incoming_pages
 from routing.incoming import views as incoming_views
 from routing.recipients import pages as recipient_pages
 from routing.recipients import views as recipient_views
+from routing.records import views as record_views
 from routing.reports import pages as report_pages
 from routing.reports import views as report_views
 from routing.webhooks import views as webhook_views
@@ -66,6 +67,7 @@ API = (
     exchange_views.bp,
     incoming_views.bp,
     report_views.bp,
+    record_views.bp,
     webhook_views.bp,
 )
 # The pages, one blueprint per feature, and the shared one (home, static files, the templates' filters).

@@ -249,6 +249,71 @@ class IncomingEvent(Base):
     actor: Mapped[Person | None] = relationship()
 
 
+class FileList(Base):
+    """The agency's list of case files for a year (danh mục hồ sơ, Decree 30 Art. 28), approved by the leader."""
+
+    __tablename__ = "file_lists"
+    __table_args__ = (UniqueConstraint("agency_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="draft")  # draft, approved
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    entries: Mapped[list[FilePlan]] = relationship(order_by="FilePlan.code", back_populates="file_list")
+
+
+class FilePlan(Base):
+    """One file of the year's list: its code (ký hiệu), title, unit, retention and who keeps it."""
+
+    __tablename__ = "file_plans"
+    __table_args__ = (UniqueConstraint("list_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("file_lists.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    retention_years: Mapped[int | None] = mapped_column(Integer, default=None)  # None: permanent (vĩnh viễn)
+    keeper_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    file_list: Mapped[FileList] = relationship(back_populates="entries")
+    unit: Mapped[Unit] = relationship()
+    keeper: Mapped[Person] = relationship()
+
+
+class CaseFile(Base):
+    """A case file (hồ sơ công việc) opened from the year's list by who keeps it, with its documents."""
+
+    __tablename__ = "case_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("file_plans.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open, closed
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    opened_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    end_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    plan: Mapped[FilePlan] = relationship()
+    items: Mapped[list[CaseFileItem]] = relationship(order_by="CaseFileItem.id", back_populates="case_file")
+
+
+class CaseFileItem(Base):
+    """One document in a case file: an outgoing one of ours or an incoming one (a document may be in several)."""
+
+    __tablename__ = "case_file_items"
+    __table_args__ = (UniqueConstraint("file_id", "document_id"), UniqueConstraint("file_id", "incoming_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("case_files.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None, index=True)
+    incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_documents.id"), default=None, index=True)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    added_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    case_file: Mapped[CaseFile] = relationship(back_populates="items")
+    document: Mapped[Document | None] = relationship()
+    incoming: Mapped[IncomingDocument | None] = relationship()
+
+
 class WebhookEndpoint(Base):
     """Another system of the agency that wants to hear about events."""
 

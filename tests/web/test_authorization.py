@@ -256,6 +256,17 @@ EXPECTED: dict[str, Rule] = {
     "incoming_api.incoming_register": roles("clerk", "leader", "other_leader", "receiving_leader", "other_agency"),
     "incoming_api.incoming_register_pdf": roles("clerk", "leader", "other_leader", "receiving_leader", "other_agency"),
     "reports_api.report": lambda role, p: p["kind"] == "incoming" and role in REPORTERS,
+    # The world has no file list and no case file yet; a body-less request is refused for want of its fields.
+    "records_api.file_list": nobody,
+    "records_api.file_list_start": nobody,
+    "records_api.file_list_entry": nobody,
+    "records_api.file_list_entry_remove": nobody,
+    "records_api.file_list_approve": nobody,
+    "records_api.case_files": signed_in,
+    "records_api.case_file_open": nobody,
+    "records_api.case_file": nobody,
+    "records_api.case_file_add": nobody,
+    "records_api.case_file_close": nobody,
     # The world's incoming document is received, not yet assigned: nobody hands it on, reports on it, asks for
     # or answers more time, or reminds anyone of it.
     "incoming_api.incoming_forward": nobody,
@@ -510,6 +521,9 @@ class World:
             "extension_id": {"missing": 999999},
             "decision": {"grant": "grant", "refuse": "refuse"},
             "kind": {"incoming": "incoming", "missing": "weather"},
+            "file_list_id": {"missing": 999999},
+            "entry_id": {"missing": 999999},
+            "file_id": {"missing": 999999},
             "notification_id": {
                 **({self.notification_owner: notification.id} if notification else {}),
                 "missing": 999999,
