@@ -277,6 +277,31 @@ def scheduler(interval: float) -> None:
         time.sleep(interval)
 
 
+@main.group("archive")
+def archive_group() -> None:
+    """Case files handed to the agency's archive."""
+
+
+@archive_group.command("verify")
+@click.argument("package_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--roots",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trust anchors (PEM) to use instead of the package's own.",
+)
+def archive_verify(package_file: Path, roots: Path | None) -> None:
+    """Check an exported case file offline: every digest, every signature and its long-term evidence; one verdict
+    per document; exit 1 when anything does not hold."""
+    from routing.records import package
+
+    verdicts = package.verify(package_file.read_bytes(), roots.read_bytes() if roots else None)
+    for verdict in verdicts:
+        click.echo(f"{'ĐẠT' if verdict.ok else 'KHÔNG ĐẠT'}  {verdict.name}: {verdict.said}")
+    failed = sum(1 for v in verdicts if not v.ok)
+    click.echo(f"{len(verdicts) - failed}/{len(verdicts)} đạt.")
+    sys.exit(1 if failed or not verdicts else 0)
+
+
 @main.group("trust")
 def trust_group() -> None:
     """The root certificates signatures are validated against (beyond the deployment's roots.pem)."""

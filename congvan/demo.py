@@ -58,7 +58,7 @@ PEOPLE = [
     ("truongphong", "Trần Văn Hùng", "VP", "Chánh Văn phòng", "unit_head specialist"),
     ("giamdoc", "Phạm Mạnh Duyệt", "BGD", "Giám đốc", "leader"),
     ("phogiamdoc", "Hoàng Văn Minh", "BGD", "Phó Giám đốc", "leader"),
-    ("vanthu", "Lê Thị Hoa", "VP", "Văn thư", "clerk"),
+    ("vanthu", "Lê Thị Hoa", "VP", "Văn thư", "clerk archivist"),  # văn thư kiêm lưu trữ, as in most Sở
     ("admin", "Quản trị hệ thống", "VP", "Quản trị viên", "admin"),
     ("chuyenvien_dd", "Đỗ Văn Nam", "QLDD", "Chuyên viên", "specialist"),
     ("truongphong_dd", "Vũ Thị Mai", "QLDD", "Trưởng phòng", "unit_head specialist"),

@@ -288,11 +288,16 @@ class CaseFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("file_plans.id"), index=True)
     title: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="open")  # open, closed
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open, closed, handed_over, accepted
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     opened_at: Mapped[dt.datetime] = mapped_column(default=_now)
     end_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
     closed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Handed over to the agency's archive, and the archivist's answer (accepted: read-only; returned: why).
+    handed_over_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    return_reason: Mapped[str | None] = mapped_column(Text, default=None)
     plan: Mapped[FilePlan] = relationship()
     items: Mapped[list[CaseFileItem]] = relationship(order_by="CaseFileItem.id", back_populates="case_file")
 

@@ -54,6 +54,7 @@ ROLES: dict[str, str] = {
     "unit_head": "Lãnh đạo phòng",
     "leader": "Lãnh đạo cơ quan",
     "clerk": "Văn thư",
+    "archivist": "Lưu trữ cơ quan",
     "admin": "Quản trị",
 }
 

@@ -101,6 +101,9 @@ class CaseFileOut(Answer):
     end_date: str | None
     documents: int
     pages: int
+    handed_over_at: Time | None
+    accepted_at: Time | None
+    return_reason: str | None
     items: list[ItemOut]
 
     @classmethod
@@ -120,6 +123,9 @@ class CaseFileOut(Answer):
             end_date=moment(found.end_date),
             documents=len(found.items),
             pages=sum(i.pages for i in found.items),
+            handed_over_at=moment(found.handed_over_at),
+            accepted_at=moment(found.accepted_at),
+            return_reason=found.return_reason,
             items=[ItemOut.of(i) for i in found.items],
         )
 

@@ -53,3 +53,9 @@ class CloseIn(Request):
     """A case file closed, with its end date (today when absent)."""
 
     end_date: Annotated[dt.date | None, BeforeValidator(empty_is_none)] = Field(None, title="ngày kết thúc")
+
+
+class ReturnIn(Request):
+    """Why the archivist returns a handed-over file."""
+
+    reason: Text = Field("", max_length=2000, title="lý do")

@@ -127,11 +127,11 @@ def approve(session: Session, rt: Runtime, actor: Person, list_id: int) -> FileL
 
 
 def _sees(actor: Person, case_file: CaseFile) -> bool:
-    """The keeper, the heads of its unit, leaders and clerks of the agency."""
+    """The keeper, the heads of its unit, leaders, clerks and the archivist of the agency."""
     plan = case_file.plan
     if plan.unit.agency_id != actor.unit.agency_id:
         return False
-    if plan.keeper_id == actor.id or actor.has_role("leader") or actor.has_role("clerk"):
+    if plan.keeper_id == actor.id or any(actor.has_role(r) for r in ("leader", "clerk", "archivist")):
         return True
     return actor.has_role("unit_head") and actor.unit_id == plan.unit_id
 
@@ -223,4 +223,33 @@ def close_file(session: Session, rt: Runtime, actor: Person, file_id: int, end_d
     if end > today or end < case_file.opened_at.astimezone(rt.tz).date():
         raise Invalid("date_out_of_range", "Ngày kết thúc phải từ ngày mở hồ sơ đến hôm nay.", field="end_date")
     case_file.state, case_file.end_date, case_file.closed_at = "closed", end, rt.now()
+    return case_file
+
+
+def hand_over(session: Session, rt: Runtime, actor: Person, file_id: int) -> CaseFile:
+    """The keeper hands a closed file to the agency's archive (again, after it was returned)."""
+    case_file = get_file(session, actor, file_id, lock=True)
+    if case_file.plan.keeper_id != actor.id:
+        raise Forbidden("forbidden", "Chỉ người lập hồ sơ nộp hồ sơ vào lưu trữ.")
+    if case_file.state != "closed":
+        raise Conflict("case_file_not_closed", "Chỉ nộp lưu hồ sơ đã kết thúc (và chưa nộp).")
+    if not case_file.items:
+        raise Invalid("case_file_empty", "Hồ sơ chưa có văn bản nào.")
+    case_file.state, case_file.handed_over_at, case_file.return_reason = "handed_over", rt.now(), None
+    return case_file
+
+
+def answer_hand_over(session: Session, rt: Runtime, actor: Person, file_id: int, accept: bool, reason: str) -> CaseFile:
+    """The archivist accepts a handed-over file (it is read-only from then on) or returns it with a reason."""
+    if not actor.has_role("archivist"):
+        raise Forbidden("forbidden", "Chỉ người làm lưu trữ cơ quan nhận hồ sơ nộp lưu.")
+    case_file = get_file(session, actor, file_id, lock=True)
+    if case_file.state != "handed_over":
+        raise Conflict("case_file_not_handed_over", "Hồ sơ chưa được nộp lưu.")
+    if accept:
+        case_file.state, case_file.accepted_by_id, case_file.accepted_at = "accepted", actor.id, rt.now()
+    else:
+        if not reason:
+            raise Invalid("reason_required", "Trả lại hồ sơ cần nêu lý do.", field="reason")
+        case_file.state, case_file.return_reason = "closed", reason
     return case_file

@@ -3,14 +3,17 @@ files closed."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
-from routing.records import answers, schemas
+from routing.records import answers, package, schemas
 from routing.records import service as records
+from workflow.errors import Conflict
 from workflow.web.context import Answered, commit, db, ok, path_id, person, person_id, runtime
 from workflow.web.openapi import described
 
 bp = Blueprint("records_api", __name__, url_prefix="/api/v1")
+
+ZIP = "application/zip"
 
 
 @bp.get("/file-lists")
@@ -96,3 +99,42 @@ def case_file_close(file_id: str, body: schemas.CloseIn) -> Answered:
     found = records.close_file(db(), runtime(), person(), path_id(file_id), body.end_date)
     commit()
     return ok(answers.CaseFileOut.of(found))
+
+
+@bp.post("/case-files/<file_id>/actions/hand-over")
+@described(answers={200: answers.CaseFileOut})
+def case_file_hand_over(file_id: str) -> Answered:
+    """The keeper hands a closed file to the agency's archive."""
+    found = records.hand_over(db(), runtime(), person(), path_id(file_id))
+    commit()
+    return ok(answers.CaseFileOut.of(found))
+
+
+@bp.post("/case-files/<file_id>/actions/accept")
+@described(answers={200: answers.CaseFileOut})
+def case_file_accept(file_id: str) -> Answered:
+    """The archivist accepts a handed-over file: read-only from then on, and exportable."""
+    found = records.answer_hand_over(db(), runtime(), person(), path_id(file_id), True, "")
+    commit()
+    return ok(answers.CaseFileOut.of(found))
+
+
+@bp.post("/case-files/<file_id>/actions/return")
+@described(body=schemas.ReturnIn, answers={200: answers.CaseFileOut})
+def case_file_return(file_id: str, body: schemas.ReturnIn) -> Answered:
+    """The archivist returns a handed-over file to its keeper, with the reason."""
+    found = records.answer_hand_over(db(), runtime(), person(), path_id(file_id), False, body.reason)
+    commit()
+    return ok(answers.CaseFileOut.of(found))
+
+
+@bp.get("/case-files/<file_id>/export.zip")
+@described(answers={200: ZIP})
+def case_file_export(file_id: str) -> Response:
+    """An accepted file as its archive package: the PDFs, ho-so.xml, the trust anchors and SHA256SUMS."""
+    found = records.get_file(db(), person(), path_id(file_id))
+    if found.state != "accepted":
+        raise Conflict("case_file_not_accepted", "Chỉ xuất gói hồ sơ đã được lưu trữ cơ quan nhận.")
+    response = Response(package.export(runtime(), found), mimetype=ZIP)
+    response.headers["Content-Disposition"] = f'attachment; filename="ho-so-{found.id}.zip"'
+    return response

@@ -267,6 +267,10 @@ EXPECTED: dict[str, Rule] = {
     "records_api.case_file": nobody,
     "records_api.case_file_add": nobody,
     "records_api.case_file_close": nobody,
+    "records_api.case_file_hand_over": nobody,
+    "records_api.case_file_accept": nobody,
+    "records_api.case_file_return": nobody,
+    "records_api.case_file_export": nobody,
     # The world's incoming document is received, not yet assigned: nobody hands it on, reports on it, asks for
     # or answers more time, or reminds anyone of it.
     "incoming_api.incoming_forward": nobody,

@@ -5,12 +5,19 @@ several files), counts kept, closed; who may do and see what."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
+import subprocess
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from routing.records import package as records_package
 from tests.routing.foreign import Foreign, arrive, package_from_snv
+from tests.support import processes
 from tests.support.api import Api
 
 pytestmark = pytest.mark.both_databases
@@ -30,7 +37,24 @@ def _code(answer: tuple[int, Any]) -> tuple[int, str]:
     return answer[0], answer[1]["error"]["code"]
 
 
-def test_a_year_of_files(app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes) -> None:
+def issued_symbol(api: Api, document_id: int) -> str:
+    return str(api.as_("vanthu", "GET", f"/api/v1/documents/{document_id}").get_json()["symbol"])
+
+
+def _tampered(data: bytes) -> bytes:
+    """The package with one byte of its first document changed, everything else as it was."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            content = source.read(name)
+            if name.startswith("van-ban/001-"):
+                at = content.index(b"/Contents") - 10
+                content = content[:at] + bytes([content[at] ^ 1]) + content[at + 1 :]
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def test_a_year_of_files(app: Flask, api: Api, foreign: Foreign, signed_pdf: bytes, tmp_path: Path) -> None:
     year = app.extensions["congvan"].now().year
     office, land = _unit(api, "VP"), _unit(api, "QLDD")
     assert _code(_call(api, "vanthu", "GET", f"/api/v1/file-lists?year={year}")) == (404, "file_list_not_found")
@@ -119,6 +143,59 @@ def test_a_year_of_files(app: Flask, api: Api, foreign: Foreign, signed_pdf: byt
         and closed["end_date"] == str(app.extensions["congvan"].now().date())
     )
     assert _code(_call(api, "chuyenvien", "POST", items, {"document_id": draft["id"]})) == (409, "case_file_closed")
+
+    # Handed over to the archive: returned once with a reason, handed over again, accepted, then read-only.
+    office = f"/api/v1/case-files/{office_case['id']}"
+    assert _code(_call(api, "chuyenvien", "GET", f"{office}/export.zip")) == (409, "case_file_not_accepted")
+    assert _call(api, "truongphong", "POST", f"{office}/actions/hand-over")[0] == 403
+    assert _call(api, "chuyenvien", "POST", f"{office}/actions/hand-over")[1]["state"] == "handed_over"
+    assert _call(api, "chuyenvien", "POST", f"{office}/actions/accept")[0] == 403  # the archivist answers
+    assert _code(_call(api, "vanthu", "POST", f"{office}/actions/return", {})) == (400, "reason_required")
+    returned = _call(api, "vanthu", "POST", f"{office}/actions/return", {"reason": "Thiếu mục lục văn bản."})[1]
+    assert returned["state"] == "closed" and returned["return_reason"] == "Thiếu mục lục văn bản."
+    _call(api, "chuyenvien", "POST", f"{office}/actions/hand-over")
+    accepted = _call(api, "vanthu", "POST", f"{office}/actions/accept")[1]
+    assert accepted["state"] == "accepted" and accepted["return_reason"] is None
+    assert _code(_call(api, "chuyenvien", "POST", f"{office}/actions/hand-over")) == (409, "case_file_not_closed")
+    assert _code(_call(api, "chuyenvien", "POST", close, {})) == (409, "case_file_closed")
+
+    # Exported as a package that verifies offline: every digest, every signature; a tampered one names the document.
+    exported = api.as_("giamdoc", "GET", f"{office}/export.zip")
+    assert exported.status_code == 200 and exported.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(exported.data)) as package:
+        names = package.namelist()
+        metadata = package.read("ho-so.xml").decode()
+        sums = package.read("SHA256SUMS").decode()
+    assert "ho-so.xml" in names and "trust/roots.pem" in names and any(n.startswith("van-ban/001-") for n in names)
+    assert "<MaHoSo>VP.01</MaHoSo>" in metadata and "<ThoiHanBaoQuan>10 năm</ThoiHanBaoQuan>" in metadata
+    assert "tăng cường phòng, chống dịch" in metadata and "ho-so.xml" in sums
+    verdicts = records_package.verify(exported.data)
+    assert [v.ok for v in verdicts] == [True] and "chữ ký hợp lệ" in verdicts[0].said, verdicts
+    tampered = _tampered(exported.data)
+    (bad,) = [v for v in records_package.verify(tampered) if not v.ok]
+    assert bad.name.endswith(issued_symbol(api, issued["id"])) and "bị thay đổi" in bad.said
+    path = tmp_path / "ho-so.zip"
+    path.write_bytes(exported.data)
+    env = os.environ | app.extensions["congvan"].settings.environment()
+    done = subprocess.run(
+        [*processes.congvan_command(), "archive", "verify", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0 and "1/1 đạt" in done.stdout, done.stdout + done.stderr
+    path.write_bytes(tampered)
+    done = subprocess.run(
+        [*processes.congvan_command(), "archive", "verify", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1 and "KHÔNG ĐẠT" in done.stdout
 
     # The next year's list starts with this year's entries, copied forward, as a draft.
     status, following = _call(api, "vanthu", "POST", "/api/v1/file-lists", {"year": year + 1})
