@@ -10,6 +10,7 @@ def connect() -> None:
     from routing.incoming import pages as incoming_pages
     from routing.incoming import service as incoming
     from routing.recipients import pages as recipient_pages
+    from routing.records import service as records
     from workflow.access import document_readers
     from workflow.signals import (
         document_issued,
@@ -22,6 +23,7 @@ def connect() -> None:
 
     document_issued.connect(services.on_document_issued, weak=False)
     document_issued.connect(incoming.on_answer_issued, weak=False)
+    document_issued.connect(records.on_issued, weak=False)
     draft_replies.connect(incoming.may_answer, weak=False)
     document_recalled.connect(services.on_document_recalled, weak=False)
     document_readers.connect(services.received_by, weak=False)

@@ -11,6 +11,7 @@ from routing.deliveries import service as services
 from routing.exchange import directory, inbound, outbound
 from routing.incoming import assignment, registration
 from routing.models import Delivery, HubMessage, WebhookDelivery
+from routing.records import service as records
 from routing.states import Transport
 from routing.webhooks import service as webhooks
 from workflow import db, outbox, runtime
@@ -26,6 +27,11 @@ def deliver(delivery_id: int) -> bool:
 def read_scan(incoming_id: int) -> str:
     """Read the words of a registered scan for search (Tesseract, bounded in pages and time)."""
     return registration.read_scan(runtime.current(), incoming_id)
+
+
+def file_issued(document_id: int, case_file_id: int) -> bool:
+    """Put an issued document in the case file its drafter chose (once)."""
+    return records.file_issued(runtime.current(), document_id, case_file_id)
 
 
 def incoming_digest() -> int:

@@ -319,6 +319,17 @@ class CaseFileItem(Base):
     incoming: Mapped[IncomingDocument | None] = relationship()
 
 
+class FilingChoice(Base):
+    """The case file a drafter chose for a document before it is issued: it goes there at issuance."""
+
+    __tablename__ = "filing_choices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    case_file_id: Mapped[int | None] = mapped_column(ForeignKey("case_files.id"), default=None)  # None: no file
+    chosen_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
 class WebhookEndpoint(Base):
     """Another system of the agency that wants to hear about events."""
 

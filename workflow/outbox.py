@@ -35,6 +35,7 @@ HAND_OVER = Job("signing", "workflow.signatures.jobs.hand_over")
 AGENT_SIGNED = Job("signing", "workflow.signatures.jobs.agent_signed")
 DELIVER = Job("dispatch", "routing.jobs.deliver")
 READ_SCAN = Job("dispatch", "routing.jobs.read_scan")
+FILE_ISSUED = Job("dispatch", "routing.jobs.file_issued")
 SEND_DOCUMENT = Job("exchange", "routing.jobs.send_document")
 SEND_MESSAGE = Job("exchange", "routing.jobs.send_message")
 PULL_VXP = Job("exchange", "routing.jobs.pull_vxp")
@@ -49,6 +50,7 @@ JOBS = (
     AGENT_SIGNED,
     DELIVER,
     READ_SCAN,
+    FILE_ISSUED,
     SEND_DOCUMENT,
     SEND_MESSAGE,
     PULL_VXP,

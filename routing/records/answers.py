@@ -140,3 +140,11 @@ class Removed(Answer):
     """What was taken out."""
 
     removed: int
+
+
+class FilingOut(Answer):
+    """Where a document goes at issuance: the chosen file, or the drafter's last used; the files to choose from."""
+
+    case_file_id: int | None
+    chosen: bool
+    choices: list[CaseFileOut]

@@ -59,3 +59,9 @@ class ReturnIn(Request):
     """Why the archivist returns a handed-over file."""
 
     reason: Text = Field("", max_length=2000, title="lý do")
+
+
+class ChoiceIn(Request):
+    """The case file a document goes into at issuance (null: none)."""
+
+    case_file_id: OptionalId = coded("invalid_case_file", default=None, title="hồ sơ")

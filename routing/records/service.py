@@ -14,14 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from routing.incoming import service as incoming
-from routing.models import CaseFile, CaseFileItem, FileList, FilePlan
+from routing.models import CaseFile, CaseFileItem, FileList, FilePlan, FilingChoice
 from routing.records.schemas import EntryIn, ItemIn
 from signing import inspection
 from signing.errors import PdfError
+from workflow import outbox
 from workflow.documents.drafting import signed_in
 from workflow.documents.service import get_document, read_pdf
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
-from workflow.models import Person, Unit
+from workflow.models import Document, Person, Unit
 from workflow.runtime import Runtime
 from workflow.states import AFTER_ISSUANCE
 
@@ -253,3 +254,101 @@ def answer_hand_over(session: Session, rt: Runtime, actor: Person, file_id: int,
             raise Invalid("reason_required", "Trả lại hồ sơ cần nêu lý do.", field="reason")
         case_file.state, case_file.return_reason = "closed", reason
     return case_file
+
+
+def open_files_kept(session: Session, actor: Person) -> list[CaseFile]:
+    """The open case files the person keeps, newest first."""
+    query = (
+        select(CaseFile)
+        .join(FilePlan, CaseFile.plan_id == FilePlan.id)
+        .where(FilePlan.keeper_id == actor.id, CaseFile.state == "open")
+        .order_by(CaseFile.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def last_used(session: Session, person_id: int) -> CaseFile | None:
+    """The open file the person last put a document in, or last chose for one, whichever was later."""
+    item = session.scalar(
+        select(CaseFileItem)
+        .join(CaseFile, CaseFileItem.file_id == CaseFile.id)
+        .where(CaseFileItem.added_by_id == person_id, CaseFile.state == "open")
+        .order_by(CaseFileItem.id.desc())
+        .limit(1)
+    )
+    choice = session.scalar(
+        select(FilingChoice)
+        .join(CaseFile, FilingChoice.case_file_id == CaseFile.id)
+        .where(FilingChoice.chosen_by_id == person_id, CaseFile.state == "open")
+        .order_by(FilingChoice.id.desc())
+        .limit(1)
+    )
+    if item is not None and (choice is None or item.added_at >= choice.created_at):
+        return session.get(CaseFile, item.file_id)
+    return session.get(CaseFile, choice.case_file_id) if choice is not None and choice.case_file_id else None
+
+
+def filing_of(session: Session, actor: Person, document_id: int) -> tuple[CaseFile | None, bool]:
+    """The file a document goes into at issuance: the drafter's choice, or else their last used (and whether it
+    was chosen)."""
+    document = get_document(session, actor, document_id)
+    choice = session.scalar(select(FilingChoice).where(FilingChoice.document_id == document.id))
+    if choice is not None:
+        return (session.get(CaseFile, choice.case_file_id) if choice.case_file_id else None), True
+    return last_used(session, document.drafter_id), False
+
+
+def choose_file(session: Session, actor: Person, document_id: int, case_file_id: int | None) -> CaseFile | None:
+    """The drafter chooses, before issuance, the open file they keep that the document goes into (None: none)."""
+    document = get_document(session, actor, document_id)
+    if document.drafter_id != actor.id:
+        raise Forbidden("forbidden", "Người soạn thảo chọn hồ sơ lưu văn bản.")
+    if document.state in AFTER_ISSUANCE:
+        raise Conflict("already_issued", "Văn bản đã phát hành: đưa vào hồ sơ từ trang hồ sơ.")
+    chosen = None
+    if case_file_id is not None:
+        chosen = session.get(CaseFile, case_file_id)
+        if chosen is None or chosen.plan.keeper_id != actor.id or chosen.state != "open":
+            raise Invalid("invalid_case_file", "Hãy chọn một hồ sơ đang mở do bạn lập.", field="case_file_id")
+    choice = session.scalar(select(FilingChoice).where(FilingChoice.document_id == document.id))
+    if choice is None:
+        session.add(FilingChoice(document_id=document.id, case_file_id=case_file_id, chosen_by_id=actor.id))
+    else:
+        choice.case_file_id, choice.chosen_by_id = case_file_id, actor.id
+    return chosen
+
+
+def on_issued(session: Session, document: Document, actor: Person | None) -> None:  # noqa: ARG001
+    """Receiver of document_issued: the document goes into the file its drafter chose (or last used) by a job that
+    reads its pages first."""
+    choice = session.scalar(select(FilingChoice).where(FilingChoice.document_id == document.id))
+    target = (
+        (session.get(CaseFile, choice.case_file_id) if choice.case_file_id else None)
+        if choice is not None
+        else last_used(session, document.drafter_id)
+    )
+    if target is not None and target.state == "open":
+        outbox.add(session, outbox.FILE_ISSUED, document_id=document.id, case_file_id=target.id)
+
+
+def file_issued(rt: Runtime, document_id: int, case_file_id: int) -> bool:
+    """The job: put an issued document in the file chosen for it (once); False when it is there or cannot be."""
+    with rt.readers() as reader:
+        document = reader.get(Document, document_id)
+        if document is None:
+            return False
+        data = read_pdf(rt, document.current_version)
+    try:
+        pages = inspection.inspect(data).pages
+    except PdfError:
+        pages = 0
+    with rt.sessions() as session, session.begin():
+        case_file = session.get(CaseFile, case_file_id, with_for_update=True)
+        if case_file is None or case_file.state != "open":
+            return False
+        if any(item.document_id == document_id for item in case_file.items):
+            return False
+        drafter = session.get(Document, document_id)
+        assert drafter is not None
+        case_file.items.append(CaseFileItem(document_id=document_id, pages=pages, added_by_id=drafter.drafter_id))
+    return True

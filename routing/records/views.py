@@ -138,3 +138,25 @@ def case_file_export(file_id: str) -> Response:
     response = Response(package.export(runtime(), found), mimetype=ZIP)
     response.headers["Content-Disposition"] = f'attachment; filename="ho-so-{found.id}.zip"'
     return response
+
+
+@bp.get("/documents/<doc_id>/case-file")
+@described(answers={200: answers.FilingOut})
+def document_filing(doc_id: str) -> Answered:
+    """The case file a document goes into at issuance: the drafter's choice, or by default the file they last used;
+    with the open files the drafter keeps to choose from."""
+    session, actor = db(), person()
+    target, chosen = records.filing_of(session, actor, path_id(doc_id))
+    choices = [answers.CaseFileOut.of(f) for f in records.open_files_kept(session, actor)]
+    return ok(answers.FilingOut(case_file_id=target.id if target else None, chosen=chosen, choices=choices))
+
+
+@bp.put("/documents/<doc_id>/case-file")
+@described(body=schemas.ChoiceIn, answers={200: answers.FilingOut})
+def document_filing_choose(doc_id: str, body: schemas.ChoiceIn) -> Answered:
+    """The drafter chooses, before issuance, the open file they keep that the document goes into (null: none)."""
+    session, actor = db(), person()
+    chosen = records.choose_file(session, actor, path_id(doc_id), body.case_file_id)
+    commit()
+    choices = [answers.CaseFileOut.of(f) for f in records.open_files_kept(session, actor)]
+    return ok(answers.FilingOut(case_file_id=chosen.id if chosen else None, chosen=True, choices=choices))

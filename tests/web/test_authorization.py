@@ -271,6 +271,12 @@ EXPECTED: dict[str, Rule] = {
     "records_api.case_file_accept": nobody,
     "records_api.case_file_return": nobody,
     "records_api.case_file_export": nobody,
+    # The drafter asks and chooses for a document they may see; issued documents are filed from the file's page.
+    "records_api.document_filing": sees,
+    "records_api.document_filing_choose": lambda role, p: (
+        (role == "specialist" and p["doc_id"] in ("drafting", "in_review", "awaiting_signature", "signed"))
+        or (role == "other_agency" and p["doc_id"] == "foreign")
+    ),
     # The world's incoming document is received, not yet assigned: nobody hands it on, reports on it, asks for
     # or answers more time, or reminds anyone of it.
     "incoming_api.incoming_forward": nobody,

@@ -201,3 +201,39 @@ def test_a_year_of_files(app: Flask, api: Api, foreign: Foreign, signed_pdf: byt
     status, following = _call(api, "vanthu", "POST", "/api/v1/file-lists", {"year": year + 1})
     assert status == 201 and following["state"] == "draft"
     assert [(e["code"], e["retention_years"]) for e in following["entries"]] == [("QLĐĐ.01", None), ("VP.01", 10)]
+
+
+def test_the_drafter_chooses_the_file_before_issuance_defaulting_to_the_last_used(app: Flask, api: Api) -> None:
+    year = app.extensions["congvan"].now().year
+    started = _call(api, "vanthu", "POST", "/api/v1/file-lists", {"year": year})[1]
+    entries = f"/api/v1/file-lists/{started['id']}/entries"
+    keeper, office = api.id_of("chuyenvien"), _unit(api, "VP")
+    plans = [
+        _call(api, "vanthu", "POST", entries, {"code": code, "title": title, "unit_id": office, "keeper_id": keeper})[1]
+        for code, title in (("VP.01", "Hồ sơ phòng, chống dịch"), ("VP.02", "Hồ sơ chuyển đổi số"))
+    ]
+    _call(api, "giamdoc", "POST", f"/api/v1/file-lists/{started['id']}/actions/approve")
+    first, second = (_call(api, "chuyenvien", "POST", "/api/v1/case-files", {"plan_id": p["id"]})[1] for p in plans)
+    draft = api.draft()
+    filing = f"/api/v1/documents/{draft['id']}/case-file"
+    asked = _call(api, "chuyenvien", "GET", filing)[1]
+    assert asked["case_file_id"] is None and {c["id"] for c in asked["choices"]} == {first["id"], second["id"]}
+    assert _call(api, "truongphong", "PUT", filing, {"case_file_id": second["id"]})[0] == 403  # the drafter chooses
+    assert _code(_call(api, "chuyenvien", "PUT", filing, {"case_file_id": 999999})) == (400, "invalid_case_file")
+    assert _call(api, "chuyenvien", "PUT", filing, {"case_file_id": second["id"]})[1]["case_file_id"] == second["id"]
+    api.advance(draft["id"], "dispatched")
+    filed = _call(api, "chuyenvien", "GET", f"/api/v1/case-files/{second['id']}")[1]
+    assert [i["document_id"] for i in filed["items"]] == [draft["id"]] and filed["pages"] >= 1
+    assert _code(_call(api, "chuyenvien", "PUT", filing, {"case_file_id": first["id"]})) == (409, "already_issued")
+    # The next one, not asked: it goes where the drafter last filed, as the question's default said.
+    following = api.draft(summary="đôn đốc báo cáo chuyển đổi số")
+    default = _call(api, "chuyenvien", "GET", f"/api/v1/documents/{following['id']}/case-file")[1]
+    assert default == default | {"case_file_id": second["id"], "chosen": False}
+    api.advance(following["id"], "dispatched")
+    filed = _call(api, "chuyenvien", "GET", f"/api/v1/case-files/{second['id']}")[1]
+    assert [i["document_id"] for i in filed["items"]] == [draft["id"], following["id"]]
+    # "No file" is an answer too.
+    third = api.draft()
+    _call(api, "chuyenvien", "PUT", f"/api/v1/documents/{third['id']}/case-file", {"case_file_id": None})
+    api.advance(third["id"], "dispatched")
+    assert _call(api, "chuyenvien", "GET", f"/api/v1/case-files/{second['id']}")[1]["documents"] == 2
