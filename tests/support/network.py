@@ -110,7 +110,8 @@ class Instance:
     def ok(self, user: str, method: str, path: str, json: Any = None) -> Any:
         """One API call that must succeed."""
         status, body = self.call(user, method, path, json)
-        assert status < 300, (self.name, path, status, body)
+        # A server error says why in the instance's own log: its tail comes with the failure.
+        assert status < 300, (self.name, path, status, body, log_tail(self) if status >= 500 else "")
         return body
 
     def unit_id(self, code: str) -> int:

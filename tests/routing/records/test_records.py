@@ -174,28 +174,19 @@ def test_a_year_of_files(app: Flask, api: Api, foreign: Foreign, signed_pdf: byt
     tampered = _tampered(exported.data)
     (bad,) = [v for v in records_package.verify(tampered) if not v.ok]
     assert bad.name.endswith(issued_symbol(api, issued["id"])) and "bị thay đổi" in bad.said
-    path = tmp_path / "ho-so.zip"
-    path.write_bytes(exported.data)
-    env = os.environ | app.extensions["congvan"].settings.environment()
-    done = subprocess.run(
-        [*processes.congvan_command(), "archive", "verify", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0 and "1/1 đạt" in done.stdout, done.stdout + done.stderr
-    path.write_bytes(tampered)
-    done = subprocess.run(
-        [*processes.congvan_command(), "archive", "verify", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 1 and "KHÔNG ĐẠT" in done.stdout
+    # The same by the command an archivist runs on their own machine: exit 0 when all holds, 1 otherwise.
+    for data, code, said in ((exported.data, 0, "1/1 đạt"), (tampered, 1, "KHÔNG ĐẠT")):
+        path = tmp_path / "ho-so.zip"
+        path.write_bytes(data)
+        done = subprocess.run(
+            [*processes.congvan_command(), "archive", "verify", str(path)],
+            env=os.environ | app.extensions["congvan"].settings.environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == code and said in done.stdout, done.stdout + done.stderr
 
     # The next year's list starts with this year's entries, copied forward, as a draft.
     status, following = _call(api, "vanthu", "POST", "/api/v1/file-lists", {"year": year + 1})
