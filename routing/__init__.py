@@ -7,8 +7,8 @@ def connect() -> None:
     """Subscribe routing to workflow's signals (idempotent: blinker keeps one connection per receiver)."""
     from routing.deliveries import pages as delivery_pages
     from routing.deliveries import service as services
+    from routing.incoming import answering
     from routing.incoming import pages as incoming_pages
-    from routing.incoming import service as incoming
     from routing.recipients import pages as recipient_pages
     from routing.records import service as records
     from workflow.access import document_readers
@@ -22,9 +22,9 @@ def connect() -> None:
     )
 
     document_issued.connect(services.on_document_issued, weak=False)
-    document_issued.connect(incoming.on_answer_issued, weak=False)
+    document_issued.connect(answering.on_answer_issued, weak=False)
     document_issued.connect(records.on_issued, weak=False)
-    draft_replies.connect(incoming.may_answer, weak=False)
+    draft_replies.connect(answering.may_answer, weak=False)
     document_recalled.connect(services.on_document_recalled, weak=False)
     document_readers.connect(services.received_by, weak=False)
     document_panels.connect(delivery_pages.recipient_panel, weak=False)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from routing.deliveries import service as services
 from routing.exchange import directory, inbound, outbound
-from routing.incoming import assignment, registration
+from routing.incoming import chasing, registration
 from routing.models import Delivery, HubMessage, WebhookDelivery
 from routing.records import service as records
 from routing.states import Transport
@@ -38,7 +38,7 @@ def incoming_digest() -> int:
     """Each person's daily digest of incoming documents due soon or overdue (once a day)."""
     rt = runtime.current()
     with rt.sessions() as session, session.begin():
-        told = assignment.digest(session, rt)
+        told = chasing.digest(session, rt)
     outbox.relay_quietly(rt)  # the e-mails
     return told
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from routing.deliveries import answers
 from routing.deliveries.service import needs_admin, sending
 from routing.deliveries.statuses import FINAL
-from routing.incoming.service import answers_to
+from routing.incoming.answering import answers_to
 from routing.models import Delivery, DeliveryEvent
 from routing.states import NOT_SENT, REACHED, Transport
 from workflow import access, workday

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from routing.deliveries import statuses
 from routing.exchange import inbound
-from routing.incoming import assignment, registration, schemas
+from routing.incoming import answering, assignment, chasing, registers, registration, schemas
 from routing.incoming import service as incoming
 from routing.models import IncomingDocument
 from signing import inspection
@@ -202,7 +202,7 @@ def incoming_document(incoming_id: str) -> str:
         commit()
     mine = assignment.mine(person, found)
     unit_part = next((r for r in mine if r.person_id is None), None)
-    extensions = assignment.extensions(session, found)
+    extensions = chasing.extensions(session, found)
     return render_template(
         "routing/incoming_document.html",
         doc=found,
@@ -222,7 +222,7 @@ def incoming_document(incoming_id: str) -> str:
         if unit_part is not None and person.has_role("unit_head")
         else [],
         extensions=extensions,
-        decides={e.id: assignment.may_decide(session, person, e) for e in extensions if e.state == "requested"},
+        decides={e.id: chasing.may_decide(session, person, e) for e in extensions if e.state == "requested"},
         roles=assignment.ROLES,
         progress=assignment.PROGRESS,
         due_marks=assignment.DUE_MARKS,
@@ -251,7 +251,7 @@ def _pages(found: IncomingDocument) -> int:
 def incoming_register_pdf() -> Response:
     """The printable incoming register of a year (?year=, this year by default)."""
     query = parse(schemas.RegisterYear, request.args.to_dict())
-    data, name = incoming.register_pdf(db(), runtime(), actor(), query.year or runtime().now().year)
+    data, name = registers.register_pdf(db(), runtime(), actor(), query.year or runtime().now().year)
     return inline_pdf(data, name)
 
 
@@ -411,7 +411,7 @@ def _work_counter() -> dict[str, Any]:
 def answers_panel(_sender: Any, *, person: Person, document: Document) -> Markup | None:
     """On one of our documents' page: the documents other agencies answered it with ("Đã được trả lời bằng văn bản
     số …"), for whoever may see them."""
-    found = [i for i in incoming.answers_to(db(), [document.id]).values() if incoming.can_see(person, i)]
+    found = [i for i in answering.answers_to(db(), [document.id]).values() if incoming.can_see(person, i)]
     if not found:
         return None
     return Markup(render_template("routing/_answers_panel.html", answers=found))  # noqa: S704 - Jinja-escaped

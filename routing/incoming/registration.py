@@ -21,8 +21,8 @@ from routing.exchange.arrival import add_event, duplicate_of
 from routing.exchange.directory import peer_of, self_agency, sender_roots
 from routing.exchange.inbound import validate_pdf
 from routing.incoming import images, ocr
+from routing.incoming.registers import incoming_register
 from routing.incoming.schemas import Registration
-from routing.incoming.service import incoming_register
 from routing.models import IncomingDocument
 from workflow import catalog, outbox
 from workflow.documents.drafting import check_pdf, signed_in

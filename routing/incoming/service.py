@@ -1,8 +1,9 @@
-"""Incoming documents (văn bản đến) once arrived (routing/arrival.py): registration, assignment, handling, recall.
+"""Incoming documents (văn bản đến) once arrived (routing/arrival.py): who sees them, the lifecycle's steps
+(registration, assignment, handling, recall), each part's work and "Việc của tôi".
 
-Every step that changes the national status sends it back to the sender agency (status message
-queued in the same transaction). The incoming register numbers documents per year,
-consecutively, with the same atomic counter as the outgoing registers.
+Every step that changes the national status sends it back to the sender agency (status message queued in the same
+transaction). Beside it: the parts and their progress (assignment.py), more time and reminders (chasing.py), answers
+(answering.py), the incoming register (registers.py), documents registered by hand (registration.py).
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
-from routing.deliveries.statuses import ARRIVED_VIA
 from routing.deliveries.statuses import INCOMING_GONE as GONE
 from routing.deliveries.statuses import INCOMING_LABELS as STATE_LABELS
 from routing.exchange import outbound
 from routing.exchange.arrival import add_event
-from routing.incoming import assignment
+from routing.incoming import assignment, chasing
+from routing.incoming.registers import incoming_register
 from routing.incoming.schemas import (
     ExtensionAnswer,
     ExtensionAsk,
@@ -34,9 +35,8 @@ from workflow.directory import delegations
 from workflow.directory.models import DelegationScope
 from workflow.documents.search import containing, fold
 from workflow.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from workflow.issuance import printouts
 from workflow.issuance.registers import take_number
-from workflow.models import Document, Person, Register
+from workflow.models import Person
 from workflow.notifications.service import resolve
 from workflow.paging import FIRST_PAGE, Page, paged
 from workflow.runtime import Runtime
@@ -128,7 +128,7 @@ def _may(actor: Person, incoming: IncomingDocument, who: str) -> bool:
     return actor.has_role(who)
 
 
-def _staff(actor: Person) -> dict[str, str]:
+def staff_of(actor: Person) -> dict[str, str]:
     return {"department": actor.unit.name, "staff": actor.full_name}
 
 
@@ -193,11 +193,11 @@ def take_step(
     add_event(session, incoming, action, step.code, actor, **detail)
     if action in ("register", "return"):  # the clerk has dealt with its arrival
         resolve(session, "incoming_received", incoming_id=incoming.id)
-    _tell_sender(session, rt, incoming, step.code, description, _staff(actor))
+    tell_sender(session, rt, incoming, step.code, description, staff_of(actor))
     return incoming
 
 
-def _tell_sender(
+def tell_sender(
     session: Session, rt: Runtime, incoming: IncomingDocument, code: str, description: str, staff: dict[str, str]
 ) -> None:
     """Send the status to the sender's system (one that came on paper, by e-mail or by hand has none to tell)."""
@@ -236,7 +236,7 @@ def report(
 
 def ask_more_time(session: Session, actor: Person, incoming_id: int, body: ExtensionAsk) -> IncomingExtension:
     """An assignee asks for a later deadline."""
-    return assignment.ask_more_time(session, actor, _handled(session, actor, incoming_id), body)
+    return chasing.ask_more_time(session, actor, _handled(session, actor, incoming_id), body)
 
 
 def answer_more_time(
@@ -250,13 +250,13 @@ def answer_more_time(
 ) -> IncomingExtension:
     """Who assigned the part grants or refuses the later deadline."""
     incoming = get(session, actor, incoming_id, lock=True)
-    return assignment.answer_more_time(session, rt, actor, incoming, extension_id, grant, body)
+    return chasing.answer_more_time(session, rt, actor, incoming, extension_id, grant, body)
 
 
 def remind(session: Session, actor: Person, incoming_id: int, body: Reminder) -> IncomingDocument:
     """A leader or the clerk reminds an assignee."""
     incoming = _handled(session, actor, incoming_id)
-    assignment.remind(session, actor, incoming, body)
+    chasing.remind(session, actor, incoming, body)
     return incoming
 
 
@@ -334,54 +334,6 @@ def my_work(session: Session, actor: Person, done: bool = False) -> list[Incomin
     return list(rows)
 
 
-def may_answer(session: Session, person: Person, incoming_id: int) -> bool:
-    """Receiver of workflow's draft_replies: the person sees the incoming document and it still waits for an
-    answer (registered, assigned or being handled)."""
-    try:
-        incoming = get(session, person, incoming_id)
-    except NotFound as exc:
-        raise Invalid(
-            "invalid_reply", "Không tìm thấy văn bản đến cần trả lời.", field="replies_to_incoming_id"
-        ) from exc
-    if incoming.state not in ("registered", "assigned", "in_progress"):
-        raise Conflict(
-            "not_answerable",
-            f"Văn bản đến {incoming.symbol} đang ở trạng thái «{STATE_LABELS[incoming.state]}»: không soạn trả lời.",
-        )
-    return True
-
-
-def on_answer_issued(session: Session, document: Document, actor: Person | None) -> None:
-    """Receiver of document_issued: an answer issued finishes the incoming document it answers (06 to its sender,
-    naming the answer)."""
-    if document.replies_to_incoming_id is None:
-        return
-    incoming = session.get(IncomingDocument, document.replies_to_incoming_id, with_for_update=True)
-    if incoming is None or incoming.agency_id != document.agency_id:
-        return
-    incoming.answered_by_id = document.id
-    if incoming.state not in ("registered", "assigned", "in_progress"):
-        return  # finished (or gone) already: the answer is linked all the same
-    rt = runtime.current()
-    assignment.finish_lead(rt, incoming)
-    incoming.state = "done"
-    add_event(session, incoming, "answered", "06", actor, document_id=document.id, symbol=document.symbol)
-    staff = _staff(actor) if actor else {"department": "Văn thư"}
-    _tell_sender(session, rt, incoming, "06", f"Đã trả lời bằng văn bản số {document.symbol}.", staff)
-
-
-def answers_to(session: Session, document_ids: list[int]) -> dict[tuple[int, str], IncomingDocument]:
-    """The incoming documents that answer these documents of ours, by (our document, the answering agency)."""
-    if not document_ids:
-        return {}
-    query = select(IncomingDocument).where(
-        IncomingDocument.answers_document_id.in_(document_ids), IncomingDocument.state.not_in(GONE)
-    )
-    return {
-        (i.answers_document_id or 0, i.sender_code): i for i in session.scalars(query.order_by(IncomingDocument.id))
-    }
-
-
 def work_count(session: Session, actor: Person) -> int:
     """How many open parts "Việc của tôi" lists for the actor (the home page's tile)."""
     return len(my_work(session, actor))
@@ -409,19 +361,9 @@ def _answer_recall(
         key=incoming.document_key,
         code=code,
         description=reason or "Đồng ý thu hồi.",
-        staff=_staff(actor),
+        staff=staff_of(actor),
     )
     return incoming
-
-
-def incoming_register(session: Session, agency_id: int) -> Register:
-    """The agency's incoming register (made the first time a document is registered)."""
-    register = session.scalar(select(Register).where(Register.agency_id == agency_id, Register.scope == "incoming"))
-    if register is None:
-        register = Register(agency_id=agency_id, code="DEN", name="Sổ đăng ký văn bản đến", scope="incoming")
-        session.add(register)
-        session.flush()
-    return register
 
 
 def listing(
@@ -441,60 +383,6 @@ def listing(
     if year:
         query = query.where(IncomingDocument.incoming_year == year)
     return paged(session, query, IncomingDocument.id, page)
-
-
-def register_of_year(session: Session, actor: Person, year: int) -> list[IncomingDocument]:
-    """The incoming register of a year in number order (clerks and leaders)."""
-    if not (actor.has_role("clerk") or actor.has_role("leader")):
-        raise Forbidden("forbidden", "Chỉ văn thư và lãnh đạo xem sổ văn bản đến.")
-    query = select(IncomingDocument).where(
-        IncomingDocument.agency_id == actor.unit.agency_id,
-        IncomingDocument.incoming_year == year,
-        IncomingDocument.incoming_number.is_not(None),
-    )
-    return list(session.scalars(query.order_by(IncomingDocument.incoming_number)))
-
-
-# The incoming register's columns (Decree 30, appendix VI: sổ đăng ký văn bản đến) and their widths in mm.
-REGISTER_COLUMNS = (
-    ("Ngày đến", 22),
-    ("Số đến", 13),
-    ("Tác giả", 36),
-    ("Số, ký hiệu", 38),
-    ("Ngày tháng", 22),
-    ("Tên loại và trích yếu nội dung", 56),
-    ("Đơn vị hoặc người nhận", 42),
-    ("Ký nhận", 16),
-    ("Ghi chú", 28),
-)
-
-
-def register_pdf(session: Session, rt: Runtime, actor: Person, year: int) -> tuple[bytes, str]:
-    """The incoming register of a year as a printable PDF with the decree's columns, and its file name."""
-    rows = []
-    for i in register_of_year(session, actor, year):
-        parts = [r for r in i.assignees if r.active and r.parent_id is None]
-        given = "; ".join(f"{assignment.name_of(r)} ({assignment.ROLES[r.role].lower()})" for r in parts)
-        notes = [ARRIVED_VIA[i.received_via]] if i.received_via not in ("exchange",) else []
-        if i.state in GONE or i.state == "returned":
-            notes.append(STATE_LABELS[i.state])
-        rows.append(
-            [
-                i.received_at.astimezone(rt.tz).strftime("%d/%m/%Y"),
-                str(i.incoming_number),
-                i.sender_name,
-                i.symbol,
-                i.promulgation_date.strftime("%d/%m/%Y"),
-                f"{i.type_name}: {i.subject}" if i.type_name else i.subject,
-                given,
-                "",
-                "; ".join(notes),
-            ]
-        )
-    agency = actor.unit.agency
-    register = incoming_register(session, agency.id)
-    data = printouts.render_book(agency.name, agency.superior, register.name, year, REGISTER_COLUMNS, rows)
-    return data, f"so-van-ban-den-{year}.pdf"
 
 
 def events(session: Session, incoming: IncomingDocument) -> list[IncomingEvent]:

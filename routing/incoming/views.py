@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from routing.exchange import edxml, inbound
-from routing.incoming import answers, assignment, registration, schemas
+from routing.incoming import answers, chasing, registers, registration, schemas
 from routing.incoming import service as incoming
 from workflow.errors import Invalid, NotFound
 from workflow.paging import Page
@@ -68,7 +68,7 @@ def incoming_import() -> Answered:
 def incoming_register(query: schemas.RegisterYear) -> Answered:
     """The incoming register of a year (?year=, default this year), in number order."""
     year = query.year or runtime().now().year
-    rows = incoming.register_of_year(db(), person(), year)
+    rows = registers.register_of_year(db(), person(), year)
     return ok(answers.IncomingRegister(year=year, entries=[answers.IncomingOut.of(r) for r in rows]))
 
 
@@ -77,7 +77,7 @@ def incoming_register(query: schemas.RegisterYear) -> Answered:
 def incoming_register_pdf(query: schemas.RegisterYear) -> Response:
     """The incoming register of a year (?year=, default this year) as a printable PDF with Decree 30's columns."""
     year = query.year or runtime().now().year
-    data, name = incoming.register_pdf(db(), runtime(), person(), year)
+    data, name = registers.register_pdf(db(), runtime(), person(), year)
     return inline_pdf(data, name)
 
 
@@ -89,7 +89,7 @@ def incoming_detail(incoming_id: str) -> Answered:
     found = incoming.get(session, actor, path_id(incoming_id))
     if incoming.opened(runtime(), actor, found):
         commit()  # their part is no longer unseen
-    extensions = assignment.extensions(session, found)
+    extensions = chasing.extensions(session, found)
     return ok(answers.IncomingDetail.with_history(found, incoming.events(session, found), extensions))
 
 
